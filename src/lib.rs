@@ -1,0 +1,20 @@
+//! layerlens: a container image inspector whose core runs natively and in WebAssembly.
+//!
+//! The core is sans-IO (see `DESIGN.md` in the project's shared notes): bytes and
+//! events go in, data comes out, and nothing here reads the clock, the host
+//! platform or the network.
+//!
+//! * [`oci`] — the spec vocabulary: references, digests, media types, documents.
+//! * [`layer`] — a push-style scanner that turns layer blob bytes into entry metadata.
+//! * [`fs`] — the union filesystem built from scanned layers.
+//! * `web` (wasm32 only) — the browser glue.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod fs;
+pub mod layer;
+pub mod oci;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

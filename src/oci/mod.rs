@@ -1,0 +1,10 @@
+//! The OCI and Docker image vocabulary as types: references, digests, media
+//! types, descriptors, manifests, indexes, configs and platforms.
+//!
+//! Pure data: no I/O, no clock, no host platform. Documents are parsed only
+//! from [`digest::Verified`] bytes.
+
+pub mod digest;
+pub mod reference;
+
+pub use digest::{verify, Algorithm, Digest, DigestError, Hasher, Verified, VerifyError};
