@@ -4,7 +4,9 @@
 //! Pure data: no I/O, no clock, no host platform. Documents are parsed only
 //! from [`digest::Verified`] bytes.
 
+pub mod compression;
 pub mod digest;
 pub mod reference;
 
+pub use compression::Compression;
 pub use digest::{verify, Algorithm, Digest, DigestError, Hasher, Verified, VerifyError};
