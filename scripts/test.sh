@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test of layerlens. Installs what it needs first (idempotently).
+# Usage: scripts/test.sh
+source "$(dirname "$0")/lib.sh"
+cd "$(dirname "$0")/.."
+
+ensure_wasm_target
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "clippy (native, all targets)"
+cargo clippy --quiet --all-targets -- -D warnings
+log "clippy (wasm32, library)"
+cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
+
+log "cargo test"
+cargo test --quiet
