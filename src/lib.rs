@@ -15,6 +15,7 @@
 pub mod fs;
 pub mod layer;
 pub mod oci;
+pub mod registry;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,0 +1,16 @@
+//! The OCI distribution protocol without I/O: request plans go out, responses
+//! come back in and are interpreted into typed results. The only door to the
+//! network is the `Fetch` trait implemented by the shells (browser, native).
+//! Time is passed in as milliseconds since the Unix epoch.
+
+pub mod challenge;
+pub mod errors;
+pub mod link;
+pub mod ratelimit;
+pub mod token;
+
+pub use challenge::{parse_challenges, Challenge, ChallengeError};
+pub use errors::{parse_error_body, ErrorCode, RegistryErrorEntry};
+pub use link::next_link;
+pub use ratelimit::RateLimit;
+pub use token::{parse_token_response, Token, TokenCache, TokenError, TokenKey};
