@@ -30,9 +30,10 @@ fn go_digest_vectors() {
         let result = Digest::from_str(input);
         let problem = if case["valid"].as_bool().unwrap() {
             match &result {
-                Ok(d) if d.algorithm().name() == case["algorithm"]
-                    && d.hex() == case["encoded"]
-                    && d.to_string() == case["string"] =>
+                Ok(d)
+                    if d.algorithm().name() == case["algorithm"]
+                        && d.hex() == case["encoded"]
+                        && d.to_string() == case["string"] =>
                 {
                     None
                 }
@@ -43,7 +44,10 @@ fn go_digest_vectors() {
             let want = upstream_error(name);
             match &result {
                 Err(e) if *e == want && e.to_string() == messages[name] => None,
-                other => Some(format!("expected {want:?} ({}), got {other:?}", messages[name])),
+                other => Some(format!(
+                    "expected {want:?} ({}), got {other:?}",
+                    messages[name]
+                )),
             }
         };
         ran += 1;
@@ -52,6 +56,11 @@ fn go_digest_vectors() {
         }
     }
     println!("go-digest vectors: {ran} ran, 0 skipped");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(ran, 14, "every go-digest case must run");
 }

@@ -28,7 +28,8 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use layerlens::oci::{
-    Algorithm, AnyReference, Digest, DigestError, Reference, ReferenceError, ReferenceErrorKind as K,
+    Algorithm, AnyReference, Digest, DigestError, Reference, ReferenceError,
+    ReferenceErrorKind as K,
 };
 use serde_json::Value;
 
@@ -50,8 +51,10 @@ enum Divergence {
 
 /// How many cases diverge, per reason: a change in these numbers means the
 /// vectors or our behaviour changed and must be looked at.
-const EXPECTED_DIVERGENT: &[(Divergence, usize)] =
-    &[(Divergence::Sha512Registered, 1), (Divergence::ShortDigestRefused, 5)];
+const EXPECTED_DIVERGENT: &[(Divergence, usize)] = &[
+    (Divergence::Sha512Registered, 1),
+    (Divergence::ShortDigestRefused, 5),
+];
 
 /// Cases with no counterpart at all. None: every upstream function maps.
 const EXPECTED_SKIPPED: &[(&str, usize)] = &[];
@@ -72,7 +75,9 @@ macro_rules! ensure {
 }
 
 fn s<'a>(case: &'a Value, key: &str) -> &'a str {
-    case[key].as_str().unwrap_or_else(|| panic!("{}: no string {key}", case["id"]))
+    case[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}: no string {key}", case["id"]))
 }
 
 /// Compares an optional expected field: absent = not asserted upstream,
@@ -93,7 +98,11 @@ fn parts(case: &Value, r: &Reference) -> Result<(), String> {
     field(case, "domain", Some(r.domain()))?;
     field(case, "path", Some(r.path()))?;
     field(case, "tag", r.tag())?;
-    field(case, "digest", r.digest().map(ToString::to_string).as_deref())?;
+    field(
+        case,
+        "digest",
+        r.digest().map(ToString::to_string).as_deref(),
+    )?;
     field(case, "familiar", Some(&r.familiar_name()))?;
     field(case, "familiar_string", Some(&r.familiar_string()))?;
     Ok(())
@@ -117,7 +126,9 @@ fn upstream_kind(name: &str) -> K {
 /// The upstream message for an error identifier, from the file's
 /// `conventions.errors` (minus the explanatory note on the sha512 entry).
 fn upstream_message(messages: &Value, name: &str) -> String {
-    let text = messages[name].as_str().unwrap_or_else(|| panic!("no message for {name}"));
+    let text = messages[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message for {name}"));
     text.split(" (sha512").next().unwrap_or(text).to_owned()
 }
 
@@ -136,9 +147,16 @@ fn expect<T: std::fmt::Debug>(
         (false, Ok(v)) => return Err(format!("expected an error, got {v:?}")),
         (false, Err(e)) => {
             if let Some(name) = case.get("error").and_then(Value::as_str) {
-                ensure!(e.kind() == upstream_kind(name), "expected {name}, got {e:?}");
+                ensure!(
+                    e.kind() == upstream_kind(name),
+                    "expected {name}, got {e:?}"
+                );
                 let message = upstream_message(messages, name);
-                ensure!(e.to_string() == message, "message {:?}, upstream {message:?}", e.to_string());
+                ensure!(
+                    e.to_string() == message,
+                    "message {:?}, upstream {message:?}",
+                    e.to_string()
+                );
             }
         }
     }
@@ -170,15 +188,18 @@ fn run_case(case: &Value, messages: &Value) -> CaseResult {
             if case["error"] == "digest.ErrDigestUnsupported" && input.contains("@sha512:") {
                 let r = result.map_err(|e| format!("sha512 must parse here: {e:?}"))?;
                 let algorithm = r.digest().map(Digest::algorithm);
-                ensure!(algorithm == Some(Algorithm::Sha512), "expected a sha512 digest, got {r:?}");
+                ensure!(
+                    algorithm == Some(Algorithm::Sha512),
+                    "expected a sha512 digest, got {r:?}"
+                );
                 ensure!(r.to_string() == input, "round trip {r}");
                 return Ok(Outcome::Divergent(Divergence::Sha512Registered));
             }
             expect(case, messages, result, |r| parts(case, r))
         }
-        "ParseNormalizedNamed" => {
-            expect(case, messages, Reference::parse_normalized(input), |r| parts(case, r))
-        }
+        "ParseNormalizedNamed" => expect(case, messages, Reference::parse_normalized(input), |r| {
+            parts(case, r)
+        }),
         "ParseAnyReference" => expect(case, messages, AnyReference::parse(input), |any| {
             field(case, "string", Some(&any.to_string()))?;
             match (s(case, "kind"), any) {
@@ -190,8 +211,12 @@ fn run_case(case: &Value, messages: &Value) -> CaseResult {
         "ParseDockerRef" => expect(case, messages, Reference::parse_docker_ref(input), |r| {
             field(case, "string", Some(&r.to_string()))
         }),
-        "ParseNamed" => expect(case, messages, Reference::parse_canonical(input), |r| parts(case, r)),
-        "WithName" => expect(case, messages, Reference::parse_name(input), |r| parts(case, r)),
+        "ParseNamed" => expect(case, messages, Reference::parse_canonical(input), |r| {
+            parts(case, r)
+        }),
+        "WithName" => expect(case, messages, Reference::parse_name(input), |r| {
+            parts(case, r)
+        }),
         "WithTag" if test == "TestInvalidReferenceComponents" => {
             let named = Reference::parse_normalized(input).map_err(|e| format!("{e:?}"))?;
             expect(case, messages, named.with_tag(s(case, "tag")), |_| Ok(()))
@@ -207,8 +232,13 @@ fn run_case(case: &Value, messages: &Value) -> CaseResult {
                     (named.with_digest(full), expected, true)
                 }
             };
-            let tagged = named.with_tag(s(case, "tag")).map_err(|e| format!("WithTag: {e:?}"))?;
-            ensure!(tagged.to_string() == expected, "got {tagged}, expected {expected}");
+            let tagged = named
+                .with_tag(s(case, "tag"))
+                .map_err(|e| format!("WithTag: {e:?}"))?;
+            ensure!(
+                tagged.to_string() == expected,
+                "got {tagged}, expected {expected}"
+            );
             Ok(if divergent {
                 Outcome::Divergent(Divergence::ShortDigestRefused)
             } else {
@@ -219,7 +249,9 @@ fn run_case(case: &Value, messages: &Value) -> CaseResult {
             // Our with_digest takes a Digest: an invalid one fails to parse.
             let named = Reference::parse_normalized(input).map_err(|e| format!("{e:?}"))?;
             let result = Digest::from_str(s(case, "digest")).map(|d| named.with_digest(d));
-            expect(case, messages, result.map_err(ReferenceError::from), |_| Ok(()))
+            expect(case, messages, result.map_err(ReferenceError::from), |_| {
+                Ok(())
+            })
         }
         "WithDigest" => {
             let mut named = Reference::parse_name(input).map_err(|e| format!("WithName: {e:?}"))?;
@@ -231,16 +263,27 @@ fn run_case(case: &Value, messages: &Value) -> CaseResult {
             let full = full_digest();
             let expected = s(case, "string").replace(short, &full.to_string());
             let digested = named.with_digest(full);
-            ensure!(digested.to_string() == expected, "got {digested}, expected {expected}");
+            ensure!(
+                digested.to_string() == expected,
+                "got {digested}, expected {expected}"
+            );
             Ok(Outcome::Divergent(Divergence::ShortDigestRefused))
         }
         "FamiliarMatch" => {
-            let any = AnyReference::parse(input).map_err(|e| format!("ParseAnyReference: {e:?}"))?;
+            let any =
+                AnyReference::parse(input).map_err(|e| format!("ParseAnyReference: {e:?}"))?;
             let result = any.familiar_match(s(case, "pattern"));
             if case["valid"] == true {
-                ensure!(result == Ok(case["match"] == true), "expected match {}, got {result:?}", case["match"]);
+                ensure!(
+                    result == Ok(case["match"] == true),
+                    "expected match {}, got {result:?}",
+                    case["match"]
+                );
             } else {
-                ensure!(result == Err(ReferenceError::BadPattern), "expected a bad pattern, got {result:?}");
+                ensure!(
+                    result == Err(ReferenceError::BadPattern),
+                    "expected a bad pattern, got {result:?}"
+                );
             }
             Ok(Outcome::Ran)
         }
@@ -254,7 +297,10 @@ fn run_case(case: &Value, messages: &Value) -> CaseResult {
                 }
                 (false, Err(e)) => {
                     let message = upstream_message(messages, s(case, "error"));
-                    ensure!(e.to_string().contains(&message), "error {e} lacks {message:?}");
+                    ensure!(
+                        e.to_string().contains(&message),
+                        "error {e} lacks {message:?}"
+                    );
                 }
                 (_, other) => return Err(format!("unexpected {other:?}")),
             }
@@ -271,9 +317,13 @@ fn regexp_case(case: &Value) -> CaseResult {
     let input = s(case, "input");
     let want = case["match"] == true;
     let regexp = s(case, "regexp");
-    let subs: Option<Vec<&str>> = case
-        .get("subs")
-        .map(|v| v.as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect());
+    let subs: Option<Vec<&str>> = case.get("subs").map(|v| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect()
+    });
     if regexp.starts_with("^(domainAndPort)$") {
         // A host[:port] matches exactly when it is taken as the domain of a
         // one-component name behind it (the name grammar tries the domain first).
@@ -285,13 +335,21 @@ fn regexp_case(case: &Value) -> CaseResult {
         let got = Reference::parse_name(input);
         ensure!(got.is_ok() == want, "name match {:?}, upstream {want}", got);
         if let (Some(subs), Ok(r)) = (subs, &got) {
-            ensure!([r.domain(), r.path()] == subs[..], "subs {:?}, upstream {subs:?}", (r.domain(), r.path()));
+            ensure!(
+                [r.domain(), r.path()] == subs[..],
+                "subs {:?}, upstream {subs:?}",
+                (r.domain(), r.path())
+            );
         }
     } else if regexp.starts_with("referenceRegexp") {
         // ^(name)(?::(tag))?(?:@(digest))?$ is the strict parser's grammar;
         // every matching case has a valid sha256 digest, so parse == match.
         let got = Reference::parse(input);
-        ensure!(got.is_ok() == want, "reference match {:?}, upstream {want}", got);
+        ensure!(
+            got.is_ok() == want,
+            "reference match {:?}, upstream {want}",
+            got
+        );
         if let (Some(subs), Ok(r)) = (subs, &got) {
             let digest = r.digest().map(ToString::to_string).unwrap_or_default();
             let mine = [r.name(), r.tag().unwrap_or_default().to_owned(), digest];
@@ -338,8 +396,20 @@ fn distribution_reference_vectors() {
         println!("  skipped, {why}: {n}");
     }
 
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     assert_eq!(cases.len(), 352);
-    assert_eq!(divergent.into_iter().collect::<Vec<_>>(), EXPECTED_DIVERGENT.to_vec());
-    assert_eq!(skipped.into_iter().collect::<Vec<_>>(), EXPECTED_SKIPPED.to_vec());
+    assert_eq!(
+        divergent.into_iter().collect::<Vec<_>>(),
+        EXPECTED_DIVERGENT.to_vec()
+    );
+    assert_eq!(
+        skipped.into_iter().collect::<Vec<_>>(),
+        EXPECTED_SKIPPED.to_vec()
+    );
 }

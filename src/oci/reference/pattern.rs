@@ -46,7 +46,8 @@ pub(super) fn path_match(pattern: &str, name: &str) -> Result<bool, BadPattern> 
             let mut i = 0;
             while i < name.len() && name.get(i) != Some(&b'/') {
                 if let Some(t) = match_chunk(chunk, name.get(i + 1..).unwrap_or_default())? {
-                    if !(pattern.is_empty() && !t.is_empty()) {
+                    // The last chunk must use up the name.
+                    if !pattern.is_empty() || t.is_empty() {
                         name = t;
                         continue 'pattern;
                     }
@@ -174,7 +175,7 @@ fn match_chunk<'a>(mut chunk: &[u8], mut s: &'a [u8]) -> Result<Option<&'a [u8]>
 fn get_esc(chunk: &[u8]) -> Result<(u32, &[u8]), BadPattern> {
     let chunk = match chunk.split_first() {
         None | Some((b'-' | b']', _)) => return Err(BadPattern),
-        Some((b'\\', rest)) if rest.is_empty() => return Err(BadPattern),
+        Some((b'\\', [])) => return Err(BadPattern),
         Some((b'\\', rest)) => rest,
         Some(_) => chunk,
     };
