@@ -10,3 +10,4 @@ pub mod reference;
 
 pub use compression::Compression;
 pub use digest::{verify, Algorithm, Digest, DigestError, Hasher, Verified, VerifyError};
+pub use reference::{AnyReference, Reference, ReferenceError, ReferenceErrorKind};
