@@ -5,12 +5,16 @@
 
 pub mod challenge;
 pub mod errors;
+pub mod http;
 pub mod link;
+pub mod plan;
 pub mod ratelimit;
 pub mod token;
 
 pub use challenge::{parse_challenges, Challenge, ChallengeError};
 pub use errors::{parse_error_body, ErrorCode, RegistryErrorEntry};
+pub use http::{Body, Fetch, FetchError, Headers, Method, Request, Response};
 pub use link::next_link;
+pub use plan::{Endpoint, Scheme};
 pub use ratelimit::RateLimit;
 pub use token::{parse_token_response, Token, TokenCache, TokenError, TokenKey};
