@@ -479,3 +479,82 @@ fn tiny_tar_is_read_by_gnu_tar() {
         "etc/\netc/hello\n"
     );
 }
+
+#[test]
+fn token_server_issues_es256_jwts_with_distribution_claims() {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use base64::Engine as _;
+
+    let registry = Registry::start(Flavor::token(USER, PASSWORD));
+    let tokens = registry.token_server().unwrap();
+    tokens.set_expires_in(42);
+    let raw = Client::anonymous(&registry.base_url());
+    let basic = format!("Basic {}", STANDARD.encode(format!("{USER}:{PASSWORD}")));
+    let url = format!(
+        "{}?service={}&scope=repository%3Ateam%2Fapp%3Apull%2Cpush&scope=registry%3Acatalog%3A%2A",
+        tokens.realm(),
+        tokens.service()
+    );
+    let answer = raw
+        .send_unauthenticated("GET", &url, &[("Authorization", &basic)], None)
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let body = answer.json();
+    assert_eq!(body["token"], body["access_token"]);
+    assert_eq!(body["expires_in"], 42);
+    let issued_at = body["issued_at"].as_str().unwrap();
+    assert_eq!(issued_at.len(), "2024-01-01T00:00:00Z".len(), "{issued_at}");
+    assert!(issued_at.ends_with('Z') && issued_at.as_bytes()[10] == b'T');
+
+    let jwt = body["token"].as_str().unwrap();
+    let parts: Vec<&str> = jwt.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let decode = |part: &str| -> serde_json::Value {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    };
+    let header = decode(parts[0]);
+    assert_eq!(header["alg"], "ES256");
+    let pem_body: String = tokens
+        .root_cert_pem()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    assert_eq!(header["x5c"][0], pem_body.as_str());
+    assert_eq!(URL_SAFE_NO_PAD.decode(parts[2]).unwrap().len(), 64, "r||s");
+    let claims = decode(parts[1]);
+    assert_eq!(claims["iss"], tokens.issuer());
+    assert_eq!(claims["aud"], tokens.service());
+    assert_eq!(claims["sub"], USER);
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        42
+    );
+    assert!(claims["nbf"].as_u64().unwrap() <= claims["iat"].as_u64().unwrap());
+    assert_eq!(
+        claims["access"],
+        serde_json::json!([
+            {"type": "repository", "name": "team/app", "actions": ["pull", "push"]},
+            {"type": "registry", "name": "catalog", "actions": ["*"]},
+        ])
+    );
+    // Such a token opens the catalog on the registry.
+    let catalog = raw
+        .send_unauthenticated(
+            "GET",
+            "/v2/_catalog",
+            &[("Authorization", &format!("Bearer {jwt}"))],
+            None,
+        )
+        .unwrap();
+    assert_eq!(catalog.status, 200, "{}", catalog.text());
+
+    let post = raw
+        .send_unauthenticated("POST", &tokens.realm(), &[], Some(b""))
+        .unwrap();
+    assert_eq!(post.status, 405);
+    let elsewhere = format!("http://{}/other", tokens.host_port());
+    let missing = raw
+        .send_unauthenticated("GET", &elsewhere, &[], None)
+        .unwrap();
+    assert_eq!(missing.status, 404);
+}

@@ -16,39 +16,55 @@
 //! Nothing here sends a packet anywhere but `127.0.0.1`: every URL the client follows is checked.
 //!
 //! ```ignore
+//! mod support;
+//! use support::registry::{tiny_tar::Tar, Flavor, ImageBuilder, Layer, ManifestFormat, Registry};
+//!
 //! let registry = Registry::start(Flavor::token("alice", "s3cret"));
-//! let client = registry.client();
-//! let layer = Layer::gzip_tar(&tiny_tar::Tar::new().file("etc/hello", b"hi\n").finish());
-//! let image = ImageBuilder::oci().layer(layer).platform("linux", "amd64", None).build();
-//! let pushed = image.push(&client, "team/app", Some("v1"));
-//! let reference = format!("{}/team/app:v1", registry.host_port());
+//! let client = registry.client(); // fetches push-scoped tokens from the token server
+//! let tar = Tar::new().file("etc/hello", b"hi\n").finish();
+//! let image = ImageBuilder::oci()
+//!     .layer(Layer::gzip_tar(ManifestFormat::Oci, &tar))
+//!     .platform("linux", "arm64", Some("v8"))
+//!     .build();
+//! let digest = image.push(&client, "team/app", Some("v1"));
+//! let reference = format!("{}/team/app:v1", registry.host_port()); // what the CLI is given
+//! std::fs::write(registry.blob_data_path(&image.layers[0].digest()), b"tampered")?;
 //! ```
 
 #![allow(dead_code)]
 
 mod client;
 mod config;
+mod descriptor;
 mod digest;
+mod distribution_api;
 mod http_server;
 mod image;
+mod index;
 mod pager;
 mod process;
+mod response;
 pub mod tiny_tar;
 mod token;
 
 // Re-exports: a test binary that uses a subset would otherwise warn about the rest.
 #[allow(unused_imports)]
-pub use client::{Client, HarnessError, HarnessResult, HttpResponse, ACCEPT_ALL_MANIFESTS};
+pub use client::Client;
+#[allow(unused_imports)]
+pub use descriptor::{media_types, Descriptor, Layer, ManifestFormat, Platform};
 #[allow(unused_imports)]
 pub use digest::sha256_digest;
 #[allow(unused_imports)]
-pub use image::{
-    media_types, BuiltImage, BuiltIndex, Descriptor, ImageBuilder, IndexBuilder, Layer,
-    ManifestFormat, Platform,
-};
+pub use distribution_api::ACCEPT_ALL_MANIFESTS;
+#[allow(unused_imports)]
+pub use image::{BuiltImage, ImageBuilder};
+#[allow(unused_imports)]
+pub use index::{BuiltIndex, IndexBuilder};
 #[allow(unused_imports)]
 pub use pager::TagPager;
 #[allow(unused_imports)]
 pub use process::{Flavor, Registry};
+#[allow(unused_imports)]
+pub use response::{HarnessError, HarnessResult, HttpResponse};
 #[allow(unused_imports)]
 pub use token::{TokenRequest, TokenServer, TokenServerConfig};

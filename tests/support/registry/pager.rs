@@ -12,8 +12,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::client::HarnessError;
 use super::http_server::{parse_query, LoopbackServer, Request, Response};
+use super::response::HarnessError;
 
 /// Hop-by-hop and framing headers that are not forwarded in either direction.
 const NOT_FORWARDED: &[&str] = &[

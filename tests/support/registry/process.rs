@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::client::{Client, HarnessError, HarnessResult};
+use super::client::Client;
 use super::config::{htpasswd_line, render, AuthSection, ID_HEADER};
 use super::digest::sha256_hex;
+use super::response::{HarnessError, HarnessResult};
 use super::token::{TokenServer, TokenServerConfig};
 
 /// Where the Debian package puts the binary; `LAYERLENS_TEST_REGISTRY_BIN` overrides it.
