@@ -19,13 +19,16 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use layerlens::oci::{
-    parse_document, verify, Descriptor, Digest, Document, DocumentError, ImageConfig, JsonErrorKind, MediaType,
-    Verified,
+    parse_document, verify, Descriptor, Digest, Document, DocumentError, ImageConfig,
+    JsonErrorKind, MediaType, Verified,
 };
 
 fn vectors_dir() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [root.join("../shared/vectors"), root.join("../../shared/vectors")];
+    let candidates = [
+        root.join("../shared/vectors"),
+        root.join("../../shared/vectors"),
+    ];
     candidates
         .iter()
         .find(|d| d.is_dir())
@@ -81,26 +84,65 @@ enum Want {
 /// Every invalid case, with the rejection upstream's comment describes. Paths
 /// are where the first problem sits in document order.
 const REJECTIONS: &[(&str, Want)] = &[
-    ("schema/manifest_test.go/TestManifest#0", Want::Data("config.mediaType")),
+    (
+        "schema/manifest_test.go/TestManifest#0",
+        Want::Data("config.mediaType"),
+    ),
     // The doc nests a second "config" object and is never closed.
     ("schema/manifest_test.go/TestManifest#1", Want::Truncated),
-    ("schema/manifest_test.go/TestManifest#2", Want::Data("layers[0].size")),
-    ("schema/manifest_test.go/TestManifest#5", Want::Invalid("layers")),
-    ("schema/manifest_test.go/TestManifest#8", Want::Data("subject")),
+    (
+        "schema/manifest_test.go/TestManifest#2",
+        Want::Data("layers[0].size"),
+    ),
+    (
+        "schema/manifest_test.go/TestManifest#5",
+        Want::Invalid("layers"),
+    ),
+    (
+        "schema/manifest_test.go/TestManifest#8",
+        Want::Data("subject"),
+    ),
     // Upstream means the malformed `sha256+foo+-b` of layers[0] (the same
     // digest as TestDescriptor#26); our first objection comes earlier, at the
     // unregistered `sha256+b64` of config.digest (see DIVERGENT).
-    ("schema/manifest_test.go/TestManifest#9", Want::Data("config.digest")),
-    ("schema/imageindex_test.go/TestImageIndex#0", Want::Data("manifests[0].mediaType")),
-    ("schema/imageindex_test.go/TestImageIndex#1", Want::Data("manifests[0].size")),
-    ("schema/imageindex_test.go/TestImageIndex#2", Want::Data("manifests[0]")),
-    ("schema/imageindex_test.go/TestImageIndex#3", Want::Data("manifests[0].platform")),
-    ("schema/imageindex_test.go/TestImageIndex#4", Want::Data("manifests[0].mediaType")),
-    ("schema/imageindex_test.go/TestImageIndex#5", Want::Data("manifests[0].mediaType")),
-    ("schema/imageindex_test.go/TestImageIndex#11", Want::Data("subject")),
+    (
+        "schema/manifest_test.go/TestManifest#9",
+        Want::Data("config.digest"),
+    ),
+    (
+        "schema/imageindex_test.go/TestImageIndex#0",
+        Want::Data("manifests[0].mediaType"),
+    ),
+    (
+        "schema/imageindex_test.go/TestImageIndex#1",
+        Want::Data("manifests[0].size"),
+    ),
+    (
+        "schema/imageindex_test.go/TestImageIndex#2",
+        Want::Data("manifests[0]"),
+    ),
+    (
+        "schema/imageindex_test.go/TestImageIndex#3",
+        Want::Data("manifests[0].platform"),
+    ),
+    (
+        "schema/imageindex_test.go/TestImageIndex#4",
+        Want::Data("manifests[0].mediaType"),
+    ),
+    (
+        "schema/imageindex_test.go/TestImageIndex#5",
+        Want::Data("manifests[0].mediaType"),
+    ),
+    (
+        "schema/imageindex_test.go/TestImageIndex#11",
+        Want::Data("subject"),
+    ),
     ("schema/config_test.go/TestConfig#0", Want::Data("os")),
     ("schema/config_test.go/TestConfig#1", Want::Data("variant")),
-    ("schema/config_test.go/TestConfig#2", Want::Data("config.User")),
+    (
+        "schema/config_test.go/TestConfig#2",
+        Want::Data("config.User"),
+    ),
     ("schema/config_test.go/TestConfig#3", Want::Data("history")),
     // Upstream's comment names Env, but the document also has `"os": 123`,
     // which comes first.
@@ -108,25 +150,82 @@ const REJECTIONS: &[(&str, Want)] = &[
     // Likewise: `"os": 123` precedes the bad Volumes.
     ("schema/config_test.go/TestConfig#5", Want::Data("os")),
     ("schema/config_test.go/TestConfig#6", Want::Syntax),
-    ("schema/config_test.go/TestConfig#9", Want::Data("config.Env[0]")),
-    ("schema/descriptor_test.go/TestDescriptor#2", Want::Data(".")),
-    ("schema/descriptor_test.go/TestDescriptor#3", Want::Data("mediaType")),
-    ("schema/descriptor_test.go/TestDescriptor#4", Want::Data("mediaType")),
-    ("schema/descriptor_test.go/TestDescriptor#5", Want::Data("mediaType")),
-    ("schema/descriptor_test.go/TestDescriptor#7", Want::Data("mediaType")),
-    ("schema/descriptor_test.go/TestDescriptor#8", Want::Data("mediaType")),
-    ("schema/descriptor_test.go/TestDescriptor#9", Want::Data(".")),
-    ("schema/descriptor_test.go/TestDescriptor#10", Want::Data("size")),
-    ("schema/descriptor_test.go/TestDescriptor#11", Want::Data(".")),
-    ("schema/descriptor_test.go/TestDescriptor#12", Want::Data("digest")),
-    ("schema/descriptor_test.go/TestDescriptor#13", Want::Data("digest")),
-    ("schema/descriptor_test.go/TestDescriptor#14", Want::Data("digest")),
-    ("schema/descriptor_test.go/TestDescriptor#15", Want::Data("digest")),
-    ("schema/descriptor_test.go/TestDescriptor#17", Want::Data("urls[0]")),
-    ("schema/descriptor_test.go/TestDescriptor#19", Want::Data("artifactType")),
-    ("schema/descriptor_test.go/TestDescriptor#26", Want::Data("digest")),
-    ("schema/descriptor_test.go/TestDescriptor#29", Want::Data("data")),
-    ("schema/descriptor_test.go/TestDescriptor#30", Want::Data("size")),
+    (
+        "schema/config_test.go/TestConfig#9",
+        Want::Data("config.Env[0]"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#2",
+        Want::Data("."),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#3",
+        Want::Data("mediaType"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#4",
+        Want::Data("mediaType"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#5",
+        Want::Data("mediaType"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#7",
+        Want::Data("mediaType"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#8",
+        Want::Data("mediaType"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#9",
+        Want::Data("."),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#10",
+        Want::Data("size"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#11",
+        Want::Data("."),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#12",
+        Want::Data("digest"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#13",
+        Want::Data("digest"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#14",
+        Want::Data("digest"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#15",
+        Want::Data("digest"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#17",
+        Want::Data("urls[0]"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#19",
+        Want::Data("artifactType"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#26",
+        Want::Data("digest"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#29",
+        Want::Data("data"),
+    ),
+    (
+        "schema/descriptor_test.go/TestDescriptor#30",
+        Want::Data("size"),
+    ),
 ];
 
 const DESCRIPTOR: &str = "application/vnd.oci.descriptor.v1+json";
@@ -140,7 +239,9 @@ fn verified_as_is(bytes: &[u8]) -> Verified {
 /// was produced (to check the dispatch) or the error.
 fn parse_as(mt: &str, doc: &Verified, hint: Option<&MediaType>) -> Result<String, DocumentError> {
     match mt {
-        DESCRIPTOR => Descriptor::from_json(doc.bytes()).map(|d| format!("descriptor of {}", d.media_type())),
+        DESCRIPTOR => {
+            Descriptor::from_json(doc.bytes()).map(|d| format!("descriptor of {}", d.media_type()))
+        }
         "application/vnd.oci.image.config.v1+json" => ImageConfig::parse(doc).map(|c| {
             assert_eq!(c.digest(), doc.digest());
             "config".to_owned()
@@ -161,11 +262,15 @@ fn check_rejection(id: &str, err: &DocumentError, want: Want) {
             assert_eq!(*kind, JsonErrorKind::Data, "{id}: {err}");
             assert_eq!(path, p, "{id}: {err}");
         }
-        (Want::Syntax, DocumentError::Json { kind, .. }) => assert_eq!(*kind, JsonErrorKind::Syntax, "{id}: {err}"),
+        (Want::Syntax, DocumentError::Json { kind, .. }) => {
+            assert_eq!(*kind, JsonErrorKind::Syntax, "{id}: {err}")
+        }
         (Want::Truncated, DocumentError::Json { kind, .. }) => {
             assert_eq!(*kind, JsonErrorKind::Truncated, "{id}: {err}")
         }
-        (Want::Invalid(f), DocumentError::Invalid { field, .. }) => assert_eq!(field, f, "{id}: {err}"),
+        (Want::Invalid(f), DocumentError::Invalid { field, .. }) => {
+            assert_eq!(field, f, "{id}: {err}")
+        }
         _ => panic!("{id}: expected {want:?}, got {err}"),
     }
 }
@@ -200,7 +305,11 @@ fn every_image_spec_document() {
         let verified = match case["digest"].as_str() {
             Some(expected) => {
                 let expected: Digest = expected.parse().unwrap();
-                assert_eq!(Digest::sha256(doc), expected, "{id}: digest of the exact bytes");
+                assert_eq!(
+                    Digest::sha256(doc),
+                    expected,
+                    "{id}: digest of the exact bytes"
+                );
                 digests_checked += 1;
                 verify(doc.to_vec(), &expected, Some(doc.len() as u64)).unwrap()
             }
@@ -213,16 +322,23 @@ fn every_image_spec_document() {
             assert!(valid, "{id}: only valid cases are listed as divergent");
             let err = result.expect_err(id);
             check_rejection(id, &err, Want::Data(path));
-            assert!(err.to_string().contains("unsupported digest algorithm"), "{id}: {err}");
+            assert!(
+                err.to_string().contains("unsupported digest algorithm"),
+                "{id}: {err}"
+            );
             divergent.insert(id);
             continue;
         }
 
         if case["oci_media_type_substitution"].as_bool() == Some(true) {
             // As fetched from Docker Hub: dispatch on the document's own Docker mediaType.
-            let got = parse_as(mt, &verified, None).unwrap_or_else(|e| panic!("{id} (Docker original): {e}"));
+            let got = parse_as(mt, &verified, None)
+                .unwrap_or_else(|e| panic!("{id} (Docker original): {e}"));
             if mt != "application/vnd.oci.image.config.v1+json" {
-                assert!(got.contains("application/vnd.docker."), "{id}: parsed as {got}");
+                assert!(
+                    got.contains("application/vnd.docker."),
+                    "{id}: parsed as {got}"
+                );
             }
             // What upstream validates: the same document with OCI media types.
             let after = case["doc_after_substitution"].as_str().unwrap().as_bytes();
@@ -237,12 +353,18 @@ fn every_image_spec_document() {
         match (valid, result, want) {
             (true, Ok(got), None) => {
                 if mt != DESCRIPTOR && mt != "application/vnd.oci.image.config.v1+json" {
-                    assert!(got.ends_with(mt), "{id}: dispatched to {got}, case says {mt}");
+                    assert!(
+                        got.ends_with(mt),
+                        "{id}: dispatched to {got}, case says {mt}"
+                    );
                 }
             }
             (true, Err(e), _) => panic!("{id}: valid upstream, rejected: {e}"),
             (true, Ok(_), Some(_)) => panic!("{id}: valid case listed in REJECTIONS"),
-            (false, Ok(got), _) => panic!("{id}: invalid upstream ({:?}), accepted as {got}", case["comment"]),
+            (false, Ok(got), _) => panic!(
+                "{id}: invalid upstream ({:?}), accepted as {got}",
+                case["comment"]
+            ),
             (false, Err(e), None) => panic!("{id}: rejected ({e}) but not listed in REJECTIONS"),
             (false, Err(e), Some(w)) => {
                 check_rejection(id, &e, w);
@@ -254,9 +376,18 @@ fn every_image_spec_document() {
     let want_skipped: BTreeSet<&str> = SKIPPED.iter().map(|(s, _)| *s).collect();
     let want_divergent: BTreeSet<&str> = DIVERGENT.iter().map(|(s, _)| *s).collect();
     let want_rejected: BTreeSet<&str> = REJECTIONS.iter().map(|(s, _)| *s).collect();
-    assert_eq!(skipped, want_skipped, "skipped cases differ from the documented set");
-    assert_eq!(divergent, want_divergent, "divergent cases differ from the documented set");
-    assert_eq!(rejected, want_rejected, "every listed rejection must be exercised");
+    assert_eq!(
+        skipped, want_skipped,
+        "skipped cases differ from the documented set"
+    );
+    assert_eq!(
+        divergent, want_divergent,
+        "divergent cases differ from the documented set"
+    );
+    assert_eq!(
+        rejected, want_rejected,
+        "every listed rejection must be exercised"
+    );
     assert_eq!(digests_checked, 4);
     assert_eq!(substituted, 4);
     println!(

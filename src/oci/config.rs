@@ -17,7 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use crate::oci::digest::{Digest, Verified};
-use crate::oci::document::{check_size, decode_json, DocumentError};
+use crate::oci::document::DocumentError;
+use crate::oci::json::{check_size, decode_json, object_only};
 use crate::oci::timestamp::{Timestamp, TimestampError};
 use crate::oci::Platform;
 
@@ -37,6 +38,7 @@ pub struct ImageConfig {
 
 /// The document's fields, as deserialised.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
 struct Body {
     architecture: String,
     os: String,
@@ -56,10 +58,11 @@ struct Body {
     #[serde(default, deserialize_with = "null_default")]
     history: Vec<History>,
 }
+object_only!(Body, "an image config object");
 
 /// The container defaults (`config` in the document; Docker's `ContainerConfig`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(remote = "Self", rename_all = "PascalCase")]
 pub struct ContainerConfig {
     #[serde(default)]
     user: Option<String>,
@@ -88,10 +91,11 @@ pub struct ContainerConfig {
     #[serde(default, deserialize_with = "null_default")]
     shell: Vec<String>,
 }
+object_only!(ContainerConfig, "a container config object");
 
 /// `HEALTHCHECK` settings. Durations are Go `time.Duration`s: nanoseconds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(remote = "Self", rename_all = "PascalCase")]
 pub struct Healthcheck {
     #[serde(default, deserialize_with = "null_default")]
     test: Vec<String>,
@@ -106,14 +110,17 @@ pub struct Healthcheck {
     #[serde(default)]
     retries: Option<i64>,
 }
+object_only!(Healthcheck, "a healthcheck object");
 
 /// `rootfs`: the uncompressed layer digests, base first.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
 struct RootFs {
     #[serde(rename = "type")]
     kind: RootFsType,
     diff_ids: Vec<Digest>,
 }
+object_only!(RootFs, "a rootfs object");
 
 /// `rootfs.type`, whose only value is `layers`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +130,9 @@ impl<'de> Deserialize<'de> for RootFsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RootFsType, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         if s != "layers" {
-            return Err(serde::de::Error::custom(format!("rootfs type must be \"layers\", got {s:?}")));
+            return Err(serde::de::Error::custom(format!(
+                "rootfs type must be \"layers\", got {s:?}"
+            )));
         }
         Ok(RootFsType)
     }
@@ -131,6 +140,7 @@ impl<'de> Deserialize<'de> for RootFsType {
 
 /// One `history` entry: the build step that made (or did not make) a layer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct History {
     #[serde(default)]
     created: Option<String>,
@@ -143,6 +153,7 @@ pub struct History {
     #[serde(default)]
     empty_layer: bool,
 }
+object_only!(History, "a history object");
 
 /// One `Env` entry, `NAME=value`, checked like image-spec's validator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,7 +204,10 @@ impl<'de> Deserialize<'de> for AnyObject {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<AnyObject, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AnyObject, A::Error> {
                 while map
                     .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
                     .is_some()
@@ -261,7 +275,8 @@ impl ImageConfig {
 
     /// The platform the config declares, to compare with the index entry that led here.
     pub fn platform(&self) -> Platform {
-        let mut p = Platform::new(&self.body.os, &self.body.architecture).with_os_features(self.body.os_features.clone());
+        let mut p = Platform::new(&self.body.os, &self.body.architecture)
+            .with_os_features(self.body.os_features.clone());
         if let Some(v) = self.variant() {
             p = p.with_variant(v);
         }
@@ -306,7 +321,8 @@ impl ImageConfig {
     /// successive `diff_ids` (that is how Docker and BuildKit write them).
     pub fn history_steps(&self) -> Vec<HistoryStep<'_>> {
         let mut next = 0usize;
-        self.body.history
+        self.body
+            .history
             .iter()
             .enumerate()
             .map(|(position, history)| {
@@ -360,7 +376,9 @@ impl ContainerConfig {
 
     /// `Env` split at the first `=` into name and value.
     pub fn env_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.env.iter().map(|e| e.0.split_once('=').unwrap_or((e.0.as_str(), "")))
+        self.env
+            .iter()
+            .map(|e| e.0.split_once('=').unwrap_or((e.0.as_str(), "")))
     }
 
     /// `Entrypoint` (`None` when absent or `null`).

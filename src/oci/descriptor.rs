@@ -19,7 +19,8 @@
 use std::collections::BTreeMap;
 
 use crate::oci::digest::{verify, Digest, Verified, VerifyError};
-use crate::oci::document::{decode_json, DocumentError};
+use crate::oci::document::DocumentError;
+use crate::oci::json::{decode_json, object_only};
 use crate::oci::{MediaType, Platform};
 
 /// A typed reference to content: what it is, its digest and its size.
@@ -27,6 +28,7 @@ use crate::oci::{MediaType, Platform};
 /// Fields are private and checked during deserialisation, so a `Descriptor`
 /// always satisfies the rules in the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(remote = "Self")]
 #[serde(rename_all = "camelCase")]
 pub struct Descriptor {
     media_type: MediaType,
@@ -43,6 +45,7 @@ pub struct Descriptor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     data: Option<Base64Data>,
 }
+object_only!(Descriptor, "a descriptor object", serialize);
 
 impl Descriptor {
     /// A descriptor for content we measured ourselves (tests, locally built
@@ -67,7 +70,11 @@ impl Descriptor {
     }
 
     /// The same descriptor with one more annotation.
-    pub fn with_annotation(mut self, key: impl Into<String>, value: impl Into<String>) -> Descriptor {
+    pub fn with_annotation(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Descriptor {
         self.annotations.insert(key.into(), value.into());
         self
     }
@@ -168,7 +175,9 @@ impl<'de> serde::Deserialize<'de> for Size {
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Size, E> {
                 if v > MAX_SIZE {
-                    return Err(E::custom(format!("size {v} is larger than the int64 maximum")));
+                    return Err(E::custom(format!(
+                        "size {v} is larger than the int64 maximum"
+                    )));
                 }
                 Ok(Size(v))
             }
@@ -213,7 +222,8 @@ fn uri_problem(s: &str) -> Option<&'static str> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' {
-            let ok = b.len() > i + 2 && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit();
+            let ok =
+                b.len() > i + 2 && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit();
             if !ok {
                 return Some("has an invalid %-escape");
             }
@@ -308,7 +318,11 @@ fn base64_decode(s: &str) -> Result<Vec<u8>, String> {
         let mut n = 0u32;
         for (i, &c) in quad[..4 - pad].iter().enumerate() {
             let Some(v) = base64_value(c) else {
-                return Err(format!("illegal character {:?} at offset {}", c as char, g * 4 + i));
+                return Err(format!(
+                    "illegal character {:?} at offset {}",
+                    c as char,
+                    g * 4 + i
+                ));
             };
             n |= v << (18 - 6 * i);
         }
@@ -345,32 +359,61 @@ mod tests {
         assert_eq!(d.urls().collect::<Vec<_>>(), ["https://example.com/foo"]);
         assert_eq!(d.annotation("k"), Some("v"));
         assert!(d.platform().is_none() && d.artifact_type().is_none());
-        assert!(err(&format!(r#"{{"size":1,"digest":"{D}"}}"#)).contains("missing field `mediaType`"));
+        assert!(
+            err(&format!(r#"{{"size":1,"digest":"{D}"}}"#)).contains("missing field `mediaType`")
+        );
         assert!(err(r#"{"mediaType":"a/b","size":1}"#).contains("missing field `digest`"));
-        assert!(err(&format!(r#"{{"mediaType":"a/b","digest":"{D}"}}"#)).contains("missing field `size`"));
+        assert!(err(&format!(r#"{{"mediaType":"a/b","digest":"{D}"}}"#))
+            .contains("missing field `size`"));
     }
 
     #[test]
     fn size_must_be_a_non_negative_int64() {
-        let with = |size: &str| parse(&format!(r#"{{"mediaType":"a/b","size":{size},"digest":"{D}"}}"#));
+        let with = |size: &str| {
+            parse(&format!(
+                r#"{{"mediaType":"a/b","size":{size},"digest":"{D}"}}"#
+            ))
+        };
         assert_eq!(with("0").unwrap().size(), 0);
         assert_eq!(with("9223372036854775807").unwrap().size(), i64::MAX as u64);
         let e = with("-7682").unwrap_err().to_string();
-        assert!(e.contains("size -7682 is negative") && e.contains("at size"), "{e}");
-        assert!(with("9223372036854775808").unwrap_err().to_string().contains("int64 maximum"));
-        assert!(with("1.5").unwrap_err().to_string().contains("not an integer"));
+        assert!(
+            e.contains("size -7682 is negative") && e.contains("at size"),
+            "{e}"
+        );
+        assert!(with("9223372036854775808")
+            .unwrap_err()
+            .to_string()
+            .contains("int64 maximum"));
+        assert!(with("1.5")
+            .unwrap_err()
+            .to_string()
+            .contains("not an integer"));
         assert!(with("1e400").is_err());
-        assert!(with("\"7682\"").unwrap_err().to_string().contains("invalid type: string"));
+        assert!(with("\"7682\"")
+            .unwrap_err()
+            .to_string()
+            .contains("invalid type: string"));
     }
 
     #[test]
     fn urls_need_a_scheme() {
-        let with = |u: &str| parse(&format!(r#"{{"mediaType":"a/b","size":1,"digest":"{D}","urls":[{u}]}}"#));
+        let with = |u: &str| {
+            parse(&format!(
+                r#"{{"mediaType":"a/b","size":1,"digest":"{D}","urls":[{u}]}}"#
+            ))
+        };
         assert!(with(r#""https://example.com/a%20b""#).is_ok());
-        assert!(with(r#""value""#).unwrap_err().to_string().contains("has no scheme"));
+        assert!(with(r#""value""#)
+            .unwrap_err()
+            .to_string()
+            .contains("has no scheme"));
         assert!(with(r#""1http://x""#).is_err());
         assert!(with(r#""http://x\\y""#).is_err());
-        assert!(with(r#""http://x/%zz""#).unwrap_err().to_string().contains("%-escape"));
+        assert!(with(r#""http://x/%zz""#)
+            .unwrap_err()
+            .to_string()
+            .contains("%-escape"));
         let e = with(r#""https://ok", "bad""#).unwrap_err().to_string();
         assert!(e.contains("urls[1]"), "{e}");
     }
@@ -384,7 +427,10 @@ mod tests {
         let d = parse(&lying).unwrap();
         assert!(d.embedded_data().unwrap().is_err());
         let e = err(&ok.replace("e30=", "e30"));
-        assert!(e.contains("not valid base64") && e.contains("at data"), "{e}");
+        assert!(
+            e.contains("not valid base64") && e.contains("at data"),
+            "{e}"
+        );
         assert!(err(&ok.replace("e30=", "e3!=")).contains("illegal character"));
         assert!(err(&ok.replace("e30=", "e===")).contains("padding"));
         assert!(err(&ok.replace("e30=", "e3==e30=")).contains("padding"));
@@ -398,7 +444,10 @@ mod tests {
             assert_eq!(enc.len() % 4, 0);
             assert_eq!(base64_decode(&enc).unwrap(), bytes, "{enc}");
         }
-        assert_eq!(base64_encode(b"https://github.com/opencontainers\n").len(), 48);
+        assert_eq!(
+            base64_encode(b"https://github.com/opencontainers\n").len(),
+            48
+        );
         assert_eq!(base64_decode("aGk=\r\n").unwrap(), b"hi");
         assert_eq!(base64_decode("").unwrap(), b"");
     }
@@ -409,8 +458,14 @@ mod tests {
             .with_platform(Platform::linux_amd64())
             .with_annotation("a", "b");
         let j = serde_json::to_string(&d).unwrap();
-        assert!(j.starts_with(r#"{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:"#), "{j}");
-        assert!(j.contains(r#""size":2"#) && j.contains(r#""platform":{"os":"linux""#), "{j}");
+        assert!(
+            j.starts_with(r#"{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:"#),
+            "{j}"
+        );
+        assert!(
+            j.contains(r#""size":2"#) && j.contains(r#""platform":{"os":"linux""#),
+            "{j}"
+        );
         assert_eq!(Descriptor::from_json(j.as_bytes()).unwrap(), d);
         let v = d.verify(b"{}".to_vec()).unwrap();
         assert_eq!(v.bytes(), b"{}");

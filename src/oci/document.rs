@@ -8,6 +8,7 @@
 //! another is refused, naming both.
 
 use crate::oci::digest::{Digest, Verified};
+use crate::oci::json::{check_size, decode_json, object_only};
 use crate::oci::{ImageIndex, ImageManifest, MediaType};
 
 /// Largest manifest or index we parse. Registries cap manifests at 4 MiB
@@ -103,65 +104,10 @@ pub enum DocumentError {
     },
 }
 
-/// Deserialises `T` from JSON, reporting the path of the first problem.
-pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
-    what: &'static str,
-    bytes: &[u8],
-) -> Result<T, DocumentError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(what, e))?;
-    de.end().map_err(|e| {
-        let (line, column) = (e.line(), e.column());
-        DocumentError::Json {
-            what,
-            kind: JsonErrorKind::Syntax,
-            path: ".".into(),
-            line,
-            column,
-            message: strip_position(&e.to_string()),
-        }
-    })?;
-    Ok(value)
-}
-
-fn json_error(what: &'static str, e: serde_path_to_error::Error<serde_json::Error>) -> DocumentError {
-    let path = e.path().to_string();
-    let inner = e.into_inner();
-    let kind = match inner.classify() {
-        serde_json::error::Category::Eof => JsonErrorKind::Truncated,
-        serde_json::error::Category::Data => JsonErrorKind::Data,
-        serde_json::error::Category::Syntax | serde_json::error::Category::Io => JsonErrorKind::Syntax,
-    };
-    DocumentError::Json {
-        what,
-        kind,
-        path,
-        line: inner.line(),
-        column: inner.column(),
-        message: strip_position(&inner.to_string()),
-    }
-}
-
-/// serde_json appends " at line L column C"; we report the position ourselves.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_owned(),
-        None => msg.to_owned(),
-    }
-}
-
-pub(crate) fn check_size(what: &'static str, bytes: &[u8], limit: usize) -> Result<(), DocumentError> {
-    if bytes.len() > limit {
-        return Err(DocumentError::TooLarge {
-            what,
-            size: bytes.len(),
-            limit,
-        });
-    }
-    Ok(())
-}
-
 /// A manifest or an index: what a reference or an index entry resolves to.
+// The variants differ by a few hundred bytes and a program holds a handful of
+// documents at a time: boxing would only add an indirection to every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Document {
     /// A list of manifests (OCI index, Docker manifest list).
@@ -190,12 +136,14 @@ impl Document {
 
 /// Just enough of a document to choose its decoder.
 #[derive(serde::Deserialize)]
+#[serde(remote = "Self")]
 struct Probe {
     #[serde(rename = "mediaType")]
     media_type: Option<MediaType>,
     #[serde(rename = "schemaVersion")]
     schema_version: Option<i64>,
 }
+object_only!(Probe, "a JSON object");
 
 /// Parses a verified manifest or index, dispatching on its media type.
 ///
@@ -204,7 +152,10 @@ struct Probe {
 /// (see [`MediaType::from_content_type`]) when it came from a tag. The
 /// document's own `mediaType` field wins when present, and must then agree
 /// with the hint; without the field (some tools omit it) the hint decides.
-pub fn parse_document(bytes: &Verified, hint: Option<&MediaType>) -> Result<Document, DocumentError> {
+pub fn parse_document(
+    bytes: &Verified,
+    hint: Option<&MediaType>,
+) -> Result<Document, DocumentError> {
     check_size("document", bytes.bytes(), MAX_MANIFEST_BYTES)?;
     let probe: Probe = decode_json("document", bytes.bytes())?;
     let media_type = match (probe.media_type, hint) {
@@ -232,8 +183,10 @@ pub fn parse_document(bytes: &Verified, hint: Option<&MediaType>) -> Result<Docu
     match &media_type {
         t if t.is_index() => ImageIndex::decode(bytes.bytes(), verified_digest, media_type.clone())
             .map(Document::Index),
-        t if t.is_manifest() => ImageManifest::decode(bytes.bytes(), verified_digest, media_type.clone())
-            .map(Document::Manifest),
+        t if t.is_manifest() => {
+            ImageManifest::decode(bytes.bytes(), verified_digest, media_type.clone())
+                .map(Document::Manifest)
+        }
         t if t.is_config() => Err(DocumentError::NotADocument {
             media_type: media_type.clone(),
             kind: "an image config",

@@ -12,7 +12,8 @@
 use std::collections::BTreeMap;
 
 use crate::oci::digest::Digest;
-use crate::oci::document::{check_schema_version, decode_json, DocumentError};
+use crate::oci::document::{check_schema_version, DocumentError};
+use crate::oci::json::{decode_json, object_only};
 use crate::oci::{Descriptor, MediaType};
 
 const WHAT: &str = "image index";
@@ -30,7 +31,7 @@ pub struct ImageIndex {
 }
 
 #[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 struct Wire {
     schema_version: i64,
     media_type: Option<MediaType>,
@@ -39,10 +40,15 @@ struct Wire {
     subject: Option<Descriptor>,
     annotations: Option<BTreeMap<String, String>>,
 }
+object_only!(Wire, "an image index object");
 
 impl ImageIndex {
     /// Decodes an index already known (by dispatch) to be of `media_type`.
-    pub(crate) fn decode(bytes: &[u8], digest: Digest, media_type: MediaType) -> Result<ImageIndex, DocumentError> {
+    pub(crate) fn decode(
+        bytes: &[u8],
+        digest: Digest,
+        media_type: MediaType,
+    ) -> Result<ImageIndex, DocumentError> {
         let w: Wire = decode_json(WHAT, bytes)?;
         check_schema_version(WHAT, w.schema_version)?;
         Ok(ImageIndex {

@@ -12,7 +12,8 @@
 use std::collections::BTreeMap;
 
 use crate::oci::digest::Digest;
-use crate::oci::document::{check_schema_version, decode_json, DocumentError};
+use crate::oci::document::{check_schema_version, DocumentError};
+use crate::oci::json::{decode_json, object_only};
 use crate::oci::{Descriptor, MediaType};
 
 const WHAT: &str = "image manifest";
@@ -31,7 +32,7 @@ pub struct ImageManifest {
 }
 
 #[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 struct Wire {
     schema_version: i64,
     media_type: Option<MediaType>,
@@ -42,6 +43,7 @@ struct Wire {
     #[serde(default)]
     annotations: Option<BTreeMap<String, String>>,
 }
+object_only!(Wire, "an image manifest object");
 
 impl ImageManifest {
     /// Decodes a manifest already known (by dispatch) to be of `media_type`.
@@ -125,8 +127,8 @@ impl ImageManifest {
         if config.is_config() {
             return false;
         }
-        let legacy_docker =
-            self.media_type == MediaType::DockerManifest && config.as_str() == "application/octet-stream";
+        let legacy_docker = self.media_type == MediaType::DockerManifest
+            && config.as_str() == "application/octet-stream";
         !legacy_docker
     }
 
@@ -136,11 +138,18 @@ impl ImageManifest {
         if !self.is_artifact() {
             return None;
         }
-        Some(self.artifact_type.as_ref().unwrap_or(self.config.media_type()))
+        Some(
+            self.artifact_type
+                .as_ref()
+                .unwrap_or(self.config.media_type()),
+        )
     }
 
     /// Sum of the layers' compressed sizes, as `docker manifest inspect` adds them up.
     pub fn layers_size(&self) -> u64 {
-        self.layers.iter().map(Descriptor::size).fold(0, u64::saturating_add)
+        self.layers
+            .iter()
+            .map(Descriptor::size)
+            .fold(0, u64::saturating_add)
     }
 }

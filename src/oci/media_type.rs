@@ -74,12 +74,30 @@ pub enum MediaType {
 
 /// The registered names, in one table so parsing and printing cannot drift apart.
 const KNOWN: &[(&str, MediaType)] = &[
-    ("application/vnd.oci.image.index.v1+json", MediaType::OciIndex),
-    ("application/vnd.oci.image.manifest.v1+json", MediaType::OciManifest),
-    ("application/vnd.oci.image.config.v1+json", MediaType::OciConfig),
-    ("application/vnd.oci.image.layer.v1.tar", MediaType::OciLayer),
-    ("application/vnd.oci.image.layer.v1.tar+gzip", MediaType::OciLayerGzip),
-    ("application/vnd.oci.image.layer.v1.tar+zstd", MediaType::OciLayerZstd),
+    (
+        "application/vnd.oci.image.index.v1+json",
+        MediaType::OciIndex,
+    ),
+    (
+        "application/vnd.oci.image.manifest.v1+json",
+        MediaType::OciManifest,
+    ),
+    (
+        "application/vnd.oci.image.config.v1+json",
+        MediaType::OciConfig,
+    ),
+    (
+        "application/vnd.oci.image.layer.v1.tar",
+        MediaType::OciLayer,
+    ),
+    (
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        MediaType::OciLayerGzip,
+    ),
+    (
+        "application/vnd.oci.image.layer.v1.tar+zstd",
+        MediaType::OciLayerZstd,
+    ),
     (
         "application/vnd.oci.image.layer.nondistributable.v1.tar",
         MediaType::OciLayerNonDistributable,
@@ -101,10 +119,22 @@ const KNOWN: &[(&str, MediaType)] = &[
         "application/vnd.docker.distribution.manifest.v2+json",
         MediaType::DockerManifest,
     ),
-    ("application/vnd.docker.container.image.v1+json", MediaType::DockerConfig),
-    ("application/vnd.docker.image.rootfs.diff.tar", MediaType::DockerLayer),
-    ("application/vnd.docker.image.rootfs.diff.tar.gzip", MediaType::DockerLayerGzip),
-    ("application/vnd.docker.image.rootfs.diff.tar.zstd", MediaType::DockerLayerZstd),
+    (
+        "application/vnd.docker.container.image.v1+json",
+        MediaType::DockerConfig,
+    ),
+    (
+        "application/vnd.docker.image.rootfs.diff.tar",
+        MediaType::DockerLayer,
+    ),
+    (
+        "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        MediaType::DockerLayerGzip,
+    ),
+    (
+        "application/vnd.docker.image.rootfs.diff.tar.zstd",
+        MediaType::DockerLayerZstd,
+    ),
     (
         "application/vnd.docker.image.rootfs.foreign.diff.tar",
         MediaType::DockerForeignLayer,
@@ -154,7 +184,11 @@ pub enum MediaTypeError {
 
 /// Checks one side of `type/subtype` against RFC 6838 `restricted-name`
 /// (as the OCI schema spells it: 1 to 127 characters, first alphanumeric).
-fn check_restricted_name(part: &str, value: &str, side: &'static str) -> Result<(), MediaTypeError> {
+fn check_restricted_name(
+    part: &str,
+    value: &str,
+    side: &'static str,
+) -> Result<(), MediaTypeError> {
     let grammar = |reason| MediaTypeError::Grammar {
         value: value.to_owned(),
         reason,
@@ -246,7 +280,10 @@ impl MediaType {
 
     /// Docker's schema1, in either spelling: recognised so it can be refused by name.
     pub fn is_schema1(&self) -> bool {
-        matches!(self, MediaType::DockerSchema1 | MediaType::DockerSchema1Signed)
+        matches!(
+            self,
+            MediaType::DockerSchema1 | MediaType::DockerSchema1Signed
+        )
     }
 
     /// An image configuration (OCI or Docker); artifact configs are not.
@@ -267,10 +304,13 @@ impl MediaType {
             OciLayer | OciLayerNonDistributable | DockerLayer | DockerForeignLayer => {
                 Some(Compression::None)
             }
-            OciLayerGzip | OciLayerNonDistributableGzip | DockerLayerGzip | DockerForeignLayerGzip => {
-                Some(Compression::Gzip)
+            OciLayerGzip
+            | OciLayerNonDistributableGzip
+            | DockerLayerGzip
+            | DockerForeignLayerGzip => Some(Compression::Gzip),
+            OciLayerZstd | OciLayerNonDistributableZstd | DockerLayerZstd => {
+                Some(Compression::Zstd)
             }
-            OciLayerZstd | OciLayerNonDistributableZstd | DockerLayerZstd => Some(Compression::Zstd),
             _ => None,
         }
     }
@@ -356,7 +396,10 @@ mod tests {
             MediaType::OciManifest
         );
         let other = MediaType::parse("application/vnd.Example+type").unwrap();
-        assert_eq!(other, MediaType::Other("application/vnd.Example+type".into()));
+        assert_eq!(
+            other,
+            MediaType::Other("application/vnd.Example+type".into())
+        );
         assert_eq!(other.as_str(), "application/vnd.Example+type");
         assert!(other.same_as(&MediaType::Other("application/vnd.example+TYPE".into())));
     }
@@ -364,22 +407,38 @@ mod tests {
     #[test]
     fn content_type_drops_parameters_and_case() {
         assert_eq!(
-            MediaType::from_content_type("application/vnd.docker.distribution.manifest.v2+json; charset=utf-8")
-                .unwrap(),
+            MediaType::from_content_type(
+                "application/vnd.docker.distribution.manifest.v2+json; charset=utf-8"
+            )
+            .unwrap(),
             MediaType::DockerManifest
         );
         assert_eq!(
             MediaType::from_content_type("  Application/JSON ;q=1").unwrap(),
             MediaType::Other("application/json".into())
         );
-        assert_eq!(MediaType::from_content_type(" ; charset=utf-8"), Err(MediaTypeError::Empty));
+        assert_eq!(
+            MediaType::from_content_type(" ; charset=utf-8"),
+            Err(MediaTypeError::Empty)
+        );
     }
 
     #[test]
     fn grammar_is_rfc6838_as_the_oci_schema_spells_it() {
         assert_eq!(MediaType::parse(""), Err(MediaTypeError::Empty));
-        assert!(matches!(MediaType::parse("application"), Err(MediaTypeError::NoSubtype(_))));
-        for bad in [".foo/bar", "foo/.bar", "foo/", "/bar", "a b/c", "foo/bar/baz", "foo/b\u{e9}"] {
+        assert!(matches!(
+            MediaType::parse("application"),
+            Err(MediaTypeError::NoSubtype(_))
+        ));
+        for bad in [
+            ".foo/bar",
+            "foo/.bar",
+            "foo/",
+            "/bar",
+            "a b/c",
+            "foo/bar/baz",
+            "foo/b\u{e9}",
+        ] {
             assert!(
                 matches!(MediaType::parse(bad), Err(MediaTypeError::Grammar { .. })),
                 "{bad:?} should be rejected"
@@ -405,10 +464,19 @@ mod tests {
         assert_eq!(OciLayerGzip.layer_compression(), Some(Compression::Gzip));
         assert_eq!(OciLayerZstd.layer_compression(), Some(Compression::Zstd));
         assert_eq!(DockerLayerGzip.layer_compression(), Some(Compression::Gzip));
-        assert_eq!(DockerForeignLayerGzip.layer_compression(), Some(Compression::Gzip));
-        assert_eq!(OciLayerNonDistributableZstd.layer_compression(), Some(Compression::Zstd));
+        assert_eq!(
+            DockerForeignLayerGzip.layer_compression(),
+            Some(Compression::Gzip)
+        );
+        assert_eq!(
+            OciLayerNonDistributableZstd.layer_compression(),
+            Some(Compression::Zstd)
+        );
         assert_eq!(OciConfig.layer_compression(), None);
-        assert_eq!(Other("application/vnd.example+tar".into()).layer_compression(), None);
+        assert_eq!(
+            Other("application/vnd.example+tar".into()).layer_compression(),
+            None
+        );
         assert!(OciLayerNonDistributableGzip.is_non_distributable());
         assert!(DockerForeignLayerGzip.is_non_distributable());
         assert!(!DockerLayerGzip.is_non_distributable() && !OciLayerGzip.is_non_distributable());
@@ -434,7 +502,10 @@ mod tests {
     fn serde_is_the_string() {
         let j = serde_json::to_string(&MediaType::OciLayerZstd).unwrap();
         assert_eq!(j, "\"application/vnd.oci.image.layer.v1.tar+zstd\"");
-        assert_eq!(serde_json::from_str::<MediaType>(&j).unwrap(), MediaType::OciLayerZstd);
+        assert_eq!(
+            serde_json::from_str::<MediaType>(&j).unwrap(),
+            MediaType::OciLayerZstd
+        );
         let e = serde_json::from_str::<MediaType>("\"invalid\"").unwrap_err();
         assert!(e.to_string().contains("no subtype"), "{e}");
         assert!(serde_json::from_str::<MediaType>("12").is_err());

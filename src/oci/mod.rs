@@ -10,6 +10,7 @@ pub mod descriptor;
 pub mod digest;
 pub mod document;
 pub mod index;
+mod json;
 pub mod manifest;
 pub mod media_type;
 pub mod platform;
@@ -18,7 +19,9 @@ pub mod selection;
 pub mod timestamp;
 
 pub use compression::Compression;
-pub use config::{ContainerConfig, Healthcheck, History, HistoryStep, ImageConfig, MAX_CONFIG_BYTES};
+pub use config::{
+    ContainerConfig, Healthcheck, History, HistoryStep, ImageConfig, MAX_CONFIG_BYTES,
+};
 pub use descriptor::Descriptor;
 pub use digest::{verify, Algorithm, Digest, DigestError, Hasher, Verified, VerifyError};
 pub use document::{parse_document, Document, DocumentError, JsonErrorKind, MAX_MANIFEST_BYTES};

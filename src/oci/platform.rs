@@ -12,6 +12,8 @@
 
 use std::fmt;
 
+use crate::oci::json::object_only;
+
 /// Why a platform string cannot be used, or why no entry of an index fits.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlatformError {
@@ -58,10 +60,15 @@ pub enum PlatformError {
 /// Values are kept as written (for display and links); [`Platform::normalized`]
 /// gives the canonical form and [`Platform::matches`] compares through it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(remote = "Self")]
 pub struct Platform {
     os: String,
     architecture: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "empty_as_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "empty_as_none"
+    )]
     variant: Option<String>,
     #[serde(
         rename = "os.version",
@@ -73,6 +80,7 @@ pub struct Platform {
     #[serde(rename = "os.features", default, skip_serializing_if = "Vec::is_empty")]
     os_features: Vec<String>,
 }
+object_only!(Platform, "a platform object", serialize);
 
 /// An empty `variant` or `os.version` means "not given" (Go's `omitempty`
 /// writes nothing, but some tools write `""`).
@@ -83,8 +91,7 @@ fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String
 
 fn is_component(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
@@ -200,9 +207,14 @@ impl Platform {
         let variant = self.variant.as_deref().unwrap_or("").to_ascii_lowercase();
         let (arch, variant): (&str, String) = match arch.as_str() {
             "i386" | "i686" => ("386", String::new()),
-            "x86_64" | "x86-64" | "amd64" => {
-                ("amd64", if variant == "v1" { String::new() } else { variant })
-            }
+            "x86_64" | "x86-64" | "amd64" => (
+                "amd64",
+                if variant == "v1" {
+                    String::new()
+                } else {
+                    variant
+                },
+            ),
             "aarch64" | "arm64" => (
                 "arm64",
                 match variant.as_str() {
@@ -279,10 +291,19 @@ mod tests {
     #[test]
     fn parse_keeps_parts_and_prints_them_back() {
         let p = Platform::parse("linux/arm/v7").unwrap();
-        assert_eq!((p.os(), p.architecture(), p.variant()), ("linux", "arm", Some("v7")));
+        assert_eq!(
+            (p.os(), p.architecture(), p.variant()),
+            ("linux", "arm", Some("v7"))
+        );
         assert_eq!(p.to_string(), "linux/arm/v7");
-        assert_eq!(Platform::parse("Linux/X86_64").unwrap().to_string(), "Linux/X86_64");
-        assert_eq!("linux/amd64".parse::<Platform>().unwrap(), Platform::linux_amd64());
+        assert_eq!(
+            Platform::parse("Linux/X86_64").unwrap().to_string(),
+            "Linux/X86_64"
+        );
+        assert_eq!(
+            "linux/amd64".parse::<Platform>().unwrap(),
+            Platform::linux_amd64()
+        );
     }
 
     #[test]
@@ -297,11 +318,23 @@ mod tests {
             Err(PlatformError::Shape { parts: 5, .. })
         ));
         let e = Platform::parse("linux//v7").unwrap_err();
-        assert!(matches!(e, PlatformError::Component { part: "architecture", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                PlatformError::Component {
+                    part: "architecture",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = Platform::parse("linux/amd64/v 2").unwrap_err();
         assert!(e.to_string().contains("variant \"v 2\""), "{e}");
         let e = Platform::parse("li*nux/amd64").unwrap_err();
-        assert!(matches!(e, PlatformError::Component { part: "os", .. }), "{e}");
+        assert!(
+            matches!(e, PlatformError::Component { part: "os", .. }),
+            "{e}"
+        );
     }
 
     #[test]
@@ -368,6 +401,9 @@ mod tests {
         let j = serde_json::to_string(&Platform::new("linux", "amd64")).unwrap();
         assert_eq!(j, r#"{"os":"linux","architecture":"amd64"}"#);
         let e = serde_json::from_str::<Platform>(r#"{"os":"linux"}"#).unwrap_err();
-        assert!(e.to_string().contains("missing field `architecture`"), "{e}");
+        assert!(
+            e.to_string().contains("missing field `architecture`"),
+            "{e}"
+        );
     }
 }

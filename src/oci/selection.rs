@@ -44,7 +44,8 @@ impl<'a> IndexEntry<'a> {
     /// Classifies one descriptor of an index.
     pub fn classify(position: usize, descriptor: &'a Descriptor) -> IndexEntry<'a> {
         let mt = descriptor.media_type();
-        let kind = if descriptor.annotation(REFERENCE_TYPE_ANNOTATION) == Some(ATTESTATION_MANIFEST) {
+        let kind = if descriptor.annotation(REFERENCE_TYPE_ANNOTATION) == Some(ATTESTATION_MANIFEST)
+        {
             EntryKind::Attestation
         } else if descriptor.artifact_type().is_some() {
             EntryKind::Artifact
@@ -95,7 +96,10 @@ impl<'a> IndexEntry<'a> {
         if self.kind != EntryKind::Attestation {
             return None;
         }
-        self.descriptor.annotation(REFERENCE_DIGEST_ANNOTATION)?.parse().ok()
+        self.descriptor
+            .annotation(REFERENCE_DIGEST_ANNOTATION)?
+            .parse()
+            .ok()
     }
 
     /// A short label for lists and error messages: the platform, with its OS
@@ -110,11 +114,20 @@ impl<'a> IndexEntry<'a> {
             (EntryKind::Attestation, _) => format!("attestation {}", self.descriptor.digest()),
             (EntryKind::Artifact, _) => format!(
                 "artifact {}",
-                self.descriptor.artifact_type().map(|t| t.as_str()).unwrap_or("")
+                self.descriptor
+                    .artifact_type()
+                    .map(|t| t.as_str())
+                    .unwrap_or("")
             ),
             (EntryKind::Index, _) => format!("nested index {}", self.descriptor.digest()),
-            (EntryKind::UnknownPlatform, _) => format!("unknown/unknown {}", self.descriptor.digest()),
-            (EntryKind::Other, _) => format!("{} {}", self.descriptor.media_type(), self.descriptor.digest()),
+            (EntryKind::UnknownPlatform, _) => {
+                format!("unknown/unknown {}", self.descriptor.digest())
+            }
+            (EntryKind::Other, _) => format!(
+                "{} {}",
+                self.descriptor.media_type(),
+                self.descriptor.digest()
+            ),
         }
     }
 }
@@ -132,7 +145,10 @@ pub fn entries(index: &ImageIndex) -> Vec<IndexEntry<'_>> {
 /// The runnable entries of `index` (what a platform picker offers), in
 /// document order. Attestations, artifacts and nested indexes are left out.
 pub fn platforms(index: &ImageIndex) -> Vec<IndexEntry<'_>> {
-    entries(index).into_iter().filter(IndexEntry::is_runnable).collect()
+    entries(index)
+        .into_iter()
+        .filter(IndexEntry::is_runnable)
+        .collect()
 }
 
 /// How to choose one image from an index. An explicit value, so the choice
@@ -163,7 +179,11 @@ impl PlatformPolicy {
     /// Chooses an entry of `index`. Only runnable entries are ever chosen.
     pub fn select<'a>(&self, index: &'a ImageIndex) -> Result<IndexEntry<'a>, PlatformError> {
         let all = entries(index);
-        let runnable: Vec<IndexEntry<'a>> = all.iter().copied().filter(IndexEntry::is_runnable).collect();
+        let runnable: Vec<IndexEntry<'a>> = all
+            .iter()
+            .copied()
+            .filter(IndexEntry::is_runnable)
+            .collect();
         let wanted = match self {
             PlatformPolicy::Prefer(p) | PlatformPolicy::Require(p) => p,
         };
@@ -173,7 +193,9 @@ impl PlatformPolicy {
             .copied();
         match (found, self) {
             (Some(e), _) => Ok(e),
-            (None, PlatformPolicy::Prefer(_)) => runnable.first().copied().ok_or_else(|| no_runnable(&all)),
+            (None, PlatformPolicy::Prefer(_)) => {
+                runnable.first().copied().ok_or_else(|| no_runnable(&all))
+            }
             (None, PlatformPolicy::Require(_)) if runnable.is_empty() => Err(no_runnable(&all)),
             (None, PlatformPolicy::Require(p)) => Err(PlatformError::NotAvailable {
                 wanted: p.to_string(),

@@ -160,7 +160,8 @@ impl Timestamp {
             return Err(fail("unexpected text after the timestamp"));
         }
         let days = days_from_civil(year, month, day);
-        let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_seconds;
+        let seconds =
+            days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_seconds;
         Ok(Timestamp { seconds, nanos })
     }
 
@@ -217,7 +218,10 @@ mod tests {
     #[test]
     fn known_instants() {
         // `date -u -d 2015-10-31T22:22:56Z +%s` = 1446330176
-        assert_eq!(ts("2015-10-31T22:22:56.015925234Z"), (1_446_330_176, 15_925_234));
+        assert_eq!(
+            ts("2015-10-31T22:22:56.015925234Z"),
+            (1_446_330_176, 15_925_234)
+        );
         assert_eq!(ts("1970-01-01T00:00:00Z"), (0, 0));
         assert_eq!(ts("1969-12-31T23:59:59Z"), (-1, 0));
         // 2000-03-01 follows a leap day in a century leap year: 951868800.
@@ -226,7 +230,10 @@ mod tests {
         assert_eq!(ts("2024-02-29t10:00:00z"), (1_709_200_800, 0));
         assert_eq!(ts("2024-02-29T04:30:00-05:30"), (1_709_200_800, 0));
         assert_eq!(ts("2016-09-23T16:29:57.2Z"), (1_474_648_197, 200_000_000));
-        assert_eq!(ts("2016-09-23T16:29:57.1234567891234Z"), (1_474_648_197, 123_456_789));
+        assert_eq!(
+            ts("2016-09-23T16:29:57.1234567891234Z"),
+            (1_474_648_197, 123_456_789)
+        );
         // Docker's zero time.
         assert_eq!(ts("0001-01-01T00:00:00Z"), (-62_135_596_800, 0));
     }
@@ -250,7 +257,10 @@ mod tests {
             "2015-1O-31T22:22:56Z",
             "+2015-10-31T22:22:56Z",
         ] {
-            assert!(Timestamp::parse_rfc3339(bad).is_err(), "{bad:?} should fail");
+            assert!(
+                Timestamp::parse_rfc3339(bad).is_err(),
+                "{bad:?} should fail"
+            );
         }
         let long = format!("2015-10-31T22:22:56.{}Z", "1".repeat(100));
         let e = Timestamp::parse_rfc3339(&long).unwrap_err();
@@ -270,7 +280,10 @@ mod tests {
         }
         let t = Timestamp::parse_rfc3339("2024-02-29T12:00:00+02:00").unwrap();
         assert_eq!(t.to_string(), "2024-02-29T10:00:00Z");
-        assert_eq!(Timestamp::from_unix(1, 1_500_000_000), Timestamp::from_unix(2, 500_000_000));
+        assert_eq!(
+            Timestamp::from_unix(1, 1_500_000_000),
+            Timestamp::from_unix(2, 500_000_000)
+        );
     }
 
     #[test]
