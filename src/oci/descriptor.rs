@@ -50,6 +50,7 @@ object_only!(Descriptor, "a descriptor object", serialize);
 impl Descriptor {
     /// A descriptor for content we measured ourselves (tests, locally built
     /// documents). Descriptors from documents come from deserialisation.
+    /// A size above `i64::MAX` (no real blob has one) is clamped to it.
     pub fn new(media_type: MediaType, digest: Digest, size: u64) -> Descriptor {
         Descriptor {
             media_type,

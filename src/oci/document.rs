@@ -152,6 +152,8 @@ object_only!(Probe, "a JSON object");
 /// (see [`MediaType::from_content_type`]) when it came from a tag. The
 /// document's own `mediaType` field wins when present, and must then agree
 /// with the hint; without the field (some tools omit it) the hint decides.
+/// A generic `Content-Type` (`application/json`, `application/octet-stream`)
+/// says nothing about the document: pass `None` rather than such a hint.
 pub fn parse_document(
     bytes: &Verified,
     hint: Option<&MediaType>,
