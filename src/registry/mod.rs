@@ -4,7 +4,9 @@
 //! Time is passed in as milliseconds since the Unix epoch.
 
 pub mod challenge;
-pub mod errors;
+pub mod client;
+pub mod codes;
+pub mod error;
 pub mod http;
 pub mod link;
 pub mod plan;
@@ -12,7 +14,9 @@ pub mod ratelimit;
 pub mod token;
 
 pub use challenge::{parse_challenges, Challenge, ChallengeError};
-pub use errors::{parse_error_body, ErrorCode, RegistryErrorEntry};
+pub use client::{Client, Credentials, FetchedManifest};
+pub use codes::{parse_error_body, ErrorCode, RegistryErrorEntry};
+pub use error::{Missing, RegistryError};
 pub use http::{Body, Fetch, FetchError, Headers, Method, Request, Response};
 pub use link::next_link;
 pub use plan::{Endpoint, Scheme};

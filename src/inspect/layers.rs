@@ -1,0 +1,268 @@
+//! Streaming every layer of a resolved image through the scanner, bounded in
+//! concurrency, with progress, and merging the verified ones.
+
+use futures_util::stream::{self, StreamExt};
+
+use crate::fs::{MergeBuilder, MergeOptions, MergedFs};
+use crate::inspect::Image;
+use crate::layer::{Entry, LayerProblem, LayerScan, ScanOptions, Scanner};
+use crate::oci::{Descriptor, Digest, Reference};
+use crate::registry::client::Client;
+use crate::registry::{Body, Fetch};
+
+/// How layers are scanned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanSettings {
+    /// Hash every regular file (needed for content listings and to tell a
+    /// modified file from one rewritten unchanged).
+    pub hash_contents: bool,
+    /// Layers streamed at once.
+    pub concurrency: usize,
+}
+
+impl Default for ScanSettings {
+    fn default() -> ScanSettings {
+        ScanSettings {
+            hash_contents: true,
+            concurrency: 3,
+        }
+    }
+}
+
+/// A progress event, so a page or terminal can show each layer's bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// A layer's download started.
+    Started {
+        /// Layer index in the manifest.
+        index: usize,
+        /// Its compressed size from the descriptor.
+        total: u64,
+    },
+    /// More bytes of a layer were scanned.
+    Bytes {
+        /// Layer index in the manifest.
+        index: usize,
+        /// Compressed bytes read so far.
+        done: u64,
+        /// Compressed size from the descriptor.
+        total: u64,
+    },
+    /// A layer finished (successfully or not).
+    Finished {
+        /// Layer index in the manifest.
+        index: usize,
+    },
+}
+
+/// What happened to one layer.
+#[derive(Debug, Clone)]
+pub enum LayerOutcome {
+    /// Scanned to the end. `problems` is empty when blob digest, size and
+    /// diff_id all matched; otherwise the layer is unverified and kept out of
+    /// the merged tree.
+    Scanned {
+        /// The scan.
+        scan: LayerScan,
+        /// Verification mismatches.
+        problems: Vec<LayerProblem>,
+    },
+    /// The download or the scan failed part-way; the entries read before
+    /// the failure are kept (unverified).
+    Failed {
+        /// What went wrong, naming the layer.
+        error: String,
+        /// Entries scanned before the failure.
+        entries: Vec<Entry>,
+    },
+    /// Not fetched: non-distributable (foreign) layers, unknown layer types.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One layer's report.
+#[derive(Debug, Clone)]
+pub struct LayerReport {
+    /// Index in the manifest's `layers`.
+    pub index: usize,
+    /// The manifest's descriptor for it.
+    pub descriptor: Descriptor,
+    /// The config's `rootfs.diff_ids` entry for it, if present.
+    pub diff_id: Option<Digest>,
+    /// What happened.
+    pub outcome: LayerOutcome,
+}
+
+impl LayerReport {
+    /// Whether the layer was scanned and every check passed.
+    pub fn is_verified(&self) -> bool {
+        matches!(&self.outcome, LayerOutcome::Scanned { problems, .. } if problems.is_empty())
+    }
+
+    /// The entries scanned, verified or not.
+    pub fn entries(&self) -> &[Entry] {
+        match &self.outcome {
+            LayerOutcome::Scanned { scan, .. } => scan.entries(),
+            LayerOutcome::Failed { entries, .. } => entries,
+            LayerOutcome::Skipped { .. } => &[],
+        }
+    }
+
+    /// A one-line reason when the layer is not verified.
+    pub fn problem(&self) -> Option<String> {
+        let what = format!("layer {} ({})", self.index, self.descriptor.digest());
+        match &self.outcome {
+            LayerOutcome::Scanned { problems, .. } if problems.is_empty() => None,
+            LayerOutcome::Scanned { problems, .. } => Some(format!(
+                "{what}: {}",
+                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            )),
+            LayerOutcome::Failed { error, .. } => Some(format!("{what}: {error}")),
+            LayerOutcome::Skipped { reason } => Some(format!("{what}: not fetched: {reason}")),
+        }
+    }
+}
+
+async fn scan_one<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    reference: &Reference,
+    index: usize,
+    descriptor: Descriptor,
+    diff_id: Option<Digest>,
+    settings: &ScanSettings,
+    progress: &dyn Fn(Progress),
+) -> LayerReport {
+    let report = |outcome| LayerReport {
+        index,
+        descriptor: descriptor.clone(),
+        diff_id: diff_id.clone(),
+        outcome,
+    };
+    let media_type = descriptor.media_type();
+    if media_type.is_non_distributable() {
+        return report(LayerOutcome::Skipped {
+            reason: format!("non-distributable layer ({media_type})"),
+        });
+    }
+    let Some(compression) = media_type.layer_compression() else {
+        return report(LayerOutcome::Skipped {
+            reason: format!("not a layer media type ({media_type})"),
+        });
+    };
+    let options = ScanOptions {
+        blob_algorithm: descriptor.digest().algorithm(),
+        diff_id_algorithm: diff_id.as_ref().map_or(crate::oci::Algorithm::Sha256, Digest::algorithm),
+        hash_contents: settings.hash_contents,
+        ..ScanOptions::default()
+    };
+    let total = descriptor.size();
+    progress(Progress::Started { index, total });
+    let mut response = match client.blob(reference, descriptor.digest(), None).await {
+        Ok(r) => r,
+        Err(e) => {
+            progress(Progress::Finished { index });
+            return report(LayerOutcome::Failed {
+                error: e.to_string(),
+                entries: Vec::new(),
+            });
+        }
+    };
+    let mut scanner = Scanner::new(compression, options);
+    let mut done = 0u64;
+    let failure = loop {
+        match response.body.chunk().await {
+            Ok(Some(chunk)) => {
+                done += chunk.len() as u64;
+                // More bytes than the descriptor promised: stop reading now,
+                // the size check below reports it.
+                if done > total {
+                    break Some(format!(
+                        "the registry sent more than the descriptor's {total} bytes"
+                    ));
+                }
+                if let Err(e) = scanner.feed(&chunk) {
+                    break Some(e.to_string());
+                }
+                progress(Progress::Bytes { index, done, total });
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(format!("download failed after {done} bytes: {e}")),
+        }
+    };
+    progress(Progress::Finished { index });
+    if let Some(error) = failure {
+        let entries = scanner.entries().to_vec();
+        return report(LayerOutcome::Failed { error, entries });
+    }
+    match scanner.finish() {
+        Ok(scan) => {
+            let problems = scan.verify(descriptor.digest(), Some(total), diff_id.as_ref());
+            report(LayerOutcome::Scanned { scan, problems })
+        }
+        Err(failure) => {
+            // A stream that ends early is most often a short download: say so
+            // with the size, as that is what a person can check.
+            let error = if done < total {
+                format!("{} (received {done} of {total} bytes)", failure.error())
+            } else {
+                failure.error().to_string()
+            };
+            report(LayerOutcome::Failed {
+                error,
+                entries: failure.into_entries(),
+            })
+        }
+    }
+}
+
+/// Streams every layer of `image` through the scanner, at most
+/// `settings.concurrency` at once, and returns one report per layer in
+/// manifest order.
+pub async fn scan_layers<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    image: &Image,
+    settings: &ScanSettings,
+    progress: &dyn Fn(Progress),
+) -> Vec<LayerReport> {
+    let Some(manifest) = image.image_manifest() else {
+        return Vec::new();
+    };
+    let diff_ids: Vec<Digest> = image
+        .image_config()
+        .map(|c| c.diff_ids().to_vec())
+        .unwrap_or_default();
+    let jobs = manifest.layers().iter().enumerate().map(|(i, d)| {
+        scan_one(
+            client,
+            &image.reference,
+            i,
+            d.clone(),
+            diff_ids.get(i).cloned(),
+            settings,
+            progress,
+        )
+    });
+    let mut reports: Vec<LayerReport> = stream::iter(jobs)
+        .buffer_unordered(settings.concurrency.max(1))
+        .collect()
+        .await;
+    reports.sort_by_key(|r| r.index);
+    reports
+}
+
+/// The merged tree of the verified layers. Unverified layers contribute no
+/// entries but keep their position, so layer numbers stay those of the
+/// manifest.
+pub fn merge_verified(reports: &[LayerReport]) -> MergedFs {
+    let mut builder = MergeBuilder::new(MergeOptions::default());
+    for r in reports {
+        if r.is_verified() {
+            builder.push_layer(r.entries());
+        } else {
+            builder.push_layer(&[]);
+        }
+    }
+    builder.finish()
+}

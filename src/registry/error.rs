@@ -1,0 +1,228 @@
+//! The registry client's error type: what went wrong talking to a registry,
+//! in terms a person can act on.
+
+use crate::oci::document::DocumentError;
+use crate::oci::{DigestError, VerifyError};
+use crate::registry::codes::{ErrorCode, RegistryErrorEntry};
+use crate::registry::{ChallengeError, FetchError, RateLimit, TokenError};
+
+/// What was missing when a registry answered 404.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// The repository does not exist (or is private and we are anonymous).
+    Repository,
+    /// The tag or manifest digest does not exist.
+    Manifest,
+    /// The blob does not exist.
+    Blob,
+    /// The registry did not say.
+    Unknown,
+}
+
+/// Why a registry operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// The network (or the proxy) could not deliver a response.
+    #[error("cannot reach {registry}: {source}")]
+    Fetch {
+        /// The registry or token host.
+        registry: String,
+        /// What the transport said.
+        source: FetchError,
+    },
+    /// The registry wants credentials and none were given.
+    #[error("{registry} requires credentials ({realm})")]
+    CredentialsRequired {
+        /// The registry host.
+        registry: String,
+        /// The challenge's realm, to show the user where they log in.
+        realm: String,
+    },
+    /// Credentials were given and refused, or a fresh token was refused too.
+    #[error("{registry} refused the credentials: {message}")]
+    Unauthorized {
+        /// The registry host.
+        registry: String,
+        /// The registry's own words, if any.
+        message: String,
+    },
+    /// Authenticated, but not allowed.
+    #[error("{registry} denied access: {message}")]
+    Denied {
+        /// The registry host.
+        registry: String,
+        /// The registry's own words, if any.
+        message: String,
+    },
+    /// A 404.
+    #[error("{}", not_found_message(*what, object, message))]
+    NotFound {
+        /// What kind of thing was missing.
+        what: Missing,
+        /// The object asked for (`library/alpine:nope`, a digest).
+        object: String,
+        /// The registry's own words, if any.
+        message: String,
+    },
+    /// Rate limited (429).
+    #[error("{registry} rate limit reached{}", rate_limit_suffix(rate_limit))]
+    RateLimited {
+        /// The registry host.
+        registry: String,
+        /// The registry's rate-limit headers, when it sent them.
+        rate_limit: Option<RateLimit>,
+    },
+    /// Any other unexpected status.
+    #[error(
+        "{registry} answered HTTP {status} for {object}{}",
+        message_suffix(message)
+    )]
+    Status {
+        /// The registry host.
+        registry: String,
+        /// The HTTP status.
+        status: u16,
+        /// The object asked for.
+        object: String,
+        /// The registry's own words, if any.
+        message: String,
+    },
+    /// The challenge header could not be read.
+    #[error("{registry} sent an unreadable WWW-Authenticate header: {source}")]
+    Challenge {
+        /// The registry host.
+        registry: String,
+        /// The parse error.
+        source: ChallengeError,
+    },
+    /// The token endpoint's answer could not be used.
+    #[error("token from {realm}: {source}")]
+    Token {
+        /// The token endpoint.
+        realm: String,
+        /// What was wrong.
+        source: TokenError,
+    },
+    /// A digest header was malformed.
+    #[error("{registry} sent an invalid Docker-Content-Digest {value:?}: {source}")]
+    BadDigestHeader {
+        /// The registry host.
+        registry: String,
+        /// The header's value.
+        value: String,
+        /// Why it is not a digest.
+        source: DigestError,
+    },
+    /// Content did not match its digest or size.
+    #[error("{object}: {source}")]
+    Verify {
+        /// Which object (`manifest sha256:…`, `config sha256:…`).
+        object: String,
+        /// The mismatch.
+        source: VerifyError,
+    },
+    /// A verified document could not be parsed.
+    #[error("{object}: {source}")]
+    Document {
+        /// Which object.
+        object: String,
+        /// The parse error.
+        source: DocumentError,
+    },
+}
+
+fn not_found_message(what: Missing, object: &str, message: &str) -> String {
+    let kind = match what {
+        Missing::Repository => "repository not found",
+        Missing::Manifest => "tag or manifest not found",
+        Missing::Blob => "blob not found",
+        Missing::Unknown => "not found",
+    };
+    format!("{object}: {kind}{}", message_suffix(message))
+}
+
+fn message_suffix(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(" ({message})")
+    }
+}
+
+fn rate_limit_suffix(r: &Option<RateLimit>) -> String {
+    match r {
+        Some(RateLimit {
+            limit: Some(l),
+            remaining,
+            window_seconds,
+        }) => {
+            let window =
+                window_seconds.map_or(String::new(), |w| format!(" per {} hours", w / 3600));
+            format!(
+                ": {} of {l} pulls left{window}",
+                remaining.map_or("none".to_string(), |r| r.to_string())
+            )
+        }
+        _ => String::new(),
+    }
+}
+
+impl RegistryError {
+    /// Maps an unsuccessful response to an error, using the distribution
+    /// error codes in its body when present.
+    pub fn from_status(
+        registry: &str,
+        status: u16,
+        object: &str,
+        entries: &[RegistryErrorEntry],
+        rate_limit: Option<RateLimit>,
+    ) -> RegistryError {
+        let message = entries
+            .iter()
+            .map(|e| e.message.as_str())
+            .filter(|m| !m.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let code = entries.first().map(|e| &e.code);
+        match (status, code) {
+            (429, _) | (_, Some(ErrorCode::TooManyRequests)) => RegistryError::RateLimited {
+                registry: registry.to_owned(),
+                rate_limit,
+            },
+            (_, Some(ErrorCode::Denied)) | (403, _) => RegistryError::Denied {
+                registry: registry.to_owned(),
+                message,
+            },
+            (_, Some(ErrorCode::Unauthorized)) | (401, _) => RegistryError::Unauthorized {
+                registry: registry.to_owned(),
+                message,
+            },
+            (_, Some(ErrorCode::NameUnknown)) => RegistryError::NotFound {
+                what: Missing::Repository,
+                object: object.to_owned(),
+                message,
+            },
+            (_, Some(ErrorCode::ManifestUnknown)) => RegistryError::NotFound {
+                what: Missing::Manifest,
+                object: object.to_owned(),
+                message,
+            },
+            (_, Some(ErrorCode::BlobUnknown)) => RegistryError::NotFound {
+                what: Missing::Blob,
+                object: object.to_owned(),
+                message,
+            },
+            (404, _) => RegistryError::NotFound {
+                what: Missing::Unknown,
+                object: object.to_owned(),
+                message,
+            },
+            _ => RegistryError::Status {
+                registry: registry.to_owned(),
+                status,
+                object: object.to_owned(),
+                message,
+            },
+        }
+    }
+}
