@@ -1,0 +1,491 @@
+//! Applying layers in order: the OCI whiteout rules and the replacement rules.
+//!
+//! Each layer is applied in two phases (OCI image spec, `layer.md`):
+//!
+//! 1. **Whiteouts**, in tar order, against the tree as the lower layers left
+//!    it. "Whiteout files MUST only apply to resources in lower/parent
+//!    layers", and the opaque marker "is applied first … regardless of the
+//!    ordering in which the whiteout file was encountered". Running every
+//!    marker before any of the layer's own entries gives both rules at once,
+//!    wherever the markers sit in the tar. A whiteout never creates anything
+//!    (no implied parents).
+//! 2. **Entries**, in tar order ("Changeset over existing files"): a
+//!    directory over a directory replaces its attributes and keeps its
+//!    children; anything else removes the existing path (with its subtree)
+//!    and recreates it. A missing parent is created as an implicit directory
+//!    (`0755 0:0`); a non-directory in the way of a parent is replaced by one
+//!    (noted). The same path twice: the last wins. A hard link resolves
+//!    against the tree at that point (lower layers and earlier entries of the
+//!    layer) after the path it replaces is gone, and shares its target's
+//!    content and attributes; an unresolvable one is kept and noted.
+//!
+//! Markers never reach the tree. Every `.wh.`-prefixed basename is a marker
+//! whatever its tar type (the spec says such names cannot exist).
+
+use std::collections::HashMap;
+
+use crate::layer::{Entry, EntryKind};
+
+use super::changes::{self, LayerSummary};
+use super::merged::{LayerRecord, MergedFs};
+use super::note::{MergeNote, NoteKind};
+use super::tree::{Content, Meta, Node, NodeId, Tree, Version};
+use super::whiteout::{classify, has_marker_ancestor, is_malformed, split_parent, Whiteout};
+
+/// How `.wh.` entries are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhiteoutMode {
+    /// Interpret them (the merged image).
+    Apply,
+    /// Keep them as the ordinary entries they are in the tar (one layer's
+    /// own view: "what this layer contains", markers included).
+    Literal,
+}
+
+/// Bounds and mode of a merge. The defaults suit the browser: a hostile
+/// layer cannot make the tree grow without limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergeOptions {
+    /// The most nodes the arena may hold (alive or removed). Each entry adds
+    /// at most its depth in nodes; once reached, further new paths are
+    /// skipped with a [`NoteKind::NodeLimitReached`] note.
+    pub max_nodes: usize,
+    /// The most notes kept; later ones are only counted.
+    pub max_notes: usize,
+    /// Whether whiteout markers are interpreted.
+    pub whiteouts: WhiteoutMode,
+}
+
+impl Default for MergeOptions {
+    fn default() -> Self {
+        MergeOptions {
+            max_nodes: 4_000_000,
+            max_notes: 10_000,
+            whiteouts: WhiteoutMode::Apply,
+        }
+    }
+}
+
+/// Why a directory path cannot be walked in the lower tree.
+enum Blocked {
+    Missing,
+    NotDirectory,
+}
+
+/// The state of the layer being applied.
+struct LayerCx {
+    n: u32,
+    /// Nodes with an id below this existed before the layer.
+    start: usize,
+    /// Lower nodes this layer removed or changed in place, by path, with
+    /// their attributes before the layer (first record wins).
+    before: HashMap<Vec<u8>, (NodeId, Meta)>,
+    /// The last node removed at each path during this layer (for the
+    /// `replaced` chain of a node recreated there).
+    graveyard: HashMap<Vec<u8>, NodeId>,
+    limit_noted: bool,
+}
+
+/// Applies layers one at a time; [`MergeBuilder::snapshot`] gives "the image
+/// up to this layer" without starting over, [`MergeBuilder::finish`] the
+/// final tree.
+#[derive(Debug, Clone)]
+pub struct MergeBuilder {
+    tree: Tree,
+    contents: Vec<Content>,
+    layers: Vec<LayerRecord>,
+    notes: Vec<MergeNote>,
+    notes_dropped: u64,
+    options: MergeOptions,
+    first_layer: u32,
+}
+
+impl Default for MergeBuilder {
+    fn default() -> Self {
+        MergeBuilder::new(MergeOptions::default())
+    }
+}
+
+impl MergeBuilder {
+    /// An empty image (only the root directory).
+    pub fn new(options: MergeOptions) -> MergeBuilder {
+        MergeBuilder {
+            tree: Tree::new(),
+            contents: Vec::new(),
+            layers: Vec::new(),
+            notes: Vec::new(),
+            notes_dropped: 0,
+            options,
+            first_layer: 0,
+        }
+    }
+
+    /// Number the next layer `index` instead of 0 (used for one layer's own
+    /// view, so its nodes carry the layer's real index).
+    pub fn starting_at_layer(mut self, index: usize) -> MergeBuilder {
+        self.first_layer = u32::try_from(index).unwrap_or(u32::MAX);
+        self
+    }
+
+    /// Number of layers applied so far.
+    pub fn layers_applied(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// The finished tree of the layers applied so far, leaving the builder
+    /// ready for more (a clone of the arena plus the finishing pass).
+    pub fn snapshot(&self) -> MergedFs {
+        self.clone().finish()
+    }
+
+    /// The finished tree: hard-link groups, sizes and statistics computed.
+    pub fn finish(self) -> MergedFs {
+        MergedFs::finish(
+            self.tree,
+            self.contents,
+            self.layers,
+            self.notes,
+            self.notes_dropped,
+            self.first_layer,
+        )
+    }
+
+    fn note(&mut self, layer: u32, path: &[u8], kind: NoteKind) {
+        if self.notes.len() < self.options.max_notes {
+            self.notes.push(MergeNote {
+                layer: layer as usize,
+                path: path.to_vec(),
+                kind,
+            });
+        } else {
+            self.notes_dropped += 1;
+        }
+    }
+
+    /// Apply the next layer's entries (in tar order).
+    pub fn push_layer(&mut self, entries: &[Entry]) {
+        let n = self
+            .first_layer
+            .saturating_add(u32::try_from(self.layers.len()).unwrap_or(u32::MAX));
+        let mut cx = LayerCx {
+            n,
+            start: self.tree.len(),
+            before: HashMap::new(),
+            graveyard: HashMap::new(),
+            limit_noted: false,
+        };
+        let mut summary = LayerSummary::default();
+        let apply = self.options.whiteouts == WhiteoutMode::Apply;
+
+        if apply {
+            for e in entries {
+                let (parent, name) = split_parent(&e.path);
+                if is_malformed(&e.path) {
+                    continue;
+                }
+                if let Some(w) = classify(name) {
+                    self.apply_whiteout(&mut cx, &e.path, parent, w);
+                }
+            }
+        }
+
+        for e in entries {
+            summary.entries += 1;
+            if is_malformed(&e.path) {
+                self.note(n, &e.path, NoteKind::MalformedPath);
+                summary.skipped += 1;
+                continue;
+            }
+            if apply {
+                if classify(split_parent(&e.path).1).is_some() {
+                    summary.whiteouts += 1;
+                    continue;
+                }
+                if has_marker_ancestor(&e.path) {
+                    self.note(n, &e.path, NoteKind::EntryUnderWhiteoutName);
+                    summary.skipped += 1;
+                    continue;
+                }
+            }
+            if self.apply_entry(&mut cx, e) {
+                summary.count(e);
+            } else {
+                summary.skipped += 1;
+            }
+        }
+
+        let changes = changes::compute(&self.tree, &self.contents, cx.before, cx.start);
+        self.layers.push(LayerRecord { summary, changes });
+    }
+
+    /// Walk a directory path of the current tree.
+    fn resolve_dir(&self, path: &[u8]) -> Result<NodeId, Blocked> {
+        let mut cur = NodeId::ROOT;
+        if path.is_empty() {
+            return Ok(cur);
+        }
+        for comp in path.split(|b| *b == b'/') {
+            cur = self.tree.child(cur, comp).ok_or(Blocked::Missing)?;
+            if !self.tree.n(cur).is_dir() {
+                return Err(Blocked::NotDirectory);
+            }
+        }
+        Ok(cur)
+    }
+
+    fn apply_whiteout(&mut self, cx: &mut LayerCx, marker: &[u8], parent: &[u8], w: Whiteout) {
+        match w {
+            Whiteout::AufsMeta => self.note(cx.n, marker, NoteKind::AufsMetadataIgnored),
+            Whiteout::Invalid => self.note(cx.n, marker, NoteKind::InvalidWhiteoutName),
+            Whiteout::Remove(victim) => match self.resolve_dir(parent) {
+                Ok(dir) => match self.tree.child(dir, victim) {
+                    Some(id) => {
+                        let path = join(parent, victim);
+                        self.remove(cx, id, &path);
+                    }
+                    None => self.note(cx.n, marker, NoteKind::WhiteoutTargetMissing),
+                },
+                Err(Blocked::Missing) => self.note(cx.n, marker, NoteKind::WhiteoutTargetMissing),
+                Err(Blocked::NotDirectory) => {
+                    self.note(cx.n, marker, NoteKind::WhiteoutParentNotDirectory)
+                }
+            },
+            Whiteout::Opaque => match self.resolve_dir(parent) {
+                Ok(dir) => {
+                    let children = self.tree.n(dir).children.clone();
+                    for c in children {
+                        let path = join(parent, &self.tree.n(c).name);
+                        self.remove(cx, c, &path);
+                    }
+                }
+                // A new directory marked opaque: nothing below to hide.
+                Err(Blocked::Missing) => {}
+                Err(Blocked::NotDirectory) => {
+                    self.note(cx.n, marker, NoteKind::OpaqueParentNotDirectory)
+                }
+            },
+        }
+    }
+
+    /// Remove a node and its subtree, remembering what the lower layers had.
+    fn remove(&mut self, cx: &mut LayerCx, id: NodeId, path: &[u8]) {
+        for (rid, rpath) in self.tree.remove(id, path) {
+            if rid.index() < cx.start && !cx.before.contains_key(&rpath) {
+                let meta = self.tree.n(rid).meta.clone();
+                cx.before.insert(rpath.clone(), (rid, meta));
+            }
+            cx.graveyard.insert(rpath, rid);
+        }
+    }
+
+    /// The versions a new node at `path` shadows: those of `prev` and `prev`
+    /// itself.
+    fn chain(&self, prev: Option<NodeId>) -> Vec<Version> {
+        match prev {
+            Some(p) => {
+                let node = self.tree.n(p);
+                let mut v = Vec::with_capacity(node.replaced.len() + 1);
+                v.extend_from_slice(&node.replaced);
+                v.push(node.version());
+                v
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn room_for_node(&mut self, cx: &mut LayerCx, path: &[u8]) -> bool {
+        // Ids are u32: the arena never outgrows them, whatever the option says.
+        if self.tree.len() < self.options.max_nodes.min(u32::MAX as usize) {
+            return true;
+        }
+        if !cx.limit_noted {
+            cx.limit_noted = true;
+            self.note(cx.n, path, NoteKind::NodeLimitReached);
+        }
+        false
+    }
+
+    fn new_node(&self, cx: &LayerCx, name: &[u8], meta: Meta, replaced: Vec<Version>) -> Node {
+        Node {
+            name: name.into(),
+            parent: NodeId::ROOT,
+            children: Vec::new(),
+            meta,
+            layer: cx.n,
+            implicit: false,
+            alive: true,
+            hardlink: false,
+            replaced,
+            total: 0,
+            leader: None,
+        }
+    }
+
+    /// Make every component of `dir_path` a directory; `None` if the node
+    /// limit stopped it.
+    fn ensure_dirs(&mut self, cx: &mut LayerCx, dir_path: &[u8]) -> Option<NodeId> {
+        let mut cur = NodeId::ROOT;
+        if dir_path.is_empty() {
+            return Some(cur);
+        }
+        let mut end = 0;
+        for comp in dir_path.split(|b| *b == b'/') {
+            end += if end == 0 { comp.len() } else { comp.len() + 1 };
+            let prefix = &dir_path[..end];
+            let existing = self.tree.child(cur, comp);
+            if let Some(c) = existing {
+                if self.tree.n(c).is_dir() {
+                    cur = c;
+                    continue;
+                }
+            }
+            if !self.room_for_node(cx, prefix) {
+                return None;
+            }
+            let replaced = match existing {
+                Some(c) => {
+                    self.note(cx.n, prefix, NoteKind::ParentReplaced);
+                    let chain = self.chain(Some(c));
+                    self.remove(cx, c, prefix);
+                    chain
+                }
+                None => self.chain(cx.graveyard.get(prefix).copied()),
+            };
+            let mut node = self.new_node(cx, comp, Meta::implicit_dir(), replaced);
+            node.implicit = true;
+            cur = self.tree.add_child(cur, node);
+        }
+        Some(cur)
+    }
+
+    /// Replace a directory's attributes, keeping its children.
+    fn update_dir(&mut self, cx: &mut LayerCx, id: NodeId, path: &[u8], e: &Entry) {
+        if id.index() < cx.start && !cx.before.contains_key(path) {
+            cx.before
+                .insert(path.to_vec(), (id, self.tree.n(id).meta.clone()));
+        }
+        let n = cx.n;
+        let node = self.tree.n_mut(id);
+        // An implicit placeholder of this very layer is not a version.
+        if !(node.implicit && node.layer == n) {
+            let v = node.version();
+            node.replaced.push(v);
+        }
+        node.meta = entry_meta(e, None);
+        node.layer = n;
+        node.implicit = false;
+    }
+
+    /// Apply one non-marker entry; false if it was skipped.
+    fn apply_entry(&mut self, cx: &mut LayerCx, e: &Entry) -> bool {
+        if e.path.is_empty() {
+            if e.kind == EntryKind::Directory {
+                self.update_dir(cx, NodeId::ROOT, &[], e);
+                return true;
+            }
+            self.note(cx.n, &e.path, NoteKind::RootNotDirectory);
+            return false;
+        }
+        let (parent_path, name) = split_parent(&e.path);
+        let Some(parent) = self.ensure_dirs(cx, parent_path) else {
+            return false;
+        };
+        let existing = self.tree.child(parent, name);
+        if let Some(ex) = existing {
+            let node = self.tree.n(ex);
+            if node.layer == cx.n && !node.implicit {
+                self.note(cx.n, &e.path, NoteKind::DuplicatePath);
+            }
+            if self.tree.n(ex).is_dir() && e.kind == EntryKind::Directory {
+                self.update_dir(cx, ex, &e.path, e);
+                return true;
+            }
+        }
+        if !self.room_for_node(cx, &e.path) {
+            return false;
+        }
+        let replaced = match existing {
+            Some(ex) => {
+                let chain = self.chain(Some(ex));
+                self.remove(cx, ex, &e.path);
+                chain
+            }
+            None => self.chain(cx.graveyard.get(&e.path).copied()),
+        };
+        let id = NodeId(u32::try_from(self.tree.len()).unwrap_or(u32::MAX));
+        let (meta, hardlink) = match e.kind {
+            EntryKind::HardLink => (self.resolve_hardlink(cx, e), true),
+            EntryKind::File => {
+                let cid = u32::try_from(self.contents.len()).unwrap_or(u32::MAX);
+                self.contents.push(Content {
+                    layer: cx.n,
+                    size: e.size,
+                    sha256: e.content_sha256,
+                    origin: id,
+                });
+                (entry_meta(e, Some(cid)), false)
+            }
+            _ => (entry_meta(e, None), false),
+        };
+        let mut node = self.new_node(cx, name, meta, replaced);
+        node.hardlink = hardlink;
+        self.tree.add_child(parent, node);
+        true
+    }
+
+    /// The attributes of a hard link: its target's, sharing the content, or
+    /// an unresolved link if there is no usable target.
+    fn resolve_hardlink(&mut self, cx: &LayerCx, e: &Entry) -> Meta {
+        let target: &[u8] = e.link_target.as_deref().unwrap_or_default();
+        let found = if is_malformed(target) {
+            None
+        } else {
+            self.tree.lookup(target)
+        };
+        let problem = match found.map(|t| self.tree.n(t)) {
+            Some(t) if t.is_dir() => NoteKind::HardLinkToDirectory,
+            Some(t) if t.meta.kind != EntryKind::HardLink => return t.meta.clone(),
+            _ => NoteKind::HardLinkTargetMissing,
+        };
+        self.note(cx.n, &e.path, problem);
+        let mut meta = entry_meta(e, None);
+        meta.size = 0;
+        meta.link_target = Some(target.into());
+        meta
+    }
+}
+
+/// `parent/name`, or `name` at the root.
+fn join(parent: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(parent.len() + 1 + name.len());
+    if !parent.is_empty() {
+        p.extend_from_slice(parent);
+        p.push(b'/');
+    }
+    p.extend_from_slice(name);
+    p
+}
+
+/// A node's attributes from its entry. Sizes are kept for regular files only
+/// and device numbers for devices, so stray header fields do not count as
+/// differences.
+fn entry_meta(e: &Entry, content: Option<u32>) -> Meta {
+    let is_dev = matches!(e.kind, EntryKind::CharDevice | EntryKind::BlockDevice);
+    Meta {
+        kind: e.kind,
+        mode: e.mode & 0o7777,
+        uid: e.uid,
+        gid: e.gid,
+        size: if e.kind == EntryKind::File { e.size } else { 0 },
+        mtime: e.mtime,
+        link_target: match e.kind {
+            EntryKind::Symlink | EntryKind::HardLink => {
+                Some(e.link_target.as_deref().unwrap_or_default().into())
+            }
+            _ => None,
+        },
+        dev_major: if is_dev { e.dev_major } else { 0 },
+        dev_minor: if is_dev { e.dev_minor } else { 0 },
+        content,
+    }
+}
