@@ -606,7 +606,7 @@ fn directory_totals_count_each_hard_link_group_once() {
 
 #[test]
 fn snapshots_equal_a_rebuild_of_the_prefix() {
-    let layers = vec![
+    let layers = [
         vec![dir("a"), file("a/x", b"1"), file("b", b"2")],
         vec![wh("a"), file("a/y", b"3"), hard("c", "b")],
         vec![opq("a"), file("b", b"4"), sym("a/l", "../b")],

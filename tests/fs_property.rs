@@ -37,7 +37,8 @@ impl Rng {
     }
 }
 
-const NAMES: [&[u8]; 4] = [b"a", b"b", b"c", b"d\xff"];
+// "ab" shares a prefix with "a", so a cached "x/a" must not serve "x/ab".
+const NAMES: [&[u8]; 5] = [b"a", b"ab", b"b", b"c", b"d\xff"];
 
 fn random_path(rng: &mut Rng, max_depth: u64) -> Vec<u8> {
     let depth = 1 + rng.below(max_depth);

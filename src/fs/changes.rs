@@ -144,30 +144,36 @@ pub(crate) fn compare(contents: &[Content], old: &Meta, new: &Meta) -> ChangeFla
     }
 }
 
-/// The changes of the layer just applied: `before` holds the lower nodes it
-/// removed or changed in place (by their path before the layer), nodes from
-/// `start` on are the ones it created.
+/// What the merge remembers of a lower path the layer touched.
+#[derive(Debug)]
+pub(crate) struct Before {
+    /// Its attributes before the layer.
+    pub(crate) meta: Meta,
+    /// The node at that path now (kept current while the layer is applied,
+    /// so no lookup is needed at the end).
+    pub(crate) now: Option<NodeId>,
+}
+
+/// The changes of the layer just applied: `before` holds the lower paths it
+/// removed or changed in place, `created` the nodes it made (some may have
+/// been removed again by a later entry of the same layer).
 pub(crate) fn compute(
     tree: &Tree,
     contents: &[Content],
-    before: HashMap<Vec<u8>, (NodeId, Meta)>,
-    start: usize,
+    before: HashMap<Vec<u8>, Before>,
+    created: Vec<(NodeId, Vec<u8>)>,
 ) -> LayerChanges {
     let mut out = LayerChanges::default();
-    for id in start..tree.len() {
-        let id = NodeId(id as u32);
-        if tree.n(id).alive {
-            let path = tree.path(id);
-            if !before.contains_key(&path) {
-                out.added.push(path);
-            }
+    for (id, path) in created {
+        if tree.n(id).alive && !before.contains_key(&path) {
+            out.added.push(path);
         }
     }
-    for (path, (_, old)) in before {
-        match tree.lookup(&path) {
+    for (path, b) in before {
+        match b.now.filter(|id| tree.n(*id).alive) {
             None => out.removed.push(path),
             Some(now) => {
-                let what = compare(contents, &old, &tree.n(now).meta);
+                let what = compare(contents, &b.meta, &tree.n(now).meta);
                 if what.any() {
                     out.modified.push(Modification { path, what });
                 } else {

@@ -2,10 +2,12 @@
 //! the tests compare.
 //!
 //! ```text
-//! #path	type	mode	uid	gid	size	sha256	target	mtime
-//! /	d	0755	0	0	-	-	-	-
-//! /bin	l	0777	0	0	-	-	usr/bin	1700000000
+//! #path  type  mode  uid  gid  size  sha256  target   mtime
+//! /      d     0755  0    0    -     -       -        -
+//! /bin   l     0777  0    0    -     -       usr/bin  1700000000
 //! ```
+//!
+//! (shown aligned with spaces; the real separator is a single TAB)
 //!
 //! * one TAB-separated row per live path, sorted by the path's bytes; the
 //!   root `/` is listed; paths are absolute;

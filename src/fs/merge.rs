@@ -26,7 +26,7 @@ use std::collections::HashMap;
 
 use crate::layer::{Entry, EntryKind};
 
-use super::changes::{self, LayerSummary};
+use super::changes::{self, Before, LayerSummary};
 use super::merged::{LayerRecord, MergedFs};
 use super::note::{MergeNote, NoteKind};
 use super::tree::{Content, Meta, Node, NodeId, Tree, Version};
@@ -78,12 +78,29 @@ struct LayerCx {
     /// Nodes with an id below this existed before the layer.
     start: usize,
     /// Lower nodes this layer removed or changed in place, by path, with
-    /// their attributes before the layer (first record wins).
-    before: HashMap<Vec<u8>, (NodeId, Meta)>,
+    /// their attributes before the layer (first record wins) and the node at
+    /// that path now.
+    before: HashMap<Vec<u8>, Before>,
+    /// The nodes this layer created, with their paths.
+    created: Vec<(NodeId, Vec<u8>)>,
     /// The last node removed at each path during this layer (for the
     /// `replaced` chain of a node recreated there).
     graveyard: HashMap<Vec<u8>, NodeId>,
     limit_noted: bool,
+    /// The directory chain the previous entry went into.
+    dirs: DirCache,
+}
+
+/// The directories of the last parent path walked, root first: tar streams
+/// list a directory's entries together, so most entries resume the walk from
+/// a cached ancestor instead of the root. An entry stays valid while its node
+/// is alive: nodes never move or change kind, and a live node's ancestors
+/// are live.
+#[derive(Default)]
+struct DirCache {
+    path: Vec<u8>,
+    /// `(end, node)`: the directory at `path[..end]`.
+    chain: Vec<(usize, NodeId)>,
 }
 
 /// Applies layers one at a time; [`MergeBuilder::snapshot`] gives "the image
@@ -171,9 +188,13 @@ impl MergeBuilder {
             n,
             start: self.tree.len(),
             before: HashMap::new(),
+            created: Vec::new(),
             graveyard: HashMap::new(),
             limit_noted: false,
+            dirs: DirCache::default(),
         };
+        let room = self.options.max_nodes.saturating_sub(self.tree.len());
+        self.tree.reserve(entries.len().min(room));
         let mut summary = LayerSummary::default();
         let apply = self.options.whiteouts == WhiteoutMode::Apply;
 
@@ -214,7 +235,7 @@ impl MergeBuilder {
             }
         }
 
-        let changes = changes::compute(&self.tree, &self.contents, cx.before, cx.start);
+        let changes = changes::compute(&self.tree, &self.contents, cx.before, cx.created);
         self.layers.push(LayerRecord { summary, changes });
     }
 
@@ -252,7 +273,7 @@ impl MergeBuilder {
             },
             Whiteout::Opaque => match self.resolve_dir(parent) {
                 Ok(dir) => {
-                    let children = self.tree.n(dir).children.clone();
+                    let children: Vec<NodeId> = self.tree.child_ids(dir).collect();
                     for c in children {
                         let path = join(parent, &self.tree.n(c).name);
                         self.remove(cx, c, &path);
@@ -270,12 +291,26 @@ impl MergeBuilder {
     /// Remove a node and its subtree, remembering what the lower layers had.
     fn remove(&mut self, cx: &mut LayerCx, id: NodeId, path: &[u8]) {
         for (rid, rpath) in self.tree.remove(id, path) {
-            if rid.index() < cx.start && !cx.before.contains_key(&rpath) {
-                let meta = self.tree.n(rid).meta.clone();
-                cx.before.insert(rpath.clone(), (rid, meta));
+            match cx.before.get_mut(&rpath) {
+                Some(b) => b.now = None,
+                None if rid.index() < cx.start => {
+                    let meta = self.tree.n(rid).meta.clone();
+                    cx.before.insert(rpath.clone(), Before { meta, now: None });
+                }
+                None => {}
             }
             cx.graveyard.insert(rpath, rid);
         }
+    }
+
+    /// Put a new node at `path` under `dir` and record it for the changes.
+    fn create(&mut self, cx: &mut LayerCx, dir: NodeId, path: &[u8], node: Node) -> NodeId {
+        let id = self.tree.add_child(dir, node);
+        if let Some(b) = cx.before.get_mut(path) {
+            b.now = Some(id);
+        }
+        cx.created.push((id, path.to_vec()));
+        id
     }
 
     /// The versions a new node at `path` shadows: those of `prev` and `prev`
@@ -324,36 +359,63 @@ impl MergeBuilder {
     /// Make every component of `dir_path` a directory; `None` if the node
     /// limit stopped it.
     fn ensure_dirs(&mut self, cx: &mut LayerCx, dir_path: &[u8]) -> Option<NodeId> {
-        let mut cur = NodeId::ROOT;
         if dir_path.is_empty() {
-            return Some(cur);
+            return Some(NodeId::ROOT);
         }
+        // Resume from the deepest live cached directory that is a prefix.
+        let lcp = cx
+            .dirs
+            .path
+            .iter()
+            .zip(dir_path)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut keep = 0;
+        for (end, id) in &cx.dirs.chain {
+            let boundary = *end == dir_path.len() || dir_path.get(*end) == Some(&b'/');
+            if *end > lcp || !boundary || !self.tree.n(*id).alive {
+                break;
+            }
+            keep += 1;
+        }
+        cx.dirs.chain.truncate(keep);
+        cx.dirs.path.clear();
+        cx.dirs.path.extend_from_slice(dir_path);
+        let mut cur = cx.dirs.chain.last().map_or(NodeId::ROOT, |(_, id)| *id);
+
         let mut end = 0;
-        for comp in dir_path.split(|b| *b == b'/') {
-            end += if end == 0 { comp.len() } else { comp.len() + 1 };
+        for (i, comp) in dir_path.split(|b| *b == b'/').enumerate() {
+            end = if i == 0 {
+                comp.len()
+            } else {
+                end + 1 + comp.len()
+            };
+            if i < keep {
+                continue;
+            }
             let prefix = &dir_path[..end];
             let existing = self.tree.child(cur, comp);
-            if let Some(c) = existing {
-                if self.tree.n(c).is_dir() {
-                    cur = c;
-                    continue;
+            match existing {
+                Some(c) if self.tree.n(c).is_dir() => cur = c,
+                _ => {
+                    if !self.room_for_node(cx, prefix) {
+                        return None;
+                    }
+                    let replaced = match existing {
+                        Some(c) => {
+                            self.note(cx.n, prefix, NoteKind::ParentReplaced);
+                            let chain = self.chain(Some(c));
+                            self.remove(cx, c, prefix);
+                            chain
+                        }
+                        None => self.chain(cx.graveyard.get(prefix).copied()),
+                    };
+                    let mut node = self.new_node(cx, comp, Meta::implicit_dir(), replaced);
+                    node.implicit = true;
+                    cur = self.create(cx, cur, prefix, node);
                 }
             }
-            if !self.room_for_node(cx, prefix) {
-                return None;
-            }
-            let replaced = match existing {
-                Some(c) => {
-                    self.note(cx.n, prefix, NoteKind::ParentReplaced);
-                    let chain = self.chain(Some(c));
-                    self.remove(cx, c, prefix);
-                    chain
-                }
-                None => self.chain(cx.graveyard.get(prefix).copied()),
-            };
-            let mut node = self.new_node(cx, comp, Meta::implicit_dir(), replaced);
-            node.implicit = true;
-            cur = self.tree.add_child(cur, node);
+            cx.dirs.chain.push((end, cur));
         }
         Some(cur)
     }
@@ -361,8 +423,14 @@ impl MergeBuilder {
     /// Replace a directory's attributes, keeping its children.
     fn update_dir(&mut self, cx: &mut LayerCx, id: NodeId, path: &[u8], e: &Entry) {
         if id.index() < cx.start && !cx.before.contains_key(path) {
-            cx.before
-                .insert(path.to_vec(), (id, self.tree.n(id).meta.clone()));
+            let meta = self.tree.n(id).meta.clone();
+            cx.before.insert(
+                path.to_vec(),
+                Before {
+                    meta,
+                    now: Some(id),
+                },
+            );
         }
         let n = cx.n;
         let node = self.tree.n_mut(id);
@@ -429,7 +497,7 @@ impl MergeBuilder {
         };
         let mut node = self.new_node(cx, name, meta, replaced);
         node.hardlink = hardlink;
-        self.tree.add_child(parent, node);
+        self.create(cx, parent, &e.path, node);
         true
     }
 

@@ -99,8 +99,11 @@ impl MergedFs {
 
     /// The children of a directory, in name-byte order (empty for other
     /// nodes and unknown ids).
-    pub fn children(&self, id: NodeId) -> &[NodeId] {
-        self.tree.get(id).map_or(&[], |n| &n.children)
+    pub fn children(&self, id: NodeId) -> Vec<NodeId> {
+        match self.tree.get(id) {
+            Some(n) => n.children.iter().map(|c| c.id).collect(),
+            None => Vec::new(),
+        }
     }
 
     /// The root-relative path of a node (for a removed node: the path it had).

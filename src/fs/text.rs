@@ -107,8 +107,8 @@ impl MergedFs {
                 let _ = write!(out, " [{major},{minor}]");
             }
             out.push('\n');
-            for c in self.children(id).iter().rev() {
-                stack.push((*c, depth + 1));
+            for c in self.children(id).into_iter().rev() {
+                stack.push((c, depth + 1));
             }
         }
         out

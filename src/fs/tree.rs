@@ -27,6 +27,25 @@ impl NodeId {
     }
 }
 
+/// A directory's reference to a child: the first 8 bytes of its name
+/// (big-endian, zero-padded) next to its id, so the binary search over a
+/// directory compares integers and only touches the child's node on a tie —
+/// the lookup is otherwise bound by cache misses.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Child {
+    key: u64,
+    pub(crate) id: NodeId,
+}
+
+/// The order-preserving integer prefix of a name: comparing keys gives the
+/// byte order of the names whenever they differ in their first 8 bytes.
+fn key_of(name: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = name.len().min(8);
+    b[..n].copy_from_slice(&name[..n]);
+    u64::from_be_bytes(b)
+}
+
 /// The index of one regular file's content copy (one `File` entry of one
 /// layer's tar); hard links share it.
 pub(crate) type ContentId = u32;
@@ -96,7 +115,7 @@ pub struct Version {
 pub struct Node {
     pub(crate) name: Box<[u8]>,
     pub(crate) parent: NodeId,
-    pub(crate) children: Vec<NodeId>,
+    pub(crate) children: Vec<Child>,
     pub(crate) meta: Meta,
     pub(crate) layer: u32,
     pub(crate) implicit: bool,
@@ -253,6 +272,12 @@ impl Tree {
         }
     }
 
+    /// Make room for `more` nodes (one growth instead of many copies of the
+    /// arena while a layer is applied).
+    pub(crate) fn reserve(&mut self, more: usize) {
+        self.nodes.reserve(more);
+    }
+
     /// Number of nodes ever created (alive or not).
     pub(crate) fn len(&self) -> usize {
         self.nodes.len()
@@ -281,15 +306,23 @@ impl Tree {
     }
 
     fn slot(&self, dir: NodeId, name: &[u8]) -> Result<usize, usize> {
-        self.n(dir)
-            .children
-            .binary_search_by(|c| self.n(*c).name.as_ref().cmp(name))
+        let key = key_of(name);
+        self.n(dir).children.binary_search_by(|c| {
+            c.key
+                .cmp(&key)
+                .then_with(|| self.n(c.id).name.as_ref().cmp(name))
+        })
     }
 
     /// The child called `name` of directory `dir`.
     pub(crate) fn child(&self, dir: NodeId, name: &[u8]) -> Option<NodeId> {
         let slot = self.slot(dir, name).ok()?;
-        self.n(dir).children.get(slot).copied()
+        self.n(dir).children.get(slot).map(|c| c.id)
+    }
+
+    /// The children of `dir` in name order.
+    pub(crate) fn child_ids(&self, dir: NodeId) -> impl DoubleEndedIterator<Item = NodeId> + '_ {
+        self.n(dir).children.iter().map(|c| c.id)
     }
 
     /// The node at a root-relative path, if every component exists (and all
@@ -315,8 +348,9 @@ impl Tree {
         let slot = match self.slot(dir, &node.name) {
             Ok(s) | Err(s) => s,
         };
+        let key = key_of(&node.name);
         self.nodes.push(node);
-        self.n_mut(dir).children.insert(slot, id);
+        self.n_mut(dir).children.insert(slot, Child { key, id });
         id
     }
 
@@ -341,8 +375,8 @@ impl Tree {
             for c in children.iter().rev() {
                 let mut cp = p.clone();
                 cp.push(b'/');
-                cp.extend_from_slice(&self.n(*c).name);
-                stack.push((*c, cp));
+                cp.extend_from_slice(&self.n(c.id).name);
+                stack.push((c.id, cp));
             }
             out.push((cur, p));
         }
@@ -352,19 +386,27 @@ impl Tree {
     /// The root-relative path of a node (alive or dead: a dead node keeps its
     /// name and parent link, so this is the path it had).
     pub(crate) fn path(&self, id: NodeId) -> Vec<u8> {
-        let mut comps: Vec<&[u8]> = Vec::new();
+        // Two walks up the parent links: measure, then fill from the end, so
+        // the path costs one allocation.
+        let mut len = 0usize;
         let mut cur = id;
         while cur != NodeId::ROOT {
             let node = self.n(cur);
-            comps.push(&node.name);
+            len += node.name.len() + 1;
             cur = node.parent;
         }
-        let mut out = Vec::with_capacity(comps.iter().map(|c| c.len() + 1).sum());
-        for (i, c) in comps.iter().rev().enumerate() {
-            if i > 0 {
-                out.push(b'/');
+        let mut out = vec![0u8; len.saturating_sub(1)];
+        let mut end = out.len();
+        let mut cur = id;
+        while cur != NodeId::ROOT {
+            let node = self.n(cur);
+            let start = end - node.name.len();
+            out[start..end].copy_from_slice(&node.name);
+            if start > 0 {
+                out[start - 1] = b'/';
             }
-            out.extend_from_slice(c);
+            end = start.saturating_sub(1);
+            cur = node.parent;
         }
         out
     }
@@ -380,8 +422,8 @@ impl Tree {
                 if !cp.is_empty() {
                     cp.push(b'/');
                 }
-                cp.extend_from_slice(&self.n(*c).name);
-                stack.push((*c, cp));
+                cp.extend_from_slice(&self.n(c.id).name);
+                stack.push((c.id, cp));
             }
             out.push((id, p));
         }
