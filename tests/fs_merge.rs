@@ -660,28 +660,39 @@ fn layer_view_shows_markers_as_entries() {
     let l1 = vec![
         wh("a/b"),
         file("a/new", b"n"),
+        dir("c").mode(0o700),
         opq("c"),
         hard("h", "elsewhere"),
+        file("a/new", b"again"),
     ];
     let fs = MergedFs::layer_view(&l1, 1);
     let empty = sha_hex(b"");
+    // Markers are listed as the entries they are; `a` is only implied by
+    // the layer, so it has no row (the root always has one).
     assert_eq!(
         fs.listing_tsv(),
         golden(&[
             "/ d 0755 0 0 - - - -".to_string(),
-            "/a d 0755 0 0 - - - -".to_string(),
             format!("/a/.wh.b f 0644 0 0 0 {empty} - 1000"),
-            format!("/a/new f 0644 0 0 1 {} - 1000", sha_hex(b"n")),
-            "/c d 0755 0 0 - - - -".to_string(),
+            format!("/a/new f 0644 0 0 5 {} - 1000", sha_hex(b"again")),
+            "/c d 0700 0 0 - - - -".to_string(),
             format!("/c/.wh..wh..opq f 0644 0 0 0 {empty} - 1000"),
             "/h h 0644 0 0 - - /elsewhere 1000".to_string(),
         ])
     );
-    let a = fs.node(fs.lookup(b"a/new").unwrap()).unwrap();
-    assert_eq!(a.layer(), 1);
+    assert!(fs.is_layer_view());
+    // The tree itself still holds the implied parent.
+    let a = fs.node(fs.lookup(b"a").unwrap()).unwrap();
+    assert!(a.is_implicit());
+    let new = fs.node(fs.lookup(b"a/new").unwrap()).unwrap();
+    assert_eq!(new.layer(), 1);
     assert_eq!(fs.first_layer(), 1);
     assert!(fs.changes(0).is_none());
-    assert_eq!(fs.layer_summary(1).unwrap().entries, 4);
+    assert_eq!(fs.layer_summary(1).unwrap().entries, 6);
+    // The merged view of the same layer has no markers and does list `a`.
+    let merged = MergedFs::build(&[vec![], l1]);
+    assert!(!merged.is_layer_view());
+    assert!(merged.listing_tsv().contains("\n/a\td\t0755"));
 }
 
 #[test]

@@ -10,7 +10,10 @@
 //! (shown aligned with spaces; the real separator is a single TAB)
 //!
 //! * one TAB-separated row per live path, sorted by the path's bytes; the
-//!   root `/` is listed; paths are absolute;
+//!   root `/` is listed; paths are absolute. One layer's own listing
+//!   ([`MergedFs::layer_view`]) has a row per entry of the layer (the last
+//!   one for a path listed twice), whiteout markers included as the empty
+//!   files they are, and no rows for parents the layer does not list;
 //! * `type` is `f d l h c b p`; the members of a hard-link group (the names
 //!   sharing one content copy) are listed as `f` for the byte-wise first and
 //!   `h` for the others, whose target is that first path. An unresolved hard
@@ -188,9 +191,15 @@ pub fn to_json(rows: &[ListingRow]) -> String {
 }
 
 impl MergedFs {
-    /// The rows of the canonical listing, sorted by path bytes.
+    /// The rows of the canonical listing, sorted by path bytes. For a
+    /// [`MergedFs::layer_view`], directories the layer only implies are left
+    /// out (the root is always listed).
     pub fn listing(&self) -> Vec<ListingRow> {
         let mut paths = self.walk();
+        if self.is_layer_view() {
+            let root = self.root();
+            paths.retain(|(id, _)| *id == root || self.node(*id).is_some_and(|n| !n.is_implicit()));
+        }
         paths.sort_unstable_by(|a, b| a.1.cmp(&b.1));
         let mut rows = Vec::with_capacity(paths.len());
         for (id, path) in paths {

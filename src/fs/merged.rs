@@ -27,6 +27,7 @@ pub struct MergedFs {
     notes: Vec<MergeNote>,
     notes_dropped: u64,
     first_layer: u32,
+    whiteouts: WhiteoutMode,
     stats: Stats,
 }
 
@@ -38,6 +39,7 @@ impl MergedFs {
         notes: Vec<MergeNote>,
         notes_dropped: u64,
         first_layer: u32,
+        whiteouts: WhiteoutMode,
     ) -> MergedFs {
         let mut summaries: Vec<&mut LayerSummary> =
             layers.iter_mut().map(|l| &mut l.summary).collect();
@@ -49,6 +51,7 @@ impl MergedFs {
             notes,
             notes_dropped,
             first_layer,
+            whiteouts,
             stats,
         }
     }
@@ -68,10 +71,13 @@ impl MergedFs {
     }
 
     /// One layer's own entries as a tree, for "what this layer contains":
-    /// whiteout markers stay as the entries they are in the tar (shown as
-    /// the empty files they are), parents the layer does not list are
-    /// implied, the same path twice keeps the last, hard links resolve only
-    /// against the layer's own earlier entries. Nodes carry layer `index`.
+    /// whiteout markers stay as the entries they are in the tar (listed as
+    /// the empty files they are), the same path twice keeps the last, hard
+    /// links resolve only against the layer's own earlier entries. Parents
+    /// the layer does not list are implied so the tree holds together, but
+    /// [`MergedFs::listing`] leaves them out (the root excepted): the listing
+    /// shows the layer's entries, not attributes it never set. Nodes carry
+    /// layer `index`.
     pub fn layer_view(entries: &[Entry], index: usize) -> MergedFs {
         let options = MergeOptions {
             whiteouts: WhiteoutMode::Literal,
@@ -128,6 +134,11 @@ impl MergedFs {
     /// Number of layers merged.
     pub fn layer_count(&self) -> usize {
         self.layers.len()
+    }
+
+    /// True for a [`MergedFs::layer_view`] (markers kept as entries).
+    pub fn is_layer_view(&self) -> bool {
+        self.whiteouts == WhiteoutMode::Literal
     }
 
     /// The index of the first layer (0, except for a [`MergedFs::layer_view`]).
