@@ -702,3 +702,45 @@ fn empty_image() {
     assert_eq!(fs.stats().efficiency(), 1.0);
     assert_eq!(fs.layer_count(), 0);
 }
+
+#[test]
+fn large_directories_and_many_rewrites() {
+    // 5000 names (past the switch to the map representation) listed in
+    // reverse order, the same path rewritten 3000 times, then an opaque
+    // marker and single whiteouts on the big directory.
+    let names: Vec<String> = (0..5000).map(|i| format!("big/n{i:05}")).collect();
+    let mut l0: Vec<Entry> = names.iter().rev().map(|n| file(n, b"x")).collect();
+    l0.extend((0..3000).map(|_| file("f", b"y")));
+    let fs0 = MergedFs::build(&[l0.clone()]);
+    let rows = fs0.listing();
+    assert_eq!(rows.len(), 5000 + 3);
+    let listed: Vec<&[u8]> = rows
+        .iter()
+        .skip(2)
+        .take(5000)
+        .map(|r| &r.path[1..])
+        .collect();
+    let expected: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
+    assert_eq!(listed, expected);
+    let big = fs0.lookup(b"big").unwrap();
+    assert_eq!(fs0.children(big).len(), 5000);
+    assert_eq!(fs0.path(fs0.children(big)[0]), b"big/n00000");
+    let f = fs0.node(fs0.lookup(b"f").unwrap()).unwrap();
+    assert_eq!(f.replaced().len(), layerlens::fs::MAX_VERSIONS);
+    assert_eq!(fs0.stats().wasted_copies, 2999);
+
+    let l1 = vec![wh("big/n00001"), wh("big/n04999"), file("big/new", b"n")];
+    let fs1 = MergedFs::build(&[l0.clone(), l1]);
+    assert_eq!(
+        strs(&fs1.changes(1).unwrap().removed),
+        ["big/n00001", "big/n04999"]
+    );
+    assert!(fs1.lookup(b"big/n00002").is_some());
+    assert!(fs1.lookup(b"big/new").is_some());
+
+    let l2 = vec![opq("big"), file("big/only", b"o")];
+    let fs2 = MergedFs::build(&[l0, l2]);
+    assert_eq!(fs2.changes(1).unwrap().removed.len(), 5000);
+    assert_eq!(fs2.children(fs2.lookup(b"big").unwrap()).len(), 1);
+    assert_eq!(fs2.listing().len(), 4);
+}

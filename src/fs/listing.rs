@@ -102,21 +102,31 @@ pub struct ListingRow {
 /// control characters, so an escaped field never breaks a row.
 pub fn escape(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
+    escape_into(&mut out, bytes);
+    out
+}
+
+/// [`escape`], appending to `out` (no allocation per field).
+pub fn escape_into(out: &mut String, bytes: &[u8]) {
     for chunk in bytes.utf8_chunks() {
-        for ch in chunk.valid().chars() {
-            match ch {
-                '\\' => out.push_str("\\\\"),
-                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                    let _ = write!(out, "\\x{:02x}", c as u32);
+        let valid = chunk.valid();
+        if valid.bytes().all(|b| b != b'\\' && b >= 0x20 && b != 0x7f) {
+            out.push_str(valid);
+        } else {
+            for ch in valid.chars() {
+                match ch {
+                    '\\' => out.push_str("\\\\"),
+                    c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                        let _ = write!(out, "\\x{:02x}", c as u32);
+                    }
+                    c => out.push(c),
                 }
-                c => out.push(c),
             }
         }
         for b in chunk.invalid() {
             let _ = write!(out, "\\x{b:02x}");
         }
     }
-    out
 }
 
 fn absolute(path: &[u8]) -> Vec<u8> {
@@ -137,19 +147,49 @@ fn hex(bytes: &[u8]) -> String {
 impl ListingRow {
     /// The row as one listing line (no trailing newline).
     pub fn to_tsv(&self) -> String {
-        let dash = || "-".to_string();
-        [
-            escape(&self.path),
-            self.kind.letter().to_string(),
-            format!("{:04o}", self.mode & 0o7777),
-            self.uid.to_string(),
-            self.gid.to_string(),
-            self.size.map_or_else(dash, |s| s.to_string()),
-            self.sha256.map_or_else(dash, |h| hex(&h)),
-            self.target.as_deref().map_or_else(dash, escape),
-            self.mtime.map_or_else(dash, |m| m.to_string()),
-        ]
-        .join("\t")
+        let mut out = String::new();
+        self.write_tsv(&mut out);
+        out
+    }
+
+    /// Append the row's line (no trailing newline) to `out`.
+    pub fn write_tsv(&self, out: &mut String) {
+        escape_into(out, &self.path);
+        let _ = write!(
+            out,
+            "\t{}\t{:04o}\t{}\t{}\t",
+            self.kind.letter(),
+            self.mode & 0o7777,
+            self.uid,
+            self.gid
+        );
+        match self.size {
+            Some(s) => {
+                let _ = write!(out, "{s}");
+            }
+            None => out.push('-'),
+        }
+        out.push('\t');
+        match &self.sha256 {
+            Some(h) => {
+                for b in h {
+                    let _ = write!(out, "{b:02x}");
+                }
+            }
+            None => out.push('-'),
+        }
+        out.push('\t');
+        match &self.target {
+            Some(t) => escape_into(out, t),
+            None => out.push('-'),
+        }
+        out.push('\t');
+        match self.mtime {
+            Some(m) => {
+                let _ = write!(out, "{m}");
+            }
+            None => out.push('-'),
+        }
     }
 }
 
@@ -178,7 +218,7 @@ pub fn to_tsv(rows: &[ListingRow]) -> String {
     out.push_str(LISTING_HEADER);
     out.push('\n');
     for r in rows {
-        out.push_str(&r.to_tsv());
+        r.write_tsv(&mut out);
         out.push('\n');
     }
     out

@@ -107,7 +107,7 @@ impl MergedFs {
     /// nodes and unknown ids).
     pub fn children(&self, id: NodeId) -> Vec<NodeId> {
         match self.tree.get(id) {
-            Some(n) => n.children.iter().map(|c| c.id).collect(),
+            Some(n) => n.children.ids(),
             None => Vec::new(),
         }
     }

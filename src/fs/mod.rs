@@ -13,6 +13,7 @@
 //! * [`text`] — an indented human rendering.
 
 pub mod changes;
+mod children;
 pub mod listing;
 pub mod merge;
 pub mod merged;
@@ -23,10 +24,10 @@ pub mod tree;
 pub mod whiteout;
 
 pub use changes::{ChangeFlags, LayerChanges, LayerSummary, Modification};
-pub use listing::{escape, to_json, to_tsv, ListingRow, RowKind, LISTING_HEADER};
+pub use listing::{escape, escape_into, to_json, to_tsv, ListingRow, RowKind, LISTING_HEADER};
 pub use merge::{MergeBuilder, MergeOptions, WhiteoutMode};
 pub use merged::MergedFs;
 pub use note::{MergeNote, NoteKind};
 pub use stats::{Offender, Stats};
 pub use text::{human_size, mode_string};
-pub use tree::{Node, NodeId, Version};
+pub use tree::{Node, NodeId, Version, MAX_VERSIONS};

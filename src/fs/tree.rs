@@ -12,6 +12,8 @@
 
 use crate::layer::EntryKind;
 
+use super::children::Children;
+
 /// The handle of one node of a [`MergedFs`](super::MergedFs): an index into
 /// its arena. Only meaningful for the tree that produced it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -25,25 +27,6 @@ impl NodeId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
-}
-
-/// A directory's reference to a child: the first 8 bytes of its name
-/// (big-endian, zero-padded) next to its id, so the binary search over a
-/// directory compares integers and only touches the child's node on a tie —
-/// the lookup is otherwise bound by cache misses.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Child {
-    key: u64,
-    pub(crate) id: NodeId,
-}
-
-/// The order-preserving integer prefix of a name: comparing keys gives the
-/// byte order of the names whenever they differ in their first 8 bytes.
-fn key_of(name: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    let n = name.len().min(8);
-    b[..n].copy_from_slice(&name[..n]);
-    u64::from_be_bytes(b)
 }
 
 /// The index of one regular file's content copy (one `File` entry of one
@@ -97,6 +80,10 @@ impl Meta {
     }
 }
 
+/// The most versions a node remembers in [`Node::replaced`]; older ones are
+/// dropped, so a path rewritten a million times costs bounded memory.
+pub const MAX_VERSIONS: usize = 64;
+
 /// An earlier version of a path that a node shadowed: enough to say "this
 /// replaced a 4 KiB file from layer 2".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +102,7 @@ pub struct Version {
 pub struct Node {
     pub(crate) name: Box<[u8]>,
     pub(crate) parent: NodeId,
-    pub(crate) children: Vec<Child>,
+    pub(crate) children: Children,
     pub(crate) meta: Meta,
     pub(crate) layer: u32,
     pub(crate) implicit: bool,
@@ -213,9 +200,11 @@ impl Node {
         self.leader
     }
 
-    /// The versions of this path that this node shadowed, oldest first.
-    /// Includes a version that this node's own layer whited out before
-    /// recreating the path.
+    /// The versions of this path that this node shadowed, oldest first (at
+    /// most [`MAX_VERSIONS`], the most recent). Includes a version that this
+    /// node's own layer whited out before recreating the path. A removed
+    /// node hands its list to the node that replaces it, so on removed nodes
+    /// this may be empty.
     pub fn replaced(&self) -> &[Version] {
         &self.replaced
     }
@@ -259,7 +248,7 @@ impl Tree {
             nodes: vec![Node {
                 name: Box::default(),
                 parent: NodeId::ROOT,
-                children: Vec::new(),
+                children: Children::default(),
                 meta: Meta::implicit_dir(),
                 layer: 0,
                 implicit: true,
@@ -305,24 +294,10 @@ impl Tree {
         &mut self.nodes
     }
 
-    fn slot(&self, dir: NodeId, name: &[u8]) -> Result<usize, usize> {
-        let key = key_of(name);
-        self.n(dir).children.binary_search_by(|c| {
-            c.key
-                .cmp(&key)
-                .then_with(|| self.n(c.id).name.as_ref().cmp(name))
-        })
-    }
-
     /// The child called `name` of directory `dir`.
     pub(crate) fn child(&self, dir: NodeId, name: &[u8]) -> Option<NodeId> {
-        let slot = self.slot(dir, name).ok()?;
-        self.n(dir).children.get(slot).map(|c| c.id)
-    }
-
-    /// The children of `dir` in name order.
-    pub(crate) fn child_ids(&self, dir: NodeId) -> impl DoubleEndedIterator<Item = NodeId> + '_ {
-        self.n(dir).children.iter().map(|c| c.id)
+        let children = &self.n(dir).children;
+        children.locate(name, &self.nodes).found(children)
     }
 
     /// The node at a root-relative path, if every component exists (and all
@@ -345,12 +320,13 @@ impl Tree {
         let id = NodeId(self.nodes.len() as u32);
         node.parent = dir;
         node.alive = true;
-        let slot = match self.slot(dir, &node.name) {
-            Ok(s) | Err(s) => s,
-        };
-        let key = key_of(&node.name);
+        let slot = self.n(dir).children.locate(&node.name, &self.nodes);
+        let name = node.name.clone();
         self.nodes.push(node);
-        self.n_mut(dir).children.insert(slot, Child { key, id });
+        if self.n_mut(dir).children.insert(slot, &name, id) {
+            let large = self.n(dir).children.to_large(&self.nodes);
+            self.n_mut(dir).children = large;
+        }
         id
     }
 
@@ -362,21 +338,47 @@ impl Tree {
             return Vec::new();
         }
         let parent = self.n(id).parent;
-        if let Ok(slot) = self.slot(parent, &self.n(id).name) {
-            self.n_mut(parent).children.remove(slot);
+        let name = self.n(id).name.clone();
+        let slot = self.n(parent).children.locate(&name, &self.nodes);
+        self.n_mut(parent).children.remove(slot, &name);
+        self.kill(vec![(id, path.to_vec())])
+    }
+
+    /// Remove every child of `dir` at once (an opaque whiteout): one pass,
+    /// whatever the directory's size. `path` is the path of `dir`.
+    pub(crate) fn clear(&mut self, dir: NodeId, path: &[u8]) -> Vec<(NodeId, Vec<u8>)> {
+        let children = std::mem::take(&mut self.n_mut(dir).children);
+        let start = children
+            .ids()
+            .into_iter()
+            .rev()
+            .map(|c| (c, self.child_path(path, c)))
+            .collect();
+        self.kill(start)
+    }
+
+    fn child_path(&self, dir_path: &[u8], child: NodeId) -> Vec<u8> {
+        let name = &self.n(child).name;
+        let mut p = Vec::with_capacity(dir_path.len() + 1 + name.len());
+        p.extend_from_slice(dir_path);
+        if !p.is_empty() {
+            p.push(b'/');
         }
+        p.extend_from_slice(name);
+        p
+    }
+
+    /// Mark the subtrees on the stack dead; pre-order, names ascending when
+    /// the stack holds siblings in descending order.
+    fn kill(&mut self, mut stack: Vec<(NodeId, Vec<u8>)>) -> Vec<(NodeId, Vec<u8>)> {
         let mut out = Vec::new();
-        let mut stack = vec![(id, path.to_vec())];
         while let Some((cur, p)) = stack.pop() {
             let node = self.n_mut(cur);
             node.alive = false;
             let children = std::mem::take(&mut node.children);
-            // Push in reverse so the pre-order visits names ascending.
-            for c in children.iter().rev() {
-                let mut cp = p.clone();
-                cp.push(b'/');
-                cp.extend_from_slice(&self.n(c.id).name);
-                stack.push((c.id, cp));
+            for c in children.ids().into_iter().rev() {
+                let cp = self.child_path(&p, c);
+                stack.push((c, cp));
             }
             out.push((cur, p));
         }
@@ -417,13 +419,9 @@ impl Tree {
         let mut out = Vec::new();
         let mut stack = vec![(NodeId::ROOT, Vec::new())];
         while let Some((id, p)) = stack.pop() {
-            for c in self.n(id).children.iter().rev() {
-                let mut cp = p.clone();
-                if !cp.is_empty() {
-                    cp.push(b'/');
-                }
-                cp.extend_from_slice(&self.n(c.id).name);
-                stack.push((c.id, cp));
+            for c in self.n(id).children.ids().into_iter().rev() {
+                let cp = self.child_path(&p, c);
+                stack.push((c, cp));
             }
             out.push((id, p));
         }

@@ -8,7 +8,7 @@ use crate::fs::tree::{Content, Meta, NodeId};
 use crate::fs::whiteout::{is_malformed, split_parent};
 use crate::layer::{Entry, EntryKind};
 
-use super::{LayerCx, MergeBuilder};
+use super::{push_version, LayerCx, MergeBuilder};
 
 /// The directories of the last parent path walked, root first: tar streams
 /// list a directory's entries together, so most entries resume the walk from
@@ -71,11 +71,11 @@ impl MergeBuilder {
                     let replaced = match existing {
                         Some(c) => {
                             self.note(cx.n, prefix, NoteKind::ParentReplaced);
-                            let chain = self.chain(Some(c));
+                            let chain = self.take_chain(Some(c));
                             self.remove(cx, c, prefix);
                             chain
                         }
-                        None => self.chain(cx.graveyard.get(prefix).copied()),
+                        None => self.take_chain(cx.graveyard.get(prefix).copied()),
                     };
                     let mut node = self.new_node(cx, comp, Meta::implicit_dir(), replaced);
                     node.implicit = true;
@@ -104,7 +104,7 @@ impl MergeBuilder {
         // An implicit placeholder of this very layer is not a version.
         if !(node.implicit && node.layer == n) {
             let v = node.version();
-            node.replaced.push(v);
+            push_version(&mut node.replaced, v);
         }
         node.meta = entry_meta(e, None);
         node.layer = n;
@@ -141,11 +141,11 @@ impl MergeBuilder {
         }
         let replaced = match existing {
             Some(ex) => {
-                let chain = self.chain(Some(ex));
+                let chain = self.take_chain(Some(ex));
                 self.remove(cx, ex, &e.path);
                 chain
             }
-            None => self.chain(cx.graveyard.get(&e.path).copied()),
+            None => self.take_chain(cx.graveyard.get(&e.path).copied()),
         };
         let id = NodeId(u32::try_from(self.tree.len()).unwrap_or(u32::MAX));
         let (meta, hardlink) = match e.kind {

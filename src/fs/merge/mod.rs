@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use crate::fs::changes::{self, Before, LayerSummary};
 use crate::fs::merged::{LayerRecord, MergedFs};
 use crate::fs::note::{MergeNote, NoteKind};
-use crate::fs::tree::{Content, Meta, Node, NodeId, Tree, Version};
+use crate::fs::tree::{Content, Meta, Node, NodeId, Tree, Version, MAX_VERSIONS};
 use crate::fs::whiteout::{classify, has_marker_ancestor, is_malformed, split_parent, Whiteout};
 use crate::layer::Entry;
 
@@ -268,11 +268,8 @@ impl MergeBuilder {
             },
             Whiteout::Opaque => match self.resolve_dir(parent) {
                 Ok(dir) => {
-                    let children: Vec<NodeId> = self.tree.child_ids(dir).collect();
-                    for c in children {
-                        let path = join(parent, &self.tree.n(c).name);
-                        self.remove(cx, c, &path);
-                    }
+                    let removed = self.tree.clear(dir, parent);
+                    self.record_removed(cx, removed);
                 }
                 // A new directory marked opaque: nothing below to hide.
                 Err(Blocked::Missing) => {}
@@ -285,7 +282,14 @@ impl MergeBuilder {
 
     /// Remove a node and its subtree, remembering what the lower layers had.
     fn remove(&mut self, cx: &mut LayerCx, id: NodeId, path: &[u8]) {
-        for (rid, rpath) in self.tree.remove(id, path) {
+        let removed = self.tree.remove(id, path);
+        self.record_removed(cx, removed);
+    }
+
+    /// Remember what removed nodes were, for the changes and the
+    /// `replaced` chain of a path recreated later in the layer.
+    fn record_removed(&mut self, cx: &mut LayerCx, removed: Vec<(NodeId, Vec<u8>)>) {
+        for (rid, rpath) in removed {
             match cx.before.get_mut(&rpath) {
                 Some(b) => b.now = None,
                 None if rid.index() < cx.start => {
@@ -308,15 +312,15 @@ impl MergeBuilder {
         id
     }
 
-    /// The versions a new node at `path` shadows: those of `prev` and `prev`
-    /// itself.
-    fn chain(&self, prev: Option<NodeId>) -> Vec<Version> {
+    /// The versions a new node shadows: those `prev` shadowed, then `prev`
+    /// itself. The list is moved out of `prev` (which is being removed), not
+    /// copied, so rewriting one path many times stays linear.
+    fn take_chain(&mut self, prev: Option<NodeId>) -> Vec<Version> {
         match prev {
             Some(p) => {
-                let node = self.tree.n(p);
-                let mut v = Vec::with_capacity(node.replaced.len() + 1);
-                v.extend_from_slice(&node.replaced);
-                v.push(node.version());
+                let node = self.tree.n_mut(p);
+                let mut v = std::mem::take(&mut node.replaced);
+                push_version(&mut v, node.version());
                 v
             }
             None => Vec::new(),
@@ -339,7 +343,7 @@ impl MergeBuilder {
         Node {
             name: name.into(),
             parent: NodeId::ROOT,
-            children: Vec::new(),
+            children: Default::default(),
             meta,
             layer: cx.n,
             implicit: false,
@@ -361,4 +365,12 @@ fn join(parent: &[u8], name: &[u8]) -> Vec<u8> {
     }
     p.extend_from_slice(name);
     p
+}
+
+/// Append a version, keeping only the most recent [`MAX_VERSIONS`].
+fn push_version(list: &mut Vec<Version>, v: Version) {
+    if list.len() >= MAX_VERSIONS {
+        list.remove(0);
+    }
+    list.push(v);
 }
