@@ -54,7 +54,10 @@ pub enum WhiteoutMode {
 pub struct MergeOptions {
     /// The most nodes the arena may hold (alive or removed). Each entry adds
     /// at most its depth in nodes; once reached, further new paths are
-    /// skipped with a [`NoteKind::NodeLimitReached`] note.
+    /// skipped with a [`NoteKind::NodeLimitReached`] note. A node costs about
+    /// 200 bytes plus its name, so the default (2 million) caps the tree near
+    /// 500 MB — far above real images (a large distribution image has ~100k
+    /// paths) but within what a browser tab can hold.
     pub max_nodes: usize,
     /// The most notes kept; later ones are only counted.
     pub max_notes: usize,
@@ -65,7 +68,7 @@ pub struct MergeOptions {
 impl Default for MergeOptions {
     fn default() -> Self {
         MergeOptions {
-            max_nodes: 4_000_000,
+            max_nodes: 2_000_000,
             max_notes: 10_000,
             whiteouts: WhiteoutMode::Apply,
         }
