@@ -73,7 +73,7 @@ pub enum UpstreamError {
         host: String,
     },
     /// An address the policy refuses.
-    #[error("{host} resolves to {addr}, a {class} address the proxy does not connect to")]
+    #[error("{host} is at {addr}, a {class} address the proxy does not connect to")]
     Refused {
         /// The host as named.
         host: String,
