@@ -5,6 +5,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
 ensure_wasm_target
+# The real CNCF distribution registry the integration tests run (tests/support/registry/).
+ensure_apt docker-registry
 
 log "cargo fmt --check"
 cargo fmt --all -- --check
