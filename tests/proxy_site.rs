@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use layerlens::proxy::site::{content_type, is_hashed_name};
 use proxy_support::Proxy;
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -187,4 +188,20 @@ fn a_taken_port_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
+}
+
+#[test]
+fn page_asset_names_and_types() {
+    assert!(is_hashed_name("layerlens-3f2a9c0d1b7e6a54_bg.wasm"));
+    assert!(is_hashed_name("layerlens-3f2a9c0d1b7e6a54.js"));
+    assert!(is_hashed_name("style-9f86d081884c7d65.css"));
+    assert!(!is_hashed_name("index.html"));
+    assert!(!is_hashed_name("favicon.ico"));
+    assert!(!is_hashed_name("my-app.js"));
+    assert!(!is_hashed_name("layerlens-3f2a9c0d.js"));
+    assert_eq!(content_type("a_bg.wasm"), "application/wasm");
+    assert_eq!(content_type("a.js"), "text/javascript; charset=utf-8");
+    assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
+    assert_eq!(content_type("a.css"), "text/css; charset=utf-8");
+    assert_eq!(content_type("a.unknown"), "application/octet-stream");
 }

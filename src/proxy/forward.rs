@@ -24,8 +24,8 @@ use super::policy::{
 };
 use super::realms::RealmMemory;
 use super::rewrite::{rewrite_challenge, rewrite_link};
-use super::target::{ProxyPath, UpstreamUrl};
 use super::upstream::{Upstream, UpstreamBody};
+use super::url::{ProxyPath, UpstreamUrl};
 
 /// What the proxy needs to answer a request; shared by all connections.
 pub struct ProxyState {

@@ -8,8 +8,8 @@
 //! running more copies behind a load balancer, with any cache in front for
 //! the immutable, digest-addressed responses.
 //!
-//! * [`target`], [`address`], [`policy`], [`rewrite`] — pure decisions: path
-//!   parsing, the address policy, the allowlist and forwarding rules, header
+//! * [`target`], [`url`], [`address`], [`policy`], [`rewrite`] — pure
+//!   decisions: host and path parsing, the address policy, the allowlist and forwarding rules, header
 //!   rewrites. Tested on values.
 //! * [`upstream`] — the outbound client: resolve, check every address,
 //!   connect to the checked one, rustls, HTTP/1.1, streamed bodies.
@@ -29,6 +29,7 @@ pub mod server;
 pub mod site;
 pub mod target;
 pub mod upstream;
+pub mod url;
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -39,8 +40,9 @@ pub use address::{check_address, classify, AddressClass, Trust};
 pub use error::ProxyError;
 pub use policy::{Allowlist, HostPattern, PatternError};
 pub use server::{LocalRegistry, Server};
-pub use target::{Authority, Host, PathError, ProxyPath, Scheme, UpstreamUrl};
+pub use target::{Authority, Host, PathError, Scheme};
 pub use upstream::{Timeouts, Upstream, UpstreamError};
+pub use url::{ProxyPath, UpstreamUrl};
 
 /// The default listening address: loopback only, unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";

@@ -13,7 +13,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::address::Trust;
-use super::target::{Authority, Host, PathError, ProxyPath, Scheme, UpstreamUrl};
+use super::target::{Authority, Host, PathError, Scheme};
+use super::url::{ProxyPath, UpstreamUrl};
 use crate::oci::Digest;
 
 /// The registries allowed without any flag: the well-known public ones and

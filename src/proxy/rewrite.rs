@@ -9,7 +9,7 @@
 
 use crate::registry::parse_challenges;
 
-use super::target::UpstreamUrl;
+use super::url::UpstreamUrl;
 
 /// A challenge header with its realms rewritten, and the realms it named.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,7 +29,8 @@ use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 
 use super::address::AddressClass;
-use super::target::{Host, Scheme, UpstreamUrl};
+use super::target::{Host, Scheme};
+use super::url::UpstreamUrl;
 
 /// Most addresses tried for one name (DNS answers are attacker-sized).
 const MAX_ADDRESSES: usize = 16;
