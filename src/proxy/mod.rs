@@ -58,6 +58,7 @@ pub struct Config {
     max_upstream: usize,
     user_agent: String,
     forbidden: Vec<SocketAddr>,
+    extra_roots: Vec<Vec<u8>>,
     local: Option<Arc<dyn LocalRegistry>>,
 }
 
@@ -73,6 +74,7 @@ impl Config {
             max_upstream: DEFAULT_MAX_UPSTREAM,
             user_agent: concat!("layerlens/", env!("CARGO_PKG_VERSION")).to_owned(),
             forbidden: Vec::new(),
+            extra_roots: Vec::new(),
             local: None,
         }
     }
@@ -112,6 +114,14 @@ impl Config {
     /// Mounts a handler for `/v2/…` on this server (local layouts, the demo).
     pub fn with_local_registry(mut self, local: Arc<dyn LocalRegistry>) -> Config {
         self.local = Some(local);
+        self
+    }
+
+    /// Also trusts this CA certificate (DER) for upstream TLS, next to the
+    /// webpki roots: a private registry's CA (tests use it for a loopback TLS
+    /// upstream).
+    pub fn trust_root_certificate(mut self, der: Vec<u8>) -> Config {
+        self.extra_roots.push(der);
         self
     }
 

@@ -69,8 +69,9 @@ impl Server {
                     addr: config.listen,
                     source,
                 })?;
-        let upstream = Upstream::new(config.timeouts, &config.user_agent)
-            .map_err(|e| ServeError::Tls(e.to_string()))?;
+        let upstream =
+            Upstream::with_extra_roots(config.timeouts, &config.user_agent, &config.extra_roots)
+                .map_err(|e| ServeError::Tls(e.to_string()))?;
         let state = State {
             proxy: ProxyState {
                 allowlist: config.allowlist,

@@ -136,8 +136,21 @@ impl Upstream {
     /// A client trusting the Mozilla roots of `webpki-roots`, speaking
     /// HTTP/1.1 (ALPN) over TLS 1.2/1.3 with the ring provider.
     pub fn new(timeouts: Timeouts, user_agent: &str) -> Result<Upstream, rustls::Error> {
+        Upstream::with_extra_roots(timeouts, user_agent, &[])
+    }
+
+    /// Like [`Upstream::new`], also trusting the given CA certificates (DER):
+    /// a private registry's CA, or a test's.
+    pub fn with_extra_roots(
+        timeouts: Timeouts,
+        user_agent: &str,
+        extra_roots: &[Vec<u8>],
+    ) -> Result<Upstream, rustls::Error> {
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for der in extra_roots {
+            roots.add(der.clone().into())?;
+        }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
