@@ -8,6 +8,7 @@
 //! * [`layer`] — a push-style scanner that turns layer blob bytes into entry metadata.
 //! * [`fs`] — the union filesystem built from scanned layers.
 //! * `web` (wasm32 only) — the browser glue.
+//! * `proxy` (native only) — `layerlens serve`: the page's server and the CORS proxy.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -16,6 +17,9 @@ pub mod fs;
 pub mod layer;
 pub mod oci;
 pub mod registry;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod proxy;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

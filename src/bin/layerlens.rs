@@ -47,12 +47,39 @@ mod cli {
             #[arg(required = true, value_name = "REF")]
             refs: Vec<String>,
         },
+        /// Serve the page and the registry CORS proxy.
+        ///
+        /// The proxy forwards `GET|HEAD /proxy/<host[:port]>/v2/...` to the
+        /// built-in public registries and the ones allowed here, and nothing
+        /// else; see the README's "Proxy contract".
+        Serve {
+            /// Address to listen on (port 0 picks a free port; the URL printed
+            /// says which).
+            #[arg(long, default_value = layerlens::proxy::DEFAULT_LISTEN, value_name = "ADDR:PORT")]
+            listen: std::net::SocketAddr,
+            /// Also allow this registry (`host`, `host:port`, `*.domain`); it may be
+            /// on loopback or a private network. Repeatable.
+            #[arg(long = "allow-registry", value_name = "HOST[:PORT]")]
+            allow_registry: Vec<layerlens::proxy::HostPattern>,
+            /// Allow this registry and speak plain HTTP to it. Repeatable.
+            #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+            insecure_registry: Vec<layerlens::proxy::HostPattern>,
+            /// The built page (Trunk's output directory).
+            #[arg(long, default_value = "dist", value_name = "DIR")]
+            dist: std::path::PathBuf,
+        },
     }
 
     pub fn main() -> ExitCode {
         let cli = Cli::parse();
         let result = match cli.command {
             Command::Ref { json, refs } => run_ref(&refs, json),
+            Command::Serve {
+                listen,
+                allow_registry,
+                insecure_registry,
+                dist,
+            } => run_serve(listen, allow_registry, insecure_registry, dist),
         };
         match result {
             Ok(code) => code,
@@ -61,6 +88,23 @@ mod cli {
                 ExitCode::FAILURE
             }
         }
+    }
+
+    fn run_serve(
+        listen: std::net::SocketAddr,
+        allow: Vec<layerlens::proxy::HostPattern>,
+        insecure: Vec<layerlens::proxy::HostPattern>,
+        dist: std::path::PathBuf,
+    ) -> anyhow::Result<ExitCode> {
+        let mut config = layerlens::proxy::Config::new(listen).with_dist(dist);
+        for pattern in allow {
+            config = config.allow_registry(pattern);
+        }
+        for pattern in insecure {
+            config = config.insecure_registry(pattern);
+        }
+        layerlens::proxy::serve(config)?;
+        Ok(ExitCode::SUCCESS)
     }
 
     /// `layerlens ref --json` output for a valid input.

@@ -1,0 +1,175 @@
+//! Response bodies: the one boxed type the server returns, and the wrapper
+//! that streams an upstream body to the page — counting, capping, holding
+//! the concurrency permit until the last byte, and logging one line when done.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::body::{Body, Frame, SizeHint};
+use tokio::sync::OwnedSemaphorePermit;
+
+/// The error type of response bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The body of every response the server sends.
+pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
+
+/// A body of bytes already in memory (small: errors, built-in pages).
+pub fn full(bytes: impl Into<Bytes>) -> ResponseBody {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// An empty body.
+pub fn empty() -> ResponseBody {
+    Empty::<Bytes>::new()
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// The body grew past the cap of its kind of response.
+#[derive(Debug, thiserror::Error)]
+#[error("the upstream body is larger than the {cap}-byte cap")]
+pub struct CapExceeded {
+    /// The cap.
+    pub cap: u64,
+}
+
+/// One access-log line: method, host, path (never the query, which may hold
+/// tokens or scopes, and never a header), status, bytes, milliseconds.
+#[derive(Debug)]
+pub struct AccessLog {
+    method: String,
+    host: String,
+    path: String,
+    status: u16,
+    start: Instant,
+}
+
+impl AccessLog {
+    /// Starts the line for a request.
+    pub fn new(method: &str, host: &str, path: &str, start: Instant) -> AccessLog {
+        AccessLog {
+            method: method.to_owned(),
+            host: host.to_owned(),
+            path: path.to_owned(),
+            status: 0,
+            start,
+        }
+    }
+
+    /// Sets the status sent to the page.
+    pub fn status(&mut self, status: u16) {
+        self.status = status;
+    }
+
+    /// Writes the line to stderr.
+    pub fn emit(&self, bytes: u64, note: &str) {
+        let ms = self.start.elapsed().as_millis();
+        eprintln!(
+            "layerlens: {} {} {} {} {bytes}B {ms}ms{note}",
+            self.method, self.host, self.path, self.status
+        );
+    }
+}
+
+/// Streams an upstream body to the page with backpressure (a frame is read
+/// from upstream only when hyper asks for one to write), cut with an error
+/// past `cap`; logs when it ends or is dropped.
+pub struct ProxiedBody<B> {
+    inner: B,
+    cap: Option<u64>,
+    seen: u64,
+    log: AccessLog,
+    note: &'static str,
+    done: bool,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl<B> ProxiedBody<B> {
+    /// Wraps `inner`; the permit is released when the body ends.
+    pub fn new(
+        inner: B,
+        cap: Option<u64>,
+        log: AccessLog,
+        permit: Option<OwnedSemaphorePermit>,
+    ) -> Self {
+        ProxiedBody {
+            inner,
+            cap,
+            seen: 0,
+            log,
+            note: "",
+            done: false,
+            _permit: permit,
+        }
+    }
+}
+
+impl<B> Drop for ProxiedBody<B> {
+    fn drop(&mut self) {
+        let note = if !self.done && self.note.is_empty() {
+            " (aborted)"
+        } else {
+            self.note
+        };
+        self.log.emit(self.seen, note);
+    }
+}
+
+impl<B> Body for ProxiedBody<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    this.seen += data.len() as u64;
+                    if let Some(cap) = this.cap {
+                        if this.seen > cap {
+                            this.done = true;
+                            this.note = " (cut: over the size cap)";
+                            return Poll::Ready(Some(Err(Box::new(CapExceeded { cap }))));
+                        }
+                    }
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.done = true;
+                this.note = " (upstream error)";
+                Poll::Ready(Some(Err(e.into())))
+            }
+            Poll::Ready(None) => {
+                this.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

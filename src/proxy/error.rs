@@ -1,0 +1,136 @@
+//! The proxy's own errors, answered as JSON the page can show:
+//! `{"error": "...", "detail": "..."}` with CORS headers like every proxy response.
+
+use hyper::header::{self, HeaderValue};
+use hyper::{Response, StatusCode};
+use serde::Serialize;
+
+use super::body::{full, ResponseBody};
+use super::headers::{add_cors, add_proxied_security};
+use super::policy::{Refusal, MAX_REDIRECTS};
+use super::target::{Authority, PathError};
+use super::upstream::UpstreamError;
+
+/// Everything the proxy refuses or fails at, before or instead of an upstream answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// A malformed path (400): answered before any connection.
+    #[error("malformed proxy path: {0}")]
+    BadPath(#[from] PathError),
+    /// A method other than GET, HEAD and OPTIONS (405).
+    #[error("method {0} is not allowed through the proxy")]
+    Method(String),
+    /// A host or redirect the policy refuses (403).
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    /// The upstream could not be reached or answered badly (502, 504 for
+    /// timeouts, 403 for a refused address).
+    #[error("{0}")]
+    Upstream(#[from] UpstreamError),
+    /// A redirect without a usable target (502).
+    #[error("the upstream redirected to an invalid location: {0}")]
+    BadRedirect(PathError),
+    /// More than [`MAX_REDIRECTS`] redirects (502).
+    #[error("more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects,
+    /// A response declared larger than its cap (502).
+    #[error("the upstream response is {size} bytes, over the {cap}-byte cap")]
+    TooLarge {
+        /// The declared `Content-Length`.
+        size: u64,
+        /// The cap for this kind of response.
+        cap: u64,
+    },
+    /// Too many upstream requests in flight (503).
+    #[error("the proxy is busy: too many upstream requests in flight")]
+    Busy,
+    /// Nothing is mounted at `/v2/` on this server (404).
+    #[error("no local registry is served here")]
+    NoLocalRegistry,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    detail: String,
+}
+
+impl ProxyError {
+    /// The status the page gets.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ProxyError::BadPath(_) => StatusCode::BAD_REQUEST,
+            ProxyError::Method(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ProxyError::Refused(_) => StatusCode::FORBIDDEN,
+            ProxyError::Upstream(UpstreamError::Refused { .. }) => StatusCode::FORBIDDEN,
+            ProxyError::Upstream(UpstreamError::Timeout { .. }) => StatusCode::GATEWAY_TIMEOUT,
+            ProxyError::Upstream(_)
+            | ProxyError::BadRedirect(_)
+            | ProxyError::TooManyRedirects
+            | ProxyError::TooLarge { .. } => StatusCode::BAD_GATEWAY,
+            ProxyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ProxyError::NoLocalRegistry => StatusCode::NOT_FOUND,
+        }
+    }
+
+    /// A short, stable label for the page.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ProxyError::BadPath(_) => "malformed path",
+            ProxyError::Method(_) => "method not allowed",
+            ProxyError::Refused(Refusal::HostNotAllowed(_)) => "host not allowed",
+            ProxyError::Refused(Refusal::InsecureRedirect(_)) => "insecure redirect refused",
+            ProxyError::Upstream(UpstreamError::Refused { .. }) => "address refused",
+            ProxyError::Upstream(UpstreamError::Timeout { .. }) => "upstream timeout",
+            ProxyError::Upstream(_) => "upstream unreachable",
+            ProxyError::BadRedirect(_) => "bad redirect",
+            ProxyError::TooManyRedirects => "too many redirects",
+            ProxyError::TooLarge { .. } => "response too large",
+            ProxyError::Busy => "proxy busy",
+            ProxyError::NoLocalRegistry => "not found",
+        }
+    }
+
+    /// What the page shows under the label: what happened and, where the
+    /// operator can change it, how.
+    pub fn detail(&self) -> String {
+        match self {
+            ProxyError::Refused(Refusal::HostNotAllowed(host)) => format!(
+                "{self}. To allow it, start the proxy with: layerlens serve --allow-registry {}",
+                allow_hint(host)
+            ),
+            ProxyError::Method(_) => format!("{self}; use GET, HEAD or OPTIONS"),
+            other => other.to_string(),
+        }
+    }
+
+    /// The JSON error response, with CORS and the proxied-content headers.
+    pub fn response(&self) -> Response<ResponseBody> {
+        let body = serde_json::to_vec(&ErrorBody {
+            error: self.label(),
+            detail: self.detail(),
+        })
+        .unwrap_or_default();
+        let mut response = Response::new(full(body));
+        *response.status_mut() = self.status();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if matches!(self, ProxyError::Method(_)) {
+            headers.insert(
+                header::ALLOW,
+                HeaderValue::from_static("GET, HEAD, OPTIONS"),
+            );
+        }
+        add_cors(headers);
+        add_proxied_security(headers);
+        response
+    }
+}
+
+fn allow_hint(host: &Authority) -> String {
+    host.to_string()
+}

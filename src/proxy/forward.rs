@@ -1,0 +1,246 @@
+//! `/proxy/…`: carries out the policy for one request — parse, decide,
+//! forward with the filtered headers, follow redirects with every hop
+//! checked, rewrite the headers that name URLs, stream the body back.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http_body_util::BodyExt;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Response, StatusCode, Uri};
+use tokio::sync::Semaphore;
+
+use super::address::{check_address, classify, AddressClass, Trust};
+use super::body::{empty, AccessLog, ProxiedBody, ResponseBody};
+use super::error::ProxyError;
+use super::headers::{
+    add_cors, add_preflight, add_proxied_security, forwarded_request_headers,
+    passed_response_headers,
+};
+use super::policy::{
+    body_cap, cache_control, check_redirect, decide, Allowlist, RealmGrant, RequestKind,
+    MAX_REDIRECTS,
+};
+use super::realms::RealmMemory;
+use super::rewrite::{rewrite_challenge, rewrite_link};
+use super::upstream::{Upstream, UpstreamBody};
+use super::url::{ProxyPath, UpstreamUrl};
+
+/// What the proxy needs to answer a request; shared by all connections.
+pub struct ProxyState {
+    /// The registries allowed.
+    pub allowlist: Allowlist,
+    /// The outbound client.
+    pub upstream: Upstream,
+    /// Upstream requests in flight at most (a permit lives as long as the body).
+    pub permits: Arc<Semaphore>,
+    /// Realm hosts named by allowed registries.
+    pub realms: RealmMemory,
+    /// Test hook: socket addresses refused even when the policy would allow
+    /// them, so that refusals can be exercised on 127.0.0.1 (see
+    /// [`crate::proxy::Config::forbid_address_for_tests`]).
+    pub forbidden: Vec<SocketAddr>,
+}
+
+impl ProxyState {
+    fn check(&self, addr: SocketAddr, trust: Trust) -> Result<(), AddressClass> {
+        if self.forbidden.contains(&addr) {
+            return Err(classify(addr.ip()));
+        }
+        check_address(addr.ip(), trust)
+    }
+}
+
+/// Answers one request under `/proxy/`. Never fails: errors become JSON
+/// responses with CORS headers, and every request is logged once.
+pub async fn handle(
+    state: &ProxyState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Response<ResponseBody> {
+    let start = Instant::now();
+    if method == Method::OPTIONS {
+        // A preflight is the proxy's own business: never forwarded, so a
+        // registry that answers OPTIONS with 401 cannot break CORS.
+        let mut response = Response::new(empty());
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        add_preflight(response.headers_mut());
+        add_proxied_security(response.headers_mut());
+        log_now(method, "-", uri.path(), 204, start);
+        return response;
+    }
+    let (host, path) = match ProxyPath::parse(uri.path(), uri.query()) {
+        Ok(p) => (p.authority().to_string(), p.path().to_owned()),
+        Err(_) => ("-".to_owned(), "(malformed)".to_owned()),
+    };
+    match forward(state, method, uri, headers, start).await {
+        Ok(response) => response,
+        Err(e) => {
+            let response = e.response();
+            log_now(method, &host, &path, response.status().as_u16(), start);
+            response
+        }
+    }
+}
+
+fn log_now(method: &Method, host: &str, path: &str, status: u16, start: Instant) {
+    let mut log = AccessLog::new(method.as_str(), host, path, start);
+    log.status(status);
+    log.emit(0, "");
+}
+
+async fn forward(
+    state: &ProxyState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    start: Instant,
+) -> Result<Response<ResponseBody>, ProxyError> {
+    if method != Method::GET && method != Method::HEAD {
+        return Err(ProxyError::Method(method.to_string()));
+    }
+    // Everything about the target is checked before any socket is opened.
+    let path = ProxyPath::parse(uri.path(), uri.query())?;
+    let decision = decide(&path, &state.allowlist, state.realms.get(path.authority()))?;
+    let permit = tokio::time::timeout(
+        state.upstream.timeouts().connect,
+        state.permits.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| ProxyError::Busy)?
+    .map_err(|_| ProxyError::Busy)?;
+
+    let mut request_headers = forwarded_request_headers(headers);
+    let mut url = decision.url.clone();
+    let mut trust = decision.trust;
+    let mut hops = 0;
+    let upstream = loop {
+        let check = |addr: SocketAddr| state.check(addr, trust);
+        let response = state
+            .upstream
+            .send(method, &url, &request_headers, &check)
+            .await?;
+        let Some(location) = redirect_location(&response) else {
+            break response;
+        };
+        if hops == MAX_REDIRECTS {
+            return Err(ProxyError::TooManyRedirects);
+        }
+        let next = url.join(&location).map_err(ProxyError::BadRedirect)?;
+        trust = check_redirect(&next, &state.allowlist)?;
+        if !url.same_origin(&next) {
+            // Credentials are for the origin they were issued for, never for
+            // blob storage or anyone a registry redirects to.
+            request_headers.remove(header::AUTHORIZATION);
+        }
+        url = next;
+        hops += 1;
+    };
+
+    let status = upstream.status();
+    let (parts, body) = upstream.into_parts();
+    let mut out = passed_response_headers(&parts.headers);
+    if decision.kind == RequestKind::Registry && hops == 0 {
+        rewrite_challenges(state, &mut out, decision.trust);
+    }
+    rewrite_links(&mut out, &url);
+    let cap = body_cap(decision.kind, path.path());
+    if let (Some(cap), Some(size)) = (cap, content_length(&out)) {
+        if size > cap {
+            return Err(ProxyError::TooLarge { size, cap });
+        }
+    }
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control(decision.kind, path.path(), status.as_u16())),
+    );
+    add_cors(&mut out);
+    add_proxied_security(&mut out);
+
+    let mut log = AccessLog::new(
+        method.as_str(),
+        &path.authority().to_string(),
+        path.path(),
+        start,
+    );
+    log.status(status.as_u16());
+    let body = if method == Method::HEAD {
+        log.emit(0, "");
+        drop(permit);
+        empty()
+    } else {
+        ProxiedBody::<UpstreamBody>::new(body, cap, log, Some(permit)).boxed_unsync()
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = out;
+    Ok(response)
+}
+
+/// The `Location` of a redirect the proxy follows (301, 302, 303, 307, 308).
+fn redirect_location<B>(response: &Response<B>) -> Option<String> {
+    let followed = matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308);
+    if !followed {
+        return None;
+    }
+    response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Rewrites realms to proxy paths and remembers them as token hosts.
+fn rewrite_challenges(state: &ProxyState, headers: &mut HeaderMap, trust: Trust) {
+    let values: Vec<HeaderValue> = headers
+        .get_all(header::WWW_AUTHENTICATE)
+        .iter()
+        .cloned()
+        .collect();
+    if values.is_empty() {
+        return;
+    }
+    headers.remove(header::WWW_AUTHENTICATE);
+    for value in values {
+        let rewritten = value.to_str().ok().and_then(rewrite_challenge);
+        let Some(rewritten) = rewritten else {
+            headers.append(header::WWW_AUTHENTICATE, value);
+            continue;
+        };
+        for realm in &rewritten.realms {
+            let grant = RealmGrant::for_realm(realm, trust, &state.allowlist);
+            state.realms.remember(realm.authority().clone(), grant);
+        }
+        match HeaderValue::from_str(&rewritten.value) {
+            Ok(v) => headers.append(header::WWW_AUTHENTICATE, v),
+            Err(_) => headers.append(header::WWW_AUTHENTICATE, value),
+        };
+    }
+}
+
+/// Makes `Link` targets proxy paths so pagination stays on the proxy.
+fn rewrite_links(headers: &mut HeaderMap, base: &UpstreamUrl) {
+    let values: Vec<HeaderValue> = headers.get_all(header::LINK).iter().cloned().collect();
+    if values.is_empty() {
+        return;
+    }
+    headers.remove(header::LINK);
+    for value in values {
+        let new = value
+            .to_str()
+            .ok()
+            .map(|v| rewrite_link(v, base))
+            .and_then(|v| HeaderValue::from_str(&v).ok())
+            .unwrap_or(value);
+        headers.append(header::LINK, new);
+    }
+}

@@ -1,0 +1,127 @@
+//! Which headers cross the proxy, and the headers the server adds: CORS on
+//! every proxy response, a sandbox on proxied content, the page's strict CSP.
+
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+/// Request headers the page may send upstream; everything else (cookies,
+/// `Origin`, `Referer`, the browser's `User-Agent`…) stays behind.
+pub const FORWARDED_REQUEST_HEADERS: &[HeaderName] = &[
+    header::ACCEPT,
+    header::AUTHORIZATION,
+    header::RANGE,
+    header::IF_NONE_MATCH,
+];
+
+/// Response headers passed back to the page; everything else (`Set-Cookie`,
+/// `Server`, the upstream's `Cache-Control`…) is dropped.
+pub const PASSED_RESPONSE_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "content-range",
+    "content-encoding",
+    "accept-ranges",
+    "etag",
+    "last-modified",
+    "docker-content-digest",
+    "docker-distribution-api-version",
+    "www-authenticate",
+    "link",
+    "retry-after",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+    "docker-ratelimit-source",
+];
+
+/// The request headers a preflight may announce.
+pub const ALLOW_HEADERS: &str = "Authorization, Accept, Range, If-None-Match";
+
+/// The response headers the page's scripts may read.
+pub const EXPOSE_HEADERS: &str = "Docker-Content-Digest, WWW-Authenticate, Content-Range, \
+     Content-Length, Content-Type, Link, Ratelimit-Limit, Ratelimit-Remaining, \
+     Docker-Ratelimit-Source, ETag, Retry-After, Docker-Distribution-Api-Version";
+
+/// The page's Content-Security-Policy: scripts only from the page's own
+/// origin plus `'wasm-unsafe-eval'` to instantiate the wasm module, no inline
+/// script or style, no third-party origin, no framing.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; worker-src 'self' blob:; \
+     object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The CSP of proxied content: registry bytes are served from the page's
+/// origin, so opening one as a document must not run anything there.
+pub const PROXIED_CSP: &str = "default-src 'none'; sandbox; frame-ancestors 'none'";
+
+fn set(headers: &mut HeaderMap, name: HeaderName, value: &'static str) {
+    headers.insert(name, HeaderValue::from_static(value));
+}
+
+/// CORS for every proxy response, errors included. `*` is enough and right:
+/// the proxy uses no cookies and the page sends no credentials mode, the
+/// bearer tokens travel in `Authorization`, which is listed explicitly.
+pub fn add_cors(headers: &mut HeaderMap) {
+    set(headers, header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    set(
+        headers,
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        EXPOSE_HEADERS,
+    );
+}
+
+/// The answer to a preflight: methods, headers, and how long to remember it.
+pub fn add_preflight(headers: &mut HeaderMap) {
+    add_cors(headers);
+    set(
+        headers,
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        "GET, HEAD, OPTIONS",
+    );
+    set(headers, header::ACCESS_CONTROL_ALLOW_HEADERS, ALLOW_HEADERS);
+    set(headers, header::ACCESS_CONTROL_MAX_AGE, "600");
+}
+
+/// Headers of everything under `/proxy/`: no sniffing, sandboxed if opened,
+/// no referrer.
+pub fn add_proxied_security(headers: &mut HeaderMap) {
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::CONTENT_SECURITY_POLICY, PROXIED_CSP);
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+}
+
+/// Headers of the page and its assets.
+pub fn add_page_security(headers: &mut HeaderMap) {
+    set(headers, header::CONTENT_SECURITY_POLICY, PAGE_CSP);
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(
+        headers,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+}
+
+/// The request headers to send upstream, taken from the page's request.
+pub fn forwarded_request_headers(from: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for name in FORWARDED_REQUEST_HEADERS {
+        for value in from.get_all(name) {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    // Without Accept-Encoding a server may pick any coding (RFC 9110 §12.5.3);
+    // digests are over the bytes as stored, so ask for those.
+    set(&mut out, header::ACCEPT_ENCODING, "identity");
+    out
+}
+
+/// The upstream response headers the page gets (before rewrites).
+pub fn passed_response_headers(from: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (name, value) in from {
+        if PASSED_RESPONSE_HEADERS.contains(&name.as_str()) {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    out
+}

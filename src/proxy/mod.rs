@@ -1,0 +1,181 @@
+//! `layerlens serve`: the page's static server and a CORS proxy that is a
+//! door, not a relay (native only).
+//!
+//! Registries such as Docker Hub send no CORS headers, and a registry with
+//! auth answers the browser's preflight with 401; the proxy makes registry
+//! traffic possible from the page and nothing more. It is stateless apart
+//! from a bounded memory of token realms (see [`realms`]), so it scales by
+//! running more copies behind a load balancer, with any cache in front for
+//! the immutable, digest-addressed responses.
+//!
+//! * [`target`], [`url`], [`address`], [`policy`], [`rewrite`] — pure
+//!   decisions: host and path parsing, the address policy, the allowlist and forwarding rules, header
+//!   rewrites. Tested on values.
+//! * [`upstream`] — the outbound client: resolve, check every address,
+//!   connect to the checked one, rustls, HTTP/1.1, streamed bodies.
+//! * [`forward`], [`site`], [`server`] — carrying it out: the `/proxy/`
+//!   handler, the page, the HTTP server and its routes (with the
+//!   [`server::LocalRegistry`] seam for `/v2/`).
+
+pub mod address;
+pub mod body;
+pub mod error;
+pub mod forward;
+pub mod headers;
+pub mod policy;
+pub mod realms;
+pub mod rewrite;
+pub mod server;
+pub mod site;
+pub mod target;
+pub mod upstream;
+pub mod url;
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use address::{check_address, classify, AddressClass, Trust};
+pub use error::ProxyError;
+pub use policy::{Allowlist, HostPattern, PatternError};
+pub use server::{LocalRegistry, Server};
+pub use target::{Authority, Host, PathError, Scheme};
+pub use upstream::{Timeouts, Upstream, UpstreamError};
+pub use url::{ProxyPath, UpstreamUrl};
+
+/// The default listening address: loopback only, unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Upstream requests in flight at most, by default.
+pub const DEFAULT_MAX_UPSTREAM: usize = 256;
+
+/// How to run the server. Built with [`Config::new`] and the `with_*`/`allow_*` methods.
+pub struct Config {
+    listen: SocketAddr,
+    allowlist: Allowlist,
+    dist: PathBuf,
+    timeouts: Timeouts,
+    max_upstream: usize,
+    user_agent: String,
+    forbidden: Vec<SocketAddr>,
+    extra_roots: Vec<Vec<u8>>,
+    local: Option<Arc<dyn LocalRegistry>>,
+}
+
+impl Config {
+    /// The defaults: the built-in registries, `dist` as the page directory,
+    /// the default timeouts and [`DEFAULT_MAX_UPSTREAM`].
+    pub fn new(listen: SocketAddr) -> Config {
+        Config {
+            listen,
+            allowlist: Allowlist::with_defaults(),
+            dist: PathBuf::from("dist"),
+            timeouts: Timeouts::default(),
+            max_upstream: DEFAULT_MAX_UPSTREAM,
+            user_agent: concat!("layerlens/", env!("CARGO_PKG_VERSION")).to_owned(),
+            forbidden: Vec::new(),
+            extra_roots: Vec::new(),
+            local: None,
+        }
+    }
+
+    /// `--allow-registry HOST[:PORT]`: forward `/v2/…` to this host too; it
+    /// may be on loopback or a private network (the operator named it).
+    pub fn allow_registry(mut self, pattern: HostPattern) -> Config {
+        self.allowlist.allow(pattern);
+        self
+    }
+
+    /// `--insecure-registry HOST[:PORT]`: allowed, and spoken to in plain HTTP.
+    pub fn insecure_registry(mut self, pattern: HostPattern) -> Config {
+        self.allowlist.insecure(pattern);
+        self
+    }
+
+    /// `--dist DIR`: Trunk's output directory.
+    pub fn with_dist(mut self, dist: impl Into<PathBuf>) -> Config {
+        self.dist = dist.into();
+        self
+    }
+
+    /// Upstream connect, response and idle timeouts.
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Config {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Upstream requests in flight at most (each holds its permit until its
+    /// body is done).
+    pub fn with_max_upstream(mut self, n: usize) -> Config {
+        self.max_upstream = n;
+        self
+    }
+
+    /// Mounts a handler for `/v2/…` on this server (local layouts, the demo).
+    pub fn with_local_registry(mut self, local: Arc<dyn LocalRegistry>) -> Config {
+        self.local = Some(local);
+        self
+    }
+
+    /// Also trusts this CA certificate (DER) for upstream TLS, next to the
+    /// webpki roots: a private registry's CA (tests use it for a loopback TLS
+    /// upstream).
+    pub fn trust_root_certificate(mut self, der: Vec<u8>) -> Config {
+        self.extra_roots.push(der);
+        self
+    }
+
+    /// TEST HOOK, not a CLI flag: refuses connections to `addr` as if it were
+    /// a forbidden address, even for an allowed registry. Tests use it to
+    /// exercise refusals end to end on 127.0.0.1 without sending a packet to
+    /// any other address. It can only make the proxy stricter.
+    pub fn forbid_address_for_tests(mut self, addr: SocketAddr) -> Config {
+        self.forbidden.push(addr);
+        self
+    }
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The listening address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The socket error.
+        source: std::io::Error,
+    },
+    /// The TLS client configuration could not be built.
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    /// Any other I/O error (runtime, socket).
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Runs the server until Ctrl-C: builds a tokio runtime, binds, prints
+/// `layerlens: serving http://ADDR/` on stdout (the actual port when asked
+/// for port 0), then one access-log line per proxied request on stderr.
+pub fn serve(config: Config) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let server = Server::bind(config).await?;
+        let addr = server.local_addr()?;
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "layerlens: serving http://{addr}/")?;
+        stdout.flush()?;
+        if !server.has_page() {
+            eprintln!(
+                "layerlens: no index.html in --dist; / explains how to build the page \
+                 (bash scripts/run.sh)"
+            );
+        }
+        tokio::select! {
+            r = server.run() => r,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })
+}

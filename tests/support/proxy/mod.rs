@@ -1,0 +1,488 @@
+//! Test support for `layerlens serve`: the built binary started on
+//! `127.0.0.1:0`, tiny upstream HTTP servers on `127.0.0.1` that record what
+//! they receive and count their connections, and a raw HTTP client that sends
+//! request targets exactly as written (no normalisation of `..` or `%2e`).
+//!
+//! Everything here binds and connects to 127.0.0.1 only.
+//!
+//! Include it with `#[path = "support/proxy/mod.rs"] mod proxy_support;`.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// A request as an upstream test server received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// `GET`, `HEAD`…
+    pub method: String,
+    /// The request target (path and query).
+    pub target: String,
+    /// Header names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Recorded {
+    /// The first value of a header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The body of a reply.
+#[derive(Debug, Clone)]
+pub enum ReplyBody {
+    /// These bytes, with `Content-Length`.
+    Bytes(Vec<u8>),
+    /// `len` bytes of `b'x'` sent chunked, without `Content-Length`.
+    Chunked(usize),
+}
+
+/// What an upstream test server answers.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: ReplyBody,
+}
+
+impl Reply {
+    /// A reply with a status and a body.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: ReplyBody::Bytes(body.into()),
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// A redirect to `location`.
+    pub fn redirect(status: u16, location: &str) -> Reply {
+        Reply::new(status, Vec::new()).header("Location", location)
+    }
+}
+
+type Handler = dyn Fn(&Recorded) -> Reply + Send + Sync;
+
+/// A tiny HTTP/1.1 server on 127.0.0.1: one reply per connection.
+pub struct Upstream {
+    addr: SocketAddr,
+    connections: Arc<AtomicUsize>,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl Upstream {
+    /// Starts a server answering with `handler`.
+    pub fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Upstream {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let (c, r) = (connections.clone(), requests.clone());
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                c.fetch_add(1, Ordering::SeqCst);
+                let (h, r) = (handler.clone(), r.clone());
+                thread::spawn(move || serve_one(stream, &*h, &r));
+            }
+        });
+        Upstream {
+            addr,
+            connections,
+            requests,
+        }
+    }
+
+    /// A server that answers every request with the same reply.
+    pub fn fixed(reply: Reply) -> Upstream {
+        Upstream::start(move |_| reply.clone())
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn host_port(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// Requests received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn serve_one(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Recorded>>) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = line.trim_end().splitn(3, ' ');
+    let method = parts.next().unwrap_or_default().to_owned();
+    let target = parts.next().unwrap_or_default().to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 {
+            return;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((n, v)) = h.split_once(':') {
+            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    let recorded = Recorded {
+        method: method.clone(),
+        target,
+        headers,
+    };
+    log.lock().unwrap().push(recorded.clone());
+    let reply = handler(&recorded);
+    let mut out = stream;
+    let reason = "X";
+    let mut head = format!(
+        "HTTP/1.1 {} {reason}\r\nConnection: close\r\n",
+        reply.status
+    );
+    for (n, v) in &reply.headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    match &reply.body {
+        ReplyBody::Bytes(b) => {
+            let has_len = reply
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-length"));
+            if !has_len {
+                head.push_str(&format!("Content-Length: {}\r\n", b.len()));
+            }
+            head.push_str("\r\n");
+            let _ = out.write_all(head.as_bytes());
+            if method != "HEAD" {
+                let _ = out.write_all(b);
+            }
+        }
+        ReplyBody::Chunked(len) => {
+            head.push_str("Transfer-Encoding: chunked\r\n\r\n");
+            let _ = out.write_all(head.as_bytes());
+            let chunk = vec![b'x'; 64 * 1024];
+            let mut left = *len;
+            while left > 0 {
+                let n = left.min(chunk.len());
+                if out
+                    .write_all(format!("{n:x}\r\n").as_bytes())
+                    .and_then(|_| out.write_all(&chunk[..n]))
+                    .and_then(|_| out.write_all(b"\r\n"))
+                    .is_err()
+                {
+                    return;
+                }
+                left -= n;
+            }
+            let _ = out.write_all(b"0\r\n\r\n");
+        }
+    }
+    let _ = out.flush();
+}
+
+/// A response as the raw client read it.
+#[derive(Debug)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Header names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body (de-chunked).
+    pub body: Vec<u8>,
+    /// Whether the body ended cleanly (complete chunked framing or
+    /// `Content-Length` bytes).
+    pub complete: bool,
+}
+
+impl Response {
+    /// The first value of a header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header.
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+/// Sends `METHOD target HTTP/1.1` to `addr` exactly as written, with
+/// `Connection: close`, and reads the whole response.
+pub fn request(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)]) -> Response {
+    assert!(addr.ip().is_loopback(), "tests only talk to loopback");
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (n, v) in headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    // A cut body ends with a reset or an early close: keep what arrived.
+    let _ = stream.read_to_end(&mut raw);
+    parse_response(&raw, method == "HEAD")
+}
+
+/// `GET target`.
+pub fn get(addr: SocketAddr, target: &str) -> Response {
+    request(addr, "GET", target, &[])
+}
+
+fn parse_response(raw: &[u8], head_only: bool) -> Response {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no response head in {:?}", String::from_utf8_lossy(raw)));
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let rest = &raw[end + 4..];
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    let length: Option<usize> = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok());
+    if head_only || status == 204 || status == 304 {
+        return Response {
+            status,
+            headers,
+            body: Vec::new(),
+            complete: true,
+        };
+    }
+    let (body, complete) = if chunked {
+        dechunk(rest)
+    } else if let Some(len) = length {
+        (rest[..rest.len().min(len)].to_vec(), rest.len() >= len)
+    } else {
+        (rest.to_vec(), true)
+    };
+    Response {
+        status,
+        headers,
+        body,
+        complete,
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> (Vec<u8>, bool) {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
+            return (out, false);
+        };
+        let size_text = String::from_utf8_lossy(&data[..eol]);
+        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+        else {
+            return (out, false);
+        };
+        data = &data[eol + 2..];
+        if size == 0 {
+            return (out, true);
+        }
+        if data.len() < size + 2 {
+            out.extend_from_slice(&data[..data.len().min(size)]);
+            return (out, false);
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// `layerlens serve` running as a child process; killed on drop.
+pub struct Proxy {
+    child: Child,
+    addr: SocketAddr,
+    stderr: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl Proxy {
+    /// Starts the built binary with `serve --listen 127.0.0.1:0` plus `args`
+    /// and waits for the line that names its URL.
+    pub fn start(args: &[&str]) -> Proxy {
+        Proxy::start_in(args, None)
+    }
+
+    /// Like [`Proxy::start`], with `--dist DIR`.
+    pub fn start_with_dist(args: &[&str], dist: &Path) -> Proxy {
+        Proxy::start_in(args, Some(dist))
+    }
+
+    fn start_in(args: &[&str], dist: Option<&Path>) -> Proxy {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_layerlens"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(args);
+        match dist {
+            Some(d) => cmd.arg("--dist").arg(d),
+            // A directory that cannot exist: the built-in page.
+            None => cmd.arg("--dist").arg("/nonexistent/layerlens-dist"),
+        };
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start layerlens serve");
+        let stderr = Arc::new(Mutex::new(VecDeque::new()));
+        let err_pipe = child.stderr.take().unwrap();
+        let sink = stderr.clone();
+        thread::spawn(move || {
+            for line in BufReader::new(err_pipe).lines() {
+                let Ok(line) = line else { break };
+                sink.lock().unwrap().push_back(line);
+            }
+        });
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).expect("read the serving line");
+        let url = line
+            .trim()
+            .strip_prefix("layerlens: serving http://")
+            .and_then(|s| s.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        let addr: SocketAddr = url.parse().unwrap();
+        assert_ne!(addr.port(), 0, "the actual port is printed");
+        Proxy {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    /// The proxy's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `GET`.
+    pub fn get(&self, target: &str) -> Response {
+        request(self.addr, "GET", target, &[])
+    }
+
+    /// Any method, with headers.
+    pub fn request(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Response {
+        request(self.addr, method, target, headers)
+    }
+
+    /// What the proxy wrote to stderr so far (waits briefly for the access
+    /// log line of a request that just finished).
+    pub fn log(&self, wait_for: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let text = self
+                .stderr
+                .lock()
+                .unwrap()
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n");
+            if text.contains(wait_for) || Instant::now() > deadline {
+                return text;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The standard CORS assertions for any proxy response.
+pub fn assert_cors(r: &Response) {
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"), "{r:?}");
+    let exposed = r
+        .header("access-control-expose-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for h in [
+        "docker-content-digest",
+        "www-authenticate",
+        "content-range",
+        "content-length",
+        "link",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+    ] {
+        assert!(exposed.contains(h), "{h} not exposed: {exposed}");
+    }
+}
