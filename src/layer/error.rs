@@ -90,8 +90,9 @@ fn show(path: &[u8]) -> String {
 pub enum ScanErrorKind {
     // ---- gzip (RFC 1952) ----
     /// The blob is not gzip: the first member does not start with `1f 8b`.
-    #[error("not a gzip stream: it starts with {0:02x} {1:02x} instead of 1f 8b")]
-    GzipMagic(u8, u8),
+    /// Carries the first wrong byte (the offset says which one it is).
+    #[error("not a gzip stream: byte {0:#04x} where the magic number 1f 8b belongs")]
+    GzipMagic(u8),
     /// RFC 1952 §2.3.1: CM must be 8 (deflate).
     #[error("unsupported gzip compression method {0} (only 8, deflate, exists)")]
     GzipMethod(u8),
@@ -99,7 +100,9 @@ pub enum ScanErrorKind {
     #[error("gzip header has reserved flag bits set ({0:#04x})")]
     GzipReservedFlags(u8),
     /// RFC 1952 §2.3.1: the FHCRC header checksum does not match.
-    #[error("gzip header CRC16 mismatch: header says {stored:#06x}, header bytes give {computed:#06x}")]
+    #[error(
+        "gzip header CRC16 mismatch: header says {stored:#06x}, header bytes give {computed:#06x}"
+    )]
     GzipHeaderCrc {
         /// The CRC16 stored in the header.
         stored: u16,
@@ -294,43 +297,64 @@ pub enum ScanErrorKind {
 /// metadata (their headers checksummed), though the layer as a whole is not
 /// verified: show them, but mark the layer broken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{error}")]
-pub struct ScanFailure {
-    pub(crate) error: ScanError,
-    pub(crate) entries: Vec<Entry>,
-    pub(crate) problems: Vec<ScanError>,
-    pub(crate) compressed_size: u64,
-    pub(crate) tar_size: u64,
+#[error("{}", .0.error)]
+pub struct ScanFailure(Box<Partial>);
+
+/// The contents of a [`ScanFailure`], boxed so that `Result<LayerScan,
+/// ScanFailure>` stays small.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Partial {
+    error: ScanError,
+    entries: Vec<Entry>,
+    problems: Vec<ScanError>,
+    compressed_size: u64,
+    tar_size: u64,
 }
 
 impl ScanFailure {
+    pub(crate) fn new(
+        error: ScanError,
+        entries: Vec<Entry>,
+        problems: Vec<ScanError>,
+        compressed_size: u64,
+        tar_size: u64,
+    ) -> ScanFailure {
+        ScanFailure(Box::new(Partial {
+            error,
+            entries,
+            problems,
+            compressed_size,
+            tar_size,
+        }))
+    }
+
     /// The fatal error.
     pub fn error(&self) -> &ScanError {
-        &self.error
+        &self.0.error
     }
 
     /// Entries completely scanned before the error, in tar order.
     pub fn entries(&self) -> &[Entry] {
-        &self.entries
+        &self.0.entries
     }
 
     /// Per-entry problems found before the error (entries left out).
     pub fn problems(&self) -> &[ScanError] {
-        &self.problems
+        &self.0.problems
     }
 
     /// Compressed bytes fed before the scan stopped.
     pub fn compressed_size(&self) -> u64 {
-        self.compressed_size
+        self.0.compressed_size
     }
 
     /// Tar bytes decoded before the scan stopped.
     pub fn tar_size(&self) -> u64 {
-        self.tar_size
+        self.0.tar_size
     }
 
     /// Gives the partial entries back.
     pub fn into_entries(self) -> Vec<Entry> {
-        self.entries
+        self.0.entries
     }
 }

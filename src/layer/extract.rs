@@ -120,7 +120,9 @@ impl Collect {
 
     /// Whether the entry found is a regular file (others have no content).
     pub fn is_file(&self) -> bool {
-        self.entry.as_ref().is_some_and(|e| e.kind == EntryKind::File)
+        self.entry
+            .as_ref()
+            .is_some_and(|e| e.kind == EntryKind::File)
     }
 }
 
@@ -135,7 +137,8 @@ impl ContentSink for Collect {
     fn data(&mut self, bytes: &[u8]) {
         self.total += bytes.len() as u64;
         let room = self.limit.saturating_sub(self.bytes.len());
-        self.bytes.extend_from_slice(&bytes[..room.min(bytes.len())]);
+        self.bytes
+            .extend_from_slice(&bytes[..room.min(bytes.len())]);
     }
 
     fn end(&mut self, entry: &Entry) {

@@ -101,12 +101,7 @@ impl HeaderParser {
     /// Consumes header bytes from `input`. Returns how many were used and
     /// whether the header is complete. `offset` is the compressed offset of
     /// `input[0]`; `member` is 1-based.
-    fn feed(
-        &mut self,
-        input: &[u8],
-        offset: u64,
-        member: u64,
-    ) -> Result<(usize, bool), ScanError> {
+    fn feed(&mut self, input: &[u8], offset: u64, member: u64) -> Result<(usize, bool), ScanError> {
         let mut pos = 0;
         while pos < input.len() && self.step != HeaderStep::Done {
             let rest = &input[pos..];
@@ -124,12 +119,15 @@ impl HeaderParser {
                             ScanErrorKind::TrailingGarbage {
                                 after: "gzip member",
                             }
-                        } else if self.have == 0 {
-                            ScanErrorKind::GzipMagic(byte, rest.get(1).copied().unwrap_or(0))
                         } else {
-                            ScanErrorKind::GzipMagic(self.buf[0], byte)
+                            ScanErrorKind::GzipMagic(byte)
                         };
-                        let at = at - self.have as u64;
+                        // Trailing garbage starts where the next member would.
+                        let at = if member > 1 {
+                            at - self.have as u64
+                        } else {
+                            at
+                        };
                         return Err(ScanError::compressed(kind, at));
                     }
                     if self.have == 2 && byte != 8 {
@@ -162,7 +160,8 @@ impl HeaderParser {
                     self.crc.update(&rest[..1]);
                     pos += 1;
                     if self.have == 2 {
-                        self.extra_left = usize::from(u16::from_le_bytes([self.buf[0], self.buf[1]]));
+                        self.extra_left =
+                            usize::from(u16::from_le_bytes([self.buf[0], self.buf[1]]));
                         self.have = 0;
                         self.info.extra = Some(Vec::with_capacity(self.extra_left));
                         self.step = HeaderStep::Extra;
@@ -266,7 +265,10 @@ impl HeaderParser {
 enum State {
     Header(Box<HeaderParser>),
     Body,
-    Trailer { buf: [u8; 8], have: usize },
+    Trailer {
+        buf: [u8; 8],
+        have: usize,
+    },
     /// A member ended; the stream may end here or another member may follow.
     BetweenMembers,
 }
@@ -374,17 +376,15 @@ impl GzipDecoder {
         loop {
             let in_before = self.inflate.total_in();
             let out_before = self.inflate.total_out();
-            let status = self
-                .inflate
-                .decompress(&input[used..], &mut self.out, FlushDecompress::None);
+            let status =
+                self.inflate
+                    .decompress(&input[used..], &mut self.out, FlushDecompress::None);
             let took = (self.inflate.total_in() - in_before) as usize;
             let produced = (self.inflate.total_out() - out_before) as usize;
             used += took;
             self.offset += took as u64;
             let status = status.map_err(|e| {
-                let detail = e
-                    .message()
-                    .map_or_else(|| e.to_string(), |m| m.to_owned());
+                let detail = e.message().map_or_else(|| e.to_string(), |m| m.to_owned());
                 ScanError::compressed(
                     ScanErrorKind::GzipCorrupt {
                         member: self.member,

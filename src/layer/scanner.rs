@@ -140,8 +140,8 @@ impl<S: ContentSink> Scanner<S> {
             Compression::Gzip => Decoder::Gzip(Box::new(GzipDecoder::new())),
             Compression::Zstd => Decoder::Zstd(Box::new(ZstdDecoder::new(options.max_zstd_window))),
         };
-        let shared = compression == Compression::None
-            && options.blob_algorithm == options.diff_id_algorithm;
+        let shared =
+            compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
         let limits = Limits {
             max_entries: options.max_entries,
             max_pax_size: options.max_pax_size,
@@ -230,13 +230,13 @@ impl<S: ContentSink> Scanner<S> {
         let tar_size = self.tar.size;
         let (entries, problems, sink) = self.tar.walker.into_parts();
         let result = match ended {
-            Err(error) => Err(ScanFailure {
+            Err(error) => Err(ScanFailure::new(
                 error,
                 entries,
                 problems,
                 compressed_size,
                 tar_size,
-            }),
+            )),
             Ok(()) => {
                 let blob_digest = self.blob.finish();
                 let diff_id = match self.tar.diff {

@@ -122,7 +122,9 @@ impl ZstdDecoder {
                     let kind = if self.frame == 0 {
                         ScanErrorKind::ZstdMagic(magic)
                     } else {
-                        ScanErrorKind::TrailingGarbage { after: "zstd frame" }
+                        ScanErrorKind::TrailingGarbage {
+                            after: "zstd frame",
+                        }
                     };
                     return Err(ScanError::compressed(kind, self.offset));
                 }
@@ -221,9 +223,13 @@ impl ZstdDecoder {
         match self.state {
             State::FrameStart => {
                 self.frame += 1;
-                let magic = unit.get(..4).map(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]));
+                let magic = unit
+                    .get(..4)
+                    .map(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]));
                 if magic.is_some_and(|m| m & SKIPPABLE_MASK == SKIPPABLE_MAGIC) {
-                    let len = unit.get(4..8).map_or(0, |l| u32::from_le_bytes([l[0], l[1], l[2], l[3]]));
+                    let len = unit
+                        .get(4..8)
+                        .map_or(0, |l| u32::from_le_bytes([l[0], l[1], l[2], l[3]]));
                     self.state = State::Skip {
                         left: u64::from(len),
                     };
@@ -252,7 +258,10 @@ impl ZstdDecoder {
     fn frame_header(&mut self, header: &[u8]) -> Result<(), ScanError> {
         let info = parse_frame_header(header).ok_or_else(|| self.corrupt("short frame header"))?;
         if info.reserved {
-            return Err(ScanError::compressed(ScanErrorKind::ZstdReservedBit, self.offset));
+            return Err(ScanError::compressed(
+                ScanErrorKind::ZstdReservedBit,
+                self.offset,
+            ));
         }
         if info.dictionary != 0 {
             return Err(ScanError::compressed(

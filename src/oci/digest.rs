@@ -335,7 +335,11 @@ impl fmt::Debug for Verified {
 /// Checks `bytes` against an expected digest and, when known, an expected size
 /// (a descriptor always has one; a manifest fetched by a reference's digest
 /// has none). The size is checked first: it is cheap and explains truncation.
-pub fn verify(bytes: Vec<u8>, expected: &Digest, size: Option<u64>) -> Result<Verified, VerifyError> {
+pub fn verify(
+    bytes: Vec<u8>,
+    expected: &Digest,
+    size: Option<u64>,
+) -> Result<Verified, VerifyError> {
     if let Some(expected_size) = size {
         if bytes.len() as u64 != expected_size {
             return Err(VerifyError::Size {

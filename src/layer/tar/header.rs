@@ -211,7 +211,10 @@ pub(crate) fn parse_numeric(field: &[u8]) -> Option<i64> {
 fn parse_octal(field: &[u8]) -> Option<u64> {
     let is_pad = |b: &u8| *b == b' ' || *b == 0;
     let start = field.iter().position(|b| !is_pad(b)).unwrap_or(field.len());
-    let end = field.iter().rposition(|b| !is_pad(b)).map_or(start, |e| e + 1);
+    let end = field
+        .iter()
+        .rposition(|b| !is_pad(b))
+        .map_or(start, |e| e + 1);
     let digits = &field[start..end];
     let mut v: u64 = 0;
     for &d in digits {

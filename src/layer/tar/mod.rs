@@ -530,19 +530,20 @@ impl<S: ContentSink> TarWalker<S> {
             stored_size
         };
 
-        let (dev_major, dev_minor) = if matches!(kind, EntryKind::CharDevice | EntryKind::BlockDevice)
-        {
-            let number = |range, field| -> Result<u32, ScanError> {
-                let v = h.number(range, field, at)?;
-                u32::try_from(v).map_err(|_| ScanError::tar(ScanErrorKind::TarNumber { field }, at))
+        let (dev_major, dev_minor) =
+            if matches!(kind, EntryKind::CharDevice | EntryKind::BlockDevice) {
+                let number = |range, field| -> Result<u32, ScanError> {
+                    let v = h.number(range, field, at)?;
+                    u32::try_from(v)
+                        .map_err(|_| ScanError::tar(ScanErrorKind::TarNumber { field }, at))
+                };
+                (
+                    number(header::DEVMAJOR, "devmajor")?,
+                    number(header::DEVMINOR, "devminor")?,
+                )
+            } else {
+                (0, 0)
             };
-            (
-                number(header::DEVMAJOR, "devmajor")?,
-                number(header::DEVMINOR, "devminor")?,
-            )
-        } else {
-            (0, 0)
-        };
 
         let path = match self.normalize("path", &raw_name, kind == EntryKind::Directory, at)? {
             Some(path) => path,
@@ -550,10 +551,12 @@ impl<S: ContentSink> TarWalker<S> {
         };
         let link_target = match kind {
             EntryKind::Symlink => Some(raw_link),
-            EntryKind::HardLink => match self.normalize("hard link target", &raw_link, false, at)? {
-                Some(target) => Some(target),
-                None => return self.skip(data_len),
-            },
+            EntryKind::HardLink => {
+                match self.normalize("hard link target", &raw_link, false, at)? {
+                    Some(target) => Some(target),
+                    None => return self.skip(data_len),
+                }
+            }
             _ => None,
         };
 
@@ -574,8 +577,8 @@ impl<S: ContentSink> TarWalker<S> {
             content_sha256: None,
             offset: at,
         };
-        let hasher = (self.limits.hash_contents && kind == EntryKind::File && !sparse)
-            .then(Sha256::new);
+        let hasher =
+            (self.limits.hash_contents && kind == EntryKind::File && !sparse).then(Sha256::new);
         let mut extracting = false;
         if let Some((target, sink)) = &mut self.extract {
             if target.matches(&entry) {

@@ -55,7 +55,10 @@ fn decimal(key: &str, value: &[u8], offset: u64) -> Result<u64, ScanError> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| {
             bad(
-                format!("{key}={} is not a non-negative decimal number", value.escape_ascii()),
+                format!(
+                    "{key}={} is not a non-negative decimal number",
+                    value.escape_ascii()
+                ),
                 offset,
             )
         })
@@ -65,7 +68,12 @@ fn decimal(key: &str, value: &[u8], offset: u64) -> Result<u64, ScanError> {
 /// (`1700000000.123456789`, `-1.5`). Entries keep whole seconds: the time
 /// is floored, so `-1.5` is `-2` like `time.Unix(-1, -5e8).Unix()` in Go.
 fn parse_time(value: &[u8], offset: u64) -> Result<i64, ScanError> {
-    let err = || bad(format!("mtime={} is not a time", value.escape_ascii()), offset);
+    let err = || {
+        bad(
+            format!("mtime={} is not a time", value.escape_ascii()),
+            offset,
+        )
+    };
     let (whole, frac) = match value.iter().position(|&b| b == b'.') {
         Some(dot) => (&value[..dot], &value[dot + 1..]),
         None => (value, &value[value.len()..]),
@@ -110,7 +118,10 @@ impl PaxValues {
                 .ok_or_else(|| bad("record length is not a decimal number".to_owned(), offset))?;
             if len < space + 3 || len > data.len() {
                 return Err(bad(
-                    format!("record length {len} does not fit the header's {} bytes", data.len()),
+                    format!(
+                        "record length {len} does not fit the header's {} bytes",
+                        data.len()
+                    ),
                     offset,
                 ));
             }
@@ -217,8 +228,18 @@ mod tests {
     #[test]
     fn malformed_records_are_errors() {
         let mut v = PaxValues::default();
-        for bad in [&b"5 a=b"[..], b"99 path=x\n", b"x path=x\n", b"8 pathx\n", b"7 =abc\n"] {
-            assert!(v.merge(bad, 0).is_err(), "{:?}", bad.escape_ascii().to_string());
+        for bad in [
+            &b"5 a=b"[..],
+            b"99 path=x\n",
+            b"x path=x\n",
+            b"8 pathx\n",
+            b"7 =abc\n",
+        ] {
+            assert!(
+                v.merge(bad, 0).is_err(),
+                "{:?}",
+                bad.escape_ascii().to_string()
+            );
         }
         assert!(v.merge(&record("uid", "-1"), 0).is_err());
     }
