@@ -108,7 +108,8 @@ fn text(rng: &mut Rng, vocab: &[Vec<u8>], len: usize, out: &mut Vec<u8>) {
     let start = out.len();
     while out.len() - start < len {
         // Zipf-ish: low indices much more frequent.
-        let i = (rng.below(vocab.len() as u64) * rng.below(vocab.len() as u64)) as usize / vocab.len();
+        let i =
+            (rng.below(vocab.len() as u64) * rng.below(vocab.len() as u64)) as usize / vocab.len();
         out.extend_from_slice(&vocab[i]);
         out.push(match rng.below(12) {
             0 => b'\n',
@@ -127,7 +128,8 @@ fn text(rng: &mut Rng, vocab: &[Vec<u8>], len: usize, out: &mut Vec<u8>) {
 /// sequences. Compresses ~2x.
 fn binary(rng: &mut Rng, len: usize, out: &mut Vec<u8>) {
     const COMMON: &[u8] = &[
-        0x00, 0x48, 0x89, 0x8b, 0xff, 0xe8, 0x0f, 0x85, 0x84, 0x24, 0x45, 0xc7, 0x83, 0x74, 0x31, 0xc0,
+        0x00, 0x48, 0x89, 0x8b, 0xff, 0xe8, 0x0f, 0x85, 0x84, 0x24, 0x45, 0xc7, 0x83, 0x74, 0x31,
+        0xc0,
     ];
     let start = out.len();
     while out.len() - start < len {
@@ -185,7 +187,11 @@ fn generate(path: &Path) -> std::io::Result<u64> {
     put(&mut out, &Member::dir(b"usr/"), &[])?;
     for i in 0..SMALL_FILES {
         if i % 40 == 0 {
-            put(&mut out, &Member::dir(format!("usr/lib/pkg{}/", i / 40).as_bytes()), &[])?;
+            put(
+                &mut out,
+                &Member::dir(format!("usr/lib/pkg{}/", i / 40).as_bytes()),
+                &[],
+            )?;
         }
         // Log-uniform sizes from 64 B to 32 KiB.
         let size = (64.0 * 512f64.powf(rng.below(1 << 20) as f64 / f64::from(1 << 20))) as usize;
@@ -199,7 +205,11 @@ fn generate(path: &Path) -> std::io::Result<u64> {
         put(&mut out, &Member::file(name.as_bytes(), &[]), &data)?;
         if i % 100 == 0 {
             let link = format!("usr/lib/pkg{}/link{i}", i / 40);
-            put(&mut out, &Member::symlink(link.as_bytes(), b"file.dat"), &[])?;
+            put(
+                &mut out,
+                &Member::symlink(link.as_bytes(), b"file.dat"),
+                &[],
+            )?;
         }
     }
     for i in 0..LARGE_FILES {
@@ -210,7 +220,11 @@ fn generate(path: &Path) -> std::io::Result<u64> {
             _ => random(&mut rng, LARGE_SIZE, &mut data),
         }
         let name = format!("opt/big/blob{i}.bin");
-        put(&mut out, &Member::file(name.as_bytes(), &[]).mode(0o755), &data)?;
+        put(
+            &mut out,
+            &Member::file(name.as_bytes(), &[]).mode(0o755),
+            &data,
+        )?;
     }
     out.write_all(&[0u8; 2 * BLOCK])?;
     out.flush()?;
@@ -261,7 +275,11 @@ fn best_of<F: FnMut() -> f64>(n: usize, mut f: F) -> f64 {
 fn shell(cmd: &str) -> f64 {
     let start = Instant::now();
     let out = Command::new("sh").args(["-c", cmd]).output().expect("sh");
-    assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     start.elapsed().as_secs_f64()
 }
 
@@ -318,17 +336,38 @@ fn main() {
     );
     let mut json = Vec::new();
     let cases = [
-        ("gzip", Compression::Gzip, &gz, Some(format!("zcat {} | sha256sum", q(&gz)))),
-        ("zstd", Compression::Zstd, &zst, Some(format!("zstd -dc {} | sha256sum", q(&zst)))),
-        ("none", Compression::None, &tar, Some(format!("sha256sum {}", q(&tar)))),
+        (
+            "gzip",
+            Compression::Gzip,
+            &gz,
+            Some(format!("zcat {} | sha256sum", q(&gz))),
+        ),
+        (
+            "zstd",
+            Compression::Zstd,
+            &zst,
+            Some(format!("zstd -dc {} | sha256sum", q(&zst))),
+        ),
+        (
+            "none",
+            Compression::None,
+            &tar,
+            Some(format!("sha256sum {}", q(&tar))),
+        ),
     ];
     for (name, compression, path, baseline) in cases {
         let base_s = baseline.as_ref().map(|cmd| best_of(3, || shell(cmd)));
         if let (Some(cmd), Some(s)) = (&baseline, base_s) {
-            println!("{:<34} {:>9.0}", format!("  `{}`", cmd.replace(&q(&dir), "…")), mbs(tar_size, s));
+            println!(
+                "{:<34} {:>9.0}",
+                format!("  `{}`", cmd.replace(&q(&dir), "…")),
+                mbs(tar_size, s)
+            );
         }
         for hash_contents in [false, true] {
-            let mut runs: Vec<Run> = (0..3).map(|_| scan_file(path, compression, hash_contents)).collect();
+            let mut runs: Vec<Run> = (0..3)
+                .map(|_| scan_file(path, compression, hash_contents))
+                .collect();
             runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
             let best = &runs[0];
             assert_eq!(best.tar_size, tar_size);
@@ -336,7 +375,11 @@ fn main() {
             let ratio = base_s.map(|s| s / best.seconds);
             let label = format!(
                 "scanner {name}{}",
-                if hash_contents { " + content sha256" } else { "" }
+                if hash_contents {
+                    " + content sha256"
+                } else {
+                    ""
+                }
             );
             println!(
                 "{:<34} {:>9.0} {:>8.1} MiB {:>10} {:>8.2}x",
@@ -355,7 +398,10 @@ fn main() {
         }
     }
     if let Some(kib) = vm_hwm_kib() {
-        println!("\nprocess VmHWM (whole bench, incl. generation buffers): {:.1} MiB", kib as f64 / 1024.0);
+        println!(
+            "\nprocess VmHWM (whole bench, incl. generation buffers): {:.1} MiB",
+            kib as f64 / 1024.0
+        );
     }
     let report = format!(
         "{{\"tar_size\":{tar_size},\"files\":{{\"tar\":\"{}\",\"gzip\":\"{}\",\"zstd\":\"{}\"}},\"native\":[{}]}}\n",
