@@ -63,6 +63,10 @@ pub(crate) struct ZstdDecoder {
     frame: u64,
     /// Whether the current frame ends with a content checksum.
     checksum: bool,
+    /// The current frame's declared content size, if any, and the bytes
+    /// it has produced so far (§3.1.1.1.4: they must agree).
+    content_size: Option<u64>,
+    produced: u64,
     max_window: u64,
 }
 
@@ -71,6 +75,7 @@ pub(crate) struct ZstdDecoder {
 struct SinkWriter<'a, F> {
     sink: &'a mut F,
     error: Option<ScanError>,
+    written: u64,
 }
 
 impl<F> io::Write for SinkWriter<'_, F>
@@ -79,7 +84,10 @@ where
 {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match (self.sink)(buf) {
-            Ok(()) => Ok(buf.len()),
+            Ok(()) => {
+                self.written += buf.len() as u64;
+                Ok(buf.len())
+            }
             Err(e) => {
                 self.error = Some(e);
                 Err(io::Error::other("the tar reader stopped"))
@@ -103,6 +111,8 @@ impl ZstdDecoder {
             offset: 0,
             frame: 0,
             checksum: false,
+            content_size: None,
+            produced: 0,
             max_window,
         }
     }
@@ -198,7 +208,7 @@ impl ZstdDecoder {
             let target = match self.need(&self.pending)? {
                 Need::AtLeast(n) | Need::Exactly(n) => n,
             };
-            let take = (target - self.pending.len()).min(input.len());
+            let take = target.saturating_sub(self.pending.len()).min(input.len());
             self.pending.extend_from_slice(&input[..take]);
             input = &input[take..];
             if let Need::Exactly(n) = self.need(&self.pending)? {
@@ -280,6 +290,8 @@ impl ZstdDecoder {
         }
         self.decoder.reset(header).map_err(|e| self.corrupt(e))?;
         self.checksum = info.checksum;
+        self.content_size = info.content_size;
+        self.produced = 0;
         self.state = State::Block;
         Ok(())
     }
@@ -296,13 +308,26 @@ impl ZstdDecoder {
         if !source.is_empty() {
             return Err(self.corrupt("block shorter than its header says"));
         }
-        let mut writer = SinkWriter { sink, error: None };
+        let mut writer = SinkWriter {
+            sink,
+            error: None,
+            written: 0,
+        };
         let drained = self.decoder.collect_to_writer(&mut writer);
+        self.produced += writer.written;
         if let Some(e) = writer.error {
             return Err(e);
         }
         drained.map_err(|e| self.corrupt(e))?;
         if finished {
+            if let Some(declared) = self.content_size {
+                if declared != self.produced {
+                    return Err(self.corrupt(format!(
+                        "the frame header declares {declared} bytes of content, the frame holds {}",
+                        self.produced
+                    )));
+                }
+            }
             if self.checksum {
                 let stored = self.decoder.get_checksum_from_data();
                 let computed = self.decoder.get_calculated_checksum();
@@ -348,6 +373,8 @@ impl ZstdDecoder {
 
 /// The parts of a frame header (RFC 8878 §3.1.1.1) we check before decoding.
 struct FrameHeaderInfo {
+    /// `Frame_Content_Size`, when the header carries it.
+    content_size: Option<u64>,
     reserved: bool,
     checksum: bool,
     dictionary: u32,
@@ -401,6 +428,7 @@ fn parse_frame_header(h: &[u8]) -> Option<FrameHeaderInfo> {
         None => fcs,
     };
     Some(FrameHeaderInfo {
+        content_size: (!fcs_bytes.is_empty()).then_some(fcs),
         reserved: fhd & 0x08 != 0,
         checksum: fhd & 0x04 != 0,
         dictionary,
