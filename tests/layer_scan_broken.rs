@@ -506,3 +506,48 @@ fn zstd_content_size_must_match() {
         }
     );
 }
+
+#[test]
+fn names_and_total_metadata_are_capped() {
+    // A PAX path is a name like any other: capped by max_name_len.
+    let mut t = TarBuilder::new(Flavour::Pax);
+    t.member(&Member::file(b"ok", b""));
+    let at = t.offset();
+    t.member(&Member::file(&vec![b'p'; 70_000], b""));
+    let f = scan_all(Compression::None, &t.finish(), &opts()).unwrap_err();
+    assert_eq!(
+        f.error().kind(),
+        &ScanErrorKind::NameTooLong {
+            size: 70_000,
+            max: 65_536
+        }
+    );
+    // The PAX header comes first; the error is at the entry's own header.
+    assert!(f.error().offset() > at);
+    assert_eq!(paths(f.entries()), vec![&b"ok"[..]]);
+
+    // Many entries with long names: the total is capped.
+    let mut t = TarBuilder::new(Flavour::Pax);
+    for i in 0..50 {
+        t.member(&Member::file(
+            &[format!("{i:04}").as_bytes(), &[b'n'; 2000]].concat(),
+            b"",
+        ));
+    }
+    let tar = t.finish();
+    let capped = ScanOptions {
+        max_metadata_bytes: 30_000,
+        ..ScanOptions::default()
+    };
+    let f = scan_all(Compression::None, &tar, &capped).unwrap_err();
+    assert_eq!(
+        f.error().kind(),
+        &ScanErrorKind::MetadataTooLarge { max: 30_000 }
+    );
+    let kept = f.entries().len();
+    assert!(
+        (10..15).contains(&kept),
+        "{kept} entries of ~2.2 KB fit in 30 KB"
+    );
+    assert!(scan_all(Compression::None, &tar, &opts()).is_ok());
+}

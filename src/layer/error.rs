@@ -246,12 +246,19 @@ pub enum ScanErrorKind {
     /// A PAX record does not follow `"%d %s=%s\n"`, or a value is invalid.
     #[error("malformed PAX record: {0}")]
     PaxRecord(String),
-    /// A GNU long name or long link is larger than the configured bound.
-    #[error("GNU long name of {size} bytes exceeds the {max}-byte limit")]
+    /// A name (GNU long name or link, PAX path, link path or owner name) is
+    /// longer than the configured bound.
+    #[error("a name of {size} bytes exceeds the {max}-byte limit")]
     NameTooLong {
-        /// Declared size of the long name data.
+        /// Length of the name (or declared size of the long-name data).
         size: u64,
         /// [`ScanOptions::max_name_len`](super::ScanOptions::max_name_len).
+        max: u64,
+    },
+    /// The entries' metadata exceeds [`ScanOptions::max_metadata_bytes`](super::ScanOptions::max_metadata_bytes).
+    #[error("the layer's entry metadata exceeds the {max}-byte limit")]
+    MetadataTooLarge {
+        /// The configured maximum.
         max: u64,
     },
     /// More entries than [`ScanOptions::max_entries`](super::ScanOptions::max_entries).

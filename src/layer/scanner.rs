@@ -35,9 +35,16 @@ pub struct ScanOptions {
     /// Largest PAX extended header accepted, in bytes. Default 1 MiB (real
     /// ones are a few hundred bytes; xattrs can make them a few KiB).
     pub max_pax_size: u64,
-    /// Largest GNU long name or long link accepted, in bytes. Default 64 KiB
-    /// (Linux's `PATH_MAX` is 4 KiB).
+    /// Longest name accepted, in bytes: GNU long names and links, PAX
+    /// `path`, `linkpath`, `uname`, `gname`. Default 64 KiB (Linux's
+    /// `PATH_MAX` is 4 KiB).
     pub max_name_len: u64,
+    /// Most metadata kept for one layer, in bytes: every entry (and listed
+    /// problem) costs its names plus the size of an [`Entry`]. Default
+    /// 512 MiB — a million entries with 100-byte paths need ~250 MiB. With
+    /// `max_entries` and `max_name_len` alone a hostile layer could ask for
+    /// terabytes.
+    pub max_metadata_bytes: u64,
     /// Largest zstd window accepted, in bytes: the decoder keeps that much
     /// history. Default 128 MiB (`zstd --ultra -22` uses 128 MiB; the
     /// default levels use 1–8 MiB).
@@ -53,6 +60,7 @@ impl Default for ScanOptions {
             max_entries: 1 << 20,
             max_pax_size: 1 << 20,
             max_name_len: 64 << 10,
+            max_metadata_bytes: 512 << 20,
             max_zstd_window: 128 << 20,
         }
     }
@@ -146,6 +154,7 @@ impl<S: ContentSink> Scanner<S> {
             max_entries: options.max_entries,
             max_pax_size: options.max_pax_size,
             max_name_len: options.max_name_len,
+            max_metadata_bytes: options.max_metadata_bytes,
             hash_contents: options.hash_contents,
         };
         Scanner {

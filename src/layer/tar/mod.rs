@@ -12,7 +12,9 @@
 //!   prefix, V7 headers without owner names;
 //! * numbers: octal padded with spaces/NULs, or GNU base-256;
 //! * GNU `L`/`K` long name and long link for the next entry (capped at
-//!   [`ScanOptions::max_name_len`](crate::layer::ScanOptions::max_name_len));
+//!   [`ScanOptions::max_name_len`](crate::layer::ScanOptions::max_name_len),
+//!   like every name, PAX ones included; all names and entries together are
+//!   capped by [`ScanOptions::max_metadata_bytes`](crate::layer::ScanOptions::max_metadata_bytes));
 //! * PAX `x` (next entry) and `g` (all later entries) with `path`,
 //!   `linkpath`, `size`, `uid`, `gid`, `uname`, `gname`, `mtime` (capped at
 //!   [`ScanOptions::max_pax_size`](crate::layer::ScanOptions::max_pax_size)).
@@ -69,6 +71,7 @@ pub(crate) struct Limits {
     pub(crate) max_entries: usize,
     pub(crate) max_pax_size: u64,
     pub(crate) max_name_len: u64,
+    pub(crate) max_metadata_bytes: u64,
     pub(crate) hash_contents: bool,
 }
 
@@ -145,6 +148,8 @@ pub(crate) struct TarWalker<S> {
     current: Option<Current>,
     entries: Vec<Entry>,
     problems: Vec<ScanError>,
+    /// Metadata charged so far (see `charge`).
+    metadata_bytes: u64,
     end: EndOfArchive,
     extract: Option<(ExtractTarget, S)>,
 }
@@ -167,6 +172,7 @@ impl<S: ContentSink> TarWalker<S> {
             current: None,
             entries: Vec::new(),
             problems: Vec::new(),
+            metadata_bytes: 0,
             end: EndOfArchive::Missing,
             extract,
         }
