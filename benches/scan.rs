@@ -13,7 +13,7 @@
 //!   process's VmHWM at the end.
 //!
 //! Figures are MB/s of tar (10^6 bytes of uncompressed layer per second),
-//! best of three runs. Files stay in `target/bench-scan/` (or
+//! best of three runs, baseline and scanner runs interleaved. Files stay in `target/bench-scan/` (or
 //! `$LAYERLENS_BENCH_DIR`) for `benches/wasm_scan.mjs`, which reads
 //! `native.json` to print the wasm/native ratio.
 
@@ -268,10 +268,6 @@ fn scan_file(path: &Path, compression: Compression, hash_contents: bool) -> Run 
     }
 }
 
-fn best_of<F: FnMut() -> f64>(n: usize, mut f: F) -> f64 {
-    (0..n).map(|_| f()).fold(f64::INFINITY, f64::min)
-}
-
 fn shell(cmd: &str) -> f64 {
     let start = Instant::now();
     let out = Command::new("sh").args(["-c", cmd]).output().expect("sh");
@@ -340,39 +336,44 @@ fn main() {
             "gzip",
             Compression::Gzip,
             &gz,
-            Some(format!("zcat {} | sha256sum", q(&gz))),
+            format!("zcat {} | sha256sum", q(&gz)),
         ),
         (
             "zstd",
             Compression::Zstd,
             &zst,
-            Some(format!("zstd -dc {} | sha256sum", q(&zst))),
+            format!("zstd -dc {} | sha256sum", q(&zst)),
         ),
         (
             "none",
             Compression::None,
             &tar,
-            Some(format!("sha256sum {}", q(&tar))),
+            format!("sha256sum {}", q(&tar)),
         ),
     ];
     for (name, compression, path, baseline) in cases {
-        let base_s = baseline.as_ref().map(|cmd| best_of(3, || shell(cmd)));
-        if let (Some(cmd), Some(s)) = (&baseline, base_s) {
-            println!(
-                "{:<34} {:>9.0}",
-                format!("  `{}`", cmd.replace(&q(&dir), "…")),
-                mbs(tar_size, s)
-            );
+        // Baseline and scanner runs are interleaved so that both see the
+        // same machine load; the best of three of each is kept.
+        let mut base_s = f64::INFINITY;
+        let mut best: [Option<Run>; 2] = [None, None];
+        for _ in 0..3 {
+            base_s = base_s.min(shell(&baseline));
+            for (slot, hash_contents) in best.iter_mut().zip([false, true]) {
+                let run = scan_file(path, compression, hash_contents);
+                assert_eq!(run.tar_size, tar_size);
+                if slot.as_ref().is_none_or(|b| run.seconds < b.seconds) {
+                    *slot = Some(run);
+                }
+            }
         }
-        for hash_contents in [false, true] {
-            let mut runs: Vec<Run> = (0..3)
-                .map(|_| scan_file(path, compression, hash_contents))
-                .collect();
-            runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
-            let best = &runs[0];
-            assert_eq!(best.tar_size, tar_size);
-            let speed = mbs(best.tar_size, best.seconds);
-            let ratio = base_s.map(|s| s / best.seconds);
+        println!(
+            "{:<34} {:>9.0}",
+            format!("  `{}`", baseline.replace(&q(&dir), "…")),
+            mbs(tar_size, base_s)
+        );
+        for (run, hash_contents) in best.iter().zip([false, true]) {
+            let Some(run) = run else { continue };
+            let speed = mbs(run.tar_size, run.seconds);
             let label = format!(
                 "scanner {name}{}",
                 if hash_contents {
@@ -382,18 +383,18 @@ fn main() {
                 }
             );
             println!(
-                "{:<34} {:>9.0} {:>8.1} MiB {:>10} {:>8.2}x",
+                "{:<34} {:>9.0} {:>8.1} MiB {:>10.0} {:>8.2}x",
                 label,
                 speed,
-                best.peak_heap as f64 / (1 << 20) as f64,
-                base_s.map_or("-".into(), |s| format!("{:.0}", mbs(tar_size, s))),
-                ratio.unwrap_or(f64::NAN)
+                run.peak_heap as f64 / (1 << 20) as f64,
+                mbs(tar_size, base_s),
+                base_s / run.seconds
             );
             json.push(format!(
-                "{{\"compression\":\"{name}\",\"hash_contents\":{hash_contents},\"mb_s\":{speed:.1},\"peak_heap\":{},\"entries\":{},\"baseline_mb_s\":{}}}",
-                best.peak_heap,
-                best.entries,
-                base_s.map_or("null".into(), |s| format!("{:.1}", mbs(tar_size, s)))
+                "{{\"compression\":\"{name}\",\"hash_contents\":{hash_contents},\"mb_s\":{speed:.1},\"peak_heap\":{},\"entries\":{},\"baseline_mb_s\":{:.1}}}",
+                run.peak_heap,
+                run.entries,
+                mbs(tar_size, base_s)
             ));
         }
     }
