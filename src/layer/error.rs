@@ -109,13 +109,12 @@ pub enum ScanErrorKind {
         /// The CRC16 of the header bytes.
         computed: u16,
     },
-    /// The deflate data of a member is corrupt.
-    #[error("corrupt deflate data in gzip member {member}: {detail}")]
+    /// The deflate data of a member is corrupt (RFC 1951: an invalid block
+    /// type, code or distance).
+    #[error("corrupt deflate data in gzip member {member}")]
     GzipCorrupt {
         /// 1-based member number.
         member: u64,
-        /// The inflater's explanation.
-        detail: String,
     },
     /// RFC 1952 §2.3.1: the member trailer's CRC32 differs from the data's.
     #[error("gzip CRC32 mismatch in member {member}: trailer says {stored:#010x}, data gives {computed:#010x}")]

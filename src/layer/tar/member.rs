@@ -32,7 +32,7 @@ impl<S: ContentSink> TarWalker<S> {
             Some(Some(link)) => link.clone(),
             _ => long_link.unwrap_or_else(|| h.text(header::LINKNAME).to_vec()),
         };
-        self.charge(&[&raw_name, &raw_link], at)?;
+        self.charge(std::mem::size_of::<Entry>(), &[&raw_name, &raw_link], at)?;
         let header_size = h.unsigned(header::SIZE, "size", at)?;
         let stored_size = match local.size {
             Some(Some(size)) => size,
@@ -85,7 +85,7 @@ impl<S: ContentSink> TarWalker<S> {
             Some(v) => v.clone(),
             None => h.text(header::GNAME).to_vec(),
         };
-        self.charge(&[&uname, &gname], at)?;
+        self.charge(0, &[&uname, &gname], at)?;
         let mtime = match pick(&local.mtime, &self.global.mtime) {
             Some(&v) => v,
             None => h.number(header::MTIME, "mtime", at)?,
@@ -220,9 +220,10 @@ impl<S: ContentSink> TarWalker<S> {
     }
 
     /// Enforces the caps on name lengths and on the metadata kept overall:
-    /// every entry header is charged its names plus the size of an entry.
-    fn charge(&mut self, names: &[&[u8]], at: u64) -> Result<(), ScanError> {
-        let mut bytes = std::mem::size_of::<Entry>() as u64;
+    /// every entry header is charged its names plus the size of an entry
+    /// (`base`, charged once per header).
+    fn charge(&mut self, base: usize, names: &[&[u8]], at: u64) -> Result<(), ScanError> {
+        let mut bytes = base as u64;
         for name in names {
             let len = name.len() as u64;
             if len > self.limits.max_name_len {
