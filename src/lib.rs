@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod fs;
+pub mod inspect;
 pub mod layer;
 pub mod oci;
 pub mod registry;
