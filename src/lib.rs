@@ -16,6 +16,8 @@
 pub mod fs;
 pub mod inspect;
 pub mod layer;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
 pub mod oci;
 pub mod registry;
 
