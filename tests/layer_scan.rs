@@ -745,7 +745,13 @@ fn extract_one_file_by_path_or_offset() {
         ExtractTarget::path(name).unwrap(),
         &mut sink,
     );
-    s.feed(&tar).unwrap();
+    // The extraction is complete with the file's last byte (not its padding).
+    let offset = files_offset(&tar, name);
+    s.feed(&tar[..offset - 1]).unwrap();
+    assert_eq!(s.extracted(), 0);
+    s.feed(&tar[offset - 1..offset]).unwrap();
+    assert_eq!(s.extracted(), 1);
+    s.feed(&tar[offset..]).unwrap();
     s.finish().unwrap();
     assert_eq!(sink.bytes(), &data[..100]);
     assert!(sink.truncated() && sink.complete());
@@ -768,6 +774,14 @@ fn extract_one_file_by_path_or_offset() {
         &ExtractTarget::path(b"nope").unwrap(),
     );
     assert!(none.entry().is_none() && !none.complete());
+}
+
+/// Offset just past the content of the entry named `name` (from a scan).
+fn files_offset(tar: &[u8], name: &[u8]) -> usize {
+    let scan = scan_all(Compression::None, tar, &opts()).unwrap();
+    let e = scan.entries().iter().find(|e| e.path == name).unwrap();
+    // This builder writes PAX headers only for long names; these are short.
+    e.offset as usize + 512 + e.size as usize
 }
 
 // ------------------------------------------------------------ verification

@@ -348,6 +348,17 @@ fn truncated_tar() {
         );
         assert_eq!(f.entries().len(), 2);
     }
+    // Inside the padding after the data: the entry itself is complete.
+    let f = fail(Compression::None, &tar[..2 * 3584 + 512 + 3000 + 10]);
+    assert_eq!(
+        f.error().kind(),
+        &ScanErrorKind::TarTruncated {
+            part: "padding after entry data",
+            start: 2 * 3584,
+            missing: 512 - 3000 % 512 - 10
+        }
+    );
+    assert_eq!(f.entries().len(), 3);
     // Inside a header.
     let f = fail(Compression::None, &tar[..3584 + 200]);
     assert_eq!(

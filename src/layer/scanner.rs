@@ -203,6 +203,15 @@ impl<S: ContentSink> Scanner<S> {
         self.tar.walker.problems()
     }
 
+    /// How many entries matching the extract target have completely streamed
+    /// to the sink so far. A viewer that only wants the file can stop
+    /// feeding once this is non-zero (for an offset target, which matches
+    /// once; a path may be listed again later in the tar) — at the price of
+    /// not verifying the layer's digests.
+    pub fn extracted(&self) -> u32 {
+        self.tar.walker.extracted()
+    }
+
     /// Blob bytes fed so far.
     pub fn compressed_size(&self) -> u64 {
         self.blob.len()

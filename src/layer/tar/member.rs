@@ -163,6 +163,7 @@ impl<S: ContentSink> TarWalker<S> {
                 if sparse {
                     // The stored bytes are a sparse representation, not the content.
                     sink.end(&entry);
+                    self.extracted += 1;
                 }
             }
         }

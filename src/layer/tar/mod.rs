@@ -80,6 +80,8 @@ pub(crate) struct Limits {
 enum DataUse {
     /// Skipped (rejected entries, volume labels, sparse maps).
     Skip,
+    /// The padding after a member whose data has been handled.
+    Padding,
     /// Content of the entry in `TarWalker::current`.
     Entry,
     LongName,
@@ -92,6 +94,7 @@ impl DataUse {
     fn part(self) -> &'static str {
         match self {
             DataUse::Skip | DataUse::Entry => "entry data",
+            DataUse::Padding => "padding after entry data",
             DataUse::LongName => "GNU long name",
             DataUse::LongLink => "GNU long link name",
             DataUse::Pax => "PAX extended header",
@@ -150,6 +153,8 @@ pub(crate) struct TarWalker<S> {
     problems: Vec<ScanError>,
     /// Metadata charged so far (see `charge`).
     metadata_bytes: u64,
+    /// Entries whose content has completely streamed to the extract sink.
+    extracted: u32,
     end: EndOfArchive,
     extract: Option<(ExtractTarget, S)>,
 }
@@ -173,6 +178,7 @@ impl<S: ContentSink> TarWalker<S> {
             entries: Vec::new(),
             problems: Vec::new(),
             metadata_bytes: 0,
+            extracted: 0,
             end: EndOfArchive::Missing,
             extract,
         }
@@ -184,6 +190,10 @@ impl<S: ContentSink> TarWalker<S> {
 
     pub(crate) fn problems(&self) -> &[ScanError] {
         &self.problems
+    }
+
+    pub(crate) fn extracted(&self) -> u32 {
+        self.extracted
     }
 
     pub(crate) fn end_of_archive(&self) -> EndOfArchive {
@@ -300,7 +310,7 @@ impl<S: ContentSink> TarWalker<S> {
 
     fn data(&mut self, use_: DataUse, data: &[u8]) {
         match use_ {
-            DataUse::Skip => {}
+            DataUse::Skip | DataUse::Padding => {}
             DataUse::Entry => {
                 if let Some(current) = &mut self.current {
                     if let Some(h) = &mut current.hasher {
@@ -321,18 +331,24 @@ impl<S: ContentSink> TarWalker<S> {
     }
 
     /// Completes the current member once its data and padding have passed.
+    /// Completes the current member as soon as its last data byte has
+    /// passed (an entry is complete, and its extraction ended, before its
+    /// padding arrives), then waits for the padding.
     fn data_if_done(&mut self) -> Result<(), ScanError> {
-        let Step::Data {
-            left: 0,
-            pad: 0,
-            use_,
-        } = self.step
-        else {
+        let Step::Data { left: 0, pad, use_ } = self.step else {
             return Ok(());
         };
-        self.step = Step::Header;
+        self.step = if pad == 0 {
+            Step::Header
+        } else {
+            Step::Data {
+                left: 0,
+                pad,
+                use_: DataUse::Padding,
+            }
+        };
         match use_ {
-            DataUse::Skip => {}
+            DataUse::Skip | DataUse::Padding => {}
             DataUse::Entry => {
                 if let Some(Current {
                     mut entry,
@@ -344,6 +360,7 @@ impl<S: ContentSink> TarWalker<S> {
                     if extracting {
                         if let Some((_, sink)) = &mut self.extract {
                             sink.end(&entry);
+                            self.extracted += 1;
                         }
                     }
                     self.entries.push(entry);
