@@ -73,7 +73,12 @@ pub fn parse_token_response(body: &[u8], now_ms: u64) -> Result<Token, TokenErro
         Some(s) if s > 0 => (s as u64).min(MAX_LIFETIME_S),
         _ => DEFAULT_LIFETIME_S,
     };
-    let usable = lifetime.saturating_sub(SAFETY_MARGIN_S).max(1);
+    // Short-lived tokens (under twice the margin) are used for half their life.
+    let usable = if lifetime > 2 * SAFETY_MARGIN_S {
+        lifetime - SAFETY_MARGIN_S
+    } else {
+        lifetime / 2
+    };
     Ok(Token {
         value,
         expires_at_ms: now_ms.saturating_add(usable * 1000),
@@ -140,6 +145,10 @@ mod tests {
         let t = parse_token_response(br#"{"access_token":"xyz"}"#, 0).unwrap();
         assert_eq!(t.value(), "xyz");
         assert_eq!(t.expires_at_ms(), 50_000);
+        let t = parse_token_response(br#"{"token":"s","expires_in":8}"#, 0).unwrap();
+        assert_eq!(t.expires_at_ms(), 4_000);
+        let t = parse_token_response(br#"{"token":"s","expires_in":1}"#, 0).unwrap();
+        assert_eq!(t.expires_at_ms(), 0, "never reused");
         assert_eq!(
             parse_token_response(br#"{"token":""}"#, 0),
             Err(TokenError::Missing)

@@ -1,0 +1,129 @@
+//! The one path the real registry cannot show in a test: it accepts an
+//! expired token for 60 s of leeway, so a *cached* token being refused is
+//! played here by a scripted fake registry (everything else is tested
+//! against CNCF distribution in tests/).
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+use super::*;
+use crate::registry::FetchError;
+
+/// A scripted answer: status, headers, body.
+type Answer = (u16, Vec<(&'static str, String)>, Vec<u8>);
+
+struct Scripted {
+    answers: RefCell<VecDeque<Answer>>,
+    seen: RefCell<Vec<Request>>,
+}
+
+#[derive(Debug)]
+struct Bytes(Option<Vec<u8>>);
+
+impl Body for Bytes {
+    async fn chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
+        Ok(self.0.take())
+    }
+}
+
+impl Fetch for Scripted {
+    type Body = Bytes;
+    async fn fetch(&self, request: Request) -> Result<Response<Bytes>, FetchError> {
+        self.seen.borrow_mut().push(request);
+        let (status, hs, body) = self
+            .answers
+            .borrow_mut()
+            .pop_front()
+            .expect("unscripted request");
+        let mut headers = Headers::new();
+        for (n, v) in hs {
+            headers.push(n, v);
+        }
+        Ok(Response {
+            status,
+            headers,
+            body: Bytes(Some(body)),
+        })
+    }
+}
+
+fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("the scripted fetch never waits"),
+    }
+}
+
+#[test]
+fn a_refused_cached_token_is_replaced_once_then_reported() {
+    let challenge = (
+        "WWW-Authenticate",
+        r#"Bearer realm="https://auth.test/token",service="reg",scope="repository:a:pull""#
+            .to_string(),
+    );
+    let token = |t: &str| {
+        (
+            200,
+            vec![],
+            format!(r#"{{"token":"{t}","expires_in":300}}"#).into_bytes(),
+        )
+    };
+    let fake = Scripted {
+        answers: RefCell::new(VecDeque::from(vec![
+            (401, vec![challenge.clone()], vec![]), // anonymous try
+            token("one"),
+            (200, vec![], b"ok".to_vec()),          // with token one
+            (401, vec![challenge.clone()], vec![]), // token one now refused
+            token("two"),
+            (200, vec![], b"ok".to_vec()),          // with token two
+            (401, vec![challenge.clone()], vec![]), // two refused
+            token("three"),
+            (401, vec![challenge], vec![]), // three refused too: give up
+        ])),
+        seen: RefCell::new(Vec::new()),
+    };
+    let client = Client::new(fake, || 1_000);
+    let e = Endpoint::for_host("reg.test", &[]);
+    let url = e.url("/v2/a/blobs/x");
+    let get = || {
+        block_on(client.send(
+            &e,
+            Method::Get,
+            url.clone(),
+            Headers::new(),
+            "repository:a:pull",
+        ))
+    };
+    assert_eq!(get().unwrap().status, 200);
+    assert_eq!(get().unwrap().status, 200);
+    let err = get().unwrap_err();
+    // Anonymous tokens refused twice: the registry wants credentials.
+    assert!(
+        matches!(err, RegistryError::CredentialsRequired { .. }),
+        "{err:?}"
+    );
+    let seen = client.fetcher().seen.borrow();
+    let auth: Vec<Option<&str>> = seen
+        .iter()
+        .map(|r| r.headers.get("authorization"))
+        .collect();
+    assert_eq!(
+        auth,
+        vec![
+            None,
+            None,
+            Some("Bearer one"),
+            Some("Bearer one"),
+            None,
+            Some("Bearer two"),
+            Some("Bearer two"),
+            None,
+            Some("Bearer three"),
+        ]
+    );
+    assert!(seen[1]
+        .url
+        .starts_with("https://auth.test/token?service=reg&scope="));
+}
