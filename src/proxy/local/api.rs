@@ -203,8 +203,13 @@ pub fn parse_route(path: &str) -> Result<Route, ApiError> {
             name: checked_name(name)?,
         });
     }
-    if let Some((name, reference)) = rest.rsplit_once("/manifests/") {
-        let name = checked_name(name)?;
+    // The last marker decides: a repository name may itself contain
+    // `manifests` or `blobs` components.
+    let manifests = rest.rfind("/manifests/");
+    let blobs = rest.rfind("/blobs/");
+    if let Some(at) = manifests.filter(|m| blobs.is_none_or(|b| *m > b)) {
+        let name = checked_name(&rest[..at])?;
+        let reference = &rest[at + "/manifests/".len()..];
         let reference = if reference.contains(':') {
             ManifestRef::Digest(parse_digest(reference)?)
         } else if is_valid_tag(reference) {
@@ -217,11 +222,11 @@ pub fn parse_route(path: &str) -> Result<Route, ApiError> {
         };
         return Ok(Route::Manifest { name, reference });
     }
-    if let Some((name, digest)) = rest.rsplit_once("/blobs/") {
-        let name = checked_name(name)?;
+    if let Some(at) = blobs {
+        let name = checked_name(&rest[..at])?;
         return Ok(Route::Blob {
             name,
-            digest: parse_digest(digest)?,
+            digest: parse_digest(&rest[at + "/blobs/".len()..])?,
         });
     }
     Err(ApiError::new(
