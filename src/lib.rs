@@ -16,7 +16,10 @@
 
 pub mod demo;
 pub mod fs;
+pub mod inspect;
 pub mod layer;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
 pub mod oci;
 pub mod registry;
 

@@ -15,11 +15,17 @@ fn main() -> std::process::ExitCode {
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "layerlens/image.rs"]
+mod image;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use std::io::{self, Write};
     use std::process::ExitCode;
 
     use clap::{Parser, Subcommand};
+
+    use crate::image::{self, ImageArgs, RegistryArgs, TreeFormat, UsageError};
     use layerlens::oci::Reference;
     use serde::Serialize;
 
@@ -34,6 +40,48 @@ mod cli {
 
     #[derive(Subcommand)]
     enum Command {
+        /// What `docker image inspect` shows, plus the platforms of an index,
+        /// per-layer sizes and the verification of every object.
+        Inspect {
+            #[command(flatten)]
+            image: ImageArgs,
+            /// Print one JSON document.
+            #[arg(long)]
+            json: bool,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
+        /// The merged filesystem (or one layer's own entries), every layer verified.
+        Tree {
+            #[command(flatten)]
+            image: ImageArgs,
+            /// List only this layer's own entries (0 is the lowest layer).
+            #[arg(long, value_name = "N")]
+            layer: Option<usize>,
+            /// Output format; `tsv` is the canonical listing.
+            #[arg(long, value_enum, default_value = "tsv")]
+            format: TreeFormat,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
+        /// The platforms of a multi-platform image.
+        Platforms {
+            #[command(flatten)]
+            image: ImageArgs,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
+        /// The tags of a repository.
+        Tags {
+            /// The repository (`alpine`, `ghcr.io/org/app`).
+            #[arg(value_name = "REPO")]
+            repository: String,
+            /// Ask the registry for pages of this many tags.
+            #[arg(long, value_name = "N")]
+            page_size: Option<u32>,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
         /// Parse and normalise image references exactly as Docker does.
         ///
         /// Prints the fully qualified reference for each input, e.g.
@@ -78,6 +126,23 @@ mod cli {
     pub fn main() -> ExitCode {
         let cli = Cli::parse();
         let result = match cli.command {
+            Command::Inspect {
+                image,
+                json,
+                registry,
+            } => image::run_inspect(&image, json, &registry),
+            Command::Tree {
+                image,
+                layer,
+                format,
+                registry,
+            } => image::run_tree(&image, layer, format, &registry),
+            Command::Platforms { image, registry } => image::run_platforms(&image, &registry),
+            Command::Tags {
+                repository,
+                page_size,
+                registry,
+            } => image::run_tags(&repository, page_size, &registry),
             Command::Ref { json, refs } => run_ref(&refs, json),
             Command::Serve {
                 listen,
@@ -89,6 +154,10 @@ mod cli {
         };
         match result {
             Ok(code) => code,
+            Err(e) if e.downcast_ref::<UsageError>().is_some() => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
             Err(e) => {
                 eprintln!("error: {e:#}");
                 ExitCode::FAILURE

@@ -117,7 +117,11 @@ impl LayerReport {
             LayerOutcome::Scanned { problems, .. } if problems.is_empty() => None,
             LayerOutcome::Scanned { problems, .. } => Some(format!(
                 "{what}: {}",
-                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
             )),
             LayerOutcome::Failed { error, .. } => Some(format!("{what}: {error}")),
             LayerOutcome::Skipped { reason } => Some(format!("{what}: not fetched: {reason}")),
@@ -153,7 +157,9 @@ async fn scan_one<F: Fetch, C: Fn() -> u64>(
     };
     let options = ScanOptions {
         blob_algorithm: descriptor.digest().algorithm(),
-        diff_id_algorithm: diff_id.as_ref().map_or(crate::oci::Algorithm::Sha256, Digest::algorithm),
+        diff_id_algorithm: diff_id
+            .as_ref()
+            .map_or(crate::oci::Algorithm::Sha256, Digest::algorithm),
         hash_contents: settings.hash_contents,
         ..ScanOptions::default()
     };

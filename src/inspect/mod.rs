@@ -10,6 +10,7 @@
 //! (its entries stay available, marked unverified).
 
 mod layers;
+pub mod report;
 
 use crate::oci::document::Document;
 use crate::oci::selection::{platforms, IndexEntry, PlatformPolicy};
@@ -116,11 +117,19 @@ pub async fn resolve<F: Fetch, C: Fn() -> u64>(
     policy: &PlatformPolicy,
 ) -> Result<Image, InspectError> {
     let top = match (reference.digest(), reference.tag()) {
-        (Some(d), _) => client.manifest(reference, &d.to_string(), Some((d, None, None))).await?,
+        (Some(d), _) => {
+            client
+                .manifest(reference, &d.to_string(), Some((d, None, None)))
+                .await?
+        }
         (None, tag) => {
             let tag = tag.unwrap_or(crate::oci::reference::DEFAULT_TAG);
             match client.resolve_tag(reference, tag).await? {
-                Some(d) => client.manifest(reference, &d.to_string(), Some((&d, None, None))).await?,
+                Some(d) => {
+                    client
+                        .manifest(reference, &d.to_string(), Some((&d, None, None)))
+                        .await?
+                }
                 None => client.manifest(reference, tag, None).await?,
             }
         }
@@ -134,7 +143,9 @@ pub async fn resolve<F: Fetch, C: Fn() -> u64>(
                 .filter(|e| !e.is_runnable())
                 .map(|e| e.descriptor().clone())
                 .collect();
-            let entry = policy.select(idx).map_err(|e| InspectError::Platform(e.to_string()))?;
+            let entry = policy
+                .select(idx)
+                .map_err(|e| InspectError::Platform(e.to_string()))?;
             let desc = entry.descriptor().clone();
             let platform = entry.platform().cloned();
             let m = client

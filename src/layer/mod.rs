@@ -1,7 +1,54 @@
 //! Layer blobs in, entry metadata out: a push-style scanner that hashes the
 //! compressed stream, decompresses it, hashes the tar stream (the diff_id) and
 //! walks the tar headers without ever holding the decompressed layer.
+//!
+//! * [`Scanner`] ties the parts together; [`ScanOptions`] sets the digest
+//!   algorithms, content hashing and the caps on hostile input.
+//! * `gzip` (RFC 1952 framing around zlib-rs raw inflate) and `zstd` (RFC
+//!   8878 framing around ruzstd) decompress push-style.
+//! * `tar` walks ustar/GNU/PAX headers; [`normalize_path`] makes names
+//!   root-relative.
+//! * [`extract`] streams one chosen file's content during a scan.
+//! * [`ScanError`] says what went wrong and where; [`ScanFailure`] keeps the
+//!   entries scanned before a fatal error; [`LayerScan::verify`] compares the
+//!   result with the descriptor and the config.
+//!
+//! # Decisions where the formats leave room
+//!
+//! * **Fatal or not.** A broken stream (bad CRC, truncation, corrupt data,
+//!   bad header checksum, oversized PAX header or long name, too many
+//!   entries) stops the scan: the rest cannot be trusted or even located.
+//!   A bad *entry* — a name escaping the root with `..` (relative or
+//!   absolute), an empty or NUL-containing name, a hard link whose target
+//!   escapes, an unsupported type flag — is left out, listed in
+//!   [`LayerScan::problems`] with its header offset, and the scan goes on.
+//!   Docker refuses to extract such a layer; an inspector should show it.
+//! * **Trailing data.** After the last gzip member or zstd frame nothing
+//!   else may follow, not even zeros (Go's `compress/gzip`, which Docker
+//!   uses, agrees). After the tar end-of-archive marker only zeros may.
+//! * **Missing end-of-archive marker.** Accepted, like Go's `archive/tar`,
+//!   when the stream ends at a header boundary (the compressed stream and
+//!   the diff_id still prove it complete); reported as [`EndOfArchive`].
+//! * **PAX global headers** apply to all later entries (POSIX), except
+//!   `path`, `linkpath` and `size`, which can only describe one entry. Go,
+//!   and so Docker, ignore global headers altogether.
+//! * **Sparse files** (GNU `S`, PAX `GNU.sparse.*`) are files of their real
+//!   size; their stored sparse data is skipped and not content-hashed.
+//! * **Times** are whole seconds: fractional PAX times are floored.
 
 pub mod entry;
+mod error;
+pub mod extract;
+mod gzip;
+mod path;
+mod scanner;
+mod tar;
+mod zstd;
 
 pub use entry::{Entry, EntryKind};
+pub use error::{ScanError, ScanErrorKind, ScanFailure, Stream};
+pub use extract::{Collect, ContentSink, ExtractTarget, NoSink};
+pub use gzip::GzipInfo;
+pub use path::{normalize_path, PathProblem};
+pub use scanner::{LayerProblem, LayerScan, ScanOptions, Scanner};
+pub use tar::EndOfArchive;

@@ -18,6 +18,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::oci::base64::{base64_decode, base64_encode};
+
 use crate::oci::digest::{verify, Digest, Verified, VerifyError};
 use crate::oci::document::DocumentError;
 use crate::oci::json::{decode_json, object_only};
@@ -266,73 +268,6 @@ impl<'de> serde::Deserialize<'de> for Base64Data {
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn base64_value(c: u8) -> Option<u32> {
-    match c {
-        b'A'..=b'Z' => Some(u32::from(c - b'A')),
-        b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-        b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
-}
-
-/// Strict padded decoding: groups of four, `=` only as the last one or two
-/// characters of the final group. Trailing bits need not be zero (Go's
-/// non-strict `StdEncoding`).
-fn base64_decode(s: &str) -> Result<Vec<u8>, String> {
-    let clean: Vec<u8> = s.bytes().filter(|&b| b != b'\r' && b != b'\n').collect();
-    if clean.len() % 4 != 0 {
-        return Err(format!(
-            "length {} is not a multiple of 4 (missing padding?)",
-            clean.len()
-        ));
-    }
-    let mut out = Vec::with_capacity(clean.len() / 4 * 3);
-    let groups = clean.len() / 4;
-    for (g, quad) in clean.chunks_exact(4).enumerate() {
-        let last = g + 1 == groups;
-        let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && !last) {
-            return Err(format!("misplaced padding at offset {}", g * 4));
-        }
-        let mut n = 0u32;
-        for (i, &c) in quad[..4 - pad].iter().enumerate() {
-            let Some(v) = base64_value(c) else {
-                return Err(format!(
-                    "illegal character {:?} at offset {}",
-                    c as char,
-                    g * 4 + i
-                ));
-            };
-            n |= v << (18 - 6 * i);
-        }
-        let bytes = n.to_be_bytes();
-        out.extend_from_slice(&bytes[1..4 - pad]);
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,22 +370,6 @@ mod tests {
         assert!(err(&ok.replace("e30=", "e3!=")).contains("illegal character"));
         assert!(err(&ok.replace("e30=", "e===")).contains("padding"));
         assert!(err(&ok.replace("e30=", "e3==e30=")).contains("padding"));
-    }
-
-    #[test]
-    fn base64_round_trips() {
-        for len in 0..40usize {
-            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
-            let enc = base64_encode(&bytes);
-            assert_eq!(enc.len() % 4, 0);
-            assert_eq!(base64_decode(&enc).unwrap(), bytes, "{enc}");
-        }
-        assert_eq!(
-            base64_encode(b"https://github.com/opencontainers\n").len(),
-            48
-        );
-        assert_eq!(base64_decode("aGk=\r\n").unwrap(), b"hi");
-        assert_eq!(base64_decode("").unwrap(), b"");
     }
 
     #[test]

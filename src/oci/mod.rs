@@ -4,6 +4,7 @@
 //! Pure data: no I/O, no clock, no host platform. Documents are parsed only
 //! from [`digest::Verified`] bytes.
 
+pub mod base64;
 pub mod compression;
 pub mod config;
 pub mod descriptor;

@@ -1,0 +1,477 @@
+//! Gzip framing (RFC 1952) around a raw deflate inflater, push-style.
+//!
+//! We parse the member header and trailer ourselves rather than using a gzip
+//! reader: the scanner is fed chunks of any size and must never block, and
+//! we want exact errors (which member, which check, which offset) and the
+//! header fields. Inflation is flate2's raw `Decompress` on the zlib-rs
+//! backend, the fastest pure-Rust inflater in native and wasm builds.
+//!
+//! Rules implemented (RFC 1952 §2.2–2.3):
+//! * a member is `header · deflate data · CRC32 · ISIZE`; members repeat
+//!   (`cat a.gz b.gz` is a valid gzip file) and their data concatenates;
+//! * header: ID1 ID2 = `1f 8b`, CM = 8, reserved FLG bits zero, then the
+//!   optional FEXTRA (`XLEN` + bytes), FNAME and FCOMMENT (NUL-terminated)
+//!   and FHCRC (low 16 bits of the CRC32 of the header bytes before it);
+//! * trailer: CRC32 of the member's uncompressed data and its length modulo
+//!   2^32, both little-endian, both checked;
+//! * anything after the last member that is not another member is an error
+//!   (as in Go's `compress/gzip`, which Docker and containerd use; GNU gzip
+//!   merely warns about trailing zeros).
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+use super::error::{ScanError, ScanErrorKind};
+
+/// Size of the inflate output buffer: large enough that per-call overhead
+/// vanishes, small enough to stay in L2.
+const OUT_BUF: usize = 128 * 1024;
+
+/// Header names and comments longer than this are cut in [`GzipInfo`]; the
+/// rest is read and checked but not kept (the header is otherwise unbounded).
+const MAX_KEPT_TEXT: usize = 1024;
+
+/// FLG bits (RFC 1952 §2.3.1).
+const FTEXT: u8 = 1;
+const FHCRC: u8 = 2;
+const FEXTRA: u8 = 4;
+const FNAME: u8 = 8;
+const FCOMMENT: u8 = 16;
+
+/// What the first gzip member's header says, for display. Nothing here is
+/// trusted or needed for decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GzipInfo {
+    /// MTIME: modification time of the original file (0 = none, as most
+    /// layer tools write, for reproducibility).
+    pub mtime: u32,
+    /// XFL: 2 = maximum compression, 4 = fastest.
+    pub extra_flags: u8,
+    /// OS: 3 = Unix, 255 = unknown, …
+    pub os: u8,
+    /// FTEXT: the compressor guessed the data is text.
+    pub text: bool,
+    /// FNAME, cut to 1 KiB.
+    pub name: Option<Vec<u8>>,
+    /// FCOMMENT, cut to 1 KiB.
+    pub comment: Option<Vec<u8>>,
+    /// FEXTRA subfields, raw (at most 65535 bytes by construction).
+    pub extra: Option<Vec<u8>>,
+    /// Whether the header carried (and passed) an FHCRC check.
+    pub header_crc: bool,
+    /// How many members the stream had.
+    pub members: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderStep {
+    Fixed,
+    ExtraLen,
+    Extra,
+    Name,
+    Comment,
+    HeaderCrc,
+    Done,
+}
+
+/// Incremental member-header parser.
+struct HeaderParser {
+    step: HeaderStep,
+    buf: [u8; 10],
+    have: usize,
+    flags: u8,
+    /// Bytes of FEXTRA still to read.
+    extra_left: usize,
+    crc: crc32fast::Hasher,
+    info: GzipInfo,
+}
+
+impl HeaderParser {
+    fn new() -> HeaderParser {
+        HeaderParser {
+            step: HeaderStep::Fixed,
+            buf: [0; 10],
+            have: 0,
+            flags: 0,
+            extra_left: 0,
+            crc: crc32fast::Hasher::new(),
+            info: GzipInfo::default(),
+        }
+    }
+
+    /// Consumes header bytes from `input`. Returns how many were used and
+    /// whether the header is complete. `offset` is the compressed offset of
+    /// `input[0]`; `member` is 1-based.
+    fn feed(&mut self, input: &[u8], offset: u64, member: u64) -> Result<(usize, bool), ScanError> {
+        let mut pos = 0;
+        while pos < input.len() && self.step != HeaderStep::Done {
+            let rest = &input[pos..];
+            let at = offset + pos as u64;
+            match self.step {
+                HeaderStep::Fixed => {
+                    let byte = rest[0];
+                    let ok = match self.have {
+                        0 => byte == 0x1f,
+                        1 => byte == 0x8b,
+                        _ => true,
+                    };
+                    if !ok {
+                        let kind = if member > 1 {
+                            ScanErrorKind::TrailingGarbage {
+                                after: "gzip member",
+                            }
+                        } else {
+                            ScanErrorKind::GzipMagic(byte)
+                        };
+                        // Trailing garbage starts where the next member would.
+                        let at = if member > 1 {
+                            at - self.have as u64
+                        } else {
+                            at
+                        };
+                        return Err(ScanError::compressed(kind, at));
+                    }
+                    if self.have == 2 && byte != 8 {
+                        return Err(ScanError::compressed(ScanErrorKind::GzipMethod(byte), at));
+                    }
+                    if self.have == 3 && byte & 0xe0 != 0 {
+                        return Err(ScanError::compressed(
+                            ScanErrorKind::GzipReservedFlags(byte),
+                            at,
+                        ));
+                    }
+                    self.buf[self.have] = byte;
+                    self.have += 1;
+                    self.crc.update(&rest[..1]);
+                    pos += 1;
+                    if self.have == 10 {
+                        let b = self.buf;
+                        self.flags = b[3];
+                        self.info.mtime = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+                        self.info.extra_flags = b[8];
+                        self.info.os = b[9];
+                        self.info.text = self.flags & FTEXT != 0;
+                        self.have = 0;
+                        self.advance_from(HeaderStep::Fixed);
+                    }
+                }
+                HeaderStep::ExtraLen => {
+                    self.buf[self.have] = rest[0];
+                    self.have += 1;
+                    self.crc.update(&rest[..1]);
+                    pos += 1;
+                    if self.have == 2 {
+                        self.extra_left =
+                            usize::from(u16::from_le_bytes([self.buf[0], self.buf[1]]));
+                        self.have = 0;
+                        self.info.extra = Some(Vec::with_capacity(self.extra_left));
+                        self.step = HeaderStep::Extra;
+                        if self.extra_left == 0 {
+                            self.advance_from(HeaderStep::Extra);
+                        }
+                    }
+                }
+                HeaderStep::Extra => {
+                    let take = self.extra_left.min(rest.len());
+                    let part = &rest[..take];
+                    self.crc.update(part);
+                    if let Some(extra) = &mut self.info.extra {
+                        extra.extend_from_slice(part);
+                    }
+                    self.extra_left -= take;
+                    pos += take;
+                    if self.extra_left == 0 {
+                        self.advance_from(HeaderStep::Extra);
+                    }
+                }
+                HeaderStep::Name | HeaderStep::Comment => {
+                    let end = rest.iter().position(|&b| b == 0);
+                    let take = end.map_or(rest.len(), |e| e + 1);
+                    let part = &rest[..take];
+                    self.crc.update(part);
+                    let text = end.map_or(part, |e| &part[..e]);
+                    let slot = if self.step == HeaderStep::Name {
+                        &mut self.info.name
+                    } else {
+                        &mut self.info.comment
+                    };
+                    let kept = slot.get_or_insert_with(Vec::new);
+                    let room = MAX_KEPT_TEXT.saturating_sub(kept.len());
+                    kept.extend_from_slice(&text[..room.min(text.len())]);
+                    pos += take;
+                    if end.is_some() {
+                        self.advance_from(self.step);
+                    }
+                }
+                HeaderStep::HeaderCrc => {
+                    self.buf[self.have] = rest[0];
+                    self.have += 1;
+                    pos += 1;
+                    if self.have == 2 {
+                        let stored = u16::from_le_bytes([self.buf[0], self.buf[1]]);
+                        let computed = (self.crc.clone().finalize() & 0xffff) as u16;
+                        if stored != computed {
+                            return Err(ScanError::compressed(
+                                ScanErrorKind::GzipHeaderCrc { stored, computed },
+                                at - 1,
+                            ));
+                        }
+                        self.info.header_crc = true;
+                        self.step = HeaderStep::Done;
+                    }
+                }
+                HeaderStep::Done => {}
+            }
+        }
+        Ok((pos, self.step == HeaderStep::Done))
+    }
+
+    /// Moves to the first optional part after `from` that the flags ask for.
+    fn advance_from(&mut self, from: HeaderStep) {
+        use HeaderStep::*;
+        let order = [
+            (ExtraLen, FEXTRA),
+            (Name, FNAME),
+            (Comment, FCOMMENT),
+            (HeaderCrc, FHCRC),
+        ];
+        let start = match from {
+            Fixed => 0,
+            ExtraLen | Extra => 1,
+            Name => 2,
+            Comment => 3,
+            HeaderCrc | Done => 4,
+        };
+        self.step = order
+            .get(start..)
+            .unwrap_or(&[])
+            .iter()
+            .find(|(_, flag)| self.flags & flag != 0)
+            .map_or(Done, |&(step, _)| step);
+        self.have = 0;
+    }
+
+    fn part(&self) -> &'static str {
+        match self.step {
+            HeaderStep::Fixed => "header",
+            HeaderStep::ExtraLen | HeaderStep::Extra => "header FEXTRA field",
+            HeaderStep::Name => "header FNAME field",
+            HeaderStep::Comment => "header FCOMMENT field",
+            HeaderStep::HeaderCrc => "header CRC16",
+            HeaderStep::Done => "header",
+        }
+    }
+}
+
+enum State {
+    Header(Box<HeaderParser>),
+    Body,
+    Trailer {
+        buf: [u8; 8],
+        have: usize,
+    },
+    /// A member ended; the stream may end here or another member may follow.
+    BetweenMembers,
+}
+
+/// Push-style multi-member gzip decoder.
+pub(crate) struct GzipDecoder {
+    inflate: Decompress,
+    out: Vec<u8>,
+    state: State,
+    /// Compressed bytes consumed so far.
+    offset: u64,
+    /// 1-based number of the current (or last complete) member.
+    member: u64,
+    /// Offset where the current member's trailer begins (for errors).
+    trailer_at: u64,
+    crc: crc32fast::Hasher,
+    isize: u32,
+    info: Option<GzipInfo>,
+}
+
+impl GzipDecoder {
+    pub(crate) fn new() -> GzipDecoder {
+        GzipDecoder {
+            inflate: Decompress::new(false),
+            out: vec![0; OUT_BUF],
+            state: State::Header(Box::new(HeaderParser::new())),
+            offset: 0,
+            member: 1,
+            trailer_at: 0,
+            crc: crc32fast::Hasher::new(),
+            isize: 0,
+            info: None,
+        }
+    }
+
+    /// The first member's header, with the member count, once a header has
+    /// been read.
+    pub(crate) fn info(&self) -> Option<&GzipInfo> {
+        self.info.as_ref()
+    }
+
+    /// Decodes `input`, passing every inflated byte to `sink` in order.
+    pub(crate) fn feed<F>(&mut self, mut input: &[u8], sink: &mut F) -> Result<(), ScanError>
+    where
+        F: FnMut(&[u8]) -> Result<(), ScanError>,
+    {
+        while !input.is_empty() {
+            match &mut self.state {
+                State::Header(parser) => {
+                    let (used, done) = parser.feed(input, self.offset, self.member)?;
+                    input = &input[used..];
+                    self.offset += used as u64;
+                    if done {
+                        if self.member == 1 {
+                            let mut info = std::mem::take(&mut parser.info);
+                            info.members = 1;
+                            self.info = Some(info);
+                        }
+                        self.state = State::Body;
+                    }
+                }
+                State::Body => {
+                    let used = self.inflate_some(input, sink)?;
+                    input = &input[used..];
+                }
+                State::Trailer { buf, have } => {
+                    let take = (8 - *have).min(input.len());
+                    buf[*have..*have + take].copy_from_slice(&input[..take]);
+                    *have += take;
+                    input = &input[take..];
+                    self.offset += take as u64;
+                    if *have == 8 {
+                        let buf = *buf;
+                        self.check_trailer(buf)?;
+                        self.state = State::BetweenMembers;
+                    }
+                }
+                State::BetweenMembers => {
+                    self.member += 1;
+                    if let Some(info) = &mut self.info {
+                        info.members = self.member;
+                    }
+                    self.inflate.reset(false);
+                    self.crc = crc32fast::Hasher::new();
+                    self.isize = 0;
+                    self.state = State::Header(Box::new(HeaderParser::new()));
+                }
+            }
+        }
+        // Deflate may hold output back until asked again with an empty input
+        // (when the output buffer filled exactly); drain it.
+        if matches!(self.state, State::Body) {
+            self.inflate_some(&[], sink)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the inflater over `input` until it needs more input or the
+    /// member's deflate stream ends. Returns the bytes of `input` used.
+    fn inflate_some<F>(&mut self, input: &[u8], sink: &mut F) -> Result<usize, ScanError>
+    where
+        F: FnMut(&[u8]) -> Result<(), ScanError>,
+    {
+        let mut used = 0usize;
+        loop {
+            let in_before = self.inflate.total_in();
+            let out_before = self.inflate.total_out();
+            let status =
+                self.inflate
+                    .decompress(&input[used..], &mut self.out, FlushDecompress::None);
+            let took = (self.inflate.total_in() - in_before) as usize;
+            let produced = (self.inflate.total_out() - out_before) as usize;
+            used += took;
+            self.offset += took as u64;
+            // Output produced before an error is passed on first, so that
+            // what the tar reader sees does not depend on chunk sizes.
+            if produced > 0 {
+                let out = &self.out[..produced];
+                self.crc.update(out);
+                self.isize = self.isize.wrapping_add(produced as u32);
+                sink(out)?;
+            }
+            // zlib-rs's error text depends on which of its decoding loops
+            // noticed the damage (and so on chunk sizes); the kind and the
+            // offset do not, so the text is not kept.
+            let status = status.map_err(|_| {
+                ScanError::compressed(
+                    ScanErrorKind::GzipCorrupt {
+                        member: self.member,
+                    },
+                    self.offset,
+                )
+            })?;
+            match status {
+                Status::StreamEnd => {
+                    self.trailer_at = self.offset;
+                    self.state = State::Trailer {
+                        buf: [0; 8],
+                        have: 0,
+                    };
+                    return Ok(used);
+                }
+                Status::Ok | Status::BufError => {
+                    let out_full = produced == self.out.len();
+                    if !out_full && (used == input.len() || (took == 0 && produced == 0)) {
+                        if used < input.len() {
+                            // No progress with input left and room to write:
+                            // the inflater refuses the data.
+                            return Err(ScanError::compressed(
+                                ScanErrorKind::GzipCorrupt {
+                                    member: self.member,
+                                },
+                                self.offset,
+                            ));
+                        }
+                        return Ok(used);
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_trailer(&mut self, buf: [u8; 8]) -> Result<(), ScanError> {
+        let stored_crc = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]);
+        let stored_size = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]);
+        let computed_crc = std::mem::take(&mut self.crc).finalize();
+        if stored_crc != computed_crc {
+            return Err(ScanError::compressed(
+                ScanErrorKind::GzipCrc {
+                    member: self.member,
+                    stored: stored_crc,
+                    computed: computed_crc,
+                },
+                self.trailer_at,
+            ));
+        }
+        if stored_size != self.isize {
+            return Err(ScanError::compressed(
+                ScanErrorKind::GzipSize {
+                    member: self.member,
+                    stored: stored_size,
+                    computed: self.isize,
+                },
+                self.trailer_at + 4,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks that the stream ended cleanly, after a complete member.
+    pub(crate) fn finish(&self) -> Result<(), ScanError> {
+        let part = match &self.state {
+            State::BetweenMembers => return Ok(()),
+            State::Header(parser) => parser.part(),
+            State::Body => "deflate data",
+            State::Trailer { .. } => "trailer",
+        };
+        Err(ScanError::compressed(
+            ScanErrorKind::GzipTruncated {
+                member: self.member,
+                part,
+            },
+            self.offset,
+        ))
+    }
+}

@@ -1,0 +1,409 @@
+//! The scanner: one pass over a layer blob that hashes it, decompresses it,
+//! hashes the tar stream and walks its headers.
+
+use crate::oci::digest::{check_stream, Algorithm, Digest, Hasher, VerifyError};
+use crate::oci::Compression;
+
+use super::entry::Entry;
+use super::error::{ScanError, ScanFailure};
+use super::extract::{ContentSink, ExtractTarget, NoSink};
+use super::gzip::{GzipDecoder, GzipInfo};
+use super::tar::{EndOfArchive, Limits, TarWalker};
+use super::zstd::ZstdDecoder;
+
+/// What a scan computes and how much hostile input it tolerates.
+///
+/// The caps bound memory whatever the layer says about itself: the scanner
+/// holds at most one PAX header, one long name and one zstd window, plus the
+/// entries' metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// Algorithm of the blob digest; take it from the layer descriptor's
+    /// digest so the result can be compared (sha256 by default).
+    pub blob_algorithm: Algorithm,
+    /// Algorithm of the diff_id; take it from the config's `rootfs.diff_ids`
+    /// (sha256 by default, and in every image seen in practice).
+    pub diff_id_algorithm: Algorithm,
+    /// Hash every regular file's content with SHA-256
+    /// ([`Entry::content_sha256`]): needed to tell a modified file from one
+    /// rewritten unchanged. A second SHA-256 pass over file data: measured
+    /// ~20% slower on gzip layers, ~45% on uncompressed ones. Off by default.
+    pub hash_contents: bool,
+    /// Most entries (plus per-entry problems) a layer may have; more is a
+    /// fatal [`TooManyEntries`](super::ScanErrorKind::TooManyEntries).
+    /// Default 2^20 — large images have ~10^5 files per layer.
+    pub max_entries: usize,
+    /// Largest PAX extended header accepted, in bytes. Default 1 MiB (real
+    /// ones are a few hundred bytes; xattrs can make them a few KiB).
+    pub max_pax_size: u64,
+    /// Longest name accepted, in bytes: GNU long names and links, PAX
+    /// `path`, `linkpath`, `uname`, `gname`. Default 64 KiB (Linux's
+    /// `PATH_MAX` is 4 KiB).
+    pub max_name_len: u64,
+    /// Most metadata kept for one layer, in bytes: every entry (and listed
+    /// problem) costs its names plus the size of an [`Entry`]. Default
+    /// 512 MiB — a million entries with 100-byte paths need ~250 MiB. With
+    /// `max_entries` and `max_name_len` alone a hostile layer could ask for
+    /// terabytes.
+    pub max_metadata_bytes: u64,
+    /// Largest zstd window accepted, in bytes: the decoder keeps that much
+    /// history. Default 128 MiB (`zstd --ultra -22` uses 128 MiB; the
+    /// default levels use 1–8 MiB).
+    pub max_zstd_window: u64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions {
+            blob_algorithm: Algorithm::Sha256,
+            diff_id_algorithm: Algorithm::Sha256,
+            hash_contents: false,
+            max_entries: 1 << 20,
+            max_pax_size: 1 << 20,
+            max_name_len: 64 << 10,
+            max_metadata_bytes: 512 << 20,
+            max_zstd_window: 128 << 20,
+        }
+    }
+}
+
+enum Decoder {
+    Plain,
+    Gzip(Box<GzipDecoder>),
+    Zstd(Box<ZstdDecoder>),
+}
+
+/// The decompressed side: the diff_id hash and the tar walker.
+struct TarSide<S> {
+    /// `None` when the blob is uncompressed and both digests use the same
+    /// algorithm: the blob digest is the diff_id, hashed once.
+    diff: Option<Hasher>,
+    size: u64,
+    walker: TarWalker<S>,
+}
+
+impl<S: ContentSink> TarSide<S> {
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), ScanError> {
+        if let Some(h) = &mut self.diff {
+            h.update(bytes);
+        }
+        self.size += bytes.len() as u64;
+        self.walker.feed(bytes)
+    }
+}
+
+/// A push-style layer scanner: [`feed`](Scanner::feed) it the blob's bytes
+/// as they arrive, in chunks of any size, then [`finish`](Scanner::finish).
+///
+/// In one pass it hashes the blob (to check against the descriptor),
+/// decompresses it, hashes the tar stream (to check against the config's
+/// diff_id) and lists the entries. It never holds the decompressed layer.
+///
+/// ```
+/// use layerlens::layer::{Scanner, ScanOptions};
+/// use layerlens::oci::Compression;
+///
+/// let mut tar = vec![0u8; 1024]; // an empty archive: just the end marker
+/// let mut scanner = Scanner::new(Compression::None, ScanOptions::default());
+/// for chunk in tar.chunks(100) {
+///     scanner.feed(chunk).unwrap();
+/// }
+/// let scan = scanner.finish().unwrap();
+/// assert!(scan.entries().is_empty());
+/// assert_eq!(scan.tar_size(), 1024);
+/// ```
+pub struct Scanner<S = NoSink> {
+    compression: Compression,
+    blob: Hasher,
+    decoder: Decoder,
+    tar: TarSide<S>,
+    failed: Option<ScanError>,
+}
+
+impl Scanner<NoSink> {
+    /// A scanner for a blob compressed as its media type says.
+    pub fn new(compression: Compression, options: ScanOptions) -> Scanner<NoSink> {
+        Scanner::build(compression, options, None)
+    }
+}
+
+impl<S: ContentSink> Scanner<S> {
+    /// A scanner that also streams one entry's content into `sink` (see
+    /// [`ExtractTarget`]). Pass `&mut sink` to keep the sink.
+    pub fn with_extract(
+        compression: Compression,
+        options: ScanOptions,
+        target: ExtractTarget,
+        sink: S,
+    ) -> Scanner<S> {
+        Scanner::build(compression, options, Some((target, sink)))
+    }
+
+    fn build(
+        compression: Compression,
+        options: ScanOptions,
+        extract: Option<(ExtractTarget, S)>,
+    ) -> Scanner<S> {
+        let decoder = match compression {
+            Compression::None => Decoder::Plain,
+            Compression::Gzip => Decoder::Gzip(Box::new(GzipDecoder::new())),
+            Compression::Zstd => Decoder::Zstd(Box::new(ZstdDecoder::new(options.max_zstd_window))),
+        };
+        let shared =
+            compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
+        let limits = Limits {
+            max_entries: options.max_entries,
+            max_pax_size: options.max_pax_size,
+            max_name_len: options.max_name_len,
+            max_metadata_bytes: options.max_metadata_bytes,
+            hash_contents: options.hash_contents,
+        };
+        Scanner {
+            compression,
+            blob: Hasher::new(options.blob_algorithm),
+            decoder,
+            tar: TarSide {
+                diff: (!shared).then(|| Hasher::new(options.diff_id_algorithm)),
+                size: 0,
+                walker: TarWalker::new(limits, extract),
+            },
+            failed: None,
+        }
+    }
+
+    /// Scans the next chunk of the blob (any size, including empty).
+    ///
+    /// On a fatal error the scanner stops: this and every later call return
+    /// the same error, and [`finish`](Scanner::finish) returns it with the
+    /// entries scanned before it. Stop downloading when this fails.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ScanError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        self.blob.update(chunk);
+        let tar = &mut self.tar;
+        let result = match &mut self.decoder {
+            Decoder::Plain => tar.feed(chunk),
+            Decoder::Gzip(g) => g.feed(chunk, &mut |out: &[u8]| tar.feed(out)),
+            Decoder::Zstd(z) => z.feed(chunk, &mut |out: &[u8]| tar.feed(out)),
+        };
+        if let Err(e) = &result {
+            self.failed = Some(e.clone());
+        }
+        result
+    }
+
+    /// Entries completely scanned so far, in tar order (for progress).
+    pub fn entries(&self) -> &[Entry] {
+        self.tar.walker.entries()
+    }
+
+    /// Entries left out so far, each with why.
+    pub fn problems(&self) -> &[ScanError] {
+        self.tar.walker.problems()
+    }
+
+    /// How many entries matching the extract target have completely streamed
+    /// to the sink so far. A viewer that only wants the file can stop
+    /// feeding once this is non-zero (for an offset target, which matches
+    /// once; a path may be listed again later in the tar) — at the price of
+    /// not verifying the layer's digests.
+    pub fn extracted(&self) -> u32 {
+        self.tar.walker.extracted()
+    }
+
+    /// Blob bytes fed so far.
+    pub fn compressed_size(&self) -> u64 {
+        self.blob.len()
+    }
+
+    /// Tar bytes decoded so far.
+    pub fn tar_size(&self) -> u64 {
+        self.tar.size
+    }
+
+    /// Ends the scan: checks that every stream ended where it should and
+    /// returns the result, or the first fatal error with the partial result.
+    pub fn finish(self) -> Result<LayerScan, ScanFailure> {
+        self.finish_with_sink().0
+    }
+
+    /// [`finish`](Scanner::finish), also giving the extract sink back (if
+    /// the scanner was made with one).
+    pub fn finish_with_sink(mut self) -> (Result<LayerScan, ScanFailure>, Option<S>) {
+        let ended = match &self.failed {
+            Some(e) => Err(e.clone()),
+            None => match &self.decoder {
+                Decoder::Plain => Ok(()),
+                Decoder::Gzip(g) => g.finish(),
+                Decoder::Zstd(z) => z.finish(),
+            }
+            .and_then(|()| self.tar.walker.finish()),
+        };
+        let gzip = match &self.decoder {
+            Decoder::Gzip(g) => g.info().cloned(),
+            _ => None,
+        };
+        let end_of_archive = self.tar.walker.end_of_archive();
+        let compressed_size = self.blob.len();
+        let tar_size = self.tar.size;
+        let (entries, problems, sink) = self.tar.walker.into_parts();
+        let result = match ended {
+            Err(error) => Err(ScanFailure::new(
+                error,
+                entries,
+                problems,
+                compressed_size,
+                tar_size,
+            )),
+            Ok(()) => {
+                let blob_digest = self.blob.finish();
+                let diff_id = match self.tar.diff {
+                    Some(h) => h.finish(),
+                    None => blob_digest.clone(),
+                };
+                Ok(LayerScan {
+                    compression: self.compression,
+                    entries,
+                    problems,
+                    blob_digest,
+                    compressed_size,
+                    diff_id,
+                    tar_size,
+                    gzip,
+                    end_of_archive,
+                })
+            }
+        };
+        (result, sink)
+    }
+}
+
+/// The result of a complete scan: the layer's entries and the digests to
+/// check against its descriptor and the image config.
+///
+/// A scan result is not a verification: call [`LayerScan::verify`] with what
+/// the manifest and config promised before trusting it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerScan {
+    compression: Compression,
+    entries: Vec<Entry>,
+    problems: Vec<ScanError>,
+    blob_digest: Digest,
+    compressed_size: u64,
+    diff_id: Digest,
+    tar_size: u64,
+    gzip: Option<GzipInfo>,
+    end_of_archive: EndOfArchive,
+}
+
+impl LayerScan {
+    /// The compression the blob was decoded with.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// The entries, in tar order (a path may repeat; the last one wins when
+    /// the layer is applied).
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Gives the entries back.
+    pub fn into_entries(self) -> Vec<Entry> {
+        self.entries
+    }
+
+    /// Entries left out, each with why (a name escaping the root, an
+    /// unsupported type, …). Non-empty means the layer is suspicious.
+    pub fn problems(&self) -> &[ScanError] {
+        &self.problems
+    }
+
+    /// Digest of the blob as fed (compare with the descriptor's `digest`).
+    pub fn blob_digest(&self) -> &Digest {
+        &self.blob_digest
+    }
+
+    /// Size of the blob as fed (compare with the descriptor's `size`).
+    pub fn compressed_size(&self) -> u64 {
+        self.compressed_size
+    }
+
+    /// Digest of the uncompressed tar stream (compare with the config's
+    /// `rootfs.diff_ids` entry for this layer).
+    pub fn diff_id(&self) -> &Digest {
+        &self.diff_id
+    }
+
+    /// Size of the uncompressed tar stream.
+    pub fn tar_size(&self) -> u64 {
+        self.tar_size
+    }
+
+    /// The first gzip member's header and the member count (gzip layers only).
+    pub fn gzip(&self) -> Option<&GzipInfo> {
+        self.gzip.as_ref()
+    }
+
+    /// How the tar stream ended.
+    pub fn end_of_archive(&self) -> EndOfArchive {
+        self.end_of_archive
+    }
+
+    /// Checks the scan against what the layer's descriptor (`blob`, `size`)
+    /// and the config's `rootfs.diff_ids` entry (`diff_id`, when known)
+    /// promised. Returns every mismatch; an empty list means verified.
+    #[must_use]
+    pub fn verify(
+        &self,
+        blob: &Digest,
+        size: Option<u64>,
+        diff_id: Option<&Digest>,
+    ) -> Vec<LayerProblem> {
+        let mut problems = Vec::new();
+        if blob.algorithm() != self.blob_digest.algorithm() {
+            problems.push(LayerProblem::Algorithm {
+                what: "blob digest",
+                expected: blob.algorithm(),
+                computed: self.blob_digest.algorithm(),
+            });
+        } else if let Err(e) = check_stream(blob, size, &self.blob_digest, self.compressed_size) {
+            problems.push(LayerProblem::Blob(e));
+        }
+        if let Some(expected) = diff_id {
+            if expected.algorithm() != self.diff_id.algorithm() {
+                problems.push(LayerProblem::Algorithm {
+                    what: "diff_id",
+                    expected: expected.algorithm(),
+                    computed: self.diff_id.algorithm(),
+                });
+            } else if let Err(e) = check_stream(expected, None, &self.diff_id, self.tar_size) {
+                problems.push(LayerProblem::DiffId(e));
+            }
+        }
+        problems
+    }
+}
+
+/// Why a scanned layer does not match what the manifest and config promised.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayerProblem {
+    /// The blob's size or digest differs from the layer descriptor's.
+    #[error("layer blob does not match its descriptor: {0}")]
+    Blob(VerifyError),
+    /// The uncompressed tar's digest differs from the config's diff_id.
+    #[error("uncompressed layer does not match the config's diff_id: {0}")]
+    DiffId(VerifyError),
+    /// The expected digest uses another algorithm than the scan computed:
+    /// scan again with [`ScanOptions`] set from the descriptor and config.
+    #[error("cannot check the {what}: expected a {expected} digest, the scan computed {computed}")]
+    Algorithm {
+        /// `"blob digest"` or `"diff_id"`.
+        what: &'static str,
+        /// The algorithm of the expected digest.
+        expected: Algorithm,
+        /// The algorithm the scan used.
+        computed: Algorithm,
+    },
+}
