@@ -334,3 +334,128 @@ fn the_zstd_layer_passes_the_reference_decoder() {
     assert!(out.status.success());
     assert_eq!(&Digest::sha256(&out.stdout), &demo.images()[0].diff_ids[2]);
 }
+
+/// Every layer of `image` through the product's scanner, fed in uneven
+/// chunks and verified against its descriptor and diff_id; then merged.
+fn scan_and_merge(demo: &DemoImage, image: &PlatformImage) -> layerlens::fs::MergedFs {
+    use layerlens::layer::{ScanOptions, Scanner};
+    let mut layers = Vec::new();
+    for (i, (layer, diff_id)) in image.layers.iter().zip(&image.diff_ids).enumerate() {
+        let compression = layer.media_type().layer_compression().unwrap();
+        let options = ScanOptions {
+            hash_contents: true,
+            ..ScanOptions::default()
+        };
+        let mut scanner = Scanner::new(compression, options);
+        for chunk in blob(demo, layer).chunks(997 + 1000 * i) {
+            scanner.feed(chunk).unwrap();
+        }
+        let scan = scanner.finish().unwrap();
+        assert!(
+            scan.problems().is_empty(),
+            "layer {i}: {:?}",
+            scan.problems()
+        );
+        assert!(
+            scan.verify(layer.digest(), Some(layer.size()), Some(diff_id))
+                .is_empty(),
+            "layer {i}"
+        );
+        layers.push(scan.into_entries());
+    }
+    layerlens::fs::MergedFs::build(&layers)
+}
+
+fn file_bytes(fs: &layerlens::fs::MergedFs, path: &str) -> Option<(u64, usize)> {
+    let node = fs.node(fs.lookup(path.as_bytes())?)?;
+    Some((node.size(), node.layer()))
+}
+
+#[test]
+fn the_merged_filesystem_shows_what_the_demo_promises() {
+    use layerlens::layer::EntryKind;
+    let demo = DemoImage::generate();
+    let [amd, arm] = demo.images() else {
+        panic!("two platforms")
+    };
+    let fs = scan_and_merge(&demo, amd);
+    let exists = |p: &str| fs.lookup(p.as_bytes()).is_some();
+
+    // Whiteouts: a deleted directory (with its contents) and a deleted file.
+    assert!(exists("opt"));
+    assert!(!exists("opt/legacy") && !exists("opt/legacy/bin/tool"));
+    assert!(!exists("usr/share/doc/demo/CHANGELOG.old"));
+    assert!(exists("usr/share/doc/demo/README.md"));
+    // The opaque directory hides what lower layers put there.
+    assert!(!exists("usr/lib/demo/plugins/legacy.so"));
+    assert!(!exists("usr/lib/demo/plugins/legacy.conf"));
+    assert_eq!(
+        file_bytes(&fs, "usr/lib/demo/plugins/modern.so").map(|f| f.1),
+        Some(2)
+    );
+    // No marker survives into the merged view.
+    for (_, path) in fs.walk() {
+        assert!(
+            !path.windows(4).any(|w| w == b".wh."),
+            "{}",
+            String::from_utf8_lossy(&path)
+        );
+    }
+    // Modified files come from the later layer.
+    assert_eq!(file_bytes(&fs, "etc/os-release").map(|f| f.1), Some(2));
+    assert_eq!(file_bytes(&fs, "etc/motd").map(|f| f.1), Some(4));
+    assert_eq!(
+        file_bytes(&fs, "var/cache/demo/index.db"),
+        Some((192 * 1024, 3))
+    );
+    // Wasted space: the first index.db (and the first motd, os-release) are
+    // shadowed; the deleted legacy files count too.
+    let stats = fs.stats();
+    assert!(stats.wasted_bytes >= 192 * 1024, "{}", stats.wasted_bytes);
+    assert!(stats
+        .offenders
+        .iter()
+        .any(|o| o.path == b"var/cache/demo/index.db"));
+    assert!(stats.efficiency() < 1.0);
+
+    // Kinds, modes and owners.
+    let node = |p: &str| fs.node(fs.lookup(p.as_bytes()).unwrap()).unwrap();
+    assert_eq!(node("usr/bin/passwd").mode() & 0o7777, 0o4755);
+    assert_eq!(node("usr/local/bin/demo").mode() & 0o777, 0o755);
+    assert_eq!(node("tmp").mode() & 0o7777, 0o1777);
+    assert_eq!(
+        (node("home/demo").uid(), node("home/demo").gid()),
+        (1000, 1000)
+    );
+    assert_eq!(node("home/demo").kind(), EntryKind::Directory);
+    assert_eq!(node("lib").kind(), EntryKind::Symlink);
+    assert_eq!(node("lib").link_target(), Some(&b"usr/lib"[..]));
+    assert_eq!(node("usr/local/bin/run").link_target(), Some(&b"demo"[..]));
+    assert!(node("usr/local/bin/demo-server").is_hardlink());
+    assert!(exists(layerlens::demo::layers::LONG_PATH));
+    assert!(
+        stats.files >= 15 && stats.symlinks == 2 && stats.hardlinks >= 1,
+        "{stats:?}"
+    );
+
+    // The other platform: same tree shape, different binary and arch file.
+    let arm_fs = scan_and_merge(&demo, arm);
+    let paths =
+        |fs: &layerlens::fs::MergedFs| fs.walk().into_iter().map(|(_, p)| p).collect::<Vec<_>>();
+    assert_eq!(paths(&fs), paths(&arm_fs));
+    let arch = |fs: &layerlens::fs::MergedFs| {
+        fs.node(fs.lookup(b"etc/demo-arch").unwrap())
+            .unwrap()
+            .size()
+    };
+    assert_eq!(arch(&fs), "linux/amd64\n".len() as u64);
+    assert_eq!(arch(&arm_fs), "linux/arm64/v8\n".len() as u64);
+    assert_eq!(arm_fs.stats().wasted_bytes, stats.wasted_bytes);
+    let sha = |fs: &layerlens::fs::MergedFs, p: &str| fs.sha256(fs.lookup(p.as_bytes()).unwrap());
+    assert_ne!(
+        sha(&fs, "usr/local/bin/demo"),
+        sha(&arm_fs, "usr/local/bin/demo")
+    );
+    assert!(sha(&fs, "usr/local/bin/demo").is_some());
+    assert_eq!(sha(&fs, "etc/motd"), sha(&arm_fs, "etc/motd"));
+}
