@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 ensure_wasm_target
 # The real CNCF distribution registry the integration tests run (tests/support/registry/).
 ensure_apt docker-registry
+# Independent OCI tools that read the demo layout and make layouts for
+# --layout (tests/local_layout.rs), zstd for the demo's zstd layer, and a
+# real browser for the page's CSP (tests/page_csp_browser.rs).
+ensure_apt skopeo umoci zstd chromium
 
 log "cargo fmt --check"
 cargo fmt --all -- --check

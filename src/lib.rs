@@ -6,6 +6,7 @@
 //!
 //! * [`oci`] — the spec vocabulary: references, digests, media types, documents.
 //! * [`layer`] — a push-style scanner that turns layer blob bytes into entry metadata.
+//! * [`demo`] — the built-in demo image, generated deterministically in memory.
 //! * [`fs`] — the union filesystem built from scanned layers.
 //! * `web` (wasm32 only) — the browser glue.
 //! * `proxy` (native only) — `layerlens serve`: the page's server and the CORS proxy.
@@ -13,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod demo;
 pub mod fs;
 pub mod inspect;
 pub mod layer;

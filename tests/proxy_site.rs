@@ -152,10 +152,10 @@ fn without_a_built_page_root_explains_how_to_build_it() {
     assert!(!r.text().contains("<script"), "no inline script");
     assert_page_headers(&r);
 
-    // `/v2/` is the seam for local images: nothing mounted yet.
+    // `/v2/` is the local registry (the built-in demo at least).
     let r = proxy.get("/v2/");
-    assert_eq!(r.status, 404);
-    assert_eq!(r.json()["error"], "not found");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), serde_json::json!({}));
 }
 
 #[test]
@@ -204,4 +204,107 @@ fn page_asset_names_and_types() {
     assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
     assert_eq!(content_type("a.css"), "text/css; charset=utf-8");
     assert_eq!(content_type("a.unknown"), "application/octet-stream");
+}
+
+/// `dist/index.html` exactly as `trunk build` 0.21 writes it: the wasm
+/// bootstrap is an inline module script, which the page's CSP blocks.
+const TRUNK_INDEX: &str = r#"<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>layerlens — container image inspector</title>
+    <link rel="stylesheet" href="/style-f963241431e12605.css" integrity="sha384-VGPuYx/36ZorztCN1317Lx7lvO+jlKY2/cttwt8dzHnaWQh3pk66tXE2iUhd/nTu"/>
+    
+<script type="module">
+import init, * as bindings from '/layerlens-8c66b232318d40ef.js';
+const wasm = await init({ module_or_path: '/layerlens-8c66b232318d40ef_bg.wasm' });
+
+
+window.wasmBindings = bindings;
+
+
+dispatchEvent(new CustomEvent("TrunkApplicationStarted", {detail: {wasm}}));
+
+</script>
+  <link rel="modulepreload" href="/layerlens-8c66b232318d40ef.js" crossorigin="anonymous" integrity="sha384-4fUQlHSMfRfV3WdpVbqWS0pn93ZV7h+LfZOiy04tYPzCdGURYpJoTWknUDdqNNNL"><link rel="preload" href="/layerlens-8c66b232318d40ef_bg.wasm" crossorigin="anonymous" integrity="sha384-heXDBrCACeFKluOAQNnkgJeiJ5ZvHXsblS5ndX/obP0UYi6NbQAYiZqo5f2jo4jr" as="fetch" type="application/wasm"></head>
+  <body data-state="idle">
+    <main id="app"><noscript>layerlens needs JavaScript and WebAssembly.</noscript></main>
+  </body>
+</html>
+"#;
+
+/// The inline script's text, as the page had it.
+fn inline_script(html: &str) -> &str {
+    let start = html.find("<script type=\"module\">").unwrap() + "<script type=\"module\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    &html[start..end]
+}
+
+/// Every `<script …>` opening tag of a page.
+fn script_tags(html: &str) -> Vec<&str> {
+    html.match_indices("<script")
+        .map(|(i, _)| &html[i..i + html[i..].find('>').unwrap() + 1])
+        .collect()
+}
+
+#[test]
+fn trunks_inline_bootstrap_becomes_a_hashed_script_file() {
+    let (_tmp, dist) = site();
+    std::fs::write(dist.join("index.html"), TRUNK_INDEX).unwrap();
+    let proxy = Proxy::start_with_dist(&[], &dist);
+
+    let r = proxy.get("/");
+    assert_eq!(r.status, 200);
+    assert_page_headers(&r);
+    let html = r.text();
+    let tags = script_tags(&html);
+    assert_eq!(tags.len(), 1, "{html}");
+    let source = inline_script(TRUNK_INDEX);
+    let hash = layerlens::oci::Digest::sha256(source.as_bytes());
+    let name = format!("/boot-{}.js", &hash.hex()[..16]);
+    assert_eq!(tags[0], format!("<script type=\"module\" src=\"{name}\">"));
+    assert!(html.contains(&format!("<script type=\"module\" src=\"{name}\"></script>")));
+    // Everything else is untouched.
+    assert_eq!(
+        html.replace(
+            &format!("<script type=\"module\" src=\"{name}\"></script>"),
+            ""
+        ),
+        TRUNK_INDEX.replace(&format!("<script type=\"module\">{source}</script>"), "")
+    );
+    assert_eq!(
+        r.header("content-length"),
+        Some(html.len().to_string().as_str())
+    );
+
+    let r = proxy.get(&name);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), source);
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        r.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_page_headers(&r);
+    assert_eq!(proxy.request("HEAD", &name, &[]).status, 200);
+    assert_eq!(proxy.get("/boot-0000000000000000.js").status, 404);
+
+    // A rebuild: the new bootstrap is served, and the previous one still is
+    // for a page loaded just before.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let rebuilt = TRUNK_INDEX
+        .replace("8c66b232318d40ef", "0123456789abcdef")
+        .replace("= bindings;", "= bindings; // rebuilt");
+    std::fs::write(dist.join("index.html"), &rebuilt).unwrap();
+    let html = proxy.get("/").text();
+    let source2 = inline_script(&rebuilt);
+    let hash2 = layerlens::oci::Digest::sha256(source2.as_bytes());
+    let name2 = format!("/boot-{}.js", &hash2.hex()[..16]);
+    assert!(html.contains(&name2), "{html}");
+    assert_eq!(proxy.get(&name2).text(), source2);
+    assert_eq!(proxy.get(&name).status, 200);
 }

@@ -115,6 +115,11 @@ mod cli {
             /// The built page (Trunk's output directory).
             #[arg(long, default_value = "dist", value_name = "DIR")]
             dist: std::path::PathBuf,
+            /// Serve the OCI image layout in DIR (from `skopeo copy … oci:DIR:TAG`,
+            /// `buildx --output type=oci`, umoci) read-only as the repository NAME:
+            /// `ADDR/NAME:TAG`. Repeatable. `demo=DIR` replaces the built-in demo.
+            #[arg(long = "layout", value_name = "NAME=DIR", value_parser = parse_layout)]
+            layout: Vec<(String, std::path::PathBuf)>,
         },
     }
 
@@ -144,7 +149,8 @@ mod cli {
                 allow_registry,
                 insecure_registry,
                 dist,
-            } => run_serve(listen, allow_registry, insecure_registry, dist),
+                layout,
+            } => run_serve(listen, allow_registry, insecure_registry, dist, &layout),
         };
         match result {
             Ok(code) => code,
@@ -159,13 +165,44 @@ mod cli {
         }
     }
 
+    /// `NAME=DIR`: a repository name (checked like a reference's path) and a
+    /// non-empty directory. A bad value is a usage error (exit 2).
+    fn parse_layout(value: &str) -> Result<(String, std::path::PathBuf), String> {
+        let (name, dir) = value
+            .split_once('=')
+            .ok_or_else(|| format!("expected NAME=DIR, got {value:?}"))?;
+        if !layerlens::proxy::local::api::is_valid_name(name) {
+            return Err(format!(
+                "{name:?} is not a repository name (lower-case letters, digits, \
+                 '.', '_', '-', '/'; e.g. team/app)"
+            ));
+        }
+        if dir.is_empty() {
+            return Err("the directory is empty (expected NAME=DIR)".into());
+        }
+        Ok((name.to_owned(), std::path::PathBuf::from(dir)))
+    }
+
     fn run_serve(
         listen: std::net::SocketAddr,
         allow: Vec<layerlens::proxy::HostPattern>,
         insecure: Vec<layerlens::proxy::HostPattern>,
         dist: std::path::PathBuf,
+        layouts: &[(String, std::path::PathBuf)],
     ) -> anyhow::Result<ExitCode> {
-        let mut config = layerlens::proxy::Config::new(listen).with_dist(dist);
+        let local = layerlens::proxy::LocalRegistries::open(layouts, true)?;
+        for repo in local.repositories() {
+            for warning in repo.warnings() {
+                eprintln!(
+                    "layerlens: warning: --layout {}={}: {warning}",
+                    repo.name(),
+                    repo.origin()
+                );
+            }
+        }
+        let mut config = layerlens::proxy::Config::new(listen)
+            .with_dist(dist)
+            .with_local_registry(std::sync::Arc::new(local));
         for pattern in allow {
             config = config.allow_registry(pattern);
         }

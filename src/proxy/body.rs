@@ -1,7 +1,9 @@
 //! Response bodies: the one boxed type the server returns, and the wrapper
 //! that streams an upstream body to the page — counting, capping, holding
-//! the concurrency permit until the last byte, and logging one line when done.
+//! the concurrency permit until the last byte, and logging one line when done —
+//! plus [`FileBody`], a file streamed from disk (the page's assets, local blobs).
 
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -10,6 +12,7 @@ use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::{Body, Frame, SizeHint};
+use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::OwnedSemaphorePermit;
 
 /// The error type of response bodies.
@@ -171,5 +174,68 @@ where
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+/// Read size for streamed files.
+const FILE_CHUNK: usize = 64 * 1024;
+
+/// A file streamed in 64 KiB reads; a file that shrinks while served ends
+/// the body with an error rather than a short, valid-looking response.
+pub struct FileBody {
+    file: tokio::fs::File,
+    remaining: u64,
+    buf: Box<[u8]>,
+}
+
+impl FileBody {
+    /// Streams the next `len` bytes of `file` (from its current position).
+    pub fn new(file: tokio::fs::File, len: u64) -> FileBody {
+        FileBody {
+            file,
+            remaining: len,
+            buf: vec![0; FILE_CHUNK].into_boxed_slice(),
+        }
+    }
+}
+
+impl Body for FileBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        if this.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let want = usize::try_from(this.remaining)
+            .unwrap_or(usize::MAX)
+            .min(this.buf.len());
+        let mut read = ReadBuf::new(&mut this.buf[..want]);
+        match Pin::new(&mut this.file).poll_read(cx, &mut read) {
+            Poll::Ready(Ok(())) => {
+                let n = read.filled().len();
+                if n == 0 {
+                    return Poll::Ready(Some(Err(Box::new(io::Error::from(
+                        io::ErrorKind::UnexpectedEof,
+                    )))));
+                }
+                this.remaining -= n as u64;
+                Poll::Ready(Some(Ok(Frame::data(Bytes::copy_from_slice(read.filled())))))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(Box::new(e)))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
     }
 }

@@ -16,12 +16,16 @@
 //! * [`forward`], [`site`], [`server`] — carrying it out: the `/proxy/`
 //!   handler, the page, the HTTP server and its routes (with the
 //!   [`server::LocalRegistry`] seam for `/v2/`).
+//! * [`local`] — what is mounted there: the built-in demo image and
+//!   `--layout NAME=DIR` OCI image layouts, read-only.
 
 pub mod address;
 pub mod body;
+pub mod boot;
 pub mod error;
 pub mod forward;
 pub mod headers;
+pub mod local;
 pub mod policy;
 pub mod realms;
 pub mod rewrite;
@@ -38,6 +42,7 @@ use std::sync::Arc;
 
 pub use address::{check_address, classify, AddressClass, Trust};
 pub use error::ProxyError;
+pub use local::{LocalError, LocalRegistries};
 pub use policy::{Allowlist, HostPattern, PatternError};
 pub use server::{LocalRegistry, Server};
 pub use target::{Authority, Host, PathError, Scheme};
@@ -156,7 +161,9 @@ pub enum ServeError {
 
 /// Runs the server until Ctrl-C: builds a tokio runtime, binds, prints
 /// `layerlens: serving http://ADDR/` on stdout (the actual port when asked
-/// for port 0), then one access-log line per proxied request on stderr.
+/// for port 0) followed by one line per local repository
+/// (`layerlens: demo image 127.0.0.1:8080/demo:latest`), then one
+/// access-log line per request to the proxy or the local registry on stderr.
 pub fn serve(config: Config) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -166,7 +173,11 @@ pub fn serve(config: Config) -> Result<(), ServeError> {
         let addr = server.local_addr()?;
         let mut stdout = std::io::stdout();
         writeln!(stdout, "layerlens: serving http://{addr}/")?;
-        stdout.flush()?;
+        for line in server.describe_local() {
+            // Informational: a closed stdout must not stop the server.
+            let _ = writeln!(stdout, "layerlens: {line}");
+        }
+        let _ = stdout.flush();
         if !server.has_page() {
             eprintln!(
                 "layerlens: no index.html in --dist; / explains how to build the page \

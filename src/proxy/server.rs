@@ -2,6 +2,8 @@
 //! proxy, the local registry seam or the page.
 //!
 //! Routes, in order:
+//! * `/proxy/<this server>/v2/…` → the [`LocalRegistry`] directly (see
+//!   [`is_self`]): the page treats local images like any registry;
 //! * `/proxy/…` → [`super::forward`];
 //! * `/v2` and `/v2/…` → the [`LocalRegistry`] mounted with
 //!   [`Config::with_local_registry`] (where `--layout` directories and the
@@ -15,9 +17,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::service::service_fn;
-use hyper::{Request, Response};
+use hyper::{Method, Request, Response, Uri};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -25,9 +30,13 @@ use tokio::sync::Semaphore;
 use super::body::ResponseBody;
 use super::error::ProxyError;
 use super::forward::{self, ProxyState};
+use super::policy::is_registry_path;
 use super::realms::RealmMemory;
+use super::rewrite::rewrite_link;
 use super::site::Site;
+use super::target::{Authority, Host, Scheme};
 use super::upstream::Upstream;
+use super::url::{ProxyPath, UpstreamUrl};
 use super::{Config, ServeError};
 
 /// Connections served at once; more wait in the listen backlog.
@@ -45,12 +54,22 @@ pub trait LocalRegistry: Send + Sync + 'static {
         &self,
         request: Request<Incoming>,
     ) -> Pin<Box<dyn Future<Output = Response<ResponseBody>> + Send>>;
+
+    /// Lines `serve` prints after the URL, one per repository, naming the
+    /// reference to use (`demo image 127.0.0.1:8080/demo:latest`);
+    /// `authority` is how this server is reached.
+    fn describe(&self, authority: &str) -> Vec<String> {
+        let _ = authority;
+        Vec::new()
+    }
 }
 
 struct State {
     proxy: ProxyState,
     site: Site,
     local: Option<Arc<dyn LocalRegistry>>,
+    /// The address actually bound, to recognise this server in proxy paths.
+    bound: SocketAddr,
 }
 
 /// A bound server, not yet accepting: its address is known (port 0 resolved).
@@ -69,6 +88,7 @@ impl Server {
                     addr: config.listen,
                     source,
                 })?;
+        let bound = listener.local_addr().map_err(ServeError::Io)?;
         let upstream =
             Upstream::with_extra_roots(config.timeouts, &config.user_agent, &config.extra_roots)
                 .map_err(|e| ServeError::Tls(e.to_string()))?;
@@ -82,6 +102,7 @@ impl Server {
             },
             site: Site::new(&config.dist),
             local: config.local,
+            bound,
         };
         Ok(Server {
             listener,
@@ -92,6 +113,17 @@ impl Server {
     /// The address actually bound.
     pub fn local_addr(&self) -> Result<SocketAddr, ServeError> {
         self.listener.local_addr().map_err(ServeError::Io)
+    }
+
+    /// The lines describing the local repositories (see
+    /// [`LocalRegistry::describe`]), with this server's reachable address.
+    pub fn describe_local(&self) -> Vec<String> {
+        let authority = reachable_authority(self.state.bound);
+        self.state
+            .local
+            .as_ref()
+            .map(|l| l.describe(&authority))
+            .unwrap_or_default()
     }
 
     /// Whether `--dist` held a built page.
@@ -136,9 +168,20 @@ impl Server {
     }
 }
 
-async fn route(state: &State, request: Request<Incoming>) -> Response<ResponseBody> {
+async fn route(state: &State, mut request: Request<Incoming>) -> Response<ResponseBody> {
     let path = request.uri().path();
     if path == "/proxy" || path.starts_with("/proxy/") {
+        if let Some(local) = &state.local {
+            if let Some(inner) = self_target(state, &request) {
+                // This server's own registry through the proxy path: served
+                // directly, with no connection to ourselves and no permit.
+                let target = inner.proxy_path_base;
+                *request.uri_mut() = inner.uri;
+                let mut response = local.handle(request).await;
+                rewrite_self_links(response.headers_mut(), &target);
+                return response;
+            }
+        }
         return forward::handle(
             &state.proxy,
             request.method(),
@@ -154,4 +197,94 @@ async fn route(state: &State, request: Request<Incoming>) -> Response<ResponseBo
         };
     }
     state.site.respond(request.method(), path).await
+}
+
+/// A proxied request for this very server's registry.
+struct SelfTarget {
+    /// The request target on our own `/v2/`.
+    uri: Uri,
+    /// The upstream URL it stands for (for rewriting `Link`).
+    proxy_path_base: UpstreamUrl,
+}
+
+/// `Some` when a `GET`/`HEAD` `/proxy/<authority>/v2/…` names this server:
+/// see [`is_self`]. Other methods (the proxy answers `OPTIONS` itself and
+/// refuses the rest) and malformed paths take the proxy's route.
+fn self_target(state: &State, request: &Request<Incoming>) -> Option<SelfTarget> {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return None;
+    }
+    let uri = request.uri();
+    let parsed = ProxyPath::parse(uri.path(), uri.query()).ok()?;
+    if !is_registry_path(parsed.path()) {
+        return None;
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| Authority::parse(v).ok());
+    if !is_self(parsed.authority(), state.bound, host.as_ref()) {
+        return None;
+    }
+    let upstream = parsed.with_scheme(Scheme::Http);
+    let inner: Uri = upstream.path_and_query().parse().ok()?;
+    Some(SelfTarget {
+        uri: inner,
+        proxy_path_base: upstream,
+    })
+}
+
+/// Whether `authority` designates this server, bound at `bound`, for a
+/// client that reached it as `host` (its `Host` header):
+///
+/// * the bound address itself (`127.0.0.1:8080`);
+/// * a loopback name or address on the bound port, when bound to loopback or
+///   to every address (`localhost:8080`, `[::1]:8080` on `0.0.0.0:8080`);
+/// * the client's own `Host`: the name by which it reached this server (a
+///   page opened at `http://lens.example:8080/` refers to
+///   `lens.example:8080/demo`). Answering that from our `/v2/` gives the
+///   client exactly what a direct request would, and opens no connection.
+pub fn is_self(authority: &Authority, bound: SocketAddr, host: Option<&Authority>) -> bool {
+    if host.is_some_and(|h| h == authority) {
+        return true;
+    }
+    if authority.port() != Some(bound.port()) {
+        return false;
+    }
+    match authority.host() {
+        Host::Ip(ip) if *ip == bound.ip() => true,
+        h if h.is_loopback() => {
+            let ip = bound.ip();
+            let same_family = match h {
+                Host::Ip(addr) => addr.is_ipv4() == ip.is_ipv4() || ip.is_unspecified(),
+                Host::Name(_) => true,
+            };
+            (ip.is_loopback() || ip.is_unspecified()) && same_family
+        }
+        _ => false,
+    }
+}
+
+/// How to name this server in a reference: the bound address, with
+/// loopback in place of an unspecified address (`0.0.0.0:8080` →
+/// `127.0.0.1:8080`).
+pub fn reachable_authority(bound: SocketAddr) -> String {
+    let ip = match bound.ip() {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, bound.port()).to_string()
+}
+
+/// Makes `Link` targets of a self-served answer proxy paths, as the proxy
+/// does for any registry.
+fn rewrite_self_links(headers: &mut HeaderMap, base: &UpstreamUrl) {
+    let Some(value) = headers.get(header::LINK).and_then(|v| v.to_str().ok()) else {
+        return;
+    };
+    if let Ok(v) = HeaderValue::from_str(&rewrite_link(value, base)) {
+        headers.insert(header::LINK, v);
+    }
 }

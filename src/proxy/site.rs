@@ -1,20 +1,25 @@
 //! The page: Trunk's output directory served read-only, with the strict CSP,
 //! long-lived caching for hashed asset names and revalidation for
 //! `index.html`. Without a built page, `/` explains how to build one.
+//!
+//! `index.html` is served from memory with its inline scripts moved to
+//! `/boot-<hash>.js` files ([`super::boot`]), so Trunk's inline bootstrap
+//! runs under a CSP without `'unsafe-inline'`. It is prepared at startup and
+//! again whenever the file's size or modification time changes (a rebuild).
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::body::{Body, Frame, SizeHint};
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Response, StatusCode};
-use tokio::io::{AsyncRead, ReadBuf};
 
-use super::body::{empty, full, BoxError, ResponseBody};
+use super::body::{empty, full, FileBody, ResponseBody};
+use super::boot::externalise;
 use super::headers::add_page_security;
 use super::policy::{IMMUTABLE, NO_CACHE};
 
@@ -29,23 +34,83 @@ const NOT_BUILT: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=
 
 /// Largest file served (the page's wasm is well under this).
 const MAX_FILE: u64 = 256 * 1024 * 1024;
-/// Read size for streamed files.
-const CHUNK: usize = 64 * 1024;
+/// Largest `index.html` prepared in memory.
+const MAX_INDEX: u64 = 1024 * 1024;
+/// Boot scripts kept across rebuilds (a page loaded just before a rebuild
+/// still finds its script); past this, only the current page's are kept.
+const MAX_BOOT_SCRIPTS: usize = 32;
+
+/// `index.html` as served, and the file state it was made from.
+#[derive(Debug)]
+struct Page {
+    stamp: (Option<SystemTime>, u64),
+    html: Bytes,
+}
+
+#[derive(Debug, Default)]
+struct Prepared {
+    page: Option<Arc<Page>>,
+    scripts: BTreeMap<String, Bytes>,
+}
 
 /// The static page directory (canonicalised), or nothing when the page is not built.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Site {
     root: Option<PathBuf>,
+    prepared: Mutex<Prepared>,
 }
 
 impl Site {
-    /// Serves `dist` when it holds an `index.html`.
+    /// Serves `dist` when it holds an `index.html`, and prepares the page.
     pub fn new(dist: &Path) -> Site {
         let root = dist
             .canonicalize()
             .ok()
             .filter(|root| root.join("index.html").is_file());
-        Site { root }
+        let site = Site {
+            root,
+            prepared: Mutex::new(Prepared::default()),
+        };
+        let _ = site.index();
+        site
+    }
+
+    /// The prepared `index.html`, re-made when the file changed.
+    fn index(&self) -> Option<Arc<Page>> {
+        let path = self.root.as_ref()?.join("index.html");
+        let meta = std::fs::metadata(&path).ok()?;
+        let stamp = (meta.modified().ok(), meta.len());
+        let mut prepared = self.prepared.lock().ok()?;
+        if let Some(page) = &prepared.page {
+            if page.stamp == stamp {
+                return Some(page.clone());
+            }
+        }
+        if meta.len() > MAX_INDEX {
+            return None;
+        }
+        let html = std::fs::read_to_string(&path).ok()?;
+        let out = externalise(&html);
+        if prepared.scripts.len() + out.scripts.len() > MAX_BOOT_SCRIPTS {
+            prepared.scripts.clear();
+        }
+        for script in out.scripts {
+            prepared
+                .scripts
+                .insert(script.name, Bytes::from(script.source));
+        }
+        let page = Arc::new(Page {
+            stamp,
+            html: Bytes::from(out.html),
+        });
+        prepared.page = Some(page.clone());
+        Some(page)
+    }
+
+    /// A boot script by file name.
+    fn boot_script(&self, name: &str) -> Option<Bytes> {
+        let _ = self.index();
+        self.prepared.lock().ok()?.scripts.get(name).cloned()
     }
 
     /// Whether a built page was found.
@@ -64,10 +129,21 @@ impl Site {
         let relative = if path == "/" { "/index.html" } else { path };
         let Some(root) = &self.root else {
             if relative == "/index.html" {
-                return page(method, NOT_BUILT);
+                return page(method, Bytes::from_static(NOT_BUILT.as_bytes()));
             }
             return plain(StatusCode::NOT_FOUND, "not found\n");
         };
+        if relative == "/index.html" {
+            return match self.index() {
+                Some(p) => page(method, p.html.clone()),
+                None => plain(StatusCode::NOT_FOUND, "not found\n"),
+            };
+        }
+        if relative.starts_with("/boot-") {
+            if let Some(source) = self.boot_script(&relative[1..]) {
+                return script(method, source);
+            }
+        }
         let Some(file) = resolve(root, relative) else {
             return plain(StatusCode::NOT_FOUND, "not found\n");
         };
@@ -150,12 +226,7 @@ async fn serve_file(method: &Method, file: &Path) -> io::Result<Response<Respons
     let body = if method == Method::HEAD {
         empty()
     } else {
-        FileBody {
-            file: handle,
-            remaining: len,
-            buf: vec![0; CHUNK].into_boxed_slice(),
-        }
-        .boxed_unsync()
+        FileBody::new(handle, len).boxed_unsync()
     };
     let mut response = Response::new(body);
     let h = response.headers_mut();
@@ -174,19 +245,31 @@ async fn serve_file(method: &Method, file: &Path) -> io::Result<Response<Respons
     Ok(response)
 }
 
-fn page(method: &Method, html: &'static str) -> Response<ResponseBody> {
+fn page(method: &Method, html: Bytes) -> Response<ResponseBody> {
+    from_memory(method, html, "text/html; charset=utf-8", NO_CACHE)
+}
+
+fn script(method: &Method, source: Bytes) -> Response<ResponseBody> {
+    from_memory(method, source, "text/javascript; charset=utf-8", IMMUTABLE)
+}
+
+fn from_memory(
+    method: &Method,
+    bytes: Bytes,
+    content_type: &'static str,
+    cache: &'static str,
+) -> Response<ResponseBody> {
+    let len = bytes.len();
     let body = if method == Method::HEAD {
         empty()
     } else {
-        full(html)
+        full(bytes)
     };
     let mut response = Response::new(body);
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     add_page_security(h);
     response
 }
@@ -202,53 +285,4 @@ fn plain(status: StatusCode, text: &'static str) -> Response<ResponseBody> {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
     add_page_security(h);
     response
-}
-
-/// A file streamed in 64 KiB reads; a file that shrinks while served ends
-/// the body with an error rather than a short, valid-looking response.
-struct FileBody {
-    file: tokio::fs::File,
-    remaining: u64,
-    buf: Box<[u8]>,
-}
-
-impl Body for FileBody {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let this = &mut *self;
-        if this.remaining == 0 {
-            return Poll::Ready(None);
-        }
-        let want = usize::try_from(this.remaining)
-            .unwrap_or(usize::MAX)
-            .min(this.buf.len());
-        let mut read = ReadBuf::new(&mut this.buf[..want]);
-        match Pin::new(&mut this.file).poll_read(cx, &mut read) {
-            Poll::Ready(Ok(())) => {
-                let n = read.filled().len();
-                if n == 0 {
-                    return Poll::Ready(Some(Err(Box::new(io::Error::from(
-                        io::ErrorKind::UnexpectedEof,
-                    )))));
-                }
-                this.remaining -= n as u64;
-                Poll::Ready(Some(Ok(Frame::data(Bytes::copy_from_slice(read.filled())))))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(Box::new(e)))),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.remaining == 0
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.remaining)
-    }
 }

@@ -370,6 +370,7 @@ pub struct Proxy {
     child: Child,
     addr: SocketAddr,
     stderr: Arc<Mutex<VecDeque<String>>>,
+    stdout: Arc<Mutex<VecDeque<String>>>,
 }
 
 impl Proxy {
@@ -417,10 +418,41 @@ impl Proxy {
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
         let addr: SocketAddr = url.parse().unwrap();
         assert_ne!(addr.port(), 0, "the actual port is printed");
+        // Keep reading stdout: the lines after the URL (the local images),
+        // and a pipe that stays open for the server's writes.
+        let stdout = Arc::new(Mutex::new(VecDeque::new()));
+        let sink = stdout.clone();
+        thread::spawn(move || {
+            for line in out.lines() {
+                let Ok(line) = line else { break };
+                sink.lock().unwrap().push_back(line);
+            }
+        });
         Proxy {
             child,
             addr,
             stderr,
+            stdout,
+        }
+    }
+
+    /// The lines printed on stdout after the URL line (waits briefly for
+    /// one containing `wait_for`).
+    pub fn stdout(&self, wait_for: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let text = self
+                .stdout
+                .lock()
+                .unwrap()
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n");
+            if text.contains(wait_for) || Instant::now() > deadline {
+                return text;
+            }
+            thread::sleep(Duration::from_millis(20));
         }
     }
 
