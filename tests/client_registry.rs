@@ -157,3 +157,25 @@ fn tokens_are_reused_per_scope_and_refetched_when_refused() {
     );
     assert!(granted(ts) <= 2, "bounded retries: {}", granted(ts));
 }
+
+#[test]
+fn ping_tells_the_api_version_and_the_auth_wanted() {
+    let rt = runtime();
+    let open = Registry::start(Flavor::Open);
+    let basic = Registry::start(Flavor::basic("u", "p"));
+    let token = Registry::start(Flavor::token("u", "p"));
+    let c = client();
+    let ping = |r: &Registry| {
+        rt.block_on(c.ping(&Endpoint::for_host(&r.host_port(), &[])))
+            .unwrap()
+    };
+    let p = ping(&open);
+    assert_eq!(p.version.as_deref(), Some("registry/2.0"));
+    assert_eq!(p.auth, None);
+    assert_eq!(ping(&basic).auth.as_deref(), Some("basic"));
+    let realm = token.token_server().unwrap().realm();
+    assert_eq!(
+        ping(&token).auth,
+        Some(format!("bearer token from {realm}"))
+    );
+}

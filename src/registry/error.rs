@@ -226,3 +226,73 @@ impl RegistryError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::codes::parse_error_body;
+
+    fn map(status: u16, body: &str, rl: Option<RateLimit>) -> RegistryError {
+        RegistryError::from_status(
+            "reg",
+            status,
+            "app:v1",
+            &parse_error_body(body.as_bytes()),
+            rl,
+        )
+    }
+
+    #[test]
+    fn statuses_and_codes_map_to_what_a_person_can_act_on() {
+        let e = map(
+            404,
+            r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#,
+            None,
+        );
+        assert_eq!(
+            e.to_string(),
+            "app:v1: tag or manifest not found (manifest unknown)"
+        );
+        let e = map(
+            404,
+            r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#,
+            None,
+        );
+        assert!(
+            matches!(
+                e,
+                RegistryError::NotFound {
+                    what: Missing::Repository,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(matches!(
+            map(404, "", None),
+            RegistryError::NotFound {
+                what: Missing::Unknown,
+                ..
+            }
+        ));
+        assert!(matches!(map(403, "", None), RegistryError::Denied { .. }));
+        let e = map(
+            401,
+            r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
+            None,
+        );
+        assert!(matches!(e, RegistryError::Unauthorized { .. }));
+        let rl = RateLimit::from_headers(Some("100;w=21600"), Some("0;w=21600"));
+        let e = map(
+            429,
+            r#"{"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your pull rate limit."}]}"#,
+            rl,
+        );
+        assert_eq!(
+            e.to_string(),
+            "reg rate limit reached: 0 of 100 pulls left per 6 hours"
+        );
+        let e = map(500, "<html>oops</html>", None);
+        assert_eq!(e.to_string(), "reg answered HTTP 500 for app:v1");
+    }
+}

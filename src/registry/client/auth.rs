@@ -217,4 +217,62 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         }
         Ok(retry)
     }
+
+    /// The API version check (`GET /v2/`): tells whether the host speaks the
+    /// distribution API and, from a 401, which authentication it wants (the
+    /// challenge is remembered for later requests).
+    pub async fn ping(&self, endpoint: &Endpoint) -> Result<Ping, RegistryError> {
+        let registry = endpoint.host().to_owned();
+        let mut response = self
+            .raw(
+                &registry,
+                Request {
+                    method: Method::Get,
+                    url: endpoint.ping_url(),
+                    headers: Headers::new(),
+                },
+            )
+            .await?;
+        let version = response
+            .headers
+            .get("docker-distribution-api-version")
+            .map(str::to_owned);
+        let status = response.status;
+        let auth = if status == 401 {
+            self.learn_challenge(&registry, &response.headers)?
+        } else {
+            None
+        };
+        super::discard(&mut response.body).await;
+        match (status, auth) {
+            (200..=299, _) => Ok(Ping {
+                version,
+                auth: None,
+            }),
+            (401, Some(HostAuth::Bearer { realm, .. })) => Ok(Ping {
+                version,
+                auth: Some(format!("bearer token from {realm}")),
+            }),
+            (401, Some(HostAuth::Basic)) => Ok(Ping {
+                version,
+                auth: Some("basic".into()),
+            }),
+            _ => Err(RegistryError::from_status(
+                &registry,
+                status,
+                "/v2/",
+                &[],
+                self.rate_limit(),
+            )),
+        }
+    }
+}
+
+/// What a registry's `/v2/` answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ping {
+    /// `Docker-Distribution-API-Version`, when sent (`registry/2.0`).
+    pub version: Option<String>,
+    /// The authentication it asks for, `None` when open.
+    pub auth: Option<String>,
 }

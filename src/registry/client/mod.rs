@@ -5,6 +5,8 @@
 //! current time supplied by the caller's clock function, no I/O of its own.
 
 mod auth;
+
+pub use auth::Ping;
 mod lists;
 
 use std::cell::{Cell, RefCell};
