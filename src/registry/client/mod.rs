@@ -195,31 +195,41 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         reference: &Reference,
         tag: &str,
     ) -> Result<Option<Digest>, RegistryError> {
-        let endpoint = self.endpoint(reference);
-        let url = endpoint.manifest_url(reference.path(), tag);
         let object = format!("{}:{tag}", reference.name());
+        let (endpoint, response) = self
+            .manifest_request(reference, tag, Method::Head, &object)
+            .await?;
+        response
+            .headers
+            .get("docker-content-digest")
+            .map(|v| digest_header(&endpoint, v))
+            .transpose()
+    }
+
+    /// Sends a manifest request (the Accept list, the pull scope); a non-2xx
+    /// answer becomes the matching error about `object`.
+    async fn manifest_request(
+        &self,
+        reference: &Reference,
+        tag_or_digest: &str,
+        method: Method,
+        object: &str,
+    ) -> Result<(Endpoint, Response<F::Body>), RegistryError> {
+        let endpoint = self.endpoint(reference);
+        let url = endpoint.manifest_url(reference.path(), tag_or_digest);
         let response = self
             .send(
                 &endpoint,
-                Method::Head,
+                method,
                 url,
                 Self::manifest_headers(),
                 &pull_scope(reference.path()),
             )
             .await?;
         if !(200..300).contains(&response.status) {
-            return Err(self.error_from(endpoint.host(), &object, response).await);
+            return Err(self.error_from(endpoint.host(), object, response).await);
         }
-        match response.headers.get("docker-content-digest") {
-            None => Ok(None),
-            Some(v) => v.trim().parse::<Digest>().map(Some).map_err(|source| {
-                RegistryError::BadDigestHeader {
-                    registry: endpoint.host().to_owned(),
-                    value: v.to_owned(),
-                    source,
-                }
-            }),
-        }
+        Ok((endpoint, response))
     }
 
     /// Fetches a manifest or index by tag or digest and verifies it: against
@@ -232,25 +242,14 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         tag_or_digest: &str,
         expected: Option<(&Digest, Option<u64>, Option<&MediaType>)>,
     ) -> Result<FetchedManifest, RegistryError> {
-        let endpoint = self.endpoint(reference);
-        let url = endpoint.manifest_url(reference.path(), tag_or_digest);
         let object = if tag_or_digest.contains(':') {
             format!("manifest {tag_or_digest}")
         } else {
             format!("manifest {}:{tag_or_digest}", reference.name())
         };
-        let mut response = self
-            .send(
-                &endpoint,
-                Method::Get,
-                url,
-                Self::manifest_headers(),
-                &pull_scope(reference.path()),
-            )
+        let (endpoint, mut response) = self
+            .manifest_request(reference, tag_or_digest, Method::Get, &object)
             .await?;
-        if !(200..300).contains(&response.status) {
-            return Err(self.error_from(endpoint.host(), &object, response).await);
-        }
         if let Some(len) = response
             .headers
             .get("content-length")
@@ -286,13 +285,7 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
             Some((d, size, hint)) => (d.clone(), size, hint.cloned().or(content_type.clone())),
             None => {
                 let d = match header_digest {
-                    Some(v) => v.trim().parse::<Digest>().map_err(|source| {
-                        RegistryError::BadDigestHeader {
-                            registry: endpoint.host().to_owned(),
-                            value: v.clone(),
-                            source,
-                        }
-                    })?,
+                    Some(v) => digest_header(&endpoint, &v)?,
                     // No digest to check against: the content defines it.
                     None => Digest::sha256(&bytes),
                 };
@@ -381,6 +374,18 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         }
         Ok(response)
     }
+}
+
+/// Reads a `Docker-Content-Digest` header.
+fn digest_header(endpoint: &Endpoint, value: &str) -> Result<Digest, RegistryError> {
+    value
+        .trim()
+        .parse::<Digest>()
+        .map_err(|source| RegistryError::BadDigestHeader {
+            registry: endpoint.host().to_owned(),
+            value: value.to_owned(),
+            source,
+        })
 }
 
 /// Drains a body, for responses whose content is not needed.
