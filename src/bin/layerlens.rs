@@ -154,6 +154,15 @@ mod cli {
         };
         match result {
             Ok(code) => code,
+            // `layerlens tree … | head`: the reader left; nothing to report.
+            Err(e)
+                if e.chain().any(|c| {
+                    c.downcast_ref::<io::Error>()
+                        .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+                }) =>
+            {
+                ExitCode::SUCCESS
+            }
             Err(e) if e.downcast_ref::<UsageError>().is_some() => {
                 eprintln!("error: {e:#}");
                 ExitCode::from(2)
