@@ -23,7 +23,11 @@ fn go_units_human_duration_table() {
     assert_eq!(cases.len(), 52);
     for c in cases {
         let nanos = c["nanos"].as_i64().unwrap();
-        assert_eq!(human_duration(i128::from(nanos)), c["want"].as_str().unwrap(), "{nanos} ns");
+        assert_eq!(
+            human_duration(i128::from(nanos)),
+            c["want"].as_str().unwrap(),
+            "{nanos} ns"
+        );
     }
 }
 
@@ -34,7 +38,11 @@ fn go_units_human_size_table() {
     assert_eq!(cases.len(), 9);
     for c in cases {
         let size = c["size"].as_f64().unwrap();
-        assert_eq!(human_size_with_precision(size, 4), c["want"].as_str().unwrap(), "{size}");
+        assert_eq!(
+            human_size_with_precision(size, 4),
+            c["want"].as_str().unwrap(),
+            "{size}"
+        );
     }
 }
 
@@ -50,8 +58,8 @@ fn sizes_as_docker_image_ls_prints_them() {
         (5_613_000, "5.61MB"),
         (77_800_000, "77.8MB"),
         (1_089_000_000, "1.09GB"),
-        (12_250, "12.2kB"),       // an exact tie rounds to even, as Go does
-        (999_999, "1e+03kB"),     // Go's %g switches to an exponent here
+        (12_250, "12.2kB"),   // an exact tie rounds to even, as Go does
+        (999_999, "1e+03kB"), // Go's %g switches to an exponent here
         (16_430_000, "16.4MB"),
     ] {
         assert_eq!(image_size(bytes), want, "{bytes}");
@@ -142,15 +150,24 @@ fn json_output() {
     let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
     assert_eq!(v["Digest"], "<none>");
     // `json` of one field is a JSON string, without HTML escaping.
-    assert_eq!(ls_format(&lib, "{{json .Repository}} {{json .Digest}}").unwrap(), "\"busybox\" \"<none>\"\n");
+    assert_eq!(
+        ls_format(&lib, "{{json .Repository}} {{json .Digest}}").unwrap(),
+        "\"busybox\" \"<none>\"\n"
+    );
 }
 
 #[test]
 fn escapes_tables_and_digests() {
     let (lib, b) = busybox();
     // Outside a table, \t is a plain tab.
-    assert_eq!(ls_format(&lib, r"{{.Repository}}\t{{.Tag}}").unwrap(), "busybox\tlatest\n");
-    assert_eq!(ls_format(&lib, r"{{.Repository}}\n{{.Tag}}").unwrap(), "busybox\nlatest\n");
+    assert_eq!(
+        ls_format(&lib, r"{{.Repository}}\t{{.Tag}}").unwrap(),
+        "busybox\tlatest\n"
+    );
+    assert_eq!(
+        ls_format(&lib, r"{{.Repository}}\n{{.Tag}}").unwrap(),
+        "busybox\nlatest\n"
+    );
     // A table format gets a DIGEST column with --digests.
     let out = lib
         .ls(
@@ -164,7 +181,12 @@ fn escapes_tables_and_digests() {
         .unwrap();
     assert_eq!(
         out,
-        format!("{:<15}DIGEST\n{:<15}{}\n", "IMAGE ID", b.short(), b.manifest_digest())
+        format!(
+            "{:<15}DIGEST\n{:<15}{}\n",
+            "IMAGE ID",
+            b.short(),
+            b.manifest_digest()
+        )
     );
     // --no-trunc prints the whole ID; --quiet only IDs.
     let full = lib
@@ -191,23 +213,46 @@ fn escapes_tables_and_digests() {
 #[test]
 fn functions_conditions_and_trim_markers() {
     let (lib, b) = busybox();
-    let one = |f: &str| ls_format(&lib, f).unwrap().trim_end_matches('\n').to_owned();
-    assert_eq!(one("{{upper .Repository}}:{{.Tag | upper}}"), "BUSYBOX:LATEST");
-    assert_eq!(one("{{title .Repository}} {{lower \"ABC\"}}"), "Busybox abc");
+    let one = |f: &str| {
+        ls_format(&lib, f)
+            .unwrap()
+            .trim_end_matches('\n')
+            .to_owned()
+    };
+    assert_eq!(
+        one("{{upper .Repository}}:{{.Tag | upper}}"),
+        "BUSYBOX:LATEST"
+    );
+    assert_eq!(
+        one("{{title .Repository}} {{lower \"ABC\"}}"),
+        "Busybox abc"
+    );
     assert_eq!(one("[{{pad .Tag 2 1}}]"), "[  latest ]");
     assert_eq!(one("{{truncate .Repository 4}}"), "busy");
-    assert_eq!(one("{{join (split .CreatedAt \" \") \"_\"}}"), "2024-04-24_09:30:15_+0000_UTC");
+    assert_eq!(
+        one("{{join (split .CreatedAt \" \") \"_\"}}"),
+        "2024-04-24_09:30:15_+0000_UTC"
+    );
     assert_eq!(one("{{index (split .CreatedAt \" \") 1}}"), "09:30:15");
     assert_eq!(one("{{len .Repository}}"), "7");
-    assert_eq!(one("{{printf \"%-10s|%5s|\" .Repository .Tag}}"), "busybox   |latest|");
-    assert_eq!(one("{{if eq .Tag \"latest\"}}L{{else if eq .Tag \"x\"}}X{{else}}-{{end}}"), "L");
+    assert_eq!(
+        one("{{printf \"%-10s|%5s|\" .Repository .Tag}}"),
+        "busybox   |latest|"
+    );
+    assert_eq!(
+        one("{{if eq .Tag \"latest\"}}L{{else if eq .Tag \"x\"}}X{{else}}-{{end}}"),
+        "L"
+    );
     assert_eq!(one("{{if and .Tag (not .Digest)}}a{{else}}b{{end}}"), "b");
     assert_eq!(one("{{.Repository -}}  :  {{- .Tag}}"), "busybox:latest");
     assert_eq!(one("{{/* a comment */}}{{.Tag}}"), "latest");
     // Docker replaces the two characters `\t` before parsing, even inside a
     // raw string.
     assert_eq!(one("{{`raw\\t` }}"), "raw\t");
-    assert_eq!(one("{{.ID | printf \"id=%s\"}}"), format!("id={}", b.short()));
+    assert_eq!(
+        one("{{.ID | printf \"id=%s\"}}"),
+        format!("id={}", b.short())
+    );
     // The table header runs the same template on the column names;
     // json/upper/… leave the names as they are, pad pads them.
     assert_eq!(
@@ -227,7 +272,10 @@ fn err(lib: &Library, format: &str) -> layerlens::library::TemplateError {
 fn invalid_templates_say_where() {
     let (lib, _) = busybox();
     let e = err(&lib, "{{x .ID}}");
-    assert_eq!(e.to_string(), "template parsing error: template: :1: function \"x\" not defined");
+    assert_eq!(
+        e.to_string(),
+        "template parsing error: template: :1: function \"x\" not defined"
+    );
     assert_eq!((e.kind(), e.offset()), (TemplateErrorKind::Parse, 2));
 
     let e = err(&lib, "{{.Foo}}");
@@ -241,7 +289,10 @@ fn invalid_templates_say_where() {
     let typed = r"table {{.ID}}\t{{.Nope}}";
     let e = err(&lib, typed);
     assert_eq!(e.offset(), typed.find(".Nope").unwrap());
-    assert!(e.to_string().contains(":1:10: executing \"\" at <.Nope>"), "{e}");
+    assert!(
+        e.to_string().contains(":1:10: executing \"\" at <.Nope>"),
+        "{e}"
+    );
     // A `\n` escape starts line 2.
     let e = err(&lib, r"{{.ID}}\n{{.Bad}}");
     assert!(e.to_string().contains("template: :2:2:"), "{e}");
@@ -256,7 +307,10 @@ fn invalid_templates_say_where() {
         ("{{.ID}", "unexpected \"}\" in command"),
         ("{{\"abc}}", "unterminated quoted string"),
         ("{{html .ID}}", "function \"html\" is not supported here"),
-        ("{{range .}}{{end}}", "{{range}} is not supported here (only if/else/end)"),
+        (
+            "{{range .}}{{end}}",
+            "{{range}} is not supported here (only if/else/end)",
+        ),
         ("{{$x := .ID}}", "variables are not supported here"),
         ("{{/* open", "unclosed comment"),
     ] {
@@ -270,7 +324,10 @@ fn invalid_templates_say_where() {
     assert_eq!(e.message(), "wrong number of args for upper: want 1 got 0");
     assert_eq!(e.kind(), TemplateErrorKind::Exec);
     let e = err(&lib, "{{join .Tag \",\"}}");
-    assert_eq!(e.message(), "wrong type for value; expected []string; got string");
+    assert_eq!(
+        e.message(),
+        "wrong type for value; expected []string; got string"
+    );
     let e = err(&lib, "{{pad .ID 1 99999}}");
     assert!(e.message().contains("outside"), "{e}");
     let e = err(&lib, "{{.Tag.Length}}");

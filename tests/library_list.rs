@@ -58,8 +58,11 @@ fn most_recent_first_one_row_per_tag_and_dangling_once() {
     let amd = simple("multi-amd64", &ago(24 * HOUR), 1_089_000_000);
     let arm = simple("multi-arm64", &ago(HOUR), 5_000_000);
     let index = index_of(&[(&amd, "amd64"), (&arm, "arm64")]);
-    lib.record(recorded("multi:latest", &amd).with_index(index.clone()), now())
-        .unwrap();
+    lib.record(
+        recorded("multi:latest", &amd).with_index(index.clone()),
+        now(),
+    )
+    .unwrap();
     let report = lib
         .record(recorded("multi:latest", &arm).with_index(index), now())
         .unwrap();
@@ -71,20 +74,47 @@ fn most_recent_first_one_row_per_tag_and_dangling_once() {
         vec![
             vec!["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"],
             vec!["multi", "latest", &arm.short(), "About an hour ago", "5MB"],
-            vec!["committ", "latest", &committ.short(), "19 hours ago", "1.09GB"],
-            vec!["docker", "latest", &docker.short(), "20 hours ago", "1.09GB"],
+            vec![
+                "committ",
+                "latest",
+                &committ.short(),
+                "19 hours ago",
+                "1.09GB"
+            ],
+            vec![
+                "docker",
+                "latest",
+                &docker.short(),
+                "20 hours ago",
+                "1.09GB"
+            ],
             vec!["<none>", "<none>", &amd.short(), "24 hours ago", "1.09GB"],
             vec!["postgres", "9", &postgres.short(), "4 days ago", "213MB"],
             vec!["postgres", "9.3", &postgres.short(), "4 days ago", "213MB"],
-            vec!["postgres", "9.3.5", &postgres.short(), "4 days ago", "213MB"],
-            vec!["postgres", "latest", &postgres.short(), "4 days ago", "213MB"],
+            vec![
+                "postgres",
+                "9.3.5",
+                &postgres.short(),
+                "4 days ago",
+                "213MB"
+            ],
+            vec![
+                "postgres",
+                "latest",
+                &postgres.short(),
+                "4 days ago",
+                "213MB"
+            ],
         ]
     );
     // Columns line up: every IMAGE ID starts at the same column.
     let col = out.lines().next().unwrap().find("IMAGE ID").unwrap();
     for line in out.lines().skip(1) {
         assert_eq!(&line[col..col + 12].len(), &12);
-        assert!(line[col..].starts_with(|c: char| c.is_ascii_hexdigit()), "{line}");
+        assert!(
+            line[col..].starts_with(|c: char| c.is_ascii_hexdigit()),
+            "{line}"
+        );
     }
 }
 
@@ -143,7 +173,11 @@ fn digests_column_and_images_pulled_by_digest() {
     let mut lib = Library::new();
     let b = simple("busybox", &ago(8 * WEEK), 2_430_000);
     let digest = b.manifest_digest();
-    pull(&mut lib, &format!("localhost:5000/test/busybox@{digest}"), &b);
+    pull(
+        &mut lib,
+        &format!("localhost:5000/test/busybox@{digest}"),
+        &b,
+    );
     let opts = LsOptions {
         digests: true,
         ..LsOptions::default()
@@ -164,7 +198,10 @@ fn digests_column_and_images_pulled_by_digest() {
     );
     // Without --digests the same image is one row with an empty DIGEST.
     let rows = ls(&lib, &[]).unwrap();
-    assert_eq!(names(&rows), vec![row("localhost:5000/test/busybox", "<none>", &b)]);
+    assert_eq!(
+        names(&rows),
+        vec![row("localhost:5000/test/busybox", "<none>", &b)]
+    );
     assert_eq!(rows[0].digest, "");
     // A tagged image shows the digest its repository was pulled by.
     let t = simple("tagged", &ago(DAY), 1);
@@ -200,7 +237,9 @@ fn a_moved_tag_leaves_the_old_image_listed_and_dangling() {
     assert_eq!(ls(&lib, &["dangling=false"]).unwrap().len(), 2);
 
     // Removing that digest reference leaves nothing naming it: rm deletes it.
-    let removal = lib.rm(&format!("app@{}", old.manifest_digest()), false).unwrap();
+    let removal = lib
+        .rm(&format!("app@{}", old.manifest_digest()), false)
+        .unwrap();
     assert_eq!(removal.deleted().collect::<Vec<_>>(), vec![&old.id()]);
 }
 
@@ -211,8 +250,10 @@ fn none_none_images_and_the_dangling_filter() {
     let a = simple("a", &ago(4 * WEEK), 0);
     let b = simple("b", &ago(12 * WEEK), 2_489_000);
     let index = index_of(&[(&a, "amd64"), (&b, "arm64")]);
-    lib.record(recorded("img:1", &a).with_index(index.clone()), now()).unwrap();
-    lib.record(recorded("img:1", &b).with_index(index), now()).unwrap();
+    lib.record(recorded("img:1", &a).with_index(index.clone()), now())
+        .unwrap();
+    lib.record(recorded("img:1", &b).with_index(index), now())
+        .unwrap();
     let tagged = simple("tagged", &ago(DAY), 1);
     pull(&mut lib, "tagged:1", &tagged);
 
@@ -259,8 +300,18 @@ fn label_presence_and_value() {
     // "Show images with a given label".
     let mut lib = Library::new();
     let l1 = layer("l1", 1);
-    let m1 = image(Some(&ago(MIN)), &[("com.example.version", "1.0"), ("tier", "web")], &[&l1], "m1");
-    let m2 = image(Some(&ago(MIN + 5)), &[("com.example.version", "2.0")], &[&l1], "m2");
+    let m1 = image(
+        Some(&ago(MIN)),
+        &[("com.example.version", "1.0"), ("tier", "web")],
+        &[&l1],
+        "m1",
+    );
+    let m2 = image(
+        Some(&ago(MIN + 5)),
+        &[("com.example.version", "2.0")],
+        &[&l1],
+        "m2",
+    );
     let none = image(Some(&ago(MIN + 9)), &[], &[&l1], "none");
     pull(&mut lib, "match-me-1", &m1);
     pull(&mut lib, "match-me-2", &m2);
@@ -268,21 +319,31 @@ fn label_presence_and_value() {
 
     assert_eq!(
         names(&ls(&lib, &["label=com.example.version"]).unwrap()),
-        vec![row("match-me-1", "latest", &m1), row("match-me-2", "latest", &m2)]
+        vec![
+            row("match-me-1", "latest", &m1),
+            row("match-me-2", "latest", &m2)
+        ]
     );
     assert_eq!(
         names(&ls(&lib, &["label=com.example.version=1.0"]).unwrap()),
         vec![row("match-me-1", "latest", &m1)]
     );
-    assert!(ls(&lib, &["label=com.example.version=0.1"]).unwrap().is_empty());
+    assert!(ls(&lib, &["label=com.example.version=0.1"])
+        .unwrap()
+        .is_empty());
     // Several label filters must all hold.
     assert_eq!(
         names(&ls(&lib, &["label=com.example.version", "label=tier=web"]).unwrap()),
         vec![row("match-me-1", "latest", &m1)]
     );
-    assert!(ls(&lib, &["label=com.example.version=2.0", "label=tier"]).unwrap().is_empty());
+    assert!(ls(&lib, &["label=com.example.version=2.0", "label=tier"])
+        .unwrap()
+        .is_empty());
     // "About a minute ago", as the page's example prints.
-    assert_eq!(ls(&lib, &[]).unwrap()[0].created_since(now()), "About a minute ago");
+    assert_eq!(
+        ls(&lib, &[]).unwrap()[0].created_since(now()),
+        "About a minute ago"
+    );
 }
 
 fn time_library() -> (Library, Built, Built, Built) {
@@ -303,7 +364,11 @@ fn before_and_since_by_creation_order() {
     let all = names(&ls(&lib, &[]).unwrap());
     assert_eq!(
         all,
-        vec![row("image1", "latest", &i1), row("image2", "latest", &i2), row("image3", "latest", &i3)]
+        vec![
+            row("image1", "latest", &i1),
+            row("image2", "latest", &i2),
+            row("image3", "latest", &i3)
+        ]
     );
     assert_eq!(
         names(&ls(&lib, &["before=image1"]).unwrap()),
@@ -314,8 +379,17 @@ fn before_and_since_by_creation_order() {
         vec![row("image1", "latest", &i1), row("image2", "latest", &i2)]
     );
     // IMAGE may be a name:tag, a full ID, a short ID or an ID prefix.
-    for name in ["image1:latest".to_owned(), i1.id().to_string(), i1.id().hex().to_owned(), i1.short()] {
-        assert_eq!(ls(&lib, &[&format!("before={name}")]).unwrap().len(), 2, "{name}");
+    for name in [
+        "image1:latest".to_owned(),
+        i1.id().to_string(),
+        i1.id().hex().to_owned(),
+        i1.short(),
+    ] {
+        assert_eq!(
+            ls(&lib, &[&format!("before={name}")]).unwrap().len(),
+            2,
+            "{name}"
+        );
     }
     // Several values: the strictest bound wins (ANDed).
     assert_eq!(
@@ -344,9 +418,18 @@ fn images_without_a_creation_time() {
     // Listed last (the API reports Created 0), dropped by time filters.
     let rows = ls(&lib, &[]).unwrap();
     assert_eq!(rows.last().unwrap().repository, "undated");
-    assert_eq!(rows.last().unwrap().created_at(), "1970-01-01 00:00:00 +0000 UTC");
-    assert!(ls(&lib, &["since=image3"]).unwrap().iter().all(|r| r.repository != "undated"));
-    assert!(ls(&lib, &["before=image1"]).unwrap().iter().all(|r| r.repository != "undated"));
+    assert_eq!(
+        rows.last().unwrap().created_at(),
+        "1970-01-01 00:00:00 +0000 UTC"
+    );
+    assert!(ls(&lib, &["since=image3"])
+        .unwrap()
+        .iter()
+        .all(|r| r.repository != "undated"));
+    assert!(ls(&lib, &["before=image1"])
+        .unwrap()
+        .iter()
+        .all(|r| r.repository != "undated"));
 }
 
 fn busybox_library() -> (Library, Built, Built, Built) {
@@ -358,7 +441,11 @@ fn busybox_library() -> (Library, Built, Built, Built) {
     lib.tag("busybox:latest", "busybox:uclibc").unwrap();
     pull(&mut lib, "busybox:musl", &musl);
     pull(&mut lib, "busybox:glibc", &glibc);
-    pull(&mut lib, "localhost:5000/team/busybox:dev", &simple("local", &ago(6 * WEEK), 1));
+    pull(
+        &mut lib,
+        "localhost:5000/team/busybox:dev",
+        &simple("local", &ago(6 * WEEK), 1),
+    );
     (lib, main, musl, glibc)
 }
 
@@ -367,7 +454,16 @@ fn reference_globs() {
     // "Filter images by reference".
     let (lib, main, musl, glibc) = busybox_library();
     assert_eq!(
-        cells(&lib.ls(&LsOptions { filters: vec!["reference=busybox".into()], ..LsOptions::default() }, now()).unwrap()),
+        cells(
+            &lib.ls(
+                &LsOptions {
+                    filters: vec!["reference=busybox".into()],
+                    ..LsOptions::default()
+                },
+                now()
+            )
+            .unwrap()
+        ),
         vec![
             vec!["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"],
             vec!["busybox", "latest", &main.short(), "5 weeks ago", "1.09MB"],
@@ -379,12 +475,18 @@ fn reference_globs() {
     // Only the references that match are listed: `latest` goes, `uclibc` stays.
     assert_eq!(
         names(&ls(&lib, &["reference=busy*:*libc"]).unwrap()),
-        vec![row("busybox", "uclibc", &main), row("busybox", "glibc", &glibc)]
+        vec![
+            row("busybox", "uclibc", &main),
+            row("busybox", "glibc", &glibc)
+        ]
     );
     // Several patterns: either matches.
     assert_eq!(
         names(&ls(&lib, &["reference=busy*:uclibc", "reference=busy*:glibc"]).unwrap()),
-        vec![row("busybox", "uclibc", &main), row("busybox", "glibc", &glibc)]
+        vec![
+            row("busybox", "uclibc", &main),
+            row("busybox", "glibc", &glibc)
+        ]
     );
     assert_eq!(
         names(&ls(&lib, &["reference=*:latest"]).unwrap()),
@@ -392,10 +494,20 @@ fn reference_globs() {
     );
     // `*` does not cross `/`; the registry is part of the familiar name.
     assert_eq!(ls(&lib, &["reference=*"]).unwrap().len(), 4);
-    assert_eq!(ls(&lib, &["reference=localhost:5000/*/*"]).unwrap().len(), 1);
-    assert_eq!(ls(&lib, &["reference=localhost:5000/team/busybox:dev"]).unwrap().len(), 1);
+    assert_eq!(
+        ls(&lib, &["reference=localhost:5000/*/*"]).unwrap().len(),
+        1
+    );
+    assert_eq!(
+        ls(&lib, &["reference=localhost:5000/team/busybox:dev"])
+            .unwrap()
+            .len(),
+        1
+    );
     // Reference and dangling combine (ANDed keys).
-    assert!(ls(&lib, &["reference=busybox", "dangling=true"]).unwrap().is_empty());
+    assert!(ls(&lib, &["reference=busybox", "dangling=true"])
+        .unwrap()
+        .is_empty());
     let e = ls(&lib, &["reference=[busy"]).unwrap_err();
     assert!(e.to_string().contains("syntax error in pattern"), "{e}");
 }
@@ -405,9 +517,18 @@ fn invalid_filters_say_which() {
     let (lib, ..) = busybox_library();
     let err = |f: &[&str]| ls(&lib, f).unwrap_err().to_string();
     assert_eq!(err(&["foo=bar"]), "invalid filter 'foo'");
-    assert_eq!(err(&["dangling=maybe"]), "invalid filter 'dangling=[maybe]'");
-    assert_eq!(err(&["dangling"]), "bad format of filter (expected name=value)");
-    assert_eq!(err(&["until=soon"]), "failed to parse value as time or duration: \"soon\"");
+    assert_eq!(
+        err(&["dangling=maybe"]),
+        "invalid filter 'dangling=[maybe]'"
+    );
+    assert_eq!(
+        err(&["dangling"]),
+        "bad format of filter (expected name=value)"
+    );
+    assert_eq!(
+        err(&["until=soon"]),
+        "failed to parse value as time or duration: \"soon\""
+    );
     // Names are case-insensitive and trimmed, as the CLI reads them.
     assert_eq!(ls(&lib, &[" Reference = busybox:musl "]).unwrap().len(), 1);
 }
@@ -416,7 +537,10 @@ fn invalid_filters_say_which() {
 #[ignore = "prints a sample for a person to look at"]
 fn print_sample() {
     let (lib, ..) = busybox_library();
-    let opts = LsOptions { digests: true, ..LsOptions::default() };
+    let opts = LsOptions {
+        digests: true,
+        ..LsOptions::default()
+    };
     println!("{}", lib.ls(&LsOptions::default(), now()).unwrap());
     println!("{}", lib.ls(&opts, now()).unwrap());
 }

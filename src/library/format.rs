@@ -7,7 +7,7 @@ use crate::library::rows::{rows, Row, FIELDS};
 use crate::library::tabwriter::{align, DOCKER_TABLE};
 use crate::library::template::exec_json_object;
 use crate::library::template::{Context, Mode, Template, TemplateError};
-use crate::library::{Filters, LibraryError, Library};
+use crate::library::{Filters, Library, LibraryError};
 use crate::oci::Timestamp;
 
 /// `docker image ls`'s default table.
@@ -86,7 +86,12 @@ impl ImageFormat {
 
     /// Renders rows: each row's text and a newline; a table gets the header
     /// row (the template run on the column names) and tabwriter alignment.
-    pub fn render(&self, rows: &[Row], now: Timestamp, trunc: bool) -> Result<String, TemplateError> {
+    pub fn render(
+        &self,
+        rows: &[Row],
+        now: Timestamp,
+        trunc: bool,
+    ) -> Result<String, TemplateError> {
         let mut body = String::new();
         for row in rows {
             let ctx = RowContext { row, now, trunc };
@@ -98,7 +103,9 @@ impl ImageFormat {
         }
         let mut text = String::new();
         // Docker ignores errors in the header (it prints what was rendered).
-        let _ = self.template.execute(&HeaderContext, Mode::Header, &mut text);
+        let _ = self
+            .template
+            .execute(&HeaderContext, Mode::Header, &mut text);
         text.push('\n');
         text.push_str(&body);
         Ok(align(&text, DOCKER_TABLE))
@@ -157,7 +164,11 @@ impl Context for RowContext<'_> {
     fn json(&self) -> String {
         let mut names: Vec<&str> = FIELDS.to_vec();
         names.sort_unstable();
-        exec_json_object(names.iter().map(|n| (*n, self.field(n).unwrap_or_default())))
+        exec_json_object(
+            names
+                .iter()
+                .map(|n| (*n, self.field(n).unwrap_or_default())),
+        )
     }
 
     fn type_name(&self) -> &str {
@@ -221,7 +232,11 @@ impl Library {
     pub fn ls_rows(&self, opts: &LsOptions, now: Timestamp) -> Result<Vec<Row>, LibraryError> {
         let format = self.ls_format(opts)?;
         let summaries = self.summaries(&ls_filters(opts)?, now)?;
-        Ok(rows(&summaries, format.needs_digest(opts.digests), opts.digests))
+        Ok(rows(
+            &summaries,
+            format.needs_digest(opts.digests),
+            opts.digests,
+        ))
     }
 
     /// `docker image ls` as text. The format is checked first, so an invalid
@@ -234,7 +249,11 @@ impl Library {
     }
 
     fn ls_format(&self, opts: &LsOptions) -> Result<ImageFormat, LibraryError> {
-        let source = opts.format.as_deref().filter(|f| !f.is_empty()).unwrap_or("table");
+        let source = opts
+            .format
+            .as_deref()
+            .filter(|f| !f.is_empty())
+            .unwrap_or("table");
         Ok(ImageFormat::new(source, opts.quiet, opts.digests)?)
     }
 }

@@ -19,10 +19,10 @@
 //!
 //! Paths share their prefix with the previous entry's (tar order keeps a
 //! directory's children together), owner names are interned, offsets are
-//! stored as deltas. For 25,000 entries of a typical layer this is about
-//! 60 bytes an entry with content hashes (the 32-byte hash dominates), a
-//! sixth of the equivalent JSON; see the `library_store` test for the
-//! measured figure.
+//! stored as deltas. Measured on a 25,000-entry site-packages-like layer
+//! with content hashes (`tests/library_layer_index.rs`): 1.28 MB, 51 bytes
+//! an entry (the 32-byte hash is most of it), against 6.5 MB as JSON; it
+//! decodes in ~33 ms in a debug build.
 //!
 //! Decoding treats the bytes as untrusted (storage can be altered): every
 //! count and length is checked against what remains, names and the total
@@ -262,7 +262,10 @@ impl LayerIndex {
         let (body, crc) = bytes.split_at(bytes.len() - 4);
         let want = u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]);
         if crc32fast::hash(body) != want {
-            return Err(err("checksum mismatch (the stored index was altered)", body.len()));
+            return Err(err(
+                "checksum mismatch (the stored index was altered)",
+                body.len(),
+            ));
         }
         let mut r = Reader {
             b: body,
@@ -327,8 +330,10 @@ impl LayerIndex {
                 None
             };
             let (dev_major, dev_minor) = if tag & (1 << 5) != 0 {
-                let major = u32::try_from(r.varint()?).map_err(|_| r.fail("device number out of range"))?;
-                let minor = u32::try_from(r.varint()?).map_err(|_| r.fail("device number out of range"))?;
+                let major =
+                    u32::try_from(r.varint()?).map_err(|_| r.fail("device number out of range"))?;
+                let minor =
+                    u32::try_from(r.varint()?).map_err(|_| r.fail("device number out of range"))?;
                 (major, minor)
             } else {
                 (0, 0)

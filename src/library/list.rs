@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::library::until::parse_until;
-use crate::library::{FilterError, Filters, LibraryError, Library};
+use crate::library::{FilterError, Filters, Library, LibraryError};
 use crate::oci::{Digest, Reference, Timestamp};
 
 /// The filters `docker image ls` accepts.
@@ -76,9 +76,9 @@ impl Library {
         }
         let patterns: Vec<&str> = filters.get("reference").collect();
         let all_tagged = !patterns.is_empty()
-            && patterns.iter().all(|p| {
-                Reference::parse_normalized(p).is_ok_and(|r| r.tag().is_some())
-            });
+            && patterns
+                .iter()
+                .all(|p| Reference::parse_normalized(p).is_ok_and(|r| r.tag().is_some()));
 
         let mut out = Vec::new();
         for record in self.images.values() {
@@ -165,8 +165,7 @@ fn matches_any(r: &Reference, patterns: &[&str]) -> Result<bool, FilterError> {
                 }
             }
         }
-        if r
-            .familiar_match(&query)
+        if r.familiar_match(&query)
             .map_err(|_| FilterError::BadPattern((*p).to_owned()))?
         {
             return Ok(true);

@@ -55,7 +55,9 @@ pub use model::{BlobKind, ImageRecord, LayerRef, Library};
 pub use record::{RecordReport, Recorded};
 pub use remove::{KeptLayer, Removal};
 pub use rows::Row;
-pub use store::{apply, load_image, open, Key, MemoryStore, Store, StoreError, StoreOp, StoredImage};
+pub use store::{
+    apply, load_image, open, Key, MemoryStore, Store, StoreError, StoreOp, StoredImage,
+};
 pub use template::{Template, TemplateError};
 
 use crate::oci::{Digest, ReferenceError};

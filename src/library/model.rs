@@ -125,9 +125,13 @@ impl ImageRecord {
 
     /// The digests of every stored blob this image uses.
     pub(crate) fn blob_digests(&self) -> impl Iterator<Item = &Digest> {
-        [Some(&self.manifest), Some(&self.config), self.index.as_ref()]
-            .into_iter()
-            .flatten()
+        [
+            Some(&self.manifest),
+            Some(&self.config),
+            self.index.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::library::model::ImageRecord;
 use crate::library::resolve::is_id_prefix;
 use crate::library::until::parse_until;
-use crate::library::{short_id, FilterError, Filters, Key, LibraryError, Library, StoreOp};
+use crate::library::{short_id, FilterError, Filters, Key, Library, LibraryError, StoreOp};
 use crate::oci::{Digest, Reference, Timestamp};
 
 /// The filters `docker image prune` accepts.
@@ -121,13 +121,22 @@ impl Library {
         Ok(self.finish(removal))
     }
 
-    fn rm_into(&mut self, target: &str, force: bool, out: &mut Removal) -> Result<(), LibraryError> {
+    fn rm_into(
+        &mut self,
+        target: &str,
+        force: bool,
+        out: &mut Removal,
+    ) -> Result<(), LibraryError> {
         let resolved = self.resolve(target)?;
         let group = self.images_with_id(&resolved.id);
-        match resolved.reference.filter(|_| !is_id_prefix(&resolved.id, target)) {
+        match resolved
+            .reference
+            .filter(|_| !is_id_prefix(&resolved.id, target))
+        {
             Some(reference) => {
                 self.remove_ref(&reference);
-                out.events.push(RemovalEvent::Untagged(reference.familiar_string()));
+                out.events
+                    .push(RemovalEvent::Untagged(reference.familiar_string()));
                 if reference.digest().is_none() {
                     // The last tag of a repository takes its digest references along.
                     let refs = self.references_to(&group);
@@ -179,7 +188,8 @@ impl Library {
             if let Some(record) = self.images.remove(m) {
                 out.deleted_manifests.push(m.clone());
                 if ids.insert(record.config.clone()) {
-                    out.events.push(RemovalEvent::Deleted(record.config.clone()));
+                    out.events
+                        .push(RemovalEvent::Deleted(record.config.clone()));
                 }
                 out.deleted_records.push(record);
             }
@@ -194,7 +204,10 @@ impl Library {
         for r in self.images.values() {
             blob_users.extend(r.blob_digests());
             for l in &r.layers {
-                layer_users.entry(&l.digest).or_default().insert(r.config.clone());
+                layer_users
+                    .entry(&l.digest)
+                    .or_default()
+                    .insert(r.config.clone());
             }
         }
         let mut blobs = BTreeSet::new();
@@ -244,7 +257,12 @@ impl Library {
 
     /// Drops freed content from the catalogue (with the accounting) and
     /// returns the catalogue write.
-    fn catalog_op_after(&mut self, blobs: &[Digest], layers: &[Digest], out: &mut Removal) -> StoreOp {
+    fn catalog_op_after(
+        &mut self,
+        blobs: &[Digest],
+        layers: &[Digest],
+        out: &mut Removal,
+    ) -> StoreOp {
         for d in blobs {
             if let Some(b) = self.blobs.remove(d) {
                 out.reclaimed_storage += b.size;
@@ -262,7 +280,12 @@ impl Library {
     /// `docker image prune [--all]`: deletes dangling images (no tag), or
     /// with `all` every image; images in `in_use` (matched by manifest,
     /// config or index digest: the ones open in the page) are kept.
-    pub fn prune(&mut self, all: bool, in_use: &[Digest], now: Timestamp) -> Result<Removal, LibraryError> {
+    pub fn prune(
+        &mut self,
+        all: bool,
+        in_use: &[Digest],
+        now: Timestamp,
+    ) -> Result<Removal, LibraryError> {
         let mut filters = Filters::new();
         if all {
             filters.add("dangling", "false");
@@ -292,9 +315,15 @@ impl Library {
         let mut removal = Removal::default();
         for id in ids {
             let group = self.images_with_id(&id);
-            let records: Vec<&ImageRecord> = group.iter().filter_map(|m| self.images.get(m)).collect();
-            let Some(first) = records.first() else { continue };
-            if records.iter().any(|r| r.blob_digests().any(|d| in_use.contains(d))) {
+            let records: Vec<&ImageRecord> =
+                group.iter().filter_map(|m| self.images.get(m)).collect();
+            let Some(first) = records.first() else {
+                continue;
+            };
+            if records
+                .iter()
+                .any(|r| r.blob_digests().any(|d| in_use.contains(d)))
+            {
                 continue;
             }
             if let Some(until) = until {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::library::{LibraryError, Library};
+use crate::library::{Library, LibraryError};
 use crate::oci::{Digest, Reference, ReferenceError};
 
 /// What a name resolved to: one Docker image (one config digest), reachable

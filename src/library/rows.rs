@@ -124,7 +124,9 @@ pub fn rows(summaries: &[ImageSummary], need_digest: bool, show_digests: bool) -
         for t in &s.repo_tags {
             if let Ok(r) = Reference::parse_normalized(t) {
                 if let Some(tag) = r.tag() {
-                    tags.entry(r.familiar_name()).or_default().push(tag.to_owned());
+                    tags.entry(r.familiar_name())
+                        .or_default()
+                        .push(tag.to_owned());
                 }
             }
         }
@@ -132,7 +134,10 @@ pub fn rows(summaries: &[ImageSummary], need_digest: bool, show_digests: bool) -
         for d in &s.repo_digests {
             if let Ok(r) = Reference::parse_normalized(d) {
                 if let Some(dg) = r.digest() {
-                    digests.entry(r.familiar_name()).or_default().push(dg.to_string());
+                    digests
+                        .entry(r.familiar_name())
+                        .or_default()
+                        .push(dg.to_string());
                 }
             }
         }

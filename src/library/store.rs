@@ -10,7 +10,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use crate::library::{ImageRecord, LayerIndex, LibraryError, Library};
+use crate::library::{ImageRecord, LayerIndex, Library, LibraryError};
 use crate::oci::{parse_document, verify, Digest, Document, ImageConfig, ImageManifest, Verified};
 
 /// A store key.
@@ -177,7 +177,10 @@ pub async fn load_image<S: Store>(
     let mut layers = Vec::with_capacity(record.layers().len());
     for l in record.layers() {
         if !library.has_layer_index(&l.digest) {
-            layers.push(Err(format!("layer {} was not stored (it was not verified)", l.digest)));
+            layers.push(Err(format!(
+                "layer {} was not stored (it was not verified)",
+                l.digest
+            )));
             continue;
         }
         let key = Key::LayerIndex(l.digest.clone());

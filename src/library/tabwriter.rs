@@ -121,14 +121,20 @@ mod tests {
     fn columns_are_padded_to_the_widest_cell_plus_three() {
         let got = align("A\tBB\tC\nAAAAAAAAAAAA\tB\tCC\n", DOCKER_TABLE);
         // Column 0: 12 + 3 = 15 wide; column 1: the minimum, 10.
-        let want = format!("{:<15}{:<10}C\n{:<15}{:<10}CC\n", "A", "BB", "AAAAAAAAAAAA", "B");
+        let want = format!(
+            "{:<15}{:<10}C\n{:<15}{:<10}CC\n",
+            "A", "BB", "AAAAAAAAAAAA", "B"
+        );
         assert_eq!(got, want);
     }
 
     #[test]
     fn a_short_line_ends_the_column_block() {
         // Go's doc example: b and c are in distinct columns.
-        let got = align("aaaa\tbbb\td\naa\tb\tdd\na\t\naa\tcccc\teee\n", DOCKER_TABLE);
+        let got = align(
+            "aaaa\tbbb\td\naa\tb\tdd\na\t\naa\tcccc\teee\n",
+            DOCKER_TABLE,
+        );
         assert_eq!(
             got,
             "aaaa      bbb       d\naa        b         dd\na         \naa        cccc      eee\n"

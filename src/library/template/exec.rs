@@ -32,8 +32,8 @@ const DOCKER_FUNCTIONS: &[&str] = &[
 ];
 /// The Go built-ins this subset implements.
 const GO_BUILTINS: &[&str] = &[
-    "and", "or", "not", "len", "index", "print", "printf", "println", "eq", "ne", "lt", "le",
-    "gt", "ge",
+    "and", "or", "not", "len", "index", "print", "printf", "println", "eq", "ne", "lt", "le", "gt",
+    "ge",
 ];
 /// Go built-ins not implemented here (defined in Go, so not "not defined").
 const GO_UNSUPPORTED: &[&str] = &["html", "js", "urlquery", "slice", "call"];
@@ -120,7 +120,11 @@ impl<'a> Exec<'a> {
 
     fn emit(&mut self, s: &str, pos: usize) -> EResult<()> {
         if self.out.len() + s.len() > MAX_OUTPUT {
-            return self.err(pos, "output", format!("output is larger than {MAX_OUTPUT} bytes"));
+            return self.err(
+                pos,
+                "output",
+                format!("output is larger than {MAX_OUTPUT} bytes"),
+            );
         }
         self.out.push_str(s);
         Ok(())
@@ -192,7 +196,11 @@ impl<'a> Exec<'a> {
             }
             Term::Field(parts) if !rest.is_empty() || piped.is_some() => {
                 let name = parts.last().map_or("", String::as_str);
-                self.err(first.pos, &first.text, format!("{name} is not a method but has arguments"))
+                self.err(
+                    first.pos,
+                    &first.text,
+                    format!("{name} is not a method but has arguments"),
+                )
             }
             _ if !rest.is_empty() || piped.is_some() => self.err(
                 first.pos,
@@ -263,14 +271,24 @@ impl<'a> Exec<'a> {
                 self.err(
                     at.pos,
                     &at.text,
-                    format!("wrong number of args for {name}: want {want} got {}", args.len()),
+                    format!(
+                        "wrong number of args for {name}: want {want} got {}",
+                        args.len()
+                    ),
                 )
             }
         };
         if self.mode == Mode::Header
-            && matches!(name, "json" | "split" | "join" | "title" | "lower" | "upper" | "truncate")
+            && matches!(
+                name,
+                "json" | "split" | "join" | "title" | "lower" | "upper" | "truncate"
+            )
         {
-            arity(if matches!(name, "json" | "title" | "lower" | "upper") { 1 } else { 2 })?;
+            arity(if matches!(name, "json" | "title" | "lower" | "upper") {
+                1
+            } else {
+                2
+            })?;
             return Ok(Value::Str(self.string(&args[0])?));
         }
         match name {
@@ -281,7 +299,10 @@ impl<'a> Exec<'a> {
                     Value::Str(s) => json_string(s, false),
                     Value::List(l) => format!(
                         "[{}]",
-                        l.iter().map(|s| json_string(s, false)).collect::<Vec<_>>().join(",")
+                        l.iter()
+                            .map(|s| json_string(s, false))
+                            .collect::<Vec<_>>()
+                            .join(",")
                     ),
                     Value::Int(n) => n.to_string(),
                     Value::Bool(b) => b.to_string(),
@@ -327,7 +348,11 @@ impl<'a> Exec<'a> {
                 if s.is_empty() {
                     return Ok(Value::Str(s));
                 }
-                Ok(Value::Str(format!("{}{s}{}", " ".repeat(before), " ".repeat(after))))
+                Ok(Value::Str(format!(
+                    "{}{s}{}",
+                    " ".repeat(before),
+                    " ".repeat(after)
+                )))
             }
             "truncate" => {
                 arity(2)?;
@@ -351,7 +376,10 @@ impl<'a> Exec<'a> {
                     other => self.err(
                         at.pos,
                         &at.text,
-                        format!("error calling len: len of type {}", other.type_name(self.ctx)),
+                        format!(
+                            "error calling len: len of type {}",
+                            other.type_name(self.ctx)
+                        ),
                     ),
                 }
             }
@@ -411,7 +439,7 @@ impl<'a> Exec<'a> {
                     return self.err(
                         at.pos,
                         &at.text,
-                        format!("wrong number of args for printf: want at least 1 got 0"),
+                        "wrong number of args for printf: want at least 1 got 0",
                     );
                 }
                 let f = self.string(&args[0])?;
@@ -504,7 +532,11 @@ impl<'a> Exec<'a> {
     fn width(&self, arg: &(Value, &Arg)) -> EResult<usize> {
         let n = self.int(arg)?;
         if !(0..=MAX_PAD).contains(&n) {
-            return self.err(arg.1.pos, &arg.1.text, format!("padding {n} is outside 0..={MAX_PAD}"));
+            return self.err(
+                arg.1.pos,
+                &arg.1.text,
+                format!("padding {n} is outside 0..={MAX_PAD}"),
+            );
         }
         Ok(n as usize)
     }
@@ -573,7 +605,9 @@ impl<'a> Exec<'a> {
             }
             out.push_str(&s);
         }
-        let extra: Vec<String> = next_arg.map(|v| format!("{}={}", v.type_name(self.ctx), self.print(v))).collect();
+        let extra: Vec<String> = next_arg
+            .map(|v| format!("{}={}", v.type_name(self.ctx), self.print(v)))
+            .collect();
         if !extra.is_empty() {
             out.push_str(&format!("%!(EXTRA {})", extra.join(", ")));
         }

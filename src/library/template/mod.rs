@@ -21,8 +21,8 @@
 mod exec;
 mod parse;
 
-pub use exec::{Context, Mode};
 pub(crate) use exec::json_object as exec_json_object;
+pub use exec::{Context, Mode};
 
 use std::fmt;
 

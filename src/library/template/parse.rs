@@ -68,10 +68,10 @@ enum Tok {
 }
 
 /// How a list of nodes ended.
-enum End {
+enum Stop {
     Eof,
     Else { pos: usize, cond: Option<Pipe> },
-    End { pos: usize },
+    EndAction { pos: usize },
 }
 
 pub(crate) struct Parser<'a> {
@@ -120,14 +120,14 @@ impl<'a> Parser<'a> {
     pub(crate) fn parse(mut self) -> PResult<Vec<Node>> {
         let (nodes, end) = self.list()?;
         match end {
-            End::Eof => Ok(nodes),
-            End::Else { pos, .. } => self.err(pos, "unexpected {{else}}"),
-            End::End { pos } => self.err(pos, "unexpected {{end}}"),
+            Stop::Eof => Ok(nodes),
+            Stop::Else { pos, .. } => self.err(pos, "unexpected {{else}}"),
+            Stop::EndAction { pos } => self.err(pos, "unexpected {{end}}"),
         }
     }
 
     /// Nodes up to EOF, `{{else}}` or `{{end}}`.
-    fn list(&mut self) -> PResult<(Vec<Node>, End)> {
+    fn list(&mut self) -> PResult<(Vec<Node>, Stop)> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return self.err(self.pos, format!("nesting deeper than {MAX_DEPTH}"));
@@ -153,7 +153,7 @@ impl<'a> Parser<'a> {
             let Some(open) = open else {
                 self.pos = self.b.len();
                 self.depth -= 1;
-                return Ok((nodes, End::Eof));
+                return Ok((nodes, Stop::Eof));
             };
             self.pos = open + if left_trim { 4 } else { 2 };
             if self.b[self.pos..].starts_with(b"/*") {
@@ -178,16 +178,18 @@ impl<'a> Parser<'a> {
                         None
                     };
                     self.depth -= 1;
-                    return Ok((nodes, End::Else { pos: kw_pos, cond }));
+                    return Ok((nodes, Stop::Else { pos: kw_pos, cond }));
                 }
                 Some("end") => {
                     self.pos += 3;
                     self.expect_close("end")?;
                     self.depth -= 1;
-                    return Ok((nodes, End::End { pos: kw_pos }));
+                    return Ok((nodes, Stop::EndAction { pos: kw_pos }));
                 }
-                Some(kw @ ("range" | "with" | "define" | "template" | "block" | "break"
-                | "continue")) => {
+                Some(
+                    kw
+                    @ ("range" | "with" | "define" | "template" | "block" | "break" | "continue"),
+                ) => {
                     return self.err(
                         kw_pos,
                         format!("{{{{{kw}}}}} is not supported here (only if/else/end)"),
@@ -224,25 +226,25 @@ impl<'a> Parser<'a> {
             let (body, end) = self.list()?;
             branches.push((cond, body));
             match end {
-                End::Eof => return self.err(self.b.len(), "unexpected EOF"),
-                End::End { .. } => {
+                Stop::Eof => return self.err(self.b.len(), "unexpected EOF"),
+                Stop::EndAction { .. } => {
                     return Ok(Node::If {
                         branches,
                         otherwise: Vec::new(),
                     })
                 }
-                End::Else {
+                Stop::Else {
                     cond: Some(next), ..
                 } => cond = next,
-                End::Else { cond: None, .. } => {
+                Stop::Else { cond: None, .. } => {
                     let (otherwise, end) = self.list()?;
                     return match end {
-                        End::End { .. } => Ok(Node::If {
+                        Stop::EndAction { .. } => Ok(Node::If {
                             branches,
                             otherwise,
                         }),
-                        End::Eof => self.err(self.b.len(), "unexpected EOF"),
-                        End::Else { pos, .. } => self.err(pos, "expected end; found {{else}}"),
+                        Stop::Eof => self.err(self.b.len(), "unexpected EOF"),
+                        Stop::Else { pos, .. } => self.err(pos, "expected end; found {{else}}"),
                     };
                 }
             }
@@ -344,8 +346,9 @@ impl<'a> Parser<'a> {
                     "false" => Term::Bool(false),
                     "nil" => Term::Nil,
                     _ => {
-                        super::exec::check_function(&w)
-                            .map_err(|m| error_at(self.src, TemplateErrorKind::Parse, at, None, m))?;
+                        super::exec::check_function(&w).map_err(|m| {
+                            error_at(self.src, TemplateErrorKind::Parse, at, None, m)
+                        })?;
                         Term::Func(w)
                     }
                 },
@@ -409,7 +412,9 @@ impl<'a> Parser<'a> {
             b'.' => {
                 let mut parts = Vec::new();
                 let mut p = start;
-                while self.b.get(p) == Some(&b'.') && self.b.get(p + 1).is_some_and(|&c| is_ident_start(c)) {
+                while self.b.get(p) == Some(&b'.')
+                    && self.b.get(p + 1).is_some_and(|&c| is_ident_start(c))
+                {
                     let s = p + 1;
                     let mut e = s;
                     while self.b.get(e).is_some_and(|&c| is_ident(c)) {
@@ -443,7 +448,10 @@ impl<'a> Parser<'a> {
                 let ch = self.src[start..].chars().next().unwrap_or('\u{fffd}');
                 self.err(
                     start,
-                    format!("unrecognized character in action: U+{:04X} {ch:?}", ch as u32),
+                    format!(
+                        "unrecognized character in action: U+{:04X} {ch:?}",
+                        ch as u32
+                    ),
                 )
             }
         }
@@ -466,7 +474,10 @@ impl<'a> Parser<'a> {
         self.pos = e;
         match text.parse::<i64>() {
             Ok(n) => Ok(Tok::Int(n)),
-            Err(_) => self.err(start, format!("bad number syntax: {text:?} (only integers are supported here)")),
+            Err(_) => self.err(
+                start,
+                format!("bad number syntax: {text:?} (only integers are supported here)"),
+            ),
         }
     }
 
