@@ -33,6 +33,7 @@ use std::collections::HashMap;
 
 use crate::inspect::LayerReport;
 use crate::layer::{Entry, EntryKind, LayerScan};
+use crate::library::wire::{put_bytes, put_varint, unzigzag, zigzag, Reader};
 use crate::oci::{Compression, Digest};
 
 const MAGIC: &[u8; 4] = b"LLIX";
@@ -49,8 +50,8 @@ pub const MAX_METADATA: u64 = 512 << 20;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("layer index: {reason} (at byte {offset})")]
 pub struct LayerIndexError {
-    reason: String,
-    offset: usize,
+    pub(crate) reason: String,
+    pub(crate) offset: usize,
 }
 
 impl LayerIndexError {
@@ -400,108 +401,4 @@ fn kind_from(c: u8) -> Option<EntryKind> {
         6 => EntryKind::Fifo,
         _ => return None,
     })
-}
-
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
-
-fn unzigzag(v: u64) -> i64 {
-    ((v >> 1) as i64) ^ -((v & 1) as i64)
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    put_varint(out, b.len() as u64);
-    out.extend_from_slice(b);
-}
-
-struct Reader<'a> {
-    b: &'a [u8],
-    pos: usize,
-    budget: u64,
-}
-
-impl<'a> Reader<'a> {
-    fn fail(&self, reason: &str) -> LayerIndexError {
-        LayerIndexError {
-            reason: reason.to_owned(),
-            offset: self.pos,
-        }
-    }
-
-    fn remaining(&self) -> usize {
-        self.b.len() - self.pos
-    }
-
-    fn byte(&mut self) -> Result<u8, LayerIndexError> {
-        let v = *self.b.get(self.pos).ok_or_else(|| self.fail("truncated"))?;
-        self.pos += 1;
-        Ok(v)
-    }
-
-    fn take(&mut self, n: usize) -> Result<&'a [u8], LayerIndexError> {
-        if n > self.remaining() {
-            return Err(self.fail("truncated"));
-        }
-        let s = &self.b[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
-    }
-
-    fn varint(&mut self) -> Result<u64, LayerIndexError> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            if shift == 63 && b > 1 {
-                return Err(self.fail("varint overflows 64 bits"));
-            }
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(self.fail("varint too long"))
-    }
-
-    /// A count of items each taking at least `min_bytes`: refused when the
-    /// remaining input could not hold them.
-    fn count(&mut self, min_bytes: usize) -> Result<usize, LayerIndexError> {
-        let n = self.varint()?;
-        if n > MAX_ENTRIES || n.saturating_mul(min_bytes as u64) > self.remaining() as u64 {
-            return Err(self.fail("count larger than the data could hold"));
-        }
-        Ok(n as usize)
-    }
-
-    fn bytes(&mut self) -> Result<&'a [u8], LayerIndexError> {
-        let n = self.varint()?;
-        if n > MAX_NAME {
-            return Err(self.fail("name longer than the name limit"));
-        }
-        self.take(n as usize)
-    }
-
-    fn digest(&mut self) -> Result<Digest, LayerIndexError> {
-        let b = self.bytes()?;
-        std::str::from_utf8(b)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| self.fail("invalid digest"))
-    }
-
-    fn spend(&mut self, n: u64) -> Result<(), LayerIndexError> {
-        self.budget = self
-            .budget
-            .checked_sub(n)
-            .ok_or_else(|| self.fail("decoded metadata larger than the limit"))?;
-        Ok(())
-    }
 }

@@ -7,7 +7,13 @@
 #![allow(dead_code)]
 
 use layerlens::layer::{Entry, EntryKind};
-use layerlens::library::{LayerIndex, Library, RecordReport, Recorded};
+use std::collections::BTreeSet;
+
+use futures_util::FutureExt;
+use layerlens::library::{
+    apply, open, Key, LayerIndex, Library, LibraryError, LsOptions, MemoryStore, RecordReport,
+    Recorded, Row, StoreOp,
+};
 use layerlens::oci::{verify, Compression, Digest, Reference, Timestamp, Verified};
 
 /// `2024-05-01T12:00:00Z`, the "now" of these tests.
@@ -194,4 +200,69 @@ pub fn index_of(manifests: &[(&Built, &str)]) -> Verified {
         })).collect::<Vec<_>>(),
     });
     verified(serde_json::to_vec(&doc).unwrap())
+}
+
+pub fn ls(lib: &Library, filters: &[&str]) -> Result<Vec<Row>, LibraryError> {
+    let opts = LsOptions {
+        filters: filters.iter().map(|s| s.to_string()).collect(),
+        ..LsOptions::default()
+    };
+    lib.ls_rows(&opts, now())
+}
+
+/// (REPOSITORY, TAG, IMAGE ID) of each row.
+pub fn names(rows: &[Row]) -> Vec<(String, String, String)> {
+    rows.iter()
+        .map(|r| (r.repository.clone(), r.tag.clone(), r.id_text(true)))
+        .collect()
+}
+
+pub fn row(repo: &str, tag: &str, b: &Built) -> (String, String, String) {
+    (repo.to_owned(), tag.to_owned(), b.short())
+}
+
+/// Splits tabwriter output into cells (columns are at least 3 spaces apart).
+pub fn cells(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| {
+            l.split("   ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs a future that the in-memory store completes immediately.
+pub fn now_ready<T>(f: impl std::future::Future<Output = T>) -> T {
+    f.now_or_never().expect("the in-memory store never waits")
+}
+
+pub fn applied(store: &MemoryStore, ops: &[StoreOp]) {
+    now_ready(apply(store, ops)).unwrap();
+}
+
+/// Every key the catalogue says is stored is in the store, and nothing else.
+pub fn assert_store_matches(lib: &Library, store: &MemoryStore) {
+    let mut want: BTreeSet<Key> = BTreeSet::from([Key::Catalog]);
+    for r in lib.images() {
+        want.insert(Key::Blob(r.manifest().clone()));
+        want.insert(Key::Blob(r.id().clone()));
+        if let Some(i) = r.index() {
+            want.insert(Key::Blob(i.clone()));
+        }
+        for l in r.layers() {
+            if lib.has_layer_index(&l.digest) {
+                want.insert(Key::LayerIndex(l.digest.clone()));
+            }
+        }
+    }
+    let have: BTreeSet<Key> = store.keys().into_iter().collect();
+    assert_eq!(have, want);
+    assert_eq!(
+        now_ready(open(store)).unwrap(),
+        *lib,
+        "the stored catalogue reads back equal"
+    );
 }

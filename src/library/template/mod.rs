@@ -19,10 +19,12 @@
 //! widths and the rendered output size all have limits.
 
 mod exec;
+mod funcs;
+mod lex;
 mod parse;
 
-pub(crate) use exec::json_object as exec_json_object;
 pub use exec::{Context, Mode};
+pub(crate) use funcs::json_object as exec_json_object;
 
 use std::fmt;
 
