@@ -1,5 +1,5 @@
 //! The catalogue's persistent form: versioned JSON, written under
-//! [`Key::Catalog`](crate::library::Key::Catalog).
+//! [`crate::library::Key::Catalog`].
 //!
 //! ```json
 //! {"format":"layerlens-library","version":1,

@@ -56,14 +56,17 @@ impl ImageFormat {
                 f
             }
         };
-        let user_text = matches!(source, "table" | "raw").then_some(0);
         let table = format.starts_with("table");
         let (text, origin) = preprocess(&format, table);
-        let fallback = source.len();
-        let remap = |e: TemplateError| match user_text {
-            // Errors in a built-in format point at the start of the input.
-            Some(_) => e.remap(&[], 0),
-            None => e.remap(&origin, fallback),
+        // Offsets point into what the user typed; a built-in format (chosen
+        // by a keyword) is not the user's text, so its errors point at 0.
+        let builtin = matches!(source, "table" | "raw");
+        let remap = |e: TemplateError| {
+            if builtin {
+                e.remap(&[], 0)
+            } else {
+                e.remap(&origin, source.len())
+            }
         };
         let template = Template::parse(&text).map_err(remap)?;
         template.check_fields(FIELDS, ROW_TYPE).map_err(remap)?;

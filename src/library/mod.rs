@@ -28,7 +28,7 @@
 //!   freed only when no image uses it.
 //!
 //! Listing follows `docker image ls` to the letter ([`list`], [`rows`],
-//! [`format`]): filters, sort order, one row per tag, relative times and
+//! [`mod@format`]): filters, sort order, one row per tag, relative times and
 //! decimal sizes as go-units prints them, Go templates, tabwriter alignment.
 
 pub mod catalog;
