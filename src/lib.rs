@@ -8,6 +8,7 @@
 //! * [`layer`] — a push-style scanner that turns layer blob bytes into entry metadata.
 //! * [`demo`] — the built-in demo image, generated deterministically in memory.
 //! * [`fs`] — the union filesystem built from scanned layers.
+//! * [`library`] — the local image library: `docker image ls`, `tag`, `rm`, `prune`.
 //! * `web` (wasm32 only) — the browser glue.
 //! * `proxy` (native only) — `layerlens serve`: the page's server and the CORS proxy.
 
@@ -18,6 +19,7 @@ pub mod demo;
 pub mod fs;
 pub mod inspect;
 pub mod layer;
+pub mod library;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
 pub mod oci;

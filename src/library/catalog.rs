@@ -1,0 +1,177 @@
+//! The catalogue's persistent form: versioned JSON, written under
+//! [`crate::library::Key::Catalog`].
+//!
+//! ```json
+//! {"format":"layerlens-library","version":1,
+//!  "images":[{"manifest":"sha256:…","mediaType":"…","config":"sha256:…", …}],
+//!  "tags":{"docker.io/library/app:latest":"sha256:…"},
+//!  "digests":{"docker.io/library/app@sha256:…":"sha256:…"},
+//!  "blobs":{"sha256:…":{"kind":"manifest","size":1234}},
+//!  "layers":{"sha256:…":{"entries":25000,"content_size":…,"stored_bytes":…}}}
+//! ```
+//!
+//! References are stored in full normalised form and read back with
+//! [`Reference::parse_canonical`], times as RFC 3339. A catalogue of another
+//! `version` is refused (a newer page wrote it), not guessed at.
+
+use std::collections::BTreeMap;
+
+use crate::library::model::{BlobMeta, ImageRecord, LayerMeta, LayerRef, Library};
+use crate::library::{Key, LibraryError, StoreOp};
+use crate::oci::{Digest, MediaType, Platform, Reference, Timestamp};
+
+/// The catalogue format version this code writes and reads.
+pub const CATALOG_VERSION: u32 = 1;
+/// The `format` marker.
+pub const CATALOG_FORMAT: &str = "layerlens-library";
+/// Largest catalogue read, in bytes (thousands of images fit in a few MiB).
+pub const MAX_CATALOG_BYTES: usize = 64 << 20;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Wire {
+    format: String,
+    version: u32,
+    images: Vec<ImageWire>,
+    tags: BTreeMap<String, Digest>,
+    digests: BTreeMap<String, Digest>,
+    blobs: BTreeMap<Digest, BlobMeta>,
+    layers: BTreeMap<Digest, LayerMeta>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ImageWire {
+    manifest: Digest,
+    media_type: MediaType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    index: Option<Digest>,
+    repository: String,
+    config: Digest,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created: Option<String>,
+    layers: Vec<LayerRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    platform: Option<Platform>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    labels: BTreeMap<String, String>,
+    recorded: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_opened: Option<String>,
+}
+
+fn corrupt(what: impl std::fmt::Display) -> LibraryError {
+    LibraryError::Corrupt(format!("catalog: {what}"))
+}
+
+fn time(s: &str) -> Result<Timestamp, LibraryError> {
+    Timestamp::parse_rfc3339(s).map_err(corrupt)
+}
+
+impl Library {
+    /// The catalogue as bytes (see the module documentation).
+    pub fn to_catalog(&self) -> Vec<u8> {
+        let wire = Wire {
+            format: CATALOG_FORMAT.to_owned(),
+            version: CATALOG_VERSION,
+            images: self
+                .images
+                .values()
+                .map(|r| ImageWire {
+                    manifest: r.manifest.clone(),
+                    media_type: r.manifest_media_type.clone(),
+                    index: r.index.clone(),
+                    repository: r.repository.to_string(),
+                    config: r.config.clone(),
+                    created: r.created.map(|t| t.to_string()),
+                    layers: r.layers.clone(),
+                    platform: r.platform.clone(),
+                    labels: r.labels.clone(),
+                    recorded: r.recorded.to_string(),
+                    last_opened: r.last_opened.map(|t| t.to_string()),
+                })
+                .collect(),
+            tags: self
+                .tags
+                .iter()
+                .map(|(r, d)| (r.to_string(), d.clone()))
+                .collect(),
+            digests: self
+                .digests
+                .iter()
+                .map(|(r, d)| (r.to_string(), d.clone()))
+                .collect(),
+            blobs: self.blobs.clone(),
+            layers: self.layers.clone(),
+        };
+        // Serialising plain maps, strings and numbers cannot fail.
+        serde_json::to_vec(&wire).unwrap_or_default()
+    }
+
+    /// The catalogue write for the current state.
+    pub(crate) fn catalog_op(&self) -> StoreOp {
+        StoreOp::Put {
+            key: Key::Catalog,
+            bytes: self.to_catalog(),
+        }
+    }
+
+    /// Reads a catalogue written by [`Library::to_catalog`]. Refuses another
+    /// format or version, and a catalogue whose references point at images
+    /// it does not list.
+    pub fn from_catalog(bytes: &[u8]) -> Result<Library, LibraryError> {
+        if bytes.len() > MAX_CATALOG_BYTES {
+            return Err(corrupt(format!(
+                "{} bytes, more than the {MAX_CATALOG_BYTES}-byte limit",
+                bytes.len()
+            )));
+        }
+        let wire: Wire = serde_json::from_slice(bytes).map_err(corrupt)?;
+        if wire.format != CATALOG_FORMAT {
+            return Err(corrupt(format!("unknown format {:?}", wire.format)));
+        }
+        if wire.version != CATALOG_VERSION {
+            return Err(corrupt(format!(
+                "version {} (this page reads version {CATALOG_VERSION})",
+                wire.version
+            )));
+        }
+        let mut lib = Library {
+            blobs: wire.blobs,
+            layers: wire.layers,
+            ..Library::default()
+        };
+        for w in wire.images {
+            let repository = Reference::parse_canonical(&w.repository).map_err(corrupt)?;
+            let record = ImageRecord {
+                manifest: w.manifest.clone(),
+                manifest_media_type: w.media_type,
+                index: w.index,
+                repository,
+                config: w.config,
+                created: w.created.as_deref().map(time).transpose()?,
+                layers: w.layers,
+                platform: w.platform,
+                labels: w.labels,
+                recorded: time(&w.recorded)?,
+                last_opened: w.last_opened.as_deref().map(time).transpose()?,
+            };
+            lib.images.insert(w.manifest, record);
+        }
+        for (map, target, tagged) in [
+            (wire.tags, &mut lib.tags, true),
+            (wire.digests, &mut lib.digests, false),
+        ] {
+            for (name, image) in map {
+                let r = Reference::parse_canonical(&name).map_err(corrupt)?;
+                if tagged != r.tag().is_some() || tagged == r.digest().is_some() {
+                    return Err(corrupt(format!("reference {name} is in the wrong table")));
+                }
+                if !lib.images.contains_key(&image) {
+                    return Err(corrupt(format!("{name} points at unknown image {image}")));
+                }
+                target.insert(r, image);
+            }
+        }
+        Ok(lib)
+    }
+}

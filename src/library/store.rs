@@ -1,0 +1,263 @@
+//! The persistence seam: a key–value [`Store`] the shell implements (the
+//! browser over IndexedDB), the [`StoreOp`]s the library asks it to apply,
+//! and the async helpers that open the library and read an image back.
+//!
+//! Keys are strings: `catalog`, `blob/<digest>` (manifests, indexes,
+//! configs — their exact verified bytes), `layer/<digest>` (layer indexes).
+//! Content is addressed by digest and verified again when read back, so a
+//! store that returns altered bytes is noticed, not trusted.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use crate::library::{ImageRecord, LayerIndex, Library, LibraryError};
+use crate::oci::{parse_document, verify, Digest, Document, ImageConfig, ImageManifest, Verified};
+
+/// A store key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Key {
+    /// The catalogue (images, references, what is stored).
+    Catalog,
+    /// A manifest, index or config, by digest.
+    Blob(Digest),
+    /// A layer index, by layer blob digest.
+    LayerIndex(Digest),
+}
+
+impl Key {
+    /// The key as a string (`catalog`, `blob/sha256:…`, `layer/sha256:…`).
+    pub fn name(&self) -> String {
+        match self {
+            Key::Catalog => "catalog".to_owned(),
+            Key::Blob(d) => format!("blob/{d}"),
+            Key::LayerIndex(d) => format!("layer/{d}"),
+        }
+    }
+
+    /// Reads a key written by [`Key::name`].
+    pub fn parse(s: &str) -> Option<Key> {
+        if s == "catalog" {
+            return Some(Key::Catalog);
+        }
+        if let Some(d) = s.strip_prefix("blob/") {
+            return d.parse().ok().map(Key::Blob);
+        }
+        s.strip_prefix("layer/")
+            .and_then(|d| d.parse().ok())
+            .map(Key::LayerIndex)
+    }
+}
+
+/// One change to apply to the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOp {
+    /// Write `bytes` under `key` (idempotent: content is addressed).
+    Put {
+        /// Where.
+        key: Key,
+        /// What.
+        bytes: Vec<u8>,
+    },
+    /// Remove `key` (removing a missing key is not an error).
+    Delete {
+        /// Which.
+        key: Key,
+    },
+}
+
+impl StoreOp {
+    /// The key the operation touches.
+    pub fn key(&self) -> &Key {
+        match self {
+            StoreOp::Put { key, .. } | StoreOp::Delete { key } => key,
+        }
+    }
+}
+
+/// The store failed (quota, I/O, a closed database).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct StoreError {
+    message: String,
+}
+
+impl StoreError {
+    /// An error with a message for the person.
+    pub fn new(message: impl Into<String>) -> StoreError {
+        StoreError {
+            message: message.into(),
+        }
+    }
+}
+
+/// Persistent key–value storage, as the shells provide it.
+#[allow(async_fn_in_trait)] // deliberately no Send bound: browser futures are !Send
+pub trait Store {
+    /// The bytes under `key`, or `None`.
+    async fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Writes `bytes` under `key`, replacing what was there.
+    async fn put(&self, key: &Key, bytes: &[u8]) -> Result<(), StoreError>;
+    /// Removes `key` (no error if absent).
+    async fn delete(&self, key: &Key) -> Result<(), StoreError>;
+}
+
+/// Applies `ops` in order (the library orders them: content, catalogue,
+/// deletions).
+pub async fn apply<S: Store>(store: &S, ops: &[StoreOp]) -> Result<(), StoreError> {
+    for op in ops {
+        match op {
+            StoreOp::Put { key, bytes } => store.put(key, bytes).await?,
+            StoreOp::Delete { key } => store.delete(key).await?,
+        }
+    }
+    Ok(())
+}
+
+/// Opens the library kept in `store` (an empty one when there is none yet).
+pub async fn open<S: Store>(store: &S) -> Result<Library, LibraryError> {
+    match store.get(&Key::Catalog).await? {
+        None => Ok(Library::new()),
+        Some(bytes) => Library::from_catalog(&bytes),
+    }
+}
+
+/// An image read back from the store, verified and parsed.
+#[derive(Debug, Clone)]
+pub struct StoredImage {
+    /// The catalogue's record.
+    pub record: ImageRecord,
+    /// The index's bytes, when the image was recorded through one.
+    pub index: Option<Verified>,
+    /// The manifest.
+    pub manifest: (Verified, ImageManifest),
+    /// The config.
+    pub config: (Verified, ImageConfig),
+    /// Each layer's index in manifest order, or why it is not available
+    /// (never stored because it was not verified, missing, or corrupt);
+    /// the other layers are still usable.
+    pub layers: Vec<Result<LayerIndex, String>>,
+}
+
+async fn blob<S: Store>(store: &S, digest: &Digest) -> Result<Verified, LibraryError> {
+    let key = Key::Blob(digest.clone());
+    let bytes = store
+        .get(&key)
+        .await?
+        .ok_or_else(|| LibraryError::Missing { key: key.name() })?;
+    verify(bytes, digest, None).map_err(|e| LibraryError::Corrupt(format!("{}: {e}", key.name())))
+}
+
+/// Reads the image recorded under `manifest` back from `store`: documents
+/// verified against their digests and parsed, layer indexes decoded (a bad
+/// layer index is reported in its slot, not fatal). No network.
+pub async fn load_image<S: Store>(
+    store: &S,
+    library: &Library,
+    manifest: &Digest,
+) -> Result<StoredImage, LibraryError> {
+    let record = library
+        .image(manifest)
+        .ok_or_else(|| LibraryError::NoSuchImage(manifest.to_string()))?
+        .clone();
+    let manifest_bytes = blob(store, manifest).await?;
+    let manifest_doc = match parse_document(&manifest_bytes, Some(record.manifest_media_type())) {
+        Ok(Document::Manifest(m)) => m,
+        Ok(Document::Index(_)) => {
+            return Err(LibraryError::Corrupt(format!("{manifest} is an index")))
+        }
+        Err(e) => return Err(LibraryError::Corrupt(format!("{manifest}: {e}"))),
+    };
+    let config_bytes = blob(store, record.id()).await?;
+    let config_doc = ImageConfig::parse(&config_bytes)
+        .map_err(|e| LibraryError::Corrupt(format!("{}: {e}", record.id())))?;
+    let index = match record.index() {
+        Some(d) => Some(blob(store, d).await?),
+        None => None,
+    };
+    let mut layers = Vec::with_capacity(record.layers().len());
+    for l in record.layers() {
+        if !library.has_layer_index(&l.digest) {
+            layers.push(Err(format!(
+                "layer {} was not stored (it was not verified)",
+                l.digest
+            )));
+            continue;
+        }
+        let key = Key::LayerIndex(l.digest.clone());
+        layers.push(match store.get(&key).await? {
+            None => Err(format!("{} is missing from the store", key.name())),
+            Some(bytes) => match LayerIndex::decode(&bytes) {
+                Ok(ix) if ix.digest() == &l.digest => Ok(ix),
+                Ok(ix) => Err(format!("{} holds the index of {}", key.name(), ix.digest())),
+                Err(e) => Err(format!("{}: {e}", key.name())),
+            },
+        });
+    }
+    Ok(StoredImage {
+        record,
+        index,
+        manifest: (manifest_bytes, manifest_doc),
+        config: (config_bytes, config_doc),
+        layers,
+    })
+}
+
+/// An in-memory [`Store`], for tests and as a fallback when the browser
+/// offers no persistent storage. Counts reads and writes.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    map: RefCell<BTreeMap<Key, Vec<u8>>>,
+    reads: Cell<u64>,
+    writes: Cell<u64>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    /// The keys present.
+    pub fn keys(&self) -> Vec<Key> {
+        self.map.borrow().keys().cloned().collect()
+    }
+
+    /// Total bytes stored.
+    pub fn total_bytes(&self) -> u64 {
+        self.map.borrow().values().map(|v| v.len() as u64).sum()
+    }
+
+    /// Reads served so far.
+    pub fn reads(&self) -> u64 {
+        self.reads.get()
+    }
+
+    /// Writes (puts and deletes) applied so far.
+    pub fn writes(&self) -> u64 {
+        self.writes.get()
+    }
+
+    /// Replaces the bytes under `key` directly (tests: simulate corruption).
+    pub fn tamper(&self, key: &Key, bytes: Vec<u8>) {
+        self.map.borrow_mut().insert(key.clone(), bytes);
+    }
+}
+
+impl Store for MemoryStore {
+    async fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
+        self.reads.set(self.reads.get() + 1);
+        Ok(self.map.borrow().get(key).cloned())
+    }
+
+    async fn put(&self, key: &Key, bytes: &[u8]) -> Result<(), StoreError> {
+        self.writes.set(self.writes.get() + 1);
+        self.map.borrow_mut().insert(key.clone(), bytes.to_vec());
+        Ok(())
+    }
+
+    async fn delete(&self, key: &Key) -> Result<(), StoreError> {
+        self.writes.set(self.writes.get() + 1);
+        self.map.borrow_mut().remove(key);
+        Ok(())
+    }
+}
