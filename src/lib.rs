@@ -7,12 +7,14 @@
 //! * [`oci`] — the spec vocabulary: references, digests, media types, documents.
 //! * [`layer`] — a push-style scanner that turns layer blob bytes into entry metadata.
 //! * [`fs`] — the union filesystem built from scanned layers.
+//! * [`app`] — the page's state machine, views and links (pure, tested natively).
 //! * `web` (wasm32 only) — the browser glue.
 //! * `proxy` (native only) — `layerlens serve`: the page's server and the CORS proxy.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod fs;
 pub mod inspect;
 pub mod layer;

@@ -129,7 +129,11 @@ impl LayerReport {
     }
 }
 
-async fn scan_one<F: Fetch, C: Fn() -> u64>(
+/// Streams one layer through the scanner and verifies it against its
+/// descriptor and diff_id. [`scan_layers`] runs this for every layer; a shell
+/// that wants each layer's report as soon as it completes (the page shows
+/// each verification result as it lands) drives it itself.
+pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     client: &Client<F, C>,
     reference: &Reference,
     index: usize,
@@ -240,7 +244,7 @@ pub async fn scan_layers<F: Fetch, C: Fn() -> u64>(
         .map(|c| c.diff_ids().to_vec())
         .unwrap_or_default();
     let jobs = manifest.layers().iter().enumerate().map(|(i, d)| {
-        scan_one(
+        scan_layer(
             client,
             &image.reference,
             i,

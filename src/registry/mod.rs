@@ -17,7 +17,7 @@ pub use challenge::{parse_challenges, Challenge, ChallengeError};
 pub use client::{Client, Credentials, FetchedManifest};
 pub use codes::{parse_error_body, ErrorCode, RegistryErrorEntry};
 pub use error::{Missing, RegistryError};
-pub use http::{Body, Fetch, FetchError, Headers, Method, Request, Response};
+pub use http::{Body, Fetch, FetchError, FetchErrorKind, Headers, Method, Request, Response};
 pub use link::next_link;
 pub use plan::{Endpoint, Scheme};
 pub use ratelimit::RateLimit;
