@@ -91,6 +91,23 @@ const REFERENCE_FORM: &str =
 /// Finds the most specific reason a reference failed the grammar.
 fn reference_reason(input: &str, error: &ReferenceError) -> String {
     use ReferenceErrorKind as K;
+    if input.is_empty() {
+        return "the reference is empty".to_owned();
+    }
+    // Characters no reference may hold explain any failure best.
+    if let Some(c) = input.chars().find(|c| c.is_whitespace()) {
+        return if c == ' ' {
+            "it contains a space".to_owned()
+        } else {
+            format!("it contains whitespace ({c:?})")
+        };
+    }
+    if let Some(c) = input
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._-/:@[]".contains(*c)))
+    {
+        return format!("the character {c:?} is not allowed in a reference");
+    }
     match error.kind() {
         K::NameEmpty => return "the reference is empty".to_owned(),
         K::NameContainsUppercase => {
@@ -111,25 +128,16 @@ fn reference_reason(input: &str, error: &ReferenceError) -> String {
         }
         _ => {}
     }
-    if let Some(c) = input.chars().find(|c| c.is_whitespace()) {
-        return if c == ' ' {
-            "it contains a space".to_owned()
-        } else {
-            format!("it contains whitespace ({:?})", c)
-        };
-    }
-    if let Some(c) = input
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "._-/:@[]".contains(*c)))
-    {
-        return format!("the character {c:?} is not allowed in a reference");
-    }
     if input.matches('@').count() > 1 {
         return "it has more than one @".to_owned();
     }
     let left = input.split('@').next().unwrap_or("");
-    if input.contains('@') && !input.split('@').nth(1).unwrap_or("").contains(':') {
-        return "the part after @ must be a digest like sha256:<64 hex digits>".to_owned();
+    if let Some((_, digest)) = input.split_once('@') {
+        let hex = digest.split_once(':').map_or("", |(_, h)| h);
+        if hex.len() < 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return "the digest after @ is not valid: it must look like sha256:<64 hex digits>"
+                .to_owned();
+        }
     }
     if left.contains("//") || left.starts_with('/') || left.ends_with('/') {
         return "a part of the name between slashes is empty".to_owned();
@@ -320,20 +328,30 @@ pub fn inspect_error(e: &InspectError) -> UserError {
 /// The message for a layer that did not verify or could not be read; the
 /// rest of the image stays browsable.
 pub fn layer_error(report: &LayerReport) -> Option<UserError> {
+    use crate::inspect::LayerOutcome;
     let problem = report.problem()?;
-    let kind = match &report.outcome {
-        crate::inspect::LayerOutcome::Scanned { .. } => ErrorKind::DigestMismatch,
-        _ => ErrorKind::CorruptLayer,
-    };
-    let (title, hint) = match kind {
-        ErrorKind::DigestMismatch => (
-            format!("Layer {} failed verification", report.index),
+    let i = report.index;
+    Some(match &report.outcome {
+        LayerOutcome::Scanned { .. }
+        | LayerOutcome::Failed {
+            mismatch: Some(_), ..
+        } => UserError::new(
+            ErrorKind::DigestMismatch,
+            format!("Layer {i} failed verification"),
+            problem,
             "Its files are kept out of the merged tree; the other layers are shown.",
         ),
-        _ => (
-            format!("Layer {} could not be read", report.index),
+        LayerOutcome::Failed { .. } => UserError::new(
+            ErrorKind::CorruptLayer,
+            format!("Layer {i} could not be read"),
+            problem,
             "The rest of the image is still browsable.",
         ),
-    };
-    Some(UserError::new(kind, title, problem, hint))
+        LayerOutcome::Skipped { .. } => UserError::new(
+            ErrorKind::Unsupported,
+            format!("Layer {i} was not fetched"),
+            problem,
+            "Its files are not part of the tree shown.",
+        ),
+    })
 }

@@ -36,14 +36,19 @@ fn is_current(state: &State, load: LoadId) -> bool {
     state.current.as_ref().is_some_and(|c| c.load == load)
 }
 
+/// Drops the current image; a load still running is cancelled.
+fn cancel(state: &mut State) -> Vec<Effect> {
+    match state.current.take() {
+        Some(old) if matches!(state.phase, Phase::Loading(_)) => vec![Effect::Cancel(old.load)],
+        _ => Vec::new(),
+    }
+}
+
 /// Starts loading `reference` (written as `input`), cancelling any other
 /// load. Keeps the tree's expansion (a platform switch or a retry shows the
 /// same paths again).
 fn start_load(state: &mut State, reference: Reference, input: String) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    if let Some(old) = state.current.take() {
-        effects.push(Effect::Cancel(old.load));
-    }
+    let mut effects = cancel(state);
     let load = LoadId(state.next_load);
     state.next_load += 1;
     let policy = match &state.platform {
@@ -80,10 +85,7 @@ fn open_reference(state: &mut State, input: &str, push: bool) -> Vec<Effect> {
     state.notice = None;
     match Reference::parse_normalized(&input) {
         Err(e) => {
-            let mut effects = Vec::new();
-            if let Some(old) = state.current.take() {
-                effects.push(Effect::Cancel(old.load));
-            }
+            let mut effects = cancel(state);
             state.tree.set_model(None);
             state.input = input.clone();
             state.phase = Phase::Error(invalid_reference(&input, &e));
@@ -128,10 +130,7 @@ fn rebuild_model(state: &mut State) {
 /// selects its layer, mode and path.
 fn apply_route(state: &mut State, route: Route) -> Vec<Effect> {
     let Some(image) = route.image.clone() else {
-        let mut effects = Vec::new();
-        if let Some(old) = state.current.take() {
-            effects.push(Effect::Cancel(old.load));
-        }
+        let effects = cancel(state);
         state.tree.set_model(None);
         state.tree.reset_view();
         state.phase = Phase::Idle;

@@ -1,0 +1,577 @@
+//! `update()` for each message, against an in-memory registry: loading,
+//! links, platforms, layers, credentials, stale results, verification
+//! failures, copies, and the sections the page draws (golden).
+
+mod app_common;
+
+use app_common::*;
+use layerlens::app::views;
+use layerlens::app::{CopyWhat, Effect, ErrorKind, Focus, LoadId, Msg, Phase, Step};
+use layerlens::inspect::InspectError;
+use layerlens::registry::{FetchError, FetchErrorKind, RateLimit, RegistryError};
+
+fn error_of(page: &Page) -> layerlens::app::UserError {
+    match &page.state.phase {
+        Phase::Error(e) => e.clone(),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn submitting_a_reference_resolves_scans_and_links() {
+    let mut page = Page::new(demo_registry());
+    page.perform = false;
+    page.submit(" 127.0.0.1:5000/demo:v1 ");
+    assert_eq!(page.state.phase, Phase::Loading(Step::Resolving));
+    assert_eq!(page.state.phase.hook(), "loading");
+    assert!(
+        matches!(&page.effects[0], Effect::Resolve(t) if t.load == LoadId(1)
+        && t.reference.to_string() == "127.0.0.1:5000/demo:v1"
+        && t.credentials.is_none() && t.proxy_base == "/proxy/")
+    );
+    assert_eq!(
+        page.urls,
+        vec![("?image=127.0.0.1:5000/demo:v1".to_owned(), true)]
+    );
+
+    let mut page = demo_page();
+    assert_eq!(page.state.phase, Phase::Ready);
+    assert_eq!(page.url(), "?image=127.0.0.1:5000/demo:v1");
+    assert_eq!(page.state.recent, vec!["127.0.0.1:5000/demo:v1"]);
+    // The registry saw: a HEAD for the tag, the manifest by digest, the
+    // config and the three layers.
+    let reqs = page.registry.requests.borrow().clone();
+    assert_eq!(reqs.len(), 6, "{reqs:#?}");
+    assert!(reqs[0].ends_with("/v2/demo/manifests/v1"));
+    page.send(Msg::RecentChosen(0));
+    assert_eq!(page.state.phase, Phase::Ready);
+    assert_eq!(
+        page.cancelled,
+        Vec::<u64>::new(),
+        "a finished load needs no cancel"
+    );
+}
+
+#[test]
+fn an_invalid_reference_explains_itself_and_loads_nothing() {
+    let cases = [
+        ("Not A Valid::Ref", "it contains a space"),
+        ("alpine:latest!", "the character '!' is not allowed"),
+        ("Alpine", "repository names must be lowercase (try alpine)"),
+        ("alpine:", "the tag after : is empty"),
+        ("a//b", "a part of the name between slashes is empty"),
+        ("alpine@sha256:abc", "the digest after @ is not valid"),
+        ("", "the reference is empty"),
+        (
+            "alpine:-x",
+            "a tag must start with a letter, digit or underscore",
+        ),
+        (
+            "-alpine",
+            "must start and end with a lowercase letter or digit",
+        ),
+    ];
+    for (input, reason) in cases {
+        let mut page = Page::new(MemRegistry::new());
+        page.submit(input);
+        let e = error_of(&page);
+        assert_eq!(e.kind, ErrorKind::InvalidReference, "{input:?}");
+        assert!(e.detail.contains(reason), "{input:?}: {}", e.detail);
+        assert!(!page.effects.iter().any(|e| matches!(e, Effect::Resolve(_))));
+        assert_eq!(page.state.phase.hook(), "error");
+    }
+}
+
+#[test]
+fn unknown_tags_and_repositories_name_the_object() {
+    let mut page = Page::new(demo_registry());
+    page.submit("127.0.0.1:5000/demo:nope");
+    let e = error_of(&page);
+    assert_eq!(e.kind, ErrorKind::UnknownTag);
+    assert!(
+        e.detail.contains("127.0.0.1:5000/demo:nope"),
+        "{}",
+        e.detail
+    );
+}
+
+#[test]
+fn a_deep_link_restores_the_view() {
+    let mut page = Page::new(demo_registry());
+    page.send(Msg::Started {
+        query: "?image=127.0.0.1:5000/demo:v1&layer=1&path=/etc/new.conf&view=changes".into(),
+        page_url: "http://127.0.0.1:8080/".into(),
+    });
+    assert_eq!(page.state.phase, Phase::Ready);
+    assert_eq!(page.state.tree.selected(), Some(&b"etc/new.conf"[..]));
+    // Only the revealed path's parents are open (no auto-expansion).
+    assert_text(
+        &page.names(),
+        "  v etc\n~     hello\n+*    new.conf\n-     os-release\n  > usr",
+    );
+    let file = views::file(&page.state).unwrap();
+    assert_eq!(file.path, "/etc/new.conf");
+    assert_eq!(file.size, "4 (4 bytes)");
+    // The address is the link, not a new history entry.
+    assert_eq!(
+        page.urls.last().unwrap(),
+        &(
+            "?image=127.0.0.1:5000/demo:v1&layer=1&path=/etc/new.conf&view=changes".to_owned(),
+            false
+        )
+    );
+    // A link to a path that is not there selects its closest parent.
+    let mut page = Page::new(demo_registry());
+    page.send(Msg::Started {
+        query: "?image=127.0.0.1:5000/demo:v1&path=/etc/missing/deeper".into(),
+        page_url: String::new(),
+    });
+    assert_eq!(page.state.tree.selected(), Some(&b"etc"[..]));
+}
+
+#[test]
+fn back_and_forward() {
+    let mut page = demo_page();
+    page.send(Msg::RowClicked(3));
+    // Same image: only the selection changes, nothing is fetched.
+    let before = page.registry.requests.borrow().len();
+    page.send(Msg::RouteChanged {
+        query: "?image=127.0.0.1:5000/demo:v1&path=/usr/bin/big".into(),
+    });
+    assert_eq!(page.registry.requests.borrow().len(), before);
+    assert_eq!(page.state.tree.selected(), Some(&b"usr/bin/big"[..]));
+    // Back to the empty page.
+    page.send(Msg::RouteChanged {
+        query: String::new(),
+    });
+    assert_eq!(page.state.phase, Phase::Idle);
+    assert!(page.state.current.is_none());
+    assert_eq!(page.state.tree.visible().len(), 0);
+}
+
+#[test]
+fn switching_platform_keeps_the_path() {
+    let mut page = Page::new(demo_registry());
+    page.submit("127.0.0.1:5000/multi:v1");
+    let p = views::platforms(&page.state);
+    let labels: Vec<(&str, bool)> = p
+        .entries
+        .iter()
+        .map(|e| (e.label.as_str(), e.chosen))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![("linux/amd64", true), ("linux/arm64/v8", false)]
+    );
+    assert_eq!(
+        page.url(),
+        "?image=127.0.0.1:5000/multi:v1&platform=linux/amd64"
+    );
+    assert_eq!(page.names(), "  v etc\n      amd64-only\n      hello");
+    page.send(Msg::RowClicked(2));
+    page.send(Msg::PlatformChosen("linux/arm64/v8".into()));
+    assert!(page.effects.iter().any(|e| matches!(e, Effect::Resolve(t)
+        if t.load == LoadId(2) && format!("{:?}", t.policy).contains("arm64"))));
+    assert_eq!(page.state.phase, Phase::Ready);
+    assert_eq!(page.names(), "  v etc\n      arm64-only\n *    hello");
+    assert_eq!(
+        page.url(),
+        "?image=127.0.0.1:5000/multi:v1&platform=linux/arm64/v8&path=/etc/hello"
+    );
+    assert_eq!(
+        views::overview(&page.state).unwrap().platform,
+        "linux/arm64/v8"
+    );
+    // An unknown platform in a link says which ones exist.
+    let mut page = Page::new(demo_registry());
+    page.send(Msg::Started {
+        query: "?image=127.0.0.1:5000/multi:v1&platform=linux/s390x".into(),
+        page_url: String::new(),
+    });
+    let e = error_of(&page);
+    assert_eq!(e.kind, ErrorKind::Platform);
+    assert!(
+        e.detail.contains("linux/amd64, linux/arm64/v8"),
+        "{}",
+        e.detail
+    );
+}
+
+#[test]
+fn results_of_an_old_load_are_ignored() {
+    let mut page = Page::new(demo_registry());
+    page.perform = false;
+    page.submit("127.0.0.1:5000/demo:v1");
+    page.submit("127.0.0.1:5000/multi:v1");
+    assert_eq!(page.cancelled, vec![1]);
+    page.send(Msg::Resolved {
+        load: LoadId(1),
+        result: Err(InspectError::Platform("stale".into())),
+    });
+    page.send(Msg::ScanFinished { load: LoadId(1) });
+    assert_eq!(page.state.phase, Phase::Loading(Step::Resolving));
+}
+
+#[test]
+fn credentials_are_asked_for_kept_in_memory_and_never_linked() {
+    let mut page = Page::new(demo_registry());
+    page.perform = false;
+    page.submit("127.0.0.1:5000/private:v1");
+    page.send(Msg::Resolved {
+        load: LoadId(1),
+        result: Err(InspectError::Registry(RegistryError::CredentialsRequired {
+            registry: "127.0.0.1:5000".into(),
+            realm: "/proxy/127.0.0.1:5001/token".into(),
+        })),
+    });
+    let e = error_of(&page);
+    assert_eq!(e.kind, ErrorKind::CredentialsNeeded);
+    assert!(e.hint.contains("memory only"));
+    let status = views::status(&page.state);
+    assert_eq!(
+        status
+            .prompt
+            .as_ref()
+            .map(|p| (p.registry.as_str(), p.refused)),
+        Some(("127.0.0.1:5000", false))
+    );
+    assert_eq!(page.focus, vec![Focus::Username]);
+    page.send(Msg::CredentialsProvided {
+        username: "alice".into(),
+        password: "s3cret-pw".into(),
+    });
+    let Some(Effect::Resolve(task)) = page
+        .effects
+        .iter()
+        .rev()
+        .find(|e| matches!(e, Effect::Resolve(_)))
+    else {
+        panic!("no resolve")
+    };
+    assert_eq!(task.load, LoadId(2));
+    assert_eq!(
+        task.credentials.as_ref().map(|c| c.username()),
+        Some("alice")
+    );
+    assert!(
+        !format!("{:?}", page.effects).contains("s3cret-pw"),
+        "credentials never printed"
+    );
+    assert!(page
+        .urls
+        .iter()
+        .all(|(q, _)| !q.contains("alice") && !q.contains("s3cret")));
+    // Refused: the prompt comes back, marked refused.
+    page.send(Msg::Resolved {
+        load: LoadId(2),
+        result: Err(InspectError::Registry(RegistryError::Unauthorized {
+            registry: "127.0.0.1:5000".into(),
+            message: "bad password".into(),
+        })),
+    });
+    assert_eq!(error_of(&page).kind, ErrorKind::CredentialsRefused);
+    assert!(page.state.auth.prompt.as_ref().is_some_and(|p| p.refused));
+    page.send(Msg::CredentialsCancelled);
+    assert!(page.state.auth.prompt.is_none());
+}
+
+#[test]
+fn registry_and_proxy_failures_in_words() {
+    let cases: Vec<(RegistryError, ErrorKind, &str)> = vec![
+        (
+            RegistryError::RateLimited {
+                registry: "registry-1.docker.io".into(),
+                rate_limit: RateLimit::from_headers(Some("100;w=21600"), Some("0;w=21600")),
+            },
+            ErrorKind::RateLimited,
+            "0 of 100 pulls left; the count resets over a 6-hour window.",
+        ),
+        (
+            RegistryError::Fetch {
+                registry: "quay.io".into(),
+                source: FetchError::with_kind(
+                    FetchErrorKind::ProxyRefused,
+                    "host not allowed: quay.io. To allow it, start the proxy with: layerlens serve --allow-registry quay.io",
+                ),
+            },
+            ErrorKind::ProxyRefused,
+            "--allow-registry quay.io",
+        ),
+        (
+            RegistryError::Fetch {
+                registry: "ghcr.io".into(),
+                source: FetchError::with_kind(FetchErrorKind::ProxyUnreachable, "the proxy at /proxy/ did not answer"),
+            },
+            ErrorKind::ProxyUnreachable,
+            "layerlens serve",
+        ),
+        (
+            RegistryError::NotFound {
+                what: layerlens::registry::Missing::Repository,
+                object: "docker.io/library/nope".into(),
+                message: String::new(),
+            },
+            ErrorKind::UnknownRepository,
+            "docker.io/library/nope: no such repository",
+        ),
+    ];
+    for (error, kind, needle) in cases {
+        let mut page = Page::new(MemRegistry::new());
+        page.perform = false;
+        page.submit("alpine");
+        page.send(Msg::Resolved {
+            load: LoadId(1),
+            result: Err(InspectError::Registry(error)),
+        });
+        let e = error_of(&page);
+        assert_eq!(e.kind, kind);
+        assert!(e.text().contains(needle), "{kind:?}: {}", e.text());
+    }
+}
+
+#[test]
+fn a_tampered_layer_is_red_and_the_rest_stays_browsable() {
+    let reg = demo_registry();
+    let (_, digests) = demo_image().manifest(&reg, "demo");
+    // Layer 2 (opt/app) replaced by other bytes under the same digest.
+    reg.tamper_blob("demo", &digests[2], b"not the layer".to_vec());
+    let mut page = Page::new(reg);
+    page.submit("127.0.0.1:5000/demo:v1");
+    assert_eq!(page.state.phase, Phase::Ready);
+    let o = views::overview(&page.state).unwrap();
+    assert_eq!(o.verified, Some(false));
+    let bad: Vec<&views::Check> = o.checks.iter().filter(|c| c.ok != Some(true)).collect();
+    assert_eq!(bad.len(), 1);
+    assert!(bad[0].object.starts_with("layer 2 sha256:"));
+    assert!(bad[0].detail.contains(&digests[2]), "{}", bad[0].detail);
+    let status = views::status(&page.state);
+    assert_eq!(status.problems.len(), 1);
+    assert_eq!(status.problems[0].kind, ErrorKind::DigestMismatch);
+    // The other layers' files are there; layer 2's are not.
+    assert!(page.names().contains("hello") && !page.names().contains("data.bin"));
+}
+
+#[test]
+fn copies_and_settings() {
+    let mut page = demo_page();
+    page.send(Msg::Started {
+        query: "?image=127.0.0.1:5000/demo:v1".into(),
+        page_url: "http://h:1/".into(),
+    });
+    page.send(Msg::CopyRequested(CopyWhat::PullCommand));
+    page.send(Msg::CopyRequested(CopyWhat::Link));
+    page.send(Msg::CopyRequested(CopyWhat::PinnedLink));
+    let digest = page
+        .state
+        .current
+        .as_ref()
+        .unwrap()
+        .image
+        .as_ref()
+        .unwrap()
+        .digest
+        .to_string();
+    assert_eq!(
+        page.copied[0],
+        format!("docker pull 127.0.0.1:5000/demo@{digest}")
+    );
+    assert_eq!(page.copied[1], "http://h:1/?image=127.0.0.1:5000/demo:v1");
+    assert_eq!(
+        page.copied[2],
+        format!("http://h:1/?image=127.0.0.1:5000/demo@{digest}")
+    );
+    page.send(Msg::ProxyBaseChanged("https://proxy.example/p".into()));
+    assert_eq!(page.state.proxy_base, "https://proxy.example/p/");
+    page.send(Msg::ProxyBaseChanged("javascript:alert(1)".into()));
+    assert_eq!(page.state.proxy_base, "https://proxy.example/p/");
+    assert!(page
+        .state
+        .notice
+        .as_deref()
+        .unwrap()
+        .contains("must be a path"));
+    page.perform = false;
+    page.submit("127.0.0.1:5000/demo:v1");
+    assert!(matches!(page.effects.last(), Some(Effect::SetUrl { .. })));
+    assert!(page
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Resolve(t) if t.proxy_base == "https://proxy.example/p/")));
+}
+
+#[test]
+fn progress_feeds_the_layer_bars() {
+    let reg = demo_registry();
+    let mut page = Page::new(reg);
+    page.perform = false;
+    page.submit("127.0.0.1:5000/demo:v1");
+    // Resolve for real, then feed progress by hand.
+    let client = layerlens::registry::Client::new(page.registry.clone(), || 0);
+    let Some(Effect::Resolve(task)) = page.effects.first().cloned() else {
+        panic!()
+    };
+    let msg = block_on(layerlens::app::driver::run_resolve(&client, &task));
+    page.send(msg);
+    assert_eq!(page.state.phase, Phase::Loading(Step::Layers));
+    use layerlens::inspect::Progress;
+    page.send(Msg::LayerProgress {
+        load: LoadId(1),
+        progress: Progress::Started {
+            index: 0,
+            total: 1000,
+        },
+        now_ms: 1000.0,
+    });
+    page.send(Msg::LayerProgress {
+        load: LoadId(1),
+        progress: Progress::Bytes {
+            index: 0,
+            done: 500_000,
+            total: 1_000_000,
+        },
+        now_ms: 1500.0,
+    });
+    let l = views::layers(&page.state);
+    assert_eq!(
+        l.lines[0].status,
+        views::LayerStatus::Loading {
+            done: 500_000,
+            total: 1_000_000,
+            rate: "1.0 MB/s".into()
+        }
+    );
+    assert_eq!(l.lines[1].status, views::LayerStatus::Waiting);
+    assert_eq!(
+        views::status(&page.state).steps.last().unwrap(),
+        "Layers: 0 of 3 done"
+    );
+}
+
+#[test]
+fn the_sections_golden() {
+    let mut page = demo_page();
+    page.send(Msg::LayerSelected(Some(1)));
+    let o = views::overview(&page.state).unwrap();
+    assert_eq!(o.name, "127.0.0.1:5000/demo:v1");
+    assert_eq!(o.media_type, "application/vnd.oci.image.manifest.v1+json");
+    assert_eq!(o.platform, "linux/amd64");
+    assert_eq!(o.created, "2024-05-01T12:00:00Z");
+    assert_eq!(o.author, "layerlens tests");
+    // bin/sh, etc/hello, etc/new.conf, opt/app/data.bin, usr/bin/big.
+    assert_eq!(o.files, "5");
+    assert_eq!(o.verified, Some(true));
+    assert_eq!(o.checks.len(), 5);
+    assert!(o.uncompressed.ends_with(" bytes)"));
+
+    let c = views::config(&page.state);
+    let keys: Vec<&str> = c.items.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        vec!["Env", "Cmd", "WorkingDir", "ExposedPorts", "Labels"]
+    );
+    assert_eq!(c.items[4].1, vec!["org.opencontainers.image.title=demo"]);
+
+    let h: Vec<String> = views::history(&page.state)
+        .iter()
+        .map(|l| format!("{:?} {} {}", l.layer, l.empty, l.instruction))
+        .collect();
+    assert_eq!(
+        h,
+        vec![
+            "Some(0) false ADD file:rootfs.tar in /",
+            "Some(1) false echo hello world > /etc/hello && rm /etc/os-release",
+            "None true ENV APP=1",
+            "Some(2) false COPY app /opt/app # buildkit",
+        ]
+    );
+
+    let l = views::layers(&page.state);
+    let lines: Vec<String> = l
+        .lines
+        .iter()
+        .map(|x| {
+            format!(
+                "{} {} {} {:?} {}",
+                x.index, x.changes, x.selected, x.status, x.instruction
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            // Layer 0 adds the root's children and everything below.
+            "0 +9 ~0 -0 false Verified ADD file:rootfs.tar in /",
+            "1 +1 ~1 -1 true Verified echo hello world > /etc/hello && rm /etc/os-release",
+            "2 +3 ~0 -0 false Verified COPY app /opt/app # buildkit",
+        ]
+    );
+
+    let w = views::waste(&page.state).unwrap();
+    // usr/bin/big (4096) shadowed by its copy in layer 1, etc/hello (6)
+    // rewritten, etc/os-release (8) deleted: 4110 of 4110 + 6 + 100 + 12 +
+    // 4 + 4096 + 2000 + 8 stored.
+    assert_eq!(w.wasted, "4.0K (4110 bytes)");
+    let offenders: Vec<String> = w
+        .offenders
+        .iter()
+        .map(|o| format!("{} {} {} {}", o.path, o.size, o.copies, o.layers))
+        .collect();
+    assert_eq!(
+        offenders,
+        vec![
+            "/usr/bin/big 4.0K 1 0",
+            "/etc/os-release 8 1 0",
+            "/etc/hello 6 1 0"
+        ]
+    );
+    assert_eq!(
+        w.efficiency,
+        format!("{:.1} %", 100.0 * (10322.0 - 4110.0) / 10322.0)
+    );
+
+    let s = views::status(&page.state);
+    assert_eq!(s.hook, "ready");
+    assert_eq!(s.steps.len(), 4);
+    assert!(s.error.is_none() && s.problems.is_empty());
+    let t = views::tree(&page.state);
+    assert_eq!(t.caption, "The image up to layer 1");
+}
+
+#[test]
+fn a_corrupt_published_layer_is_not_called_a_mismatch() {
+    // The registry serves exactly the bytes the descriptor names, but they
+    // are not a gzip stream: the layer is corrupt as published.
+    let reg = demo_registry();
+    let good = demo_image();
+    let garbage = b"\x1f\x8b\x08\x00 this is not deflate data at all".to_vec();
+    let bad_digest = reg.put_blob("corrupt", &garbage);
+    let cfg = good.config_json();
+    let cfg_digest = reg.put_blob("corrupt", &cfg);
+    let first = tar_builder::gzip(&good.layers[0].tar);
+    let first_digest = reg.put_blob("corrupt", &first);
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "digest": cfg_digest, "size": cfg.len()},
+        "layers": [
+            {"mediaType": OCI_LAYER_GZIP, "digest": first_digest, "size": first.len()},
+            {"mediaType": OCI_LAYER_GZIP, "digest": bad_digest, "size": garbage.len()},
+        ],
+    }))
+    .unwrap();
+    reg.put_manifest("corrupt", Some("v1"), OCI_MANIFEST, &manifest);
+    let mut page = Page::new(reg);
+    page.submit("127.0.0.1:5000/corrupt:v1");
+    assert_eq!(page.state.phase, Phase::Ready);
+    let problems = views::status(&page.state).problems;
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].kind, ErrorKind::CorruptLayer);
+    assert!(
+        problems[0].detail.contains(&bad_digest),
+        "{}",
+        problems[0].detail
+    );
+    assert_eq!(views::overview(&page.state).unwrap().verified, Some(false));
+    // Layer 0 is browsable.
+    assert!(page.names().contains("os-release"));
+}
