@@ -575,3 +575,28 @@ fn a_corrupt_published_layer_is_not_called_a_mismatch() {
     // Layer 0 is browsable.
     assert!(page.names().contains("os-release"));
 }
+
+#[test]
+fn the_demo_image_is_on_the_pages_own_host() {
+    use layerlens::app::demo_reference;
+    assert_eq!(
+        demo_reference("http://127.0.0.1:8080/").as_deref(),
+        Some("127.0.0.1:8080/demo:latest")
+    );
+    assert_eq!(
+        demo_reference("https://lens.example/sub/").as_deref(),
+        Some("lens.example/demo:latest")
+    );
+    assert_eq!(demo_reference("file:///x"), None);
+    assert_eq!(demo_reference(""), None);
+    let mut page = Page::new(MemRegistry::new());
+    page.perform = false;
+    page.send(Msg::Started {
+        query: String::new(),
+        page_url: "http://127.0.0.1:8080/".into(),
+    });
+    page.send(Msg::DemoRequested);
+    assert!(page.effects.iter().any(|e| matches!(e, Effect::Resolve(t)
+        if t.reference.to_string() == "127.0.0.1:8080/demo:latest")));
+    assert_eq!(page.url(), "?image=127.0.0.1:8080/demo:latest");
+}

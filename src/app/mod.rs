@@ -31,4 +31,4 @@ pub use msg::{ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, ResolveTas
 pub use route::{LayerMode, Route};
 pub use rows::{Row, ShowChanges, SortBy};
 pub use state::{Phase, State, Step};
-pub use update::update;
+pub use update::{demo_reference, update};

@@ -86,6 +86,9 @@ pub enum Msg {
     InputChanged(String),
     /// The reference was submitted (Enter or "Inspect").
     ReferenceSubmitted(String),
+    /// "Try the demo image": the image `layerlens serve` builds in, on the
+    /// page's own host.
+    DemoRequested,
     /// One of the recent images was chosen.
     RecentChosen(usize),
     /// A platform button (`os/arch[/variant]`) was pressed.

@@ -317,6 +317,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.tree.reset_view();
             open_reference(state, &text, true)
         }
+        Msg::DemoRequested => match demo_reference(&state.page_url) {
+            Some(r) => update(state, Msg::ReferenceSubmitted(r)),
+            None => Vec::new(),
+        },
         Msg::RecentChosen(i) => match state.recent.get(i).cloned() {
             Some(r) => update(state, Msg::ReferenceSubmitted(r)),
             None => Vec::new(),
@@ -437,6 +441,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::CopyRequested(what) => copy(state, what),
     }
+}
+
+/// The demo image's reference for a page served from `page_url`:
+/// `HOST[:PORT]/demo:latest` on the page's own host, where `layerlens serve`
+/// builds it in.
+pub fn demo_reference(page_url: &str) -> Option<String> {
+    let rest = page_url
+        .strip_prefix("http://")
+        .or_else(|| page_url.strip_prefix("https://"))?;
+    let host = rest.split('/').next().filter(|h| !h.is_empty())?;
+    Some(format!("{host}/demo:latest"))
 }
 
 fn copy(state: &mut State, what: CopyWhat) -> Vec<Effect> {

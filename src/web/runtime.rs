@@ -121,6 +121,10 @@ impl App {
                 spawn_local(async move {
                     let msg = run_resolve(&client, &task).await;
                     if let Some(app) = weak.upgrade() {
+                        if matches!(&msg, Msg::Resolved { result: Err(_), .. }) {
+                            // No scan follows: the client is not needed.
+                            app.loads.borrow_mut().remove(&task.load);
+                        }
                         app.dispatch(msg);
                     }
                 });
@@ -156,9 +160,7 @@ impl App {
                     Focus::Username => "cred-user",
                 };
                 // The element may appear with the next redraw: focus after it.
-                let weak = self.weak();
                 self.after_render(move || {
-                    let _ = weak;
                     if let Some(e) =
                         dom::by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
                     {

@@ -105,7 +105,9 @@ impl Start {
         }));
         let a = app.clone();
         out.extend(Listener::new(&self.recent, "click", move |e| {
-            if let Some((_, i)) = closest_attr(e.target(), "data-recent") {
+            if closest_attr(e.target(), "data-demo").is_some() {
+                send(&a, Msg::DemoRequested);
+            } else if let Some((_, i)) = closest_attr(e.target(), "data-recent") {
                 if let Ok(i) = i.parse() {
                     send(&a, Msg::RecentChosen(i));
                 }
@@ -137,9 +139,19 @@ impl Start {
                     .class("chip mono")
                     .text(r)
             });
+            // The demo comes first: it works with no network at all.
+            let demo = el("button")
+                .attr("id", "demo")
+                .attr("data-demo", "")
+                .attr("type", "button")
+                .class("chip")
+                .text("Try the demo image");
             let label =
                 (!state.recent.is_empty()).then(|| el("span").class("muted").text("Recent:"));
-            replace_children(&self.recent, label.into_iter().chain(items));
+            replace_children(
+                &self.recent,
+                std::iter::once(demo).chain(label).chain(items),
+            );
             self.last_recent = state.recent.clone();
         }
     }
