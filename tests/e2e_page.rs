@@ -46,9 +46,13 @@ fn layer(tar: Tar) -> Layer {
     Layer::gzip_tar(ManifestFormat::Oci, &tar.finish())
 }
 
-/// Pushes the images the browser tests open.
-fn push_images(registry: &Registry) {
-    let client = registry.client();
+/// The account on the basic-auth and token-auth registries.
+const USER: &str = "alice";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// The image `e2e/hello:v1`: two layers, a whiteout, history with an empty
+/// step, env, cmd, labels.
+fn hello() -> support::registry::BuiltImage {
     ImageBuilder::oci()
         .layer(layer(
             Tar::new()
@@ -75,7 +79,12 @@ fn push_images(registry: &Registry) {
         .label("org.opencontainers.image.title", "hello")
         .author("layerlens e2e")
         .build()
-        .push(&client, "e2e/hello", Some("v1"));
+}
+
+/// Pushes the images the browser tests open.
+fn push_images(registry: &Registry) {
+    let client = registry.client();
+    hello().push(&client, "e2e/hello", Some("v1"));
 
     let amd = ImageBuilder::oci()
         .layer(layer(
@@ -120,17 +129,17 @@ fn push_images(registry: &Registry) {
         .push(&client, "e2e/xss", Some("v1"));
 }
 
-/// Starts `layerlens serve` and returns it with its base URL.
-fn serve(registry: &str) -> (Guard, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_layerlens"))
+/// Starts `layerlens serve` allowing `registries`, and returns it with its
+/// base URL.
+fn serve(registries: &[String]) -> (Guard, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_layerlens"));
+    command
         .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
-        .arg(root().join("dist"))
-        .args([
-            "--allow-registry",
-            registry,
-            "--insecure-registry",
-            registry,
-        ])
+        .arg(root().join("dist"));
+    for r in registries {
+        command.args(["--allow-registry", r]);
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -164,7 +173,11 @@ fn the_page_in_headless_chromium() {
     );
     let registry = Registry::start(Flavor::Open);
     push_images(&registry);
-    let (_server, url) = serve(&registry.host_port());
+    let basic = Registry::start(Flavor::basic(USER, PASSWORD));
+    hello().push(&basic.client(), "e2e/private", Some("v1"));
+    let token = Registry::start(Flavor::token(USER, PASSWORD));
+    hello().push(&token.client(), "e2e/private", Some("v1"));
+    let (_server, url) = serve(&[registry.host_port(), basic.host_port(), token.host_port()]);
     let shots = root.join("target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshots dir");
 
@@ -173,6 +186,10 @@ fn the_page_in_headless_chromium() {
         .current_dir(&root)
         .env("SERVER", &url)
         .env("REGISTRY", registry.host_port())
+        .env("BASIC_REGISTRY", basic.host_port())
+        .env("TOKEN_REGISTRY", token.host_port())
+        .env("REGISTRY_USER", USER)
+        .env("REGISTRY_PASSWORD", PASSWORD)
         .env("SCREENSHOTS", &shots)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -3,6 +3,8 @@
 // `layerlens serve`, and passes:
 //   SERVER      http://127.0.0.1:PORT (layerlens serve: page + proxy)
 //   REGISTRY    127.0.0.1:PORT (the registry harness, allowed on the proxy)
+//   BASIC_REGISTRY, TOKEN_REGISTRY  registries with basic and token auth
+//   REGISTRY_USER, REGISTRY_PASSWORD  their account
 //   SCREENSHOTS directory for screenshots
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,7 @@ import { chromium } from 'playwright-core';
 const SERVER = process.env.SERVER;
 const REGISTRY = process.env.REGISTRY;
 const SHOTS = process.env.SCREENSHOTS;
+const { BASIC_REGISTRY, TOKEN_REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD } = process.env;
 assert.ok(SERVER && REGISTRY && SHOTS, 'SERVER, REGISTRY and SCREENSHOTS must be set (run tests/e2e_page.rs)');
 
 let browser;
@@ -95,7 +98,9 @@ test('type a reference: the image loads, verified, with its files', async (t) =>
   await page.focus('#tree');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
-  assert.equal(await page.getAttribute('[role=treeitem][aria-selected=true]', 'data-path'), '/etc/hello');
+  await page.waitForSelector('[role=treeitem][aria-selected=true][data-path="/etc/hello"]');
+  assert.equal(await page.locator('[role=treeitem][aria-selected=true]').count(), 1);
+  assert.equal(await page.getAttribute('#tree', 'aria-activedescendant'), await page.getAttribute('[role=treeitem][data-path="/etc/hello"]', 'id'));
   await page.keyboard.press('/');
   await page.waitForFunction(() => document.activeElement.id === 'filter');
   await page.keyboard.type('motd');
@@ -185,3 +190,29 @@ test('narrow and dark', async (t) => {
   await page.screenshot({ path: join(SHOTS, 'page-hello-narrow-dark.png'), fullPage: true });
   assert.deepEqual(problems, []);
 });
+
+for (const [flavour, registry] of [['basic', BASIC_REGISTRY], ['token', TOKEN_REGISTRY]]) {
+  test(`credentials are asked for on a ${flavour}-auth registry`, async (t) => {
+    const { page } = await open(t);
+    assert.equal(await inspect(page, `${registry}/e2e/private:v1`), 'error');
+    assert.match(await page.textContent('#status [role=alert]'), /needs credentials/);
+    await page.waitForFunction(() => document.activeElement.id === 'cred-user');
+    // A wrong password is refused, and the form comes back.
+    await page.fill('#cred-user', REGISTRY_USER);
+    await page.fill('#cred-pass', 'wrong');
+    await page.click('#credentials button[type=submit]');
+    // (The retry may finish within one frame: wait for its outcome, not for
+    // the form to go away.)
+    await page.waitForFunction(() => /refused/.test(document.querySelector('#status').textContent));
+    assert.equal(await settled(page), 'error');
+    await page.waitForSelector('#credentials');
+    await page.fill('#cred-user', REGISTRY_USER);
+    await page.fill('#cred-pass', REGISTRY_PASSWORD);
+    await page.click('#credentials button[type=submit]');
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    assert.equal(await page.locator('[role=treeitem][data-path="/etc/hello"]').count(), 1);
+    assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
+    // Never in the link.
+    assert.ok(!page.url().includes(REGISTRY_USER) && !page.url().includes('horse'), page.url());
+  });
+}
