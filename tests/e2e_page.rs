@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 use support::registry::tiny_tar::Tar;
 use support::registry::{Flavor, ImageBuilder, IndexBuilder, Layer, ManifestFormat, Registry};
 
+/// The file in `e2e/big:v1`'s one layer: large enough to watch it stream.
+const BIG_LAYER: usize = 24 << 20;
+
 /// The longest the browser tests may take.
 const NODE_TIMEOUT: Duration = Duration::from_secs(420);
 
@@ -81,10 +84,31 @@ fn hello() -> support::registry::BuiltImage {
         .build()
 }
 
+/// Incompressible bytes (xorshift), so a layer's blob is as large as its file.
+fn noise(len: usize) -> Vec<u8> {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
 /// Pushes the images the browser tests open.
 fn push_images(registry: &Registry) {
     let client = registry.client();
     hello().push(&client, "e2e/hello", Some("v1"));
+    ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("data/")
+                .file("data/blob.bin", &noise(BIG_LAYER)),
+        ))
+        .build()
+        .push(&client, "e2e/big", Some("v1"));
 
     let amd = ImageBuilder::oci()
         .layer(layer(

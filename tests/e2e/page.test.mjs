@@ -216,3 +216,32 @@ for (const [flavour, registry] of [['basic', BASIC_REGISTRY], ['token', TOKEN_RE
     assert.ok(!page.url().includes(REGISTRY_USER) && !page.url().includes('horse'), page.url());
   });
 }
+
+test('a large layer streams with a progress bar while the page stays responsive', async (t) => {
+  const { page, problems } = await open(t);
+  await page.goto(`${SERVER}/`);
+  await page.waitForSelector('#ref');
+  await page.evaluate(() => {
+    window.__longest = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  const started = Date.now();
+  await page.fill('#ref', `${REGISTRY}/e2e/big:v1`);
+  await page.press('#ref', 'Enter');
+  // The bar shows while bytes arrive, and the page answers meanwhile.
+  await page.waitForSelector('#layers progress', { timeout: 60_000 });
+  const answered = await page.evaluate(() => new Promise((r) => {
+    const t0 = performance.now();
+    setTimeout(() => r(performance.now() - t0), 0);
+  }));
+  assert.equal(await settled(page), 'ready');
+  const seconds = (Date.now() - started) / 1000;
+  const longest = await page.evaluate(() => window.__longest);
+  console.log(`24 MiB layer: ready in ${seconds.toFixed(1)} s (${(24 / seconds).toFixed(1)} MiB/s, debug build); ` +
+    `longest main-thread task ${longest.toFixed(0)} ms; a timer during the download ran after ${answered.toFixed(0)} ms`);
+  assert.equal(await page.locator('[role=treeitem][data-path="/data/blob.bin"]').count(), 1);
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
+  assert.deepEqual(problems, []);
+});
