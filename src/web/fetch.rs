@@ -23,7 +23,9 @@ use web_sys::{
 };
 
 use crate::app::proxy::proxy_url;
-use crate::registry::{Body, Fetch, FetchError, FetchErrorKind, Headers, Request, Response};
+use crate::registry::{
+    Body, Fetch, FetchError, FetchErrorKind, Headers, Method, Request, Response,
+};
 
 /// Work between two yields to the event loop, in milliseconds.
 const SLICE_MS: f64 = 8.0;
@@ -197,6 +199,22 @@ impl Fetch for BrowserFetch {
             .get("content-type")
             .is_some_and(|t| t.trim_start().starts_with("application/json"));
         if json && matches!(status, 400 | 403 | 405 | 502 | 503 | 504) {
+            if req.method == Method::Head {
+                // No body to tell the proxy's refusal from the registry's:
+                // ask again with GET, which carries it.
+                let get = Request {
+                    method: Method::Get,
+                    ..req.clone()
+                };
+                return match Box::pin(self.fetch(get)).await {
+                    Err(e) => Err(e),
+                    Ok(_) => Ok(Response {
+                        status,
+                        headers,
+                        body,
+                    }),
+                };
+            }
             let bytes = crate::registry::http::read_to_end(&mut body, MAX_ERROR_BODY).await?;
             if let Ok(p) = serde_json::from_slice::<ProxyError>(&bytes) {
                 let kind = if status == 403 {

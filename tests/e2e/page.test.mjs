@@ -245,3 +245,29 @@ test('a large layer streams with a progress bar while the page stays responsive'
   assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
   assert.deepEqual(problems, []);
 });
+
+test('the proxy refusing a host says how to allow it', async (t) => {
+  const { page } = await open(t);
+  // A registry the proxy was not told about: refused before any connection.
+  assert.equal(await inspect(page, '127.0.0.1:9/e2e/hello:v1'), 'error');
+  const alert = await page.textContent('#status [role=alert]');
+  assert.match(alert, /proxy refuses 127\.0\.0\.1:9/);
+  assert.match(alert, /--allow-registry 127\.0\.0\.1:9/);
+});
+
+test('an unreachable proxy is named, with what to do', async (t) => {
+  const { page } = await open(t);
+  await page.goto(`${SERVER}/`);
+  await page.waitForSelector('#ref');
+  await page.click('#settings summary');
+  await page.fill('#proxy-base', 'http://127.0.0.1:9/proxy/');
+  await page.click('#proxy-save');
+  await page.waitForFunction(() => /now go through http:\/\/127\.0\.0\.1:9\/proxy\//.test(document.querySelector('#status').textContent));
+  await page.fill('#ref', `${REGISTRY}/e2e/hello:v1`);
+  await page.press('#ref', 'Enter');
+  assert.equal(await settled(page), 'error');
+  const alert = await page.textContent('#status [role=alert]');
+  assert.match(alert, /Cannot reach the proxy/);
+  assert.match(alert, /http:\/\/127\.0\.0\.1:9\/proxy\//);
+  assert.match(alert, /layerlens serve/);
+});
