@@ -58,13 +58,20 @@ impl BrowserFetch {
     }
 }
 
-/// A response body: the stream's reader, or bytes already read (a proxy
-/// error check had to look at them).
+/// A response body: the stream's reader, and bytes read but not handed out
+/// yet (a proxy error check looked at them, or the browser delivered a
+/// chunk larger than [`PIECE`]).
 pub struct BrowserBody {
     reader: Option<ReadableStreamDefaultReader>,
-    buffered: Option<Vec<u8>>,
+    pending: Vec<u8>,
+    pos: usize,
     last_yield: Rc<Cell<f64>>,
 }
+
+/// The most bytes handed to the scanner at once: a fast local stream can
+/// deliver megabytes per read, and scanning them in one go would block the
+/// page for longer than a frame.
+const PIECE: usize = 256 * 1024;
 
 /// Lets the browser draw and handle input: resolves on a new task.
 async fn yield_to_event_loop() {
@@ -83,19 +90,36 @@ fn js_text(v: &JsValue) -> String {
     v.as_string().unwrap_or_else(|| "unknown error".to_owned())
 }
 
+impl BrowserBody {
+    /// The next piece of the pending bytes, if any are left.
+    fn take_piece(&mut self) -> Option<Vec<u8>> {
+        if self.pos >= self.pending.len() {
+            return None;
+        }
+        let end = (self.pos + PIECE).min(self.pending.len());
+        let piece = self.pending[self.pos..end].to_vec();
+        self.pos = end;
+        if self.pos >= self.pending.len() {
+            self.pending = Vec::new();
+            self.pos = 0;
+        }
+        Some(piece)
+    }
+}
+
 impl Body for BrowserBody {
     async fn chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
-        if let Some(b) = self.buffered.take() {
-            return Ok((!b.is_empty()).then_some(b));
-        }
-        let Some(reader) = &self.reader else {
-            return Ok(None);
-        };
         let now = js_sys::Date::now();
         if now - self.last_yield.get() > SLICE_MS {
             yield_to_event_loop().await;
             self.last_yield.set(js_sys::Date::now());
         }
+        if let Some(piece) = self.take_piece() {
+            return Ok(Some(piece));
+        }
+        let Some(reader) = &self.reader else {
+            return Ok(None);
+        };
         let result = JsFuture::from(reader.read()).await.map_err(|e| {
             FetchError::new(format!("reading the response failed: {}", js_text(&e)))
         })?;
@@ -105,19 +129,26 @@ impl Body for BrowserBody {
             return Ok(None);
         }
         let value = result.get_value();
-        let bytes = value
+        self.pending = value
             .dyn_ref::<Uint8Array>()
             .map(Uint8Array::to_vec)
             .unwrap_or_default();
-        Ok(Some(bytes))
+        self.pos = 0;
+        // An empty read is not the end: hand out an empty chunk.
+        Ok(Some(self.take_piece().unwrap_or_default()))
     }
 }
 
 impl Drop for BrowserBody {
     fn drop(&mut self) {
         // A body dropped before its end: tell the browser to stop reading.
+        // The promise is awaited so a rejection (an aborted stream) is
+        // handled rather than reported as an unhandled rejection.
         if let Some(r) = self.reader.take() {
-            let _ = r.cancel();
+            let cancelled = JsFuture::from(r.cancel());
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = cancelled.await;
+            });
         }
     }
 }
@@ -192,7 +223,8 @@ impl Fetch for BrowserFetch {
         });
         let mut body = BrowserBody {
             reader,
-            buffered: None,
+            pending: Vec::new(),
+            pos: 0,
             last_yield: Rc::clone(&self.last_yield),
         };
         let json = headers
@@ -229,7 +261,8 @@ impl Fetch for BrowserFetch {
                 };
                 return Err(FetchError::with_kind(kind, message));
             }
-            body.buffered = Some(bytes);
+            body.pending = bytes;
+            body.pos = 0;
         }
         Ok(Response {
             status,

@@ -271,3 +271,20 @@ test('an unreachable proxy is named, with what to do', async (t) => {
   assert.match(alert, /http:\/\/127\.0\.0\.1:9\/proxy\//);
   assert.match(alert, /layerlens serve/);
 });
+
+test('a new reference while a layer streams cancels the old load cleanly', async (t) => {
+  const { page, problems } = await open(t);
+  await page.goto(`${SERVER}/`);
+  await page.waitForSelector('#ref');
+  await page.fill('#ref', `${REGISTRY}/e2e/big:v1`);
+  await page.press('#ref', 'Enter');
+  await page.waitForSelector('#layers progress', { timeout: 60_000 });
+  await page.fill('#ref', `${REGISTRY}/e2e/hello:v1`);
+  await page.press('#ref', 'Enter');
+  assert.equal(await settled(page), 'ready');
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('[role=treeitem][data-path="/etc/hello"]').count(), 1);
+  assert.equal(await page.locator('[role=treeitem][data-path="/data/blob.bin"]').count(), 0);
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
+  assert.deepEqual(problems, []);
+});
