@@ -239,7 +239,7 @@ test('a large layer streams with a progress bar while the page stays responsive'
   assert.equal(await settled(page), 'ready');
   const seconds = (Date.now() - started) / 1000;
   const longest = await page.evaluate(() => window.__longest);
-  console.log(`24 MiB layer: ready in ${seconds.toFixed(1)} s (${(24 / seconds).toFixed(1)} MiB/s, debug build); ` +
+  console.log(`24 MiB layer: ready in ${seconds.toFixed(1)} s (${(24 / seconds).toFixed(1)} MiB/s with the dist/ build in use); ` +
     `longest main-thread task ${longest.toFixed(0)} ms; a timer during the download ran after ${answered.toFixed(0)} ms`);
   assert.equal(await page.locator('[role=treeitem][data-path="/data/blob.bin"]').count(), 1);
   assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
