@@ -60,7 +60,7 @@ impl BrowserFetch {
 
 /// A response body: the stream's reader, and bytes read but not handed out
 /// yet (a proxy error check looked at them, or the browser delivered a
-/// chunk larger than [`PIECE`]).
+/// chunk larger than `PIECE`).
 pub struct BrowserBody {
     reader: Option<ReadableStreamDefaultReader>,
     pending: Vec<u8>,

@@ -8,7 +8,7 @@
 //!   streamed bodies, yields to the event loop);
 //! * `render` — the sections, redrawn when their view value changes;
 //! * [`dom`], [`listen`] — a text-only element builder and owned listeners;
-//! * [`panic`] — a visible banner instead of a silently dead page.
+//! * [`mod@panic`] — a visible banner instead of a silently dead page.
 
 pub mod dom;
 pub mod fetch;

@@ -4,8 +4,8 @@
 //! what a person sees is tested natively.
 //!
 //! * this module: the status area, the tree panel, the selected entry;
-//! * [`image`]: overview and verification, platforms, config, history;
-//! * [`layers`]: the layers table and wasted space.
+//! * `image`: overview and verification, platforms, config, history;
+//! * `layers`: the layers table and wasted space.
 
 mod image;
 mod layers;
