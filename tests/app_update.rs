@@ -378,3 +378,16 @@ fn the_demo_image_is_on_the_pages_own_host() {
         if t.reference.to_string() == "127.0.0.1:8080/demo:latest")));
     assert_eq!(page.url(), "?image=127.0.0.1:8080/demo:latest");
 }
+
+#[test]
+fn the_input_follows_typing_and_is_bounded() {
+    let mut page = Page::new(MemRegistry::new());
+    page.send(Msg::InputChanged("alp".into()));
+    assert_eq!(page.state.input, "alp");
+    assert!(page.effects.is_empty(), "typing alone does nothing");
+    page.send(Msg::InputChanged("é".repeat(2000)));
+    assert!(page.state.input.len() <= 1024 && page.state.input.chars().all(|c| c == 'é'));
+    // Before anything is loaded, the link is what was typed.
+    page.send(Msg::InputChanged("alpine".into()));
+    assert_eq!(page.state.route().to_query(), "?image=alpine");
+}
