@@ -116,6 +116,7 @@ test('an invalid reference explains itself', async (t) => {
   const alert = await page.textContent('#status [role=alert]');
   assert.match(alert, /not a valid image reference/);
   assert.match(alert, /it contains a space/);
+  await page.screenshot({ path: join(SHOTS, 'page-invalid-reference.png') });
   assert.deepEqual(problems, []);
 });
 
@@ -197,6 +198,7 @@ for (const [flavour, registry] of [['basic', BASIC_REGISTRY], ['token', TOKEN_RE
     assert.equal(await inspect(page, `${registry}/e2e/private:v1`), 'error');
     assert.match(await page.textContent('#status [role=alert]'), /needs credentials/);
     await page.waitForFunction(() => document.activeElement.id === 'cred-user');
+    await page.screenshot({ path: join(SHOTS, `page-credentials-${flavour}.png`) });
     // A wrong password is refused, and the form comes back.
     await page.fill('#cred-user', REGISTRY_USER);
     await page.fill('#cred-pass', 'wrong');

@@ -104,12 +104,16 @@ impl Status {
                             .attr("autocomplete", "current-password")
                             .attr("type", "password"),
                     )
-                    .child(el("button").attr("type", "submit").text("Sign in"))
                     .child(
-                        el("button")
-                            .attr("type", "button")
-                            .attr("data-cancel-credentials", "")
-                            .text("Cancel"),
+                        el("div")
+                            .class("actions")
+                            .child(el("button").attr("type", "submit").text("Sign in"))
+                            .child(
+                                el("button")
+                                    .attr("type", "button")
+                                    .attr("data-cancel-credentials", "")
+                                    .text("Cancel"),
+                            ),
                     )
                     .child(
                         el("p").class("muted").text(
