@@ -5,12 +5,21 @@ source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
 ensure_wasm_target
+ensure_web_tools
 # The real CNCF distribution registry the integration tests run (tests/support/registry/).
 ensure_apt docker-registry
 # Independent OCI tools that read the demo layout and make layouts for
 # --layout (tests/local_layout.rs), zstd for the demo's zstd layer, and a
 # real browser for the page's CSP (tests/page_csp_browser.rs).
-ensure_apt skopeo umoci zstd chromium
+ensure_apt skopeo umoci zstd
+# The browser the page's end-to-end tests drive (tests/e2e_page.rs).
+ensure_apt chromium
+# playwright-core for those tests, pinned by tests/e2e/package-lock.json (never
+# `npx playwright install`: the Debian chromium is the browser).
+if ! npm ls --prefix tests/e2e playwright-core >/dev/null 2>&1; then
+  log "npm ci (tests/e2e)"
+  npm ci --prefix tests/e2e --no-audit --no-fund --silent
+fi
 
 log "cargo fmt --check"
 cargo fmt --all -- --check
@@ -19,6 +28,10 @@ log "clippy (native, all targets)"
 cargo clippy --quiet --all-targets -- -D warnings
 log "clippy (wasm32, library)"
 cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
+
+# The page the end-to-end tests serve (dist/).
+log "trunk build"
+trunk build
 
 log "cargo test"
 cargo test --quiet

@@ -8,6 +8,7 @@
 //! * [`layer`] — a push-style scanner that turns layer blob bytes into entry metadata.
 //! * [`demo`] — the built-in demo image, generated deterministically in memory.
 //! * [`fs`] — the union filesystem built from scanned layers.
+//! * [`app`] — the page's state machine, views and links (pure, tested natively).
 //! * [`library`] — the local image library: `docker image ls`, `tag`, `rm`, `prune`.
 //! * `web` (wasm32 only) — the browser glue.
 //! * `proxy` (native only) — `layerlens serve`: the page's server and the CORS proxy.
@@ -15,6 +16,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod demo;
 pub mod fs;
 pub mod inspect;

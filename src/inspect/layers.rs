@@ -6,7 +6,7 @@ use futures_util::stream::{self, StreamExt};
 use crate::fs::{MergeBuilder, MergeOptions, MergedFs};
 use crate::inspect::Image;
 use crate::layer::{Entry, LayerProblem, LayerScan, ScanOptions, Scanner};
-use crate::oci::{Descriptor, Digest, Reference};
+use crate::oci::{Descriptor, Digest, Reference, VerifyError};
 use crate::registry::client::Client;
 use crate::registry::{Body, Fetch};
 
@@ -74,6 +74,10 @@ pub enum LayerOutcome {
         error: String,
         /// Entries scanned before the failure.
         entries: Vec<Entry>,
+        /// When the blob, read to its end, is not the one the descriptor
+        /// names: the failure is a digest or size mismatch (other bytes were
+        /// sent), not a corrupt layer.
+        mismatch: Option<LayerProblem>,
     },
     /// Not fetched: non-distributable (foreign) layers, unknown layer types.
     Skipped {
@@ -123,13 +127,38 @@ impl LayerReport {
                     .collect::<Vec<_>>()
                     .join("; ")
             )),
+            LayerOutcome::Failed {
+                mismatch: Some(m), ..
+            } => Some(format!("{what}: {m}")),
             LayerOutcome::Failed { error, .. } => Some(format!("{what}: {error}")),
             LayerOutcome::Skipped { reason } => Some(format!("{what}: not fetched: {reason}")),
         }
     }
 }
 
-async fn scan_one<F: Fetch, C: Fn() -> u64>(
+/// The mismatch between a blob read to its end (`size` bytes hashing to
+/// `digest`) and its descriptor, if any.
+fn blob_mismatch(descriptor: &Descriptor, size: u64, digest: Digest) -> Option<LayerProblem> {
+    if size != descriptor.size() {
+        Some(LayerProblem::Blob(VerifyError::Size {
+            expected: descriptor.size(),
+            actual: size,
+        }))
+    } else if &digest != descriptor.digest() {
+        Some(LayerProblem::Blob(VerifyError::Digest {
+            expected: descriptor.digest().clone(),
+            actual: digest,
+        }))
+    } else {
+        None
+    }
+}
+
+/// Streams one layer through the scanner and verifies it against its
+/// descriptor and diff_id. [`scan_layers`] runs this for every layer; a shell
+/// that wants each layer's report as soon as it completes (the page shows
+/// each verification result as it lands) drives it itself.
+pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     client: &Client<F, C>,
     reference: &Reference,
     index: usize,
@@ -172,36 +201,70 @@ async fn scan_one<F: Fetch, C: Fn() -> u64>(
             return report(LayerOutcome::Failed {
                 error: e.to_string(),
                 entries: Vec::new(),
+                mismatch: None,
             });
         }
     };
     let mut scanner = Scanner::new(compression, options);
     let mut done = 0u64;
+    // (message, whether the rest of the blob can still be read)
     let failure = loop {
         match response.body.chunk().await {
             Ok(Some(chunk)) => {
                 done += chunk.len() as u64;
-                // More bytes than the descriptor promised: stop reading now,
-                // the size check below reports it.
+                // More bytes than the descriptor promised: stop reading now.
                 if done > total {
-                    break Some(format!(
-                        "the registry sent more than the descriptor's {total} bytes"
+                    break Some((
+                        format!("the registry sent more than the descriptor's {total} bytes"),
+                        false,
                     ));
                 }
                 if let Err(e) = scanner.feed(&chunk) {
-                    break Some(e.to_string());
+                    break Some((e.to_string(), true));
                 }
                 progress(Progress::Bytes { index, done, total });
             }
             Ok(None) => break None,
-            Err(e) => break Some(format!("download failed after {done} bytes: {e}")),
+            Err(e) => break Some((format!("download failed after {done} bytes: {e}"), false)),
         }
     };
-    progress(Progress::Finished { index });
-    if let Some(error) = failure {
+    if let Some((error, readable)) = failure {
+        let mut complete = false;
+        if readable {
+            // Read the rest (bounded by the descriptor's size) to tell other
+            // bytes from a corrupt layer.
+            complete = loop {
+                match response.body.chunk().await {
+                    Ok(Some(chunk)) => {
+                        done += chunk.len() as u64;
+                        if done > total {
+                            break true;
+                        }
+                        scanner.hash_only(&chunk);
+                        progress(Progress::Bytes { index, done, total });
+                    }
+                    Ok(None) => break true,
+                    Err(_) => break false,
+                }
+            };
+        } else if done > total {
+            complete = true;
+        }
+        progress(Progress::Finished { index });
+        let mismatch = if complete {
+            blob_mismatch(&descriptor, done, scanner.blob_digest())
+        } else {
+            None
+        };
         let entries = scanner.entries().to_vec();
-        return report(LayerOutcome::Failed { error, entries });
+        return report(LayerOutcome::Failed {
+            error,
+            entries,
+            mismatch,
+        });
     }
+    progress(Progress::Finished { index });
+    let blob = scanner.blob_digest();
     match scanner.finish() {
         Ok(scan) => {
             let problems = scan.verify(descriptor.digest(), Some(total), diff_id.as_ref());
@@ -218,6 +281,7 @@ async fn scan_one<F: Fetch, C: Fn() -> u64>(
             report(LayerOutcome::Failed {
                 error,
                 entries: failure.into_entries(),
+                mismatch: blob_mismatch(&descriptor, done, blob),
             })
         }
     }
@@ -240,7 +304,7 @@ pub async fn scan_layers<F: Fetch, C: Fn() -> u64>(
         .map(|c| c.diff_ids().to_vec())
         .unwrap_or_default();
     let jobs = manifest.layers().iter().enumerate().map(|(i, d)| {
-        scan_one(
+        scan_layer(
             client,
             &image.reference,
             i,

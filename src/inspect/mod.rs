@@ -19,7 +19,9 @@ use crate::registry::client::{Client, FetchedManifest};
 use crate::registry::error::RegistryError;
 use crate::registry::Fetch;
 
-pub use layers::{merge_verified, scan_layers, LayerOutcome, LayerReport, Progress, ScanSettings};
+pub use layers::{
+    merge_verified, scan_layer, scan_layers, LayerOutcome, LayerReport, Progress, ScanSettings,
+};
 
 /// Why an image could not be resolved to a manifest and config.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

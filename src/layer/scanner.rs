@@ -193,6 +193,20 @@ impl<S: ContentSink> Scanner<S> {
         result
     }
 
+    /// Hashes more blob bytes without decoding them. After a fatal error a
+    /// caller may read the rest of the blob through this, so that
+    /// [`Scanner::blob_digest`] tells a blob that is not the one its
+    /// descriptor names (a digest mismatch: the registry, or something on
+    /// the way, sent other bytes) from a published layer that is corrupt.
+    pub fn hash_only(&mut self, chunk: &[u8]) {
+        self.blob.update(chunk);
+    }
+
+    /// The digest of the blob bytes fed (or hashed) so far.
+    pub fn blob_digest(&self) -> Digest {
+        self.blob.clone().finish()
+    }
+
     /// Entries completely scanned so far, in tar order (for progress).
     pub fn entries(&self) -> &[Entry] {
         self.tar.walker.entries()

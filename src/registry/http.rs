@@ -109,13 +109,37 @@ pub struct Response<B> {
 pub struct FetchError {
     /// What went wrong, for a person (never containing credentials).
     pub message: String,
+    /// Who failed, so the page can say what to do about it.
+    pub kind: FetchErrorKind,
+}
+
+/// Which hop failed: the page tells a user to start or configure the proxy,
+/// to allow a host on it, or to check the registry, depending on this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchErrorKind {
+    /// The transport itself (DNS, connection, TLS, a broken stream).
+    Network,
+    /// The proxy could not be reached at all (the browser's fetch failed).
+    ProxyUnreachable,
+    /// The proxy answered with its own refusal (a host not on its allowlist,
+    /// a forbidden address): the message says how to allow it.
+    ProxyRefused,
+    /// The proxy answered with its own failure (upstream unreachable,
+    /// timeout, busy).
+    ProxyFailed,
 }
 
 impl FetchError {
-    /// An error with a message.
+    /// A transport error with a message.
     pub fn new(message: impl Into<String>) -> FetchError {
+        FetchError::with_kind(FetchErrorKind::Network, message)
+    }
+
+    /// An error of a given kind.
+    pub fn with_kind(kind: FetchErrorKind, message: impl Into<String>) -> FetchError {
         FetchError {
             message: message.into(),
+            kind,
         }
     }
 }

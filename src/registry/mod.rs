@@ -17,7 +17,9 @@ pub use challenge::{parse_challenges, Challenge, ChallengeError};
 pub use client::{Client, Credentials, FetchedManifest, Ping};
 pub use codes::{parse_error_body, ErrorCode, RegistryErrorEntry};
 pub use error::{Missing, RegistryError};
-pub use http::{read_to_end, Body, Fetch, FetchError, Headers, Method, Request, Response};
+pub use http::{
+    read_to_end, Body, Fetch, FetchError, FetchErrorKind, Headers, Method, Request, Response,
+};
 pub use link::next_link;
 pub use plan::{Endpoint, Scheme};
 pub use ratelimit::RateLimit;

@@ -1,10 +1,52 @@
-//! The browser glue: the only module that touches wasm-bindgen.
+//! The browser glue: the only module that touches wasm-bindgen, web-sys and
+//! js-sys. It turns DOM events into [`crate::app::Msg`]s, performs the
+//! [`crate::app::Effect`]s (fetch through the proxy, the address bar, focus,
+//! clipboard), and draws [`crate::app::State`] with text nodes only.
 //!
-//! For now it exposes the entry point Trunk calls; the page itself arrives with
-//! the web page issue.
+//! * [`runtime`] — the loop: dispatch, effects, one redraw per animation frame;
+//! * [`fetch`] — [`fetch::BrowserFetch`], the registry client's door (proxy,
+//!   streamed bodies, yields to the event loop);
+//! * `render` — the sections, redrawn when their view value changes;
+//! * [`dom`], [`listen`] — a text-only element builder and owned listeners;
+//! * [`mod@panic`] — a visible banner instead of a silently dead page.
+
+pub mod dom;
+pub mod fetch;
+pub mod listen;
+pub mod panic;
+mod render;
+pub mod runtime;
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
+use crate::app::Msg;
+
+thread_local! {
+    /// The page, alive as long as the tab (a handle here instead of a leak).
+    static APP: RefCell<Option<Rc<runtime::App>>> = const { RefCell::new(None) };
+}
+
 /// Called by the generated loader once the module is instantiated.
 #[wasm_bindgen(start)]
-pub fn start() {}
+pub fn start() {
+    panic::install();
+    let app = runtime::App::new();
+    app.mount();
+    APP.with(|a| *a.borrow_mut() = Some(Rc::clone(&app)));
+    let (query, page_url) = web_sys::window()
+        .map(|w| {
+            let loc = w.location();
+            let query = loc.search().unwrap_or_default();
+            let page_url = format!(
+                "{}{}",
+                loc.origin().unwrap_or_default(),
+                loc.pathname().unwrap_or_default()
+            );
+            (query, page_url)
+        })
+        .unwrap_or_default();
+    app.dispatch(Msg::Started { query, page_url });
+}

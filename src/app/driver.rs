@@ -1,0 +1,69 @@
+//! The network work behind [`Effect::Resolve`](super::Effect::Resolve) and
+//! [`Effect::Scan`](super::Effect::Scan), generic over the [`Fetch`] the
+//! shell provides: the browser runs it over its proxy fetch, the native
+//! tests over an in-memory registry. It reports through messages only, so
+//! [`super::update`] stays the one place that decides.
+
+use futures_util::stream::{self, StreamExt};
+
+use crate::inspect::{resolve, scan_layer, Progress};
+use crate::registry::{Client, Fetch};
+
+use super::msg::{Msg, ResolveTask, ScanTask};
+
+/// Resolves the task's reference; the message to dispatch.
+pub async fn run_resolve<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    task: &ResolveTask,
+) -> Msg {
+    let result = resolve(client, &task.reference, &task.policy).await;
+    Msg::Resolved {
+        load: task.load,
+        result: result.map(Box::new),
+    }
+}
+
+/// Streams every layer (at most `settings.concurrency` at once),
+/// dispatching progress, each layer's report as soon as it completes, and
+/// [`Msg::ScanFinished`] at the end. `now_ms` is the shell's clock.
+pub async fn run_scan<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    task: &ScanTask,
+    now_ms: &dyn Fn() -> f64,
+    dispatch: &dyn Fn(Msg),
+) {
+    let load = task.load;
+    let image = &task.image;
+    let progress = |p: Progress| {
+        dispatch(Msg::LayerProgress {
+            load,
+            progress: p,
+            now_ms: now_ms(),
+        })
+    };
+    if let Some(manifest) = image.image_manifest() {
+        let diff_ids = image
+            .image_config()
+            .map(|c| c.diff_ids().to_vec())
+            .unwrap_or_default();
+        let jobs = manifest.layers().iter().enumerate().map(|(i, d)| {
+            scan_layer(
+                client,
+                &image.reference,
+                i,
+                d.clone(),
+                diff_ids.get(i).cloned(),
+                &task.settings,
+                &progress,
+            )
+        });
+        let mut reports = stream::iter(jobs).buffer_unordered(task.settings.concurrency.max(1));
+        while let Some(report) = reports.next().await {
+            dispatch(Msg::LayerDone {
+                load,
+                report: Box::new(report),
+            });
+        }
+    }
+    dispatch(Msg::ScanFinished { load });
+}

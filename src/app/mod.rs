@@ -1,0 +1,34 @@
+//! The page's state machine, pure: no web-sys, no clock, no I/O. It compiles
+//! natively and for wasm, and is tested natively with golden text snapshots.
+//!
+//! * [`State`] — everything the page knows; [`Msg`] — what happened;
+//!   [`Effect`] — what the shell must do; [`update`] — the only transition.
+//! * [`route`] — the link (`?image=…&platform=…&layer=…&path=…&view=…`)
+//!   parsed and printed.
+//! * [`model`], [`rows`], [`tree`], [`filter`] — the tree: the merged image
+//!   or one layer's changes, the visible rows of a virtualised view, keyboard
+//!   navigation, text and glob filters, sorting.
+//! * [`views`] — each section of the page as a plain value the shell draws.
+//! * [`errors`] — every failure in words a person understands.
+//! * [`driver`] — the network work behind the effects, generic over
+//!   [`crate::registry::Fetch`]; [`proxy`] — registry URLs onto the proxy.
+
+pub mod driver;
+pub mod errors;
+pub mod filter;
+pub mod model;
+pub mod msg;
+pub mod proxy;
+pub mod route;
+pub mod rows;
+pub mod state;
+pub mod tree;
+mod update;
+pub mod views;
+
+pub use errors::{ErrorKind, UserError};
+pub use msg::{ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, ResolveTask, ScanTask};
+pub use route::{LayerMode, Route};
+pub use rows::{Row, ShowChanges, SortBy};
+pub use state::{Phase, State, Step};
+pub use update::{demo_reference, update};

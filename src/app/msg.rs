@@ -1,0 +1,218 @@
+//! What happens to the page ([`Msg`]) and what the page asks its shell to do
+//! ([`Effect`]). The shell (`web/`) turns DOM events and finished network
+//! work into messages and performs effects; [`super::update`] is the only
+//! place that decides.
+
+use crate::inspect::{Image, InspectError, LayerReport, Progress, ScanSettings};
+use crate::oci::{PlatformPolicy, Reference};
+use crate::registry::Credentials;
+
+use super::route::LayerMode;
+use super::rows::SortBy;
+
+/// Identifies one load (one submit, platform switch or retry): results of a
+/// load that is no longer current are ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LoadId(pub u64);
+
+/// A key the tree reacts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// Previous row.
+    Up,
+    /// Next row.
+    Down,
+    /// Collapse, or go to the parent.
+    Left,
+    /// Expand, or go to the first child.
+    Right,
+    /// Toggle a directory.
+    Enter,
+    /// First row.
+    Home,
+    /// Last row.
+    End,
+    /// A viewport up.
+    PageUp,
+    /// A viewport down.
+    PageDown,
+    /// Focus the filter.
+    Slash,
+    /// Clear the filter and return to the tree.
+    Escape,
+}
+
+/// A change class the tree can hide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeClass {
+    /// Added paths.
+    Added,
+    /// Modified paths.
+    Modified,
+    /// Removed paths.
+    Removed,
+    /// Everything else.
+    Unmodified,
+}
+
+/// What a control on the page can copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyWhat {
+    /// `docker pull NAME@sha256:…`.
+    PullCommand,
+    /// The current link.
+    Link,
+    /// The link with the tag replaced by the digest.
+    PinnedLink,
+}
+
+/// Something that happened.
+#[derive(Debug)]
+pub enum Msg {
+    /// The page opened with this query string.
+    Started {
+        /// `location.search`.
+        query: String,
+        /// The page's address without its query (`origin + pathname`), for
+        /// copied links.
+        page_url: String,
+    },
+    /// The address changed under the page (back/forward).
+    RouteChanged {
+        /// `location.search`.
+        query: String,
+    },
+    /// The reference input's text changed.
+    InputChanged(String),
+    /// The reference was submitted (Enter or "Inspect").
+    ReferenceSubmitted(String),
+    /// "Try the demo image": the image `layerlens serve` builds in, on the
+    /// page's own host.
+    DemoRequested,
+    /// One of the recent images was chosen.
+    RecentChosen(usize),
+    /// A platform button (`os/arch[/variant]`) was pressed.
+    PlatformChosen(String),
+    /// A layer row was selected (`None`: the whole image).
+    LayerSelected(Option<usize>),
+    /// The tree mode for the selected layer.
+    LayerModeChosen(LayerMode),
+    /// A tree row was clicked (selects it; directories toggle).
+    RowClicked(usize),
+    /// A directory's twisty was clicked (toggles without selecting).
+    RowToggled(usize),
+    /// The filter text changed.
+    FilterChanged(String),
+    /// The sort order changed.
+    SortChosen(SortBy),
+    /// A change class was shown or hidden.
+    ShowToggled(ChangeClass),
+    /// A key was pressed in the tree (or `/` anywhere).
+    Key(Key),
+    /// The tree was scrolled so this row is at the top.
+    TreeScrolled(usize),
+    /// The tree's viewport holds this many rows.
+    ViewportResized(usize),
+    /// The resolve of a load finished.
+    Resolved {
+        /// Which load.
+        load: LoadId,
+        /// The image, or why not.
+        result: Result<Box<Image>, InspectError>,
+    },
+    /// Bytes of a layer arrived.
+    LayerProgress {
+        /// Which load.
+        load: LoadId,
+        /// What happened.
+        progress: Progress,
+        /// The time it happened, milliseconds since the epoch (for MB/s).
+        now_ms: f64,
+    },
+    /// One layer was scanned (or failed), as soon as it completes.
+    LayerDone {
+        /// Which load.
+        load: LoadId,
+        /// Its report.
+        report: Box<LayerReport>,
+    },
+    /// Every layer of a load has reported.
+    ScanFinished {
+        /// Which load.
+        load: LoadId,
+    },
+    /// The user gave credentials for the registry that asked.
+    CredentialsProvided {
+        /// User name.
+        username: String,
+        /// Password or token (kept in memory only).
+        password: String,
+    },
+    /// The user dismissed the credentials prompt.
+    CredentialsCancelled,
+    /// The proxy base URL setting changed.
+    ProxyBaseChanged(String),
+    /// A copy button was pressed.
+    CopyRequested(CopyWhat),
+}
+
+/// What [`Effect::Resolve`] asks for.
+#[derive(Debug, Clone)]
+pub struct ResolveTask {
+    /// The load.
+    pub load: LoadId,
+    /// What to resolve.
+    pub reference: Reference,
+    /// How to pick from an index.
+    pub policy: PlatformPolicy,
+    /// Credentials for the registry, when the user gave some.
+    pub credentials: Option<Credentials>,
+    /// Where the proxy is (`/proxy/` or an absolute URL ending in `/`).
+    pub proxy_base: String,
+}
+
+/// What [`Effect::Scan`] asks for.
+#[derive(Debug, Clone)]
+pub struct ScanTask {
+    /// The load (its resolve's client is reused: tokens stay cached).
+    pub load: LoadId,
+    /// The resolved image.
+    pub image: Box<Image>,
+    /// Concurrency and hashing.
+    pub settings: ScanSettings,
+}
+
+/// Which element gets the keyboard focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The reference input.
+    Reference,
+    /// The tree's filter.
+    Filter,
+    /// The tree.
+    Tree,
+    /// The credentials form's user name.
+    Username,
+}
+
+/// Something the shell must do.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Resolve a reference to its manifest and config.
+    Resolve(Box<ResolveTask>),
+    /// Stream and scan every layer of a resolved image.
+    Scan(ScanTask),
+    /// Stop a load's network work (its results would be ignored anyway).
+    Cancel(LoadId),
+    /// Write the address: `push` adds a history entry, else it is replaced.
+    SetUrl {
+        /// The query string, with its `?` (empty for none).
+        query: String,
+        /// Whether back should return to the previous view.
+        push: bool,
+    },
+    /// Move the keyboard focus.
+    Focus(Focus),
+    /// Put text on the clipboard.
+    Copy(String),
+}

@@ -1,0 +1,215 @@
+//! Everything the page knows, in one value. The view is a projection of it
+//! (`views.rs`), and only `update` changes it.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::fs::MergedFs;
+use crate::inspect::{Image, LayerReport};
+use crate::oci::{Platform, Reference};
+use crate::registry::Credentials;
+
+use super::errors::UserError;
+use super::msg::LoadId;
+use super::route::{LayerMode, Route};
+use super::tree::TreeState;
+
+/// Images remembered in "recent" (in memory only).
+pub const MAX_RECENT: usize = 10;
+/// The longest reference input kept.
+pub const MAX_INPUT: usize = 1024;
+/// The proxy base used unless the user sets another: this origin's proxy.
+pub const DEFAULT_PROXY_BASE: &str = "/proxy/";
+
+/// Where the page is in its life cycle (`document.body.dataset.state`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// Nothing asked yet.
+    Idle,
+    /// Working.
+    Loading(Step),
+    /// An image is shown (possibly with unverified layers, which the
+    /// verification summary reports).
+    Ready,
+    /// Nothing could be shown; the error says why.
+    Error(UserError),
+}
+
+impl Phase {
+    /// The test hook's value: `idle`, `loading`, `ready` or `error`.
+    pub fn hook(&self) -> &'static str {
+        match self {
+            Phase::Idle => "idle",
+            Phase::Loading(_) => "loading",
+            Phase::Ready => "ready",
+            Phase::Error(_) => "error",
+        }
+    }
+}
+
+/// Which step of a load is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Tag, index, manifest and config.
+    Resolving,
+    /// The layers.
+    Layers,
+}
+
+/// One layer's download, as its progress bar shows it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LayerProgress {
+    /// Compressed bytes read.
+    pub done: u64,
+    /// Compressed size from the descriptor.
+    pub total: u64,
+    /// When the first bytes were asked for (ms since the epoch).
+    pub started_ms: Option<f64>,
+    /// When the last bytes arrived.
+    pub last_ms: Option<f64>,
+    /// Whether the layer has reported.
+    pub finished: bool,
+}
+
+impl LayerProgress {
+    /// Megabytes per second so far, once there is something to divide.
+    pub fn rate_mb_s(&self) -> Option<f64> {
+        let (s, l) = (self.started_ms?, self.last_ms?);
+        let secs = (l - s) / 1000.0;
+        (secs > 0.0).then(|| self.done as f64 / 1e6 / secs)
+    }
+}
+
+/// The image being loaded or shown.
+#[derive(Debug, Clone)]
+pub struct Current {
+    /// Its load.
+    pub load: LoadId,
+    /// The reference, parsed.
+    pub reference: Reference,
+    /// The reference as written (what the link carries).
+    pub input: String,
+    /// The resolved image, once resolved.
+    pub image: Option<Box<Image>>,
+    /// Per-layer progress, in manifest order.
+    pub progress: Vec<LayerProgress>,
+    /// Reports received, kept in manifest order.
+    pub reports: Vec<LayerReport>,
+    /// The merged tree of the verified layers, once every layer reported.
+    pub fs: Option<Rc<MergedFs>>,
+}
+
+impl Current {
+    /// The report of layer `index`, if it arrived.
+    pub fn report(&self, index: usize) -> Option<&LayerReport> {
+        self.reports.iter().find(|r| r.index == index)
+    }
+}
+
+/// A registry's request for credentials, shown as a form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// The registry host asking.
+    pub registry: String,
+    /// True when credentials were given and refused.
+    pub refused: bool,
+}
+
+/// Credentials by registry host, in memory only, and the open prompt.
+#[derive(Debug, Clone, Default)]
+pub struct Auth {
+    /// Given credentials (never written to links or storage).
+    pub saved: BTreeMap<String, Credentials>,
+    /// The prompt shown, if a registry asked.
+    pub prompt: Option<Prompt>,
+}
+
+/// The page's state.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// The reference input's text.
+    pub input: String,
+    /// The page's address without query (for copied links).
+    pub page_url: String,
+    /// Life cycle.
+    pub phase: Phase,
+    /// The image loaded or being loaded.
+    pub current: Option<Current>,
+    /// The tree panel.
+    pub tree: TreeState,
+    /// The selected layer (`None`: the whole image).
+    pub layer: Option<usize>,
+    /// The tree mode for the selected layer.
+    pub mode: LayerMode,
+    /// The platform asked for (a link or a platform button).
+    pub platform: Option<Platform>,
+    /// A path to reveal once the tree is there (from a link, or kept over a
+    /// platform switch).
+    pub pending_path: Option<Vec<u8>>,
+    /// Credentials.
+    pub auth: Auth,
+    /// Recently inspected references, newest first.
+    pub recent: Vec<String>,
+    /// Where the proxy is.
+    pub proxy_base: String,
+    /// A short message for the user (copied, setting refused…).
+    pub notice: Option<String>,
+    pub(crate) next_load: u64,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            input: String::new(),
+            page_url: String::new(),
+            phase: Phase::Idle,
+            current: None,
+            tree: TreeState::default(),
+            layer: None,
+            mode: LayerMode::UpTo,
+            platform: None,
+            pending_path: None,
+            auth: Auth::default(),
+            recent: Vec::new(),
+            proxy_base: DEFAULT_PROXY_BASE.to_owned(),
+            notice: None,
+            next_load: 1,
+        }
+    }
+}
+
+impl State {
+    /// The link for what is shown.
+    pub fn route(&self) -> Route {
+        let image = self
+            .current
+            .as_ref()
+            .map(|c| c.input.clone())
+            .or_else(|| (!self.input.trim().is_empty()).then(|| self.input.trim().to_owned()));
+        // The platform is in the link when asked for, or when the image is
+        // an index (so the link keeps showing the same one).
+        let platform = self.platform.clone().or_else(|| {
+            let img = self.current.as_ref()?.image.as_ref()?;
+            if img.platforms.is_empty() {
+                None
+            } else {
+                img.platform.clone()
+            }
+        });
+        Route {
+            image,
+            platform,
+            layer: self.layer,
+            path: self
+                .tree
+                .selected()
+                .map(<[u8]>::to_vec)
+                .or_else(|| self.pending_path.clone()),
+            mode: if self.layer.is_some() {
+                self.mode
+            } else {
+                LayerMode::UpTo
+            },
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! [`BrowserFetch`]: the registry client's network door in the page.
+//!
+//! Every registry URL goes to the proxy ([`crate::app::proxy::proxy_url`]),
+//! with `credentials: "omit"` (no cookies, and no browser login dialog for a
+//! `Basic` challenge) and `redirect: "error"` (the proxy follows registry
+//! redirects itself; the page never leaves it). Bodies are read chunk by
+//! chunk from the `ReadableStream` reader — never `arrayBuffer()` — so a
+//! layer is never held whole, and the reader yields to the event loop every
+//! few milliseconds so the page keeps drawing and answering input while a
+//! layer is scanned. The proxy's own JSON errors become [`FetchError`]s of
+//! the matching kind, so the page can say "the proxy refuses this host, and
+//! here is how to allow it".
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortController, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestCredentials,
+    RequestInit, RequestMode, RequestRedirect,
+};
+
+use crate::app::proxy::proxy_url;
+use crate::registry::{
+    Body, Fetch, FetchError, FetchErrorKind, Headers, Method, Request, Response,
+};
+
+/// Work between two yields to the event loop, in milliseconds.
+const SLICE_MS: f64 = 8.0;
+/// The largest proxy error body read.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The fetch of one load: its proxy base, and an abort signal shared by
+/// every request of the load.
+pub struct BrowserFetch {
+    base: String,
+    abort: Option<AbortController>,
+    last_yield: Rc<Cell<f64>>,
+}
+
+impl BrowserFetch {
+    /// A fetch through the proxy at `base` (`/proxy/` or an absolute URL).
+    pub fn new(base: String, last_yield: Rc<Cell<f64>>) -> BrowserFetch {
+        BrowserFetch {
+            base,
+            abort: AbortController::new().ok(),
+            last_yield,
+        }
+    }
+
+    /// Aborts every request of this load (the streams end with an error).
+    pub fn abort(&self) {
+        if let Some(a) = &self.abort {
+            a.abort();
+        }
+    }
+}
+
+/// A response body: the stream's reader, and bytes read but not handed out
+/// yet (a proxy error check looked at them, or the browser delivered a
+/// chunk larger than `PIECE`).
+pub struct BrowserBody {
+    reader: Option<ReadableStreamDefaultReader>,
+    pending: Vec<u8>,
+    pos: usize,
+    last_yield: Rc<Cell<f64>>,
+}
+
+/// The most bytes handed to the scanner at once: a fast local stream can
+/// deliver megabytes per read, and scanning them in one go would block the
+/// page for longer than a frame.
+const PIECE: usize = 256 * 1024;
+
+/// Lets the browser draw and handle input: resolves on a new task.
+async fn yield_to_event_loop() {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback(&resolve);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+fn js_text(v: &JsValue) -> String {
+    if let Some(e) = v.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    v.as_string().unwrap_or_else(|| "unknown error".to_owned())
+}
+
+impl BrowserBody {
+    /// The next piece of the pending bytes, if any are left.
+    fn take_piece(&mut self) -> Option<Vec<u8>> {
+        if self.pos >= self.pending.len() {
+            return None;
+        }
+        let end = (self.pos + PIECE).min(self.pending.len());
+        let piece = self.pending[self.pos..end].to_vec();
+        self.pos = end;
+        if self.pos >= self.pending.len() {
+            self.pending = Vec::new();
+            self.pos = 0;
+        }
+        Some(piece)
+    }
+}
+
+impl Body for BrowserBody {
+    async fn chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
+        let now = js_sys::Date::now();
+        if now - self.last_yield.get() > SLICE_MS {
+            yield_to_event_loop().await;
+            self.last_yield.set(js_sys::Date::now());
+        }
+        if let Some(piece) = self.take_piece() {
+            return Ok(Some(piece));
+        }
+        let Some(reader) = &self.reader else {
+            return Ok(None);
+        };
+        let result = JsFuture::from(reader.read()).await.map_err(|e| {
+            FetchError::new(format!("reading the response failed: {}", js_text(&e)))
+        })?;
+        let result: ReadableStreamReadResult = result.unchecked_into();
+        if result.get_done().unwrap_or(true) {
+            self.reader = None;
+            return Ok(None);
+        }
+        let value = result.get_value();
+        self.pending = value
+            .dyn_ref::<Uint8Array>()
+            .map(Uint8Array::to_vec)
+            .unwrap_or_default();
+        self.pos = 0;
+        // An empty read is not the end: hand out an empty chunk.
+        Ok(Some(self.take_piece().unwrap_or_default()))
+    }
+}
+
+impl Drop for BrowserBody {
+    fn drop(&mut self) {
+        // A body dropped before its end: tell the browser to stop reading.
+        // The promise is awaited so a rejection (an aborted stream) is
+        // handled rather than reported as an unhandled rejection.
+        if let Some(r) = self.reader.take() {
+            let cancelled = JsFuture::from(r.cancel());
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = cancelled.await;
+            });
+        }
+    }
+}
+
+/// The proxy's own error body: `{"error": "...", "detail": "..."}`.
+#[derive(serde::Deserialize)]
+struct ProxyError {
+    error: String,
+    #[serde(default)]
+    detail: String,
+}
+
+fn request_init(req: &Request, abort: Option<&AbortController>) -> Result<RequestInit, JsValue> {
+    let init = RequestInit::new();
+    init.set_method(req.method.as_str());
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_mode(RequestMode::Cors);
+    init.set_redirect(RequestRedirect::Error);
+    let headers = web_sys::Headers::new()?;
+    for (name, value) in req.headers.iter() {
+        headers.append(name, value)?;
+    }
+    init.set_headers(&headers);
+    if let Some(a) = abort {
+        init.set_signal(Some(&a.signal()));
+    }
+    Ok(init)
+}
+
+fn response_headers(h: &web_sys::Headers) -> Headers {
+    let mut out = Headers::new();
+    let Ok(Some(iter)) = js_sys::try_iter(h) else {
+        return out;
+    };
+    for entry in iter.flatten() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        if let (Some(n), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+            out.push(n, v);
+        }
+    }
+    out
+}
+
+impl Fetch for BrowserFetch {
+    type Body = BrowserBody;
+
+    async fn fetch(&self, req: Request) -> Result<Response<BrowserBody>, FetchError> {
+        let url = proxy_url(&self.base, &req.url).map_err(|e| FetchError::new(e.to_string()))?;
+        let unreachable = |detail: String| {
+            FetchError::with_kind(
+                FetchErrorKind::ProxyUnreachable,
+                format!("The proxy at {} did not answer ({detail}).", self.base),
+            )
+        };
+        let init = request_init(&req, self.abort.as_ref())
+            .map_err(|e| FetchError::new(format!("cannot build the request: {}", js_text(&e))))?;
+        let request = web_sys::Request::new_with_str_and_init(&url, &init)
+            .map_err(|e| FetchError::new(format!("cannot build the request: {}", js_text(&e))))?;
+        let window = web_sys::window().ok_or_else(|| FetchError::new("no window"))?;
+        let response = JsFuture::from(window.fetch_with_request(&request))
+            .await
+            .map_err(|e| unreachable(js_text(&e)))?;
+        let response: web_sys::Response = response
+            .dyn_into()
+            .map_err(|_| FetchError::new("fetch did not return a response"))?;
+        let status = response.status();
+        let headers = response_headers(&response.headers());
+        let reader = response.body().and_then(|s| {
+            s.get_reader()
+                .dyn_into::<ReadableStreamDefaultReader>()
+                .ok()
+        });
+        let mut body = BrowserBody {
+            reader,
+            pending: Vec::new(),
+            pos: 0,
+            last_yield: Rc::clone(&self.last_yield),
+        };
+        let json = headers
+            .get("content-type")
+            .is_some_and(|t| t.trim_start().starts_with("application/json"));
+        if json && matches!(status, 400 | 403 | 405 | 502 | 503 | 504) {
+            if req.method == Method::Head {
+                // No body to tell the proxy's refusal from the registry's:
+                // ask again with GET, which carries it.
+                let get = Request {
+                    method: Method::Get,
+                    ..req.clone()
+                };
+                return match Box::pin(self.fetch(get)).await {
+                    Err(e) => Err(e),
+                    Ok(_) => Ok(Response {
+                        status,
+                        headers,
+                        body,
+                    }),
+                };
+            }
+            let bytes = crate::registry::http::read_to_end(&mut body, MAX_ERROR_BODY).await?;
+            if let Ok(p) = serde_json::from_slice::<ProxyError>(&bytes) {
+                let kind = if status == 403 {
+                    FetchErrorKind::ProxyRefused
+                } else {
+                    FetchErrorKind::ProxyFailed
+                };
+                let message = if p.detail.is_empty() {
+                    p.error
+                } else {
+                    p.detail
+                };
+                return Err(FetchError::with_kind(kind, message));
+            }
+            body.pending = bytes;
+            body.pos = 0;
+        }
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}

@@ -1,0 +1,181 @@
+//! The layers table: one row per layer with its instruction, sizes, changes,
+//! digest and a progress bar while it loads; selecting a row switches the
+//! tree to that layer, in "up to this layer" or "this layer's changes" mode.
+
+use std::rc::Weak;
+
+use web_sys::Element;
+
+use crate::app::views::{self, LayerStatus, LayersView};
+use crate::app::{LayerMode, Msg, State};
+use crate::web::dom::{closest_attr, el, replace_children, El};
+use crate::web::listen::Listener;
+use crate::web::runtime::App;
+
+use super::send;
+
+pub(super) struct Layers {
+    pub(super) root: Element,
+    last: Option<LayersView>,
+}
+
+impl Layers {
+    pub(super) fn build() -> Option<Layers> {
+        let root = el("section")
+            .attr("id", "layers")
+            .attr("aria-label", "Layers")
+            .build()?;
+        Some(Layers { root, last: None })
+    }
+
+    pub(super) fn listen(&self, app: &Weak<App>) -> Vec<Listener> {
+        let a = app.clone();
+        Listener::new(&self.root, "click", move |e| {
+            if let Some((_, l)) = closest_attr(e.target(), "data-layer") {
+                send(&a, Msg::LayerSelected(l.parse().ok()));
+            } else if let Some((_, m)) = closest_attr(e.target(), "data-mode") {
+                let mode = if m == "changes" {
+                    LayerMode::Changes
+                } else {
+                    LayerMode::UpTo
+                };
+                send(&a, Msg::LayerModeChosen(mode));
+            }
+        })
+        .into_iter()
+        .collect()
+    }
+
+    pub(super) fn render(&mut self, state: &State) {
+        let v = views::layers(state);
+        if self.last.as_ref() == Some(&v) {
+            return;
+        }
+        replace_children(&self.root, draw(&v));
+        self.last = Some(v);
+    }
+}
+
+fn pressed(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+fn status_cell(s: &LayerStatus) -> El {
+    match s {
+        LayerStatus::Waiting => el("td").class("muted").text("waiting"),
+        LayerStatus::Loading { done, total, rate } => {
+            let pct = if *total > 0 {
+                (*done as f64 / *total as f64 * 100.0).min(100.0)
+            } else {
+                0.0
+            };
+            el("td")
+                .child(
+                    el("progress")
+                        .attr("max", &total.to_string())
+                        .attr("value", &done.to_string())
+                        .attr("aria-label", &format!("{pct:.0} %")),
+                )
+                .child(
+                    el("span")
+                        .class("muted")
+                        .text(&format!(" {pct:.0} % {rate}")),
+                )
+        }
+        LayerStatus::Verified => el("td").class("ok").text("✓ verified"),
+        LayerStatus::Problem(why) => el("td")
+            .class("bad")
+            .attr("title", why)
+            .text("✗ not verified"),
+    }
+}
+
+fn draw(v: &LayersView) -> Vec<El> {
+    if v.lines.is_empty() {
+        return Vec::new();
+    }
+    let rows = v.lines.iter().map(|l| {
+        el("tr")
+            .class(if l.selected { "selected" } else { "" })
+            .attr("aria-selected", pressed(l.selected))
+            .child(
+                el("td").child(
+                    el("button")
+                        .attr("type", "button")
+                        .attr("data-layer", &l.index.to_string())
+                        .attr("aria-pressed", pressed(l.selected))
+                        .text(&l.index.to_string()),
+                ),
+            )
+            .child(
+                el("td")
+                    .class("instruction mono")
+                    .attr("title", &l.instruction)
+                    .text(&l.instruction),
+            )
+            .child(el("td").class("num").text(&l.compressed))
+            .child(el("td").class("num").text(&l.uncompressed))
+            .child(el("td").class("num mono").text(&l.changes))
+            .child(
+                el("td")
+                    .class("digest mono")
+                    .attr("title", &l.digest)
+                    .text(&l.digest),
+            )
+            .child(status_cell(&l.status))
+    });
+    let mode = |m: LayerMode, label: &str| {
+        el("button")
+            .attr("type", "button")
+            .attr(
+                "data-mode",
+                if m == LayerMode::Changes {
+                    "changes"
+                } else {
+                    "upto"
+                },
+            )
+            .attr("aria-pressed", pressed(v.mode == m && v.selected.is_some()))
+            .text(label)
+    };
+    vec![
+        el("h3").text("Layers"),
+        el("div")
+            .class("layer-controls")
+            .child(
+                el("button")
+                    .attr("type", "button")
+                    .attr("data-layer", "all")
+                    .attr("aria-pressed", pressed(v.selected.is_none()))
+                    .text("Whole image"),
+            )
+            .child(mode(LayerMode::UpTo, "Up to the selected layer"))
+            .child(mode(LayerMode::Changes, "The selected layer's changes")),
+        el("div").class("table-wrap").child(
+            el("table")
+                .class("layers")
+                .child(
+                    el("thead").child(
+                        el("tr").children(
+                            [
+                                ("#", ""),
+                                ("Instruction", ""),
+                                ("Size", "num"),
+                                ("Unpacked", "num"),
+                                ("Changes", "num"),
+                                ("Digest", ""),
+                                ("Status", ""),
+                            ]
+                            .iter()
+                            .map(|(h, c)| el("th").class(c).text(h)),
+                        ),
+                    ),
+                )
+                .child(el("tbody").children(rows)),
+        ),
+    ]
+}

@@ -1,0 +1,150 @@
+//! Drawing the page from the state. The skeleton (forms, section
+//! containers) is built once; each section is redrawn only when its view
+//! value (`crate::app::views`) changed since the last frame. Events are
+//! delegated: one listener per section reads the `data-*` attribute of the
+//! element clicked, so rows and buttons carry no listeners of their own.
+
+mod image;
+mod layers;
+mod start;
+mod status;
+mod tree;
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
+
+use crate::app::{Msg, State};
+
+use super::dom::{self, el};
+use super::listen::Listener;
+use super::runtime::App;
+
+/// Height of one tree row in CSS pixels (`.row` in style.css).
+pub const ROW_HEIGHT: f64 = 24.0;
+
+/// The page's elements and what was last drawn in each section.
+pub struct Ui {
+    start: start::Start,
+    status: status::Status,
+    image_box: Element,
+    image: image::ImageSections,
+    layers: layers::Layers,
+    tree: tree::Tree,
+    last_hook: &'static str,
+    /// Work to do once the frame is drawn (focus an element that appears).
+    pub after_render: Vec<Box<dyn FnOnce()>>,
+}
+
+/// A helper for handlers: the app, if the page is still alive.
+pub(crate) fn send(app: &std::rc::Weak<App>, msg: Msg) {
+    if let Some(a) = app.upgrade() {
+        a.dispatch(msg);
+    }
+}
+
+/// An input's current value.
+pub(crate) fn input_value(id: &str) -> String {
+    dom::by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+impl Ui {
+    /// Builds the skeleton into `<main id="app">`.
+    pub fn build() -> Option<Ui> {
+        let main = dom::by_id("app")?;
+        dom::clear(&main);
+        let start = start::Start::build()?;
+        let status = status::Status::build()?;
+        let image_box = el("div").attr("id", "image").attr("hidden", "").build()?;
+        let image = image::ImageSections::build()?;
+        let layers = layers::Layers::build()?;
+        let tree = tree::Tree::build()?;
+        for section in [
+            &image.overview,
+            &image.platforms,
+            &layers.root,
+            &tree.root,
+            &image.waste,
+            &image.config,
+            &image.history,
+        ] {
+            let _ = image_box.append_child(section);
+        }
+        for e in [&start.root, &status.root, &image_box] {
+            let _ = main.append_child(e);
+        }
+        Some(Ui {
+            start,
+            status,
+            image_box,
+            image,
+            layers,
+            tree,
+            last_hook: "",
+            after_render: Vec::new(),
+        })
+    }
+
+    /// Registers the page's listeners (owned by the caller).
+    pub fn listen(&self, app: &Rc<App>) -> Vec<Listener> {
+        let weak = Rc::downgrade(app);
+        let mut out = Vec::new();
+        out.extend(self.start.listen(&weak));
+        out.extend(self.status.listen(&weak));
+        out.extend(self.image.listen(&weak));
+        out.extend(self.layers.listen(&weak));
+        out.extend(self.tree.listen(&weak));
+        if let Some(w) = web_sys::window() {
+            let a = weak.clone();
+            out.extend(Listener::new(&w, "popstate", move |_| {
+                let query = web_sys::window()
+                    .and_then(|w| w.location().search().ok())
+                    .unwrap_or_default();
+                send(&a, Msg::RouteChanged { query });
+            }));
+            let a = weak.clone();
+            out.extend(Listener::new(&w, "resize", move |_| {
+                if let Some(rows) = tree::viewport_rows() {
+                    send(&a, Msg::ViewportResized(rows));
+                }
+            }));
+        }
+        out
+    }
+
+    /// Draws the state; returns messages the drawing itself produced (the
+    /// tree's viewport measured once it is visible).
+    pub fn render(&mut self, state: &State) -> Vec<Msg> {
+        let hook = state.phase.hook();
+        if hook != self.last_hook {
+            if let Some(body) = dom::document().and_then(|d| d.body()) {
+                body.dataset().set("state", hook).ok();
+            }
+            self.last_hook = hook;
+        }
+        self.start.render(state);
+        self.status.render(state);
+        let has_image = crate::app::views::overview(state).is_some();
+        if let Some(h) = self.image_box.dyn_ref::<HtmlElement>() {
+            if h.hidden() == has_image {
+                h.set_hidden(!has_image);
+            }
+        }
+        self.image.render(state);
+        self.layers.render(state);
+        let mut follow = Vec::new();
+        if has_image {
+            if let Some(rows) = tree::viewport_rows() {
+                if rows != state.tree.viewport_rows() {
+                    follow.push(Msg::ViewportResized(rows));
+                }
+            }
+        }
+        self.tree.render(state);
+        follow
+    }
+}

@@ -1,0 +1,158 @@
+//! The first thing on the page: the reference input and "Inspect", the
+//! images inspected recently (in memory), and the proxy setting.
+
+use std::rc::Weak;
+
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement};
+
+use crate::app::{Msg, State};
+use crate::web::dom::{self, closest_attr, el, replace_children};
+use crate::web::listen::Listener;
+use crate::web::runtime::App;
+
+use super::{input_value, send};
+
+pub(super) struct Start {
+    pub(super) root: Element,
+    form: Element,
+    input: HtmlInputElement,
+    recent: Element,
+    proxy_save: Element,
+    proxy_input: HtmlInputElement,
+    last_recent: Vec<String>,
+    last_proxy: String,
+}
+
+const PLACEHOLDER: &str = "alpine:3.20 · ghcr.io/org/app:v1 · 127.0.0.1:5000/team/api@sha256:…";
+
+impl Start {
+    pub(super) fn build() -> Option<Start> {
+        let input = el("input")
+            .attr("id", "ref")
+            .attr("name", "ref")
+            .attr("type", "text")
+            .attr("autocomplete", "off")
+            .attr("autocapitalize", "off")
+            .attr("spellcheck", "false")
+            .attr("placeholder", PLACEHOLDER)
+            .attr("aria-label", "Image reference")
+            .class("mono")
+            .build()?;
+        let form = el("form")
+            .attr("id", "inspect-form")
+            .attr("role", "search")
+            .build()?;
+        let _ = form.append_child(&input);
+        let button = el("button")
+            .attr("id", "inspect")
+            .attr("type", "submit")
+            .text("Inspect")
+            .build()?;
+        let _ = form.append_child(&button);
+        let recent = el("div").attr("id", "recent").class("recent").build()?;
+        let proxy_input = el("input")
+            .attr("id", "proxy-base")
+            .attr("type", "text")
+            .attr("spellcheck", "false")
+            .class("mono")
+            .build()?;
+        let proxy_save = el("button")
+            .attr("id", "proxy-save")
+            .attr("type", "button")
+            .text("Use this proxy")
+            .build()?;
+        let settings = el("details")
+            .attr("id", "settings")
+            .child(el("summary").text("Settings"))
+            .build()?;
+        let label = el("label")
+            .attr("for", "proxy-base")
+            .text("Registry proxy (this origin's /proxy/ by default)")
+            .build()?;
+        for e in [&label, &proxy_input, &proxy_save] {
+            let _ = settings.append_child(e);
+        }
+        let root = el("section")
+            .attr("id", "start")
+            .attr("aria-label", "Inspect an image")
+            .build()?;
+        for e in [&form, &recent, &settings] {
+            let _ = root.append_child(e);
+        }
+        Some(Start {
+            root,
+            form,
+            input: input.dyn_into().ok()?,
+            recent,
+            proxy_save,
+            proxy_input: proxy_input.dyn_into().ok()?,
+            last_recent: vec![String::from("\u{0}")],
+            last_proxy: String::new(),
+        })
+    }
+
+    pub(super) fn listen(&self, app: &Weak<App>) -> Vec<Listener> {
+        let mut out = Vec::new();
+        let a = app.clone();
+        out.extend(Listener::new(&self.form, "submit", move |e| {
+            e.prevent_default();
+            send(&a, Msg::ReferenceSubmitted(input_value("ref")));
+        }));
+        let a = app.clone();
+        out.extend(Listener::new(&self.input, "input", move |_| {
+            send(&a, Msg::InputChanged(input_value("ref")));
+        }));
+        let a = app.clone();
+        out.extend(Listener::new(&self.recent, "click", move |e| {
+            if closest_attr(e.target(), "data-demo").is_some() {
+                send(&a, Msg::DemoRequested);
+            } else if let Some((_, i)) = closest_attr(e.target(), "data-recent") {
+                if let Ok(i) = i.parse() {
+                    send(&a, Msg::RecentChosen(i));
+                }
+            }
+        }));
+        let a = app.clone();
+        out.extend(Listener::new(&self.proxy_save, "click", move |_| {
+            send(&a, Msg::ProxyBaseChanged(input_value("proxy-base")));
+        }));
+        out
+    }
+
+    pub(super) fn render(&mut self, state: &State) {
+        let focused = dom::document()
+            .and_then(|d| d.active_element())
+            .is_some_and(|a| self.input.is_same_node(Some(&a)));
+        if !focused && self.input.value() != state.input {
+            self.input.set_value(&state.input);
+        }
+        if self.last_proxy != state.proxy_base {
+            self.proxy_input.set_value(&state.proxy_base);
+            self.last_proxy = state.proxy_base.clone();
+        }
+        if self.last_recent != state.recent {
+            let items = state.recent.iter().enumerate().map(|(i, r)| {
+                el("button")
+                    .attr("type", "button")
+                    .attr("data-recent", &i.to_string())
+                    .class("chip mono")
+                    .text(r)
+            });
+            // The demo comes first: it works with no network at all.
+            let demo = el("button")
+                .attr("id", "demo")
+                .attr("data-demo", "")
+                .attr("type", "button")
+                .class("chip")
+                .text("Try the demo image");
+            let label =
+                (!state.recent.is_empty()).then(|| el("span").class("muted").text("Recent:"));
+            replace_children(
+                &self.recent,
+                std::iter::once(demo).chain(label).chain(items),
+            );
+            self.last_recent = state.recent.clone();
+        }
+    }
+}

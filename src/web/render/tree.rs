@@ -1,0 +1,422 @@
+//! The file tree: a virtualised list (only the rows in and near the
+//! viewport are in the DOM; a sizer gives the scrollbar its full height),
+//! ARIA tree semantics, keyboard navigation, the filter/sort/show toolbar,
+//! and the panel describing the selected entry.
+
+use std::rc::Weak;
+
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent};
+
+use crate::app::model::Change;
+use crate::app::views::{self, FileView, TreePanel};
+use crate::app::{ChangeClass, Key, Msg, Row, SortBy, State};
+use crate::layer::EntryKind;
+use crate::web::dom::{self, closest_attr, el, replace_children, set_style, El};
+use crate::web::listen::Listener;
+use crate::web::runtime::App;
+
+use super::{send, ROW_HEIGHT};
+
+pub(super) struct Tree {
+    pub(super) root: Element,
+    filter: HtmlInputElement,
+    sort: HtmlSelectElement,
+    shows: Vec<(ChangeClass, HtmlInputElement)>,
+    caption: Element,
+    scroller: HtmlElement,
+    sizer: Element,
+    rows: Element,
+    file: Element,
+    last: Option<TreePanel>,
+    last_file: Option<Option<FileView>>,
+}
+
+/// Rows the tree's viewport holds, once it is laid out.
+pub(super) fn viewport_rows() -> Option<usize> {
+    let h = dom::by_id("tree")?.client_height();
+    (h > 0).then(|| (f64::from(h) / ROW_HEIGHT).ceil() as usize)
+}
+
+fn key_of(e: &KeyboardEvent) -> Option<Key> {
+    Some(match e.key().as_str() {
+        "ArrowUp" => Key::Up,
+        "ArrowDown" => Key::Down,
+        "ArrowLeft" => Key::Left,
+        "ArrowRight" => Key::Right,
+        "Enter" | " " => Key::Enter,
+        "Home" => Key::Home,
+        "End" => Key::End,
+        "PageUp" => Key::PageUp,
+        "PageDown" => Key::PageDown,
+        "/" => Key::Slash,
+        "Escape" => Key::Escape,
+        _ => return None,
+    })
+}
+
+fn checkbox(id: &str, label: &str) -> Option<(Element, HtmlInputElement)> {
+    let input: HtmlInputElement = el("input")
+        .attr("type", "checkbox")
+        .attr("id", id)
+        .attr("checked", "")
+        .build()?
+        .dyn_into()
+        .ok()?;
+    let l = el("label").attr("for", id).class("check").build()?;
+    let _ = l.append_child(&input);
+    let _ = l.append_child(&dom::document()?.create_text_node(label));
+    Some((l, input))
+}
+
+impl Tree {
+    pub(super) fn build() -> Option<Tree> {
+        let filter: HtmlInputElement = el("input")
+            .attr("id", "filter")
+            .attr("type", "search")
+            .attr(
+                "placeholder",
+                "Filter: text, *.so, /usr/**/python*  (press /)",
+            )
+            .attr("aria-label", "Filter the tree")
+            .attr("spellcheck", "false")
+            .class("mono")
+            .build()?
+            .dyn_into()
+            .ok()?;
+        let sort: HtmlSelectElement = el("select")
+            .attr("id", "sort")
+            .attr("aria-label", "Sort")
+            .child(el("option").attr("value", "name").text("Sort by name"))
+            .child(el("option").attr("value", "size").text("Sort by size"))
+            .build()?
+            .dyn_into()
+            .ok()?;
+        let toolbar = el("div").class("toolbar").build()?;
+        let _ = toolbar.append_child(&filter);
+        let _ = toolbar.append_child(&sort);
+        let mut shows = Vec::new();
+        for (class, id, label) in [
+            (ChangeClass::Added, "show-added", "added"),
+            (ChangeClass::Modified, "show-modified", "modified"),
+            (ChangeClass::Removed, "show-removed", "removed"),
+            (ChangeClass::Unmodified, "show-unmodified", "unmodified"),
+        ] {
+            let (l, input) = checkbox(id, label)?;
+            let _ = toolbar.append_child(&l);
+            shows.push((class, input));
+        }
+        let caption = el("p").attr("id", "tree-caption").class("muted").build()?;
+        let rows = el("div").class("tree-rows").build()?;
+        let sizer = el("div").class("tree-sizer").build()?;
+        let _ = sizer.append_child(&rows);
+        let scroller: HtmlElement = el("div")
+            .attr("id", "tree")
+            .attr("role", "tree")
+            .attr("tabindex", "0")
+            .attr("aria-label", "Files")
+            .class("tree")
+            .build()?
+            .dyn_into()
+            .ok()?;
+        let _ = scroller.append_child(&sizer);
+        let file = el("aside")
+            .attr("id", "file")
+            .attr("aria-label", "Selected entry")
+            .class("file")
+            .build()?;
+        let body = el("div").class("tree-body").build()?;
+        let _ = body.append_child(&scroller);
+        let _ = body.append_child(&file);
+        let root = el("section")
+            .attr("id", "files")
+            .attr("aria-label", "Files")
+            .child(el("h3").text("Files"))
+            .build()?;
+        for e in [&toolbar, &caption, &body] {
+            let _ = root.append_child(e);
+        }
+        Some(Tree {
+            root,
+            filter,
+            sort,
+            shows,
+            caption,
+            scroller,
+            sizer,
+            rows,
+            file,
+            last: None,
+            last_file: None,
+        })
+    }
+
+    pub(super) fn listen(&self, app: &Weak<App>) -> Vec<Listener> {
+        let mut out = Vec::new();
+        let a = app.clone();
+        let f = self.filter.clone();
+        out.extend(Listener::new(&self.filter, "input", move |_| {
+            send(&a, Msg::FilterChanged(f.value()));
+        }));
+        let a = app.clone();
+        out.extend(Listener::new(&self.filter, "keydown", move |e| {
+            if let Some(k) = e.dyn_ref::<KeyboardEvent>() {
+                match k.key().as_str() {
+                    "Escape" => {
+                        e.prevent_default();
+                        send(&a, Msg::Key(Key::Escape));
+                    }
+                    "Enter" | "ArrowDown" => {
+                        e.prevent_default();
+                        if let Some(t) =
+                            dom::by_id("tree").and_then(|t| t.dyn_into::<HtmlElement>().ok())
+                        {
+                            let _ = t.focus();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }));
+        let a = app.clone();
+        let s = self.sort.clone();
+        out.extend(Listener::new(&self.sort, "change", move |_| {
+            let sort = if s.value() == "size" {
+                SortBy::Size
+            } else {
+                SortBy::Name
+            };
+            send(&a, Msg::SortChosen(sort));
+        }));
+        for (class, input) in &self.shows {
+            let a = app.clone();
+            let class = *class;
+            out.extend(Listener::new(input, "change", move |_| {
+                send(&a, Msg::ShowToggled(class));
+            }));
+        }
+        let a = app.clone();
+        let sc = self.scroller.clone();
+        out.extend(Listener::new(&self.scroller, "scroll", move |_| {
+            let row = (f64::from(sc.scroll_top()) / ROW_HEIGHT).floor().max(0.0) as usize;
+            send(&a, Msg::TreeScrolled(row));
+        }));
+        let a = app.clone();
+        out.extend(Listener::new(&self.scroller, "click", move |e| {
+            let twisty = closest_attr(e.target(), "data-twisty").is_some();
+            if let Some((_, row)) = closest_attr(e.target(), "data-row") {
+                if let Ok(i) = row.parse() {
+                    send(
+                        &a,
+                        if twisty {
+                            Msg::RowToggled(i)
+                        } else {
+                            Msg::RowClicked(i)
+                        },
+                    );
+                }
+            }
+        }));
+        let a = app.clone();
+        out.extend(Listener::new(&self.scroller, "keydown", move |e| {
+            if let Some(k) = e.dyn_ref::<KeyboardEvent>().and_then(key_of) {
+                e.prevent_default();
+                send(&a, Msg::Key(k));
+            }
+        }));
+        if let Some(d) = dom::document() {
+            let a = app.clone();
+            out.extend(Listener::new(&d, "keydown", move |e| {
+                let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
+                if k.key() != "/" || k.ctrl_key() || k.meta_key() || k.alt_key() {
+                    return;
+                }
+                let typing = dom::document()
+                    .and_then(|d| d.active_element())
+                    .is_some_and(|a| {
+                        matches!(a.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                    });
+                if !typing {
+                    e.prevent_default();
+                    send(&a, Msg::Key(Key::Slash));
+                }
+            }));
+        }
+        out
+    }
+
+    pub(super) fn render(&mut self, state: &State) {
+        let p = views::tree(state);
+        if self.last.as_ref() != Some(&p) {
+            self.draw(&p);
+            self.last = Some(p);
+        }
+        let f = views::file(state);
+        if self.last_file.as_ref() != Some(&f) {
+            match &f {
+                Some(v) => {
+                    let _ = self.file.set_attribute("data-path", &v.path);
+                    replace_children(&self.file, file_panel(v));
+                }
+                None => {
+                    let _ = self.file.remove_attribute("data-path");
+                    replace_children(
+                        &self.file,
+                        [el("p")
+                            .class("muted")
+                            .text("Select an entry to see its details.")],
+                    );
+                }
+            }
+            self.last_file = Some(f);
+        }
+    }
+
+    fn draw(&mut self, p: &TreePanel) {
+        let focused = dom::document()
+            .and_then(|d| d.active_element())
+            .is_some_and(|a| self.filter.is_same_node(Some(&a)));
+        if !focused && self.filter.value() != p.filter {
+            self.filter.set_value(&p.filter);
+        }
+        self.sort.set_value(if p.sort == SortBy::Size {
+            "size"
+        } else {
+            "name"
+        });
+        for (class, input) in &self.shows {
+            let on = match class {
+                ChangeClass::Added => p.show.added,
+                ChangeClass::Modified => p.show.modified,
+                ChangeClass::Removed => p.show.removed,
+                ChangeClass::Unmodified => p.show.unmodified,
+            };
+            if input.checked() != on {
+                input.set_checked(on);
+            }
+        }
+        let caption = format!("{} · {} rows", p.caption, p.total);
+        if self.caption.text_content().as_deref() != Some(caption.as_str()) {
+            self.caption.set_text_content(Some(&caption));
+        }
+        set_style(
+            &self.sizer,
+            "height",
+            &format!("{}px", p.total as f64 * ROW_HEIGHT),
+        );
+        set_style(
+            &self.rows,
+            "transform",
+            &format!("translateY({}px)", p.start as f64 * ROW_HEIGHT),
+        );
+        replace_children(&self.rows, p.rows.iter().map(row));
+        match p.rows.iter().find(|r| r.selected) {
+            Some(r) => {
+                let _ = self
+                    .scroller
+                    .set_attribute("aria-activedescendant", &format!("row-{}", r.index));
+            }
+            None => {
+                let _ = self.scroller.remove_attribute("aria-activedescendant");
+            }
+        }
+        let want = p.scroll_row as f64 * ROW_HEIGHT;
+        if (f64::from(self.scroller.scroll_top()) - want).abs() >= ROW_HEIGHT {
+            self.scroller.set_scroll_top(want as i32);
+        }
+    }
+}
+
+fn row(r: &Row) -> El {
+    let mut classes = format!("row {}", r.change.word());
+    if r.selected {
+        classes.push_str(" selected");
+    }
+    if r.change == Change::Removed {
+        classes.push_str(" removed");
+    }
+    let twisty = match r.expanded {
+        Some(true) => "▾",
+        Some(false) => "▸",
+        None => "",
+    };
+    let kind = match r.kind {
+        EntryKind::Directory => "k-dir",
+        EntryKind::Symlink => "k-symlink",
+        _ => "k-file",
+    };
+    el("div")
+        .attr("role", "treeitem")
+        .attr("id", &format!("row-{}", r.index))
+        .attr("data-path", &r.path)
+        .attr("data-row", &r.index.to_string())
+        .attr("aria-level", &(r.depth + 1).to_string())
+        .attr("aria-selected", if r.selected { "true" } else { "false" })
+        .attr_opt(
+            "aria-expanded",
+            r.expanded.map(|e| if e { "true" } else { "false" }),
+        )
+        .class(&classes)
+        .class(kind)
+        .child(
+            el("span")
+                .class("mark")
+                .attr("title", r.change.word())
+                .text(&r.change.marker().to_string()),
+        )
+        .child(el("span").class("mode mono").text(&r.mode))
+        .child(el("span").class("owner mono").text(&r.owner))
+        .child(el("span").class("size num").text(&r.size_text))
+        .child(
+            el("span")
+                .class("layer mono")
+                .text(&r.layer.map(|l| format!("L{l}")).unwrap_or_default()),
+        )
+        .child(
+            el("span")
+                .class("name mono")
+                .style("padding-left", &format!("{}em", r.depth as f64 * 1.1))
+                .child(
+                    el("span")
+                        .class("twisty")
+                        .attr("data-twisty", "")
+                        .attr("aria-hidden", "true")
+                        .text(twisty),
+                )
+                .child(el("span").class("label").text(&r.name))
+                .children(
+                    r.link
+                        .as_ref()
+                        .map(|l| el("span").class("link muted").text(&format!(" {l}"))),
+                ),
+        )
+}
+
+fn file_panel(v: &FileView) -> Vec<El> {
+    let field = |k: &str, val: &str| {
+        [
+            el("dt").text(k),
+            el("dd")
+                .class("mono")
+                .text(if val.is_empty() { "–" } else { val }),
+        ]
+    };
+    let mut items = Vec::new();
+    items.extend(field("Kind", &v.kind));
+    items.extend(field("Size", &v.size));
+    items.extend(field("Mode", &v.mode));
+    items.extend(field("Owner", &v.owner));
+    items.extend(field("Layer", &v.layer));
+    if !v.link.is_empty() {
+        items.extend(field("Target", &v.link));
+    }
+    if v.change != Change::None {
+        items.extend(field("Change", v.change.word()));
+    }
+    vec![
+        el("h4").class("mono path").text(&v.path),
+        el("dl").class("facts").children(items),
+    ]
+}

@@ -1,0 +1,246 @@
+//! The page's loop: messages go through [`crate::app::update`], effects are
+//! performed here, and a redraw is scheduled on the next animation frame
+//! (many messages — progress of three layers — make one redraw).
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+
+use crate::app::driver::{run_resolve, run_scan};
+use crate::app::{update, Effect, Focus, LoadId, Msg, State};
+use crate::registry::Client;
+
+use super::dom;
+use super::fetch::BrowserFetch;
+use super::listen::Listener;
+use super::render::Ui;
+
+/// The clock the registry client reads (token expiry).
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+type LoadClient = Client<BrowserFetch, fn() -> u64>;
+
+/// The running page.
+pub struct App {
+    state: RefCell<State>,
+    queue: RefCell<Vec<Msg>>,
+    draining: Cell<bool>,
+    ui: RefCell<Option<Ui>>,
+    listeners: RefCell<Vec<Listener>>,
+    loads: RefCell<HashMap<LoadId, Rc<LoadClient>>>,
+    last_yield: Rc<Cell<f64>>,
+    frame: RefCell<Option<Closure<dyn FnMut()>>>,
+    frame_pending: Cell<bool>,
+    myself: RefCell<Weak<App>>,
+}
+
+impl App {
+    /// A page with nothing loaded.
+    pub fn new() -> Rc<App> {
+        let app = Rc::new(App {
+            state: RefCell::new(State::default()),
+            queue: RefCell::new(Vec::new()),
+            draining: Cell::new(false),
+            ui: RefCell::new(None),
+            listeners: RefCell::new(Vec::new()),
+            loads: RefCell::new(HashMap::new()),
+            last_yield: Rc::new(Cell::new(0.0)),
+            frame: RefCell::new(None),
+            frame_pending: Cell::new(false),
+            myself: RefCell::new(Weak::new()),
+        });
+        *app.myself.borrow_mut() = Rc::downgrade(&app);
+        let weak = Rc::downgrade(&app);
+        *app.frame.borrow_mut() = Some(Closure::<dyn FnMut()>::new(move || {
+            if let Some(app) = weak.upgrade() {
+                app.frame_pending.set(false);
+                app.render();
+            }
+        }));
+        app
+    }
+
+    /// A weak handle for closures (listeners and futures must not keep the
+    /// page alive in a cycle).
+    pub fn weak(&self) -> Weak<App> {
+        self.myself.borrow().clone()
+    }
+
+    /// Builds the page's elements and listeners.
+    pub fn mount(self: &Rc<App>) {
+        let Some(ui) = Ui::build() else {
+            return;
+        };
+        let listeners = ui.listen(self);
+        *self.ui.borrow_mut() = Some(ui);
+        *self.listeners.borrow_mut() = listeners;
+    }
+
+    /// Handles a message and everything it leads to. Messages sent while
+    /// one is being handled (a DOM event fired by a redraw) wait their turn.
+    pub fn dispatch(&self, msg: Msg) {
+        self.queue.borrow_mut().push(msg);
+        if self.draining.replace(true) {
+            return;
+        }
+        loop {
+            let next = {
+                let mut q = self.queue.borrow_mut();
+                if q.is_empty() {
+                    break;
+                }
+                q.remove(0)
+            };
+            let effects = update(&mut self.state.borrow_mut(), next);
+            for e in effects {
+                self.perform(e);
+            }
+        }
+        self.draining.set(false);
+        self.schedule_render();
+    }
+
+    fn perform(&self, effect: Effect) {
+        match effect {
+            Effect::Resolve(task) => {
+                let fetch = BrowserFetch::new(task.proxy_base.clone(), Rc::clone(&self.last_yield));
+                let client: Rc<LoadClient> = Rc::new(
+                    Client::new(fetch, now_ms as fn() -> u64)
+                        .with_credentials(task.credentials.clone()),
+                );
+                self.loads
+                    .borrow_mut()
+                    .insert(task.load, Rc::clone(&client));
+                let weak = self.weak();
+                spawn_local(async move {
+                    let msg = run_resolve(&client, &task).await;
+                    if let Some(app) = weak.upgrade() {
+                        if matches!(&msg, Msg::Resolved { result: Err(_), .. }) {
+                            // No scan follows: the client is not needed.
+                            app.loads.borrow_mut().remove(&task.load);
+                        }
+                        app.dispatch(msg);
+                    }
+                });
+            }
+            Effect::Scan(task) => {
+                let Some(client) = self.loads.borrow().get(&task.load).cloned() else {
+                    return;
+                };
+                let weak = self.weak();
+                spawn_local(async move {
+                    let dispatch = |m: Msg| {
+                        if let Some(app) = weak.upgrade() {
+                            app.dispatch(m);
+                        }
+                    };
+                    run_scan(&client, &task, &js_sys::Date::now, &dispatch).await;
+                    if let Some(app) = weak.upgrade() {
+                        app.loads.borrow_mut().remove(&task.load);
+                    }
+                });
+            }
+            Effect::Cancel(load) => {
+                if let Some(c) = self.loads.borrow_mut().remove(&load) {
+                    c.fetcher().abort();
+                }
+            }
+            Effect::SetUrl { query, push } => set_url(&query, push),
+            Effect::Focus(f) => {
+                let id = match f {
+                    Focus::Reference => "ref",
+                    Focus::Filter => "filter",
+                    Focus::Tree => "tree",
+                    Focus::Username => "cred-user",
+                };
+                // The element may appear with the next redraw: focus after it.
+                self.after_render(move || {
+                    if let Some(e) =
+                        dom::by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        let _ = e.focus();
+                    }
+                });
+            }
+            Effect::Copy(text) => {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.navigator().clipboard().write_text(&text);
+                }
+            }
+        }
+    }
+
+    fn after_render(&self, f: impl FnOnce() + 'static) {
+        if let Some(ui) = self.ui.borrow_mut().as_mut() {
+            ui.after_render.push(Box::new(f));
+        }
+    }
+
+    fn schedule_render(&self) {
+        if self.frame_pending.replace(true) {
+            return;
+        }
+        let frame = self.frame.borrow();
+        let Some(cb) = frame.as_ref() else {
+            return;
+        };
+        let requested = web_sys::window()
+            .and_then(|w| w.request_animation_frame(cb.as_ref().unchecked_ref()).ok());
+        if requested.is_none() {
+            self.frame_pending.set(false);
+        }
+    }
+
+    /// Redraws what changed.
+    pub fn render(&self) {
+        let follow_up = {
+            let state = self.state.borrow();
+            let mut ui = self.ui.borrow_mut();
+            let Some(ui) = ui.as_mut() else {
+                return;
+            };
+            ui.render(&state)
+        };
+        let pending: Vec<Box<dyn FnOnce()>> = self
+            .ui
+            .borrow_mut()
+            .as_mut()
+            .map(|u| std::mem::take(&mut u.after_render))
+            .unwrap_or_default();
+        for f in pending {
+            f();
+        }
+        for m in follow_up {
+            self.dispatch(m);
+        }
+    }
+}
+
+/// Writes the address bar (without reloading).
+fn set_url(query: &str, push: bool) {
+    let Some(w) = web_sys::window() else {
+        return;
+    };
+    let loc = w.location();
+    if loc.search().unwrap_or_default() == query {
+        return;
+    }
+    let url = if query.is_empty() {
+        loc.pathname().unwrap_or_else(|_| "/".into())
+    } else {
+        query.to_owned()
+    };
+    if let Ok(h) = w.history() {
+        let _ = if push {
+            h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        } else {
+            h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        };
+    }
+}

@@ -1,0 +1,125 @@
+//! The page without a browser: `update()` and a runtime that performs the
+//! effects synchronously against a [`MemRegistry`], as `web/` does.
+
+use std::cell::RefCell;
+
+use layerlens::app::driver::{run_resolve, run_scan};
+use layerlens::app::{update, Effect, Focus, Msg, State};
+use layerlens::registry::Client;
+
+use super::{block_on, MemRegistry};
+
+/// The page without a browser: `update()` plus a runtime that performs
+/// effects synchronously against a [`MemRegistry`].
+pub struct Page {
+    pub state: State,
+    pub registry: MemRegistry,
+    /// Every address written, with whether it pushed a history entry.
+    pub urls: Vec<(String, bool)>,
+    pub focus: Vec<Focus>,
+    pub copied: Vec<String>,
+    /// Every effect seen, for tests that look at them.
+    pub effects: Vec<Effect>,
+    /// Loads cancelled.
+    pub cancelled: Vec<u64>,
+    /// When false, Resolve/Scan effects are recorded but not performed.
+    pub perform: bool,
+}
+
+impl Page {
+    pub fn new(registry: MemRegistry) -> Page {
+        Page {
+            state: State::default(),
+            registry,
+            urls: Vec::new(),
+            focus: Vec::new(),
+            copied: Vec::new(),
+            effects: Vec::new(),
+            cancelled: Vec::new(),
+            perform: true,
+        }
+    }
+
+    /// Sends a message and everything it leads to.
+    pub fn send(&mut self, msg: Msg) {
+        let mut queue = vec![msg];
+        while !queue.is_empty() {
+            let msg = queue.remove(0);
+            for e in update(&mut self.state, msg) {
+                self.effects.push(e.clone());
+                match e {
+                    Effect::Resolve(task) if self.perform => {
+                        let client = Client::new(self.registry.clone(), || 1_700_000_000_000);
+                        queue.push(block_on(run_resolve(&client, &task)));
+                    }
+                    Effect::Scan(task) if self.perform => {
+                        let client = Client::new(self.registry.clone(), || 1_700_000_000_000);
+                        let out: RefCell<Vec<Msg>> = RefCell::new(Vec::new());
+                        let clock = RefCell::new(0.0f64);
+                        let now = || {
+                            *clock.borrow_mut() += 10.0;
+                            *clock.borrow()
+                        };
+                        block_on(run_scan(&client, &task, &now, &|m| {
+                            out.borrow_mut().push(m)
+                        }));
+                        queue.extend(out.into_inner());
+                    }
+                    Effect::Resolve(_) | Effect::Scan(_) => {}
+                    Effect::Cancel(l) => self.cancelled.push(l.0),
+                    Effect::SetUrl { query, push } => self.urls.push((query, push)),
+                    Effect::Focus(f) => self.focus.push(f),
+                    Effect::Copy(t) => self.copied.push(t),
+                }
+            }
+        }
+    }
+
+    /// Submits a reference (as typed).
+    pub fn submit(&mut self, reference: &str) {
+        self.send(Msg::ReferenceSubmitted(reference.to_owned()));
+    }
+
+    /// The address last written.
+    pub fn url(&self) -> &str {
+        self.urls.last().map_or("", |(q, _)| q.as_str())
+    }
+
+    /// The tree's visible rows as text, one line each.
+    pub fn rows(&self) -> String {
+        let total = self.state.tree.visible().len();
+        self.state
+            .tree
+            .rows(0, total)
+            .iter()
+            .map(|r| r.line())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Only the names column (indent + twisty + name), for compact goldens.
+    pub fn names(&self) -> String {
+        let total = self.state.tree.visible().len();
+        self.state
+            .tree
+            .rows(0, total)
+            .iter()
+            .map(|r| {
+                let twisty = match r.expanded {
+                    Some(true) => "v ",
+                    Some(false) => "> ",
+                    None => "  ",
+                };
+                format!(
+                    "{}{}{:indent$}{twisty}{}",
+                    r.change.marker(),
+                    if r.selected { '*' } else { ' ' },
+                    "",
+                    r.name,
+                    indent = r.depth * 2
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

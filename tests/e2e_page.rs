@@ -1,0 +1,254 @@
+//! The page end to end, in real headless Chromium: the registry harness
+//! (CNCF distribution on 127.0.0.1) holds test images, `layerlens serve`
+//! serves the built page (`dist/`, from `trunk build`) and the proxy, and
+//! `node --test tests/e2e/` drives the browser with playwright-core against
+//! them. This test only wires the three together and reports node's output.
+//!
+//! Needs (scripts/test.sh provides them): `dist/` built by `trunk build`,
+//! `npm ci` in tests/e2e, and `/usr/bin/chromium` (Debian package).
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::registry::tiny_tar::Tar;
+use support::registry::{Flavor, ImageBuilder, IndexBuilder, Layer, ManifestFormat, Registry};
+
+/// The file in `e2e/big:v1`'s one layer: large enough to watch it stream.
+const BIG_LAYER: usize = 24 << 20;
+
+/// The longest the browser tests may take.
+const NODE_TIMEOUT: Duration = Duration::from_secs(420);
+
+/// Kills a child process when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn require(path: &Path, how: &str) {
+    assert!(
+        path.exists(),
+        "{} is missing: {how} (scripts/test.sh does this)",
+        path.display()
+    );
+}
+
+fn layer(tar: Tar) -> Layer {
+    Layer::gzip_tar(ManifestFormat::Oci, &tar.finish())
+}
+
+/// The account on the basic-auth and token-auth registries.
+const USER: &str = "alice";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// The image `e2e/hello:v1`: two layers, a whiteout, history with an empty
+/// step, env, cmd, labels.
+fn hello() -> support::registry::BuiltImage {
+    ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("etc/")
+                .file("etc/hello", b"hello\n")
+                .file("etc/os-release", b"ID=e2e\n")
+                .dir("usr/")
+                .dir("usr/bin/")
+                .file("usr/bin/tool", &[7u8; 3000]),
+        ))
+        .layer(layer(
+            Tar::new()
+                .file("etc/hello", b"hello from layerlens\n")
+                .file("etc/.wh.os-release", b"")
+                .file("etc/motd", b"welcome\n"),
+        ))
+        .history("/bin/sh -c #(nop) ADD file:rootfs.tar in /", false)
+        .history("/bin/sh -c #(nop)  ENV GREETING=hello", true)
+        .history("/bin/sh -c echo hello from layerlens > /etc/hello", false)
+        .env("PATH=/usr/local/bin:/usr/bin:/bin")
+        .env("GREETING=hello")
+        .cmd(&["/bin/sh"])
+        .working_dir("/")
+        .label("org.opencontainers.image.title", "hello")
+        .author("layerlens e2e")
+        .build()
+}
+
+/// Incompressible bytes (xorshift), so a layer's blob is as large as its file.
+fn noise(len: usize) -> Vec<u8> {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Pushes the images the browser tests open.
+fn push_images(registry: &Registry) {
+    let client = registry.client();
+    hello().push(&client, "e2e/hello", Some("v1"));
+    ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("data/")
+                .file("data/blob.bin", &noise(BIG_LAYER)),
+        ))
+        .build()
+        .push(&client, "e2e/big", Some("v1"));
+
+    let amd = ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("etc/")
+                .file("etc/hello", b"hi amd64\n")
+                .file("etc/amd64-only", b"x"),
+        ))
+        .platform("linux", "amd64", None)
+        .build();
+    let arm = ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("etc/")
+                .file("etc/hello", b"hi arm64\n")
+                .file("etc/arm64-only", b"y"),
+        ))
+        .platform("linux", "arm64", Some("v8"))
+        .build();
+    amd.push(&client, "e2e/multi", None);
+    arm.push(&client, "e2e/multi", None);
+    IndexBuilder::oci()
+        .image(&amd)
+        .image(&arm)
+        .build()
+        .push(&client, "e2e/multi", Some("v1"));
+
+    ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("etc/")
+                .file("etc/<img src=x onerror=window.__xss=1>", b"boom\n")
+                .file("etc/<svg onload=window.__xss=4>", b"boom\n"),
+        ))
+        .label(
+            "<img src=x onerror=window.__xss=2>",
+            "<b onmouseover=window.__xss=3>label</b>",
+        )
+        .env("EVIL=<img src=x onerror=window.__xss=5>")
+        .history("<img src=x onerror=window.__xss=6>", false)
+        .build()
+        .push(&client, "e2e/xss", Some("v1"));
+}
+
+/// Starts `layerlens serve` allowing `registries`, and returns it with its
+/// base URL.
+fn serve(registries: &[String]) -> (Guard, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_layerlens"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
+        .arg(root().join("dist"));
+    for r in registries {
+        command.args(["--allow-registry", r]);
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start layerlens serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let guard = Guard(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the serve banner");
+    let url = line
+        .trim()
+        .strip_prefix("layerlens: serving ")
+        .unwrap_or_else(|| panic!("unexpected banner {line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    (guard, url)
+}
+
+#[test]
+fn the_page_in_headless_chromium() {
+    let root = root();
+    require(&root.join("dist/index.html"), "run `trunk build`");
+    require(
+        &root.join("tests/e2e/node_modules/playwright-core"),
+        "run `npm ci` in tests/e2e",
+    );
+    require(
+        Path::new("/usr/bin/chromium"),
+        "install the `chromium` Debian package",
+    );
+    let registry = Registry::start(Flavor::Open);
+    push_images(&registry);
+    let basic = Registry::start(Flavor::basic(USER, PASSWORD));
+    hello().push(&basic.client(), "e2e/private", Some("v1"));
+    let token = Registry::start(Flavor::token(USER, PASSWORD));
+    hello().push(&token.client(), "e2e/private", Some("v1"));
+    let (_server, url) = serve(&[registry.host_port(), basic.host_port(), token.host_port()]);
+    let shots = root.join("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots dir");
+
+    let mut node = Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+        .current_dir(&root)
+        .env("SERVER", &url)
+        .env("REGISTRY", registry.host_port())
+        .env("BASIC_REGISTRY", basic.host_port())
+        .env("TOKEN_REGISTRY", token.host_port())
+        .env("REGISTRY_USER", USER)
+        .env("REGISTRY_PASSWORD", PASSWORD)
+        .env("SCREENSHOTS", &shots)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run node (install Node.js 20+)");
+    let mut out = node.stdout.take().expect("stdout");
+    let mut err = node.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = node.try_wait().expect("wait for node") {
+            break Some(status);
+        }
+        if start.elapsed() > NODE_TIMEOUT {
+            let _ = node.kill();
+            let _ = node.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let stdout = reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    match status {
+        Some(s) => assert!(s.success(), "the browser tests failed:\n{stdout}\n{stderr}"),
+        None => panic!("the browser tests took more than {NODE_TIMEOUT:?}:\n{stdout}\n{stderr}"),
+    }
+}
