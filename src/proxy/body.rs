@@ -153,6 +153,12 @@ where
                         }
                     }
                 }
+                // hyper stops polling once the body says it has ended (the
+                // last byte of a Content-Length body): that is completion,
+                // not an abort.
+                if this.inner.is_end_stream() {
+                    this.done = true;
+                }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(e))) => {
