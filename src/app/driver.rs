@@ -4,9 +4,9 @@
 //! tests over an in-memory registry. It reports through messages only, so
 //! [`super::update`] stays the one place that decides.
 
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::StreamExt;
 
-use crate::inspect::{resolve, scan_layer, Progress};
+use crate::inspect::{layer_reports, resolve, Progress};
 use crate::registry::{Client, Fetch};
 
 use super::msg::{Msg, ResolveTask, ScanTask};
@@ -41,29 +41,12 @@ pub async fn run_scan<F: Fetch, C: Fn() -> u64>(
             now_ms: now_ms(),
         })
     };
-    if let Some(manifest) = image.image_manifest() {
-        let diff_ids = image
-            .image_config()
-            .map(|c| c.diff_ids().to_vec())
-            .unwrap_or_default();
-        let jobs = manifest.layers().iter().enumerate().map(|(i, d)| {
-            scan_layer(
-                client,
-                &image.reference,
-                i,
-                d.clone(),
-                diff_ids.get(i).cloned(),
-                &task.settings,
-                &progress,
-            )
+    let mut reports = std::pin::pin!(layer_reports(client, image, &task.settings, &progress));
+    while let Some(report) = reports.next().await {
+        dispatch(Msg::LayerDone {
+            load,
+            report: Box::new(report),
         });
-        let mut reports = stream::iter(jobs).buffer_unordered(task.settings.concurrency.max(1));
-        while let Some(report) = reports.next().await {
-            dispatch(Msg::LayerDone {
-                load,
-                report: Box::new(report),
-            });
-        }
     }
     dispatch(Msg::ScanFinished { load });
 }

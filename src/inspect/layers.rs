@@ -288,22 +288,20 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
 }
 
 /// Streams every layer of `image` through the scanner, at most
-/// `settings.concurrency` at once, and returns one report per layer in
-/// manifest order.
-pub async fn scan_layers<F: Fetch, C: Fn() -> u64>(
-    client: &Client<F, C>,
-    image: &Image,
-    settings: &ScanSettings,
-    progress: &dyn Fn(Progress),
-) -> Vec<LayerReport> {
-    let Some(manifest) = image.image_manifest() else {
-        return Vec::new();
-    };
+/// `settings.concurrency` at once, yielding each layer's report as it
+/// completes (the page shows them as they come).
+pub fn layer_reports<'a, F: Fetch, C: Fn() -> u64>(
+    client: &'a Client<F, C>,
+    image: &'a Image,
+    settings: &'a ScanSettings,
+    progress: &'a dyn Fn(Progress),
+) -> impl futures_util::Stream<Item = LayerReport> + 'a {
+    let layers = image.image_manifest().map_or(&[][..], |m| m.layers());
     let diff_ids: Vec<Digest> = image
         .image_config()
         .map(|c| c.diff_ids().to_vec())
         .unwrap_or_default();
-    let jobs = manifest.layers().iter().enumerate().map(|(i, d)| {
+    let jobs = layers.iter().enumerate().map(move |(i, d)| {
         scan_layer(
             client,
             &image.reference,
@@ -314,8 +312,17 @@ pub async fn scan_layers<F: Fetch, C: Fn() -> u64>(
             progress,
         )
     });
-    let mut reports: Vec<LayerReport> = stream::iter(jobs)
-        .buffer_unordered(settings.concurrency.max(1))
+    stream::iter(jobs).buffer_unordered(settings.concurrency.max(1))
+}
+
+/// Every layer's report (see [`layer_reports`]), in manifest order.
+pub async fn scan_layers<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    image: &Image,
+    settings: &ScanSettings,
+    progress: &dyn Fn(Progress),
+) -> Vec<LayerReport> {
+    let mut reports: Vec<LayerReport> = layer_reports(client, image, settings, progress)
         .collect()
         .await;
     reports.sort_by_key(|r| r.index);

@@ -20,7 +20,8 @@ use crate::registry::error::RegistryError;
 use crate::registry::Fetch;
 
 pub use layers::{
-    merge_verified, scan_layer, scan_layers, LayerOutcome, LayerReport, Progress, ScanSettings,
+    layer_reports, merge_verified, scan_layer, scan_layers, LayerOutcome, LayerReport, Progress,
+    ScanSettings,
 };
 
 /// Why an image could not be resolved to a manifest and config.
