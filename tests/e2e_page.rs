@@ -153,6 +153,35 @@ fn push_images(registry: &Registry) {
         .push(&client, "e2e/xss", Some("v1"));
 }
 
+/// Pushes `e2e/tampered:v1` (two gzip layers) and then flips bytes in the
+/// middle of its second layer's stored blob, keeping its size, so the
+/// registry serves content that no longer matches the layer's digest.
+/// Returns the altered layer's digest.
+fn push_tampered(registry: &Registry) -> String {
+    let image = ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("good/")
+                .file("good/kept.txt", b"this layer is intact\n"),
+        ))
+        .layer(layer(
+            Tar::new()
+                .dir("bad/")
+                .file("bad/noise.bin", &noise(64 << 10)),
+        ))
+        .build();
+    image.push(&registry.client(), "e2e/tampered", Some("v1"));
+    let digest = image.layers[1].digest();
+    let path = registry.blob_data_path(&digest);
+    let mut bytes = std::fs::read(&path).expect("read the stored blob");
+    let len = bytes.len();
+    for b in &mut bytes[len / 2..len / 2 + 16] {
+        *b ^= 0xFF;
+    }
+    std::fs::write(&path, &bytes).expect("alter the stored blob");
+    digest
+}
+
 /// Starts `layerlens serve` allowing `registries`, and returns it with its
 /// base URL.
 fn serve(registries: &[String]) -> (Guard, String) {
@@ -197,11 +226,14 @@ fn the_page_in_headless_chromium() {
     );
     let registry = Registry::start(Flavor::Open);
     push_images(&registry);
+    let tampered = push_tampered(&registry);
     let basic = Registry::start(Flavor::basic(USER, PASSWORD));
     hello().push(&basic.client(), "e2e/private", Some("v1"));
     let token = Registry::start(Flavor::token(USER, PASSWORD));
     hello().push(&token.client(), "e2e/private", Some("v1"));
     let (_server, url) = serve(&[registry.host_port(), basic.host_port(), token.host_port()]);
+    // The demo needs no registry: a second server that knows none.
+    let (_bare, bare_url) = serve(&[]);
     let shots = root.join("target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshots dir");
 
@@ -215,6 +247,9 @@ fn the_page_in_headless_chromium() {
         .env("REGISTRY_USER", USER)
         .env("REGISTRY_PASSWORD", PASSWORD)
         .env("SCREENSHOTS", &shots)
+        .env("BARE_SERVER", &bare_url)
+        .env("TAMPERED_LAYER", &tampered)
+        .env("DEMO_SHOT", root.join("docs/demo.png"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -6,6 +6,10 @@
 //   BASIC_REGISTRY, TOKEN_REGISTRY  registries with basic and token auth
 //   REGISTRY_USER, REGISTRY_PASSWORD  their account
 //   SCREENSHOTS directory for screenshots
+//   BARE_SERVER another `layerlens serve` that allows no registry at all
+//   TAMPERED_LAYER digest of e2e/tampered:v1's second layer, whose stored
+//               bytes were altered (same size)
+//   DEMO_SHOT   where the README's screenshot of the demo image goes
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -15,6 +19,7 @@ const SERVER = process.env.SERVER;
 const REGISTRY = process.env.REGISTRY;
 const SHOTS = process.env.SCREENSHOTS;
 const { BASIC_REGISTRY, TOKEN_REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD } = process.env;
+const { BARE_SERVER, TAMPERED_LAYER, DEMO_SHOT } = process.env;
 assert.ok(SERVER && REGISTRY && SHOTS, 'SERVER, REGISTRY and SCREENSHOTS must be set (run tests/e2e_page.rs)');
 
 let browser;
@@ -288,5 +293,49 @@ test('a new reference while a layer streams cancels the old load cleanly', async
   assert.equal(await page.locator('[role=treeitem][data-path="/etc/hello"]').count(), 1);
   assert.equal(await page.locator('[role=treeitem][data-path="/data/blob.bin"]').count(), 0);
   assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
+  assert.deepEqual(problems, []);
+});
+
+test('an altered blob shows a red mismatch naming the layer; the other layer stays browsable', async (t) => {
+  const { page } = await open(t);
+  // A layer that fails verification does not stop the image: it ends ready.
+  assert.equal(await inspect(page, `${REGISTRY}/e2e/tampered:v1`), 'ready', await page.textContent('#status'));
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'false');
+  const bad = await page.textContent('#verification .bad');
+  assert.ok(bad.includes(TAMPERED_LAYER), `${bad} should name ${TAMPERED_LAYER}`);
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#verification .bad')).color !== getComputedStyle(document.querySelector('#verification .ok')).color), true);
+  assert.match(await page.textContent('#status'), new RegExp(`failed verification[\\s\\S]*${TAMPERED_LAYER}`));
+  // The intact layer's files are in the tree; the altered one's are kept out.
+  assert.equal(await page.locator('[role=treeitem][data-path="/good/kept.txt"]').count(), 1);
+  assert.equal(await page.locator('[role=treeitem][data-path="/bad/noise.bin"]').count(), 0);
+  await page.click('[role=treeitem][data-path="/good/kept.txt"]');
+  await page.waitForSelector('#file[data-path="/good/kept.txt"]');
+  // (The panel shows the entry's details: the size of what layer 0 wrote.)
+  const kept = `(${'this layer is intact\n'.length} bytes)`;
+  await page.waitForFunction((k) => document.querySelector('#file').textContent.includes(k), kept);
+  await page.screenshot({ path: join(SHOTS, 'page-tampered.png'), fullPage: true });
+});
+
+test('the demo image works with no registry at all', async (t) => {
+  const { page, problems } = await open(t, { viewport: { width: 1280, height: 800 } });
+  await page.goto(`${BARE_SERVER}/`);
+  await page.click('text=Try the demo image');
+  await page.waitForFunction(() => document.body.dataset.state !== 'idle');
+  assert.equal(await settled(page), 'ready', await page.textContent('#status'));
+  assert.equal(await page.getAttribute('[data-platform="linux/amd64"]', 'aria-pressed'), 'true');
+  assert.equal(await page.locator('[data-platform="linux/arm64/v8"]').count(), 1);
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
+  // /etc/demo-arch holds its platform's name and a newline: its size
+  // differs per platform, in the file panel, which keeps the path.
+  const size = (platform) => `(${`${platform}\n`.length} bytes)`;
+  const shows = (s) => document.querySelector('#file[data-path="/etc/demo-arch"]')?.textContent.includes(s);
+  await page.click('[role=treeitem][data-path="/etc/demo-arch"]');
+  await page.waitForFunction(shows, size('linux/amd64'));
+  await page.screenshot({ path: DEMO_SHOT, fullPage: true });
+  await page.click('[data-platform="linux/arm64/v8"]');
+  await page.waitForFunction(shows, size('linux/arm64/v8'), { timeout: 60_000 });
+  assert.equal(await settled(page), 'ready');
+  assert.equal(await page.getAttribute('[data-platform="linux/arm64/v8"]', 'aria-pressed'), 'true');
+  assert.match(page.url(), /platform=linux\/arm64\/v8/);
   assert.deepEqual(problems, []);
 });
