@@ -249,7 +249,16 @@ fn the_page_in_headless_chromium() {
         .env("SCREENSHOTS", &shots)
         .env("BARE_SERVER", &bare_url)
         .env("TAMPERED_LAYER", &tampered)
-        .env("DEMO_SHOT", root.join("docs/demo.png"))
+        // The README's screenshot is refreshed only on request
+        // (LAYERLENS_UPDATE_SCREENSHOT=1), so test runs leave the tree clean.
+        .env(
+            "DEMO_SHOT",
+            if std::env::var_os("LAYERLENS_UPDATE_SCREENSHOT").is_some() {
+                root.join("docs/demo.png")
+            } else {
+                shots.join("demo.png")
+            },
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
