@@ -163,12 +163,26 @@ async fn load(
     reference: &Reference,
     policy: &PlatformPolicy,
     hash_contents: bool,
+    layer: Option<usize>,
 ) -> anyhow::Result<(Image, Vec<LayerReport>)> {
     let image = resolve(client, reference, policy).await?;
+    if let Some(n) = layer {
+        let count = image.image_manifest().map_or(0, |m| m.layers().len());
+        if n >= count {
+            return Err(UsageError(format!(
+                "--layer {n}: the image has {count} layers (0 to {})",
+                count.saturating_sub(1)
+            ))
+            .into());
+        }
+    }
     let tty = io::stderr().is_terminal();
+    let total = image.image_manifest().map_or(0, |m| m.layers().len());
+    let finished = std::cell::Cell::new(0usize);
     let progress = |p: Progress| {
-        if let (true, Progress::Finished { index }) = (tty, p) {
-            eprint!("\rlayers scanned: {}   ", index + 1);
+        if let (true, Progress::Finished { .. }) = (tty, p) {
+            finished.set(finished.get() + 1);
+            eprint!("\rlayers scanned: {} of {total}   ", finished.get());
         }
     };
     let settings = ScanSettings {
@@ -177,7 +191,7 @@ async fn load(
     };
     let reports = scan_layers(client, &image, &settings, &progress).await;
     if tty {
-        eprint!("\r                        \r");
+        eprint!("\r                              \r");
     }
     Ok((image, reports))
 }
@@ -202,7 +216,7 @@ pub fn run_inspect(
     let reference = parse_reference(&image.reference)?;
     let policy = policy(&image.platform)?;
     let client = client(registry, &reference)?;
-    let (img, reports) = runtime()?.block_on(load(&client, &reference, &policy, false))?;
+    let (img, reports) = runtime()?.block_on(load(&client, &reference, &policy, false, None))?;
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &inspect_json(&img, &reports))?;
@@ -230,17 +244,12 @@ pub fn run_tree(
     let reference = parse_reference(&image.reference)?;
     let policy = policy(&image.platform)?;
     let client = client(registry, &reference)?;
-    let (_img, reports) = runtime()?.block_on(load(&client, &reference, &policy, true))?;
+    let (_img, reports) = runtime()?.block_on(load(&client, &reference, &policy, true, layer))?;
     let fs = match layer {
         None => merge_verified(&reports),
         Some(n) => {
             let Some(r) = reports.get(n) else {
-                return Err(UsageError(format!(
-                    "--layer {n}: the image has {} layers (0 to {})",
-                    reports.len(),
-                    reports.len().saturating_sub(1)
-                ))
-                .into());
+                return Err(anyhow!("layer {n} has no report"));
             };
             MergedFs::layer_view(r.entries(), n)
         }
