@@ -22,85 +22,13 @@ ensure_apt docker-registry curl bc gzip
 work=$(mktemp -d)
 trap 'kill $reg_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/config.yml" <<EOF
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $work/storage}, delete: {enabled: true}}
-http: {addr: 127.0.0.1:$port}
-EOF
-/usr/bin/docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
-reg_pid=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 50); do curl -sf "$base/v2/" >/dev/null && break; sleep 0.1; done
-
-log "building a ~200 MB layer"
-python3 - "$work" <<'PY'
-import os, random, sys, tarfile, io
-work = sys.argv[1]
-rng = random.Random(42)
-words = [bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(4000)]
-def text(n):
-    out = bytearray()
-    while len(out) < n:
-        out += b" ".join(rng.choice(words) for _ in range(64)) + b"\n"
-    return bytes(out[:n])
-with tarfile.open(os.path.join(work, "layer.tar"), "w", format=tarfile.PAX_FORMAT) as t:
-    total = 0
-    i = 0
-    while total < 200_000_000:
-        if i % 500 == 499:
-            size = 8_000_000
-            data = rng.randbytes(size // 2) + text(size // 2)
-        else:
-            size = rng.randint(100, 20_000)
-            data = text(size)
-        info = tarfile.TarInfo(f"usr/share/bench/d{i // 1000}/f{i}.txt")
-        info.size = len(data)
-        info.mtime = 1_700_000_000
-        t.addfile(info, io.BytesIO(data))
-        total += len(data)
-        i += 1
-PY
-gzip -6 -n -k "$work/layer.tar"
-tar_bytes=$(stat -c %s "$work/layer.tar")
-gz_bytes=$(stat -c %s "$work/layer.tar.gz")
-diff_id="sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)"
-blob="sha256:$(sha256sum "$work/layer.tar.gz" | cut -d' ' -f1)"
-
-push_blob() { # file -> digest
-  local digest="sha256:$(sha256sum "$1" | cut -d' ' -f1)"
-  local loc
-  loc=$(curl -sf -X POST -D - -o /dev/null "$base/v2/bench/app/blobs/uploads/" | tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
-  case "$loc" in http*) ;; *) loc="$base$loc" ;; esac
-  local sep='?'; [[ "$loc" == *\?* ]] && sep='&'
-  curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$1" "$loc${sep}digest=$digest" >/dev/null
-  echo "$digest"
-}
-log "pushing"
-push_blob "$work/layer.tar.gz" >/dev/null
-printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]},"history":[{"created_by":"bench"}]}' "$diff_id" > "$work/config.json"
-config=$(push_blob "$work/config.json")
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%d}]}' \
-  "$config" "$(stat -c %s "$work/config.json")" "$blob" "$gz_bytes" > "$work/manifest.json"
-curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$work/manifest.json" "$base/v2/bench/app/manifests/v1" >/dev/null
+source scripts/bench-image.sh
+bench_registry_image "$work"
 
 log "building layerlens (release)"
 cargo build --quiet --release --bin layerlens
 bin=target/release/layerlens
 
-best() { # command... -> best wall seconds of 3
-  local best=999999
-  for _ in 1 2 3; do
-    local s e t
-    s=$(date +%s.%N)
-    bash -c "$1" >/dev/null
-    e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc -l)
-    if (( $(echo "$t < $best" | bc -l) )); then best=$t; fi
-  done
-  echo "$best"
-}
 a=$(best "curl -sf $base/v2/bench/app/blobs/$blob | sha256sum")
 b=$(best "curl -sf $base/v2/bench/app/blobs/$blob | zcat | sha256sum")
 c=$(best "$bin tree 127.0.0.1:$port/bench/app:v1 --format tsv")

@@ -106,6 +106,27 @@ struct ChangeNode {
     change: Change,
 }
 
+impl ChangeNode {
+    /// A directory placeholder (root 0755 0:0) until the real entry's
+    /// attributes are copied in.
+    fn directory(name: Box<[u8]>, parent: u32, change: Change) -> ChangeNode {
+        ChangeNode {
+            name,
+            parent,
+            children: Vec::new(),
+            kind: EntryKind::Directory,
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            total: 0,
+            layer: None,
+            symlink: None,
+            change,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Inner {
     Merged {
@@ -199,20 +220,7 @@ impl TreeModel {
         let marks = after.changes(layer).map(marks_of).unwrap_or_default();
         let mut paths: Vec<(&Vec<u8>, Change)> = marks.iter().map(|(p, c)| (p, *c)).collect();
         paths.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let mut nodes = vec![ChangeNode {
-            name: Box::default(),
-            parent: 0,
-            children: Vec::new(),
-            kind: EntryKind::Directory,
-            mode: 0o755,
-            uid: 0,
-            gid: 0,
-            size: 0,
-            total: 0,
-            layer: None,
-            symlink: None,
-            change: Change::None,
-        }];
+        let mut nodes = vec![ChangeNode::directory(Box::default(), 0, Change::None)];
         let mut index: HashMap<Vec<u8>, u32> = HashMap::new();
         for (path, change) in paths {
             if path.is_empty() {
@@ -250,20 +258,7 @@ impl TreeModel {
                     (&before, Change::None)
                 };
                 let id = u32::try_from(nodes.len()).unwrap_or(u32::MAX);
-                let mut node = ChangeNode {
-                    name: (*comp).into(),
-                    parent: cur,
-                    children: Vec::new(),
-                    kind: EntryKind::Directory,
-                    mode: 0o755,
-                    uid: 0,
-                    gid: 0,
-                    size: 0,
-                    total: 0,
-                    layer: None,
-                    symlink: None,
-                    change: this_change,
-                };
+                let mut node = ChangeNode::directory((*comp).into(), cur, this_change);
                 if let Some(n) = fs
                     .lookup(&prefix)
                     .and_then(|nid| fs.node(nid).map(|n| (nid, n)))
