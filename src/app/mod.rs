@@ -16,6 +16,7 @@
 pub mod driver;
 pub mod errors;
 pub mod filter;
+pub mod library;
 pub mod model;
 pub mod msg;
 pub mod proxy;

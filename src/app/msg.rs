@@ -154,6 +154,8 @@ pub enum Msg {
     ProxyBaseChanged(String),
     /// A copy button was pressed.
     CopyRequested(CopyWhat),
+    /// The image library (see [`super::library`]).
+    Library(super::library::LibraryMsg),
 }
 
 /// What [`Effect::Resolve`] asks for.
@@ -215,4 +217,6 @@ pub enum Effect {
     Focus(Focus),
     /// Put text on the clipboard.
     Copy(String),
+    /// The image library's store work.
+    Library(super::library::LibraryEffect),
 }

@@ -59,6 +59,8 @@ pub struct Route {
     pub path: Option<Vec<u8>>,
     /// The tree mode for the selected layer.
     pub mode: LayerMode,
+    /// The image library's parameters (`page=images`, `open=…`).
+    pub library: super::library::LibraryRoute,
 }
 
 /// Decodes `%HH` escapes (and `+` as a space, as browsers' form encoding
@@ -164,7 +166,9 @@ impl Route {
                         LayerMode::UpTo
                     };
                 }
-                _ => {}
+                other => {
+                    route.library.param(other, &bytes);
+                }
             }
         }
         route
@@ -200,6 +204,10 @@ impl Route {
         if let Some(v) = self.mode.param() {
             sep(&mut out, "view");
             out.push_str(v);
+        }
+        for (name, value) in self.library.pairs() {
+            sep(&mut out, name);
+            percent_encode_into(&mut out, value.as_bytes());
         }
         out
     }

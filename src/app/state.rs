@@ -154,6 +154,8 @@ pub struct State {
     pub proxy_base: String,
     /// A short message for the user (copied, setting refused…).
     pub notice: Option<String>,
+    /// The image library (`docker image ls` and reopening from the store).
+    pub library: super::library::LibraryState,
     pub(crate) next_load: u64,
 }
 
@@ -173,6 +175,7 @@ impl Default for State {
             recent: Vec::new(),
             proxy_base: DEFAULT_PROXY_BASE.to_owned(),
             notice: None,
+            library: super::library::LibraryState::default(),
             next_load: 1,
         }
     }
@@ -196,7 +199,7 @@ impl State {
                 img.platform.clone()
             }
         });
-        Route {
+        let route = Route {
             image,
             platform,
             layer: self.layer,
@@ -210,6 +213,8 @@ impl State {
             } else {
                 LayerMode::UpTo
             },
-        }
+            library: Default::default(),
+        };
+        super::library::route_for(self, route)
     }
 }

@@ -37,7 +37,7 @@ fn is_current(state: &State, load: LoadId) -> bool {
 }
 
 /// Drops the current image; a load still running is cancelled.
-fn cancel(state: &mut State) -> Vec<Effect> {
+pub(super) fn cancel(state: &mut State) -> Vec<Effect> {
     match state.current.take() {
         Some(old) if matches!(state.phase, Phase::Loading(_)) => vec![Effect::Cancel(old.load)],
         _ => Vec::new(),
@@ -107,7 +107,7 @@ fn remember(state: &mut State, input: &str) {
 }
 
 /// Rebuilds the tree model for the selected layer and mode.
-fn rebuild_model(state: &mut State) {
+pub(super) fn rebuild_model(state: &mut State) {
     let Some(cur) = &state.current else {
         state.tree.set_model(None);
         return;
@@ -129,6 +129,9 @@ fn rebuild_model(state: &mut State) {
 /// Applies a link: loads what it names unless it is already shown, then
 /// selects its layer, mode and path.
 fn apply_route(state: &mut State, route: Route) -> Vec<Effect> {
+    if let Some(effects) = super::library::apply_route(state, &route) {
+        return effects;
+    }
     let Some(image) = route.image.clone() else {
         let effects = cancel(state);
         state.tree.set_model(None);
@@ -289,7 +292,9 @@ fn scan_finished(state: &mut State, load: LoadId) -> Vec<Effect> {
         }
     }
     state.phase = Phase::Ready;
-    vec![url(state, false)]
+    let mut effects = vec![url(state, false)];
+    effects.extend(super::library::loaded(state, load));
+    effects
 }
 
 /// Handles one message; returns what the shell must do.
@@ -298,9 +303,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Started { query, page_url } => {
             state.page_url = cut(&page_url, 4096);
             let route = Route::parse(&query);
-            let effects = apply_route(state, route);
-            if state.current.is_none() && state.phase == Phase::Idle {
-                return vec![Effect::Focus(Focus::Reference)];
+            let mut effects = super::library::started(state);
+            effects.extend(apply_route(state, route));
+            if state.current.is_none() && state.phase == Phase::Idle && !state.library.page {
+                effects.retain(|e| matches!(e, Effect::Library(_)));
+                effects.push(Effect::Focus(Focus::Reference));
             }
             effects
         }
@@ -310,6 +317,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ReferenceSubmitted(text) => {
+            state.library.page = false;
             state.platform = None;
             state.layer = None;
             state.mode = LayerMode::UpTo;
@@ -440,6 +448,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::CopyRequested(what) => copy(state, what),
+        Msg::Library(m) => super::library::update_library(state, m),
     }
 }
 

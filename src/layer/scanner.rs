@@ -328,6 +328,32 @@ impl LayerScan {
         self.entries
     }
 
+    /// A scan read back from a stored layer index (the image library): the
+    /// facts the index kept, with no gzip header details and a proper
+    /// end-of-archive marker (a layer is indexed only once it verified, so
+    /// its scan ended well). The result is still checked with
+    /// [`LayerScan::verify`] against the manifest and config before use.
+    pub fn from_stored(
+        compression: Compression,
+        entries: Vec<Entry>,
+        blob_digest: Digest,
+        compressed_size: u64,
+        diff_id: Digest,
+        tar_size: u64,
+    ) -> LayerScan {
+        LayerScan {
+            compression,
+            entries,
+            problems: Vec::new(),
+            blob_digest,
+            compressed_size,
+            diff_id,
+            tar_size,
+            gzip: None,
+            end_of_archive: EndOfArchive::Marker,
+        }
+    }
+
     /// Entries left out, each with why (a name escaping the root, an
     /// unsupported type, …). Non-empty means the layer is suspicious.
     pub fn problems(&self) -> &[ScanError] {

@@ -40,6 +40,7 @@ pub mod list;
 pub mod model;
 pub mod record;
 pub mod remove;
+pub mod reopen;
 pub mod resolve;
 pub mod rows;
 pub mod store;

@@ -8,6 +8,7 @@
 //!   streamed bodies, yields to the event loop);
 //! * `render` — the sections, redrawn when their view value changes;
 //! * [`dom`], [`listen`] — a text-only element builder and owned listeners;
+//! * [`store`] — the image library's IndexedDB store and its effects;
 //! * [`mod@panic`] — a visible banner instead of a silently dead page.
 
 pub mod dom;
@@ -16,6 +17,7 @@ pub mod listen;
 pub mod panic;
 mod render;
 pub mod runtime;
+pub mod store;
 
 use std::cell::RefCell;
 use std::rc::Rc;

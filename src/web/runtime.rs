@@ -38,6 +38,7 @@ pub struct App {
     frame: RefCell<Option<Closure<dyn FnMut()>>>,
     frame_pending: Cell<bool>,
     myself: RefCell<Weak<App>>,
+    library: super::store::LibraryShell,
 }
 
 impl App {
@@ -54,6 +55,7 @@ impl App {
             frame: RefCell::new(None),
             frame_pending: Cell::new(false),
             myself: RefCell::new(Weak::new()),
+            library: super::store::LibraryShell::default(),
         });
         *app.myself.borrow_mut() = Rc::downgrade(&app);
         let weak = Rc::downgrade(&app);
@@ -168,6 +170,7 @@ impl App {
                     }
                 });
             }
+            Effect::Library(e) => self.library.perform(e, self.weak()),
             Effect::Copy(text) => {
                 if let Some(w) = web_sys::window() {
                     let _ = w.navigator().clipboard().write_text(&text);

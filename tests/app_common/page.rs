@@ -4,7 +4,10 @@
 use std::cell::RefCell;
 
 use layerlens::app::driver::{run_resolve, run_scan};
+use layerlens::app::library::{LibraryEffect, LibraryMsg};
 use layerlens::app::{update, Effect, Focus, Msg, State};
+use layerlens::library::{apply, load_image, open, MemoryStore};
+use layerlens::oci::Timestamp;
 use layerlens::registry::Client;
 
 use super::{block_on, MemRegistry};
@@ -24,6 +27,10 @@ pub struct Page {
     pub cancelled: Vec<u64>,
     /// When false, Resolve/Scan effects are recorded but not performed.
     pub perform: bool,
+    /// The image library's store (the browser's IndexedDB, in memory).
+    pub store: MemoryStore,
+    /// The clock library effects read.
+    pub now: Timestamp,
 }
 
 impl Page {
@@ -37,7 +44,37 @@ impl Page {
             effects: Vec::new(),
             cancelled: Vec::new(),
             perform: true,
+            store: MemoryStore::new(),
+            now: Timestamp::from_unix(1_700_000_000, 0),
         }
+    }
+
+    /// Performs a library effect as `web/store.rs` does, against
+    /// [`Page::store`]; the message it answers with.
+    fn library(&self, e: LibraryEffect) -> Msg {
+        let now = self.now;
+        Msg::Library(match e {
+            LibraryEffect::Open => LibraryMsg::Opened {
+                result: block_on(open(&self.store)).map_err(|e| e.to_string()),
+                tab_only: None,
+                now,
+            },
+            LibraryEffect::ReadClock => LibraryMsg::Clock(now),
+            LibraryEffect::RecordNow(load) => LibraryMsg::Record { load, now },
+            LibraryEffect::Apply(ops) => {
+                LibraryMsg::Applied(block_on(apply(&self.store, &ops)).map_err(|e| e.to_string()))
+            }
+            LibraryEffect::Load {
+                load,
+                manifest,
+                catalog,
+            } => LibraryMsg::Loaded {
+                load,
+                result: block_on(load_image(&self.store, &catalog, &manifest))
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
+            },
+        })
     }
 
     /// Sends a message and everything it leads to.
@@ -70,6 +107,7 @@ impl Page {
                     Effect::SetUrl { query, push } => self.urls.push((query, push)),
                     Effect::Focus(f) => self.focus.push(f),
                     Effect::Copy(t) => self.copied.push(t),
+                    Effect::Library(e) => queue.push(self.library(e)),
                 }
             }
         }

@@ -5,13 +5,16 @@
 //!
 //! * this module: the status area, the tree panel, the selected entry;
 //! * `image`: overview and verification, platforms, config, history;
-//! * `layers`: the layers table and wasted space.
+//! * `layers`: the layers table and wasted space;
+//! * `library`: the images page and the "from the library" line.
 
 mod image;
 mod layers;
+mod library;
 
 pub use image::*;
 pub use layers::*;
+pub use library::*;
 
 use crate::fs::{escape, human_size, mode_string};
 use crate::inspect::{LayerOutcome, LayerReport};
@@ -118,6 +121,9 @@ pub fn status(state: &State) -> StatusView {
             steps.push(format!("Layers: {done} of {} done", cur.progress.len()));
         }
         problems = cur.reports.iter().filter_map(layer_error).collect();
+    }
+    if let (Some(bar), Some(first)) = (library_bar(state), steps.first_mut()) {
+        *first = bar.text;
     }
     if state.phase == Phase::Loading(Step::Resolving) && steps.is_empty() {
         steps.push("Resolving".to_owned());

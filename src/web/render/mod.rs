@@ -6,6 +6,7 @@
 
 mod image;
 mod layers;
+mod library;
 mod start;
 mod status;
 mod tree;
@@ -32,6 +33,7 @@ pub struct Ui {
     image: image::ImageSections,
     layers: layers::Layers,
     tree: tree::Tree,
+    library: library::Library,
     last_hook: &'static str,
     /// Work to do once the frame is drawn (focus an element that appears).
     pub after_render: Vec<Box<dyn FnOnce()>>,
@@ -63,6 +65,7 @@ impl Ui {
         let image = image::ImageSections::build()?;
         let layers = layers::Layers::build()?;
         let tree = tree::Tree::build()?;
+        let library = library::Library::build()?;
         for section in [
             &image.overview,
             &image.platforms,
@@ -74,7 +77,13 @@ impl Ui {
         ] {
             let _ = image_box.append_child(section);
         }
-        for e in [&start.root, &status.root, &image_box] {
+        for e in [
+            &start.root,
+            &status.root,
+            &library.bar,
+            &library.root,
+            &image_box,
+        ] {
             let _ = main.append_child(e);
         }
         Some(Ui {
@@ -84,6 +93,7 @@ impl Ui {
             image,
             layers,
             tree,
+            library,
             last_hook: "",
             after_render: Vec::new(),
         })
@@ -98,6 +108,7 @@ impl Ui {
         out.extend(self.image.listen(&weak));
         out.extend(self.layers.listen(&weak));
         out.extend(self.tree.listen(&weak));
+        out.extend(self.library.listen(&weak));
         if let Some(w) = web_sys::window() {
             let a = weak.clone();
             out.extend(Listener::new(&w, "popstate", move |_| {
@@ -128,7 +139,8 @@ impl Ui {
         }
         self.start.render(state);
         self.status.render(state);
-        let has_image = crate::app::views::overview(state).is_some();
+        self.library.render(state);
+        let has_image = crate::app::views::overview(state).is_some() && !state.library.page;
         if let Some(h) = self.image_box.dyn_ref::<HtmlElement>() {
             if h.hidden() == has_image {
                 h.set_hidden(!has_image);

@@ -220,6 +220,12 @@ impl Registry {
         }
     }
 
+    /// The registry process's id while it runs (a browser test stops it from outside to
+    /// show the page needs no network).
+    pub fn pid(&self) -> Option<u32> {
+        self.running.as_ref().map(|r| r.child.id())
+    }
+
     /// Whether the process is running (it may have been stopped, or died).
     pub fn is_running(&mut self) -> bool {
         match &mut self.running {

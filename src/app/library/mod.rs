@@ -1,0 +1,189 @@
+//! The image library on the page (issue 6): the browser's `docker image
+//! ls`, `tag`, `rm` and `prune`, and reopening an inspected image from the
+//! store without the network. Pure like the rest of `app/`: the catalogue
+//! ([`crate::library::Library`]) lives in [`LibraryState`], every change
+//! returns the [`crate::library::StoreOp`]s the shell applies
+//! ([`LibraryEffect::Apply`]), and results come back as [`LibraryMsg`]s.
+//!
+//! * this module: the state, messages and effects;
+//! * [`route`]: the library's link parameters (`?page=images&filter=…`,
+//!   `?open=sha256:…`);
+//! * `update`: the transitions, and the hooks the page's own update calls
+//!   (start, a finished load, a link).
+//!
+//! Recording: a load whose manifest, config and every layer verified is
+//! recorded once it finishes ([`LibraryEffect::RecordNow`] asks the shell
+//! for the time, [`LibraryMsg::Record`] brings it). Reopening: the shell
+//! reads the image back ([`LibraryEffect::Load`]), the documents are
+//! re-verified by digest and the layer indexes checked against the
+//! manifest, and the tree is built by the same code as after a scan.
+
+pub mod route;
+mod update;
+
+use std::collections::BTreeSet;
+
+use crate::library::{Library, StoreOp, StoredImage};
+use crate::oci::{Digest, Timestamp};
+
+use super::msg::LoadId;
+
+pub use route::LibraryRoute;
+pub use update::{apply_route, loaded, route_for, started, update_library};
+
+/// Where the library is kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum StoreStatus {
+    /// The store is being opened (the catalogue is not read yet).
+    #[default]
+    Opening,
+    /// In the browser's persistent storage (IndexedDB).
+    Persistent,
+    /// In this tab's memory only, with why (no IndexedDB, private mode,
+    /// blocked, unreadable catalogue): the page works, nothing survives a
+    /// reload.
+    TabOnly(String),
+}
+
+/// An image being reopened, or shown, from the library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reopen {
+    /// The load it belongs to.
+    pub load: LoadId,
+    /// Its manifest digest (the `open=` of its link).
+    pub manifest: Digest,
+    /// When it was recorded.
+    pub recorded: Timestamp,
+}
+
+/// What the last library action reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The action, in Docker's words (`docker image rm app:latest`).
+    pub title: String,
+    /// Docker's lines (`Untagged: …`, `Deleted: …`) and the layer indexes
+    /// freed or kept.
+    pub lines: Vec<String>,
+    /// Why it failed, when it did (nothing changed then).
+    pub error: Option<String>,
+}
+
+/// The library's part of the page state.
+#[derive(Debug, Clone, Default)]
+pub struct LibraryState {
+    /// Where the library is kept.
+    pub store: StoreStatus,
+    /// The catalogue.
+    pub catalog: Library,
+    /// The last time the shell told ("now" for CREATED and `until=`).
+    pub now: Option<Timestamp>,
+    /// Whether the images page (`?page=images`) is shown.
+    pub page: bool,
+    /// The filter box, as typed (`dangling=true label=a=b`).
+    pub filter: String,
+    /// The format box, as typed (empty: Docker's default table).
+    pub format: String,
+    /// "Show digests" (`--digests`).
+    pub digests: bool,
+    /// The tag form's source (an image ID or name) and new name.
+    pub tag_source: String,
+    /// The tag form's new name.
+    pub tag_target: String,
+    /// The last action's outcome.
+    pub report: Option<Report>,
+    /// Images shown in this tab (manifest digests): `prune --all` keeps them.
+    pub opened: BTreeSet<Digest>,
+    /// The image reopened from the library, while it is the current one.
+    pub reopen: Option<Reopen>,
+    /// A link's `open=` waiting for the catalogue to be read.
+    pub pending: Option<super::route::Route>,
+    /// The last store failure (the catalogue in memory may be ahead of
+    /// the stored one).
+    pub store_error: Option<String>,
+}
+
+/// Something that happened to the library.
+#[derive(Debug)]
+pub enum LibraryMsg {
+    /// The store was opened and the catalogue read.
+    Opened {
+        /// The catalogue, or why it could not be read.
+        result: Result<Library, String>,
+        /// `None` when persistent; else why the library is kept in this tab
+        /// only.
+        tab_only: Option<String>,
+        /// The time.
+        now: Timestamp,
+    },
+    /// The time, as asked by [`LibraryEffect::ReadClock`].
+    Clock(Timestamp),
+    /// The time to record a finished load with.
+    Record {
+        /// The load.
+        load: LoadId,
+        /// Now.
+        now: Timestamp,
+    },
+    /// Store writes finished.
+    Applied(Result<(), String>),
+    /// Open an image from the library (by manifest digest).
+    Open(Digest),
+    /// An image was read back from the store.
+    Loaded {
+        /// The load.
+        load: LoadId,
+        /// The image, or why not.
+        result: Result<Box<StoredImage>, String>,
+    },
+    /// Re-resolve a reference over the network (a normal load).
+    Refresh(String),
+    /// Show the images page.
+    ShowPage,
+    /// The filter box changed (applied as typed).
+    FilterChanged(String),
+    /// The format box changed.
+    FormatChanged(String),
+    /// "Show digests" was switched.
+    DigestsToggled(bool),
+    /// A row's "tag" was pressed: the tag form's source.
+    TagSource(String),
+    /// The tag form's new name changed.
+    TagTargetChanged(String),
+    /// `docker tag SOURCE TARGET`.
+    Tag {
+        /// The image (ID or name).
+        source: String,
+        /// The new name.
+        target: String,
+    },
+    /// `docker image rm TARGET`.
+    Remove(String),
+    /// `docker image prune [--all]`.
+    Prune {
+        /// `--all`: every image not shown in this tab.
+        all: bool,
+    },
+}
+
+/// What the shell must do for the library.
+#[derive(Debug, Clone)]
+pub enum LibraryEffect {
+    /// Open the store and read the catalogue; answer [`LibraryMsg::Opened`].
+    Open,
+    /// Answer [`LibraryMsg::Clock`].
+    ReadClock,
+    /// Answer [`LibraryMsg::Record`] with the time.
+    RecordNow(LoadId),
+    /// Apply these writes in order, after any earlier ones; answer
+    /// [`LibraryMsg::Applied`].
+    Apply(Vec<StoreOp>),
+    /// Read an image back; answer [`LibraryMsg::Loaded`].
+    Load {
+        /// The load.
+        load: LoadId,
+        /// Its manifest digest.
+        manifest: Digest,
+        /// The catalogue to read it with.
+        catalog: Box<Library>,
+    },
+}

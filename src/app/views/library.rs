@@ -1,0 +1,221 @@
+//! The image library as the page shows it: the images page (`docker image
+//! ls` as a table and as the format box's text, the filter and format
+//! errors, the last action's report) and the line that says an image shown
+//! was reopened from the library.
+
+use crate::app::library::{Report, StoreStatus};
+use crate::app::state::State;
+use crate::fs::human_size;
+use crate::library::human::go_time_string_utc;
+use crate::library::{LibraryError, LsOptions};
+use crate::oci::Timestamp;
+
+/// One row of the images table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryRowView {
+    /// REPOSITORY (`<none>` for an image without a name).
+    pub repository: String,
+    /// TAG (`<none>` for an untagged image).
+    pub tag: String,
+    /// IMAGE ID: 12 hex characters of the config digest.
+    pub id: String,
+    /// The full IMAGE ID (`sha256:…`).
+    pub full_id: String,
+    /// CREATED as Docker prints it (`2 days ago`).
+    pub created: String,
+    /// SIZE as Docker prints it (`7.8MB`).
+    pub size: String,
+    /// DIGEST (shown with "show digests").
+    pub digest: String,
+    /// The manifest digest the row opens.
+    pub manifest: String,
+    /// What `rm` acts on: `repo:tag`, or the full ID for an untagged row.
+    pub target: String,
+    /// What "refresh" re-resolves: the tag, or `repo@digest` for an
+    /// untagged row with a repository.
+    pub refresh: Option<String>,
+    /// Whether the image has no tag (`dangling=true` lists it).
+    pub dangling: bool,
+}
+
+/// The images page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryView {
+    /// Where the library is kept and how much it holds.
+    pub store: String,
+    /// The last store failure.
+    pub store_error: Option<String>,
+    /// The filter box.
+    pub filter: String,
+    /// The format box.
+    pub format: String,
+    /// "Show digests".
+    pub digests: bool,
+    /// Why the filter is refused.
+    pub filter_error: Option<String>,
+    /// Why the format is refused, saying where.
+    pub format_error: Option<String>,
+    /// The column titles.
+    pub columns: Vec<&'static str>,
+    /// The rows.
+    pub rows: Vec<LibraryRowView>,
+    /// `docker image ls` with this filter, format and digests: text to copy.
+    pub text: String,
+    /// The last action's outcome.
+    pub report: Option<Report>,
+    /// The tag form.
+    pub tag_source: String,
+    /// The tag form's new name.
+    pub tag_target: String,
+}
+
+/// What the store line says.
+fn store_line(state: &State) -> String {
+    let lib = &state.library;
+    let count = lib.catalog.images().count();
+    let images = if count == 1 {
+        "1 image".to_owned()
+    } else {
+        format!("{count} images")
+    };
+    let stored = human_size(lib.catalog.stored_bytes());
+    match &lib.store {
+        StoreStatus::Opening => "Opening the library…".to_owned(),
+        StoreStatus::Persistent => {
+            format!("Kept in this browser (IndexedDB): {images}, {stored} of manifests, configs and layer indexes.")
+        }
+        StoreStatus::TabOnly(why) => {
+            format!("Kept in this tab only — nothing survives a reload: {why}. {images}, {stored}.")
+        }
+    }
+}
+
+/// A template error with where it is: Docker's message, then the position
+/// in the format box and the text from there.
+fn format_error(format: &str, e: &crate::library::TemplateError) -> String {
+    let at = e.offset().min(format.len());
+    let mut start = at;
+    while !format.is_char_boundary(start) {
+        start -= 1;
+    }
+    let rest: String = format[start..].chars().take(30).collect();
+    let here = if rest.is_empty() {
+        "at the end of the format".to_owned()
+    } else {
+        format!(
+            "at character {} («{rest}»)",
+            format[..start].chars().count() + 1
+        )
+    };
+    format!("{e} — {here}")
+}
+
+/// The images page, when shown.
+pub fn library(state: &State) -> Option<LibraryView> {
+    let lib = &state.library;
+    if !lib.page {
+        return None;
+    }
+    let now = lib.now.unwrap_or(Timestamp::from_unix(0, 0));
+    let filters: Vec<String> = lib.filter.split_whitespace().map(str::to_owned).collect();
+    let table_opts = LsOptions {
+        filters: filters.clone(),
+        digests: lib.digests,
+        ..LsOptions::default()
+    };
+    let mut filter_error = None;
+    let mut format_error_text = None;
+    let rows = match lib.catalog.ls_rows(&table_opts, now) {
+        Ok(rows) => rows,
+        Err(e) => {
+            filter_error = Some(e.to_string());
+            Vec::new()
+        }
+    };
+    let format = lib.format.trim();
+    let text_opts = LsOptions {
+        format: (!format.is_empty()).then(|| format.to_owned()),
+        ..table_opts
+    };
+    let text = match lib.catalog.ls(&text_opts, now) {
+        Ok(t) => t,
+        Err(LibraryError::Template(e)) => {
+            format_error_text = Some(format_error(format, &e));
+            String::new()
+        }
+        Err(_) => String::new(),
+    };
+    let mut columns = vec!["REPOSITORY", "TAG"];
+    if lib.digests {
+        columns.push("DIGEST");
+    }
+    columns.extend(["IMAGE ID", "CREATED", "SIZE"]);
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let tagged = r.tag != "<none>";
+            let named = r.repository != "<none>";
+            LibraryRowView {
+                repository: r.repository.clone(),
+                tag: r.tag.clone(),
+                id: r.id_text(true),
+                full_id: r.id.to_string(),
+                created: r.created_since(now),
+                size: r.size_text(),
+                digest: r.digest.clone(),
+                manifest: r.manifest.to_string(),
+                target: if tagged {
+                    format!("{}:{}", r.repository, r.tag)
+                } else {
+                    r.id.to_string()
+                },
+                refresh: if tagged {
+                    Some(format!("{}:{}", r.repository, r.tag))
+                } else if named {
+                    Some(format!("{}@{}", r.repository, r.manifest))
+                } else {
+                    None
+                },
+                dangling: !tagged,
+            }
+        })
+        .collect();
+    Some(LibraryView {
+        store: store_line(state),
+        store_error: lib.store_error.clone(),
+        filter: lib.filter.clone(),
+        format: lib.format.clone(),
+        digests: lib.digests,
+        filter_error,
+        format_error: format_error_text,
+        columns,
+        rows,
+        text,
+        report: lib.report.clone(),
+        tag_source: lib.tag_source.clone(),
+        tag_target: lib.tag_target.clone(),
+    })
+}
+
+/// The line shown above an image reopened from the library, and the
+/// reference "Refresh" re-resolves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryBar {
+    /// `From the library, stored 2026-11-28 06:00:00 +0000 UTC — nothing was fetched.`
+    pub text: String,
+    /// What "Refresh" loads from the registry.
+    pub refresh: String,
+}
+
+/// The bar, while the current image was reopened from the library.
+pub fn library_bar(state: &State) -> Option<LibraryBar> {
+    let r = state.library.reopen.as_ref()?;
+    let cur = state.current.as_ref().filter(|c| c.load == r.load)?;
+    Some(LibraryBar {
+        text: format!(
+            "From the library, stored {} — nothing was fetched.",
+            go_time_string_utc(r.recorded.seconds())
+        ),
+        refresh: cur.input.clone(),
+    })
+}

@@ -1,0 +1,130 @@
+//! Turning an image read back from the store into what the resolve and scan
+//! flows produce ([`Image`] and one [`LayerReport`] per layer), so the page
+//! shows a reopened image with the same code as a freshly inspected one —
+//! without a network request.
+//!
+//! Nothing is trusted for being in the store: the documents were verified
+//! against their digests by [`crate::library::load_image`], and each layer
+//! index is checked here against the manifest's descriptor (digest and size)
+//! and the config's `rootfs.diff_ids` entry with [`LayerScan::verify`], as a
+//! scanned layer is.
+
+use crate::inspect::{Image, LayerOutcome, LayerReport, PlatformChoice};
+use crate::layer::LayerScan;
+use crate::library::StoredImage;
+use crate::oci::selection::{entries, platforms};
+use crate::oci::{parse_document, Document, Reference};
+use crate::registry::client::FetchedManifest;
+
+impl StoredImage {
+    /// The image and its layer reports, as a load would have produced them.
+    /// `reference` is the name the page shows it under (a tag pointing at
+    /// it, or `name@digest`). A layer whose index is unavailable or does not
+    /// match the manifest is reported as failed with the reason; the others
+    /// are usable.
+    pub fn to_inspect(&self, reference: Reference) -> (Image, Vec<LayerReport>) {
+        let (manifest_bytes, manifest_doc) = &self.manifest;
+        let manifest = FetchedManifest {
+            verified: manifest_bytes.clone(),
+            document: Document::Manifest(manifest_doc.clone()),
+            content_type: Some(manifest_doc.media_type().clone()),
+        };
+        // The index was verified against its digest when read back; one
+        // that no longer parses as an index is left out (the platform list
+        // is a convenience, the image itself is complete without it).
+        let index = self
+            .index
+            .as_ref()
+            .and_then(|v| match parse_document(v, None) {
+                Ok(doc @ Document::Index(_)) => Some(FetchedManifest {
+                    verified: v.clone(),
+                    document: doc,
+                    content_type: None,
+                }),
+                _ => None,
+            });
+        let (choices, others) = match index.as_ref().map(|i| &i.document) {
+            Some(Document::Index(idx)) => (
+                platforms(idx)
+                    .iter()
+                    .filter_map(|e| {
+                        let platform = e.platform()?.clone();
+                        Some(PlatformChoice {
+                            label: platform.to_string(),
+                            platform,
+                            descriptor: e.descriptor().clone(),
+                        })
+                    })
+                    .collect(),
+                entries(idx)
+                    .iter()
+                    .filter(|e| !e.is_runnable())
+                    .map(|e| e.descriptor().clone())
+                    .collect(),
+            ),
+            _ => (Vec::new(), Vec::new()),
+        };
+        let digest = index
+            .as_ref()
+            .map_or(manifest_bytes.digest(), |i| i.verified.digest())
+            .clone();
+        let image = Image {
+            reference,
+            digest,
+            index,
+            platforms: choices,
+            other_entries: others,
+            platform: self
+                .record
+                .platform()
+                .cloned()
+                .or_else(|| Some(self.config.1.platform())),
+            manifest,
+            config: Some(self.config.clone()),
+        };
+        let diff_ids = self.config.1.diff_ids();
+        let reports = manifest_doc
+            .layers()
+            .iter()
+            .enumerate()
+            .map(|(i, descriptor)| {
+                let diff_id = diff_ids.get(i).cloned();
+                let outcome = match self.layers.get(i) {
+                    Some(Ok(ix)) => {
+                        let scan = LayerScan::from_stored(
+                            ix.compression(),
+                            ix.entries().to_vec(),
+                            ix.digest().clone(),
+                            ix.compressed_size(),
+                            ix.diff_id().clone(),
+                            ix.tar_size(),
+                        );
+                        let problems = scan.verify(
+                            descriptor.digest(),
+                            Some(descriptor.size()),
+                            diff_id.as_ref(),
+                        );
+                        LayerOutcome::Scanned { scan, problems }
+                    }
+                    Some(Err(reason)) => LayerOutcome::Failed {
+                        error: format!("not in the library: {reason}"),
+                        entries: Vec::new(),
+                        mismatch: None,
+                    },
+                    None => LayerOutcome::Failed {
+                        error: "not in the library".to_owned(),
+                        entries: Vec::new(),
+                        mismatch: None,
+                    },
+                };
+                LayerReport {
+                    index: i,
+                    descriptor: descriptor.clone(),
+                    diff_id,
+                    outcome,
+                }
+            })
+            .collect();
+        (image, reports)
+    }
+}

@@ -1,0 +1,264 @@
+// The image library in headless Chromium (playwright-core driving
+// /usr/bin/chromium). Run by tests/e2e_library.rs — NOT by tests/e2e_page.rs
+// (node's default --test patterns do not match this name) — which starts the
+// registry harness and `layerlens serve` and passes:
+//   SERVER        http://127.0.0.1:PORT (page + proxy)
+//   REGISTRY      127.0.0.1:PORT (open registry; this file moves a tag in it
+//                 and finally stops it)
+//   REGISTRY_PID  the registry process (stopped by the last test)
+//   SCREENSHOTS   directory for screenshots
+//   APP_ID, OTHER_ID, APP2_ID   config digests (IMAGE IDs) of lib/app:v1,
+//                 lib/other:v1 and the image lib/app:v1 is moved to
+//   APP_MANIFEST, APP2_MANIFEST manifest digests of lib/app's two images
+//   APP2_MANIFEST_B64, APP2_MEDIA_TYPE  the second manifest, to PUT as v1
+//   BASE_LAYER    the layer lib/app and lib/other share
+//   APP_LAYER, OTHER_LAYER      their own layers
+// Each scenario uses one browser context (the library is per context, and
+// persists across reloads within it).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const E = process.env;
+const { SERVER, REGISTRY, SCREENSHOTS } = E;
+assert.ok(SERVER && REGISTRY && E.APP_ID && E.REGISTRY_PID, 'run tests/e2e_library.rs');
+const short = (d) => d.replace(/^sha256:/, '').slice(0, 12);
+const APP = `${REGISTRY}/lib/app`;
+const OTHER = `${REGISTRY}/lib/other`;
+
+let browser;
+let strictCsp = true;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  const html = await (await fetch(`${SERVER}/`)).text();
+  strictCsp = !/<script(?![^>]*\bsrc=)[^>]*>/i.test(html);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/// A fresh context and page; page errors fail the test.
+async function open(t) {
+  const context = await browser.newContext({ bypassCSP: !strictCsp, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  t.after(async () => context.close());
+  return { page, problems };
+}
+
+async function settled(page) {
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60_000 });
+  return page.evaluate(() => document.body.dataset.state);
+}
+
+/// Inspects a reference from the start page and waits until it is kept in
+/// the library (the catalogue write is the last store operation).
+async function inspect(page, reference) {
+  await page.goto(`${SERVER}/`);
+  await page.waitForSelector('#ref');
+  await page.fill('#ref', reference);
+  await page.press('#ref', 'Enter');
+  await page.waitForFunction(() => document.body.dataset.state !== 'idle');
+  assert.equal(await settled(page), 'ready', await page.textContent('#status'));
+}
+
+/// The images page, through the header link.
+async function images(page) {
+  await page.click('#nav-images');
+  await page.waitForSelector('#library:not([hidden])');
+}
+
+/// The table's rows as {repository, tag, id, size, dangling}.
+async function rows(page) {
+  return page.$$eval('#lib-table tbody tr', (trs) => trs.map((tr) => {
+    const cells = [...tr.querySelectorAll('td')].map((td) => td.textContent);
+    const head = [...document.querySelectorAll('#lib-table thead th')].map((th) => th.textContent);
+    const cell = (name) => cells[head.indexOf(name)];
+    return {
+      repository: cell('REPOSITORY'), tag: cell('TAG'), id: cell('IMAGE ID'), size: cell('SIZE'),
+      created: cell('CREATED'), digest: cell('DIGEST'), dangling: tr.dataset.dangling === 'true',
+      manifest: tr.dataset.manifest,
+    };
+  }));
+}
+
+/// Waits until the library lists `n` rows (store writes are asynchronous).
+async function waitRows(page, n) {
+  await page.waitForFunction((n) => document.querySelectorAll('#lib-table tbody tr').length === n, n, { timeout: 10_000 });
+}
+
+async function setFilter(page, text) {
+  await page.fill('#lib-filter', text);
+}
+
+test('two images sharing a base layer are kept, listed after a reload with their IDs and sizes; rm keeps the shared layer', async (t) => {
+  const { page, problems } = await open(t);
+  await inspect(page, `${APP}:v1`);
+  await inspect(page, `${OTHER}:v1`);
+  await page.reload();
+  await page.waitForSelector('#nav-images');
+  await images(page);
+  await waitRows(page, 2);
+  assert.match(await page.textContent('#lib-store'), /Kept in this browser \(IndexedDB\): 2 images/);
+  const listed = await rows(page);
+  // Newest first, as docker image ls sorts.
+  assert.deepEqual(listed.map((r) => [r.repository, r.tag, r.id, r.size]), [
+    [OTHER, 'v1', short(E.OTHER_ID), '150kB'],
+    [APP, 'v1', short(E.APP_ID), '120kB'],
+  ]);
+  assert.match(listed[0].created, / ago$/);
+  assert.match(page.url(), /\?page=images$/);
+
+  // Show digests: a DIGEST column with each manifest digest.
+  await page.check('#lib-digests');
+  await page.waitForSelector('#lib-table th:text("DIGEST")');
+  const withDigests = await rows(page);
+  assert.equal(withDigests.find((r) => r.repository === APP).digest, E.APP_MANIFEST);
+  assert.match(page.url(), /digests=1/);
+  await page.uncheck('#lib-digests');
+
+  // Filters in Docker's syntax, combined; errors in words.
+  await setFilter(page, 'label=team=a');
+  await waitRows(page, 1);
+  assert.equal((await rows(page))[0].repository, APP);
+  await setFilter(page, `since=${APP}:v1`);
+  await waitRows(page, 1);
+  assert.equal((await rows(page))[0].repository, OTHER);
+  await setFilter(page, `before=${OTHER}:v1 label=team`);
+  await waitRows(page, 1);
+  assert.equal((await rows(page))[0].repository, APP);
+  await setFilter(page, 'reference=*/lib/oth*');
+  await waitRows(page, 1);
+  assert.equal((await rows(page))[0].repository, OTHER);
+  await setFilter(page, 'colour=red');
+  await page.waitForSelector('#lib-filter-error');
+  assert.match(await page.textContent('#lib-filter-error'), /invalid filter 'colour'/);
+  await setFilter(page, '');
+  await waitRows(page, 2);
+
+  // A format string: text to copy; a broken one says where.
+  await page.fill('#lib-format', '{{.Repository}}:{{.Tag}}: {{.Size}}');
+  await page.waitForFunction(() => document.querySelector('#lib-text').textContent.includes(':v1: 150kB'));
+  assert.equal(await page.textContent('#lib-text'), `${OTHER}:v1: 150kB\n${APP}:v1: 120kB\n`);
+  assert.match(page.url(), /format=/);
+  await page.fill('#lib-format', 'table {{.ID}}\\t{{.Nope}}');
+  await page.waitForSelector('#lib-format-error');
+  assert.match(await page.textContent('#lib-format-error'), /can't evaluate field Nope.*at character \d+/);
+  await page.fill('#lib-format', 'table {{.ID}}\\t{{.Repository}}');
+  await page.waitForFunction(() => document.querySelector('#lib-text').textContent.startsWith('IMAGE ID'));
+  const text = await page.textContent('#lib-text');
+  assert.match(text, new RegExp(`^IMAGE ID\\s+REPOSITORY\\n${short(E.OTHER_ID)}\\s+${OTHER}\\n${short(E.APP_ID)}\\s+${APP}\\n$`));
+
+  // The whole view is a link.
+  const link = page.url();
+  await page.goto(link);
+  await waitRows(page, 2);
+  assert.equal(await page.inputValue('#lib-format'), 'table {{.ID}}\\t{{.Repository}}');
+  await page.fill('#lib-format', '');
+
+  // docker tag: same IMAGE ID, no new image.
+  await page.click(`#lib-table tr[data-repository="${APP}"] [data-lib-tag]`);
+  await page.fill('#lib-tag-target', 'mine/app:local');
+  await page.click('#lib-tag');
+  await waitRows(page, 3);
+  const tagged = (await rows(page)).filter((r) => r.id === short(E.APP_ID));
+  assert.deepEqual(tagged.map((r) => `${r.repository}:${r.tag}`).sort(), [`${APP}:v1`, 'mine/app:local']);
+  await page.click('#lib-table tr[data-repository="mine/app"] [data-lib-rm]');
+  await waitRows(page, 2);
+  assert.match(await page.textContent('#lib-report'), /Untagged: mine\/app:local/);
+
+  // rm lib/other:v1: its own layer index is freed, the shared base kept.
+  await page.click(`#lib-table tr[data-repository="${OTHER}"] [data-lib-rm]`);
+  await waitRows(page, 1);
+  const report = await page.textContent('#lib-report');
+  assert.match(report, new RegExp(`Untagged: ${OTHER}:v1`));
+  assert.match(report, new RegExp(`Deleted: ${E.OTHER_ID}`));
+  assert.match(report, new RegExp(`Freed layer index ${E.OTHER_LAYER}`));
+  assert.match(report, new RegExp(`Kept layer index ${E.BASE_LAYER} \\(still used by ${short(E.APP_ID)}\\)`));
+  await page.screenshot({ path: join(SCREENSHOTS, 'library-list.png'), fullPage: true });
+  // Still so after a reload.
+  await page.reload();
+  await waitRows(page, 1);
+  assert.deepEqual(problems, []);
+});
+
+test('a moved tag leaves the old image dangling (REPO <none>); dangling=true lists it; prune removes it', async (t) => {
+  const { page, problems } = await open(t);
+  await inspect(page, `${APP}:v1`);
+  // Move lib/app:v1 in the registry to the pre-pushed second image.
+  const put = await fetch(`http://${REGISTRY}/v2/lib/app/manifests/v1`, {
+    method: 'PUT',
+    headers: { 'Content-Type': E.APP2_MEDIA_TYPE },
+    body: Buffer.from(E.APP2_MANIFEST_B64, 'base64'),
+  });
+  assert.equal(put.status, 201, await put.text());
+  await inspect(page, `${APP}:v1`);
+  await images(page);
+  await waitRows(page, 2);
+  const listed = await rows(page);
+  assert.deepEqual(listed.map((r) => [r.repository, r.tag, r.id, r.size, r.dangling]), [
+    [APP, 'v1', short(E.APP2_ID), '130kB', false],
+    [APP, '<none>', short(E.APP_ID), '120kB', true],
+  ]);
+  await setFilter(page, 'dangling=true');
+  await waitRows(page, 1);
+  assert.equal((await rows(page))[0].id, short(E.APP_ID));
+  await setFilter(page, '');
+  await waitRows(page, 2);
+  // This tab opened both: plain prune removes dangling images anyway.
+  await page.click('#lib-prune');
+  await waitRows(page, 1);
+  const report = await page.textContent('#lib-report');
+  assert.match(report, new RegExp(`Deleted: ${E.APP_ID}`));
+  assert.match(report, new RegExp(`Freed layer index ${E.APP_LAYER}`));
+  assert.match(report, new RegExp(`Kept layer index ${E.BASE_LAYER}`));
+  assert.equal((await rows(page))[0].id, short(E.APP2_ID));
+  assert.deepEqual(problems, []);
+});
+
+test('with the registry stopped, an image reopens from the library: ready, its files, no request', async (t) => {
+  const { page, problems } = await open(t);
+  await inspect(page, `${OTHER}:v1`);
+  // Stop the registry for good (this is the last test).
+  process.kill(Number(E.REGISTRY_PID), 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 300));
+  await page.goto(`${SERVER}/?page=images`);
+  await waitRows(page, 1);
+  const requests = [];
+  page.on('request', (r) => { if (r.url().includes('/proxy/')) requests.push(r.url()); });
+  const started = Date.now();
+  await page.click(`#lib-table tr[data-repository="${OTHER}"] [data-lib-open]`);
+  assert.equal(await settled(page), 'ready', await page.textContent('#status'));
+  const elapsed = Date.now() - started;
+  for (const path of ['/base/lib.bin', '/other/data.bin']) {
+    await page.waitForSelector(`[role=treeitem][data-path="${path}"]`);
+  }
+  assert.match(await page.textContent('#library-bar'), /From the library, stored \d{4}-\d\d-\d\d/);
+  assert.match(page.url(), /\?open=sha256:[0-9a-f]{64}$/);
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
+  // The link reopens it after a reload, still without the network.
+  await page.reload();
+  assert.equal(await settled(page), 'ready', await page.textContent('#status'));
+  await page.waitForSelector('[role=treeitem][data-path="/other/data.bin"]');
+  assert.deepEqual(requests, []);
+  console.log(`reopen, click to ready (2 layers, headless Chromium, debug build): ${elapsed} ms`);
+  // Refresh goes to the registry: it is stopped, so the load fails in words.
+  await page.click('#lib-refresh-current');
+  assert.equal(await settled(page), 'error');
+  assert.ok(requests.length > 0, 'refresh asks the registry');
+  await page.screenshot({ path: join(SCREENSHOTS, 'library-reopen-offline.png'), fullPage: true });
+  assert.deepEqual(problems.filter((p) => !/Failed to load resource/.test(p)), []);
+});
