@@ -22,7 +22,7 @@ impl StoredImage {
     /// it, or `name@digest`). A layer whose index is unavailable or does not
     /// match the manifest is reported as failed with the reason; the others
     /// are usable.
-    pub fn to_inspect(&self, reference: Reference) -> (Image, Vec<LayerReport>) {
+    pub fn into_inspect(self, reference: Reference) -> (Image, Vec<LayerReport>) {
         let (manifest_bytes, manifest_doc) = &self.manifest;
         let manifest = FetchedManifest {
             verified: manifest_bytes.clone(),
@@ -83,21 +83,25 @@ impl StoredImage {
             config: Some(self.config.clone()),
         };
         let diff_ids = self.config.1.diff_ids();
+        let mut stored = self.layers.into_iter();
         let reports = manifest_doc
             .layers()
             .iter()
             .enumerate()
             .map(|(i, descriptor)| {
                 let diff_id = diff_ids.get(i).cloned();
-                let outcome = match self.layers.get(i) {
+                let outcome = match stored.next() {
                     Some(Ok(ix)) => {
+                        let (compression, digest, size) =
+                            (ix.compression(), ix.digest().clone(), ix.compressed_size());
+                        let (diff, tar_size) = (ix.diff_id().clone(), ix.tar_size());
                         let scan = LayerScan::from_stored(
-                            ix.compression(),
-                            ix.entries().to_vec(),
-                            ix.digest().clone(),
-                            ix.compressed_size(),
-                            ix.diff_id().clone(),
-                            ix.tar_size(),
+                            compression,
+                            ix.into_entries(),
+                            digest,
+                            size,
+                            diff,
+                            tar_size,
                         );
                         let problems = scan.verify(
                             descriptor.digest(),

@@ -215,7 +215,7 @@ fn loaded_from_store(
     let Some(cur) = state.current.as_mut() else {
         return Vec::new();
     };
-    let (image, reports) = stored.to_inspect(cur.reference.clone());
+    let (image, reports) = (*stored).into_inspect(cur.reference.clone());
     cur.progress = reports
         .iter()
         .map(|r| LayerProgress {
@@ -276,6 +276,12 @@ fn record(state: &mut State, load: LoadId, now: Timestamp) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// The manifest digest of the image on screen, if any.
+fn shown_manifest(state: &State) -> Option<Digest> {
+    let img = state.current.as_ref()?.image.as_ref()?;
+    Some(img.manifest.verified.digest().clone())
 }
 
 /// The report lines for a removal: Docker's, then the layer indexes freed
@@ -438,7 +444,12 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
             } else {
                 "docker image prune".to_owned()
             };
-            let in_use: Vec<Digest> = state.library.opened.iter().cloned().collect();
+            // Like a container keeps its image, the image on screen is in
+            // use; with --all, so is every image opened in this tab.
+            let mut in_use: Vec<Digest> = shown_manifest(state).into_iter().collect();
+            if all {
+                in_use.extend(state.library.opened.iter().cloned());
+            }
             let at = now(state);
             let result = state.library.catalog.prune(all, &in_use, at).map(|r| {
                 let mut lines = removal_lines(&state.library.catalog, &r);
