@@ -500,3 +500,63 @@ fn library_links_round_trip() {
     let r = Route::parse("?image=alpine");
     assert!(!r.library.is_active());
 }
+
+#[test]
+fn a_load_finished_before_the_catalogue_is_read_is_recorded_into_it() {
+    let reg = demo_registry();
+    let other = TestImage::new().layer("ADD o /", &[Member::file(b"o", b"o")]);
+    reg.push("other", Some("v1"), &other);
+    let mut first = page_with(reg.clone(), MemoryStore::new(), "");
+    first.submit(&format!("{HOST}/other:v1"));
+    let store = std::mem::take(&mut first.store);
+
+    // The store has not answered yet (no Started): the load is kept aside.
+    let mut page = Page::new(reg);
+    page.store = store;
+    page.submit(&format!("{HOST}/demo:v1"));
+    assert_eq!(page.state.phase, Phase::Ready);
+    assert_eq!(page.state.library.store, StoreStatus::Opening);
+    assert_eq!(page.state.library.catalog.images().count(), 0);
+    let result = block_on(layerlens::library::open(&page.store)).map_err(|e| e.to_string());
+    let now = page.now;
+    lib(
+        &mut page,
+        LibraryMsg::Opened {
+            result,
+            tab_only: None,
+            now,
+        },
+    );
+    assert_eq!(page.state.library.catalog.images().count(), 2);
+    let stored = block_on(layerlens::library::open(&page.store)).unwrap();
+    assert_eq!(stored.images().count(), 2, "both kept: nothing overwritten");
+}
+
+#[test]
+fn an_unreadable_stored_catalogue_is_left_alone() {
+    let store = MemoryStore::new();
+    // A catalogue a newer page wrote.
+    let newer = br#"{"format":"layerlens-library","version":99,"images":[],"tags":{},"digests":{},"blobs":{},"layers":{}}"#;
+    store.tamper(&Key::Catalog, newer.to_vec());
+    let mut page = page_with(demo_registry(), store, "?page=images");
+    match &page.state.library.store {
+        StoreStatus::TabOnly(why) => assert!(why.contains("version 99"), "{why}"),
+        other => panic!("expected tab-only, got {other:?}"),
+    }
+    assert!(views::library(&page.state).unwrap().store.starts_with(
+        "Kept in this tab only — nothing survives a reload: the stored library could not be read"
+    ));
+    page.submit(&format!("{HOST}/demo:v1"));
+    assert_eq!(
+        page.state.library.catalog.images().count(),
+        1,
+        "usable in this tab"
+    );
+    assert_eq!(page.store.keys(), vec![Key::Catalog], "nothing written");
+    assert_eq!(
+        block_on(layerlens::library::Store::get(&page.store, &Key::Catalog))
+            .unwrap()
+            .unwrap(),
+        newer
+    );
+}

@@ -100,6 +100,12 @@ pub struct LibraryState {
     /// The last store failure (the catalogue in memory may be ahead of
     /// the stored one).
     pub store_error: Option<String>,
+    /// A load that finished before the catalogue was read: recorded once it
+    /// is (recording into the empty catalogue would overwrite the stored one).
+    pub deferred: Option<LoadId>,
+    /// The stored catalogue could not be read: nothing is written, so what
+    /// is stored stays as it is (a newer page may read it).
+    pub detached: bool,
 }
 
 /// Something that happened to the library.

@@ -38,6 +38,16 @@ fn is_current(state: &State, load: LoadId) -> bool {
     state.current.as_ref().is_some_and(|c| c.load == load)
 }
 
+/// The store writes for `ops`, unless the library is detached from an
+/// unreadable stored catalogue.
+fn write(state: &State, ops: Vec<crate::library::StoreOp>) -> Vec<Effect> {
+    if state.library.detached || ops.is_empty() {
+        Vec::new()
+    } else {
+        vec![fx(LibraryEffect::Apply(ops))]
+    }
+}
+
 fn now(state: &State) -> Timestamp {
     state.library.now.unwrap_or(Timestamp::from_unix(0, 0))
 }
@@ -234,6 +244,18 @@ fn loaded_from_store(
 /// Records the current load (or marks a reopened image opened) at `now`.
 fn record(state: &mut State, load: LoadId, now: Timestamp) -> Vec<Effect> {
     state.library.now = Some(now);
+    if state.library.store == StoreStatus::Opening {
+        state.library.deferred = Some(load);
+        return Vec::new();
+    }
+    let detached = state.library.detached;
+    let write = |ops: Vec<crate::library::StoreOp>| {
+        if detached {
+            Vec::new()
+        } else {
+            vec![fx(LibraryEffect::Apply(ops))]
+        }
+    };
     let Some(cur) = state.current.as_ref().filter(|c| c.load == load) else {
         return Vec::new();
     };
@@ -241,7 +263,7 @@ fn record(state: &mut State, load: LoadId, now: Timestamp) -> Vec<Effect> {
     if let Some(r) = lib.reopen.as_ref().filter(|r| r.load == load) {
         lib.opened.insert(r.manifest.clone());
         return match lib.catalog.mark_opened(&r.manifest, now) {
-            Ok(ops) => vec![fx(LibraryEffect::Apply(ops))],
+            Ok(ops) => write(ops),
             Err(_) => Vec::new(),
         };
     }
@@ -269,7 +291,7 @@ fn record(state: &mut State, load: LoadId, now: Timestamp) -> Vec<Effect> {
     match lib.catalog.record(rec, now) {
         Ok(report) => {
             lib.opened.insert(report.image.clone());
-            vec![fx(LibraryEffect::Apply(report.ops))]
+            write(report.ops)
         }
         Err(e) => {
             lib.store_error = Some(format!("Not kept in the library: {e}"));
@@ -322,7 +344,9 @@ fn report(
                 lines,
                 error: None,
             });
-            vec![fx(LibraryEffect::Apply(ops)), fx(LibraryEffect::ReadClock)]
+            let mut effects = write(state, ops);
+            effects.push(fx(LibraryEffect::ReadClock));
+            effects
         }
         Err(e) => {
             state.library.report = Some(Report {
@@ -352,21 +376,26 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
             match result {
                 Ok(catalog) => lib.catalog = catalog,
                 Err(e) => {
+                    lib.detached = true;
                     lib.store = StoreStatus::TabOnly(format!(
                         "the stored library could not be read ({e}); it is left as it is"
                     ));
                 }
             }
-            match lib.pending.take() {
-                Some(route) => {
-                    let Some(digest) = route.library.open.clone() else {
-                        return Vec::new();
-                    };
-                    state.tree.reset_view();
-                    reopen(state, &digest, false)
-                }
+            let mut effects = match lib.deferred.take() {
+                Some(load) => record(state, load, now),
                 None => Vec::new(),
+            };
+            if let Some(digest) = state
+                .library
+                .pending
+                .take()
+                .and_then(|r| r.library.open.clone())
+            {
+                state.tree.reset_view();
+                effects.extend(reopen(state, &digest, false));
             }
+            effects
         }
         LibraryMsg::Clock(now) => {
             state.library.now = Some(now);
@@ -374,6 +403,9 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
         }
         LibraryMsg::Record { load, now } => record(state, load, now),
         LibraryMsg::Applied(result) => {
+            if let Err(e) = &result {
+                state.notice = Some(format!("The library could not be updated: {e}"));
+            }
             state.library.store_error = result.err();
             Vec::new()
         }
