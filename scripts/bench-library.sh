@@ -22,6 +22,10 @@
 # tree costs on top of reading the bytes) and N/R.
 # Needs: docker-registry, curl, gzip, python3, node 20+, /usr/bin/chromium,
 # tests/e2e/node_modules (npm ci in tests/e2e), trunk, wasm-opt.
+#
+# Measured (2-core shared VM, release page, one 25,000-entry layer, 1.33 MB
+# stored for the image): R 69.4 / 78.2 ms (best / median), I 14.0 / 16.2 ms,
+# R/I 4.8x, N 785 ms (N/R 11.3x), no request during a reopen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
