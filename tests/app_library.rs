@@ -450,6 +450,30 @@ fn filters_formats_and_digests_on_the_page() {
             short(&demo_id())
         ),
     );
+    // The browser's estimate of the site's storage, when it gives one.
+    lib(
+        &mut page,
+        LibraryMsg::Estimated {
+            usage: 3 << 20,
+            quota: 0,
+        },
+    );
+    assert!(!views::library(&page.state)
+        .unwrap()
+        .store
+        .contains("This site uses"));
+    lib(
+        &mut page,
+        LibraryMsg::Estimated {
+            usage: 3 << 20,
+            quota: 2 << 30,
+        },
+    );
+    let store = views::library(&page.state).unwrap().store;
+    assert!(
+        store.ends_with("This site uses 3.0M of the 2.0G the browser allows it."),
+        "{store}"
+    );
     // Leaving for an image drops the page from the link.
     page.submit(&format!("{HOST}/demo:v1"));
     assert!(views::library(&page.state).is_none());

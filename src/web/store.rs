@@ -286,7 +286,14 @@ impl LibraryShell {
     /// queued and done in order.
     pub fn perform(&self, effect: LibraryEffect, app: Weak<App>) {
         match effect {
-            LibraryEffect::ReadClock => send(&app, LibraryMsg::Clock(now())),
+            LibraryEffect::ReadClock => {
+                send(&app, LibraryMsg::Clock(now()));
+                spawn_local(async move {
+                    if let Some((usage, quota)) = estimate().await {
+                        send(&app, LibraryMsg::Estimated { usage, quota });
+                    }
+                });
+            }
             LibraryEffect::RecordNow(load) => send(&app, LibraryMsg::Record { load, now: now() }),
             job => {
                 self.jobs.borrow_mut().push_back(job);
@@ -309,6 +316,21 @@ impl LibraryShell {
             }
         }
     }
+}
+
+/// `navigator.storage.estimate()`: the site's usage and quota in bytes,
+/// when the browser offers it.
+async fn estimate() -> Option<(u64, u64)> {
+    let promise = web_sys::window()?.navigator().storage().estimate().ok()?;
+    let value = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let field = |name: &str| {
+        js_sys::Reflect::get(&value, &JsValue::from_str(name))
+            .ok()?
+            .as_f64()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .map(|v| v as u64)
+    };
+    Some((field("usage")?, field("quota")?))
 }
 
 async fn run(job: LibraryEffect, backend: &RefCell<Option<Rc<Backend>>>, app: &Weak<App>) {

@@ -113,6 +113,7 @@ test('two images sharing a base layer are kept, listed after a reload with their
   await images(page);
   await waitRows(page, 2);
   assert.match(await page.textContent('#lib-store'), /Kept in this browser \(IndexedDB\): 2 images/);
+  await page.waitForFunction(() => /This site uses \S+ of the \S+ the browser allows it\./.test(document.querySelector('#lib-store').textContent));
   const listed = await rows(page);
   // Newest first, as docker image ls sorts.
   assert.deepEqual(listed.map((r) => [r.repository, r.tag, r.id, r.size]), [

@@ -106,6 +106,9 @@ pub struct LibraryState {
     /// The stored catalogue could not be read: nothing is written, so what
     /// is stored stays as it is (a newer page may read it).
     pub detached: bool,
+    /// What the browser says this site stores and may store, in bytes
+    /// (`navigator.storage.estimate()`: usage, quota).
+    pub estimate: Option<(u64, u64)>,
 }
 
 /// Something that happened to the library.
@@ -123,6 +126,13 @@ pub enum LibraryMsg {
     },
     /// The time, as asked by [`LibraryEffect::ReadClock`].
     Clock(Timestamp),
+    /// The browser's storage estimate for this site, in bytes.
+    Estimated {
+        /// Bytes used (all of the site's storage, the library included).
+        usage: u64,
+        /// Bytes the site may use.
+        quota: u64,
+    },
     /// The time to record a finished load with.
     Record {
         /// The load.
@@ -176,7 +186,8 @@ pub enum LibraryMsg {
 pub enum LibraryEffect {
     /// Open the store and read the catalogue; answer [`LibraryMsg::Opened`].
     Open,
-    /// Answer [`LibraryMsg::Clock`].
+    /// Answer [`LibraryMsg::Clock`], and [`LibraryMsg::Estimated`] when the
+    /// browser can tell (the images page shows both).
     ReadClock,
     /// Answer [`LibraryMsg::Record`] with the time.
     RecordNow(LoadId),

@@ -401,6 +401,10 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
             state.library.now = Some(now);
             Vec::new()
         }
+        LibraryMsg::Estimated { usage, quota } => {
+            state.library.estimate = Some((usage, quota));
+            Vec::new()
+        }
         LibraryMsg::Record { load, now } => record(state, load, now),
         LibraryMsg::Applied(result) => {
             if let Err(e) = &result {

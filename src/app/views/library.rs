@@ -79,7 +79,7 @@ fn store_line(state: &State) -> String {
         format!("{count} images")
     };
     let stored = human_size(lib.catalog.stored_bytes());
-    match &lib.store {
+    let line = match &lib.store {
         StoreStatus::Opening => "Opening the library…".to_owned(),
         StoreStatus::Persistent => {
             format!("Kept in this browser (IndexedDB): {images}, {stored} of manifests, configs and layer indexes.")
@@ -87,6 +87,14 @@ fn store_line(state: &State) -> String {
         StoreStatus::TabOnly(why) => {
             format!("Kept in this tab only — nothing survives a reload: {why}. {images}, {stored}.")
         }
+    };
+    match lib.estimate {
+        Some((usage, quota)) if quota > 0 => format!(
+            "{line} This site uses {} of the {} the browser allows it.",
+            human_size(usage),
+            human_size(quota)
+        ),
+        _ => line,
     }
 }
 
