@@ -113,6 +113,9 @@ fn js_error(what: &str, e: JsValue) -> StoreError {
 /// The library's IndexedDB database.
 pub struct IdbStore {
     db: IdbDatabase,
+    /// Closes the database when a newer page (another tab) upgrades it, so
+    /// that tab is not blocked; this one then reports its writes failing.
+    _versionchange: Option<Listener>,
 }
 
 impl IdbStore {
@@ -160,7 +163,12 @@ impl IdbStore {
             .map_err(|e| js_error("IndexedDB could not open the library", e))?
             .dyn_into::<IdbDatabase>()
             .map_err(|_| StoreError::new("IndexedDB returned something else than a database"))?;
-        Ok(IdbStore { db })
+        let closing = db.clone();
+        let versionchange = Listener::new(&db, "versionchange", move |_| closing.close());
+        Ok(IdbStore {
+            db,
+            _versionchange: versionchange,
+        })
     }
 
     fn store(
