@@ -193,6 +193,9 @@ test('two images sharing a base layer are kept, listed after a reload with their
   assert.match(report, new RegExp(`Freed layer index ${E.OTHER_LAYER}`));
   assert.match(report, new RegExp(`Kept layer index ${E.BASE_LAYER} \\(still used by ${short(E.APP_ID)}\\)`));
   await page.screenshot({ path: join(SCREENSHOTS, 'library-list.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.screenshot({ path: join(SCREENSHOTS, 'library-list-narrow.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
   // Still so after a reload.
   await page.reload();
   await waitRows(page, 1);
@@ -282,11 +285,12 @@ test('with the registry stopped, an image reopens from the library: ready, its f
   assert.equal(await settled(page), 'ready', await page.textContent('#status'));
   await page.waitForSelector('[role=treeitem][data-path="/other/data.bin"]');
   assert.deepEqual(requests, []);
+  await page.screenshot({ path: join(SCREENSHOTS, 'library-reopen-offline.png'), fullPage: true });
   console.log(`reopen, click to ready (2 layers, headless Chromium, debug build): ${elapsed} ms`);
   // Refresh goes to the registry: it is stopped, so the load fails in words.
   await page.click('#lib-refresh-current');
   assert.equal(await settled(page), 'error');
   assert.ok(requests.length > 0, 'refresh asks the registry');
-  await page.screenshot({ path: join(SCREENSHOTS, 'library-reopen-offline.png'), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, 'library-refresh-offline.png'), fullPage: true });
   assert.deepEqual(problems.filter((p) => !/Failed to load resource/.test(p)), []);
 });
