@@ -158,7 +158,8 @@ fn reopening_renders_the_tree_from_the_store_without_a_request() {
         bar.text,
         "From the library, stored 2024-05-03 12:00:00 +0000 UTC — nothing was fetched."
     );
-    assert_eq!(bar.refresh, format!("{HOST}/demo:v1"));
+    assert_eq!(bar.refresh, Some(format!("{HOST}/demo:v1")));
+    assert_eq!(bar.open, None);
     let overview = views::overview(&page.state).expect("the overview");
     assert_eq!(overview.verified, Some(true), "every object re-verified");
     assert_eq!(
@@ -179,7 +180,7 @@ fn reopening_renders_the_tree_from_the_store_without_a_request() {
     assert!(page.registry.requests.borrow().is_empty());
 
     // Refresh re-resolves the tag over the network, as a normal load.
-    lib(&mut page, LibraryMsg::Refresh(bar.refresh.clone()));
+    lib(&mut page, LibraryMsg::Refresh(bar.refresh.clone().unwrap()));
     assert_eq!(page.state.phase, Phase::Ready);
     assert!(!page.registry.requests.borrow().is_empty());
     assert_eq!(page.url(), format!("?image={HOST}/demo:v1"));
@@ -583,4 +584,41 @@ fn an_unreadable_stored_catalogue_is_left_alone() {
             .unwrap(),
         newer
     );
+}
+
+#[test]
+fn a_failed_load_of_an_image_the_library_holds_offers_it() {
+    let mut first = page_with(demo_registry(), MemoryStore::new(), "");
+    first.submit(&format!("{HOST}/demo:v1"));
+    let manifest = first
+        .state
+        .library
+        .catalog
+        .images()
+        .next()
+        .unwrap()
+        .manifest()
+        .clone();
+    let store = std::mem::take(&mut first.store);
+
+    // A registry that no longer has it (as good as unreachable).
+    let mut page = page_with(MemRegistry::new(), store, "");
+    page.submit(&format!("{HOST}/demo:v1"));
+    assert!(matches!(page.state.phase, Phase::Error(_)));
+    let bar = views::library_bar(&page.state).expect("the library offers it");
+    assert_eq!(
+        bar.text,
+        format!("{HOST}/demo:v1 is in the library, stored 2024-05-03 12:00:00 +0000 UTC: it opens without the network.")
+    );
+    assert_eq!(bar.open, Some(manifest.to_string()));
+    assert_eq!(bar.refresh, None);
+    let asked = page.registry.requests.borrow().len();
+    lib(&mut page, LibraryMsg::Open(manifest));
+    assert_eq!(page.state.phase, Phase::Ready);
+    assert_eq!(page.registry.requests.borrow().len(), asked);
+
+    // An image the library does not hold: no bar.
+    page.submit(&format!("{HOST}/nothere:v1"));
+    assert!(matches!(page.state.phase, Phase::Error(_)));
+    assert!(views::library_bar(&page.state).is_none());
 }

@@ -289,8 +289,15 @@ test('with the registry stopped, an image reopens from the library: ready, its f
   console.log(`reopen, click to ready (2 layers, headless Chromium, debug build): ${elapsed} ms`);
   // Refresh goes to the registry: it is stopped, so the load fails in words.
   await page.click('#lib-refresh-current');
-  assert.equal(await settled(page), 'error');
+  await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
   assert.ok(requests.length > 0, 'refresh asks the registry');
+  assert.match(await page.textContent('#library-bar'), /lib\/other:v1 is in the library, stored .*: it opens without the network\./);
   await page.screenshot({ path: join(SCREENSHOTS, 'library-refresh-offline.png'), fullPage: true });
+  // …and offers the stored image instead.
+  const asked = requests.length;
+  await page.click('#lib-open-current');
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 10_000 });
+  await page.waitForSelector('[role=treeitem][data-path="/other/data.bin"]');
+  assert.equal(requests.length, asked);
   assert.deepEqual(problems.filter((p) => !/Failed to load resource/.test(p)), []);
 });

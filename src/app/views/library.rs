@@ -205,25 +205,50 @@ pub fn library(state: &State) -> Option<LibraryView> {
     })
 }
 
-/// The line shown above an image reopened from the library, and the
-/// reference "Refresh" re-resolves.
+/// The line shown above an image reopened from the library (with the
+/// reference "Refresh" re-resolves), or above a failed load of an image the
+/// library holds (with the image to open instead, e.g. offline).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LibraryBar {
     /// `From the library, stored 2026-11-28 06:00:00 +0000 UTC — nothing was fetched.`
     pub text: String,
     /// What "Refresh" loads from the registry.
-    pub refresh: String,
+    pub refresh: Option<String>,
+    /// The manifest digest "Open from the library" reopens.
+    pub open: Option<String>,
 }
 
-/// The bar, while the current image was reopened from the library.
+/// The bar: while the current image was reopened from the library, or when
+/// loading an image the library holds failed.
 pub fn library_bar(state: &State) -> Option<LibraryBar> {
-    let r = state.library.reopen.as_ref()?;
-    let cur = state.current.as_ref().filter(|c| c.load == r.load)?;
+    let cur = state.current.as_ref()?;
+    if let Some(r) = state.library.reopen.as_ref().filter(|r| r.load == cur.load) {
+        return Some(LibraryBar {
+            text: format!(
+                "From the library, stored {} — nothing was fetched.",
+                go_time_string_utc(r.recorded.seconds())
+            ),
+            refresh: Some(cur.input.clone()),
+            open: None,
+        });
+    }
+    if !matches!(state.phase, crate::app::Phase::Error(_)) {
+        return None;
+    }
+    let catalog = &state.library.catalog;
+    let resolved = catalog.resolve(&cur.reference.to_string()).ok()?;
+    let record = resolved
+        .images
+        .iter()
+        .filter_map(|m| catalog.image(m))
+        .max_by_key(|r| r.recorded())?;
     Some(LibraryBar {
         text: format!(
-            "From the library, stored {} — nothing was fetched.",
-            go_time_string_utc(r.recorded.seconds())
+            "{} is in the library, stored {}: it opens without the network.",
+            cur.reference.familiar_string(),
+            go_time_string_utc(record.recorded().seconds())
         ),
-        refresh: cur.input.clone(),
+        refresh: None,
+        open: Some(record.manifest().to_string()),
     })
 }

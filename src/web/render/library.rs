@@ -251,6 +251,10 @@ impl Library {
         out.extend(Listener::new(&self.bar, "click", move |e| {
             if let Some((_, r)) = closest_attr(e.target(), "data-lib-refresh") {
                 lib(&a, LibraryMsg::Refresh(r));
+            } else if let Some((_, d)) = closest_attr(e.target(), "data-lib-open") {
+                if let Ok(d) = d.parse() {
+                    lib(&a, LibraryMsg::Open(d));
+                }
             }
         }));
         if let Some(nav) = dom::by_id("nav-images") {
@@ -268,16 +272,25 @@ impl Library {
         if self.last_bar.as_ref() != Some(&bar) {
             set_hidden(&self.bar, bar.is_none());
             if let Some(b) = &bar {
+                let refresh = b.refresh.as_ref().map(|r| {
+                    el("button")
+                        .attr("type", "button")
+                        .attr("id", "lib-refresh-current")
+                        .attr("data-lib-refresh", r)
+                        .text("Refresh from the registry")
+                });
+                let open = b.open.as_ref().map(|m| {
+                    el("button")
+                        .attr("type", "button")
+                        .attr("id", "lib-open-current")
+                        .attr("data-lib-open", m)
+                        .text("Open from the library")
+                });
                 replace_children(
                     &self.bar,
-                    [
-                        el("span").attr("id", "lib-from").text(&b.text),
-                        el("button")
-                            .attr("type", "button")
-                            .attr("id", "lib-refresh-current")
-                            .attr("data-lib-refresh", &b.refresh)
-                            .text("Refresh from the registry"),
-                    ],
+                    std::iter::once(el("span").attr("id", "lib-from").text(&b.text))
+                        .chain(refresh)
+                        .chain(open),
                 );
             }
             self.last_bar = Some(bar);
