@@ -10,6 +10,8 @@
 //!   `?open=sha256:…`);
 //! * `update`: the transitions, and the hooks the page's own update calls
 //!   (start, a finished load, a link).
+//! * `reopen`: recording a finished load, reopening from the store;
+//! * `actions`: the reports of `tag`, `rm` and `prune`.
 //!
 //! Recording: a load whose manifest, config and every layer verified is
 //! recorded once it finishes ([`LibraryEffect::RecordNow`] asks the shell
@@ -18,6 +20,8 @@
 //! re-verified by digest and the layer indexes checked against the
 //! manifest, and the tree is built by the same code as after a scan.
 
+mod actions;
+mod reopen;
 pub mod route;
 mod update;
 

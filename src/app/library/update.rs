@@ -3,23 +3,22 @@
 //! or to a reopened image), [`loaded`] (a load finished: record it, or mark
 //! a reopened image opened), and [`route_for`] (the link for what is shown).
 
-use crate::app::errors::{ErrorKind, UserError};
 use crate::app::msg::{Effect, LoadId, Msg};
 use crate::app::route::Route;
-use crate::app::state::{Current, LayerProgress, Phase, State, Step};
-use crate::app::update::{cancel, rebuild_model};
-use crate::fs::human_size;
-use crate::library::{short_id, Library, LibraryError, Recorded, Removal};
-use crate::oci::{Digest, Reference, Timestamp};
+use crate::app::state::{Phase, State, Step};
+use crate::app::update::rebuild_model;
+use crate::oci::{Digest, Timestamp};
 
+use super::actions::{removal_lines, report, shown_manifest};
+use super::reopen::{loaded_from_store, record, reopen};
 use super::route::{LibraryRoute, MAX_TEXT};
-use super::{LibraryEffect, LibraryMsg, Reopen, Report, StoreStatus};
+use super::{LibraryEffect, LibraryMsg, StoreStatus};
 
-fn fx(e: LibraryEffect) -> Effect {
+pub(super) fn fx(e: LibraryEffect) -> Effect {
     Effect::Library(e)
 }
 
-fn cut(s: &str) -> String {
+pub(super) fn cut(s: &str) -> String {
     let mut end = s.len().min(MAX_TEXT);
     while !s.is_char_boundary(end) {
         end -= 1;
@@ -27,20 +26,20 @@ fn cut(s: &str) -> String {
     s[..end].to_owned()
 }
 
-fn url(state: &State, push: bool) -> Effect {
+pub(super) fn url(state: &State, push: bool) -> Effect {
     Effect::SetUrl {
         query: state.route().to_query(),
         push,
     }
 }
 
-fn is_current(state: &State, load: LoadId) -> bool {
+pub(super) fn is_current(state: &State, load: LoadId) -> bool {
     state.current.as_ref().is_some_and(|c| c.load == load)
 }
 
 /// The store writes for `ops`, unless the library is detached from an
 /// unreadable stored catalogue.
-fn write(state: &State, ops: Vec<crate::library::StoreOp>) -> Vec<Effect> {
+pub(super) fn write(state: &State, ops: Vec<crate::library::StoreOp>) -> Vec<Effect> {
     if state.library.detached || ops.is_empty() {
         Vec::new()
     } else {
@@ -48,7 +47,7 @@ fn write(state: &State, ops: Vec<crate::library::StoreOp>) -> Vec<Effect> {
     }
 }
 
-fn now(state: &State) -> Timestamp {
+pub(super) fn now(state: &State) -> Timestamp {
     state.library.now.unwrap_or(Timestamp::from_unix(0, 0))
 }
 
@@ -132,230 +131,6 @@ pub fn loaded(state: &mut State, load: LoadId) -> Vec<Effect> {
         vec![fx(LibraryEffect::RecordNow(load))]
     } else {
         Vec::new()
-    }
-}
-
-/// The name a reopened image is shown under: a tag pointing at it, else a
-/// digest reference, else its repository with the manifest digest.
-fn display_reference(catalog: &Library, manifest: &Digest) -> Option<Reference> {
-    let record = catalog.image(manifest)?;
-    catalog
-        .tags()
-        .find(|(_, m)| *m == manifest)
-        .or_else(|| catalog.digest_refs().find(|(_, m)| *m == manifest))
-        .map(|(r, _)| r.clone())
-        .or_else(|| Some(record.repository().with_digest(manifest.clone())))
-}
-
-fn not_stored(digest: &Digest) -> UserError {
-    UserError {
-        kind: ErrorKind::UnknownTag,
-        title: "This image is not in the library".to_owned(),
-        detail: format!("No image with manifest {digest} is kept in this browser."),
-        hint: "Inspect it by its reference to load it from the registry, or pick one on the Images page."
-            .to_owned(),
-    }
-}
-
-/// Starts reading an image back from the store (no network).
-fn reopen(state: &mut State, digest: &Digest, push: bool) -> Vec<Effect> {
-    let mut effects = cancel(state);
-    let (Some(reference), Some(record)) = (
-        display_reference(&state.library.catalog, digest),
-        state.library.catalog.image(digest),
-    ) else {
-        state.tree.set_model(None);
-        state.phase = Phase::Error(not_stored(digest));
-        return effects;
-    };
-    let recorded = record.recorded();
-    let load = LoadId(state.next_load);
-    state.next_load += 1;
-    let input = reference.familiar_string();
-    state.input = input.clone();
-    state.notice = None;
-    state.auth.prompt = None;
-    state.current = Some(Current {
-        load,
-        reference,
-        input,
-        image: None,
-        progress: Vec::new(),
-        reports: Vec::new(),
-        fs: None,
-    });
-    state.tree.set_model(None);
-    state.phase = Phase::Loading(Step::Resolving);
-    state.library.reopen = Some(Reopen {
-        load,
-        manifest: digest.clone(),
-        recorded,
-    });
-    effects.push(fx(LibraryEffect::Load {
-        load,
-        manifest: digest.clone(),
-        catalog: Box::new(state.library.catalog.clone()),
-    }));
-    if push {
-        effects.push(url(state, true));
-    }
-    effects
-}
-
-fn loaded_from_store(
-    state: &mut State,
-    load: LoadId,
-    result: Result<Box<crate::library::StoredImage>, String>,
-) -> Vec<Effect> {
-    if !is_current(state, load) {
-        return Vec::new();
-    }
-    let stored = match result {
-        Ok(s) => s,
-        Err(detail) => {
-            state.phase = Phase::Error(UserError {
-                kind: ErrorKind::DigestMismatch,
-                title: "The stored image could not be read".to_owned(),
-                detail,
-                hint: "Refresh it from the registry, or remove it on the Images page.".to_owned(),
-            });
-            return Vec::new();
-        }
-    };
-    let Some(cur) = state.current.as_mut() else {
-        return Vec::new();
-    };
-    let (image, reports) = (*stored).into_inspect(cur.reference.clone());
-    cur.progress = reports
-        .iter()
-        .map(|r| LayerProgress {
-            done: r.descriptor.size(),
-            total: r.descriptor.size(),
-            finished: true,
-            ..LayerProgress::default()
-        })
-        .collect();
-    cur.image = Some(Box::new(image));
-    cur.reports = reports;
-    state.phase = Phase::Loading(Step::Layers);
-    crate::app::update(state, Msg::ScanFinished { load })
-}
-
-/// Records the current load (or marks a reopened image opened) at `now`.
-fn record(state: &mut State, load: LoadId, now: Timestamp) -> Vec<Effect> {
-    state.library.now = Some(now);
-    if state.library.store == StoreStatus::Opening {
-        state.library.deferred = Some(load);
-        return Vec::new();
-    }
-    let detached = state.library.detached;
-    let write = |ops: Vec<crate::library::StoreOp>| {
-        if detached {
-            Vec::new()
-        } else {
-            vec![fx(LibraryEffect::Apply(ops))]
-        }
-    };
-    let Some(cur) = state.current.as_ref().filter(|c| c.load == load) else {
-        return Vec::new();
-    };
-    let lib = &mut state.library;
-    if let Some(r) = lib.reopen.as_ref().filter(|r| r.load == load) {
-        lib.opened.insert(r.manifest.clone());
-        return match lib.catalog.mark_opened(&r.manifest, now) {
-            Ok(ops) => write(ops),
-            Err(_) => Vec::new(),
-        };
-    }
-    let Some(image) = cur.image.as_ref() else {
-        return Vec::new();
-    };
-    let layers = image.image_manifest().map_or(0, |m| m.layers().len());
-    if let Some(bad) = cur.reports.iter().find(|r| !r.is_verified()) {
-        lib.store_error = Some(format!(
-            "Not kept in the library: layer {} did not verify.",
-            bad.index
-        ));
-        return Vec::new();
-    }
-    if cur.reports.len() != layers {
-        return Vec::new();
-    }
-    let rec = match Recorded::from_inspect(image, &cur.reports) {
-        Ok(rec) => rec,
-        Err(e) => {
-            lib.store_error = Some(format!("Not kept in the library: {e}"));
-            return Vec::new();
-        }
-    };
-    match lib.catalog.record(rec, now) {
-        Ok(report) => {
-            lib.opened.insert(report.image.clone());
-            write(report.ops)
-        }
-        Err(e) => {
-            lib.store_error = Some(format!("Not kept in the library: {e}"));
-            Vec::new()
-        }
-    }
-}
-
-/// The manifest digest of the image on screen, if any.
-fn shown_manifest(state: &State) -> Option<Digest> {
-    let img = state.current.as_ref()?.image.as_ref()?;
-    Some(img.manifest.verified.digest().clone())
-}
-
-/// The report lines for a removal: Docker's, then the layer indexes freed
-/// and kept.
-fn removal_lines(catalog: &Library, removal: &Removal) -> Vec<String> {
-    let mut lines = removal.lines();
-    for l in &removal.freed_layers {
-        lines.push(format!("Freed layer index {l}"));
-    }
-    for k in &removal.kept_layers {
-        let users: Vec<String> = k.used_by.iter().map(short_id).collect();
-        lines.push(format!(
-            "Kept layer index {} (still used by {})",
-            k.digest,
-            users.join(", ")
-        ));
-    }
-    if !removal.deleted_manifests.is_empty() {
-        lines.push(format!(
-            "Total reclaimed space: {} ({} freed in this browser's storage; {} left)",
-            crate::library::human::human_size(removal.reclaimed_content),
-            human_size(removal.reclaimed_storage),
-            human_size(catalog.stored_bytes())
-        ));
-    }
-    lines
-}
-
-fn report(
-    state: &mut State,
-    title: String,
-    result: Result<(Vec<String>, Vec<crate::library::StoreOp>), LibraryError>,
-) -> Vec<Effect> {
-    match result {
-        Ok((lines, ops)) => {
-            state.library.report = Some(Report {
-                title,
-                lines,
-                error: None,
-            });
-            let mut effects = write(state, ops);
-            effects.push(fx(LibraryEffect::ReadClock));
-            effects
-        }
-        Err(e) => {
-            state.library.report = Some(Report {
-                title,
-                lines: Vec::new(),
-                error: Some(e.to_string()),
-            });
-            Vec::new()
-        }
     }
 }
 

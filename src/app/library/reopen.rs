@@ -1,0 +1,179 @@
+//! Recording a finished load in the library, and reopening an image from
+//! the store: the catalogue lookup, the load that reads it back (no
+//! network), and the tree built from it by the page's own scan-finished
+//! path.
+
+use crate::app::errors::{ErrorKind, UserError};
+use crate::app::msg::{Effect, LoadId, Msg};
+use crate::app::state::{Current, LayerProgress, Phase, State, Step};
+use crate::app::update::cancel;
+use crate::library::{Library, Recorded};
+use crate::oci::{Digest, Reference, Timestamp};
+
+use super::update::{fx, is_current, url};
+use super::{LibraryEffect, Reopen, StoreStatus};
+
+/// The name a reopened image is shown under: a tag pointing at it, else a
+/// digest reference, else its repository with the manifest digest.
+fn display_reference(catalog: &Library, manifest: &Digest) -> Option<Reference> {
+    let record = catalog.image(manifest)?;
+    catalog
+        .tags()
+        .find(|(_, m)| *m == manifest)
+        .or_else(|| catalog.digest_refs().find(|(_, m)| *m == manifest))
+        .map(|(r, _)| r.clone())
+        .or_else(|| Some(record.repository().with_digest(manifest.clone())))
+}
+
+fn not_stored(digest: &Digest) -> UserError {
+    UserError {
+        kind: ErrorKind::UnknownTag,
+        title: "This image is not in the library".to_owned(),
+        detail: format!("No image with manifest {digest} is kept in this browser."),
+        hint: "Inspect it by its reference to load it from the registry, or pick one on the Images page."
+            .to_owned(),
+    }
+}
+
+/// Starts reading an image back from the store (no network).
+pub(super) fn reopen(state: &mut State, digest: &Digest, push: bool) -> Vec<Effect> {
+    let mut effects = cancel(state);
+    let (Some(reference), Some(record)) = (
+        display_reference(&state.library.catalog, digest),
+        state.library.catalog.image(digest),
+    ) else {
+        state.tree.set_model(None);
+        state.phase = Phase::Error(not_stored(digest));
+        return effects;
+    };
+    let recorded = record.recorded();
+    let load = LoadId(state.next_load);
+    state.next_load += 1;
+    let input = reference.familiar_string();
+    state.input = input.clone();
+    state.notice = None;
+    state.auth.prompt = None;
+    state.current = Some(Current {
+        load,
+        reference,
+        input,
+        image: None,
+        progress: Vec::new(),
+        reports: Vec::new(),
+        fs: None,
+    });
+    state.tree.set_model(None);
+    state.phase = Phase::Loading(Step::Resolving);
+    state.library.reopen = Some(Reopen {
+        load,
+        manifest: digest.clone(),
+        recorded,
+    });
+    effects.push(fx(LibraryEffect::Load {
+        load,
+        manifest: digest.clone(),
+        catalog: Box::new(state.library.catalog.clone()),
+    }));
+    if push {
+        effects.push(url(state, true));
+    }
+    effects
+}
+
+pub(super) fn loaded_from_store(
+    state: &mut State,
+    load: LoadId,
+    result: Result<Box<crate::library::StoredImage>, String>,
+) -> Vec<Effect> {
+    if !is_current(state, load) {
+        return Vec::new();
+    }
+    let stored = match result {
+        Ok(s) => s,
+        Err(detail) => {
+            state.phase = Phase::Error(UserError {
+                kind: ErrorKind::DigestMismatch,
+                title: "The stored image could not be read".to_owned(),
+                detail,
+                hint: "Refresh it from the registry, or remove it on the Images page.".to_owned(),
+            });
+            return Vec::new();
+        }
+    };
+    let Some(cur) = state.current.as_mut() else {
+        return Vec::new();
+    };
+    let (image, reports) = (*stored).into_inspect(cur.reference.clone());
+    cur.progress = reports
+        .iter()
+        .map(|r| LayerProgress {
+            done: r.descriptor.size(),
+            total: r.descriptor.size(),
+            finished: true,
+            ..LayerProgress::default()
+        })
+        .collect();
+    cur.image = Some(Box::new(image));
+    cur.reports = reports;
+    state.phase = Phase::Loading(Step::Layers);
+    crate::app::update(state, Msg::ScanFinished { load })
+}
+
+/// Records the current load (or marks a reopened image opened) at `now`.
+pub(super) fn record(state: &mut State, load: LoadId, now: Timestamp) -> Vec<Effect> {
+    state.library.now = Some(now);
+    if state.library.store == StoreStatus::Opening {
+        state.library.deferred = Some(load);
+        return Vec::new();
+    }
+    let detached = state.library.detached;
+    let write = |ops: Vec<crate::library::StoreOp>| {
+        if detached {
+            Vec::new()
+        } else {
+            vec![fx(LibraryEffect::Apply(ops))]
+        }
+    };
+    let Some(cur) = state.current.as_ref().filter(|c| c.load == load) else {
+        return Vec::new();
+    };
+    let lib = &mut state.library;
+    if let Some(r) = lib.reopen.as_ref().filter(|r| r.load == load) {
+        lib.opened.insert(r.manifest.clone());
+        return match lib.catalog.mark_opened(&r.manifest, now) {
+            Ok(ops) => write(ops),
+            Err(_) => Vec::new(),
+        };
+    }
+    let Some(image) = cur.image.as_ref() else {
+        return Vec::new();
+    };
+    let layers = image.image_manifest().map_or(0, |m| m.layers().len());
+    if let Some(bad) = cur.reports.iter().find(|r| !r.is_verified()) {
+        lib.store_error = Some(format!(
+            "Not kept in the library: layer {} did not verify.",
+            bad.index
+        ));
+        return Vec::new();
+    }
+    if cur.reports.len() != layers {
+        return Vec::new();
+    }
+    let rec = match Recorded::from_inspect(image, &cur.reports) {
+        Ok(rec) => rec,
+        Err(e) => {
+            lib.store_error = Some(format!("Not kept in the library: {e}"));
+            return Vec::new();
+        }
+    };
+    match lib.catalog.record(rec, now) {
+        Ok(report) => {
+            lib.opened.insert(report.image.clone());
+            write(report.ops)
+        }
+        Err(e) => {
+            lib.store_error = Some(format!("Not kept in the library: {e}"));
+            Vec::new()
+        }
+    }
+}
