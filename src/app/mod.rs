@@ -10,11 +10,13 @@
 //!   navigation, text and glob filters, sorting.
 //! * [`views`] — each section of the page as a plain value the shell draws.
 //! * [`errors`] — every failure in words a person understands.
+//! * [`file`] — the file viewer: extraction, text/hex/image, links.
 //! * [`driver`] — the network work behind the effects, generic over
 //!   [`crate::registry::Fetch`]; [`proxy`] — registry URLs onto the proxy.
 
 pub mod driver;
 pub mod errors;
+pub mod file;
 pub mod filter;
 pub mod model;
 pub mod msg;

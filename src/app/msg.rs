@@ -154,6 +154,8 @@ pub enum Msg {
     ProxyBaseChanged(String),
     /// A copy button was pressed.
     CopyRequested(CopyWhat),
+    /// The file viewer (`app::file`).
+    File(super::file::FileMsg),
 }
 
 /// What [`Effect::Resolve`] asks for.
@@ -215,4 +217,6 @@ pub enum Effect {
     Focus(Focus),
     /// Put text on the clipboard.
     Copy(String),
+    /// The file viewer's work (`app::file`).
+    File(super::file::FileEffect),
 }

@@ -154,6 +154,8 @@ pub struct State {
     pub proxy_base: String,
     /// A short message for the user (copied, setting refused…).
     pub notice: Option<String>,
+    /// The file viewer.
+    pub file: super::file::FileState,
     pub(crate) next_load: u64,
 }
 
@@ -173,6 +175,7 @@ impl Default for State {
             recent: Vec::new(),
             proxy_base: DEFAULT_PROXY_BASE.to_owned(),
             notice: None,
+            file: super::file::FileState::default(),
             next_load: 1,
         }
     }

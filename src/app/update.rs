@@ -294,6 +294,12 @@ fn scan_finished(state: &mut State, load: LoadId) -> Vec<Effect> {
 
 /// Handles one message; returns what the shell must do.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut effects = handle(state, msg);
+    super::file::sync(state, &mut effects);
+    effects
+}
+
+fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Started { query, page_url } => {
             state.page_url = cut(&page_url, 4096);
@@ -440,6 +446,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::CopyRequested(what) => copy(state, what),
+        Msg::File(m) => super::file::update(state, m),
     }
 }
 

@@ -5,11 +5,14 @@
 //!
 //! * this module: the status area, the tree panel, the selected entry;
 //! * `image`: overview and verification, platforms, config, history;
-//! * `layers`: the layers table and wasted space.
+//! * `layers`: the layers table and wasted space;
+//! * `file`: the file viewer (content, links, download).
 
+mod file;
 mod image;
 mod layers;
 
+pub use file::*;
 pub use image::*;
 pub use layers::*;
 

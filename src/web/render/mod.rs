@@ -4,6 +4,7 @@
 //! delegated: one listener per section reads the `data-*` attribute of the
 //! element clicked, so rows and buttons carry no listeners of their own.
 
+mod file;
 mod image;
 mod layers;
 mod start;
@@ -32,6 +33,7 @@ pub struct Ui {
     image: image::ImageSections,
     layers: layers::Layers,
     tree: tree::Tree,
+    file: file::FileContent,
     last_hook: &'static str,
     /// Work to do once the frame is drawn (focus an element that appears).
     pub after_render: Vec<Box<dyn FnOnce()>>,
@@ -63,6 +65,8 @@ impl Ui {
         let image = image::ImageSections::build()?;
         let layers = layers::Layers::build()?;
         let tree = tree::Tree::build()?;
+        let file = file::FileContent::build()?;
+        let _ = tree.root.append_child(&file.root);
         for section in [
             &image.overview,
             &image.platforms,
@@ -84,6 +88,7 @@ impl Ui {
             image,
             layers,
             tree,
+            file,
             last_hook: "",
             after_render: Vec::new(),
         })
@@ -98,6 +103,7 @@ impl Ui {
         out.extend(self.image.listen(&weak));
         out.extend(self.layers.listen(&weak));
         out.extend(self.tree.listen(&weak));
+        out.extend(self.file.listen(&weak));
         if let Some(w) = web_sys::window() {
             let a = weak.clone();
             out.extend(Listener::new(&w, "popstate", move |_| {
@@ -145,6 +151,7 @@ impl Ui {
             }
         }
         self.tree.render(state);
+        self.file.render(state);
         follow
     }
 }
