@@ -327,7 +327,7 @@ fn a_deep_link_extracts_the_file_and_verifies_its_layer_again() {
 [text] /etc/hello
 status: From layer 1, whose digest was verified again (Some(true))
 modes: [Text] Hex
-download: hello 21 (21 bytes)
+download: hello 21 bytes
    1 | hello from layerlens
 ",
     );
@@ -338,7 +338,7 @@ download: hello 21 (21 bytes)
 [hex] /etc/hello
 status: From layer 1, whose digest was verified again (Some(true))
 modes: Text [Hex]
-download: hello 21 (21 bytes)
+download: hello 21 bytes
 00000000  68 65 6c 6c 6f 20 66 72  6f 6d 20 6c 61 79 65 72  |hello from layer|
 00000010  6c 65 6e 73 0a                                    |lens.|
 ",
@@ -360,7 +360,7 @@ fn binary_files_show_hex_and_images_a_preview() {
 [hex] /bin/tool
 status: From layer 0, whose digest was verified again (Some(true))
 modes: Text [Hex]
-download: tool 20 (20 bytes)
+download: tool 20 bytes
 00000000  7f 45 4c 46 02 01 01 00  00 00 00 00 00 00 00 00  |.ELF............|
 00000010  03 00 3e 00                                       |..>.|
 ",
@@ -379,7 +379,7 @@ download: tool 20 (20 bytes)
 [image] /img/dot.png
 status: From layer 0, whose digest was verified again (Some(true))
 modes: [Preview] Text Hex
-download: dot.png {0} ({0} bytes)
+download: dot.png {0} bytes
 <img image/png>",
             dot().len()
         ),
@@ -399,7 +399,7 @@ download: dot.png {0} ({0} bytes)
 [text] /data/empty
 status: From layer 0, whose digest was verified again (Some(true))
 modes: [Text] Hex
-download: empty 0 (0 bytes)
+download: empty 0 bytes
 note: The file is empty.
 ",
     );
@@ -680,7 +680,7 @@ fn hard_links_show_their_target_and_open_it() {
 [text] /etc/hello.hard
 status: From layer 1, whose digest was verified again (Some(true))
 modes: [Text] Hex
-download: hello.hard 21 (21 bytes)
+download: hello.hard 21 bytes
 Hard link to /etc/hello => Ok("/etc/hello") [Open target]
    1 | hello from layerlens
 "#,

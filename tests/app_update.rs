@@ -96,7 +96,10 @@ fn back_and_forward() {
         query: "?image=127.0.0.1:5000/demo:v1&path=/usr/bin/big".into(),
     });
     let new = page.registry.requests.borrow()[before..].to_vec();
-    assert!(new.len() <= 1 && new.iter().all(|u| u.contains("/blobs/")), "{new:?}");
+    assert!(
+        new.len() <= 1 && new.iter().all(|u| u.contains("/blobs/")),
+        "{new:?}"
+    );
     assert_eq!(page.state.tree.selected(), Some(&b"usr/bin/big"[..]));
     // Back to the empty page.
     page.send(Msg::RouteChanged {

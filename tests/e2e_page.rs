@@ -9,6 +9,11 @@
 
 mod support;
 
+#[path = "support/png.rs"]
+mod png;
+#[path = "support/tar_builder.rs"]
+mod tar_builder;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -97,6 +102,15 @@ fn noise(len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// Lower-case hex SHA-256 (what the browser test compares a download with).
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Pushes the images the browser tests open.
 fn push_images(registry: &Registry) {
     let client = registry.client();
@@ -182,6 +196,57 @@ fn push_tampered(registry: &Registry) -> String {
     digest
 }
 
+/// The 2×2 PNG inside `e2e/files:v1` (red, green, blue, transparent).
+fn dot_png() -> Vec<u8> {
+    png::png(
+        2,
+        2,
+        &[
+            [255, 0, 0, 255],
+            [0, 255, 0, 255],
+            [0, 0, 255, 255],
+            [0, 0, 0, 0],
+        ],
+    )
+}
+
+/// Pushes `e2e/files:v1` for the file viewer: a PNG, an SVG carrying
+/// script, a non-UTF-8 binary, a file whose content is HTML with script,
+/// symbolic links (relative, through `..`, dangling) and a hard link.
+fn push_files(registry: &Registry) {
+    use tar_builder::{Flavour, Member, TarBuilder};
+    let binary: Vec<u8> = (0..1024u32).map(|i| (i * 37 % 256) as u8).collect();
+    let mut tar = TarBuilder::new(Flavour::Pax);
+    for m in [
+        Member::dir(b"etc/"),
+        Member::file(b"etc/greeting", b"hello from a hard link\n"),
+        Member::hardlink(b"etc/greeting.hard", b"etc/greeting"),
+        Member::symlink(b"etc/link", b"greeting"),
+        Member::symlink(b"etc/dangling", b"nowhere"),
+        Member::file(
+            b"etc/evil.html",
+            b"<img src=x onerror=window.__xss=1><script>window.__xss=2</script>\n",
+        ),
+        Member::dir(b"img/"),
+        Member::file(b"img/dot.png", &dot_png()),
+        Member::file(
+            b"img/evil.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"8\" height=\"8\" onload=\"window.__xss=7\"><script>window.__xss=8</script><rect width=\"8\" height=\"8\" fill=\"red\"/></svg>\n",
+        ),
+        Member::dir(b"bin/"),
+        Member::file(b"bin/blob.dat", &binary),
+        Member::dir(b"usr/"),
+        Member::dir(b"usr/lib/"),
+        Member::symlink(b"usr/lib/up", b"../../etc/greeting"),
+    ] {
+        tar.member(&m);
+    }
+    ImageBuilder::oci()
+        .layer(Layer::gzip_tar(ManifestFormat::Oci, &tar.finish()))
+        .build()
+        .push(&registry.client(), "e2e/files", Some("v1"));
+}
+
 /// Starts `layerlens serve` allowing `registries`, and returns it with its
 /// base URL.
 fn serve(registries: &[String]) -> (Guard, String) {
@@ -226,6 +291,7 @@ fn the_page_in_headless_chromium() {
     );
     let registry = Registry::start(Flavor::Open);
     push_images(&registry);
+    push_files(&registry);
     let tampered = push_tampered(&registry);
     let basic = Registry::start(Flavor::basic(USER, PASSWORD));
     hello().push(&basic.client(), "e2e/private", Some("v1"));
@@ -249,6 +315,7 @@ fn the_page_in_headless_chromium() {
         .env("SCREENSHOTS", &shots)
         .env("BARE_SERVER", &bare_url)
         .env("TAMPERED_LAYER", &tampered)
+        .env("BIG_SHA256", sha256_hex(&noise(BIG_LAYER)))
         // The README's screenshot is refreshed only on request
         // (LAYERLENS_UPDATE_SCREENSHOT=1), so test runs leave the tree clean.
         .env(

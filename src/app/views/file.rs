@@ -192,7 +192,11 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
             };
             v.download = Some((
                 crate::app::file::download_name(&o.path),
-                format!("{} ({} bytes)", human_size(c.size), c.size),
+                if c.size < 1024 {
+                    format!("{} bytes", c.size)
+                } else {
+                    format!("{} ({} bytes)", human_size(c.size), c.size)
+                },
             ));
             let image = match c.kind {
                 Kind::Image(mime) => Some(mime),
