@@ -717,3 +717,114 @@ fn a_platform_switch_keeps_the_file_and_shows_the_new_platforms_bytes() {
         Some(ExtractId(1))
     );
 }
+
+/// Runs the extraction of `path`'s task with its offset and size changed,
+/// returning the messages and the bytes given out; `cancel_after` stops it
+/// after that many chunks.
+fn extract_with(
+    page: &Page,
+    path: &str,
+    tweak: impl Fn(&mut layerlens::app::file::ExtractTask),
+    cancel_after: Option<usize>,
+) -> (Vec<FileMsg>, Vec<u8>) {
+    let mut state = page.state.clone();
+    let effects = update(
+        &mut state,
+        Msg::RouteChanged {
+            query: format!("?image={REF}&path={path}"),
+        },
+    );
+    let Some(Effect::File(FileEffect::Extract(task))) =
+        effects.into_iter().find(|e| matches!(e, Effect::File(_)))
+    else {
+        panic!("no extraction for {path}")
+    };
+    let mut task = *task;
+    tweak(&mut task);
+    let client = layerlens::registry::Client::new(page.registry.clone(), || 1_700_000_000_000);
+    let msgs = std::cell::RefCell::new(Vec::new());
+    let chunks = std::cell::Cell::new(0usize);
+    let mut bytes = Vec::new();
+    block_on(layerlens::app::file::extract::run_extract(
+        &client,
+        &task,
+        &mut bytes,
+        &|| cancel_after.is_some_and(|n| chunks.get() >= n),
+        &|m| {
+            if matches!(m, FileMsg::Progress { .. }) {
+                chunks.set(chunks.get() + 1);
+            }
+            msgs.borrow_mut().push(m)
+        },
+    ));
+    (msgs.into_inner(), bytes)
+}
+
+#[test]
+fn extraction_failures_and_cancellation() {
+    let mut page = viewer_page();
+    page.registry.chunk = 4096;
+    // The head is bounded; the bytes given out are the whole file.
+    let (msgs, bytes) = extract_with(&page, "/data/big.bin", |t| t.head_limit = 100, None);
+    assert_eq!(bytes, big_file());
+    let heads: Vec<(usize, u64)> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            FileMsg::Content { head, size, .. } => Some((head.len(), *size)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(heads, vec![(100, 2 << 20)]);
+    assert!(matches!(
+        msgs.last(),
+        Some(FileMsg::Checked { result: Ok(()), .. })
+    ));
+    // An offset where no entry starts: the layer ends without the file.
+    let (msgs, _) = extract_with(&page, "/etc/hello", |t| t.offset += 1, None);
+    let Some(FileMsg::Failed { error, .. }) = msgs.last() else {
+        panic!("{msgs:?}")
+    };
+    assert!(
+        error.starts_with("layer 1 (sha256:") && error.contains("ended before the file at offset"),
+        "{error}"
+    );
+    // An entry that is not a regular file (the hard link's own header).
+    let hard = {
+        let cur = page.state.current.as_ref().unwrap();
+        let e = cur.reports[1]
+            .entries()
+            .iter()
+            .find(|e| e.path == b"etc/hello.hard")
+            .unwrap();
+        e.offset
+    };
+    let (msgs, _) = extract_with(&page, "/etc/hello", |t| t.offset = hard, None);
+    let Some(FileMsg::Failed { error, .. }) = msgs.last() else {
+        panic!("{msgs:?}")
+    };
+    assert!(error.contains("is not a regular file"), "{error}");
+    // A descriptor smaller than what the registry sends.
+    let (msgs, _) = extract_with(
+        &page,
+        "/bin/tool",
+        |t| t.descriptor = shrunk(&t.descriptor),
+        None,
+    );
+    let Some(FileMsg::Checked { result: Err(e), .. }) = msgs.last() else {
+        panic!("{msgs:?}")
+    };
+    assert!(
+        e.contains("the registry sent more than the descriptor's"),
+        "{e}"
+    );
+    // Cancelled after two chunks: nothing more is reported.
+    let (msgs, bytes) = extract_with(&page, "/data/big.bin", |_| {}, Some(2));
+    assert_eq!(msgs.len(), 2, "{:?}", msgs.len());
+    assert!(msgs.iter().all(|m| matches!(m, FileMsg::Progress { .. })));
+    assert!(bytes.len() < 64 << 10);
+}
+
+/// The descriptor with a size 100 bytes short of the blob's.
+fn shrunk(d: &layerlens::oci::Descriptor) -> layerlens::oci::Descriptor {
+    layerlens::oci::Descriptor::new(d.media_type().clone(), d.digest().clone(), d.size() - 100)
+}

@@ -98,8 +98,10 @@ impl FileContent {
                 self.last_body = None;
             }
             Some(v) => {
+                // A directory or device: nothing to show here.
+                let empty = v.hook == "none" && v.link.is_none() && v.notice.is_none();
                 if let Some(h) = self.root.dyn_ref::<HtmlElement>() {
-                    h.set_hidden(false);
+                    h.set_hidden(empty);
                 }
                 let _ = self.root.set_attribute("data-file-state", v.hook);
                 let _ = self.root.set_attribute("data-path", &v.path);
