@@ -365,11 +365,10 @@ download: tool 20 bytes
 00000010  03 00 3e 00                                       |..>.|
 ",
     );
-    // The choice sticks only where it applies: Text is asked for, binary
-    // files show as text then (lossily); images still preview by default.
+    // Text can be asked for (binary shows lossily); the next file opens
+    // as its kind suggests again.
     page.send(Msg::File(FileMsg::ShowAs(ShowAs::Text)));
     assert_eq!(view(&page).hook, "text");
-    page.send(Msg::File(FileMsg::ShowAs(ShowAs::Auto)));
     open(&mut page, "/img/dot.png");
     let v = view(&page);
     assert_text(

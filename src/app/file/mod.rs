@@ -162,7 +162,8 @@ pub struct FileState {
     pub open: Option<OpenFile>,
     /// The last finished file, kept for re-selecting.
     pub kept: Option<OpenFile>,
-    /// How the content is shown (kept while moving between files).
+    /// How the content is shown (back to [`ShowAs::Auto`] for each newly
+    /// selected path, so a binary file always opens as hex).
     pub show: ShowAs,
     /// A short message about the last link followed ("dangling: …").
     pub notice: Option<String>,
@@ -421,6 +422,9 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
     };
     if state.file.synced.as_ref() == Some(&key) {
         return;
+    }
+    if state.file.synced.as_ref().map(|k| &k.selected) != Some(&key.selected) {
+        state.file.show = ShowAs::Auto;
     }
     state.file.synced = Some(key);
     state.file.notice = None;
