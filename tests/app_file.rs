@@ -816,6 +816,54 @@ fn extraction_failures_and_cancellation() {
         e.contains("the registry sent more than the descriptor's"),
         "{e}"
     );
+    // Little left to check after the file: read on; much left: stop there.
+    let (msgs, _) = extract_with(&page, "/bin/tool", |t| t.verify_limit = 0, None);
+    let Some(FileMsg::Stopped { remaining, .. }) = msgs.last() else {
+        panic!("{msgs:?}")
+    };
+    assert!(
+        *remaining > 2_000_000,
+        "big.bin follows bin/tool: {remaining}"
+    );
+    assert!(msgs
+        .iter()
+        .any(|m| matches!(m, FileMsg::Content { size: 20, .. })));
+    // The view says so without claiming a fresh check.
+    let mut state = page.state.clone();
+    let effects = update(
+        &mut state,
+        Msg::RouteChanged {
+            query: format!("?image={REF}&path=/bin/tool"),
+        },
+    );
+    let Some(Effect::File(FileEffect::Extract(t))) =
+        effects.iter().find(|e| matches!(e, Effect::File(_)))
+    else {
+        panic!()
+    };
+    for m in msgs {
+        let m = match m {
+            FileMsg::Content { head, size, .. } => FileMsg::Content {
+                id: t.id,
+                head,
+                size,
+            },
+            FileMsg::Stopped { remaining, .. } => FileMsg::Stopped {
+                id: t.id,
+                remaining,
+            },
+            FileMsg::Progress { done, .. } => FileMsg::Progress { id: t.id, done },
+            other => other,
+        };
+        let _ = update(&mut state, Msg::File(m));
+    }
+    let v = views::file_content(&state).unwrap();
+    assert_eq!((v.hook, v.verified), ("hex", None));
+    assert!(
+        v.status.starts_with("From layer 0, verified when the image loaded; not checked again (reading stopped 2.0M before"),
+        "{}",
+        v.status
+    );
     // Cancelled after two chunks: nothing more is reported.
     let (msgs, bytes) = extract_with(&page, "/data/big.bin", |_| {}, Some(2));
     assert_eq!(msgs.len(), 2, "{:?}", msgs.len());

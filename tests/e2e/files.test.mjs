@@ -133,14 +133,21 @@ test('an image is previewed from a typed blob: URL; an SVG runs no script', asyn
 
 test('a large file downloads whole under its name', async (t) => {
   const { page, problems } = await open(t);
-  assert.equal(await view(page, 'e2e/big:v1', '/data/blob.bin'), 'hex');
+  await page.goto(`${SERVER}/?image=${REGISTRY}/e2e/big:v1&path=/data/blob.bin`);
+  assert.equal(await settled(page), 'ready');
+  const t0 = Date.now();
+  assert.equal(await fileState(page, '/data/blob.bin'), 'hex');
+  const t1 = Date.now();
+  assert.equal(await verified(page), 'true');
+  const t2 = Date.now();
+  // A figure, not an assertion: how long the second pass over the layer takes.
+  console.log(`24 MiB file extracted again: shown ${t1 - t0} ms after ready, layer re-verified after ${t2 - t0} ms`);
   assert.match(await page.textContent('#file-content .file-note'), /Showing the first 65536 of 25165824 bytes/);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action=download]')]);
   assert.equal(download.suggestedFilename(), 'blob.bin');
   const bytes = await readFile(await download.path());
   assert.equal(bytes.length, 24 << 20);
   assert.equal(createHash('sha256').update(bytes).digest('hex'), BIG_SHA256);
-  assert.equal(await verified(page), 'true');
   assert.deepEqual(problems, []);
 });
 

@@ -82,7 +82,8 @@ fn failed(id: ExtractId, error: String) -> FileMsg {
 /// Streams the task's layer, extracting its file into `out` and reporting
 /// through `dispatch`: [`FileMsg::Progress`] per chunk, [`FileMsg::Content`]
 /// as soon as the file is complete, then [`FileMsg::Checked`] when the blob
-/// reached its end — or [`FileMsg::Failed`]. `cancelled` is asked before
+/// reached its end — or [`FileMsg::Stopped`] right after the file when more
+/// than the task's `verify_limit` bytes remain, or [`FileMsg::Failed`]. `cancelled` is asked before
 /// every chunk; once it says yes the stream is dropped and nothing more is
 /// dispatched.
 pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
@@ -196,6 +197,16 @@ pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
                 };
                 drop(t);
                 dispatch(msg);
+                dispatch(FileMsg::Progress { id, done });
+                if total - done > task.verify_limit {
+                    // Dropping the body stops the download.
+                    dispatch(FileMsg::Stopped {
+                        id,
+                        remaining: total - done,
+                    });
+                    return;
+                }
+                continue;
             }
         }
         dispatch(FileMsg::Progress { id, done });

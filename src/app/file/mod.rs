@@ -45,6 +45,12 @@ use links::{content_source, resolve_symlink, Source};
 /// opened.
 pub const CACHE_LIMIT: u64 = 64 << 20;
 
+/// Once the file is complete, the rest of the layer is read (hashed, not
+/// decompressed) to check its digest again only if at most this many bytes
+/// remain; otherwise reading stops there, and the view says the bytes were
+/// not checked again (the layer was verified when the image loaded).
+pub const VERIFY_REST_LIMIT: u64 = 32 << 20;
+
 /// Identifies one extraction (its bytes in the shell, its messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ExtractId(pub u64);
@@ -73,6 +79,9 @@ pub enum Check {
     /// It did not (or could not be read to its end): the bytes are not
     /// verified.
     Failed(String),
+    /// Reading stopped after the file, this many layer bytes before the
+    /// end (more than [`VERIFY_REST_LIMIT`]): not checked again.
+    Skipped(u64),
 }
 
 /// The bytes shown, prepared once when they arrive.
@@ -190,6 +199,9 @@ pub struct ExtractTask {
     pub size: u64,
     /// The most bytes to send back in [`FileMsg::Content`].
     pub head_limit: usize,
+    /// Read the rest of the layer to check its digest only if at most this
+    /// many bytes remain after the file ([`VERIFY_REST_LIMIT`]).
+    pub verify_limit: u64,
     /// Where the proxy is.
     pub proxy_base: String,
     /// Credentials for the registry, when the user gave some.
@@ -237,6 +249,14 @@ pub enum FileMsg {
         id: ExtractId,
         /// `Err` says why the bytes are not verified.
         result: Result<(), String>,
+    },
+    /// Reading stopped after the file: the rest of the layer (`remaining`
+    /// bytes) was not fetched, so its digest was not checked again.
+    Stopped {
+        /// Which extraction.
+        id: ExtractId,
+        /// Layer bytes not read.
+        remaining: u64,
     },
     /// The extraction failed before the file was complete.
     Failed {
@@ -313,6 +333,12 @@ pub fn update(state: &mut State, msg: FileMsg) -> Vec<Effect> {
                     Err(e) => Check::Failed(e),
                 };
                 o.layer_done = o.layer_total.max(o.layer_done);
+            }
+            Vec::new()
+        }
+        FileMsg::Stopped { id, remaining } => {
+            if let Some(o) = fs.open.as_mut().filter(|o| o.id == id) {
+                o.check = Check::Skipped(remaining);
             }
             Vec::new()
         }
@@ -399,7 +425,7 @@ fn put_away(fs: &mut FileState, effects: &mut Vec<Effect>) {
         return;
     };
     let keep = matches!(o.stage, Stage::Ready(_))
-        && o.check == Check::Verified
+        && matches!(o.check, Check::Verified | Check::Skipped(_))
         && o.source.size <= CACHE_LIMIT;
     if keep {
         if let Some(old) = fs.kept.replace(o) {
@@ -475,6 +501,7 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
         offset: source.offset,
         size: source.size,
         head_limit: content::DISPLAY_LIMIT,
+        verify_limit: VERIFY_REST_LIMIT,
         proxy_base: state.proxy_base.clone(),
         credentials,
     }))));

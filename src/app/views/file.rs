@@ -163,7 +163,7 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
     };
     let layer = format!("layer {}", o.source.layer);
     v.verified = match &o.check {
-        Check::Pending => None,
+        Check::Pending | Check::Skipped(_) => None,
         Check::Verified => Some(true),
         Check::Failed(_) => Some(false),
     };
@@ -189,6 +189,11 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
                 ),
                 Check::Verified => format!("From {layer}, whose digest was verified again"),
                 Check::Failed(e) => format!("NOT VERIFIED: {e}"),
+                Check::Skipped(rest) => format!(
+                    "From {layer}, verified when the image loaded; not checked again \
+                     (reading stopped {} before the layer's end)",
+                    human_size(*rest)
+                ),
             };
             v.download = Some((
                 crate::app::file::download_name(&o.path),
