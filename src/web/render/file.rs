@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
 use crate::app::file::{FileMsg, ShowAs};
-use crate::app::views::{self, FileContentView, Shown};
+use crate::app::views::{self, FileContentView, LinkView, Shown};
 use crate::app::{Msg, State};
 use crate::web::dom::{closest_attr, el, replace_children, El};
 use crate::web::listen::Listener;
@@ -17,11 +17,23 @@ use crate::web::runtime::App;
 
 use super::send;
 
+/// What the head draws (the status line is updated on its own, so buttons
+/// are not rebuilt under the pointer while the layer streams).
+type HeadKey = (
+    Option<LinkView>,
+    Option<String>,
+    Option<String>,
+    Vec<(ShowAs, &'static str, bool)>,
+    Option<(String, String)>,
+);
+
 pub(super) struct FileContent {
     pub(super) root: Element,
     head: Element,
+    status: Element,
     body: Element,
     last: Option<Option<FileContentView>>,
+    last_head: Option<HeadKey>,
     last_body: Option<(Option<Shown>, Option<String>)>,
 }
 
@@ -37,6 +49,7 @@ fn show_word(s: ShowAs) -> &'static str {
 impl FileContent {
     pub(super) fn build() -> Option<FileContent> {
         let head = el("div").class("file-head").build()?;
+        let status = el("p").class("file-status").build()?;
         let body = el("div").class("file-body").build()?;
         let root = el("section")
             .attr("id", "file-content")
@@ -45,13 +58,16 @@ impl FileContent {
             .attr("hidden", "")
             .class("file-content")
             .build()?;
+        let _ = root.append_child(&status);
         let _ = root.append_child(&head);
         let _ = root.append_child(&body);
         Some(FileContent {
             root,
             head,
+            status,
             body,
             last: None,
+            last_head: None,
             last_body: None,
         })
     }
@@ -95,6 +111,8 @@ impl FileContent {
                 let _ = self.root.remove_attribute("data-path");
                 replace_children(&self.head, []);
                 replace_children(&self.body, []);
+                self.status.set_text_content(None);
+                self.last_head = None;
                 self.last_body = None;
             }
             Some(v) => {
@@ -105,7 +123,18 @@ impl FileContent {
                 }
                 let _ = self.root.set_attribute("data-file-state", v.hook);
                 let _ = self.root.set_attribute("data-path", &v.path);
-                replace_children(&self.head, head(v));
+                let head_key = (
+                    v.link.clone(),
+                    v.notice.clone(),
+                    v.error.clone(),
+                    v.modes.clone(),
+                    v.download.clone(),
+                );
+                if self.last_head.as_ref() != Some(&head_key) {
+                    replace_children(&self.head, head(v));
+                    self.last_head = Some(head_key);
+                }
+                self.draw_status(v);
                 let body_key = (v.shown.clone(), v.note.clone());
                 if self.last_body.as_ref() != Some(&body_key) {
                     replace_children(&self.body, body(v));
@@ -114,6 +143,33 @@ impl FileContent {
             }
         }
         self.last = Some(v);
+    }
+}
+
+impl FileContent {
+    fn draw_status(&self, v: &FileContentView) {
+        if self.status.text_content().as_deref() != Some(v.status.as_str()) {
+            self.status.set_text_content(Some(&v.status));
+        }
+        let class = match v.verified {
+            Some(true) => "file-status ok",
+            Some(false) => "file-status bad",
+            None => "file-status muted",
+        };
+        self.status.set_class_name(class);
+        match v.verified {
+            Some(b) => {
+                let _ = self
+                    .status
+                    .set_attribute("data-verified", if b { "true" } else { "false" });
+            }
+            None => {
+                let _ = self.status.remove_attribute("data-verified");
+            }
+        }
+        if let Some(h) = self.status.dyn_ref::<HtmlElement>() {
+            h.set_hidden(v.status.is_empty());
+        }
     }
 }
 
@@ -152,22 +208,6 @@ fn head(v: &FileContentView) -> Vec<El> {
     }
     if let Some(n) = &v.notice {
         out.push(el("p").class("notice").attr("role", "status").text(n));
-    }
-    if !v.status.is_empty() {
-        let class = match v.verified {
-            Some(true) => "file-status ok",
-            Some(false) => "file-status bad",
-            None => "file-status muted",
-        };
-        out.push(
-            el("p")
-                .class(class)
-                .attr_opt(
-                    "data-verified",
-                    v.verified.map(|b| if b { "true" } else { "false" }),
-                )
-                .text(&v.status),
-        );
     }
     if let Some(e) = &v.error {
         out.push(el("p").class("error").attr("role", "alert").text(e));
