@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const { SERVER, REGISTRY, BIG_SHA256, SCREENSHOTS } = process.env;
+const { TOKEN_REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD } = process.env;
 assert.ok(SERVER && REGISTRY && BIG_SHA256, 'SERVER, REGISTRY and BIG_SHA256 must be set (run tests/e2e_page.rs)');
 
 let browser;
@@ -33,8 +34,8 @@ after(async () => {
 });
 
 /// A fresh page that fails the test on page errors and dialogs.
-async function open(t, { bypassCSP = !strictCsp } = {}) {
-  const context = await browser.newContext({ bypassCSP, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+async function open(t, { bypassCSP = !strictCsp, viewport = { width: 1280, height: 900 }, colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ bypassCSP, viewport, colorScheme, acceptDownloads: true });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -189,5 +190,29 @@ test('hostile file content renders as text and runs nothing', async (t) => {
   assert.equal(await page.locator('#file-content img, #file-content script').count(), 0);
   await page.waitForTimeout(200);
   assert.equal(await page.evaluate(() => window.__xss), undefined);
+  assert.deepEqual(problems, []);
+});
+
+test('a file on a token-auth registry is extracted with the credentials given', async (t) => {
+  const { page, problems } = await open(t);
+  await page.goto(`${SERVER}/?image=${TOKEN_REGISTRY}/e2e/private:v1&path=/etc/hello`);
+  assert.equal(await settled(page), 'error');
+  await page.waitForSelector('#credentials');
+  await page.fill('#cred-user', REGISTRY_USER);
+  await page.fill('#cred-pass', REGISTRY_PASSWORD);
+  await page.click('#credentials button[type=submit]');
+  assert.equal(await fileState(page, '/etc/hello'), 'text');
+  assert.equal(await page.textContent('#file-content .code'), 'hello from layerlens');
+  assert.equal(await verified(page), 'true');
+  // The 401s of the first attempt are expected; nothing else.
+  assert.deepEqual(problems.filter((p) => !/401/.test(p)), []);
+});
+
+test('narrow and dark: the viewer fits the screen', async (t) => {
+  const { page, problems } = await open(t, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+  assert.equal(await view(page, 'e2e/files:v1', '/bin/blob.dat'), 'hex');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `page scrolls sideways by ${overflow}px`);
+  if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'file-hex-narrow-dark.png'), fullPage: true });
   assert.deepEqual(problems, []);
 });
