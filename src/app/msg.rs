@@ -154,6 +154,9 @@ pub enum Msg {
     ProxyBaseChanged(String),
     /// A copy button was pressed.
     CopyRequested(CopyWhat),
+    /// A digest in a raw document was clicked (what it opens is decided
+    /// from the current image: a layer, a platform, a document, an object).
+    DigestOpened(String),
 }
 
 /// What [`Effect::Resolve`] asks for.
@@ -215,4 +218,7 @@ pub enum Effect {
     Focus(Focus),
     /// Put text on the clipboard.
     Copy(String),
+    /// Bring a raw document into view and open it (`index`, `manifest`,
+    /// `config`: the element `raw-<id>`).
+    Reveal(&'static str),
 }

@@ -22,6 +22,8 @@ pub struct Page {
     pub effects: Vec<Effect>,
     /// Loads cancelled.
     pub cancelled: Vec<u64>,
+    /// Elements brought into view.
+    pub revealed: Vec<&'static str>,
     /// When false, Resolve/Scan effects are recorded but not performed.
     pub perform: bool,
 }
@@ -36,6 +38,7 @@ impl Page {
             copied: Vec::new(),
             effects: Vec::new(),
             cancelled: Vec::new(),
+            revealed: Vec::new(),
             perform: true,
         }
     }
@@ -70,6 +73,7 @@ impl Page {
                     Effect::SetUrl { query, push } => self.urls.push((query, push)),
                     Effect::Focus(f) => self.focus.push(f),
                     Effect::Copy(t) => self.copied.push(t),
+                    Effect::Reveal(id) => self.revealed.push(id),
                 }
             }
         }

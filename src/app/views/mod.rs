@@ -5,13 +5,16 @@
 //!
 //! * this module: the status area, the tree panel, the selected entry;
 //! * `image`: overview and verification, platforms, config, history;
-//! * `layers`: the layers table and wasted space.
+//! * `layers`: the layers table and wasted space;
+//! * `raw`: the index, manifest and config pretty-printed, digests linked.
 
 mod image;
 mod layers;
+mod raw;
 
 pub use image::*;
 pub use layers::*;
+pub use raw::*;
 
 use crate::fs::{escape, human_size, mode_string};
 use crate::inspect::{LayerOutcome, LayerReport};

@@ -6,6 +6,7 @@
 
 mod image;
 mod layers;
+mod raw;
 mod start;
 mod status;
 mod tree;
@@ -32,6 +33,7 @@ pub struct Ui {
     image: image::ImageSections,
     layers: layers::Layers,
     tree: tree::Tree,
+    raw: raw::Raw,
     last_hook: &'static str,
     /// Work to do once the frame is drawn (focus an element that appears).
     pub after_render: Vec<Box<dyn FnOnce()>>,
@@ -63,6 +65,7 @@ impl Ui {
         let image = image::ImageSections::build()?;
         let layers = layers::Layers::build()?;
         let tree = tree::Tree::build()?;
+        let raw = raw::Raw::build()?;
         for section in [
             &image.overview,
             &image.platforms,
@@ -71,6 +74,7 @@ impl Ui {
             &image.waste,
             &image.config,
             &image.history,
+            &raw.root,
         ] {
             let _ = image_box.append_child(section);
         }
@@ -84,6 +88,7 @@ impl Ui {
             image,
             layers,
             tree,
+            raw,
             last_hook: "",
             after_render: Vec::new(),
         })
@@ -98,6 +103,7 @@ impl Ui {
         out.extend(self.image.listen(&weak));
         out.extend(self.layers.listen(&weak));
         out.extend(self.tree.listen(&weak));
+        out.extend(self.raw.listen(&weak));
         if let Some(w) = web_sys::window() {
             let a = weak.clone();
             out.extend(Listener::new(&w, "popstate", move |_| {
@@ -145,6 +151,7 @@ impl Ui {
             }
         }
         self.tree.render(state);
+        self.raw.render(state);
         follow
     }
 }
