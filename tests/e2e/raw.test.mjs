@@ -91,3 +91,33 @@ test('hostile labels in a raw config stay text', async (t) => {
   assert.equal(await page.evaluate(() => window.__xss), undefined);
   assert.deepEqual(problems, []);
 });
+
+test('a pinned link still shows the same image after the tag moves', async (t) => {
+  const { page, problems } = await open(t);
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: SERVER });
+  assert.equal(await load(page, `?image=${REGISTRY}/e2e/pin:v1&path=/etc/one`), 'ready');
+  await page.waitForSelector('[role=treeitem][aria-selected=true][data-path="/etc/one"]');
+  await page.click('[data-copy="pinned"]');
+  await page.waitForFunction(async () => /@sha256:/.test(await navigator.clipboard.readText()));
+  const pinned = await page.evaluate(() => navigator.clipboard.readText());
+  const manifest = await manifestBytes('e2e/pin', 'v1');
+  const url = new URL(pinned);
+  assert.equal(url.origin, SERVER);
+  assert.equal(url.searchParams.get('image'), `${REGISTRY}/e2e/pin@${sha256(manifest)}`);
+  assert.equal(url.searchParams.get('path'), '/etc/one');
+
+  // Move the tag: v1 now names v2's manifest.
+  const moved = await manifestBytes('e2e/pin', 'v2');
+  const put = await fetch(`http://${REGISTRY}/v2/e2e/pin/manifests/v1`, {
+    method: 'PUT', body: moved, headers: { 'content-type': JSON.parse(moved).mediaType },
+  });
+  assert.equal(put.status, 201, await put.text());
+
+  // The pinned link opens the image that was seen, the tag the new one.
+  assert.equal(await load(page, url.search), 'ready');
+  await page.waitForSelector('[role=treeitem][aria-selected=true][data-path="/etc/one"]');
+  assert.equal(await page.locator('[role=treeitem][data-path="/etc/two"]').count(), 0);
+  assert.equal(await load(page, `?image=${REGISTRY}/e2e/pin:v1`), 'ready');
+  await page.waitForSelector('[role=treeitem][data-path="/etc/two"]');
+  assert.deepEqual(problems, []);
+});
