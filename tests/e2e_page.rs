@@ -167,6 +167,18 @@ fn push_images(registry: &Registry) {
         .push(&client, "e2e/xss", Some("v1"));
 }
 
+/// Pushes `e2e/pin:v1` (with `/etc/one`) and `e2e/pin:v2` (with
+/// `/etc/two`): the pinned-link test moves `v1` to `v2`'s manifest.
+fn push_pin(registry: &Registry) {
+    let client = registry.client();
+    for (tag, file) in [("v1", "etc/one"), ("v2", "etc/two")] {
+        ImageBuilder::oci()
+            .layer(layer(Tar::new().dir("etc/").file(file, tag.as_bytes())))
+            .build()
+            .push(&client, "e2e/pin", Some(tag));
+    }
+}
+
 /// Pushes `e2e/tampered:v1` (two gzip layers) and then flips bytes in the
 /// middle of its second layer's stored blob, keeping its size, so the
 /// registry serves content that no longer matches the layer's digest.
@@ -292,6 +304,7 @@ fn the_page_in_headless_chromium() {
     let registry = Registry::start(Flavor::Open);
     push_images(&registry);
     push_files(&registry);
+    push_pin(&registry);
     let tampered = push_tampered(&registry);
     let basic = Registry::start(Flavor::basic(USER, PASSWORD));
     hello().push(&basic.client(), "e2e/private", Some("v1"));

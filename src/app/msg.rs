@@ -156,6 +156,9 @@ pub enum Msg {
     CopyRequested(CopyWhat),
     /// The file viewer (`app::file`).
     File(super::file::FileMsg),
+    /// A digest in a raw document was clicked (what it opens is decided
+    /// from the current image: a layer, a platform, a document, an object).
+    DigestOpened(String),
 }
 
 /// What [`Effect::Resolve`] asks for.
@@ -219,4 +222,7 @@ pub enum Effect {
     Copy(String),
     /// The file viewer's work (`app::file`).
     File(super::file::FileEffect),
+    /// Bring a raw document into view and open it (`index`, `manifest`,
+    /// `config`: the element `raw-<id>`).
+    Reveal(&'static str),
 }

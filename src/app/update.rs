@@ -447,6 +447,30 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::CopyRequested(what) => copy(state, what),
         Msg::File(m) => super::file::update(state, m),
+        Msg::DigestOpened(digest) => open_digest(state, &digest),
+    }
+}
+
+/// A digest link in a raw document: a layer selects it, a platform of the
+/// index switches to it, a document is brought into view, anything else of
+/// the repository opens as `name@digest`. A digest the image does not know
+/// does nothing (the page only links the ones it knows).
+fn open_digest(state: &mut State, digest: &str) -> Vec<Effect> {
+    use super::views::DigestTarget;
+    match super::views::digest_target(state, digest) {
+        Some(DigestTarget::Layer(i)) => {
+            let mut effects = update(state, Msg::LayerSelected(Some(i)));
+            effects.push(Effect::Reveal("layers"));
+            effects
+        }
+        Some(DigestTarget::Platform(p)) => update(state, Msg::PlatformChosen(p)),
+        Some(DigestTarget::Document(d)) => vec![Effect::Reveal(match d {
+            "index" => "raw-index",
+            "manifest" => "raw-manifest",
+            _ => "raw-config",
+        })],
+        Some(DigestTarget::Image(r)) => update(state, Msg::ReferenceSubmitted(r)),
+        None => Vec::new(),
     }
 }
 

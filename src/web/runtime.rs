@@ -174,6 +174,17 @@ impl App {
                 }
             }
             Effect::File(f) => super::file::perform(f, self.weak()),
+            Effect::Reveal(id) => {
+                // After the frame: the target may be redrawn by it.
+                self.after_render(move || {
+                    if let Some(e) = dom::by_id(id) {
+                        if e.tag_name().eq_ignore_ascii_case("details") {
+                            let _ = e.set_attribute("open", "");
+                        }
+                        e.scroll_into_view();
+                    }
+                });
+            }
         }
     }
 

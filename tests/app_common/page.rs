@@ -26,6 +26,8 @@ pub struct Page {
     pub effects: Vec<Effect>,
     /// Loads cancelled.
     pub cancelled: Vec<u64>,
+    /// Elements brought into view.
+    pub revealed: Vec<&'static str>,
     /// When false, Resolve/Scan effects are recorded but not performed.
     pub perform: bool,
     /// Whole files extracted by the viewer, by extraction (what the page
@@ -45,6 +47,7 @@ impl Page {
             copied: Vec::new(),
             effects: Vec::new(),
             cancelled: Vec::new(),
+            revealed: Vec::new(),
             perform: true,
             files: BTreeMap::new(),
             downloads: Vec::new(),
@@ -99,6 +102,7 @@ impl Page {
                         let bytes = self.files.get(&id).cloned().unwrap_or_default();
                         self.downloads.push((name, bytes));
                     }
+                    Effect::Reveal(id) => self.revealed.push(id),
                 }
             }
         }

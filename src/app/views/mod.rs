@@ -6,15 +6,18 @@
 //! * this module: the status area, the tree panel, the selected entry;
 //! * `image`: overview and verification, platforms, config, history;
 //! * `layers`: the layers table and wasted space;
-//! * `file`: the file viewer (content, links, download).
+//! * `file`: the file viewer (content, links, download);
+//! * `raw`: the index, manifest and config pretty-printed, digests linked.
 
 mod file;
 mod image;
 mod layers;
+mod raw;
 
 pub use file::*;
 pub use image::*;
 pub use layers::*;
+pub use raw::*;
 
 use crate::fs::{escape, human_size, mode_string};
 use crate::inspect::{LayerOutcome, LayerReport};

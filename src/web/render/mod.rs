@@ -7,6 +7,7 @@
 mod file;
 mod image;
 mod layers;
+mod raw;
 mod start;
 mod status;
 mod tree;
@@ -34,6 +35,7 @@ pub struct Ui {
     layers: layers::Layers,
     tree: tree::Tree,
     file: file::FileContent,
+    raw: raw::Raw,
     last_hook: &'static str,
     /// Work to do once the frame is drawn (focus an element that appears).
     pub after_render: Vec<Box<dyn FnOnce()>>,
@@ -67,6 +69,7 @@ impl Ui {
         let tree = tree::Tree::build()?;
         let file = file::FileContent::build()?;
         let _ = tree.root.append_child(&file.root);
+        let raw = raw::Raw::build()?;
         for section in [
             &image.overview,
             &image.platforms,
@@ -75,6 +78,7 @@ impl Ui {
             &image.waste,
             &image.config,
             &image.history,
+            &raw.root,
         ] {
             let _ = image_box.append_child(section);
         }
@@ -89,6 +93,7 @@ impl Ui {
             layers,
             tree,
             file,
+            raw,
             last_hook: "",
             after_render: Vec::new(),
         })
@@ -104,6 +109,7 @@ impl Ui {
         out.extend(self.layers.listen(&weak));
         out.extend(self.tree.listen(&weak));
         out.extend(self.file.listen(&weak));
+        out.extend(self.raw.listen(&weak));
         if let Some(w) = web_sys::window() {
             let a = weak.clone();
             out.extend(Listener::new(&w, "popstate", move |_| {
@@ -152,6 +158,7 @@ impl Ui {
         }
         self.tree.render(state);
         self.file.render(state);
+        self.raw.render(state);
         follow
     }
 }
