@@ -875,3 +875,19 @@ fn extraction_failures_and_cancellation() {
 fn shrunk(d: &layerlens::oci::Descriptor) -> layerlens::oci::Descriptor {
     layerlens::oci::Descriptor::new(d.media_type().clone(), d.digest().clone(), d.size() - 100)
 }
+
+#[test]
+fn keyboard_selection_extracts_too() {
+    let mut page = viewer_page();
+    open(&mut page, "/etc/dangling");
+    let before = extracts(&page).len();
+    // The row after etc/dangling is etc/hello (a regular file).
+    page.send(Msg::Key(layerlens::app::Key::Down));
+    assert_eq!(page.state.tree.selected(), Some(&b"etc/hello"[..]));
+    assert_eq!(extracts(&page).len(), before + 1);
+    assert_eq!(view(&page).hook, "text");
+    // Up again: back on the link, nothing is extracted.
+    page.send(Msg::Key(layerlens::app::Key::Up));
+    assert_eq!(view(&page).hook, "link");
+    assert_eq!(extracts(&page).len(), before + 1);
+}
