@@ -10,7 +10,7 @@
 //!   navigation, text and glob filters, sorting.
 //! * [`views`] — each section of the page as a plain value the shell draws.
 //! * [`errors`] — every failure in words a person understands.
-//! * [`file`] — the file viewer: extraction, text/hex/image, links.
+//! * [`mod@file`] — the file viewer: extraction, text/hex/image, links.
 //! * [`driver`] — the network work behind the effects, generic over
 //!   [`crate::registry::Fetch`]; [`proxy`] — registry URLs onto the proxy.
 
