@@ -4,7 +4,7 @@
 //! clipboard), and draws [`crate::app::State`] with text nodes only.
 //!
 //! * [`runtime`] — the loop: dispatch, effects, one redraw per animation frame;
-//! * [`file`] — the file viewer's extractions, Blobs and downloads;
+//! * [`mod@file`] — the file viewer's extractions, Blobs and downloads;
 //! * [`fetch`] — [`fetch::BrowserFetch`], the registry client's door (proxy,
 //!   streamed bodies, yields to the event loop);
 //! * `render` — the sections, redrawn when their view value changes;
