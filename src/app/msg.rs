@@ -154,6 +154,8 @@ pub enum Msg {
     ProxyBaseChanged(String),
     /// A copy button was pressed.
     CopyRequested(CopyWhat),
+    /// Something on the search or tags page.
+    Search(super::search::SearchMsg),
 }
 
 /// What [`Effect::Resolve`] asks for.
@@ -215,4 +217,6 @@ pub enum Effect {
     Focus(Focus),
     /// Put text on the clipboard.
     Copy(String),
+    /// Work of the search and tags pages.
+    Search(super::search::SearchEffect),
 }

@@ -173,6 +173,7 @@ impl App {
                     let _ = w.navigator().clipboard().write_text(&text);
                 }
             }
+            Effect::Search(effect) => super::search::perform(self, effect),
         }
     }
 

@@ -70,6 +70,8 @@ impl Page {
                     Effect::SetUrl { query, push } => self.urls.push((query, push)),
                     Effect::Focus(f) => self.focus.push(f),
                     Effect::Copy(t) => self.copied.push(t),
+                    // The search pages are tested in tests/app_search.rs.
+                    Effect::Search(_) => {}
                 }
             }
         }

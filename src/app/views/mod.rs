@@ -5,13 +5,16 @@
 //!
 //! * this module: the status area, the tree panel, the selected entry;
 //! * `image`: overview and verification, platforms, config, history;
-//! * `layers`: the layers table and wasted space.
+//! * `layers`: the layers table and wasted space;
+//! * `search`: the search and tags pages.
 
 mod image;
 mod layers;
+mod search;
 
 pub use image::*;
 pub use layers::*;
+pub use search::*;
 
 use crate::fs::{escape, human_size, mode_string};
 use crate::inspect::{LayerOutcome, LayerReport};

@@ -6,6 +6,7 @@
 
 mod image;
 mod layers;
+mod search;
 mod start;
 mod status;
 mod tree;
@@ -32,6 +33,7 @@ pub struct Ui {
     image: image::ImageSections,
     layers: layers::Layers,
     tree: tree::Tree,
+    search: search::Search,
     last_hook: &'static str,
     /// Work to do once the frame is drawn (focus an element that appears).
     pub after_render: Vec<Box<dyn FnOnce()>>,
@@ -63,6 +65,7 @@ impl Ui {
         let image = image::ImageSections::build()?;
         let layers = layers::Layers::build()?;
         let tree = tree::Tree::build()?;
+        let search = search::Search::build()?;
         for section in [
             &image.overview,
             &image.platforms,
@@ -74,7 +77,13 @@ impl Ui {
         ] {
             let _ = image_box.append_child(section);
         }
-        for e in [&start.root, &status.root, &image_box] {
+        for e in [
+            &search.nav,
+            &start.root,
+            &status.root,
+            &image_box,
+            &search.root,
+        ] {
             let _ = main.append_child(e);
         }
         Some(Ui {
@@ -84,6 +93,7 @@ impl Ui {
             image,
             layers,
             tree,
+            search,
             last_hook: "",
             after_render: Vec::new(),
         })
@@ -98,6 +108,7 @@ impl Ui {
         out.extend(self.image.listen(&weak));
         out.extend(self.layers.listen(&weak));
         out.extend(self.tree.listen(&weak));
+        out.extend(self.search.listen(&weak));
         if let Some(w) = web_sys::window() {
             let a = weak.clone();
             out.extend(Listener::new(&w, "popstate", move |_| {
@@ -119,16 +130,21 @@ impl Ui {
     /// Draws the state; returns messages the drawing itself produced (the
     /// tree's viewport measured once it is visible).
     pub fn render(&mut self, state: &State) -> Vec<Msg> {
-        let hook = state.phase.hook();
+        let hook = crate::app::search::hook(state).unwrap_or(state.phase.hook());
         if hook != self.last_hook {
             if let Some(body) = dom::document().and_then(|d| d.body()) {
                 body.dataset().set("state", hook).ok();
             }
             self.last_hook = hook;
         }
+        // The search pages replace the image page while shown.
+        let searching = state.search.page.is_some();
+        search::show(&self.start.root, !searching);
+        search::show(&self.status.root, !searching);
+        self.search.render(state);
         self.start.render(state);
         self.status.render(state);
-        let has_image = crate::app::views::overview(state).is_some();
+        let has_image = crate::app::views::overview(state).is_some() && !searching;
         if let Some(h) = self.image_box.dyn_ref::<HtmlElement>() {
             if h.hidden() == has_image {
                 h.set_hidden(!has_image);
