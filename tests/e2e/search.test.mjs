@@ -126,6 +126,12 @@ test('a search link restores the term and filters', async (t) => {
   assert.equal(await page.inputValue('#search-term'), 'busybox');
   assert.equal(await page.inputValue('#search-stars'), '60');
   assert.equal(await page.inputValue('#search-official'), 'false');
+  // The nav leads back to the image page.
+  await page.click('#inspect-link');
+  await page.waitForSelector('#ref', { state: 'visible' });
+  assert.equal(await page.isVisible('#search-page'), false);
+  assert.equal(new URL(page.url()).search, '');
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle');
   assert.deepEqual(problems, []);
 });
 

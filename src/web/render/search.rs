@@ -1,4 +1,5 @@
-//! The search and tags pages: a nav link to the search page (always shown),
+//! The search and tags pages: nav links to the image page and the search
+//! page (always shown),
 //! the search form with its filters and results table, and the tags list
 //! with "More tags". Names, descriptions and tags come from Docker Hub and
 //! registries: text nodes only. Links inside these pages are real links
@@ -68,6 +69,13 @@ impl Search {
         let nav = el("nav")
             .attr("id", "nav")
             .attr("aria-label", "Pages")
+            .child(
+                el("a")
+                    .attr("id", "inspect-link")
+                    .attr("href", "./")
+                    .attr("data-route", "")
+                    .text("Inspect an image"),
+            )
             .child(
                 el("a")
                     .attr("id", "search-link")
