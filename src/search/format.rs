@@ -90,10 +90,32 @@ pub fn ellipsis(s: &str, max: usize) -> String {
     out
 }
 
-/// A result's description as the table shows it: CR and LF as spaces, cut
-/// to [`DESCRIPTION_WIDTH`] columns when `trunc`.
+/// Control characters (a terminal escape, a tab that would break the
+/// table) as `\xHH`: names and descriptions are Docker Hub's, printed to a
+/// terminal. Docker prints them raw; this is the one deliberate difference
+/// (JSON output is left to JSON's own escaping).
+fn inert(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A result's description as the table shows it: CR and LF as spaces, other
+/// control characters as `\xHH`, cut to [`DESCRIPTION_WIDTH`] columns when
+/// `trunc`.
 pub fn description(result: &SearchResult, trunc: bool) -> String {
+    described(result, trunc, true)
+}
+
+fn described(result: &SearchResult, trunc: bool, escape: bool) -> String {
     let one_line = result.description.replace(['\n', '\r'], " ");
+    let one_line = if escape { inert(&one_line) } else { one_line };
     if trunc {
         ellipsis(&one_line, DESCRIPTION_WIDTH)
     } else {
@@ -174,8 +196,9 @@ impl Row<'_> {
     fn value(&self, name: &str, json: bool) -> Option<String> {
         let r = self.result;
         Some(match name {
-            "Name" => r.name.clone(),
-            "Description" => description(r, self.trunc),
+            "Name" if json => r.name.clone(),
+            "Name" => inert(&r.name),
+            "Description" => described(r, self.trunc, !json),
             "StarCount" => r.star_count.to_string(),
             "IsOfficial" => flag(r.is_official, json),
             "IsAutomated" => flag(r.is_automated, json),
@@ -297,6 +320,22 @@ progrium/busybox   Minimal Busybox image with a package manager…   50
              can't evaluate field Stars in type *registry.searchContext"
         );
         assert_eq!(e.offset(), 2);
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_sent_to_the_terminal() {
+        let hostile = r("evil\u{1b}[2J", "a\tb\u{1b}]0;title\u{7}\nc", 1, false);
+        let f = SearchFormat::new("{{.Name}}|{{.Description}}").unwrap();
+        assert_eq!(
+            f.render(std::slice::from_ref(&hostile), false).unwrap(),
+            "evil\\x1b[2J|a\\x09b\\x1b]0;title\\x07 c\n"
+        );
+        // JSON escapes them its own way.
+        let json = SearchFormat::new("{{json .}}")
+            .unwrap()
+            .render(&[hostile], false)
+            .unwrap();
+        assert!(json.contains(r#""Name":"evil\u001b[2J""#), "{json}");
     }
 
     #[test]
