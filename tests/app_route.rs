@@ -19,6 +19,7 @@ fn route(
         layer,
         path: path.map(<[u8]>::to_vec),
         mode,
+        ..Route::default()
     }
 }
 

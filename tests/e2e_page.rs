@@ -7,6 +7,8 @@
 //! Needs (scripts/test.sh provides them): `dist/` built by `trunk build`,
 //! `npm ci` in tests/e2e, and `/usr/bin/chromium` (Debian package).
 
+#[path = "support/hub.rs"]
+mod hub;
 mod support;
 
 #[path = "support/png.rs"]
@@ -259,13 +261,34 @@ fn push_files(registry: &Registry) {
         .push(&registry.client(), "e2e/files", Some("v1"));
 }
 
+/// Tags of `e2e/tags`: more than the tags page's first page (50) holds.
+const TAG_COUNT: usize = 55;
+
+/// `e2e/tags`: one small image under [`TAG_COUNT`] tags `t00`…, for the
+/// tags page (tests/e2e/search.test.mjs).
+fn push_tagged(registry: &Registry) {
+    let image = ImageBuilder::oci()
+        .layer(layer(Tar::new().file("etc/tagged", b"tagged\n")))
+        .build();
+    let client = registry.client();
+    for i in 0..TAG_COUNT {
+        image.push(&client, "e2e/tags", Some(&format!("t{i:02}")));
+    }
+}
+
 /// Starts `layerlens serve` allowing `registries`, and returns it with its
 /// base URL.
 fn serve(registries: &[String]) -> (Guard, String) {
+    serve_with(registries, &[])
+}
+
+/// [`serve`] with more arguments (`--docker-hub-search URL`).
+fn serve_with(registries: &[String], extra: &[&str]) -> (Guard, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_layerlens"));
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
-        .arg(root().join("dist"));
+        .arg(root().join("dist"))
+        .args(extra);
     for r in registries {
         command.args(["--allow-registry", r]);
     }
@@ -310,7 +333,22 @@ fn the_page_in_headless_chromium() {
     hello().push(&basic.client(), "e2e/private", Some("v1"));
     let token = Registry::start(Flavor::token(USER, PASSWORD));
     hello().push(&token.client(), "e2e/private", Some("v1"));
-    let (_server, url) = serve(&[registry.host_port(), basic.host_port(), token.host_port()]);
+    push_tagged(&registry);
+    // Distribution 2.8 ignores `n`: this front pages tag lists as
+    // distribution 3 does, for the tags page's "More tags".
+    let pager = support::registry::TagPager::start(&registry.base_url());
+    // Docker Hub is unreachable here: its search is answered by a small
+    // local stand-in (tests/support/hub.rs) that the proxy's search route uses.
+    let hub = hub::Hub::start();
+    let (_server, url) = serve_with(
+        &[
+            registry.host_port(),
+            basic.host_port(),
+            token.host_port(),
+            pager.host_port(),
+        ],
+        &["--docker-hub-search", &hub.url()],
+    );
     // The demo needs no registry: a second server that knows none.
     let (_bare, bare_url) = serve(&[]);
     let shots = root.join("target/screenshots");
@@ -329,6 +367,7 @@ fn the_page_in_headless_chromium() {
         .env("BARE_SERVER", &bare_url)
         .env("TAMPERED_LAYER", &tampered)
         .env("BIG_SHA256", sha256_hex(&noise(BIG_LAYER)))
+        .env("TAG_REGISTRY", pager.host_port())
         // The README's screenshot is refreshed only on request
         // (LAYERLENS_UPDATE_SCREENSHOT=1), so test runs leave the tree clean.
         .env(

@@ -159,6 +159,8 @@ pub enum Msg {
     /// A digest in a raw document was clicked (what it opens is decided
     /// from the current image: a layer, a platform, a document, an object).
     DigestOpened(String),
+    /// Something on the search or tags page.
+    Search(super::search::SearchMsg),
 }
 
 /// What [`Effect::Resolve`] asks for.
@@ -225,4 +227,6 @@ pub enum Effect {
     /// Bring a raw document into view and open it (`index`, `manifest`,
     /// `config`: the element `raw-<id>`).
     Reveal(&'static str),
+    /// Work of the search and tags pages.
+    Search(super::search::SearchEffect),
 }

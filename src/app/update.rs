@@ -129,6 +129,9 @@ fn rebuild_model(state: &mut State) {
 /// Applies a link: loads what it names unless it is already shown, then
 /// selects its layer, mode and path.
 fn apply_route(state: &mut State, route: Route) -> Vec<Effect> {
+    if let Some(effects) = super::search::apply_route(state, &route) {
+        return effects;
+    }
     let Some(image) = route.image.clone() else {
         let effects = cancel(state);
         state.tree.set_model(None);
@@ -305,7 +308,8 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.page_url = cut(&page_url, 4096);
             let route = Route::parse(&query);
             let effects = apply_route(state, route);
-            if state.current.is_none() && state.phase == Phase::Idle {
+            if state.current.is_none() && state.phase == Phase::Idle && state.search.page.is_none()
+            {
                 return vec![Effect::Focus(Focus::Reference)];
             }
             effects
@@ -448,6 +452,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::CopyRequested(what) => copy(state, what),
         Msg::File(m) => super::file::update(state, m),
         Msg::DigestOpened(digest) => open_digest(state, &digest),
+        Msg::Search(msg) => super::search::update(state, msg),
     }
 }
 

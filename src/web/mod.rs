@@ -8,6 +8,7 @@
 //! * [`fetch`] — [`fetch::BrowserFetch`], the registry client's door (proxy,
 //!   streamed bodies, yields to the event loop);
 //! * `render` — the sections, redrawn when their view value changes;
+//! * [`search`] — the search and tags pages' network work;
 //! * [`dom`], [`listen`] — a text-only element builder and owned listeners;
 //! * [`mod@panic`] — a visible banner instead of a silently dead page.
 
@@ -18,6 +19,7 @@ pub mod listen;
 pub mod panic;
 mod render;
 pub mod runtime;
+pub mod search;
 
 use std::cell::RefCell;
 use std::rc::Rc;

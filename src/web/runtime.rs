@@ -185,6 +185,7 @@ impl App {
                     }
                 });
             }
+            Effect::Search(effect) => super::search::perform(self, effect),
         }
     }
 

@@ -103,6 +103,8 @@ impl Page {
                         self.downloads.push((name, bytes));
                     }
                     Effect::Reveal(id) => self.revealed.push(id),
+                    // The search pages are tested in tests/app_search.rs.
+                    Effect::Search(_) => {}
                 }
             }
         }

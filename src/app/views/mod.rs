@@ -8,16 +8,19 @@
 //! * `layers`: the layers table and wasted space;
 //! * `file`: the file viewer (content, links, download);
 //! * `raw`: the index, manifest and config pretty-printed, digests linked.
+//! * `search`: the search and tags pages.
 
 mod file;
 mod image;
 mod layers;
 mod raw;
+mod search;
 
 pub use file::*;
 pub use image::*;
 pub use layers::*;
 pub use raw::*;
+pub use search::*;
 
 use crate::fs::{escape, human_size, mode_string};
 use crate::inspect::{LayerOutcome, LayerReport};

@@ -8,6 +8,7 @@ mod file;
 mod image;
 mod layers;
 mod raw;
+mod search;
 mod start;
 mod status;
 mod tree;
@@ -36,6 +37,7 @@ pub struct Ui {
     tree: tree::Tree,
     file: file::FileContent,
     raw: raw::Raw,
+    search: search::Search,
     last_hook: &'static str,
     /// Work to do once the frame is drawn (focus an element that appears).
     pub after_render: Vec<Box<dyn FnOnce()>>,
@@ -70,6 +72,7 @@ impl Ui {
         let file = file::FileContent::build()?;
         let _ = tree.root.append_child(&file.root);
         let raw = raw::Raw::build()?;
+        let search = search::Search::build()?;
         for section in [
             &image.overview,
             &image.platforms,
@@ -82,7 +85,13 @@ impl Ui {
         ] {
             let _ = image_box.append_child(section);
         }
-        for e in [&start.root, &status.root, &image_box] {
+        for e in [
+            &search.nav,
+            &start.root,
+            &status.root,
+            &image_box,
+            &search.root,
+        ] {
             let _ = main.append_child(e);
         }
         Some(Ui {
@@ -94,6 +103,7 @@ impl Ui {
             tree,
             file,
             raw,
+            search,
             last_hook: "",
             after_render: Vec::new(),
         })
@@ -110,6 +120,7 @@ impl Ui {
         out.extend(self.tree.listen(&weak));
         out.extend(self.file.listen(&weak));
         out.extend(self.raw.listen(&weak));
+        out.extend(self.search.listen(&weak));
         if let Some(w) = web_sys::window() {
             let a = weak.clone();
             out.extend(Listener::new(&w, "popstate", move |_| {
@@ -131,16 +142,21 @@ impl Ui {
     /// Draws the state; returns messages the drawing itself produced (the
     /// tree's viewport measured once it is visible).
     pub fn render(&mut self, state: &State) -> Vec<Msg> {
-        let hook = state.phase.hook();
+        let hook = crate::app::search::hook(state).unwrap_or(state.phase.hook());
         if hook != self.last_hook {
             if let Some(body) = dom::document().and_then(|d| d.body()) {
                 body.dataset().set("state", hook).ok();
             }
             self.last_hook = hook;
         }
+        // The search pages replace the image page while shown.
+        let searching = state.search.page.is_some();
+        search::show(&self.start.root, !searching);
+        search::show(&self.status.root, !searching);
+        self.search.render(state);
         self.start.render(state);
         self.status.render(state);
-        let has_image = crate::app::views::overview(state).is_some();
+        let has_image = crate::app::views::overview(state).is_some() && !searching;
         if let Some(h) = self.image_box.dyn_ref::<HtmlElement>() {
             if h.hidden() == has_image {
                 h.set_hidden(!has_image);
