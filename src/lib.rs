@@ -10,6 +10,7 @@
 //! * [`fs`] — the union filesystem built from scanned layers.
 //! * [`app`] — the page's state machine, views and links (pure, tested natively).
 //! * [`library`] — the local image library: `docker image ls`, `tag`, `rm`, `prune`.
+//! * [`search`] — `docker search`: Docker Hub's search endpoint, filters and output.
 //! * `web` (wasm32 only) — the browser glue.
 //! * `proxy` (native only) — `layerlens serve`: the page's server and the CORS proxy.
 
@@ -26,6 +27,7 @@ pub mod library;
 pub mod native;
 pub mod oci;
 pub mod registry;
+pub mod search;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod proxy;

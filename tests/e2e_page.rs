@@ -7,7 +7,14 @@
 //! Needs (scripts/test.sh provides them): `dist/` built by `trunk build`,
 //! `npm ci` in tests/e2e, and `/usr/bin/chromium` (Debian package).
 
+#[path = "support/hub.rs"]
+mod hub;
 mod support;
+
+#[path = "support/png.rs"]
+mod png;
+#[path = "support/tar_builder.rs"]
+mod tar_builder;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -97,6 +104,15 @@ fn noise(len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// Lower-case hex SHA-256 (what the browser test compares a download with).
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Pushes the images the browser tests open.
 fn push_images(registry: &Registry) {
     let client = registry.client();
@@ -153,6 +169,18 @@ fn push_images(registry: &Registry) {
         .push(&client, "e2e/xss", Some("v1"));
 }
 
+/// Pushes `e2e/pin:v1` (with `/etc/one`) and `e2e/pin:v2` (with
+/// `/etc/two`): the pinned-link test moves `v1` to `v2`'s manifest.
+fn push_pin(registry: &Registry) {
+    let client = registry.client();
+    for (tag, file) in [("v1", "etc/one"), ("v2", "etc/two")] {
+        ImageBuilder::oci()
+            .layer(layer(Tar::new().dir("etc/").file(file, tag.as_bytes())))
+            .build()
+            .push(&client, "e2e/pin", Some(tag));
+    }
+}
+
 /// Pushes `e2e/tampered:v1` (two gzip layers) and then flips bytes in the
 /// middle of its second layer's stored blob, keeping its size, so the
 /// registry serves content that no longer matches the layer's digest.
@@ -182,13 +210,85 @@ fn push_tampered(registry: &Registry) -> String {
     digest
 }
 
+/// The 2×2 PNG inside `e2e/files:v1` (red, green, blue, transparent).
+fn dot_png() -> Vec<u8> {
+    png::png(
+        2,
+        2,
+        &[
+            [255, 0, 0, 255],
+            [0, 255, 0, 255],
+            [0, 0, 255, 255],
+            [0, 0, 0, 0],
+        ],
+    )
+}
+
+/// Pushes `e2e/files:v1` for the file viewer: a PNG, an SVG carrying
+/// script, a non-UTF-8 binary, a file whose content is HTML with script,
+/// symbolic links (relative, through `..`, dangling) and a hard link.
+fn push_files(registry: &Registry) {
+    use tar_builder::{Flavour, Member, TarBuilder};
+    let binary: Vec<u8> = (0..1024u32).map(|i| (i * 37 % 256) as u8).collect();
+    let mut tar = TarBuilder::new(Flavour::Pax);
+    for m in [
+        Member::dir(b"etc/"),
+        Member::file(b"etc/greeting", b"hello from a hard link\n"),
+        Member::hardlink(b"etc/greeting.hard", b"etc/greeting"),
+        Member::symlink(b"etc/link", b"greeting"),
+        Member::symlink(b"etc/dangling", b"nowhere"),
+        Member::file(
+            b"etc/evil.html",
+            b"<img src=x onerror=window.__xss=1><script>window.__xss=2</script>\n",
+        ),
+        Member::dir(b"img/"),
+        Member::file(b"img/dot.png", &dot_png()),
+        Member::file(
+            b"img/evil.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"8\" height=\"8\" onload=\"window.__xss=7\"><script>window.__xss=8</script><rect width=\"8\" height=\"8\" fill=\"red\"/></svg>\n",
+        ),
+        Member::dir(b"bin/"),
+        Member::file(b"bin/blob.dat", &binary),
+        Member::dir(b"usr/"),
+        Member::dir(b"usr/lib/"),
+        Member::symlink(b"usr/lib/up", b"../../etc/greeting"),
+    ] {
+        tar.member(&m);
+    }
+    ImageBuilder::oci()
+        .layer(Layer::gzip_tar(ManifestFormat::Oci, &tar.finish()))
+        .build()
+        .push(&registry.client(), "e2e/files", Some("v1"));
+}
+
+/// Tags of `e2e/tags`: more than the tags page's first page (50) holds.
+const TAG_COUNT: usize = 55;
+
+/// `e2e/tags`: one small image under [`TAG_COUNT`] tags `t00`…, for the
+/// tags page (tests/e2e/search.test.mjs).
+fn push_tagged(registry: &Registry) {
+    let image = ImageBuilder::oci()
+        .layer(layer(Tar::new().file("etc/tagged", b"tagged\n")))
+        .build();
+    let client = registry.client();
+    for i in 0..TAG_COUNT {
+        image.push(&client, "e2e/tags", Some(&format!("t{i:02}")));
+    }
+}
+
 /// Starts `layerlens serve` allowing `registries`, and returns it with its
 /// base URL.
 fn serve(registries: &[String]) -> (Guard, String) {
+    serve_with(registries, &[])
+}
+
+/// [`serve`] with more arguments (`--docker-hub-search URL`).
+fn serve_with(registries: &[String], extra: &[&str]) -> (Guard, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_layerlens"));
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
-        .arg(root().join("dist"));
+        .arg(root().join("dist"))
+        .args(extra);
     for r in registries {
         command.args(["--allow-registry", r]);
     }
@@ -226,12 +326,29 @@ fn the_page_in_headless_chromium() {
     );
     let registry = Registry::start(Flavor::Open);
     push_images(&registry);
+    push_files(&registry);
+    push_pin(&registry);
     let tampered = push_tampered(&registry);
     let basic = Registry::start(Flavor::basic(USER, PASSWORD));
     hello().push(&basic.client(), "e2e/private", Some("v1"));
     let token = Registry::start(Flavor::token(USER, PASSWORD));
     hello().push(&token.client(), "e2e/private", Some("v1"));
-    let (_server, url) = serve(&[registry.host_port(), basic.host_port(), token.host_port()]);
+    push_tagged(&registry);
+    // Distribution 2.8 ignores `n`: this front pages tag lists as
+    // distribution 3 does, for the tags page's "More tags".
+    let pager = support::registry::TagPager::start(&registry.base_url());
+    // Docker Hub is unreachable here: its search is answered by a small
+    // local stand-in (tests/support/hub.rs) that the proxy's search route uses.
+    let hub = hub::Hub::start();
+    let (_server, url) = serve_with(
+        &[
+            registry.host_port(),
+            basic.host_port(),
+            token.host_port(),
+            pager.host_port(),
+        ],
+        &["--docker-hub-search", &hub.url()],
+    );
     // The demo needs no registry: a second server that knows none.
     let (_bare, bare_url) = serve(&[]);
     let shots = root.join("target/screenshots");
@@ -249,6 +366,8 @@ fn the_page_in_headless_chromium() {
         .env("SCREENSHOTS", &shots)
         .env("BARE_SERVER", &bare_url)
         .env("TAMPERED_LAYER", &tampered)
+        .env("BIG_SHA256", sha256_hex(&noise(BIG_LAYER)))
+        .env("TAG_REGISTRY", pager.host_port())
         // The README's screenshot is refreshed only on request
         // (LAYERLENS_UPDATE_SCREENSHOT=1), so test runs leave the tree clean.
         .env(

@@ -10,11 +10,15 @@
 //!   navigation, text and glob filters, sorting.
 //! * [`views`] — each section of the page as a plain value the shell draws.
 //! * [`errors`] — every failure in words a person understands.
+//! * [`mod@file`] — the file viewer: extraction, text/hex/image, links.
+//! * [`search`] — the search and tags pages (Docker Hub search, a
+//!   repository's tags), in their own state, messages and effects.
 //! * [`driver`] — the network work behind the effects, generic over
 //!   [`crate::registry::Fetch`]; [`proxy`] — registry URLs onto the proxy.
 
 pub mod driver;
 pub mod errors;
+pub mod file;
 pub mod filter;
 pub mod library;
 pub mod model;
@@ -22,6 +26,7 @@ pub mod msg;
 pub mod proxy;
 pub mod route;
 pub mod rows;
+pub mod search;
 pub mod state;
 pub mod tree;
 mod update;

@@ -154,6 +154,13 @@ pub enum Msg {
     ProxyBaseChanged(String),
     /// A copy button was pressed.
     CopyRequested(CopyWhat),
+    /// The file viewer (`app::file`).
+    File(super::file::FileMsg),
+    /// A digest in a raw document was clicked (what it opens is decided
+    /// from the current image: a layer, a platform, a document, an object).
+    DigestOpened(String),
+    /// Something on the search or tags page.
+    Search(super::search::SearchMsg),
     /// The image library (see [`super::library`]).
     Library(super::library::LibraryMsg),
 }
@@ -217,6 +224,13 @@ pub enum Effect {
     Focus(Focus),
     /// Put text on the clipboard.
     Copy(String),
+    /// The file viewer's work (`app::file`).
+    File(super::file::FileEffect),
+    /// Bring a raw document into view and open it (`index`, `manifest`,
+    /// `config`: the element `raw-<id>`).
+    Reveal(&'static str),
+    /// Work of the search and tags pages.
+    Search(super::search::SearchEffect),
     /// The image library's store work.
     Library(super::library::LibraryEffect),
 }

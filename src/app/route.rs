@@ -1,5 +1,6 @@
 //! The link: `?image=REF&platform=OS/ARCH[/VARIANT]&layer=N&path=/ABS/PATH&view=changes`,
-//! parsed from and printed to a URL query string.
+//! or the search pages' `?page=search&q=TERM&filter=K%3DV` and `?page=tags&repo=NAME`
+//! ([`SearchRoute`]), parsed from and printed to a URL query string.
 //!
 //! A link comes from anyone, so parsing is total and bounded: at most
 //! [`MAX_PARAMS`] parameters are read, a value longer than
@@ -19,6 +20,8 @@
 use std::fmt::Write as _;
 
 use crate::oci::Platform;
+
+use super::search::SearchRoute;
 
 /// The most `name=value` pairs read from a query.
 pub const MAX_PARAMS: usize = 32;
@@ -59,6 +62,8 @@ pub struct Route {
     pub path: Option<Vec<u8>>,
     /// The tree mode for the selected layer.
     pub mode: LayerMode,
+    /// The search and tags pages (`page=search|tags`, `q`, `filter`, `repo`).
+    pub search: SearchRoute,
     /// The image library's parameters (`page=images`, `open=…`).
     pub library: super::library::LibraryRoute,
 }
@@ -135,12 +140,18 @@ impl Route {
         let mut seen: Vec<&str> = Vec::new();
         for pair in query.split('&').take(MAX_PARAMS) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if value.len() > MAX_VALUE_LEN || seen.contains(&name) {
+            // `filter` may repeat; every other name counts once.
+            if value.len() > MAX_VALUE_LEN || (seen.contains(&name) && name != "filter") {
                 continue;
             }
             seen.push(name);
             let bytes = percent_decode(value);
             match name {
+                // `page` and `filter` are shared with the images page.
+                n if SearchRoute::owns(n) => {
+                    route.library.param(n, &bytes);
+                    route.search.read(n, bytes);
+                }
                 "image" => {
                     route.image = String::from_utf8(bytes)
                         .ok()
@@ -205,7 +216,7 @@ impl Route {
             sep(&mut out, "view");
             out.push_str(v);
         }
-        for (name, value) in self.library.pairs() {
+        for (name, value) in self.search.params().into_iter().chain(self.library.pairs()) {
             sep(&mut out, name);
             percent_encode_into(&mut out, value.as_bytes());
         }

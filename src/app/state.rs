@@ -12,6 +12,7 @@ use crate::registry::Credentials;
 use super::errors::UserError;
 use super::msg::LoadId;
 use super::route::{LayerMode, Route};
+use super::search::SearchState;
 use super::tree::TreeState;
 
 /// Images remembered in "recent" (in memory only).
@@ -154,6 +155,10 @@ pub struct State {
     pub proxy_base: String,
     /// A short message for the user (copied, setting refused…).
     pub notice: Option<String>,
+    /// The file viewer.
+    pub file: super::file::FileState,
+    /// The search and tags pages.
+    pub search: SearchState,
     /// The image library (`docker image ls` and reopening from the store).
     pub library: super::library::LibraryState,
     pub(crate) next_load: u64,
@@ -175,6 +180,8 @@ impl Default for State {
             recent: Vec::new(),
             proxy_base: DEFAULT_PROXY_BASE.to_owned(),
             notice: None,
+            file: super::file::FileState::default(),
+            search: SearchState::default(),
             library: super::library::LibraryState::default(),
             next_load: 1,
         }
@@ -184,6 +191,13 @@ impl Default for State {
 impl State {
     /// The link for what is shown.
     pub fn route(&self) -> Route {
+        if self.search.page.is_some() {
+            // A search page's link names only that page.
+            return Route {
+                search: self.search.route(),
+                ..Route::default()
+            };
+        }
         let image = self
             .current
             .as_ref()
@@ -213,6 +227,7 @@ impl State {
             } else {
                 LayerMode::UpTo
             },
+            search: Default::default(),
             library: Default::default(),
         };
         super::library::route_for(self, route)

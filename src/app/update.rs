@@ -129,6 +129,10 @@ pub(super) fn rebuild_model(state: &mut State) {
 /// Applies a link: loads what it names unless it is already shown, then
 /// selects its layer, mode and path.
 fn apply_route(state: &mut State, route: Route) -> Vec<Effect> {
+    if let Some(effects) = super::search::apply_route(state, &route) {
+        state.library.page = false;
+        return effects;
+    }
     if let Some(effects) = super::library::apply_route(state, &route) {
         return effects;
     }
@@ -299,13 +303,23 @@ fn scan_finished(state: &mut State, load: LoadId) -> Vec<Effect> {
 
 /// Handles one message; returns what the shell must do.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut effects = handle(state, msg);
+    super::file::sync(state, &mut effects);
+    effects
+}
+
+fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Started { query, page_url } => {
             state.page_url = cut(&page_url, 4096);
             let route = Route::parse(&query);
             let mut effects = super::library::started(state);
             effects.extend(apply_route(state, route));
-            if state.current.is_none() && state.phase == Phase::Idle && !state.library.page {
+            if state.current.is_none()
+                && state.phase == Phase::Idle
+                && state.search.page.is_none()
+                && !state.library.page
+            {
                 effects.retain(|e| matches!(e, Effect::Library(_)));
                 effects.push(Effect::Focus(Focus::Reference));
             }
@@ -449,6 +463,32 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::CopyRequested(what) => copy(state, what),
         Msg::Library(m) => super::library::update_library(state, m),
+        Msg::File(m) => super::file::update(state, m),
+        Msg::DigestOpened(digest) => open_digest(state, &digest),
+        Msg::Search(msg) => super::search::update(state, msg),
+    }
+}
+
+/// A digest link in a raw document: a layer selects it, a platform of the
+/// index switches to it, a document is brought into view, anything else of
+/// the repository opens as `name@digest`. A digest the image does not know
+/// does nothing (the page only links the ones it knows).
+fn open_digest(state: &mut State, digest: &str) -> Vec<Effect> {
+    use super::views::DigestTarget;
+    match super::views::digest_target(state, digest) {
+        Some(DigestTarget::Layer(i)) => {
+            let mut effects = update(state, Msg::LayerSelected(Some(i)));
+            effects.push(Effect::Reveal("layers"));
+            effects
+        }
+        Some(DigestTarget::Platform(p)) => update(state, Msg::PlatformChosen(p)),
+        Some(DigestTarget::Document(d)) => vec![Effect::Reveal(match d {
+            "index" => "raw-index",
+            "manifest" => "raw-manifest",
+            _ => "raw-config",
+        })],
+        Some(DigestTarget::Image(r)) => update(state, Msg::ReferenceSubmitted(r)),
+        None => Vec::new(),
     }
 }
 

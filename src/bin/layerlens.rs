@@ -19,6 +19,10 @@ fn main() {}
 mod image;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "layerlens/search.rs"]
+mod search;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use std::io::{self, Write};
     use std::process::ExitCode;
@@ -26,6 +30,7 @@ mod cli {
     use clap::{Parser, Subcommand};
 
     use crate::image::{self, ImageArgs, RegistryArgs, TreeFormat, UsageError};
+    use crate::search::{self, SearchArgs};
     use layerlens::oci::Reference;
     use serde::Serialize;
 
@@ -82,6 +87,11 @@ mod cli {
             #[command(flatten)]
             registry: RegistryArgs,
         },
+        /// Search Docker Hub for images, as `docker search` does.
+        ///
+        /// Prints NAME, DESCRIPTION (cut to 45 columns unless --no-trunc),
+        /// STARS and OFFICIAL, or what --format asks for.
+        Search(SearchArgs),
         /// Parse and normalise image references exactly as Docker does.
         ///
         /// Prints the fully qualified reference for each input, e.g.
@@ -98,8 +108,10 @@ mod cli {
         /// Serve the page and the registry CORS proxy.
         ///
         /// The proxy forwards `GET|HEAD /proxy/<host[:port]>/v2/...` to the
-        /// built-in public registries and the ones allowed here, and nothing
-        /// else; see the README's "Proxy contract".
+        /// built-in public registries and the ones allowed here, and
+        /// `GET /proxy/index.docker.io/v1/search?q=…&n=…` to Docker Hub's
+        /// search (or --docker-hub-search), and nothing else; see the
+        /// README's "Proxy contract".
         Serve {
             /// Address to listen on (port 0 picks a free port; the URL printed
             /// says which).
@@ -120,6 +132,12 @@ mod cli {
             /// `ADDR/NAME:TAG`. Repeatable. `demo=DIR` replaces the built-in demo.
             #[arg(long = "layout", value_name = "NAME=DIR", value_parser = parse_layout)]
             layout: Vec<(String, std::path::PathBuf)>,
+            /// Send the page's Docker Hub searches
+            /// (`/proxy/index.docker.io/v1/search?q=…&n=…`) to this URL instead of
+            /// `https://index.docker.io/v1/search`: a mirror speaking the same API,
+            /// or a test's stand-in. It may be on loopback and use plain HTTP.
+            #[arg(long = "docker-hub-search", value_name = "URL")]
+            docker_hub_search: Option<layerlens::proxy::SearchUpstream>,
         },
     }
 
@@ -143,6 +161,7 @@ mod cli {
                 page_size,
                 registry,
             } => image::run_tags(&repository, page_size, &registry),
+            Command::Search(args) => search::run_search(&args),
             Command::Ref { json, refs } => run_ref(&refs, json),
             Command::Serve {
                 listen,
@@ -150,7 +169,15 @@ mod cli {
                 insecure_registry,
                 dist,
                 layout,
-            } => run_serve(listen, allow_registry, insecure_registry, dist, &layout),
+                docker_hub_search,
+            } => run_serve(
+                listen,
+                allow_registry,
+                insecure_registry,
+                dist,
+                &layout,
+                docker_hub_search,
+            ),
         };
         match result {
             Ok(code) => code,
@@ -198,6 +225,7 @@ mod cli {
         insecure: Vec<layerlens::proxy::HostPattern>,
         dist: std::path::PathBuf,
         layouts: &[(String, std::path::PathBuf)],
+        docker_hub_search: Option<layerlens::proxy::SearchUpstream>,
     ) -> anyhow::Result<ExitCode> {
         let local = layerlens::proxy::LocalRegistries::open(layouts, true)?;
         for repo in local.repositories() {
@@ -217,6 +245,9 @@ mod cli {
         }
         for pattern in insecure {
             config = config.insecure_registry(pattern);
+        }
+        if let Some(search) = docker_hub_search {
+            config = config.with_docker_hub_search(search);
         }
         layerlens::proxy::serve(config)?;
         Ok(ExitCode::SUCCESS)

@@ -117,7 +117,7 @@ impl ImageFormat {
 
 /// Docker's `preFormat`: strip `table`, trim spaces, replace `\t` and `\n`;
 /// returns the text and, for each of its bytes, the offset in `format`.
-fn preprocess(format: &str, table: bool) -> (String, Vec<usize>) {
+pub(crate) fn preprocess(format: &str, table: bool) -> (String, Vec<usize>) {
     let (start, body) = if table {
         (5, &format[5..])
     } else if format == "json" {

@@ -47,6 +47,13 @@ pub enum ProxyError {
     /// Nothing is mounted at `/v2/` on this server (404).
     #[error("no local registry is served here")]
     NoLocalRegistry,
+    /// A search request with a bad `q`, `n` or `page` (400).
+    #[error("{0}")]
+    BadSearch(#[from] super::search::SearchRefusal),
+    /// The search endpoint answered with something the proxy does not pass
+    /// on: a redirect, or a success that is not JSON (502).
+    #[error("{0}")]
+    SearchAnswer(String),
 }
 
 #[derive(Serialize)]
@@ -59,7 +66,7 @@ impl ProxyError {
     /// The status the page gets.
     pub fn status(&self) -> StatusCode {
         match self {
-            ProxyError::BadPath(_) => StatusCode::BAD_REQUEST,
+            ProxyError::BadPath(_) | ProxyError::BadSearch(_) => StatusCode::BAD_REQUEST,
             ProxyError::Method(_) => StatusCode::METHOD_NOT_ALLOWED,
             ProxyError::Refused(_) => StatusCode::FORBIDDEN,
             ProxyError::Upstream(UpstreamError::Refused { .. }) => StatusCode::FORBIDDEN,
@@ -67,7 +74,8 @@ impl ProxyError {
             ProxyError::Upstream(_)
             | ProxyError::BadRedirect(_)
             | ProxyError::TooManyRedirects
-            | ProxyError::TooLarge { .. } => StatusCode::BAD_GATEWAY,
+            | ProxyError::TooLarge { .. }
+            | ProxyError::SearchAnswer(_) => StatusCode::BAD_GATEWAY,
             ProxyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::NoLocalRegistry => StatusCode::NOT_FOUND,
         }
@@ -88,6 +96,8 @@ impl ProxyError {
             ProxyError::TooLarge { .. } => "response too large",
             ProxyError::Busy => "proxy busy",
             ProxyError::NoLocalRegistry => "not found",
+            ProxyError::BadSearch(_) => "bad search request",
+            ProxyError::SearchAnswer(_) => "bad search answer",
         }
     }
 

@@ -37,6 +37,8 @@ pub struct ProxyState {
     pub permits: Arc<Semaphore>,
     /// Realm hosts named by allowed registries.
     pub realms: RealmMemory,
+    /// Where Docker Hub searches go (see [`super::search`]).
+    pub search: super::search::SearchUpstream,
     /// Test hook: socket addresses refused even when the policy would allow
     /// them, so that refusals can be exercised on 127.0.0.1 (see
     /// [`crate::proxy::Config::forbid_address_for_tests`]).
@@ -44,7 +46,7 @@ pub struct ProxyState {
 }
 
 impl ProxyState {
-    fn check(&self, addr: SocketAddr, trust: Trust) -> Result<(), AddressClass> {
+    pub(super) fn check(&self, addr: SocketAddr, trust: Trust) -> Result<(), AddressClass> {
         if self.forbidden.contains(&addr) {
             return Err(classify(addr.ip()));
         }
@@ -103,6 +105,9 @@ async fn forward(
     }
     // Everything about the target is checked before any socket is opened.
     let path = ProxyPath::parse(uri.path(), uri.query())?;
+    if super::search::is_search_path(&path) {
+        return super::search::forward_search(state, method, &path, start).await;
+    }
     let decision = decide(&path, &state.allowlist, state.realms.get(path.authority()))?;
     let permit = tokio::time::timeout(
         state.upstream.timeouts().connect,

@@ -16,6 +16,8 @@
 //! * [`forward`], [`site`], [`server`] — carrying it out: the `/proxy/`
 //!   handler, the page, the HTTP server and its routes (with the
 //!   [`server::LocalRegistry`] seam for `/v2/`).
+//! * [`search`] — the one route to Docker Hub's search endpoint, to a
+//!   fixed upstream.
 //! * [`local`] — what is mounted there: the built-in demo image and
 //!   `--layout NAME=DIR` OCI image layouts, read-only.
 
@@ -29,6 +31,7 @@ pub mod local;
 pub mod policy;
 pub mod realms;
 pub mod rewrite;
+pub mod search;
 pub mod server;
 pub mod site;
 pub mod target;
@@ -44,6 +47,7 @@ pub use address::{check_address, classify, AddressClass, Trust};
 pub use error::ProxyError;
 pub use local::{LocalError, LocalRegistries};
 pub use policy::{Allowlist, HostPattern, PatternError};
+pub use search::SearchUpstream;
 pub use server::{LocalRegistry, Server};
 pub use target::{Authority, Host, PathError, Scheme};
 pub use upstream::{Timeouts, Upstream, UpstreamError};
@@ -65,6 +69,7 @@ pub struct Config {
     forbidden: Vec<SocketAddr>,
     extra_roots: Vec<Vec<u8>>,
     local: Option<Arc<dyn LocalRegistry>>,
+    search: SearchUpstream,
 }
 
 impl Config {
@@ -81,7 +86,16 @@ impl Config {
             forbidden: Vec::new(),
             extra_roots: Vec::new(),
             local: None,
+            search: SearchUpstream::docker_hub(),
         }
+    }
+
+    /// `--docker-hub-search URL`: where the search route
+    /// (`/proxy/index.docker.io/v1/search`) goes instead of Docker Hub — a
+    /// mirror, or a test's stand-in. The caller still cannot choose it.
+    pub fn with_docker_hub_search(mut self, search: SearchUpstream) -> Config {
+        self.search = search;
+        self
     }
 
     /// `--allow-registry HOST[:PORT]`: forward `/v2/…` to this host too; it

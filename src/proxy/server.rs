@@ -99,6 +99,7 @@ impl Server {
                 permits: Arc::new(Semaphore::new(config.max_upstream.max(1))),
                 realms: RealmMemory::new(),
                 forbidden: config.forbidden,
+                search: config.search,
             },
             site: Site::new(&config.dist),
             local: config.local,

@@ -14,7 +14,7 @@ pub mod ratelimit;
 pub mod token;
 
 pub use challenge::{parse_challenges, Challenge, ChallengeError};
-pub use client::{Client, Credentials, FetchedManifest, Ping};
+pub use client::{Client, Credentials, FetchedManifest, Ping, TagPage};
 pub use codes::{parse_error_body, ErrorCode, RegistryErrorEntry};
 pub use error::{Missing, RegistryError};
 pub use http::{

@@ -118,9 +118,15 @@ impl Endpoint {
     }
 
     /// Resolves a `Link` target (absolute, or a path on this registry).
+    ///
+    /// A target the layerlens proxy rewrote (`/proxy/<host[:port]>/<path>`)
+    /// names the registry URL `<scheme>://<host[:port]>/<path>` again, so
+    /// pagination works the same through the proxy and without it.
     pub fn resolve_link(&self, target: &str) -> String {
         if target.starts_with("http://") || target.starts_with("https://") {
             target.to_owned()
+        } else if let Some(rest) = target.strip_prefix("/proxy/") {
+            format!("{}://{rest}", self.scheme.as_str())
         } else if target.starts_with('/') {
             self.url(target)
         } else {
@@ -251,6 +257,11 @@ mod tests {
             "http://127.0.0.1:5000/v2/a/tags/list?n=2&last=b"
         );
         assert_eq!(e.resolve_link("https://x/y"), "https://x/y");
+        // A link the proxy rewrote names the registry URL again.
+        assert_eq!(
+            e.resolve_link("/proxy/127.0.0.1:5000/v2/a/tags/list?n=2&last=b"),
+            "http://127.0.0.1:5000/v2/a/tags/list?n=2&last=b"
+        );
         assert_eq!(
             url_host("https://Auth.Docker.io/token?x").as_deref(),
             Some("auth.docker.io")

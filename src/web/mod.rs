@@ -4,19 +4,23 @@
 //! clipboard), and draws [`crate::app::State`] with text nodes only.
 //!
 //! * [`runtime`] — the loop: dispatch, effects, one redraw per animation frame;
+//! * [`mod@file`] — the file viewer's extractions, Blobs and downloads;
 //! * [`fetch`] — [`fetch::BrowserFetch`], the registry client's door (proxy,
 //!   streamed bodies, yields to the event loop);
 //! * `render` — the sections, redrawn when their view value changes;
+//! * [`search`] — the search and tags pages' network work;
 //! * [`dom`], [`listen`] — a text-only element builder and owned listeners;
 //! * [`store`] — the image library's IndexedDB store and its effects;
 //! * [`mod@panic`] — a visible banner instead of a silently dead page.
 
 pub mod dom;
 pub mod fetch;
+pub mod file;
 pub mod listen;
 pub mod panic;
 mod render;
 pub mod runtime;
+pub mod search;
 pub mod store;
 
 use std::cell::RefCell;

@@ -176,6 +176,19 @@ impl App {
                     let _ = w.navigator().clipboard().write_text(&text);
                 }
             }
+            Effect::File(f) => super::file::perform(f, self.weak()),
+            Effect::Reveal(id) => {
+                // After the frame: the target may be redrawn by it.
+                self.after_render(move || {
+                    if let Some(e) = dom::by_id(id) {
+                        if e.tag_name().eq_ignore_ascii_case("details") {
+                            let _ = e.set_attribute("open", "");
+                        }
+                        e.scroll_into_view();
+                    }
+                });
+            }
+            Effect::Search(effect) => super::search::perform(self, effect),
         }
     }
 

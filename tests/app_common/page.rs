@@ -3,7 +3,11 @@
 
 use std::cell::RefCell;
 
+use std::collections::BTreeMap;
+
 use layerlens::app::driver::{run_resolve, run_scan};
+use layerlens::app::file::extract::run_extract;
+use layerlens::app::file::{ExtractId, FileEffect};
 use layerlens::app::library::{LibraryEffect, LibraryMsg};
 use layerlens::app::{update, Effect, Focus, Msg, State};
 use layerlens::library::{apply, load_image, open, MemoryStore};
@@ -25,8 +29,15 @@ pub struct Page {
     pub effects: Vec<Effect>,
     /// Loads cancelled.
     pub cancelled: Vec<u64>,
+    /// Elements brought into view.
+    pub revealed: Vec<&'static str>,
     /// When false, Resolve/Scan effects are recorded but not performed.
     pub perform: bool,
+    /// Whole files extracted by the viewer, by extraction (what the page
+    /// keeps in a Blob); removed when the app forgets them.
+    pub files: BTreeMap<ExtractId, Vec<u8>>,
+    /// Downloads asked for: (file name, bytes).
+    pub downloads: Vec<(String, Vec<u8>)>,
     /// The image library's store (the browser's IndexedDB, in memory).
     pub store: MemoryStore,
     /// The clock library effects read.
@@ -43,7 +54,10 @@ impl Page {
             copied: Vec::new(),
             effects: Vec::new(),
             cancelled: Vec::new(),
+            revealed: Vec::new(),
             perform: true,
+            files: BTreeMap::new(),
+            downloads: Vec::new(),
             store: MemoryStore::new(),
             now: Timestamp::from_unix(1_700_000_000, 0),
         }
@@ -107,6 +121,27 @@ impl Page {
                     Effect::SetUrl { query, push } => self.urls.push((query, push)),
                     Effect::Focus(f) => self.focus.push(f),
                     Effect::Copy(t) => self.copied.push(t),
+                    Effect::File(FileEffect::Extract(task)) if self.perform => {
+                        let client = Client::new(self.registry.clone(), || 1_700_000_000_000);
+                        let out: RefCell<Vec<Msg>> = RefCell::new(Vec::new());
+                        let mut bytes = Vec::new();
+                        block_on(run_extract(&client, &task, &mut bytes, &|| false, &|m| {
+                            out.borrow_mut().push(Msg::File(m))
+                        }));
+                        self.files.insert(task.id, bytes);
+                        queue.extend(out.into_inner());
+                    }
+                    Effect::File(FileEffect::Extract(_)) => {}
+                    Effect::File(FileEffect::Forget(id)) => {
+                        self.files.remove(&id);
+                    }
+                    Effect::File(FileEffect::Download { id, name }) => {
+                        let bytes = self.files.get(&id).cloned().unwrap_or_default();
+                        self.downloads.push((name, bytes));
+                    }
+                    Effect::Reveal(id) => self.revealed.push(id),
+                    // The search pages are tested in tests/app_search.rs.
+                    Effect::Search(_) => {}
                     Effect::Library(e) => queue.push(self.library(e)),
                 }
             }

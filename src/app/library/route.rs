@@ -60,17 +60,19 @@ impl LibraryRoute {
     /// The parameters to print, in order, as `(name, value)`.
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
+        // `filter` is also the search page's: the images page's filter,
+        // format and digests are printed only with the images page.
         if self.page {
             out.push(("page", "images".to_owned()));
-        }
-        if let Some(f) = &self.filter {
-            out.push(("filter", f.clone()));
-        }
-        if let Some(f) = &self.format {
-            out.push(("format", f.clone()));
-        }
-        if self.digests {
-            out.push(("digests", "1".to_owned()));
+            if let Some(f) = &self.filter {
+                out.push(("filter", f.clone()));
+            }
+            if let Some(f) = &self.format {
+                out.push(("format", f.clone()));
+            }
+            if self.digests {
+                out.push(("digests", "1".to_owned()));
+            }
         }
         if let Some(d) = &self.open {
             out.push(("open", d.to_string()));

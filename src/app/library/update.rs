@@ -202,6 +202,7 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
             crate::app::update(state, Msg::ReferenceSubmitted(reference))
         }
         LibraryMsg::ShowPage => {
+            state.search.page = None;
             state.library.page = true;
             vec![fx(LibraryEffect::ReadClock), url(state, true)]
         }

@@ -6,15 +6,24 @@
 //! * this module: the status area, the tree panel, the selected entry;
 //! * `image`: overview and verification, platforms, config, history;
 //! * `layers`: the layers table and wasted space;
+//! * `file`: the file viewer (content, links, download);
+//! * `raw`: the index, manifest and config pretty-printed, digests linked;
+//! * `search`: the search and tags pages;
 //! * `library`: the images page and the "from the library" line.
 
+mod file;
 mod image;
 mod layers;
 mod library;
+mod raw;
+mod search;
 
+pub use file::*;
 pub use image::*;
 pub use layers::*;
 pub use library::*;
+pub use raw::*;
+pub use search::*;
 
 use crate::fs::{escape, human_size, mode_string};
 use crate::inspect::{LayerOutcome, LayerReport};

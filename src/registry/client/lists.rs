@@ -15,7 +15,70 @@ struct CatalogPage {
     repositories: Option<Vec<String>>,
 }
 
+/// One page of a repository's tags.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TagPage {
+    /// The tags on this page, as the registry listed them.
+    pub tags: Vec<String>,
+    /// The URL of the next page (`Link: <…>; rel="next"`), when there is one
+    /// on the same registry.
+    pub next: Option<String>,
+}
+
 impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
+    /// One page of a repository's tags: the first (`url` = `None`, at most
+    /// `page_size` tags when given) or the one a previous page's
+    /// [`TagPage::next`] named. A next link to another host is not
+    /// followed (it would carry the token elsewhere): the list ends there.
+    pub async fn tags_page(
+        &self,
+        reference: &Reference,
+        url: Option<&str>,
+        page_size: Option<u32>,
+    ) -> Result<TagPage, RegistryError> {
+        let endpoint = self.endpoint(reference);
+        let first = endpoint.tags_url(reference.path(), page_size);
+        let same_registry = |u: &str| u.starts_with(&endpoint.url("/"));
+        let url = match url {
+            Some(u) if same_registry(u) => u.to_owned(),
+            _ => first,
+        };
+        let object = format!("tags of {}", reference.name());
+        let mut response = self
+            .send(
+                &endpoint,
+                Method::Get,
+                url,
+                Headers::new(),
+                &pull_scope(reference.path()),
+            )
+            .await?;
+        if !(200..300).contains(&response.status) {
+            return Err(self.error_from(endpoint.host(), &object, response).await);
+        }
+        let next = response
+            .headers
+            .get("link")
+            .and_then(next_link)
+            .map(|t| endpoint.resolve_link(&t))
+            .filter(|u| same_registry(u));
+        let body = read_to_end(&mut response.body, MAX_MANIFEST_BYTES)
+            .await
+            .map_err(|source| RegistryError::Fetch {
+                registry: endpoint.host().to_owned(),
+                source,
+            })?;
+        let tags = serde_json::from_slice::<TagsPage>(&body)
+            .map(|p| p.tags.unwrap_or_default())
+            .map_err(|e| RegistryError::Status {
+                registry: endpoint.host().to_owned(),
+                status: response.status,
+                object,
+                message: format!("unreadable listing: {e}"),
+            })?;
+        Ok(TagPage { tags, next })
+    }
+
     /// Every tag of a repository, following `Link` pagination (bounded).
     pub async fn tags(
         &self,

@@ -9,6 +9,8 @@ mod auth;
 pub use auth::Ping;
 mod lists;
 
+pub use lists::TagPage;
+
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;

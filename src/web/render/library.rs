@@ -257,13 +257,6 @@ impl Library {
                 }
             }
         }));
-        if let Some(nav) = dom::by_id("nav-images") {
-            let a = app.clone();
-            out.extend(Listener::new(&nav, "click", move |e| {
-                e.prevent_default();
-                lib(&a, LibraryMsg::ShowPage);
-            }));
-        }
         out
     }
 

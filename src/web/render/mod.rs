@@ -4,9 +4,12 @@
 //! delegated: one listener per section reads the `data-*` attribute of the
 //! element clicked, so rows and buttons carry no listeners of their own.
 
+mod file;
 mod image;
 mod layers;
 mod library;
+mod raw;
+mod search;
 mod start;
 mod status;
 mod tree;
@@ -33,6 +36,9 @@ pub struct Ui {
     image: image::ImageSections,
     layers: layers::Layers,
     tree: tree::Tree,
+    file: file::FileContent,
+    raw: raw::Raw,
+    search: search::Search,
     library: library::Library,
     last_hook: &'static str,
     /// Work to do once the frame is drawn (focus an element that appears).
@@ -65,6 +71,10 @@ impl Ui {
         let image = image::ImageSections::build()?;
         let layers = layers::Layers::build()?;
         let tree = tree::Tree::build()?;
+        let file = file::FileContent::build()?;
+        let _ = tree.root.append_child(&file.root);
+        let raw = raw::Raw::build()?;
+        let search = search::Search::build()?;
         let library = library::Library::build()?;
         for section in [
             &image.overview,
@@ -74,15 +84,18 @@ impl Ui {
             &image.waste,
             &image.config,
             &image.history,
+            &raw.root,
         ] {
             let _ = image_box.append_child(section);
         }
         for e in [
+            &search.nav,
             &start.root,
             &status.root,
             &library.bar,
             &library.root,
             &image_box,
+            &search.root,
         ] {
             let _ = main.append_child(e);
         }
@@ -93,6 +106,9 @@ impl Ui {
             image,
             layers,
             tree,
+            file,
+            raw,
+            search,
             library,
             last_hook: "",
             after_render: Vec::new(),
@@ -108,6 +124,9 @@ impl Ui {
         out.extend(self.image.listen(&weak));
         out.extend(self.layers.listen(&weak));
         out.extend(self.tree.listen(&weak));
+        out.extend(self.file.listen(&weak));
+        out.extend(self.raw.listen(&weak));
+        out.extend(self.search.listen(&weak));
         out.extend(self.library.listen(&weak));
         if let Some(w) = web_sys::window() {
             let a = weak.clone();
@@ -130,17 +149,23 @@ impl Ui {
     /// Draws the state; returns messages the drawing itself produced (the
     /// tree's viewport measured once it is visible).
     pub fn render(&mut self, state: &State) -> Vec<Msg> {
-        let hook = state.phase.hook();
+        let hook = crate::app::search::hook(state).unwrap_or(state.phase.hook());
         if hook != self.last_hook {
             if let Some(body) = dom::document().and_then(|d| d.body()) {
                 body.dataset().set("state", hook).ok();
             }
             self.last_hook = hook;
         }
+        // The search pages replace the image page while shown.
+        let searching = state.search.page.is_some();
+        search::show(&self.start.root, !searching);
+        search::show(&self.status.root, !searching);
+        self.search.render(state);
         self.start.render(state);
         self.status.render(state);
         self.library.render(state);
-        let has_image = crate::app::views::overview(state).is_some() && !state.library.page;
+        let has_image =
+            crate::app::views::overview(state).is_some() && !searching && !state.library.page;
         if let Some(h) = self.image_box.dyn_ref::<HtmlElement>() {
             if h.hidden() == has_image {
                 h.set_hidden(!has_image);
@@ -157,6 +182,8 @@ impl Ui {
             }
         }
         self.tree.render(state);
+        self.file.render(state);
+        self.raw.render(state);
         follow
     }
 }

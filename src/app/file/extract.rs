@@ -1,0 +1,237 @@
+//! The network work behind [`FileEffect::Extract`](super::FileEffect):
+//! stream the layer blob again through the load's registry client, feed it
+//! to [`Scanner::with_extract`] aimed at one entry's tar offset, and hand
+//! the file's bytes to the shell as they pass. Once the file is complete,
+//! the rest of the blob is only hashed (not decompressed) so the layer's
+//! digest can be checked again; nothing else of the layer is kept.
+//!
+//! Generic over [`Fetch`] like [`crate::app::driver`]: the page runs it over
+//! the browser's fetch, the native tests over an in-memory registry. It
+//! reports through [`FileMsg`]s only.
+
+use std::cell::RefCell;
+
+use crate::layer::{ContentSink, Entry, EntryKind, ExtractTarget, ScanOptions, Scanner};
+use crate::registry::{Body, Client, Fetch};
+
+use super::{ExtractId, ExtractTask, FileMsg};
+
+/// Where the file's bytes go as they stream (the page: browser memory, for
+/// the download).
+pub trait ContentOut {
+    /// The next piece of the file, in order.
+    fn data(&mut self, bytes: &[u8]);
+    /// The whole file has passed (called before [`FileMsg::Content`] is
+    /// dispatched).
+    fn end(&mut self);
+}
+
+/// A [`ContentOut`] that keeps nothing (when only the head is wanted).
+#[derive(Debug, Default)]
+pub struct Discard;
+
+impl ContentOut for Discard {
+    fn data(&mut self, _: &[u8]) {}
+    fn end(&mut self) {}
+}
+
+impl ContentOut for Vec<u8> {
+    fn data(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+    fn end(&mut self) {}
+}
+
+struct Tap<'a> {
+    head: Vec<u8>,
+    limit: usize,
+    size: u64,
+    begun: Option<EntryKind>,
+    ended: bool,
+    out: &'a mut dyn ContentOut,
+}
+
+/// The scanner's sink: a shared cell, so the loop can look at it between
+/// chunks while the scanner holds it.
+struct Shared<'c, 'a>(&'c RefCell<Tap<'a>>);
+
+impl ContentSink for Shared<'_, '_> {
+    fn begin(&mut self, entry: &Entry) {
+        let mut t = self.0.borrow_mut();
+        t.begun = Some(entry.kind);
+        t.size = entry.size;
+    }
+    fn data(&mut self, bytes: &[u8]) {
+        let mut t = self.0.borrow_mut();
+        let room = t.limit.saturating_sub(t.head.len());
+        let keep = room.min(bytes.len());
+        t.head.extend_from_slice(&bytes[..keep]);
+        t.out.data(bytes);
+    }
+    fn end(&mut self, _: &Entry) {
+        let mut t = self.0.borrow_mut();
+        t.ended = true;
+        t.out.end();
+    }
+}
+
+fn failed(id: ExtractId, error: String) -> FileMsg {
+    FileMsg::Failed { id, error }
+}
+
+/// Streams the task's layer, extracting its file into `out` and reporting
+/// through `dispatch`: [`FileMsg::Progress`] per chunk, [`FileMsg::Content`]
+/// as soon as the file is complete, then [`FileMsg::Checked`] when the blob
+/// reached its end — or [`FileMsg::Stopped`] right after the file when more
+/// than the task's `verify_limit` bytes remain, or [`FileMsg::Failed`]. `cancelled` is asked before
+/// every chunk; once it says yes the stream is dropped and nothing more is
+/// dispatched.
+pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    task: &ExtractTask,
+    out: &mut dyn ContentOut,
+    cancelled: &dyn Fn() -> bool,
+    dispatch: &dyn Fn(FileMsg),
+) {
+    let id = task.id;
+    let d = &task.descriptor;
+    let what = format!("layer {} ({})", task.layer, d.digest());
+    let Some(compression) = d.media_type().layer_compression() else {
+        dispatch(failed(
+            id,
+            format!("{what} is not a layer ({})", d.media_type()),
+        ));
+        return;
+    };
+    let mut response = match client.blob(&task.reference, d.digest(), None).await {
+        Ok(r) => r,
+        Err(e) => {
+            dispatch(failed(id, format!("cannot fetch {what}: {e}")));
+            return;
+        }
+    };
+    let tap = RefCell::new(Tap {
+        head: Vec::new(),
+        limit: task.head_limit,
+        size: 0,
+        begun: None,
+        ended: false,
+        out,
+    });
+    let options = ScanOptions {
+        blob_algorithm: d.digest().algorithm(),
+        hash_contents: false,
+        ..ScanOptions::default()
+    };
+    let mut scanner = Scanner::with_extract(
+        compression,
+        options,
+        ExtractTarget::offset(task.offset),
+        Shared(&tap),
+    );
+    let total = d.size();
+    let mut done = 0u64;
+    let mut file_done = false;
+    loop {
+        if cancelled() {
+            return;
+        }
+        let chunk = match response.body.chunk().await {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                let error = format!("download of {what} failed after {done} bytes: {e}");
+                dispatch(if file_done {
+                    FileMsg::Checked {
+                        id,
+                        result: Err(format!("{error}; the layer could not be checked")),
+                    }
+                } else {
+                    failed(id, error)
+                });
+                return;
+            }
+        };
+        if cancelled() {
+            return;
+        }
+        done += chunk.len() as u64;
+        if done > total {
+            let error =
+                format!("the registry sent more than the descriptor's {total} bytes of {what}");
+            dispatch(if file_done {
+                FileMsg::Checked {
+                    id,
+                    result: Err(error),
+                }
+            } else {
+                failed(id, error)
+            });
+            return;
+        }
+        if file_done {
+            scanner.hash_only(&chunk);
+        } else {
+            if let Err(e) = scanner.feed(&chunk) {
+                dispatch(failed(id, format!("{what} is corrupt: {e}")));
+                return;
+            }
+            if scanner.extracted() > 0 {
+                file_done = true;
+                let t = tap.borrow();
+                if !t.ended || t.begun != Some(EntryKind::File) {
+                    drop(t);
+                    dispatch(failed(
+                        id,
+                        format!(
+                            "the entry at offset {} of {what} is not a regular file",
+                            task.offset
+                        ),
+                    ));
+                    return;
+                }
+                let msg = FileMsg::Content {
+                    id,
+                    head: t.head.clone(),
+                    size: t.size,
+                };
+                drop(t);
+                dispatch(msg);
+                dispatch(FileMsg::Progress { id, done });
+                if total - done > task.verify_limit {
+                    // Dropping the body stops the download.
+                    dispatch(FileMsg::Stopped {
+                        id,
+                        remaining: total - done,
+                    });
+                    return;
+                }
+                continue;
+            }
+        }
+        dispatch(FileMsg::Progress { id, done });
+    }
+    if !file_done {
+        dispatch(failed(
+            id,
+            format!(
+                "{what} ended before the file at offset {} was complete",
+                task.offset
+            ),
+        ));
+        return;
+    }
+    let digest = scanner.blob_digest();
+    let result = if done != total {
+        Err(format!(
+            "{what} is {done} bytes, its descriptor says {total}: these bytes are not verified"
+        ))
+    } else if &digest != d.digest() {
+        Err(format!(
+            "{what} does not match its digest (got {digest}): these bytes are not verified"
+        ))
+    } else {
+        Ok(())
+    };
+    dispatch(FileMsg::Checked { id, result });
+}

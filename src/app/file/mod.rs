@@ -1,0 +1,508 @@
+//! The file viewer: selecting a regular file streams its layer again and
+//! extracts only that file (text with line numbers, hex, image preview,
+//! download); a symbolic link can be followed, a hard link opens its target.
+//!
+//! * [`FileState`] — the open file and the last one kept for re-selecting;
+//! * [`FileMsg`] / [`FileEffect`] — wrapped in `Msg::File` / `Effect::File`;
+//! * [`update`] — the messages; [`sync`] — run after every message, it
+//!   starts or stops an extraction when the selection changed;
+//! * [`content`] — text or binary, image types, listings and hex dumps;
+//! * [`links`] — symbolic link resolution, where a file's bytes are;
+//! * [`extract`] — the network work behind [`FileEffect::Extract`].
+//!
+//! # Memory
+//!
+//! The state keeps at most [`content::DISPLAY_LIMIT`] bytes of a file (what
+//! the viewer shows). All of its bytes stay with the shell (the page keeps
+//! them in a browser `Blob`, outside wasm memory) for the download, under
+//! the [`ExtractId`]; [`FileEffect::Forget`] says when they can go. The last
+//! finished file up to [`CACHE_LIMIT`] is kept so selecting it again is
+//! instant.
+//!
+//! # Trust
+//!
+//! The layer is streamed to its end and its blob digest checked again; the
+//! view says "verified" only after that, and says plainly when the layer
+//! did not match.
+
+pub mod content;
+pub mod extract;
+pub mod links;
+
+use std::rc::Rc;
+
+use crate::inspect::LayerReport;
+use crate::layer::EntryKind;
+use crate::oci::{Descriptor, Digest, Reference};
+use crate::registry::Credentials;
+
+use super::msg::{Effect, LoadId};
+use super::state::{Phase, State};
+use content::{Kind, Listing};
+use links::{content_source, resolve_symlink, Source};
+
+/// The largest finished file kept for re-selecting after another one is
+/// opened.
+pub const CACHE_LIMIT: u64 = 64 << 20;
+
+/// Once the file is complete, the rest of the layer is read (hashed, not
+/// decompressed) to check its digest again only if at most this many bytes
+/// remain; otherwise reading stops there, and the view says the bytes were
+/// not checked again (the layer was verified when the image loaded).
+pub const VERIFY_REST_LIMIT: u64 = 32 << 20;
+
+/// Identifies one extraction (its bytes in the shell, its messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExtractId(pub u64);
+
+/// How the content is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShowAs {
+    /// As its kind suggests: images previewed, text as text, else hex.
+    #[default]
+    Auto,
+    /// As text with line numbers.
+    Text,
+    /// As a hex dump.
+    Hex,
+    /// As an image (only offered for images).
+    Preview,
+}
+
+/// The layer check after the stream reached its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// The rest of the layer is still streaming.
+    Pending,
+    /// The blob matched its descriptor's digest and size.
+    Verified,
+    /// It did not (or could not be read to its end): the bytes are not
+    /// verified.
+    Failed(String),
+    /// Reading stopped after the file, this many layer bytes before the
+    /// end (more than [`VERIFY_REST_LIMIT`]): not checked again.
+    Skipped(u64),
+}
+
+/// The bytes shown, prepared once when they arrive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    /// The first [`content::DISPLAY_LIMIT`] bytes.
+    pub head: Vec<u8>,
+    /// The file's size.
+    pub size: u64,
+    /// What the bytes are.
+    pub kind: Kind,
+    /// The text listing (bounded).
+    pub text: Listing,
+    /// The hex dump of the first [`content::HEX_LIMIT`] bytes.
+    pub hex: String,
+}
+
+impl Content {
+    /// Prepares `head` (the first bytes of a `size`-byte file named `name`).
+    pub fn new(head: Vec<u8>, size: u64, name: &[u8]) -> Content {
+        let complete = head.len() as u64 >= size;
+        let kind = content::classify(&head, name);
+        let text = content::text_listing(&head, complete, content::MAX_TEXT_LINES);
+        let hex = content::hex_dump(&head[..head.len().min(content::HEX_LIMIT)]);
+        Content {
+            head,
+            size,
+            kind,
+            text,
+            hex,
+        }
+    }
+}
+
+/// Where an extraction stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// Streaming the layer up to the file.
+    Loading,
+    /// The file's bytes are here.
+    Ready(Rc<Content>),
+    /// It failed before the file was complete.
+    Failed(String),
+}
+
+/// A file being extracted or shown.
+#[derive(Debug, Clone)]
+pub struct OpenFile {
+    /// Its extraction.
+    pub id: ExtractId,
+    /// The root-relative path selected.
+    pub path: Vec<u8>,
+    /// The layer blob holding the bytes.
+    pub digest: Digest,
+    /// Where in it.
+    pub source: Source,
+    /// Compressed bytes of the layer read so far.
+    pub layer_done: u64,
+    /// The layer's compressed size.
+    pub layer_total: u64,
+    /// Where it stands.
+    pub stage: Stage,
+    /// The layer check.
+    pub check: Check,
+}
+
+impl OpenFile {
+    fn same_bytes(&self, digest: &Digest, source: &Source) -> bool {
+        &self.digest == digest && self.source.offset == source.offset
+    }
+}
+
+/// What [`sync`] last looked at, so it does nothing while that is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SyncKey {
+    load: Option<LoadId>,
+    hook: &'static str,
+    selected: Option<Vec<u8>>,
+    layer: Option<usize>,
+    mode: super::route::LayerMode,
+}
+
+/// The viewer's state (one field of [`State`]).
+#[derive(Debug, Clone, Default)]
+pub struct FileState {
+    /// The file shown (a regular file selected).
+    pub open: Option<OpenFile>,
+    /// The last finished file, kept for re-selecting.
+    pub kept: Option<OpenFile>,
+    /// How the content is shown (back to [`ShowAs::Auto`] for each newly
+    /// selected path, so a binary file always opens as hex).
+    pub show: ShowAs,
+    /// A short message about the last link followed ("dangling: …").
+    pub notice: Option<String>,
+    synced: Option<SyncKey>,
+    next_id: u64,
+}
+
+/// What [`FileEffect::Extract`] asks for.
+#[derive(Debug, Clone)]
+pub struct ExtractTask {
+    /// This extraction.
+    pub id: ExtractId,
+    /// The load it belongs to (the shell reuses one client per load).
+    pub load: LoadId,
+    /// The image's reference (its repository names the blob).
+    pub reference: Reference,
+    /// The layer's index.
+    pub layer: usize,
+    /// The layer's descriptor (digest, size, media type).
+    pub descriptor: Descriptor,
+    /// The entry's header offset in the layer's tar.
+    pub offset: u64,
+    /// The file's size.
+    pub size: u64,
+    /// The most bytes to send back in [`FileMsg::Content`].
+    pub head_limit: usize,
+    /// Read the rest of the layer to check its digest only if at most this
+    /// many bytes remain after the file ([`VERIFY_REST_LIMIT`]).
+    pub verify_limit: u64,
+    /// Where the proxy is.
+    pub proxy_base: String,
+    /// Credentials for the registry, when the user gave some.
+    pub credentials: Option<Credentials>,
+}
+
+/// What the shell must do for the viewer.
+#[derive(Debug, Clone)]
+pub enum FileEffect {
+    /// Stream a layer and extract one file's bytes.
+    Extract(Box<ExtractTask>),
+    /// Stop an extraction if it runs, and drop its bytes.
+    Forget(ExtractId),
+    /// Save the extraction's bytes as a file named `name`.
+    Download {
+        /// Which bytes.
+        id: ExtractId,
+        /// The file name offered.
+        name: String,
+    },
+}
+
+/// What happened to the viewer.
+#[derive(Debug, Clone)]
+pub enum FileMsg {
+    /// Compressed layer bytes read so far.
+    Progress {
+        /// Which extraction.
+        id: ExtractId,
+        /// Bytes read.
+        done: u64,
+    },
+    /// The file is complete (the layer may still be streaming for its check).
+    Content {
+        /// Which extraction.
+        id: ExtractId,
+        /// Its first bytes (at most the task's `head_limit`).
+        head: Vec<u8>,
+        /// Its size.
+        size: u64,
+    },
+    /// The layer reached its end and was checked against its descriptor.
+    Checked {
+        /// Which extraction.
+        id: ExtractId,
+        /// `Err` says why the bytes are not verified.
+        result: Result<(), String>,
+    },
+    /// Reading stopped after the file: the rest of the layer (`remaining`
+    /// bytes) was not fetched, so its digest was not checked again.
+    Stopped {
+        /// Which extraction.
+        id: ExtractId,
+        /// Layer bytes not read.
+        remaining: u64,
+    },
+    /// The extraction failed before the file was complete.
+    Failed {
+        /// Which extraction.
+        id: ExtractId,
+        /// Why, in words.
+        error: String,
+    },
+    /// A view button (Text, Hex, Preview) was pressed.
+    ShowAs(ShowAs),
+    /// "Follow" on a symbolic link.
+    Follow,
+    /// "Open target" on a hard link.
+    OpenTarget,
+    /// "Download".
+    Download,
+}
+
+fn effect(e: FileEffect) -> Effect {
+    Effect::File(e)
+}
+
+fn url(state: &State) -> Effect {
+    Effect::SetUrl {
+        query: state.route().to_query(),
+        push: true,
+    }
+}
+
+/// The file name a download gets: the path's last component, with
+/// characters that are not safe in file names replaced.
+pub fn download_name(path: &[u8]) -> String {
+    let base = path.rsplit(|b| *b == b'/').next().unwrap_or(path);
+    let name: String = String::from_utf8_lossy(base)
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(255)
+        .collect();
+    if name.is_empty() || name == "." || name == ".." {
+        "download".to_owned()
+    } else {
+        name
+    }
+}
+
+/// Handles a viewer message.
+pub fn update(state: &mut State, msg: FileMsg) -> Vec<Effect> {
+    let fs = &mut state.file;
+    match msg {
+        FileMsg::Progress { id, done } => {
+            if let Some(o) = fs.open.as_mut().filter(|o| o.id == id) {
+                o.layer_done = done;
+            }
+            Vec::new()
+        }
+        FileMsg::Content { id, head, size } => {
+            if let Some(o) = fs.open.as_mut().filter(|o| o.id == id) {
+                let mut head = head;
+                head.truncate(content::DISPLAY_LIMIT);
+                o.stage = Stage::Ready(Rc::new(Content::new(head, size, &o.path)));
+            }
+            Vec::new()
+        }
+        FileMsg::Checked { id, result } => {
+            if let Some(o) = fs.open.as_mut().filter(|o| o.id == id) {
+                o.check = match result {
+                    Ok(()) => Check::Verified,
+                    Err(e) => Check::Failed(e),
+                };
+                o.layer_done = o.layer_total.max(o.layer_done);
+            }
+            Vec::new()
+        }
+        FileMsg::Stopped { id, remaining } => {
+            if let Some(o) = fs.open.as_mut().filter(|o| o.id == id) {
+                o.check = Check::Skipped(remaining);
+            }
+            Vec::new()
+        }
+        FileMsg::Failed { id, error } => {
+            if let Some(o) = fs.open.as_mut().filter(|o| o.id == id) {
+                o.stage = Stage::Failed(error);
+            }
+            Vec::new()
+        }
+        FileMsg::ShowAs(show) => {
+            fs.show = show;
+            Vec::new()
+        }
+        FileMsg::Download => match &fs.open {
+            Some(o) if matches!(o.stage, Stage::Ready(_)) => vec![effect(FileEffect::Download {
+                id: o.id,
+                name: download_name(&o.path),
+            })],
+            _ => Vec::new(),
+        },
+        FileMsg::Follow => {
+            let Some(sel) = state.tree.selected().map(<[u8]>::to_vec) else {
+                return Vec::new();
+            };
+            let Some(model) = state.tree.model() else {
+                return Vec::new();
+            };
+            match resolve_symlink(model, &sel) {
+                Ok(target) if target.is_empty() => {
+                    state.file.notice = Some("The link leads to the root directory.".to_owned());
+                    Vec::new()
+                }
+                Ok(target) => {
+                    state.file.notice = None;
+                    state.tree.reveal(&target);
+                    vec![url(state)]
+                }
+                Err(e) => {
+                    state.file.notice = Some(format!("Cannot follow the link: {e}"));
+                    Vec::new()
+                }
+            }
+        }
+        FileMsg::OpenTarget => {
+            let target = selected_hardlink(state);
+            match target {
+                Some(t) if state.tree.reveal(&t) => vec![url(state)],
+                _ => Vec::new(),
+            }
+        }
+    }
+}
+
+/// The root-relative target of the selected hard link, if it is one.
+pub fn selected_hardlink(state: &State) -> Option<Vec<u8>> {
+    let sel = state.tree.selected()?;
+    let m = state.tree.model()?;
+    let info = m.info(m.lookup(sel)?, sel)?;
+    info.hardlink
+}
+
+/// The regular file the selection asks for: its path, layer descriptor and
+/// where its bytes are.
+fn wanted(state: &State) -> Option<(Vec<u8>, Descriptor, Source)> {
+    if state.phase != Phase::Ready {
+        return None;
+    }
+    let sel = state.tree.selected()?;
+    let m = state.tree.model()?;
+    let info = m.info(m.lookup(sel)?, sel)?;
+    if info.kind != EntryKind::File {
+        return None;
+    }
+    let cur = state.current.as_ref()?;
+    let source = content_source(&cur.reports, info.layer?, sel)?;
+    let report: &LayerReport = cur.report(source.layer)?;
+    Some((sel.to_vec(), report.descriptor.clone(), source))
+}
+
+/// Puts the open file away: kept for re-selecting when it is finished,
+/// verified and small enough; otherwise its bytes are forgotten.
+fn put_away(fs: &mut FileState, effects: &mut Vec<Effect>) {
+    let Some(o) = fs.open.take() else {
+        return;
+    };
+    let keep = matches!(o.stage, Stage::Ready(_))
+        && matches!(o.check, Check::Verified | Check::Skipped(_))
+        && o.source.size <= CACHE_LIMIT;
+    if keep {
+        if let Some(old) = fs.kept.replace(o) {
+            effects.push(effect(FileEffect::Forget(old.id)));
+        }
+    } else {
+        effects.push(effect(FileEffect::Forget(o.id)));
+    }
+}
+
+/// Starts or stops an extraction when the selection changed; called after
+/// every message.
+pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
+    let key = SyncKey {
+        load: state.current.as_ref().map(|c| c.load),
+        hook: state.phase.hook(),
+        selected: state.tree.selected().map(<[u8]>::to_vec),
+        layer: state.layer,
+        mode: state.mode,
+    };
+    if state.file.synced.as_ref() == Some(&key) {
+        return;
+    }
+    if state.file.synced.as_ref().map(|k| &k.selected) != Some(&key.selected) {
+        state.file.show = ShowAs::Auto;
+    }
+    state.file.synced = Some(key);
+    state.file.notice = None;
+    let Some((path, descriptor, source)) = wanted(state) else {
+        put_away(&mut state.file, effects);
+        return;
+    };
+    let digest = descriptor.digest().clone();
+    let fs = &mut state.file;
+    if let Some(o) = fs.open.as_mut().filter(|o| o.same_bytes(&digest, &source)) {
+        // The same bytes under another name (a hard link) or view.
+        o.path = path;
+        return;
+    }
+    let kept = fs.kept.take_if(|k| k.same_bytes(&digest, &source));
+    put_away(fs, effects);
+    if let Some(mut k) = kept {
+        k.path = path;
+        fs.open = Some(k);
+        return;
+    }
+    fs.next_id += 1;
+    let id = ExtractId(fs.next_id);
+    fs.open = Some(OpenFile {
+        id,
+        path: path.clone(),
+        digest,
+        source,
+        layer_done: 0,
+        layer_total: descriptor.size(),
+        stage: Stage::Loading,
+        check: Check::Pending,
+    });
+    let Some(cur) = state.current.as_ref() else {
+        return;
+    };
+    let Some(image) = cur.image.as_ref() else {
+        return;
+    };
+    let reference = image.reference.clone();
+    let credentials = state.auth.saved.get(reference.registry_host()).cloned();
+    effects.push(effect(FileEffect::Extract(Box::new(ExtractTask {
+        id,
+        load: cur.load,
+        reference,
+        layer: source.layer,
+        descriptor,
+        offset: source.offset,
+        size: source.size,
+        head_limit: content::DISPLAY_LIMIT,
+        verify_limit: VERIFY_REST_LIMIT,
+        proxy_base: state.proxy_base.clone(),
+        credentials,
+    }))));
+}

@@ -1,0 +1,210 @@
+//! The file viewer's shell: performs [`FileEffect`]s. An extraction streams
+//! the layer through a registry client kept per load (tokens are reused
+//! between files), runs [`run_extract`], and collects the file's bytes as
+//! `Uint8Array` parts into a `Blob` — browser-managed memory, not wasm
+//! memory — for the download and the image preview. Blobs and their URLs
+//! are dropped and revoked when the app forgets an extraction.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Blob, BlobPropertyBag, HtmlElement, Url};
+
+use crate::app::file::extract::{run_extract, ContentOut};
+use crate::app::file::{ExtractId, FileEffect, FileMsg};
+use crate::app::{LoadId, Msg};
+use crate::registry::Client;
+
+use super::dom::{self, el};
+use super::fetch::BrowserFetch;
+use super::runtime::App;
+
+type FileClient = Client<BrowserFetch, fn() -> u64>;
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Bytes gathered before they are copied into one JS part (fewer, larger
+/// parts; wasm memory holds at most this much of the file at once).
+const PART: usize = 1 << 20;
+
+#[derive(Default)]
+struct Store {
+    /// The client of the latest load that extracted something.
+    client: Option<(LoadId, Rc<FileClient>)>,
+    /// Cancel flags of running extractions.
+    running: HashMap<ExtractId, Rc<Cell<bool>>>,
+    /// Finished files' bytes.
+    blobs: HashMap<ExtractId, Blob>,
+    /// Preview URLs made from them (revoked with the blob).
+    urls: HashMap<ExtractId, (String, String)>,
+}
+
+thread_local! {
+    static STORE: RefCell<Store> = RefCell::new(Store::default());
+}
+
+/// Collects the file's bytes into JS parts, and the Blob at the end.
+struct BlobOut {
+    id: ExtractId,
+    pending: Vec<u8>,
+    parts: Array,
+}
+
+impl BlobOut {
+    fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            self.parts
+                .push(&Uint8Array::from(self.pending.as_slice()).into());
+            self.pending.clear();
+        }
+    }
+}
+
+impl ContentOut for BlobOut {
+    fn data(&mut self, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= PART {
+            self.flush();
+        }
+    }
+
+    fn end(&mut self) {
+        self.flush();
+        let bag = BlobPropertyBag::new();
+        bag.set_type("application/octet-stream");
+        let parts = std::mem::replace(&mut self.parts, Array::new());
+        if let Ok(blob) = Blob::new_with_u8_array_sequence_and_options(&parts, &bag) {
+            let id = self.id;
+            STORE.with(|s| {
+                let mut s = s.borrow_mut();
+                // Still wanted (not forgotten while it streamed)?
+                if s.running.contains_key(&id) {
+                    s.blobs.insert(id, blob);
+                }
+            });
+        }
+    }
+}
+
+fn client_for(
+    load: LoadId,
+    base: &str,
+    task_credentials: Option<crate::registry::Credentials>,
+) -> Rc<FileClient> {
+    STORE.with(|s| {
+        let mut s = s.borrow_mut();
+        if let Some((l, c)) = &s.client {
+            if *l == load {
+                return Rc::clone(c);
+            }
+        }
+        let fetch = BrowserFetch::new(base.to_owned(), Rc::new(Cell::new(0.0)));
+        let client: Rc<FileClient> =
+            Rc::new(Client::new(fetch, now_ms as fn() -> u64).with_credentials(task_credentials));
+        s.client = Some((load, Rc::clone(&client)));
+        client
+    })
+}
+
+fn forget(id: ExtractId) {
+    STORE.with(|s| {
+        let mut s = s.borrow_mut();
+        if let Some(flag) = s.running.remove(&id) {
+            flag.set(true);
+        }
+        s.blobs.remove(&id);
+        if let Some((url, _)) = s.urls.remove(&id) {
+            let _ = Url::revoke_object_url(&url);
+        }
+    });
+}
+
+/// A `blob:` URL of the extraction's bytes typed `mime`, for an `<img>`
+/// (made once per extraction, revoked when it is forgotten).
+pub fn image_url(id: ExtractId, mime: &str) -> Option<String> {
+    STORE.with(|s| {
+        let mut s = s.borrow_mut();
+        if let Some((url, m)) = s.urls.get(&id) {
+            if m == mime {
+                return Some(url.clone());
+            }
+        }
+        let blob = s.blobs.get(&id)?;
+        let typed = blob
+            .slice_with_f64_and_f64_and_content_type(0.0, blob.size(), mime)
+            .ok()?;
+        let url = Url::create_object_url_with_blob(&typed).ok()?;
+        if let Some((old, _)) = s.urls.insert(id, (url.clone(), mime.to_owned())) {
+            let _ = Url::revoke_object_url(&old);
+        }
+        Some(url)
+    })
+}
+
+/// Saves the extraction's bytes under `name` through an `<a download>`
+/// with a `blob:` URL, revoked a minute later (the download has started).
+fn download(id: ExtractId, name: &str) {
+    let Some(blob) = STORE.with(|s| s.borrow().blobs.get(&id).cloned()) else {
+        return;
+    };
+    let Ok(url) = Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let body = dom::document().and_then(|d| d.body());
+    if let (Some(a), Some(body)) = (
+        el("a")
+            .attr("href", &url)
+            .attr("download", name)
+            .attr("hidden", "")
+            .build(),
+        body,
+    ) {
+        let _ = body.append_child(&a);
+        if let Some(h) = a.dyn_ref::<HtmlElement>() {
+            h.click();
+        }
+        let _ = body.remove_child(&a);
+    }
+    let revoke = Closure::once_into_js(move || {
+        let _ = Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    }
+}
+
+/// Performs one of the viewer's effects.
+pub fn perform(effect: FileEffect, app: Weak<App>) {
+    match effect {
+        FileEffect::Extract(task) => {
+            let client = client_for(task.load, &task.proxy_base, task.credentials.clone());
+            let flag = Rc::new(Cell::new(false));
+            STORE.with(|s| {
+                s.borrow_mut().running.insert(task.id, Rc::clone(&flag));
+            });
+            spawn_local(async move {
+                let mut out = BlobOut {
+                    id: task.id,
+                    pending: Vec::new(),
+                    parts: Array::new(),
+                };
+                let dispatch = |m: FileMsg| {
+                    if let Some(a) = app.upgrade() {
+                        a.dispatch(Msg::File(m));
+                    }
+                };
+                run_extract(&client, &task, &mut out, &|| flag.get(), &dispatch).await;
+            });
+        }
+        FileEffect::Forget(id) => forget(id),
+        FileEffect::Download { id, name } => download(id, &name),
+    }
+}
