@@ -524,6 +524,19 @@ fn library_links_round_trip() {
     let r = Route::parse("?page=search&open=sha256:nothex&filter=%00x&format=a%0Ab");
     assert_eq!(r.library, Default::default());
     assert!(!r.library.is_active());
+    // `page` and `filter` are shared with the search page: each page prints
+    // its own, once.
+    for q in [
+        "?page=search&q=redis&filter=is-official%3Dtrue",
+        "?page=images&filter=dangling%3Dtrue",
+    ] {
+        let r = Route::parse(q);
+        let printed = r.to_query();
+        assert_eq!(printed.matches("filter=").count(), 1, "{printed}");
+        assert_eq!(printed.matches("page=").count(), 1, "{printed}");
+        assert_eq!(Route::parse(&printed), r);
+    }
+    assert!(!Route::parse("?page=search&q=redis").library.is_active());
     // A link by reference is not the library's: it loads from the registry.
     let r = Route::parse("?image=alpine");
     assert!(!r.library.is_active());

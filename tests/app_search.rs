@@ -17,6 +17,11 @@ fn start(query: &str) -> (State, Vec<Effect>) {
             page_url: "http://127.0.0.1:8080/".to_owned(),
         },
     );
+    // Every start also opens the image library's store (tests/app_library.rs).
+    let effects = effects
+        .into_iter()
+        .filter(|e| !matches!(e, Effect::Library(_)))
+        .collect();
     (state, effects)
 }
 
