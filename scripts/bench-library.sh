@@ -23,9 +23,11 @@
 # Needs: docker-registry, curl, gzip, python3, node 20+, /usr/bin/chromium,
 # tests/e2e/node_modules (npm ci in tests/e2e), trunk, wasm-opt.
 #
-# Measured (2-core shared VM, release page, one 25,000-entry layer, 1.33 MB
-# stored for the image): R 69.4 / 78.2 ms (best / median), I 14.0 / 16.2 ms,
-# R/I 4.8x, N 785 ms (N/R 11.3x), no request during a reopen.
+# Measured (2-core VM shared with other builds, release page, one
+# 25,000-entry layer, 1.33 MB stored for the image), two runs:
+#   R 69.4 / 78.2 ms (best / median), I 14.0 / 16.2 ms, R/I 4.8x, N 785 ms;
+#   R 64.5 / 132.7 ms, I 10.9 / 22.0 ms, R/I 6.0x, N 1046 ms (busier machine);
+# no request during a reopen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
