@@ -6,7 +6,7 @@
 use crate::library::rows::{rows, Row, FIELDS};
 use crate::library::tabwriter::{align, DOCKER_TABLE};
 use crate::library::template::exec_json_object;
-use crate::library::template::{Context, Mode, Template, TemplateError};
+use crate::library::template::{Context, HeaderContext, Mode, Template, TemplateError};
 use crate::library::{Filters, Library, LibraryError};
 use crate::oci::Timestamp;
 
@@ -106,9 +106,7 @@ impl ImageFormat {
         }
         let mut text = String::new();
         // Docker ignores errors in the header (it prints what was rendered).
-        let _ = self
-            .template
-            .execute(&HeaderContext, Mode::Header, &mut text);
+        let _ = self.template.execute(&HEADER, Mode::Header, &mut text);
         text.push('\n');
         text.push_str(&body);
         Ok(align(&text, DOCKER_TABLE))
@@ -180,36 +178,19 @@ impl Context for RowContext<'_> {
 }
 
 /// The table header: each field's column name.
-struct HeaderContext;
-
-impl Context for HeaderContext {
-    fn field(&self, name: &str) -> Option<String> {
-        Some(
-            match name {
-                "ID" => "IMAGE ID",
-                "Repository" => "REPOSITORY",
-                "Tag" => "TAG",
-                "Digest" => "DIGEST",
-                "CreatedSince" => "CREATED",
-                "CreatedAt" => "CREATED AT",
-                "Size" | "VirtualSize" => "SIZE",
-                "Containers" => "CONTAINERS",
-                "SharedSize" => "SHARED SIZE",
-                "UniqueSize" => "UNIQUE SIZE",
-                _ => return None,
-            }
-            .to_owned(),
-        )
-    }
-
-    fn json(&self) -> String {
-        String::new()
-    }
-
-    fn type_name(&self) -> &str {
-        "formatter.SubHeaderContext"
-    }
-}
+const HEADER: HeaderContext = HeaderContext(&[
+    ("ID", "IMAGE ID"),
+    ("Repository", "REPOSITORY"),
+    ("Tag", "TAG"),
+    ("Digest", "DIGEST"),
+    ("CreatedSince", "CREATED"),
+    ("CreatedAt", "CREATED AT"),
+    ("Size", "SIZE"),
+    ("VirtualSize", "SIZE"),
+    ("Containers", "CONTAINERS"),
+    ("SharedSize", "SHARED SIZE"),
+    ("UniqueSize", "UNIQUE SIZE"),
+]);
 
 /// `docker image ls [OPTIONS] [REPOSITORY[:TAG]]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

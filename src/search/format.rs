@@ -11,7 +11,7 @@
 use crate::library::format::preprocess;
 use crate::library::tabwriter::{align, DOCKER_TABLE};
 use crate::library::template::exec_json_object;
-use crate::library::template::{Context, Mode, Template, TemplateError};
+use crate::library::template::{Context, HeaderContext, Mode, Template, TemplateError};
 
 use super::SearchResult;
 
@@ -180,7 +180,7 @@ impl SearchFormat {
         }
         let mut text = String::new();
         // Docker ignores errors in the header (it prints what was rendered).
-        let _ = self.template.execute(&Header, Mode::Header, &mut text);
+        let _ = self.template.execute(&HEADER, Mode::Header, &mut text);
         text.push('\n');
         text.push_str(&body);
         Ok(align(&text, DOCKER_TABLE))
@@ -229,31 +229,13 @@ impl Context for Row<'_> {
     }
 }
 
-struct Header;
-
-impl Context for Header {
-    fn field(&self, name: &str) -> Option<String> {
-        Some(
-            match name {
-                "Name" => "NAME",
-                "Description" => "DESCRIPTION",
-                "StarCount" => "STARS",
-                "IsOfficial" => "OFFICIAL",
-                "IsAutomated" => "AUTOMATED",
-                _ => return None,
-            }
-            .to_owned(),
-        )
-    }
-
-    fn json(&self) -> String {
-        String::new()
-    }
-
-    fn type_name(&self) -> &str {
-        "formatter.SubHeaderContext"
-    }
-}
+const HEADER: HeaderContext = HeaderContext(&[
+    ("Name", "NAME"),
+    ("Description", "DESCRIPTION"),
+    ("StarCount", "STARS"),
+    ("IsOfficial", "OFFICIAL"),
+    ("IsAutomated", "AUTOMATED"),
+]);
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,28 @@ pub trait Context {
     fn type_name(&self) -> &str;
 }
 
+/// The context a `table` header runs in: each field's value is its column
+/// name (Docker's `SubHeaderContext`), from a fixed `(field, column)` list.
+#[derive(Debug, Clone, Copy)]
+pub struct HeaderContext(pub &'static [(&'static str, &'static str)]);
+
+impl Context for HeaderContext {
+    fn field(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(field, _)| *field == name)
+            .map(|(_, column)| (*column).to_owned())
+    }
+
+    fn json(&self) -> String {
+        String::new()
+    }
+
+    fn type_name(&self) -> &str {
+        "formatter.SubHeaderContext"
+    }
+}
+
 /// Rows run with Docker's template functions; the table header runs with
 /// Docker's `HeaderFunctions`, where `json split join title lower upper
 /// truncate` return their argument unchanged so the header shows the column

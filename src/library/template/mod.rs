@@ -23,7 +23,7 @@ mod funcs;
 mod lex;
 mod parse;
 
-pub use exec::{Context, Mode};
+pub use exec::{Context, HeaderContext, Mode};
 pub(crate) use funcs::json_object as exec_json_object;
 
 use std::fmt;
