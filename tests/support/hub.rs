@@ -13,11 +13,10 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::Duration;
+#[path = "proxy/mod.rs"]
+mod upstream;
+
+use upstream::{Reply, Upstream};
 
 /// One repository the stand-in knows.
 #[derive(Debug, Clone)]
@@ -80,62 +79,35 @@ pub fn catalogue() -> Vec<Entry> {
 }
 
 /// A request the stand-in received.
-#[derive(Debug, Clone)]
-pub struct HubRequest {
-    /// `GET`…
-    pub method: String,
-    /// Path and query as sent.
-    pub target: String,
-    /// Header names lower-cased.
-    pub headers: Vec<(String, String)>,
-}
+pub use upstream::Recorded as HubRequest;
 
-impl HubRequest {
-    /// The first value of a header.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// The running stand-in; it lives as long as the test process.
+/// The running stand-in (a recording test server from
+/// `tests/support/proxy/`); it lives as long as the test process.
 pub struct Hub {
-    addr: SocketAddr,
-    requests: Arc<Mutex<Vec<HubRequest>>>,
+    upstream: Upstream,
 }
 
 impl Hub {
     /// Starts the stand-in on `127.0.0.1:0` with [`catalogue`].
     pub fn start() -> Hub {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let log = requests.clone();
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let log = log.clone();
-                thread::spawn(move || serve(stream, &log));
-            }
-        });
-        Hub { addr, requests }
+        Hub {
+            upstream: Upstream::start(search),
+        }
     }
 
     /// `http://127.0.0.1:PORT/v1/search`: what `--docker-hub-search` takes.
     pub fn url(&self) -> String {
-        format!("http://{}/v1/search", self.addr)
+        format!("http://{}/v1/search", self.upstream.addr())
     }
 
     /// `127.0.0.1:PORT`.
     pub fn host_port(&self) -> String {
-        self.addr.to_string()
+        self.upstream.host_port()
     }
 
     /// The requests received so far.
     pub fn requests(&self) -> Vec<HubRequest> {
-        self.requests.lock().unwrap().clone()
+        self.upstream.requests()
     }
 }
 
@@ -191,39 +163,10 @@ pub fn answer(q: &str, n: usize) -> String {
     .to_string()
 }
 
-fn serve(stream: TcpStream, log: &Mutex<Vec<HubRequest>>) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = line.trim_end().splitn(3, ' ');
-    let method = parts.next().unwrap_or_default().to_owned();
-    let target = parts.next().unwrap_or_default().to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).unwrap_or(0) == 0 {
-            return;
-        }
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((n, v)) = h.split_once(':') {
-            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
-        }
-    }
-    log.lock().unwrap().push(HubRequest {
-        method: method.clone(),
-        target: target.clone(),
-        headers,
-    });
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let (status, body) = if method == "GET" && path == "/v1/search" {
+/// Answers `GET /v1/search?q=…&n=…` as Docker Hub does; anything else 404.
+fn search(r: &HubRequest) -> Reply {
+    let (path, query) = r.target.split_once('?').unwrap_or((&r.target, ""));
+    let (status, body) = if r.method == "GET" && path == "/v1/search" {
         let mut q = String::new();
         let mut n = 25;
         for pair in query.split('&') {
@@ -238,12 +181,5 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<HubRequest>>) {
     } else {
         (404, r#"{"message":"not found"}"#.to_owned())
     };
-    let mut out = stream;
-    let head = format!(
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = out.write_all(head.as_bytes());
-    let _ = out.write_all(body.as_bytes());
-    let _ = out.flush();
+    Reply::new(status, body).header("Content-Type", "application/json")
 }
