@@ -6,9 +6,8 @@
 
 #[path = "support/hub.rs"]
 mod hub;
-#[path = "support/proxy/mod.rs"]
-mod proxy_support;
 
+use hub::upstream as proxy_support;
 use hub::Hub;
 use proxy_support::{assert_cors, Proxy, Reply, ReplyBody, Upstream};
 

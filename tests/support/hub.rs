@@ -13,8 +13,10 @@
 
 #![allow(dead_code)]
 
+/// The recording test server (also for files that include this one and
+/// need it: a module file may be loaded only once).
 #[path = "proxy/mod.rs"]
-mod upstream;
+pub mod upstream;
 
 use upstream::{Reply, Upstream};
 
