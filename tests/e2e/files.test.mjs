@@ -3,54 +3,18 @@
 // compared by SHA-256), symbolic and hard links, hostile content.
 // Run by tests/e2e_page.rs (see the top of page.test.mjs for the env);
 // also uses BIG_SHA256, the SHA-256 of e2e/big:v1's /data/blob.bin.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { settled, useBrowser } from './support.mjs';
 
 const { SERVER, REGISTRY, BIG_SHA256, SCREENSHOTS } = process.env;
 const { TOKEN_REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD } = process.env;
 assert.ok(SERVER && REGISTRY && BIG_SHA256, 'SERVER, REGISTRY and BIG_SHA256 must be set (run tests/e2e_page.rs)');
 
-let browser;
-let strictCsp = true;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  const html = await (await fetch(`${SERVER}/`)).text();
-  strictCsp = !/<script(?![^>]*\bsrc=)[^>]*>/i.test(html);
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/// A fresh page that fails the test on page errors and dialogs.
-async function open(t, { bypassCSP = !strictCsp, viewport = { width: 1280, height: 900 }, colorScheme = 'light' } = {}) {
-  const context = await browser.newContext({ bypassCSP, viewport, colorScheme, acceptDownloads: true });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
-  });
-  page.on('dialog', async (d) => { problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
-  t.after(async () => context.close());
-  return { page, problems };
-}
-
-async function settled(page) {
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60_000 });
-  return page.evaluate(() => document.body.dataset.state);
-}
+const open = useBrowser();
 
 /// Opens a deep link to `path` in `image` and waits for the viewer to
 /// leave `loading`; returns its state.

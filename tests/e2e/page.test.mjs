@@ -10,10 +10,10 @@
 //   TAMPERED_LAYER digest of e2e/tampered:v1's second layer, whose stored
 //               bytes were altered (same size)
 //   DEMO_SHOT   where the README's screenshot of the demo image goes
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { settled, useBrowser } from './support.mjs';
 
 const SERVER = process.env.SERVER;
 const REGISTRY = process.env.REGISTRY;
@@ -22,50 +22,9 @@ const { BASIC_REGISTRY, TOKEN_REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD } = pro
 const { BARE_SERVER, TAMPERED_LAYER, DEMO_SHOT } = process.env;
 assert.ok(SERVER && REGISTRY && SHOTS, 'SERVER, REGISTRY and SCREENSHOTS must be set (run tests/e2e_page.rs)');
 
-let browser;
-// Whether the served index.html runs under the strict CSP as it is (no
-// inline script). Trunk's loader is an inline module script; until the
-// server moves it out, the tests that do not concern CSP bypass it.
-let strictCsp = true;
-
-before(async () => {
-  // playwright's launch gives the browser a fresh, temporary --user-data-dir.
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  const html = await (await fetch(`${SERVER}/`)).text();
-  strictCsp = !/<script(?![^>]*\bsrc=)[^>]*>/i.test(html);
-  if (!strictCsp) {
-    console.log('note: the served index.html has an inline script; tests run with bypassCSP');
-  }
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/// A fresh page that fails the test on page errors and dialogs.
-async function open(t, { bypassCSP = !strictCsp, viewport = { width: 1280, height: 900 }, colorScheme = 'light' } = {}) {
-  const context = await browser.newContext({ bypassCSP, viewport, colorScheme });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
-  });
-  page.on('dialog', async (d) => { problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
-  t.after(async () => context.close());
-  return { page, problems };
-}
-
-async function settled(page) {
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60_000 });
-  return page.evaluate(() => document.body.dataset.state);
-}
+// Every test runs under the page's real CSP (the server moves Trunk's
+// inline loader into a script file; tests/page_csp_browser.rs checks it).
+const open = useBrowser();
 
 async function inspect(page, reference) {
   await page.goto(`${SERVER}/`);

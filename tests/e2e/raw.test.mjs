@@ -1,39 +1,19 @@
 // Raw documents in headless Chromium: the index, manifest and config
 // pretty-printed as verified, every known digest a link. Run by
 // tests/e2e_page.rs (see the header of page.test.mjs for the environment).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { settled, useBrowser } from './support.mjs';
 
 const { SERVER, REGISTRY } = process.env;
 assert.ok(SERVER && REGISTRY, 'SERVER and REGISTRY must be set (run tests/e2e_page.rs)');
 
-let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-after(async () => { await browser?.close(); });
-
-async function open(t, { bypassCSP = false } = {}) {
-  const context = await browser.newContext({ bypassCSP, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
-  page.on('dialog', async (d) => { problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
-  t.after(async () => context.close());
-  return { page, problems };
-}
+const open = useBrowser();
 
 async function load(page, query) {
   await page.goto(`${SERVER}/${query}`);
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60_000 });
-  return page.evaluate(() => document.body.dataset.state);
+  return settled(page);
 }
 
 /// The registry's own bytes for a manifest (what the page verified).

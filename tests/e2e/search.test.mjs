@@ -8,10 +8,10 @@
 // it, so the page's searches go through the real proxy route to it. The tags
 // page runs against the real registry harness (e2e/tags, 55 tags), through
 // TAG_REGISTRY, a front that pages tag lists as distribution 3 does.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { settled, useBrowser } from './support.mjs';
 
 const SERVER = process.env.SERVER;
 const REGISTRY = process.env.REGISTRY;
@@ -23,43 +23,7 @@ assert.ok(SERVER && REGISTRY && SHOTS && TAG_REGISTRY, 'SERVER, REGISTRY, TAG_RE
 const BUSYBOX = ['busybox', 'progrium/busybox', 'radial/busyboxplus', 'hostile/busybox'];
 const HOSTILE = "<img src=x onerror=\"document.body.dataset.pwned='1'\"><b>bold</b> & busybox";
 
-let browser;
-let strictCsp = true;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  const html = await (await fetch(`${SERVER}/`)).text();
-  strictCsp = !/<script(?![^>]*\bsrc=)[^>]*>/i.test(html);
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/// A fresh page that collects page errors, console errors and dialogs.
-async function open(t, { bypassCSP = !strictCsp } = {}) {
-  const context = await browser.newContext({ bypassCSP, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
-  });
-  page.on('dialog', async (d) => { problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
-  t.after(async () => context.close());
-  return { page, problems };
-}
-
-async function settled(page) {
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60_000 });
-  return page.evaluate(() => document.body.dataset.state);
-}
+const open = useBrowser();
 
 async function names(page) {
   return page.$$eval('#search-results tbody tr', (rows) => rows.map((r) => r.dataset.name));

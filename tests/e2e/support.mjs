@@ -1,0 +1,44 @@
+// What the browser test files share (not a test file itself: its name
+// matches none of node's --test patterns). One Chromium per file (the
+// Debian /usr/bin/chromium driven by playwright-core, never a downloaded
+// browser), a fresh context per test that collects page errors, console
+// errors and dialogs, and the wait for the page's state hook.
+import { before, after } from 'node:test';
+import { chromium } from 'playwright-core';
+
+/// The flags these machines need (root, no GPU, nothing phoning home).
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/// Launches Chromium before the file's tests and closes it after them.
+/// Returns `open(t, options)`: a fresh page in a fresh context (closed when
+/// the test ends) and the `problems` it reported. Options: `bypassCSP`,
+/// `viewport`, `colorScheme`, and any other playwright context option.
+export function useBrowser() {
+  let browser;
+  before(async () => {
+    // playwright's launch gives the browser a fresh, temporary --user-data-dir.
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+  after(async () => { await browser?.close(); });
+  return async function open(t, { viewport = { width: 1280, height: 900 }, colorScheme = 'light', ...rest } = {}) {
+    const context = await browser.newContext({ viewport, colorScheme, ...rest });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
+    });
+    page.on('dialog', async (d) => { problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
+    t.after(async () => context.close());
+    return { page, problems };
+  };
+}
+
+/// Waits until the page is `ready` or in `error`, and says which.
+export async function settled(page, timeout = 60_000) {
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout });
+  return page.evaluate(() => document.body.dataset.state);
+}
