@@ -154,6 +154,9 @@ pub enum Msg {
     ProxyBaseChanged(String),
     /// A copy button was pressed.
     CopyRequested(CopyWhat),
+    /// The shell has something to say once in the status area (the page
+    /// scans on its main thread because Web Workers cannot start).
+    Notice(String),
 }
 
 /// What [`Effect::Resolve`] asks for.

@@ -8,7 +8,8 @@
 //!   streamed bodies, yields to the event loop);
 //! * `render` — the sections, redrawn when their view value changes;
 //! * [`dom`], [`listen`] — a text-only element builder and owned listeners;
-//! * [`mod@panic`] — a visible banner instead of a silently dead page.
+//! * [`mod@panic`] — a visible banner instead of a silently dead page;
+//! * [`worker`] — layer scans in Web Workers running this same module.
 
 pub mod dom;
 pub mod fetch;
@@ -16,6 +17,7 @@ pub mod listen;
 pub mod panic;
 mod render;
 pub mod runtime;
+pub mod worker;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -29,9 +31,14 @@ thread_local! {
     static APP: RefCell<Option<Rc<runtime::App>>> = const { RefCell::new(None) };
 }
 
-/// Called by the generated loader once the module is instantiated.
+/// Called by the generated loader once the module is instantiated — in the
+/// page, and in each layer worker, where there is no page to build (the
+/// worker's bootstrap calls [`worker::scope::worker_main`] instead).
 #[wasm_bindgen(start)]
 pub fn start() {
+    if worker::in_worker() {
+        return;
+    }
     panic::install();
     let app = runtime::App::new();
     app.mount();

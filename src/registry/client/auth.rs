@@ -218,6 +218,31 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         Ok(retry)
     }
 
+    /// The request that opens a blob's stream, with the authorization this
+    /// client holds for it now (a cached or fresh token, or Basic
+    /// credentials), for a shell that streams the blob elsewhere — the page
+    /// hands it to a Web Worker, so credentials never leave this client,
+    /// only a request scoped to one pull. The host's challenge must already
+    /// be known (resolving the image learns it); a stream that still gets a
+    /// 401 is for [`Client::blob`] to retry.
+    pub async fn blob_request(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+    ) -> Result<Request, RegistryError> {
+        let endpoint = self.endpoint(reference);
+        let scope = pull_scope(reference.path());
+        let mut headers = Headers::new();
+        if let Some(a) = self.authorization(endpoint.host(), &scope, false).await? {
+            headers.push("Authorization", a);
+        }
+        Ok(Request {
+            method: Method::Get,
+            url: endpoint.blob_url(reference.path(), digest),
+            headers,
+        })
+    }
+
     /// The API version check (`GET /v2/`): tells whether the host speaks the
     /// distribution API and, from a 401, which authentication it wants (the
     /// challenge is remembered for later requests).
