@@ -17,6 +17,9 @@
 #        - the longest main-thread task: a 'longtask' PerformanceObserver
 #          installed by an init script (tasks over 50 ms are reported)
 #        - the JS heap used (CDP Runtime.getHeapUsage) at the end
+#        - the layer workers' wasm memory (src/web/worker/): each worker
+#          imports the glue again and asks its init for the instance it
+#          already has; `scanner` is <body data-scanner> (worker or main)
 # and prints MB/s of tar for both and the ratio, plus the page payload:
 # the wasm and JS files of the build, raw and `gzip -9`.
 # Needs: docker-registry, curl, gzip, python3, node 20+, /usr/bin/chromium,
@@ -107,20 +110,29 @@ for (let i = 0; i < 3; i++) {
   }));
   const cdp = await context.newCDPSession(page);
   const heap = await cdp.send('Runtime.getHeapUsage');
-  runs.push({ seconds, rows, ...m, jsHeapUsed: heap.usedSize });
+  const glue = await page.evaluate(() => document.querySelector('link[rel=modulepreload][href$=".js"]')?.href);
+  const workerWasm = [];
+  for (const w of page.workers()) {
+    workerWasm.push(await w.evaluate(
+      async (u) => (await (await import(u)).default()).memory.buffer.byteLength, glue).catch(() => 0));
+  }
+  const scanner = await page.evaluate(() => document.body.dataset.scanner || 'main');
+  runs.push({ seconds, rows, ...m, jsHeapUsed: heap.usedSize, workerWasm, scanner });
   await context.close();
 }
 await browser.close();
 console.log(JSON.stringify(runs));
 JS
 
-read -r page_s wasm_peak longest longtasks js_heap memories verified < <(python3 - "$work/page.json" <<'PY'
+read -r page_s wasm_peak longest longtasks js_heap memories verified workers worker_wasm scanner < <(python3 - "$work/page.json" <<'PY'
 import json, sys
 runs = json.load(open(sys.argv[1]))
 best = min(r["seconds"] for r in runs)
 print(best, max(r["wasm"] for r in runs), max(r["longest"] for r in runs),
       max(r["longtasks"] for r in runs), max(r["jsHeapUsed"] for r in runs),
-      runs[0]["memories"], ",".join(str(r["verified"]) for r in runs))
+      runs[0]["memories"], ",".join(str(r["verified"]) for r in runs),
+      max(len(r["workerWasm"]) for r in runs), max(max(r["workerWasm"] or [0]) for r in runs),
+      ",".join(r["scanner"] for r in runs))
 PY
 )
 
@@ -132,6 +144,8 @@ printf '%-52s %8.2f %10.0f\n' "P  the page, submit to ready (best of 3)" "$page_
 printf 'ratio P vs N: %.2fx slower\n' "$(echo "$page_s / $native" | bc -l)"
 printf 'page: peak wasm memory %.1f MiB (%s memory), longest main-thread task %.0f ms (%s long tasks), JS heap used %.1f MiB at ready, verified=%s\n' \
   "$(echo "$wasm_peak / 1048576" | bc -l)" "$memories" "$longest" "$longtasks" "$(echo "$js_heap / 1048576" | bc -l)" "$verified"
+printf 'layers scanned by: %s; %s layer workers, the largest wasm memory of one %.1f MiB\n' \
+  "$scanner" "$workers" "$(echo "$worker_wasm / 1048576" | bc -l)"
 echo
 echo "payload (target/bench-dist, trunk build --release):"
 total_raw=0; total_gz=0

@@ -56,4 +56,5 @@ pub fn start() {
         })
         .unwrap_or_default();
     app.dispatch(Msg::Started { query, page_url });
+    app.warm_up();
 }

@@ -112,8 +112,13 @@ impl App {
         self.schedule_render();
     }
 
-    /// The layer workers (started on first use, so they are warm by the
-    /// time a resolve leads to a scan).
+    /// Starts the layer workers now (the page calls it once drawn, so
+    /// their start costs nothing while an image loads).
+    pub fn warm_up(&self) {
+        let _ = self.pool();
+    }
+
+    /// The layer workers (started on first use).
     fn pool(&self) -> Rc<Pool> {
         Rc::clone(self.pool.borrow_mut().get_or_insert_with(Pool::start))
     }
@@ -121,7 +126,6 @@ impl App {
     fn perform(&self, effect: Effect) {
         match effect {
             Effect::Resolve(task) => {
-                let _ = self.pool();
                 let fetch = BrowserFetch::new(task.proxy_base.clone(), Rc::clone(&self.last_yield));
                 let client: Rc<LoadClient> = Rc::new(
                     Client::new(fetch, now_ms as fn() -> u64)

@@ -75,8 +75,19 @@ struct Slot {
 pub struct Lease {
     pool: Rc<Pool>,
     slot: usize,
+    /// The slot's worker this lease is for (a cancel may replace it).
+    generation: u32,
     /// Set once the job was handed over: the worker frees itself then.
     ran: bool,
+}
+
+impl Lease {
+    /// Whether the leased worker is still there and still this lease's.
+    fn holds(&self) -> bool {
+        self.pool.slots.get(self.slot).is_some_and(|s| {
+            s.generation.get() == self.generation && s.state.get() == SlotState::Busy
+        })
+    }
 }
 
 /// The page's layer workers.
@@ -310,13 +321,13 @@ impl Pool {
                 .iter()
                 .position(|s| s.state.get() == SlotState::Ready)
             {
-                if let Some(slot) = self.slots.get(i) {
-                    slot.state.set(SlotState::Busy);
-                    slot.load.set(Some(load));
-                }
+                let slot = self.slots.get(i)?;
+                slot.state.set(SlotState::Busy);
+                slot.load.set(Some(load));
                 return Some(Lease {
                     pool: Rc::clone(self),
                     slot: i,
+                    generation: slot.generation.get(),
                     ran: false,
                 });
             }
@@ -356,6 +367,9 @@ impl Lease {
         progress: Box<dyn Fn(u32, f64)>,
     ) -> Result<Vec<u8>, String> {
         self.ran = true;
+        if !self.holds() {
+            return Err("cancelled".into());
+        }
         let text = serde_json::to_string(job).map_err(|e| e.to_string())?;
         let Some(slot) = self.pool.slots.get(self.slot) else {
             return Err("the layer worker is gone".into());
@@ -398,7 +412,7 @@ impl Drop for Lease {
     /// A lease never run (the job failed before it was posted) frees its worker.
     fn drop(&mut self) {
         if let Some(slot) = self.pool.slots.get(self.slot) {
-            if !self.ran && slot.state.get() == SlotState::Busy {
+            if !self.ran && self.holds() {
                 slot.state.set(SlotState::Ready);
                 slot.load.set(None);
                 self.pool.wake();

@@ -165,6 +165,9 @@ async fn one(
             return Some(failed(layer, e.to_string()));
         }
     };
+    if pool.is_cancelled(load) {
+        return None;
+    }
     let job = Job {
         reference: task.image.reference.clone(),
         index,
