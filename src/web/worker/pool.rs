@@ -51,7 +51,7 @@ enum SlotState {
 
 /// Where a running job's events go.
 struct Sink {
-    progress: Box<dyn Fn(u32, f64)>,
+    progress: Rc<dyn Fn(u32, f64)>,
     resolve: Function,
     reject: Function,
 }
@@ -244,8 +244,10 @@ impl Pool {
             t if t == i64::from(job::PROGRESS) => {
                 let kind = items.get(1).as_f64().unwrap_or(0.0) as u32;
                 let done = items.get(2).as_f64().unwrap_or(0.0);
-                if let Some(s) = slot.sink.borrow().as_ref() {
-                    (s.progress)(kind, done);
+                // Called with no borrow held: it dispatches to the page.
+                let progress = slot.sink.borrow().as_ref().map(|s| Rc::clone(&s.progress));
+                if let Some(p) = progress {
+                    p(kind, done);
                 }
             }
             t if t == i64::from(job::REPORT) || t == i64::from(job::FAILURE) => {
@@ -364,7 +366,7 @@ impl Lease {
     pub async fn run(
         mut self,
         job: &job::Job,
-        progress: Box<dyn Fn(u32, f64)>,
+        progress: Rc<dyn Fn(u32, f64)>,
     ) -> Result<Vec<u8>, String> {
         self.ran = true;
         if !self.holds() {
@@ -377,7 +379,7 @@ impl Lease {
         let mut sink = None;
         let promise = Promise::new(&mut |resolve, reject| {
             sink = Some(Sink {
-                progress: Box::new(|_, _| {}),
+                progress: Rc::new(|_, _| {}),
                 resolve,
                 reject,
             });

@@ -183,7 +183,7 @@ async fn one(
             .collect(),
     };
     let sink_dispatch = Rc::clone(&dispatch);
-    let sink = Box::new(move |kind: u32, done: f64| {
+    let sink = Rc::new(move |kind: u32, done: f64| {
         let done = done as u64;
         match kind {
             job::STARTED => sink_dispatch(progress_msg(load, Progress::Started { index, total })),
