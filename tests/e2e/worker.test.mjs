@@ -153,3 +153,29 @@ test('a new reference while a layer streams in a worker cancels it; the next loa
   assert.equal(await page.getAttribute('#verification', 'data-verified'), 'false');
   assert.deepEqual(problems, []);
 });
+
+test('a worker that crashes mid-layer fails that layer in words; the next load gets new workers', async (t) => {
+  const { page } = await open(t);
+  await page.goto(`${SERVER}/`);
+  await page.waitForSelector('#ref');
+  await submit(page, `${REGISTRY}/e2e/big:v1`);
+  // Bytes are streaming in a worker.
+  await page.waitForFunction(() => [...document.querySelectorAll('#layers progress')].some((p) => p.value > 0), null, { timeout: 60_000 });
+  // An uncaught error in every worker while it streams. (A microtask: a
+  // worker reading a stream that is never empty runs no other task until
+  // the layer ends; the inspector's evaluate interrupts it.)
+  for (const w of page.workers()) {
+    await w.evaluate(() => { queueMicrotask(() => { throw new Error('boom'); }); }).catch(() => {});
+  }
+  assert.equal(await settled(page), 'ready', await page.textContent('#status'));
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'false');
+  const status = await page.textContent('#status');
+  assert.match(status, /layer 0 \(sha256:[0-9a-f]{64}\)[\s\S]*the layer worker stopped[\s\S]*boom/);
+  assert.equal(await page.locator('[role=treeitem][data-path="/data/blob.bin"]').count(), 0);
+  // Replaced workers scan the next image.
+  await submit(page, `${REGISTRY}/e2e/hello:v1`);
+  await page.waitForFunction(() => document.querySelector('[role=treeitem][data-path="/etc/hello"]'), null, { timeout: 60_000 });
+  assert.equal(await settled(page), 'ready');
+  assert.equal(await page.evaluate(() => document.body.dataset.scanner), 'worker');
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
+});
