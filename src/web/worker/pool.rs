@@ -32,8 +32,16 @@ extern "C" {
 /// The worker's bootstrap: import the page's glue, instantiate the module
 /// the page posts, start taking jobs.
 fn bootstrap(glue: &str) -> String {
-    // The URL is a JSON string literal, so no quote in it can break out.
-    let glue = serde_json::to_string(glue).unwrap_or_default();
+    // A JS string literal: no quote or backslash in the URL can break out.
+    let glue: String = std::iter::once('"')
+        .chain(glue.chars().flat_map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\u{2028}' | '\u{2029}' => {
+                format!("\\u{{{:x}}}", c as u32).chars().collect::<Vec<_>>()
+            }
+            c => vec![c],
+        }))
+        .chain(std::iter::once('"'))
+        .collect();
     format!(
         "import init, {{ layerlensWorker }} from {glue};\n\
          self.onmessage = async (e) => {{ self.onmessage = null; \
@@ -372,7 +380,7 @@ impl Lease {
         if !self.holds() {
             return Err("cancelled".into());
         }
-        let text = serde_json::to_string(job).map_err(|e| e.to_string())?;
+        let message = job.to_js();
         let Some(slot) = self.pool.slots.get(self.slot) else {
             return Err("the layer worker is gone".into());
         };
@@ -392,8 +400,8 @@ impl Lease {
             .worker
             .borrow()
             .as_ref()
-            .map(|w| w.post_message(&JsValue::from_str(&text)).is_ok());
-        drop(text);
+            .map(|w| w.post_message(&message).is_ok());
+        drop(message);
         if posted != Some(true) {
             self.pool
                 .died(self.slot, Some("the layer worker took no job".into()));

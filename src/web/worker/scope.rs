@@ -46,10 +46,8 @@ pub fn worker_main() {
     };
     crate::web::panic::install();
     let handler = Handler::new(move |e: MessageEvent| {
-        let Some(text) = e.data().as_string() else {
-            return;
-        };
-        wasm_bindgen_futures::spawn_local(async move { run(&text).await });
+        let data = e.data();
+        wasm_bindgen_futures::spawn_local(async move { run(&data).await });
     });
     scope.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     HANDLER.with(|h| *h.borrow_mut() = Some(handler));
@@ -79,11 +77,11 @@ impl Fetch for PreparedFetch {
     }
 }
 
-async fn run(text: &str) {
+async fn run(data: &JsValue) {
     let Ok(scope) = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>() else {
         return;
     };
-    let job: Job = match serde_json::from_str(text) {
+    let job = match Job::from_js(data) {
         Ok(j) => j,
         Err(e) => {
             post(
