@@ -219,12 +219,13 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
     }
 
     /// The request that opens a blob's stream, with the authorization this
-    /// client holds for it now (a cached or fresh token, or Basic
-    /// credentials), for a shell that streams the blob elsewhere — the page
-    /// hands it to a Web Worker, so credentials never leave this client,
-    /// only a request scoped to one pull. The host's challenge must already
-    /// be known (resolving the image learns it); a stream that still gets a
-    /// 401 is for [`Client::blob`] to retry.
+    /// client holds for it now, for a shell that streams the blob elsewhere
+    /// (the page hands it to a Web Worker). From a token registry that is a
+    /// Bearer token scoped to this repository's pull, never the user's
+    /// credentials; a Basic-auth registry has nothing narrower than the
+    /// credentials header itself. The host's challenge must already be known
+    /// (resolving the image learns it); a stream that still gets a 401 is for
+    /// [`Client::blob`] to retry.
     pub async fn blob_request(
         &self,
         reference: &Reference,
