@@ -15,8 +15,8 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use super::job::{self, Job};
 use crate::inspect::transfer::encode_report;
 use crate::inspect::{scan_layer, Progress, ScanSettings};
-use crate::registry::{Client, Fetch, FetchError, Request, Response};
-use crate::web::fetch::{BrowserBody, BrowserFetch};
+use crate::registry::Client;
+use crate::web::fetch::BrowserFetch;
 
 /// Progress events posted at most this often (milliseconds).
 const PROGRESS_EVERY_MS: f64 = 250.0;
@@ -54,29 +54,6 @@ pub fn worker_main() {
     post(&scope, &[job::READY.into()]);
 }
 
-/// The page's [`BrowserFetch`], adding the prepared headers to the one
-/// request they were prepared for (the client here has not learned the
-/// registry's challenge, so it sends none of its own; should the token have
-/// expired, it does the challenge dance itself).
-struct PreparedFetch {
-    inner: BrowserFetch,
-    url: String,
-    headers: Vec<(String, String)>,
-}
-
-impl Fetch for PreparedFetch {
-    type Body = BrowserBody;
-
-    async fn fetch(&self, mut request: Request) -> Result<Response<BrowserBody>, FetchError> {
-        if request.url == self.url && request.headers.get("authorization").is_none() {
-            for (n, v) in &self.headers {
-                request.headers.push(n.clone(), v.clone());
-            }
-        }
-        self.inner.fetch(request).await
-    }
-}
-
 async fn run(data: &JsValue) {
     let Ok(scope) = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>() else {
         return;
@@ -94,11 +71,12 @@ async fn run(data: &JsValue) {
             return;
         }
     };
-    let fetch = PreparedFetch {
-        inner: BrowserFetch::new(job.proxy_base.clone(), Rc::new(Cell::new(0.0))),
-        url: job.url.clone(),
-        headers: job.headers.clone(),
-    };
+    // The prepared headers go with the one request they were made for (the
+    // client here has not learned the registry's challenge, so it sends
+    // none of its own; should the token have expired, it does the
+    // challenge dance itself).
+    let fetch = BrowserFetch::new(job.proxy_base.clone(), Rc::new(Cell::new(0.0)))
+        .with_prepared(job.url.clone(), job.headers.clone());
     let client = Client::new(fetch, now_ms as fn() -> u64);
     let settings = ScanSettings {
         hash_contents: job.hash_contents,
