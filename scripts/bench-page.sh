@@ -17,6 +17,9 @@
 #        - the longest main-thread task: a 'longtask' PerformanceObserver
 #          installed by an init script (tasks over 50 ms are reported)
 #        - the JS heap used (CDP Runtime.getHeapUsage) at the end
+#        - the layer workers' wasm memory (src/web/worker/): each worker
+#          imports the glue again and asks its init for the instance it
+#          already has; `scanner` is <body data-scanner> (worker or main)
 # and prints MB/s of tar for both and the ratio, plus the page payload:
 # the wasm and JS files of the build, raw and `gzip -9`.
 # Needs: docker-registry, curl, gzip, python3, node 20+, /usr/bin/chromium,
@@ -63,9 +66,13 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const runs = [];
-for (let i = 0; i < 3; i++) {
+// Three runs with the layer workers, then three with `Worker` removed (the
+// page's main-thread fallback), interleaved.
+for (let i = 0; i < 6; i++) {
+  const mainThread = i % 2 === 1;
   const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  if (mainThread) await page.addInitScript(() => { delete window.Worker; });
   await page.addInitScript(() => {
     window.__memories = [];
     const keep = (r) => {
@@ -80,10 +87,12 @@ for (let i = 0; i < 3; i++) {
     }
     window.__longest = 0;
     window.__longtasks = 0;
+    window.__tasks = [];
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         window.__longest = Math.max(window.__longest, e.duration);
         window.__longtasks += 1;
+        window.__tasks.push([Math.round(e.startTime), Math.round(e.duration)]);
       }
     }).observe({ type: 'longtask', buffered: true });
   });
@@ -91,6 +100,7 @@ for (let i = 0; i < 3; i++) {
   await page.waitForSelector('#ref');
   await page.fill('#ref', REF);
   const started = Date.now();
+  const t0 = await page.evaluate(() => performance.now());
   await page.press('#ref', 'Enter');
   await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state),
     null, { timeout: 300_000, polling: 50 });
@@ -103,24 +113,46 @@ for (let i = 0; i < 3; i++) {
     memories: window.__memories.length,
     longest: window.__longest,
     longtasks: window.__longtasks,
+    tasks: window.__tasks,
     verified: document.querySelector('#verification')?.dataset.verified,
   }));
   const cdp = await context.newCDPSession(page);
   const heap = await cdp.send('Runtime.getHeapUsage');
-  runs.push({ seconds, rows, ...m, jsHeapUsed: heap.usedSize });
+  const glue = await page.evaluate(() => document.querySelector('link[rel=modulepreload][href$=".js"]')?.href);
+  const workerWasm = [];
+  for (const w of page.workers()) {
+    workerWasm.push(await w.evaluate(
+      async (u) => (await (await import(u)).default()).memory.buffer.byteLength, glue).catch(() => 0));
+  }
+  const scanner = await page.evaluate(() => document.body.dataset.scanner || 'main');
+  m.tasks = m.tasks.map(([s, d]) => [Math.round(s - t0), d]);
+  runs.push({ seconds, rows, ...m, jsHeapUsed: heap.usedSize, workerWasm, scanner });
   await context.close();
 }
 await browser.close();
 console.log(JSON.stringify(runs));
 JS
 
-read -r page_s wasm_peak longest longtasks js_heap memories verified < <(python3 - "$work/page.json" <<'PY'
+python3 - "$work/page.json" >"$work/main.txt" <<'PY'
 import json, sys
-runs = json.load(open(sys.argv[1]))
+runs = [r for r in json.load(open(sys.argv[1])) if r["scanner"] == "main"]
+print(min(r["seconds"] for r in runs), max(r["longest"] for r in runs), max(r["longtasks"] for r in runs))
+PY
+read -r main_s main_longest main_longtasks <"$work/main.txt"
+python3 - "$work/page.json" <<'PY' >&2
+import json, sys
+for r in json.load(open(sys.argv[1])):
+    print(f'{r["scanner"]:6} {r["seconds"]:6.2f} s; long tasks [ms from submit, ms]: {r["tasks"]}')
+PY
+read -r page_s wasm_peak longest longtasks js_heap memories verified workers worker_wasm scanner < <(python3 - "$work/page.json" <<'PY'
+import json, sys
+runs = [r for r in json.load(open(sys.argv[1])) if r["scanner"] != "main"]
 best = min(r["seconds"] for r in runs)
 print(best, max(r["wasm"] for r in runs), max(r["longest"] for r in runs),
       max(r["longtasks"] for r in runs), max(r["jsHeapUsed"] for r in runs),
-      runs[0]["memories"], ",".join(str(r["verified"]) for r in runs))
+      runs[0]["memories"], ",".join(str(r["verified"]) for r in runs),
+      max(len(r["workerWasm"]) for r in runs), max(max(r["workerWasm"] or [0]) for r in runs),
+      ",".join(r["scanner"] for r in runs))
 PY
 )
 
@@ -129,9 +161,13 @@ printf '\nlayer: %.1f MB tar, %.1f MB gzip, %d files\n' "$mb" "$(echo "$gz_bytes
 printf '%-52s %8s %10s\n' "what" "seconds" "MB/s tar"
 printf '%-52s %8.2f %10.0f\n' "N  layerlens tree --format tsv (native, best of 3)" "$native" "$(echo "$mb / $native" | bc -l)"
 printf '%-52s %8.2f %10.0f\n' "P  the page, submit to ready (best of 3)" "$page_s" "$(echo "$mb / $page_s" | bc -l)"
-printf 'ratio P vs N: %.2fx slower\n' "$(echo "$page_s / $native" | bc -l)"
+printf '%-52s %8.2f %10.0f\n' "M  the page without Worker (main thread, best of 3)" "$main_s" "$(echo "$mb / $main_s" | bc -l)"
+printf 'ratio P vs N: %.2fx slower; M vs N: %.2fx slower\n' "$(echo "$page_s / $native" | bc -l)" "$(echo "$main_s / $native" | bc -l)"
+printf 'main-thread fallback: longest main-thread task %.0f ms (%s long tasks)\n' "$main_longest" "$main_longtasks"
 printf 'page: peak wasm memory %.1f MiB (%s memory), longest main-thread task %.0f ms (%s long tasks), JS heap used %.1f MiB at ready, verified=%s\n' \
   "$(echo "$wasm_peak / 1048576" | bc -l)" "$memories" "$longest" "$longtasks" "$(echo "$js_heap / 1048576" | bc -l)" "$verified"
+printf 'layers scanned by: %s; %s layer workers, the largest wasm memory of one %.1f MiB\n' \
+  "$scanner" "$workers" "$(echo "$worker_wasm / 1048576" | bc -l)"
 echo
 echo "payload (target/bench-dist, trunk build --release):"
 total_raw=0; total_gz=0

@@ -396,3 +396,22 @@ fn the_input_follows_typing_and_is_bounded() {
     page.send(Msg::InputChanged("alpine".into()));
     assert_eq!(page.state.route().to_query(), "?image=alpine");
 }
+
+#[test]
+fn a_shell_notice_shows_in_the_status_until_the_next_reference() {
+    let mut page = Page::new(demo_registry());
+    page.submit("127.0.0.1:5000/demo:v1");
+    assert_eq!(page.state.phase.hook(), "ready");
+    page.send(Msg::Notice("layers are scanned on the main thread".into()));
+    let status = views::status(&page.state);
+    assert_eq!(
+        status.notice.as_deref(),
+        Some("layers are scanned on the main thread")
+    );
+    // Still ready: a notice is not an error.
+    assert_eq!(page.state.phase.hook(), "ready");
+    page.send(Msg::Notice("x".repeat(5000)));
+    assert_eq!(page.state.notice.as_ref().map(String::len), Some(1024));
+    page.submit("127.0.0.1:5000/demo:v1");
+    assert_eq!(page.state.notice, None);
+}

@@ -2,7 +2,9 @@
 //! [`Effect::Scan`](super::Effect::Scan), generic over the [`Fetch`] the
 //! shell provides: the browser runs it over its proxy fetch, the native
 //! tests over an in-memory registry. It reports through messages only, so
-//! [`super::update`] stays the one place that decides.
+//! [`super::update`] stays the one place that decides. (The page scans each
+//! layer in a Web Worker instead of [`run_scan`] — `web::worker::scan` —
+//! keeping the same messages.)
 
 use futures_util::stream::StreamExt;
 

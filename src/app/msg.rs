@@ -163,6 +163,9 @@ pub enum Msg {
     Search(super::search::SearchMsg),
     /// The image library (see [`super::library`]).
     Library(super::library::LibraryMsg),
+    /// The shell has something to say once in the status area (the page
+    /// scans on its main thread because Web Workers cannot start).
+    Notice(String),
 }
 
 /// What [`Effect::Resolve`] asks for.

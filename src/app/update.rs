@@ -431,6 +431,10 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ScanFinished { load } => scan_finished(state, load),
+        Msg::Notice(text) => {
+            state.notice = Some(cut(&text, MAX_INPUT));
+            Vec::new()
+        }
         Msg::CredentialsProvided { username, password } => {
             let Some(prompt) = state.auth.prompt.take() else {
                 return Vec::new();

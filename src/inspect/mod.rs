@@ -11,6 +11,7 @@
 
 mod layers;
 pub mod report;
+pub mod transfer;
 
 use crate::oci::document::Document;
 use crate::oci::selection::{platforms, IndexEntry, PlatformPolicy};

@@ -312,6 +312,31 @@ pub struct LayerScan {
 }
 
 impl LayerScan {
+    /// A scan rebuilt from what another thread's scan transferred
+    /// ([`crate::inspect::transfer`]): the skipped-entry problems and the
+    /// gzip header details are not carried. Still not a verification.
+    pub(crate) fn from_index(
+        compression: Compression,
+        blob_digest: Digest,
+        compressed_size: u64,
+        diff_id: Digest,
+        tar_size: u64,
+        end_of_archive: EndOfArchive,
+        entries: Vec<Entry>,
+    ) -> LayerScan {
+        LayerScan {
+            compression,
+            entries,
+            problems: Vec::new(),
+            blob_digest,
+            compressed_size,
+            diff_id,
+            tar_size,
+            gzip: None,
+            end_of_archive,
+        }
+    }
+
     /// The compression the blob was decoded with.
     pub fn compression(&self) -> Compression {
         self.compression

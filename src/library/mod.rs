@@ -47,7 +47,7 @@ pub mod store;
 pub mod tabwriter;
 pub mod template;
 pub mod until;
-mod wire;
+pub(crate) mod wire;
 
 pub use filter::{FilterError, Filters};
 pub use format::{ImageFormat, LsOptions};

@@ -10,6 +10,10 @@
 //! layer is scanned. The proxy's own JSON errors become [`FetchError`]s of
 //! the matching kind, so the page can say "the proxy refuses this host, and
 //! here is how to allow it".
+//!
+//! The same fetch runs in the page and in a layer-scanning Web Worker
+//! ([`super::worker`]): it uses the global `fetch` of either scope, and only
+//! yields where there is a page to keep responsive.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -38,6 +42,10 @@ pub struct BrowserFetch {
     base: String,
     abort: Option<AbortController>,
     last_yield: Rc<Cell<f64>>,
+    yields: bool,
+    /// A request prepared elsewhere (a layer worker's): its URL and the
+    /// headers to add when that URL is fetched without authorization.
+    prepared: Option<(String, Vec<(String, String)>)>,
 }
 
 impl BrowserFetch {
@@ -47,7 +55,26 @@ impl BrowserFetch {
             base,
             abort: AbortController::new().ok(),
             last_yield,
+            // A worker has no page to keep responsive: it never yields.
+            yields: web_sys::window().is_some(),
+            prepared: None,
         }
+    }
+
+    /// Adds `headers` to requests for `url` that carry no authorization of
+    /// their own: a layer worker's client has not learned the registry's
+    /// challenge, the page prepared the request for it
+    /// ([`crate::registry::Client::blob_request`]). The same type as the
+    /// page's fetch, so the registry client and scanner are not compiled a
+    /// second time for the worker.
+    pub fn with_prepared(mut self, url: String, headers: Vec<(String, String)>) -> BrowserFetch {
+        self.prepared = Some((url, headers));
+        self
+    }
+
+    /// The proxy base this fetch sends requests to.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// Aborts every request of this load (the streams end with an error).
@@ -66,6 +93,7 @@ pub struct BrowserBody {
     pending: Vec<u8>,
     pos: usize,
     last_yield: Rc<Cell<f64>>,
+    yields: bool,
 }
 
 /// The most bytes handed to the scanner at once: a fast local stream can
@@ -122,7 +150,7 @@ impl BrowserBody {
 impl Body for BrowserBody {
     async fn chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
         let now = js_sys::Date::now();
-        if now - self.last_yield.get() > SLICE_MS {
+        if self.yields && now - self.last_yield.get() > SLICE_MS {
             yield_to_event_loop().await;
             self.last_yield.set(js_sys::Date::now());
         }
@@ -190,6 +218,18 @@ fn request_init(req: &Request, abort: Option<&AbortController>) -> Result<Reques
     Ok(init)
 }
 
+/// `fetch(request)` on the global scope: the page's window or a worker's.
+fn global_fetch(request: &web_sys::Request) -> Result<Promise, FetchError> {
+    let global = js_sys::global();
+    if let Some(w) = global.dyn_ref::<web_sys::Window>() {
+        return Ok(w.fetch_with_request(request));
+    }
+    if let Some(w) = global.dyn_ref::<web_sys::WorkerGlobalScope>() {
+        return Ok(w.fetch_with_request(request));
+    }
+    Err(FetchError::new("no fetch in this JavaScript scope"))
+}
+
 fn response_headers(h: &web_sys::Headers) -> Headers {
     let mut out = Headers::new();
     let Ok(Some(iter)) = js_sys::try_iter(h) else {
@@ -207,7 +247,14 @@ fn response_headers(h: &web_sys::Headers) -> Headers {
 impl Fetch for BrowserFetch {
     type Body = BrowserBody;
 
-    async fn fetch(&self, req: Request) -> Result<Response<BrowserBody>, FetchError> {
+    async fn fetch(&self, mut req: Request) -> Result<Response<BrowserBody>, FetchError> {
+        if let Some((url, headers)) = &self.prepared {
+            if &req.url == url && req.headers.get("authorization").is_none() {
+                for (n, v) in headers {
+                    req.headers.push(n.clone(), v.clone());
+                }
+            }
+        }
         let url = proxy_url(&self.base, &req.url).map_err(|e| FetchError::new(e.to_string()))?;
         let unreachable = |detail: String| {
             FetchError::with_kind(
@@ -219,8 +266,7 @@ impl Fetch for BrowserFetch {
             .map_err(|e| FetchError::new(format!("cannot build the request: {}", js_text(&e))))?;
         let request = web_sys::Request::new_with_str_and_init(&url, &init)
             .map_err(|e| FetchError::new(format!("cannot build the request: {}", js_text(&e))))?;
-        let window = web_sys::window().ok_or_else(|| FetchError::new("no window"))?;
-        let response = JsFuture::from(window.fetch_with_request(&request))
+        let response = JsFuture::from(global_fetch(&request)?)
             .await
             .map_err(|e| unreachable(js_text(&e)))?;
         let response: web_sys::Response = response
@@ -238,6 +284,7 @@ impl Fetch for BrowserFetch {
             pending: Vec::new(),
             pos: 0,
             last_yield: Rc::clone(&self.last_yield),
+            yields: self.yields,
         };
         let json = headers
             .get("content-type")

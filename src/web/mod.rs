@@ -11,7 +11,8 @@
 //! * [`search`] — the search and tags pages' network work;
 //! * [`dom`], [`listen`] — a text-only element builder and owned listeners;
 //! * [`store`] — the image library's IndexedDB store and its effects;
-//! * [`mod@panic`] — a visible banner instead of a silently dead page.
+//! * [`mod@panic`] — a visible banner instead of a silently dead page;
+//! * [`worker`] — layer scans in Web Workers running this same module.
 
 pub mod dom;
 pub mod fetch;
@@ -22,6 +23,7 @@ mod render;
 pub mod runtime;
 pub mod search;
 pub mod store;
+pub mod worker;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -35,9 +37,14 @@ thread_local! {
     static APP: RefCell<Option<Rc<runtime::App>>> = const { RefCell::new(None) };
 }
 
-/// Called by the generated loader once the module is instantiated.
+/// Called by the generated loader once the module is instantiated — in the
+/// page, and in each layer worker, where there is no page to build (the
+/// worker's bootstrap calls [`worker::scope::worker_main`] instead).
 #[wasm_bindgen(start)]
 pub fn start() {
+    if worker::in_worker() {
+        return;
+    }
     panic::install();
     let app = runtime::App::new();
     app.mount();
@@ -55,4 +62,5 @@ pub fn start() {
         })
         .unwrap_or_default();
     app.dispatch(Msg::Started { query, page_url });
+    app.warm_up();
 }

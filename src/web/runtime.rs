@@ -10,7 +10,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 
-use crate::app::driver::{run_resolve, run_scan};
+use crate::app::driver::run_resolve;
 use crate::app::{update, Effect, Focus, LoadId, Msg, State};
 use crate::registry::Client;
 
@@ -18,13 +18,13 @@ use super::dom;
 use super::fetch::BrowserFetch;
 use super::listen::Listener;
 use super::render::Ui;
+use super::worker::pool::Pool;
+use super::worker::scan::{self as worker_scan, LoadClient, Ran};
 
 /// The clock the registry client reads (token expiry).
 fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
-
-type LoadClient = Client<BrowserFetch, fn() -> u64>;
 
 /// The running page.
 pub struct App {
@@ -35,6 +35,10 @@ pub struct App {
     listeners: RefCell<Vec<Listener>>,
     loads: RefCell<HashMap<LoadId, Rc<LoadClient>>>,
     last_yield: Rc<Cell<f64>>,
+    /// The layer workers, started with the first load.
+    pool: RefCell<Option<Rc<Pool>>>,
+    /// Whether the page said it scans on its main thread.
+    said_main_thread: Cell<bool>,
     frame: RefCell<Option<Closure<dyn FnMut()>>>,
     frame_pending: Cell<bool>,
     myself: RefCell<Weak<App>>,
@@ -52,6 +56,8 @@ impl App {
             listeners: RefCell::new(Vec::new()),
             loads: RefCell::new(HashMap::new()),
             last_yield: Rc::new(Cell::new(0.0)),
+            pool: RefCell::new(None),
+            said_main_thread: Cell::new(false),
             frame: RefCell::new(None),
             frame_pending: Cell::new(false),
             myself: RefCell::new(Weak::new()),
@@ -108,6 +114,17 @@ impl App {
         self.schedule_render();
     }
 
+    /// Starts the layer workers now (the page calls it once drawn, so
+    /// their start costs nothing while an image loads).
+    pub fn warm_up(&self) {
+        let _ = self.pool();
+    }
+
+    /// The layer workers (started on first use).
+    fn pool(&self) -> Rc<Pool> {
+        Rc::clone(self.pool.borrow_mut().get_or_insert_with(Pool::start))
+    }
+
     fn perform(&self, effect: Effect) {
         match effect {
             Effect::Resolve(task) => {
@@ -135,22 +152,36 @@ impl App {
                 let Some(client) = self.loads.borrow().get(&task.load).cloned() else {
                     return;
                 };
+                let pool = self.pool();
                 let weak = self.weak();
                 spawn_local(async move {
-                    let dispatch = |m: Msg| {
-                        if let Some(app) = weak.upgrade() {
+                    let to_app = weak.clone();
+                    let dispatch: Rc<dyn Fn(Msg)> = Rc::new(move |m: Msg| {
+                        if let Some(app) = to_app.upgrade() {
                             app.dispatch(m);
                         }
-                    };
-                    run_scan(&client, &task, &js_sys::Date::now, &dispatch).await;
+                    });
+                    let ran = worker_scan::run_scan(&pool, &client, &task, dispatch).await;
+                    worker_scan::mark(ran);
                     if let Some(app) = weak.upgrade() {
                         app.loads.borrow_mut().remove(&task.load);
+                        if ran == Ran::MainThread && !app.said_main_thread.replace(true) {
+                            app.dispatch(Msg::Notice(
+                                "Web Workers could not start here, so layers are scanned on \
+                                 the page's main thread: the page may respond slowly while \
+                                 large layers load."
+                                    .to_owned(),
+                            ));
+                        }
                     }
                 });
             }
             Effect::Cancel(load) => {
                 if let Some(c) = self.loads.borrow_mut().remove(&load) {
                     c.fetcher().abort();
+                }
+                if let Some(pool) = self.pool.borrow().as_ref() {
+                    pool.cancel(load);
                 }
             }
             Effect::SetUrl { query, push } => set_url(&query, push),

@@ -218,6 +218,32 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         Ok(retry)
     }
 
+    /// The request that opens a blob's stream, with the authorization this
+    /// client holds for it now, for a shell that streams the blob elsewhere
+    /// (the page hands it to a Web Worker). From a token registry that is a
+    /// Bearer token scoped to this repository's pull, never the user's
+    /// credentials; a Basic-auth registry has nothing narrower than the
+    /// credentials header itself. The host's challenge must already be known
+    /// (resolving the image learns it); a stream that still gets a 401 is for
+    /// [`Client::blob`] to retry.
+    pub async fn blob_request(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+    ) -> Result<Request, RegistryError> {
+        let endpoint = self.endpoint(reference);
+        let scope = pull_scope(reference.path());
+        let mut headers = Headers::new();
+        if let Some(a) = self.authorization(endpoint.host(), &scope, false).await? {
+            headers.push("Authorization", a);
+        }
+        Ok(Request {
+            method: Method::Get,
+            url: endpoint.blob_url(reference.path(), digest),
+            headers,
+        })
+    }
+
     /// The API version check (`GET /v2/`): tells whether the host speaks the
     /// distribution API and, from a 401, which authentication it wants (the
     /// challenge is remembered for later requests).

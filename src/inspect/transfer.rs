@@ -1,0 +1,200 @@
+//! A [`LayerReport`] as bytes, so a layer scanned somewhere else (the page
+//! scans in Web Workers, each with its own memory) comes back as one
+//! transferable buffer instead of a deep copy of every entry.
+//!
+//! Only what the scan learned crosses: the layer's index, descriptor and
+//! diff_id are the job's, known on both sides, so [`decode_report`] takes
+//! them from the caller and recomputes the verification exactly as
+//! [`super::scan_layer`] does (`LayerScan::verify` against the descriptor
+//! and diff_id) rather than trusting a verdict. Format version 1 (varints
+//! and `bytes` as in [`crate::library::layer_index`]):
+//!
+//! ```text
+//! "LLRP" u8:version u8:outcome
+//! outcome 0 (scanned): varint:len + layer index (LayerIndex::encode), u8:end_of_archive
+//! outcome 1 (failed):  bytes:error, varint:len + layer index of the entries read,
+//!                      u8:mismatch [0 none | 1 varint:expected varint:actual (size)
+//!                                  | 2 bytes:expected bytes:actual (digest)]
+//! outcome 2 (skipped): bytes:reason
+//! ```
+//!
+//! The scanner's list of entries it left out (`LayerScan::problems`) and the
+//! gzip header details do not cross: nothing in the page reads them.
+
+use crate::inspect::{LayerOutcome, LayerReport};
+use crate::layer::{EndOfArchive, LayerProblem, LayerScan};
+use crate::library::layer_index::MAX_METADATA;
+use crate::library::wire::{put_bytes, put_varint, Reader};
+use crate::library::{LayerIndex, LayerIndexError};
+use crate::oci::{Compression, Descriptor, Digest, VerifyError};
+
+const MAGIC: &[u8; 4] = b"LLRP";
+const VERSION: u8 = 1;
+
+/// Why bytes are not a transferred layer report.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("transferred layer report: {0}")]
+pub struct TransferError(#[from] LayerIndexError);
+
+fn put_index(out: &mut Vec<u8>, index: &LayerIndex) {
+    let bytes = index.encode();
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(&bytes);
+}
+
+/// The report's outcome as bytes (see the module documentation).
+pub fn encode_report(report: &LayerReport) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    out.push(VERSION);
+    match &report.outcome {
+        LayerOutcome::Scanned { scan, .. } => {
+            out.push(0);
+            put_index(&mut out, &LayerIndex::from_scan(scan));
+            out.push(match scan.end_of_archive() {
+                EndOfArchive::Marker => 0,
+                EndOfArchive::OneZeroBlock => 1,
+                EndOfArchive::Missing => 2,
+            });
+        }
+        LayerOutcome::Failed {
+            error,
+            entries,
+            mismatch,
+        } => {
+            out.push(1);
+            put_bytes(&mut out, error.as_bytes());
+            // The digests are placeholders: only the entries are read back.
+            let digest = report.descriptor.digest().clone();
+            let index = LayerIndex::new(
+                digest.clone(),
+                digest,
+                0,
+                0,
+                Compression::None,
+                entries.clone(),
+            );
+            put_index(&mut out, &index);
+            match mismatch {
+                Some(LayerProblem::Blob(VerifyError::Size { expected, actual })) => {
+                    out.push(1);
+                    put_varint(&mut out, *expected);
+                    put_varint(&mut out, *actual);
+                }
+                Some(LayerProblem::Blob(VerifyError::Digest { expected, actual })) => {
+                    out.push(2);
+                    put_bytes(&mut out, expected.to_string().as_bytes());
+                    put_bytes(&mut out, actual.to_string().as_bytes());
+                }
+                // A failed scan's mismatch is always about the blob (see
+                // `scan_layer`); anything else is not carried.
+                _ => out.push(0),
+            }
+        }
+        LayerOutcome::Skipped { reason } => {
+            out.push(2);
+            put_bytes(&mut out, reason.as_bytes());
+        }
+    }
+    out
+}
+
+fn text(r: &mut Reader<'_>) -> Result<String, LayerIndexError> {
+    let b = r.bytes()?;
+    Ok(String::from_utf8_lossy(b).into_owned())
+}
+
+fn index(r: &mut Reader<'_>) -> Result<LayerIndex, LayerIndexError> {
+    let n = r.varint()?;
+    let n = usize::try_from(n).map_err(|_| r.fail("index length too large"))?;
+    let bytes = r.take(n)?;
+    LayerIndex::decode(bytes)
+}
+
+/// The report of layer `index` (`descriptor`, config `diff_id`) from the
+/// bytes [`encode_report`] wrote for it. A scanned layer is verified here
+/// against the descriptor and diff_id, as [`super::scan_layer`] does.
+pub fn decode_report(
+    bytes: &[u8],
+    index_in_manifest: usize,
+    descriptor: Descriptor,
+    diff_id: Option<Digest>,
+) -> Result<LayerReport, TransferError> {
+    let mut r = Reader {
+        b: bytes,
+        pos: 0,
+        budget: MAX_METADATA,
+    };
+    if r.take(4)? != MAGIC {
+        return Err(r.fail("bad magic").into());
+    }
+    let version = r.byte()?;
+    if version != VERSION {
+        return Err(r.fail(&format!("unsupported version {version}")).into());
+    }
+    let outcome = match r.byte()? {
+        0 => {
+            let layer = index(&mut r)?;
+            let end = match r.byte()? {
+                0 => EndOfArchive::Marker,
+                1 => EndOfArchive::OneZeroBlock,
+                2 => EndOfArchive::Missing,
+                _ => return Err(r.fail("unknown end of archive").into()),
+            };
+            let scan = LayerScan::from_index(
+                layer.compression(),
+                layer.digest().clone(),
+                layer.compressed_size(),
+                layer.diff_id().clone(),
+                layer.tar_size(),
+                end,
+                layer.into_entries(),
+            );
+            let problems = scan.verify(
+                descriptor.digest(),
+                Some(descriptor.size()),
+                diff_id.as_ref(),
+            );
+            LayerOutcome::Scanned { scan, problems }
+        }
+        1 => {
+            let error = text(&mut r)?;
+            let entries = index(&mut r)?.into_entries();
+            let mismatch = match r.byte()? {
+                0 => None,
+                1 => {
+                    let expected = r.varint()?;
+                    let actual = r.varint()?;
+                    Some(LayerProblem::Blob(VerifyError::Size { expected, actual }))
+                }
+                2 => {
+                    let expected = r.digest()?;
+                    let actual = r.digest()?;
+                    Some(LayerProblem::Blob(VerifyError::Digest { expected, actual }))
+                }
+                _ => return Err(r.fail("unknown mismatch kind").into()),
+            };
+            LayerOutcome::Failed {
+                error,
+                entries,
+                mismatch,
+            }
+        }
+        2 => LayerOutcome::Skipped {
+            reason: text(&mut r)?,
+        },
+        _ => return Err(r.fail("unknown outcome").into()),
+    };
+    if r.pos != bytes.len() {
+        return Err(r.fail("trailing bytes").into());
+    }
+    Ok(LayerReport {
+        index: index_in_manifest,
+        descriptor,
+        diff_id,
+        outcome,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+//! The transfer encoding on the demo image's real layers, and on the
+//! outcomes a broken layer produces.
+
+use super::*;
+use crate::demo::DemoImage;
+use crate::layer::{ScanOptions, Scanner};
+
+/// Every layer of the demo's first platform, scanned whole, as the report
+/// `scan_layer` would give.
+fn demo_reports() -> Vec<LayerReport> {
+    let demo = DemoImage::generate();
+    let image = &demo.images()[0];
+    image
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let blob = demo.blob(d.digest()).unwrap();
+            let compression = d.media_type().layer_compression().unwrap();
+            let mut scanner = Scanner::new(compression, ScanOptions::default());
+            // Uneven chunks, as a network delivers them.
+            for chunk in blob.chunks(777) {
+                scanner.feed(chunk).unwrap();
+            }
+            let scan = scanner.finish().unwrap();
+            let diff_id = image.diff_ids.get(i).cloned();
+            let problems = scan.verify(d.digest(), Some(d.size()), diff_id.as_ref());
+            LayerReport {
+                index: i,
+                descriptor: d.clone(),
+                diff_id,
+                outcome: LayerOutcome::Scanned { scan, problems },
+            }
+        })
+        .collect()
+}
+
+fn scan_of(r: &LayerReport) -> &LayerScan {
+    match &r.outcome {
+        LayerOutcome::Scanned { scan, .. } => scan,
+        other => panic!("not scanned: {other:?}"),
+    }
+}
+
+#[test]
+fn a_scanned_layer_crosses_with_its_entries_digests_and_verdict() {
+    let reports = demo_reports();
+    assert!(reports.len() >= 5);
+    for r in &reports {
+        assert!(r.is_verified(), "{:?}", r.problem());
+        let bytes = encode_report(r);
+        let back = decode_report(&bytes, r.index, r.descriptor.clone(), r.diff_id.clone()).unwrap();
+        assert_eq!(back.index, r.index);
+        assert!(back.is_verified());
+        assert_eq!(back.problem(), None);
+        assert_eq!(back.entries(), r.entries());
+        assert!(!back.entries().is_empty());
+        let (a, b) = (scan_of(r), scan_of(&back));
+        assert_eq!(b.blob_digest(), a.blob_digest());
+        assert_eq!(b.diff_id(), a.diff_id());
+        assert_eq!(b.compressed_size(), a.compressed_size());
+        assert_eq!(b.tar_size(), a.tar_size());
+        assert_eq!(b.compression(), a.compression());
+        assert_eq!(b.end_of_archive(), a.end_of_archive());
+    }
+}
+
+#[test]
+fn the_verdict_is_recomputed_against_the_jobs_descriptor_and_diff_id() {
+    let reports = demo_reports();
+    let r = &reports[1];
+    let bytes = encode_report(r);
+    // The page asked for another blob than the worker scanned.
+    let other = reports[2].descriptor.clone();
+    let back = decode_report(&bytes, 1, other.clone(), r.diff_id.clone()).unwrap();
+    assert!(!back.is_verified());
+    let problem = back.problem().unwrap();
+    assert!(problem.contains(&other.digest().to_string()), "{problem}");
+    assert!(
+        problem.contains("does not match its descriptor"),
+        "{problem}"
+    );
+    // The config's diff_id is another layer's.
+    let back = decode_report(&bytes, 1, r.descriptor.clone(), reports[0].diff_id.clone()).unwrap();
+    let problem = back.problem().unwrap();
+    assert!(problem.contains("diff_id"), "{problem}");
+}
+
+#[test]
+fn failed_and_skipped_layers_cross_with_their_words() {
+    let reports = demo_reports();
+    let d = reports[0].descriptor.clone();
+    let entries = reports[0].entries()[..3].to_vec();
+    let wrong: Digest = reports[1].descriptor.digest().clone();
+    let cases = [
+        LayerOutcome::Failed {
+            error: "corrupt deflate data in gzip member 1 (at byte 99 of the compressed stream)"
+                .into(),
+            entries: entries.clone(),
+            mismatch: Some(LayerProblem::Blob(VerifyError::Digest {
+                expected: d.digest().clone(),
+                actual: wrong,
+            })),
+        },
+        LayerOutcome::Failed {
+            error: "download failed after 10 bytes: network".into(),
+            entries: Vec::new(),
+            mismatch: Some(LayerProblem::Blob(VerifyError::Size {
+                expected: 100,
+                actual: 120,
+            })),
+        },
+        LayerOutcome::Failed {
+            error: "the proxy refused".into(),
+            entries,
+            mismatch: None,
+        },
+        LayerOutcome::Skipped {
+            reason: "non-distributable layer (application/vnd.docker.image.rootfs.foreign.diff.tar.gzip)".into(),
+        },
+    ];
+    for outcome in cases {
+        let r = LayerReport {
+            index: 3,
+            descriptor: d.clone(),
+            diff_id: None,
+            outcome,
+        };
+        let back = decode_report(&encode_report(&r), 3, d.clone(), None).unwrap();
+        assert_eq!(back.problem(), r.problem());
+        assert!(back.problem().is_some());
+        assert_eq!(back.entries(), r.entries());
+        assert_eq!(format!("{:?}", back.outcome), format!("{:?}", r.outcome));
+    }
+}
+
+#[test]
+fn damaged_bytes_are_an_error_never_a_panic() {
+    let reports = demo_reports();
+    let r = &reports[4];
+    let bytes = encode_report(r);
+    for cut in 0..bytes.len() {
+        assert!(decode_report(&bytes[..cut], 4, r.descriptor.clone(), None).is_err());
+    }
+    let mut flipped = bytes.clone();
+    for i in (0..flipped.len()).step_by(7) {
+        flipped[i] ^= 0x5a;
+        // Any answer but a panic; most flips break the index checksum.
+        let _ = decode_report(&flipped, 4, r.descriptor.clone(), None);
+        flipped[i] ^= 0x5a;
+    }
+    let mut extra = bytes.clone();
+    extra.push(0);
+    assert!(decode_report(&extra, 4, r.descriptor.clone(), None).is_err());
+    let mut bad = bytes;
+    bad[0] = b'X';
+    assert!(decode_report(&bad, 4, r.descriptor.clone(), None).is_err());
+}

@@ -1,0 +1,33 @@
+//! Layer scans off the page's main thread: a small pool of Web Workers
+//! running the same wasm module as the page.
+//!
+//! * [`pool`] — the page side: starts the workers, queues layers to free
+//!   ones, cancels a load's jobs, and says when workers cannot start (the
+//!   page then scans on its main thread, as before);
+//! * [`scan`] — the page side of one image's scan, keeping the app's
+//!   contract ([`crate::app::Msg::LayerProgress`], `LayerDone`,
+//!   `ScanFinished`);
+//! * [`scope`] — the worker side: fetches one layer through the proxy with
+//!   the request the page prepared, streams it through the scanner, posts
+//!   throttled progress and the report as one transferred buffer
+//!   ([`crate::inspect::transfer`]);
+//! * [`job`] — what crosses between the two.
+//!
+//! Bootstrap: the page makes a module worker from a Blob URL whose few lines
+//! import the page's own wasm-bindgen glue (its URL is the glue's
+//! `import.meta.url`), wait for the compiled `WebAssembly.Module` the page
+//! posts (`wasm_bindgen::module()`: no second download, no second compile
+//! of the bytes), instantiate it with its own memory and call
+//! [`scope::worker_main`]. The page's `#[wasm_bindgen(start)]` returns at
+//! once in a worker ([`in_worker`]).
+
+pub mod job;
+pub mod pool;
+pub mod scan;
+pub mod scope;
+
+/// Whether this code runs in a worker (no `window`): the page's start
+/// function must not build a page there.
+pub fn in_worker() -> bool {
+    web_sys::window().is_none()
+}

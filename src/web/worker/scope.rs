@@ -1,0 +1,136 @@
+//! The worker side: one layer at a time, fetched through the proxy with the
+//! request the page prepared, streamed through the same scanner the page
+//! used to run ([`crate::inspect::scan_layer`]), reported as one transferred
+//! buffer. A worker has its own wasm memory; it never yields (it has no page
+//! to keep responsive) and is terminated by the page to cancel.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use super::job::{self, Job};
+use crate::inspect::transfer::encode_report;
+use crate::inspect::{scan_layer, Progress, ScanSettings};
+use crate::registry::Client;
+use crate::web::fetch::BrowserFetch;
+
+/// Progress events posted at most this often (milliseconds).
+const PROGRESS_EVERY_MS: f64 = 250.0;
+
+type Handler = Closure<dyn FnMut(MessageEvent)>;
+
+thread_local! {
+    /// The worker's message handler, alive as long as the worker.
+    static HANDLER: RefCell<Option<Handler>> = const { RefCell::new(None) };
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn post(scope: &DedicatedWorkerGlobalScope, items: &[JsValue]) {
+    let message: Array = items.iter().collect();
+    let _ = scope.post_message(&message);
+}
+
+/// The worker's entry, called by the bootstrap script once the module is
+/// instantiated: takes jobs and says it is ready.
+#[wasm_bindgen(js_name = layerlensWorker)]
+pub fn worker_main() {
+    let Ok(scope) = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>() else {
+        return;
+    };
+    crate::web::panic::install();
+    let handler = Handler::new(move |e: MessageEvent| {
+        let data = e.data();
+        wasm_bindgen_futures::spawn_local(async move { run(&data).await });
+    });
+    scope.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    HANDLER.with(|h| *h.borrow_mut() = Some(handler));
+    post(&scope, &[job::READY.into()]);
+}
+
+async fn run(data: &JsValue) {
+    let Ok(scope) = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>() else {
+        return;
+    };
+    let job = match Job::from_js(data) {
+        Ok(j) => j,
+        Err(e) => {
+            post(
+                &scope,
+                &[
+                    job::FAILURE.into(),
+                    format!("bad job for the layer worker: {e}").into(),
+                ],
+            );
+            return;
+        }
+    };
+    // The prepared headers go with the one request they were made for (the
+    // client here has not learned the registry's challenge, so it sends
+    // none of its own; should the token have expired, it does the
+    // challenge dance itself).
+    let fetch = BrowserFetch::new(job.proxy_base.clone(), Rc::new(Cell::new(0.0)))
+        .with_prepared(job.url.clone(), job.headers.clone());
+    let client = Client::new(fetch, now_ms as fn() -> u64);
+    let settings = ScanSettings {
+        hash_contents: job.hash_contents,
+        concurrency: 1,
+    };
+    let last_post = Cell::new(0.0);
+    let last_done = Cell::new(0u64);
+    let progress = |p: Progress| {
+        let (kind, done) = match p {
+            Progress::Started { .. } => (job::STARTED, 0),
+            Progress::Bytes { done, .. } => {
+                last_done.set(done);
+                let now = js_sys::Date::now();
+                if now - last_post.get() < PROGRESS_EVERY_MS {
+                    return;
+                }
+                last_post.set(now);
+                (job::BYTES, done)
+            }
+            Progress::Finished { .. } => (job::FINISHED, last_done.get()),
+        };
+        post(
+            &scope,
+            &[job::PROGRESS.into(), kind.into(), (done as f64).into()],
+        );
+    };
+    let report = scan_layer(
+        &client,
+        &job.reference,
+        job.index,
+        job.descriptor,
+        job.diff_id,
+        &settings,
+        &progress,
+    )
+    .await;
+    let bytes = encode_report(&report);
+    drop(report);
+    let array = Uint8Array::new_from_slice(&bytes);
+    drop(bytes);
+    let message: Array = [JsValue::from(job::REPORT), array.clone().into()]
+        .iter()
+        .collect();
+    let transfer: Array = std::iter::once(JsValue::from(array.buffer())).collect();
+    if scope
+        .post_message_with_transfer(&message, &transfer)
+        .is_err()
+    {
+        post(
+            &scope,
+            &[
+                job::FAILURE.into(),
+                "the layer report could not be sent".into(),
+            ],
+        );
+    }
+}
