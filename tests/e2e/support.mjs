@@ -14,7 +14,7 @@ export const CHROMIUM_ARGS = [
 
 /// Launches Chromium before the file's tests and closes it after them.
 /// Returns `open(t, options)`: a fresh page in a fresh context (closed when
-/// the test ends) and the `problems` it reported. Options: `bypassCSP`,
+/// the test ends), that context, and the `problems` the page reported. Options: `bypassCSP`,
 /// `viewport`, `colorScheme`, and any other playwright context option.
 export function useBrowser() {
   let browser;
@@ -33,7 +33,7 @@ export function useBrowser() {
     });
     page.on('dialog', async (d) => { problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
     t.after(async () => context.close());
-    return { page, problems };
+    return { context, page, problems };
   };
 }
 

@@ -2,47 +2,14 @@
 // Run by tests/e2e_page.rs with the env described at the top of
 // page.test.mjs (SERVER, REGISTRY, TAMPERED_LAYER, …). The page runs under
 // its real CSP here (`worker-src 'self' blob:`), never bypassed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { settled, useBrowser } from './support.mjs';
 
 const { SERVER, REGISTRY, TAMPERED_LAYER } = process.env;
 assert.ok(SERVER && REGISTRY && TAMPERED_LAYER, 'SERVER, REGISTRY and TAMPERED_LAYER must be set (run tests/e2e_page.rs)');
 
-let browser;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/// A fresh page under the served CSP that records page errors, console
-/// errors and CSP violations.
-async function open(t) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
-  });
-  t.after(async () => context.close());
-  return { context, page, problems };
-}
-
-async function settled(page) {
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60_000 });
-  return page.evaluate(() => document.body.dataset.state);
-}
+const open = useBrowser();
 
 async function submit(page, reference) {
   await page.fill('#ref', reference);
