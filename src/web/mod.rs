@@ -11,8 +11,10 @@
 //! * [`search`] — the search and tags pages' network work;
 //! * [`dom`], [`listen`] — a text-only element builder and owned listeners;
 //! * [`store`] — the image library's IndexedDB store and its effects;
+//! * [`blobs`] — kept layer blobs in the Cache API (offline file viewing);
 //! * [`mod@panic`] — a visible banner instead of a silently dead page.
 
+pub mod blobs;
 pub mod dom;
 pub mod fetch;
 pub mod file;

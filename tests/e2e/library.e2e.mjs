@@ -13,6 +13,7 @@
 //   APP2_MANIFEST_B64, APP2_MEDIA_TYPE  the second manifest, to PUT as v1
 //   BASE_LAYER    the layer lib/app and lib/other share
 //   APP_LAYER, OTHER_LAYER      their own layers
+//   KEEP_TEXT     the exact content of lib/other's /other/readme.txt
 // Each scenario uses one browser context (the library is per context, and
 // persists across reloads within it).
 import { test, before, after } from 'node:test';
@@ -260,9 +261,33 @@ test('without IndexedDB (as in some private windows) the library lives in the ta
   assert.deepEqual(problems, []);
 });
 
+const CACHE = 'layerlens-layers-v1';
+const blobKey = (d) => `https://layerlens.invalid/blobs/${d.replace(':', '/')}`;
+
+/// The URLs of the layer blobs kept in the Cache API.
+async function keptKeys(page) {
+  return page.evaluate(async (name) => {
+    const cache = await caches.open(name);
+    return (await cache.keys()).map((r) => r.url).sort();
+  }, CACHE);
+}
+
 test('with the registry stopped, an image reopens from the library: ready, its files, no request', async (t) => {
   const { page, problems } = await open(t);
+  // Keep layers for offline file viewing: off by default, remembered.
+  await page.goto(`${SERVER}/?page=images`);
+  await page.waitForSelector('#library:not([hidden])');
+  assert.equal(await page.isChecked('#lib-keep'), false);
+  await page.check('#lib-keep');
   await inspect(page, `${OTHER}:v1`);
+  await images(page);
+  assert.equal(await page.isChecked('#lib-keep'), true);
+  await page.waitForFunction(
+    () => /^Kept for offline file viewing \(Cache API\): 2 layers, \S+\.$/.test(document.querySelector('#lib-kept-space')?.textContent ?? ''),
+    null, { timeout: 30_000 });
+  assert.deepEqual(await keptKeys(page), [blobKey(E.BASE_LAYER), blobKey(E.OTHER_LAYER)].sort());
+  assert.match(await page.textContent('#lib-store'), /This site uses \S+ of the \S+ the browser allows it\./);
+  await page.screenshot({ path: join(SCREENSHOTS, 'library-keep.png'), fullPage: true });
   // Stop the registry for good (this is the last test).
   process.kill(Number(E.REGISTRY_PID), 'SIGKILL');
   await new Promise((r) => setTimeout(r, 300));
@@ -287,6 +312,19 @@ test('with the registry stopped, an image reopens from the library: ready, its f
   assert.deepEqual(requests, []);
   await page.screenshot({ path: join(SCREENSHOTS, 'library-reopen-offline.png'), fullPage: true });
   console.log(`reopen, click to ready (2 layers, headless Chromium, debug build): ${elapsed} ms`);
+  // A file of a kept layer opens with the registry gone: its exact bytes,
+  // the layer's digest checked as the kept blob streams, no request.
+  await page.click('[role=treeitem][data-path="/other/readme.txt"]');
+  await page.waitForFunction(() => {
+    const s = document.querySelector('#file-content[data-path="/other/readme.txt"]')?.dataset.fileState;
+    return s && s !== 'loading' && s !== 'none';
+  }, null, { timeout: 30_000 });
+  assert.equal(await page.getAttribute('#file-content', 'data-file-state'), 'text');
+  assert.equal(await page.textContent('#file-content .code'), E.KEEP_TEXT);
+  await page.waitForSelector('#file-content .file-status[data-verified]', { timeout: 30_000 });
+  assert.equal(await page.getAttribute('#file-content .file-status', 'data-verified'), 'true');
+  assert.deepEqual(requests, []);
+  await page.screenshot({ path: join(SCREENSHOTS, 'library-keep-file-offline.png'), fullPage: true });
   // Refresh goes to the registry: it is stopped, so the load fails in words.
   await page.click('#lib-refresh-current');
   await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
@@ -299,5 +337,18 @@ test('with the registry stopped, an image reopens from the library: ready, its f
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 10_000 });
   await page.waitForSelector('[role=treeitem][data-path="/other/data.bin"]');
   assert.equal(requests.length, asked);
+  // rm frees both layer indexes: their kept blobs leave the Cache too.
+  await images(page);
+  await waitRows(page, 1);
+  await page.click(`#lib-table tr[data-repository="${OTHER}"] [data-lib-rm]`);
+  await waitRows(page, 0);
+  assert.match(await page.textContent('#lib-report'), new RegExp(`Freed layer index ${E.OTHER_LAYER}`));
+  for (let i = 0; i < 50 && (await keptKeys(page)).length > 0; i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(await keptKeys(page), []);
+  await page.waitForFunction(
+    () => /: 0 layers, 0B\.$/.test(document.querySelector('#lib-kept-space')?.textContent ?? ''),
+    null, { timeout: 10_000 });
   assert.deepEqual(problems.filter((p) => !/Failed to load resource/.test(p)), []);
 });
