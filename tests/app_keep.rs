@@ -334,3 +334,20 @@ fn blob_keys_are_content_addressed_and_round_trip() {
     );
     assert_eq!(key_digest("https://example.com/blobs/sha256/ab"), None);
 }
+
+#[test]
+fn turning_the_setting_on_keeps_the_recorded_image_on_screen() {
+    let reg = demo_registry();
+    let layers = demo_layers(&reg, "demo", &demo_image());
+    let mut page = page_on(reg);
+    page.submit(&format!("{HOST}/demo:v1"));
+    keep_effects(&mut page);
+    lib(&mut page, LibraryMsg::KeepToggled(true));
+    let fx = keep_effects(&mut page);
+    let [KeepEffect::Save(true), KeepEffect::Keep(task)] = &fx[..] else {
+        panic!("save and keep expected: {fx:?}");
+    };
+    let asked: Vec<Digest> = task.layers.iter().map(|l| l.digest.clone()).collect();
+    assert_eq!(asked, layers);
+    assert_eq!(page.state.library.keep.keeping.len(), 3);
+}

@@ -103,9 +103,28 @@ async fn open_cache() -> Result<Cache, String> {
         .map_err(|_| "the layer cache could not be opened".to_owned())
 }
 
+/// The cache if it exists (looking must not create it: the viewer and the
+/// start of every page look, with keeping off too).
+async fn existing_cache() -> Result<Option<Cache>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let caches = window
+        .caches()
+        .map_err(|e| format!("this browser offers no Cache API here ({})", js_text(&e)))?;
+    let has = JsFuture::from(caches.has(CACHE))
+        .await
+        .map_err(|e| js_text(&e))?;
+    if has.as_bool() == Some(true) {
+        open_cache().await.map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// The digests of the kept blobs.
 async fn list() -> Result<Vec<Digest>, String> {
-    let cache = open_cache().await?;
+    let Some(cache) = existing_cache().await? else {
+        return Ok(Vec::new());
+    };
     let keys = JsFuture::from(cache.keys())
         .await
         .map_err(|e| js_text(&e))?;
@@ -270,7 +289,9 @@ async fn keep_one(client: &KeepClient, task: &KeepTask, layer: &KeepLayer) -> Ke
 }
 
 async fn drop_blobs(digests: &[Digest]) -> Result<(), String> {
-    let cache = open_cache().await?;
+    let Some(cache) = existing_cache().await? else {
+        return Ok(());
+    };
     for d in digests {
         JsFuture::from(cache.delete_with_str(&blob_key(d)))
             .await
@@ -364,7 +385,7 @@ impl Drop for KeptBody {
 
 /// The kept blob of `digest`, if this browser holds one (no network).
 pub async fn open_kept(digest: &Digest) -> Option<KeptBody> {
-    let cache = open_cache().await.ok()?;
+    let cache = existing_cache().await.ok()??;
     let response = kept_response(&cache, digest).await?;
     let reader = response
         .body()?

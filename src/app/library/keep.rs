@@ -268,7 +268,23 @@ pub(super) fn update_keep(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
             k.on = on;
             k.notes.clear();
             let mut effects = vec![keep(KeepEffect::Save(on))];
-            if !on {
+            if on {
+                // The image on screen, loaded from the registry and
+                // recorded: keep its layers now (one reopened from the
+                // library is kept when it is refreshed).
+                let shown = state.current.as_ref().and_then(|c| {
+                    let reopened = state
+                        .library
+                        .reopen
+                        .as_ref()
+                        .is_some_and(|r| r.load == c.load);
+                    let image = c.image.as_ref().filter(|_| !reopened)?;
+                    Some(image.manifest.verified.digest().clone())
+                });
+                if let Some(manifest) = shown {
+                    effects.extend(recorded(state, &manifest));
+                }
+            } else {
                 k.kept.clear();
                 k.keeping.clear();
                 effects.push(keep(KeepEffect::DropAll));
