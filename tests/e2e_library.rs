@@ -155,6 +155,7 @@ fn the_library_in_headless_chromium() {
         .env("APP_ID", &app.config_digest)
         .env("APP_MANIFEST", &app.manifest_digest)
         .env("OTHER_ID", &other.config_digest)
+        .env("OTHER_MANIFEST", &other.manifest_digest)
         .env("APP2_ID", &app2.config_digest)
         .env("APP2_MANIFEST", &app2.manifest_digest)
         .env("APP2_MANIFEST_B64", b64.encode(&app2.manifest))

@@ -9,7 +9,12 @@
 //! memory on either side. IndexedDB stores values: a blob would have to be
 //! assembled first (as a `Blob`, or worse as bytes in wasm memory). The
 //! catalogue and the layer indexes (small, structured) stay in IndexedDB
-//! (`web/store.rs`).
+//! (`web/store.rs`). Measured in headless Chromium (the last test of
+//! tests/e2e/library.e2e.mjs, 64 MiB in 1 MiB pieces, three runs): the
+//! streamed `put` takes ~1.6× the time of one IndexedDB `put` of a whole
+//! ArrayBuffer (~560–700 ms vs ~340–415 ms), reading back is ~2.4× faster
+//! (~110 ms vs ~270 ms), and only the Cache API never needs the whole blob
+//! in memory — which decides it for layers of hundreds of megabytes.
 //!
 //! Keys: [`blob_key`] — `https://layerlens.invalid/blobs/<alg>/<hex>`, one
 //! cache named [`CACHE`]. Content-addressed: the digest names the bytes
