@@ -351,3 +351,37 @@ fn turning_the_setting_on_keeps_the_recorded_image_on_screen() {
     assert_eq!(asked, layers);
     assert_eq!(page.state.library.keep.keeping.len(), 3);
 }
+
+#[test]
+fn a_load_recorded_before_the_setting_was_read_is_kept_once_it_is() {
+    let reg = demo_registry();
+    let layers = demo_layers(&reg, "demo", &demo_image());
+    let mut page = page_on(reg);
+    page.submit(&format!("{HOST}/demo:v1"));
+    keep_effects(&mut page);
+    lib(
+        &mut page,
+        LibraryMsg::KeepRead {
+            on: true,
+            kept: Ok(vec![layers[0].clone()]),
+        },
+    );
+    let fx = keep_effects(&mut page);
+    let [KeepEffect::Keep(task)] = &fx[..] else {
+        panic!("one keep task expected: {fx:?}");
+    };
+    let asked: Vec<Digest> = task.layers.iter().map(|l| l.digest.clone()).collect();
+    assert_eq!(asked, layers[1..].to_vec());
+    // Read with the setting off: nothing.
+    let mut page = page_on(demo_registry());
+    page.submit(&format!("{HOST}/demo:v1"));
+    keep_effects(&mut page);
+    lib(
+        &mut page,
+        LibraryMsg::KeepRead {
+            on: false,
+            kept: Ok(Vec::new()),
+        },
+    );
+    assert!(keep_effects(&mut page).is_empty());
+}

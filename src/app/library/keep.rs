@@ -198,6 +198,28 @@ pub(super) fn recorded(state: &mut State, manifest: &Digest) -> Vec<Effect> {
     vec![keep(KeepEffect::Keep(Box::new(task)))]
 }
 
+/// With the setting on, keeps the layers of the image on screen if it was
+/// loaded from the registry and recorded (one reopened from the library is
+/// kept when it is refreshed: the registry may be gone).
+fn keep_shown(state: &mut State) -> Vec<Effect> {
+    if !state.library.keep.on {
+        return Vec::new();
+    }
+    let shown = state.current.as_ref().and_then(|c| {
+        let reopened = state
+            .library
+            .reopen
+            .as_ref()
+            .is_some_and(|r| r.load == c.load);
+        let image = c.image.as_ref().filter(|_| !reopened)?;
+        Some(image.manifest.verified.digest().clone())
+    });
+    match shown {
+        Some(manifest) => recorded(state, &manifest),
+        None => Vec::new(),
+    }
+}
+
 /// Layer indexes were freed by `rm`/`prune`: drop exactly their blobs
 /// (nothing when keeping is off and nothing is kept: there is none).
 pub(super) fn freed(state: &mut State, layers: &[Digest]) -> Vec<Effect> {
@@ -258,7 +280,8 @@ pub(super) fn update_keep(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
                 Ok(list) => k.kept = list.into_iter().collect(),
                 Err(e) => k.error = Some(format!("The kept layers could not be listed: {e}")),
             }
-            Vec::new()
+            // A load recorded before the setting was read.
+            keep_shown(state)
         }
         LibraryMsg::KeepToggled(on) => {
             let k = &mut state.library.keep;
@@ -269,21 +292,7 @@ pub(super) fn update_keep(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
             k.notes.clear();
             let mut effects = vec![keep(KeepEffect::Save(on))];
             if on {
-                // The image on screen, loaded from the registry and
-                // recorded: keep its layers now (one reopened from the
-                // library is kept when it is refreshed).
-                let shown = state.current.as_ref().and_then(|c| {
-                    let reopened = state
-                        .library
-                        .reopen
-                        .as_ref()
-                        .is_some_and(|r| r.load == c.load);
-                    let image = c.image.as_ref().filter(|_| !reopened)?;
-                    Some(image.manifest.verified.digest().clone())
-                });
-                if let Some(manifest) = shown {
-                    effects.extend(recorded(state, &manifest));
-                }
+                effects.extend(keep_shown(state));
             } else {
                 k.kept.clear();
                 k.keeping.clear();
