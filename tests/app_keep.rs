@@ -82,7 +82,13 @@ fn the_page_reads_the_setting_at_start_and_it_is_off_by_default() {
         },
     );
     assert!(page.state.library.keep.on);
-    assert!(page.state.library.keep.kept.contains(&Digest::sha256(b"a")));
+    // The library is empty: no image uses that blob, so it is dropped.
+    let fx = keep_effects(&mut page);
+    assert!(
+        matches!(&fx[..], [KeepEffect::Drop(d)] if d == &vec![Digest::sha256(b"a")]),
+        "{fx:?}"
+    );
+    assert!(page.state.library.keep.kept.is_empty());
 }
 
 #[test]
@@ -384,4 +390,41 @@ fn a_load_recorded_before_the_setting_was_read_is_kept_once_it_is() {
         },
     );
     assert!(keep_effects(&mut page).is_empty());
+}
+
+#[test]
+fn kept_blobs_no_image_uses_are_dropped_once_both_are_read() {
+    let reg = demo_registry();
+    let layers = demo_layers(&reg, "demo", &demo_image());
+    let mut first = page_on(reg.clone());
+    first.submit(&format!("{HOST}/demo:v1"));
+    let store = std::mem::take(&mut first.store);
+    // A new page on the same store; the kept blobs: the demo's first layer
+    // and one no image uses.
+    let mut page = Page::new(reg);
+    page.store = store;
+    page.send(Msg::Started {
+        query: String::new(),
+        page_url: "http://127.0.0.1:8080/".to_owned(),
+    });
+    assert!(keep_effects(&mut page)
+        .iter()
+        .all(|e| matches!(e, KeepEffect::Read)));
+    let stray = Digest::sha256(b"stray");
+    lib(
+        &mut page,
+        LibraryMsg::KeepRead {
+            on: true,
+            kept: Ok(vec![layers[0].clone(), stray.clone()]),
+        },
+    );
+    let fx = keep_effects(&mut page);
+    let [KeepEffect::Drop(dropped)] = &fx[..] else {
+        panic!("one drop expected: {fx:?}");
+    };
+    assert_eq!(dropped, &vec![stray]);
+    assert_eq!(
+        page.state.library.keep.kept.iter().collect::<Vec<_>>(),
+        vec![&layers[0]]
+    );
 }

@@ -70,6 +70,8 @@ pub struct KeepState {
     pub notes: Vec<String>,
     /// The kept blobs could not be listed or deleted, with why.
     pub error: Option<String>,
+    /// The setting and the kept blobs were read (the sweep waits for it).
+    pub read: bool,
 }
 
 /// One layer blob to keep.
@@ -198,6 +200,36 @@ pub(super) fn recorded(state: &mut State, manifest: &Digest) -> Vec<Effect> {
     vec![keep(KeepEffect::Keep(Box::new(task)))]
 }
 
+/// Once both the catalogue and the kept blobs are read: drops kept blobs
+/// no image in the library uses (left by an `rm` while the layer was being
+/// kept, or a delete that failed). Not when the stored catalogue could not
+/// be read (the library is detached from it: what it uses is unknown).
+pub(super) fn sweep(state: &mut State) -> Vec<Effect> {
+    let lib = &state.library;
+    if !lib.keep.read || lib.store == super::StoreStatus::Opening || lib.detached {
+        return Vec::new();
+    }
+    let used: BTreeSet<&Digest> = lib
+        .catalog
+        .images()
+        .flat_map(|i| i.layers().iter().map(|l| &l.digest))
+        .collect();
+    let orphans: Vec<Digest> = lib
+        .keep
+        .kept
+        .iter()
+        .filter(|d| !used.contains(d) && !lib.keep.keeping.contains(*d))
+        .cloned()
+        .collect();
+    if orphans.is_empty() {
+        return Vec::new();
+    }
+    for d in &orphans {
+        state.library.keep.kept.remove(d);
+    }
+    vec![keep(KeepEffect::Drop(orphans))]
+}
+
 /// With the setting on, keeps the layers of the image on screen if it was
 /// loaded from the registry and recorded (one reopened from the library is
 /// kept when it is refreshed: the registry may be gone).
@@ -276,12 +308,15 @@ pub(super) fn update_keep(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
         LibraryMsg::KeepRead { on, kept } => {
             let k = &mut state.library.keep;
             k.on = on;
+            k.read = true;
             match kept {
                 Ok(list) => k.kept = list.into_iter().collect(),
                 Err(e) => k.error = Some(format!("The kept layers could not be listed: {e}")),
             }
+            let mut effects = sweep(state);
             // A load recorded before the setting was read.
-            keep_shown(state)
+            effects.extend(keep_shown(state));
+            effects
         }
         LibraryMsg::KeepToggled(on) => {
             let k = &mut state.library.keep;

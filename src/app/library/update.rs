@@ -182,10 +182,11 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
                     ));
                 }
             }
-            let mut effects = match lib.deferred.take() {
+            let mut effects = super::keep::sweep(state);
+            effects.extend(match state.library.deferred.take() {
                 Some(load) => record(state, load, now),
                 None => Vec::new(),
-            };
+            });
             if let Some(digest) = state
                 .library
                 .pending
