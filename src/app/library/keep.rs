@@ -14,6 +14,9 @@
 //!   a skip or a failure in words on the images page, never a crash);
 //! * `rm`/`prune` free layer indexes: drop exactly those blobs
 //!   ([`KeepEffect::Drop`]) — a layer another image still uses stays;
+//! * once the catalogue and the kept blobs are both read, blobs no image
+//!   uses are dropped too (`sweep`: an `rm` while a layer was being kept,
+//!   a delete that failed);
 //! * the setting is turned off: every kept blob is deleted
 //!   ([`KeepEffect::DropAll`]) — the label says so. Keeping layers nobody
 //!   asked to keep would hold on to storage the user meant to give back.
