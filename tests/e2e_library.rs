@@ -108,7 +108,8 @@ fn the_library_in_headless_chromium() {
     let other_layer = layer(
         Tar::new()
             .dir("other/")
-            .file("other/data.bin", &noise(50_000, 3)),
+            .file("other/data.bin", &noise(50_000, 3))
+            .file("other/readme.txt", b"kept for offline file viewing"),
     );
     let app2_layer = layer(Tar::new().dir("app/").file("app/v2.txt", &noise(30_000, 4)));
     let app = ImageBuilder::oci()
@@ -154,6 +155,7 @@ fn the_library_in_headless_chromium() {
         .env("APP_ID", &app.config_digest)
         .env("APP_MANIFEST", &app.manifest_digest)
         .env("OTHER_ID", &other.config_digest)
+        .env("OTHER_MANIFEST", &other.manifest_digest)
         .env("APP2_ID", &app2.config_digest)
         .env("APP2_MANIFEST", &app2.manifest_digest)
         .env("APP2_MANIFEST_B64", b64.encode(&app2.manifest))
@@ -161,6 +163,7 @@ fn the_library_in_headless_chromium() {
         .env("BASE_LAYER", base.digest())
         .env("APP_LAYER", app_layer.digest())
         .env("OTHER_LAYER", other_layer.digest())
+        .env("KEEP_TEXT", "kept for offline file viewing")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -2,7 +2,9 @@
 //! the layer through a registry client kept per load (tokens are reused
 //! between files), runs [`run_extract`], and collects the file's bytes as
 //! `Uint8Array` parts into a `Blob` — browser-managed memory, not wasm
-//! memory — for the download and the image preview. Blobs and their URLs
+//! memory — for the download and the image preview. A layer kept in the
+//! browser ("keep layers for offline file viewing", `web/blobs.rs`) is read
+//! from the Cache API instead of the network. Blobs and their URLs
 //! are dropped and revoked when the app forgets an extraction.
 
 use std::cell::{Cell, RefCell};
@@ -15,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Blob, BlobPropertyBag, HtmlElement, Url};
 
-use crate::app::file::extract::{run_extract, ContentOut};
+use crate::app::file::extract::{extract_from, run_extract, ContentOut};
 use crate::app::file::{ExtractId, FileEffect, FileMsg};
 use crate::app::{LoadId, Msg};
 use crate::registry::Client;
@@ -201,7 +203,13 @@ pub fn perform(effect: FileEffect, app: Weak<App>) {
                         a.dispatch(Msg::File(m));
                     }
                 };
-                run_extract(&client, &task, &mut out, &|| flag.get(), &dispatch).await;
+                // A layer kept in this browser is read from there: no
+                // network, and the same checks as a download.
+                if let Some(mut kept) = super::blobs::open_kept(task.descriptor.digest()).await {
+                    extract_from(&task, &mut kept, &mut out, &|| flag.get(), &dispatch).await;
+                } else {
+                    run_extract(&client, &task, &mut out, &|| flag.get(), &dispatch).await;
+                }
             });
         }
         FileEffect::Forget(id) => forget(id),

@@ -11,9 +11,11 @@
 //! * [`search`] — the search and tags pages' network work;
 //! * [`dom`], [`listen`] — a text-only element builder and owned listeners;
 //! * [`store`] — the image library's IndexedDB store and its effects;
+//! * [`blobs`] — kept layer blobs in the Cache API (offline file viewing);
 //! * [`mod@panic`] — a visible banner instead of a silently dead page;
 //! * [`worker`] — layer scans in Web Workers running this same module.
 
+pub mod blobs;
 pub mod dom;
 pub mod fetch;
 pub mod file;

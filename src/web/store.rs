@@ -303,6 +303,7 @@ impl LibraryShell {
                 });
             }
             LibraryEffect::RecordNow(load) => send(&app, LibraryMsg::Record { load, now: now() }),
+            LibraryEffect::Keep(k) => super::blobs::perform(k, app),
             job => {
                 self.jobs.borrow_mut().push_back(job);
                 if self.running.replace(true) {
@@ -381,6 +382,6 @@ async fn run(job: LibraryEffect, backend: &RefCell<Option<Rc<Backend>>>, app: &W
             };
             send(app, LibraryMsg::Loaded { load, result });
         }
-        LibraryEffect::ReadClock | LibraryEffect::RecordNow(_) => {}
+        LibraryEffect::ReadClock | LibraryEffect::RecordNow(_) | LibraryEffect::Keep(_) => {}
     }
 }

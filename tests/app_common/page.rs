@@ -64,10 +64,12 @@ impl Page {
     }
 
     /// Performs a library effect as `web/store.rs` does, against
-    /// [`Page::store`]; the message it answers with.
-    fn library(&self, e: LibraryEffect) -> Msg {
+    /// [`Page::store`]; the message it answers with. Kept layer blobs
+    /// (the Cache API) are left to the tests (tests/app_keep.rs): their
+    /// effects are only recorded.
+    fn library(&self, e: LibraryEffect) -> Option<Msg> {
         let now = self.now;
-        Msg::Library(match e {
+        Some(Msg::Library(match e {
             LibraryEffect::Open => LibraryMsg::Opened {
                 result: block_on(open(&self.store)).map_err(|e| e.to_string()),
                 tab_only: None,
@@ -88,7 +90,8 @@ impl Page {
                     .map(Box::new)
                     .map_err(|e| e.to_string()),
             },
-        })
+            LibraryEffect::Keep(_) => return None,
+        }))
     }
 
     /// Sends a message and everything it leads to.
@@ -142,7 +145,7 @@ impl Page {
                     Effect::Reveal(id) => self.revealed.push(id),
                     // The search pages are tested in tests/app_search.rs.
                     Effect::Search(_) => {}
-                    Effect::Library(e) => queue.push(self.library(e)),
+                    Effect::Library(e) => queue.extend(self.library(e)),
                 }
             }
         }

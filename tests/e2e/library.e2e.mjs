@@ -10,9 +10,11 @@
 //   APP_ID, OTHER_ID, APP2_ID   config digests (IMAGE IDs) of lib/app:v1,
 //                 lib/other:v1 and the image lib/app:v1 is moved to
 //   APP_MANIFEST, APP2_MANIFEST manifest digests of lib/app's two images
+//   OTHER_MANIFEST              lib/other:v1's manifest digest
 //   APP2_MANIFEST_B64, APP2_MEDIA_TYPE  the second manifest, to PUT as v1
 //   BASE_LAYER    the layer lib/app and lib/other share
 //   APP_LAYER, OTHER_LAYER      their own layers
+//   KEEP_TEXT     the exact content of lib/other's /other/readme.txt
 // Each scenario uses one browser context (the library is per context, and
 // persists across reloads within it).
 import { test, before, after } from 'node:test';
@@ -64,15 +66,40 @@ async function settled(page) {
   return page.evaluate(() => document.body.dataset.state);
 }
 
-/// Inspects a reference from the start page and waits until it is kept in
-/// the library (the catalogue write is the last store operation).
-async function inspect(page, reference) {
+/// Inspects a reference from the start page; with `manifest`, also waits
+/// until the stored catalogue (IndexedDB, written after the tree shows)
+/// holds it, so the next navigation cannot cut the write short.
+async function inspect(page, reference, manifest) {
   await page.goto(`${SERVER}/`);
   await page.waitForSelector('#ref');
   await page.fill('#ref', reference);
   await page.press('#ref', 'Enter');
   await page.waitForFunction(() => document.body.dataset.state !== 'idle');
   assert.equal(await settled(page), 'ready', await page.textContent('#status'));
+  if (manifest) await stored(page, manifest);
+}
+
+/// Waits until the catalogue in IndexedDB names `digest`.
+async function stored(page, digest) {
+  for (let i = 0; i < 100; i += 1) {
+    const text = await page.evaluate(() => new Promise((ok) => {
+      const r = indexedDB.open('layerlens');
+      // Never create the page's database from here.
+      r.onupgradeneeded = () => r.transaction.abort();
+      r.onerror = () => ok('');
+      r.onsuccess = () => {
+        const db = r.result;
+        try {
+          const get = db.transaction('library', 'readonly').objectStore('library').get('catalog');
+          get.onsuccess = () => { db.close(); ok(get.result ? new TextDecoder().decode(get.result) : ''); };
+          get.onerror = () => { db.close(); ok(''); };
+        } catch { db.close(); ok(''); }
+      };
+    }));
+    if (text.includes(digest)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`the catalogue was not stored with ${digest}`);
 }
 
 /// The images page, through the header link.
@@ -115,8 +142,8 @@ async function filterTo(page, text, repos) {
 
 test('two images sharing a base layer are kept, listed after a reload with their IDs and sizes; rm keeps the shared layer', async (t) => {
   const { page, problems } = await open(t);
-  await inspect(page, `${APP}:v1`);
-  await inspect(page, `${OTHER}:v1`);
+  await inspect(page, `${APP}:v1`, E.APP_MANIFEST);
+  await inspect(page, `${OTHER}:v1`, E.OTHER_MANIFEST);
   await page.reload();
   await page.waitForSelector('#nav-images');
   await images(page);
@@ -204,7 +231,7 @@ test('two images sharing a base layer are kept, listed after a reload with their
 
 test('a moved tag leaves the old image dangling (REPO <none>); dangling=true lists it; prune removes it', async (t) => {
   const { page, problems } = await open(t);
-  await inspect(page, `${APP}:v1`);
+  await inspect(page, `${APP}:v1`, E.APP_MANIFEST);
   // Move lib/app:v1 in the registry to the pre-pushed second image.
   const put = await fetch(`http://${REGISTRY}/v2/lib/app/manifests/v1`, {
     method: 'PUT',
@@ -212,7 +239,7 @@ test('a moved tag leaves the old image dangling (REPO <none>); dangling=true lis
     body: Buffer.from(E.APP2_MANIFEST_B64, 'base64'),
   });
   assert.equal(put.status, 201, await put.text());
-  await inspect(page, `${APP}:v1`);
+  await inspect(page, `${APP}:v1`, E.APP2_MANIFEST);
   await images(page);
   await waitRows(page, 2);
   const listed = await rows(page);
@@ -260,9 +287,33 @@ test('without IndexedDB (as in some private windows) the library lives in the ta
   assert.deepEqual(problems, []);
 });
 
+const CACHE = 'layerlens-layers-v1';
+const blobKey = (d) => `https://layerlens.invalid/blobs/${d.replace(':', '/')}`;
+
+/// The URLs of the layer blobs kept in the Cache API.
+async function keptKeys(page) {
+  return page.evaluate(async (name) => {
+    const cache = await caches.open(name);
+    return (await cache.keys()).map((r) => r.url).sort();
+  }, CACHE);
+}
+
 test('with the registry stopped, an image reopens from the library: ready, its files, no request', async (t) => {
   const { page, problems } = await open(t);
-  await inspect(page, `${OTHER}:v1`);
+  // Keep layers for offline file viewing: off by default, remembered.
+  await page.goto(`${SERVER}/?page=images`);
+  await page.waitForSelector('#library:not([hidden])');
+  assert.equal(await page.isChecked('#lib-keep'), false);
+  await page.check('#lib-keep');
+  await inspect(page, `${OTHER}:v1`, E.OTHER_MANIFEST);
+  await images(page);
+  assert.equal(await page.isChecked('#lib-keep'), true);
+  await page.waitForFunction(
+    () => /^Kept for offline file viewing \(Cache API\): 2 layers, \S+\.$/.test(document.querySelector('#lib-kept-space')?.textContent ?? ''),
+    null, { timeout: 30_000 });
+  assert.deepEqual(await keptKeys(page), [blobKey(E.BASE_LAYER), blobKey(E.OTHER_LAYER)].sort());
+  assert.match(await page.textContent('#lib-store'), /This site uses \S+ of the \S+ the browser allows it\./);
+  await page.screenshot({ path: join(SCREENSHOTS, 'library-keep.png'), fullPage: true });
   // Stop the registry for good (this is the last test).
   process.kill(Number(E.REGISTRY_PID), 'SIGKILL');
   await new Promise((r) => setTimeout(r, 300));
@@ -287,6 +338,19 @@ test('with the registry stopped, an image reopens from the library: ready, its f
   assert.deepEqual(requests, []);
   await page.screenshot({ path: join(SCREENSHOTS, 'library-reopen-offline.png'), fullPage: true });
   console.log(`reopen, click to ready (2 layers, headless Chromium, debug build): ${elapsed} ms`);
+  // A file of a kept layer opens with the registry gone: its exact bytes,
+  // the layer's digest checked as the kept blob streams, no request.
+  await page.click('[role=treeitem][data-path="/other/readme.txt"]');
+  await page.waitForFunction(() => {
+    const s = document.querySelector('#file-content[data-path="/other/readme.txt"]')?.dataset.fileState;
+    return s && s !== 'loading' && s !== 'none';
+  }, null, { timeout: 30_000 });
+  assert.equal(await page.getAttribute('#file-content', 'data-file-state'), 'text');
+  assert.equal(await page.textContent('#file-content .code'), E.KEEP_TEXT);
+  await page.waitForSelector('#file-content .file-status[data-verified]', { timeout: 30_000 });
+  assert.equal(await page.getAttribute('#file-content .file-status', 'data-verified'), 'true');
+  assert.deepEqual(requests, []);
+  await page.screenshot({ path: join(SCREENSHOTS, 'library-keep-file-offline.png'), fullPage: true });
   // Refresh goes to the registry: it is stopped, so the load fails in words.
   await page.click('#lib-refresh-current');
   await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
@@ -299,5 +363,89 @@ test('with the registry stopped, an image reopens from the library: ready, its f
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 10_000 });
   await page.waitForSelector('[role=treeitem][data-path="/other/data.bin"]');
   assert.equal(requests.length, asked);
+  // rm frees both layer indexes: their kept blobs leave the Cache too.
+  await images(page);
+  await waitRows(page, 1);
+  await page.click(`#lib-table tr[data-repository="${OTHER}"] [data-lib-rm]`);
+  await waitRows(page, 0);
+  assert.match(await page.textContent('#lib-report'), new RegExp(`Freed layer index ${E.OTHER_LAYER}`));
+  for (let i = 0; i < 50 && (await keptKeys(page)).length > 0; i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(await keptKeys(page), []);
+  await page.waitForFunction(
+    () => /: 0 layers, 0B\.$/.test(document.querySelector('#lib-kept-space')?.textContent ?? ''),
+    null, { timeout: 10_000 });
   assert.deepEqual(problems.filter((p) => !/Failed to load resource/.test(p)), []);
+});
+
+// Figures for web/blobs.rs's choice of the Cache API over IndexedDB for kept
+// layer blobs (printed, not asserted: no timed tests). The same 64 MiB, in
+// 1 MiB pieces, written and read back: the Cache API from a streamed
+// Response body (no whole copy ever exists), IndexedDB as one value (the
+// bytes must be whole first: an ArrayBuffer, or a Blob assembled from the
+// pieces). Raw browser APIs, as the page's code uses them.
+test('figures: keeping a 64 MiB blob in the Cache API vs IndexedDB', async (t) => {
+  const { page, problems } = await open(t);
+  await page.goto(`${SERVER}/`);
+  const f = await page.evaluate(async () => {
+    const SIZE = 64 << 20;
+    const PIECE = 1 << 20;
+    const piece = new Uint8Array(PIECE).map((_, i) => (i * 131) & 255);
+    const stream = () => {
+      let sent = 0;
+      return new ReadableStream({
+        pull(c) {
+          if (sent >= SIZE) { c.close(); return; }
+          c.enqueue(piece.slice());
+          sent += PIECE;
+        },
+      });
+    };
+    const drain = async (body) => {
+      const r = body.getReader();
+      let n = 0;
+      for (;;) { const { done, value } = await r.read(); if (done) return n; n += value.length; }
+    };
+    const out = {};
+    let t0 = performance.now();
+    const cache = await caches.open('layerlens-bench');
+    await cache.put('https://layerlens.invalid/bench', new Response(stream()));
+    out.cachePut = performance.now() - t0;
+    t0 = performance.now();
+    out.cacheRead = await drain((await cache.match('https://layerlens.invalid/bench')).body);
+    out.cacheGet = performance.now() - t0;
+    await caches.delete('layerlens-bench');
+    const db = await new Promise((ok, err) => {
+      const r = indexedDB.open('layerlens-bench', 1);
+      r.onupgradeneeded = () => r.result.createObjectStore('b');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => err(r.error);
+    });
+    const tx = (mode, f) => new Promise((ok, err) => {
+      const t = db.transaction('b', mode);
+      const req = f(t.objectStore('b'));
+      t.oncomplete = () => ok(req.result);
+      t.onerror = () => err(t.error);
+    });
+    t0 = performance.now();
+    const whole = new Uint8Array(SIZE);
+    for (let o = 0; o < SIZE; o += PIECE) whole.set(piece, o);
+    await tx('readwrite', (s) => s.put(whole.buffer, 'bench'));
+    out.idbPut = performance.now() - t0;
+    t0 = performance.now();
+    out.idbRead = (await tx('readonly', (s) => s.get('bench'))).byteLength;
+    out.idbGet = performance.now() - t0;
+    db.close();
+    await new Promise((ok) => { const r = indexedDB.deleteDatabase('layerlens-bench'); r.onsuccess = ok; r.onerror = ok; });
+    return out;
+  });
+  assert.equal(f.cacheRead, 64 << 20);
+  assert.equal(f.idbRead, 64 << 20);
+  const ms = (v) => `${v.toFixed(0)} ms`;
+  console.log(`keep 64 MiB, headless Chromium: Cache API put (streamed) ${ms(f.cachePut)}, read ${ms(f.cacheGet)}; `
+    + `IndexedDB put (whole ArrayBuffer) ${ms(f.idbPut)}, get ${ms(f.idbGet)}; `
+    + `put ratio IndexedDB/Cache ${(f.idbPut / f.cachePut).toFixed(2)}, read ratio ${(f.idbGet / f.cacheGet).toFixed(2)}; `
+    + 'memory held while writing (by construction): the Cache API one 1 MiB piece, IndexedDB the whole 64 MiB');
+  assert.deepEqual(problems, []);
 });

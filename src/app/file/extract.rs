@@ -96,19 +96,43 @@ pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
     let id = task.id;
     let d = &task.descriptor;
     let what = format!("layer {} ({})", task.layer, d.digest());
-    let Some(compression) = d.media_type().layer_compression() else {
+    if d.media_type().layer_compression().is_none() {
         dispatch(failed(
             id,
             format!("{what} is not a layer ({})", d.media_type()),
         ));
         return;
-    };
+    }
     let mut response = match client.blob(&task.reference, d.digest(), None).await {
         Ok(r) => r,
         Err(e) => {
             dispatch(failed(id, format!("cannot fetch {what}: {e}")));
             return;
         }
+    };
+    extract_from(task, &mut response.body, out, cancelled, dispatch).await;
+}
+
+/// [`run_extract`] over a body already open: the layer's bytes from the
+/// start, whatever holds them (the registry, or a layer kept in the
+/// browser). The same checks apply: the size and digest are verified when
+/// the whole blob streams.
+pub async fn extract_from<B: Body>(
+    task: &ExtractTask,
+    body: &mut B,
+    out: &mut dyn ContentOut,
+    cancelled: &dyn Fn() -> bool,
+    dispatch: &dyn Fn(FileMsg),
+) {
+    let id = task.id;
+    let d = &task.descriptor;
+    let what = format!("layer {} ({})", task.layer, d.digest());
+    let Some(compression) = d.media_type().layer_compression() else {
+        dispatch(failed(
+            id,
+            format!("{what} is not a layer ({})", d.media_type()),
+        ));
+        return;
     };
     let tap = RefCell::new(Tap {
         head: Vec::new(),
@@ -136,7 +160,7 @@ pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
         if cancelled() {
             return;
         }
-        let chunk = match response.body.chunk().await {
+        let chunk = match body.chunk().await {
             Ok(Some(c)) => c,
             Ok(None) => break,
             Err(e) => {

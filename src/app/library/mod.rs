@@ -11,7 +11,9 @@
 //! * `update`: the transitions, and the hooks the page's own update calls
 //!   (start, a finished load, a link).
 //! * `reopen`: recording a finished load, reopening from the store;
-//! * `actions`: the reports of `tag`, `rm` and `prune`.
+//! * `actions`: the reports of `tag`, `rm` and `prune`;
+//! * [`keep`]: "keep layers for offline file viewing" (layer blobs in the
+//!   browser's Cache API, opt-in).
 //!
 //! Recording: a load whose manifest, config and every layer verified is
 //! recorded once it finishes ([`LibraryEffect::RecordNow`] asks the shell
@@ -21,6 +23,7 @@
 //! manifest, and the tree is built by the same code as after a scan.
 
 mod actions;
+pub mod keep;
 mod reopen;
 pub mod route;
 mod update;
@@ -32,6 +35,7 @@ use crate::oci::{Digest, Timestamp};
 
 use super::msg::LoadId;
 
+pub use keep::{KeepEffect, KeepLayer, KeepOutcome, KeepState, KeepTask};
 pub use route::LibraryRoute;
 pub use update::{apply_route, loaded, route_for, started, update_library};
 
@@ -113,6 +117,8 @@ pub struct LibraryState {
     /// What the browser says this site stores and may store, in bytes
     /// (`navigator.storage.estimate()`: usage, quota).
     pub estimate: Option<(u64, u64)>,
+    /// "Keep layers for offline file viewing" and the kept blobs.
+    pub keep: KeepState,
 }
 
 /// Something that happened to the library.
@@ -183,6 +189,24 @@ pub enum LibraryMsg {
         /// `--all`: every image not shown in this tab.
         all: bool,
     },
+    /// The keep setting and the kept blobs, as read at start.
+    KeepRead {
+        /// Whether "keep layers" is on.
+        on: bool,
+        /// The kept blobs' digests, or why they could not be listed.
+        kept: Result<Vec<Digest>, String>,
+    },
+    /// "Keep layers for offline file viewing" was switched.
+    KeepToggled(bool),
+    /// Keeping one layer blob ended.
+    KeepDone {
+        /// The layer.
+        digest: Digest,
+        /// How.
+        outcome: KeepOutcome,
+    },
+    /// Kept blobs were deleted (or why not).
+    Dropped(Result<(), String>),
 }
 
 /// What the shell must do for the library.
@@ -207,4 +231,6 @@ pub enum LibraryEffect {
         /// The catalogue to read it with.
         catalog: Box<Library>,
     },
+    /// Kept layer blobs (the Cache API).
+    Keep(KeepEffect),
 }

@@ -169,7 +169,9 @@ pub(super) fn record(state: &mut State, load: LoadId, now: Timestamp) -> Vec<Eff
     match lib.catalog.record(rec, now) {
         Ok(report) => {
             lib.opened.insert(report.image.clone());
-            write(report.ops)
+            let mut effects = write(report.ops);
+            effects.extend(super::keep::recorded(state, &report.image));
+            effects
         }
         Err(e) => {
             lib.store_error = Some(format!("Not kept in the library: {e}"));

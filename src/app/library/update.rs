@@ -53,7 +53,7 @@ pub(super) fn now(state: &State) -> Timestamp {
 
 /// The page opened: open the store.
 pub fn started(_state: &mut State) -> Vec<Effect> {
-    vec![fx(LibraryEffect::Open)]
+    vec![fx(LibraryEffect::Open), super::keep::started()]
 }
 
 /// The link for what is shown: the images page's own parameters, or
@@ -134,9 +134,34 @@ pub fn loaded(state: &mut State, load: LoadId) -> Vec<Effect> {
     }
 }
 
+/// What `rm`/`prune` did: the report lines, the store writes, and the
+/// layer indexes freed.
+type Removed = (Vec<String>, Vec<crate::library::StoreOp>, Vec<Digest>);
+
+/// The report of `rm`/`prune`, and the kept blobs of the layer indexes it
+/// freed dropped.
+fn removed(
+    state: &mut State,
+    title: String,
+    result: Result<Removed, crate::library::LibraryError>,
+) -> Vec<Effect> {
+    match result {
+        Ok((lines, ops, freed)) => {
+            let mut effects = report(state, title, Ok((lines, ops)));
+            effects.extend(super::keep::freed(state, &freed));
+            effects
+        }
+        Err(e) => report(state, title, Err(e)),
+    }
+}
+
 /// Handles one library message.
 pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
     match msg {
+        m @ (LibraryMsg::KeepRead { .. }
+        | LibraryMsg::KeepToggled(_)
+        | LibraryMsg::KeepDone { .. }
+        | LibraryMsg::Dropped(_)) => super::keep::update_keep(state, m),
         LibraryMsg::Opened {
             result,
             tab_only,
@@ -157,10 +182,11 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
                     ));
                 }
             }
-            let mut effects = match lib.deferred.take() {
+            let mut effects = super::keep::sweep(state);
+            effects.extend(match state.library.deferred.take() {
                 Some(load) => record(state, load, now),
                 None => Vec::new(),
-            };
+            });
             if let Some(digest) = state
                 .library
                 .pending
@@ -243,12 +269,11 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
         LibraryMsg::Remove(target) => {
             let target = cut(target.trim());
             let title = format!("docker image rm {target}");
-            let result = state
-                .library
-                .catalog
-                .rm(&target, false)
-                .map(|r| (removal_lines(&state.library.catalog, &r), r.ops));
-            report(state, title, result)
+            let result = state.library.catalog.rm(&target, false).map(|r| {
+                let lines = removal_lines(&state.library.catalog, &r);
+                (lines, r.ops, r.freed_layers)
+            });
+            removed(state, title, result)
         }
         LibraryMsg::Prune { all } => {
             let title = if all {
@@ -268,9 +293,9 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
                 if lines.is_empty() {
                     lines.push("Total reclaimed space: 0B".to_owned());
                 }
-                (lines, r.ops)
+                (lines, r.ops, r.freed_layers)
             });
-            report(state, title, result)
+            removed(state, title, result)
         }
     }
 }

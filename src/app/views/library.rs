@@ -67,6 +67,32 @@ pub struct LibraryView {
     pub tag_source: String,
     /// The tag form's new name.
     pub tag_target: String,
+    /// "Keep layers for offline file viewing".
+    pub keep: bool,
+    /// What kept layers take (`Kept layers: 2, 1.2 MB.`), when any are kept
+    /// or the setting is on.
+    pub kept: Option<String>,
+    /// Why layers were skipped or not kept, and store failures of kept
+    /// layers.
+    pub keep_notes: Vec<String>,
+}
+
+/// The kept-layers line.
+fn kept_line(state: &State) -> Option<String> {
+    let k = &state.library.keep;
+    if !k.on && k.kept.is_empty() {
+        return None;
+    }
+    let (count, bytes) = crate::app::library::keep::kept_space(state);
+    let layers = if count == 1 { "layer" } else { "layers" };
+    let mut line = format!(
+        "Kept for offline file viewing (Cache API): {count} {layers}, {}.",
+        crate::library::human::human_size(bytes)
+    );
+    if !k.keeping.is_empty() {
+        line.push_str(&format!(" Keeping {} more…", k.keeping.len()));
+    }
+    Some(line)
 }
 
 /// What the store line says.
@@ -202,6 +228,15 @@ pub fn library(state: &State) -> Option<LibraryView> {
         report: lib.report.clone(),
         tag_source: lib.tag_source.clone(),
         tag_target: lib.tag_target.clone(),
+        keep: lib.keep.on,
+        kept: kept_line(state),
+        keep_notes: lib
+            .keep
+            .error
+            .iter()
+            .chain(lib.keep.notes.iter())
+            .cloned()
+            .collect(),
     })
 }
 

@@ -28,6 +28,8 @@ pub(super) struct Library {
     filter: HtmlInputElement,
     format: HtmlInputElement,
     digests: HtmlInputElement,
+    keep: HtmlInputElement,
+    kept: Element,
     tag_source: HtmlInputElement,
     tag_target: HtmlInputElement,
     store: Element,
@@ -88,6 +90,13 @@ impl Library {
             .build()?
             .dyn_into()
             .ok()?;
+        let keep: HtmlInputElement = el("input")
+            .attr("id", "lib-keep")
+            .attr("type", "checkbox")
+            .build()?
+            .dyn_into()
+            .ok()?;
+        let kept = el("div").attr("id", "lib-kept").class("muted").build()?;
         let tag_source = input(
             "lib-tag-source",
             "Image to tag (ID or name)",
@@ -128,6 +137,19 @@ impl Library {
         let _ = digests_label.append_child(&digests);
         let _ = digests_label.append_child(&dom::document()?.create_text_node(" Show digests"));
         let _ = controls.append_child(&digests_label);
+        let keep_label = el("label")
+            .attr("for", "lib-keep")
+            .attr(
+                "title",
+                "Keeps each layer of an inspected image in this browser, so files open \
+                 without the registry. Turning it off deletes the kept layers.",
+            )
+            .build()?;
+        let _ = keep_label.append_child(&keep);
+        let _ = keep_label.append_child(&dom::document()?.create_text_node(
+            " Keep layers for offline file viewing (turning it off deletes them)",
+        ));
+        let _ = controls.append_child(&keep_label);
         let actions = el("div")
             .class("lib-actions")
             .child(
@@ -161,7 +183,9 @@ impl Library {
         let _ = tag_form.append_child(&tag_target);
         let _ = tag_form.append_child(&tag_button);
         let _ = actions.append_child(&tag_form);
-        for e in [&store, &controls, &errors, &table, &actions, &report, &text] {
+        for e in [
+            &store, &kept, &controls, &errors, &table, &actions, &report, &text,
+        ] {
             let _ = root.append_child(e);
         }
         let bar = el("div")
@@ -175,6 +199,8 @@ impl Library {
             filter,
             format,
             digests,
+            keep,
+            kept,
             tag_source,
             tag_target,
             store,
@@ -201,6 +227,11 @@ impl Library {
         let digests = self.digests.clone();
         out.extend(Listener::new(&self.digests, "change", move |_| {
             lib(&a, LibraryMsg::DigestsToggled(digests.checked()));
+        }));
+        let a = app.clone();
+        let keep = self.keep.clone();
+        out.extend(Listener::new(&self.keep, "change", move |_| {
+            lib(&a, LibraryMsg::KeepToggled(keep.checked()));
         }));
         let a = app.clone();
         out.extend(Listener::new(&self.tag_target, "input", move |_| {
@@ -306,6 +337,20 @@ impl Library {
         if self.digests.checked() != v.digests {
             self.digests.set_checked(v.digests);
         }
+        if self.keep.checked() != v.keep {
+            self.keep.set_checked(v.keep);
+        }
+        let kept = v
+            .kept
+            .iter()
+            .map(|k| el("p").attr("id", "lib-kept-space").text(k))
+            .chain(v.keep_notes.iter().map(|n| {
+                el("p")
+                    .class("lib-keep-note")
+                    .attr("role", "status")
+                    .text(n)
+            }));
+        replace_children(&self.kept, kept);
         set_if_idle(&self.tag_source, &v.tag_source);
         set_if_idle(&self.tag_target, &v.tag_target);
         let errors = [
