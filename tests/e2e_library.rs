@@ -10,12 +10,14 @@
 //! Needs, like tests/e2e_page.rs: `dist/` from `trunk build`, `npm ci` in
 //! tests/e2e, and `/usr/bin/chromium`.
 
+#[path = "support/e2e.rs"]
+mod e2e;
 mod support;
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use e2e::{require_browser_tools, root, run_node, serve};
 
 use base64::Engine as _;
 use support::registry::tiny_tar::Tar;
@@ -23,24 +25,6 @@ use support::registry::{Flavor, ImageBuilder, Layer, ManifestFormat, Registry};
 
 /// The longest the browser tests may take.
 const NODE_TIMEOUT: Duration = Duration::from_secs(300);
-
-/// Kills a child process when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn require(path: &Path, how: &str) {
-    assert!(path.exists(), "{} is missing: {how}", path.display());
-}
 
 fn layer(tar: Tar) -> Layer {
     Layer::gzip_tar(ManifestFormat::Oci, &tar.finish())
@@ -59,40 +43,10 @@ fn noise(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-/// Starts `layerlens serve` allowing `registry`; returns it and its URL.
-fn serve(registry: &str) -> (Guard, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_layerlens"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
-        .arg(root().join("dist"))
-        .args(["--allow-registry", registry])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start layerlens serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let guard = Guard(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read the serve banner");
-    let url = line
-        .trim()
-        .strip_prefix("layerlens: serving ")
-        .unwrap_or_else(|| panic!("unexpected banner {line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
-    (guard, url)
-}
-
 #[test]
 fn the_library_in_headless_chromium() {
+    require_browser_tools();
     let root = root();
-    require(&root.join("dist/index.html"), "run `trunk build`");
-    require(
-        &root.join("tests/e2e/node_modules/playwright-core"),
-        "run `npm ci` in tests/e2e",
-    );
-    require(Path::new("/usr/bin/chromium"), "install chromium");
     let registry = Registry::start(Flavor::Open);
     let client = registry.client();
 
@@ -135,69 +89,37 @@ fn the_library_in_headless_chromium() {
     // Pushed by digest only: the test moves lib/app:v1 to it.
     app2.push(&client, "lib/app", None);
 
-    let (_server, url) = serve(&registry.host_port());
+    let (_server, url) = serve(
+        env!("CARGO_BIN_EXE_layerlens"),
+        &[registry.host_port()],
+        &[],
+    );
     let pid = registry.pid().expect("the registry runs");
     let shots = root.join("target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshots dir");
     let b64 = base64::engine::general_purpose::STANDARD;
 
-    let mut node = Command::new("node")
-        .args([
-            "--test",
-            "--test-concurrency=1",
-            "tests/e2e/library.e2e.mjs",
-        ])
-        .current_dir(&root)
-        .env("SERVER", &url)
-        .env("REGISTRY", registry.host_port())
-        .env("REGISTRY_PID", pid.to_string())
-        .env("SCREENSHOTS", &shots)
-        .env("APP_ID", &app.config_digest)
-        .env("APP_MANIFEST", &app.manifest_digest)
-        .env("OTHER_ID", &other.config_digest)
-        .env("OTHER_MANIFEST", &other.manifest_digest)
-        .env("APP2_ID", &app2.config_digest)
-        .env("APP2_MANIFEST", &app2.manifest_digest)
-        .env("APP2_MANIFEST_B64", b64.encode(&app2.manifest))
-        .env("APP2_MEDIA_TYPE", &app2.manifest_media_type)
-        .env("BASE_LAYER", base.digest())
-        .env("APP_LAYER", app_layer.digest())
-        .env("OTHER_LAYER", other_layer.digest())
-        .env("KEEP_TEXT", "kept for offline file viewing")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run node (install Node.js 20+)");
-    let mut out = node.stdout.take().expect("stdout");
-    let mut err = node.stderr.take().expect("stderr");
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = node.try_wait().expect("wait for node") {
-            break Some(status);
-        }
-        if start.elapsed() > NODE_TIMEOUT {
-            let _ = node.kill();
-            let _ = node.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let stdout = reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
-    println!("{stdout}");
-    eprintln!("{stderr}");
-    match status {
-        Some(s) => assert!(s.success(), "the browser tests failed:\n{stdout}\n{stderr}"),
-        None => panic!("the browser tests took more than {NODE_TIMEOUT:?}:\n{stdout}\n{stderr}"),
-    }
+    let mut node = Command::new("node");
+    node.args([
+        "--test",
+        "--test-concurrency=1",
+        "tests/e2e/library.e2e.mjs",
+    ])
+    .env("SERVER", &url)
+    .env("REGISTRY", registry.host_port())
+    .env("REGISTRY_PID", pid.to_string())
+    .env("SCREENSHOTS", &shots)
+    .env("APP_ID", &app.config_digest)
+    .env("APP_MANIFEST", &app.manifest_digest)
+    .env("OTHER_ID", &other.config_digest)
+    .env("OTHER_MANIFEST", &other.manifest_digest)
+    .env("APP2_ID", &app2.config_digest)
+    .env("APP2_MANIFEST", &app2.manifest_digest)
+    .env("APP2_MANIFEST_B64", b64.encode(&app2.manifest))
+    .env("APP2_MEDIA_TYPE", &app2.manifest_media_type)
+    .env("BASE_LAYER", base.digest())
+    .env("APP_LAYER", app_layer.digest())
+    .env("OTHER_LAYER", other_layer.digest())
+    .env("KEEP_TEXT", "kept for offline file viewing");
+    run_node(node, NODE_TIMEOUT);
 }

@@ -7,6 +7,8 @@
 //! Needs (scripts/test.sh provides them): `dist/` built by `trunk build`,
 //! `npm ci` in tests/e2e, and `/usr/bin/chromium` (Debian package).
 
+#[path = "support/e2e.rs"]
+mod e2e;
 #[path = "support/hub.rs"]
 mod hub;
 mod support;
@@ -16,10 +18,10 @@ mod png;
 #[path = "support/tar_builder.rs"]
 mod tar_builder;
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use e2e::{require_browser_tools, root, run_node, Guard};
 
 use support::registry::tiny_tar::Tar;
 use support::registry::{Flavor, ImageBuilder, IndexBuilder, Layer, ManifestFormat, Registry};
@@ -29,28 +31,6 @@ const BIG_LAYER: usize = 24 << 20;
 
 /// The longest the browser tests may take.
 const NODE_TIMEOUT: Duration = Duration::from_secs(420);
-
-/// Kills a child process when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn require(path: &Path, how: &str) {
-    assert!(
-        path.exists(),
-        "{} is missing: {how} (scripts/test.sh does this)",
-        path.display()
-    );
-}
 
 fn layer(tar: Tar) -> Layer {
     Layer::gzip_tar(ManifestFormat::Oci, &tar.finish())
@@ -276,54 +256,16 @@ fn push_tagged(registry: &Registry) {
     }
 }
 
-/// Starts `layerlens serve` allowing `registries`, and returns it with its
-/// base URL.
-fn serve(registries: &[String]) -> (Guard, String) {
-    serve_with(registries, &[])
-}
-
-/// [`serve`] with more arguments (`--docker-hub-search URL`).
+/// `layerlens serve` of this build allowing `registries`, with `extra`
+/// arguments.
 fn serve_with(registries: &[String], extra: &[&str]) -> (Guard, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_layerlens"));
-    command
-        .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
-        .arg(root().join("dist"))
-        .args(extra);
-    for r in registries {
-        command.args(["--allow-registry", r]);
-    }
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start layerlens serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let guard = Guard(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read the serve banner");
-    let url = line
-        .trim()
-        .strip_prefix("layerlens: serving ")
-        .unwrap_or_else(|| panic!("unexpected banner {line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
-    (guard, url)
+    e2e::serve(env!("CARGO_BIN_EXE_layerlens"), registries, extra)
 }
 
 #[test]
 fn the_page_in_headless_chromium() {
+    require_browser_tools();
     let root = root();
-    require(&root.join("dist/index.html"), "run `trunk build`");
-    require(
-        &root.join("tests/e2e/node_modules/playwright-core"),
-        "run `npm ci` in tests/e2e",
-    );
-    require(
-        Path::new("/usr/bin/chromium"),
-        "install the `chromium` Debian package",
-    );
     let registry = Registry::start(Flavor::Open);
     push_images(&registry);
     push_files(&registry);
@@ -350,13 +292,12 @@ fn the_page_in_headless_chromium() {
         &["--docker-hub-search", &hub.url()],
     );
     // The demo needs no registry: a second server that knows none.
-    let (_bare, bare_url) = serve(&[]);
+    let (_bare, bare_url) = serve_with(&[], &[]);
     let shots = root.join("target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshots dir");
 
-    let mut node = Command::new("node")
-        .args(["--test", "--test-concurrency=1", "tests/e2e/"])
-        .current_dir(&root)
+    let mut node = Command::new("node");
+    node.args(["--test", "--test-concurrency=1", "tests/e2e/"])
         .env("SERVER", &url)
         .env("REGISTRY", registry.host_port())
         .env("BASIC_REGISTRY", basic.host_port())
@@ -377,41 +318,6 @@ fn the_page_in_headless_chromium() {
             } else {
                 shots.join("demo.png")
             },
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run node (install Node.js 20+)");
-    let mut out = node.stdout.take().expect("stdout");
-    let mut err = node.stderr.take().expect("stderr");
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = node.try_wait().expect("wait for node") {
-            break Some(status);
-        }
-        if start.elapsed() > NODE_TIMEOUT {
-            let _ = node.kill();
-            let _ = node.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let stdout = reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
-    println!("{stdout}");
-    eprintln!("{stderr}");
-    match status {
-        Some(s) => assert!(s.success(), "the browser tests failed:\n{stdout}\n{stderr}"),
-        None => panic!("the browser tests took more than {NODE_TIMEOUT:?}:\n{stdout}\n{stderr}"),
-    }
+        );
+    run_node(node, NODE_TIMEOUT);
 }

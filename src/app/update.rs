@@ -44,22 +44,16 @@ pub(super) fn cancel(state: &mut State) -> Vec<Effect> {
     }
 }
 
-/// Starts loading `reference` (written as `input`), cancelling any other
-/// load. Keeps the tree's expansion (a platform switch or a retry shows the
-/// same paths again).
-fn start_load(state: &mut State, reference: Reference, input: String) -> Vec<Effect> {
-    let mut effects = cancel(state);
+/// Makes `reference` (written as `input`) the current load, resolving:
+/// a new load id, nothing of it known yet, the tree emptied. The caller
+/// has cancelled the previous load and says where the image comes from.
+pub(super) fn begin_load(state: &mut State, reference: Reference, input: String) -> LoadId {
     let load = LoadId(state.next_load);
     state.next_load += 1;
-    let policy = match &state.platform {
-        Some(p) => PlatformPolicy::Require(p.clone()),
-        None => PlatformPolicy::default(),
-    };
-    let credentials = state.auth.saved.get(reference.registry_host()).cloned();
     state.input = input.clone();
     state.current = Some(Current {
         load,
-        reference: reference.clone(),
+        reference,
         input,
         image: None,
         progress: Vec::new(),
@@ -68,6 +62,20 @@ fn start_load(state: &mut State, reference: Reference, input: String) -> Vec<Eff
     });
     state.tree.set_model(None);
     state.phase = Phase::Loading(Step::Resolving);
+    load
+}
+
+/// Starts loading `reference` (written as `input`), cancelling any other
+/// load. Keeps the tree's expansion (a platform switch or a retry shows the
+/// same paths again).
+fn start_load(state: &mut State, reference: Reference, input: String) -> Vec<Effect> {
+    let mut effects = cancel(state);
+    let policy = match &state.platform {
+        Some(p) => PlatformPolicy::Require(p.clone()),
+        None => PlatformPolicy::default(),
+    };
+    let credentials = state.auth.saved.get(reference.registry_host()).cloned();
+    let load = begin_load(state, reference.clone(), input);
     effects.push(Effect::Resolve(Box::new(ResolveTask {
         load,
         reference,

@@ -5,7 +5,7 @@
 
 use crate::app::errors::{ErrorKind, UserError};
 use crate::app::msg::{Effect, LoadId, Msg};
-use crate::app::state::{Current, LayerProgress, Phase, State, Step};
+use crate::app::state::{LayerProgress, Phase, State, Step};
 use crate::app::update::cancel;
 use crate::library::{Library, Recorded};
 use crate::oci::{Digest, Reference, Timestamp};
@@ -47,23 +47,10 @@ pub(super) fn reopen(state: &mut State, digest: &Digest, push: bool) -> Vec<Effe
         return effects;
     };
     let recorded = record.recorded();
-    let load = LoadId(state.next_load);
-    state.next_load += 1;
-    let input = reference.familiar_string();
-    state.input = input.clone();
     state.notice = None;
     state.auth.prompt = None;
-    state.current = Some(Current {
-        load,
-        reference,
-        input,
-        image: None,
-        progress: Vec::new(),
-        reports: Vec::new(),
-        fs: None,
-    });
-    state.tree.set_model(None);
-    state.phase = Phase::Loading(Step::Resolving);
+    let input = reference.familiar_string();
+    let load = super::super::update::begin_load(state, reference, input);
     state.library.reopen = Some(Reopen {
         load,
         manifest: digest.clone(),
