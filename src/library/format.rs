@@ -95,22 +95,34 @@ impl ImageFormat {
         now: Timestamp,
         trunc: bool,
     ) -> Result<String, TemplateError> {
-        let mut body = String::new();
-        for row in rows {
-            let ctx = RowContext { row, now, trunc };
-            self.template.execute(&ctx, Mode::Row, &mut body)?;
-            body.push('\n');
-        }
-        if !self.table {
-            return Ok(body);
-        }
-        let mut text = String::new();
-        // Docker ignores errors in the header (it prints what was rendered).
-        let _ = self.template.execute(&HEADER, Mode::Header, &mut text);
-        text.push('\n');
-        text.push_str(&body);
-        Ok(align(&text, DOCKER_TABLE))
+        let contexts = rows.iter().map(|row| RowContext { row, now, trunc });
+        render_lines(&self.template, self.table, &HEADER, contexts)
     }
+}
+
+/// docker/cli's formatter output: the template run on each row, one line
+/// each; for a table, first the header (the template run on `header`, the
+/// column names) and the whole text aligned as Docker's tabwriter does.
+pub(crate) fn render_lines<C: Context>(
+    template: &Template,
+    table: bool,
+    header: &HeaderContext,
+    rows: impl Iterator<Item = C>,
+) -> Result<String, TemplateError> {
+    let mut body = String::new();
+    for ctx in rows {
+        template.execute(&ctx, Mode::Row, &mut body)?;
+        body.push('\n');
+    }
+    if !table {
+        return Ok(body);
+    }
+    let mut text = String::new();
+    // Docker ignores errors in the header (it prints what was rendered).
+    let _ = template.execute(header, Mode::Header, &mut text);
+    text.push('\n');
+    text.push_str(&body);
+    Ok(align(&text, DOCKER_TABLE))
 }
 
 /// Docker's `preFormat`: strip `table`, trim spaces, replace `\t` and `\n`;

@@ -8,10 +8,9 @@
 //! `formatter.Ellipsis`). Booleans print `[OK]` or nothing in text, `true`
 //! or `false` in `{{json .}}`.
 
-use crate::library::format::preprocess;
-use crate::library::tabwriter::{align, DOCKER_TABLE};
+use crate::library::format::{preprocess, render_lines};
 use crate::library::template::exec_json_object;
-use crate::library::template::{Context, HeaderContext, Mode, Template, TemplateError};
+use crate::library::template::{Context, HeaderContext, Template, TemplateError};
 
 use super::SearchResult;
 
@@ -169,21 +168,8 @@ impl SearchFormat {
     /// The text `docker search` prints for `results`: one line per result,
     /// and for a table the header and tabwriter alignment.
     pub fn render(&self, results: &[SearchResult], trunc: bool) -> Result<String, TemplateError> {
-        let mut body = String::new();
-        for result in results {
-            let ctx = Row { result, trunc };
-            self.template.execute(&ctx, Mode::Row, &mut body)?;
-            body.push('\n');
-        }
-        if !self.table {
-            return Ok(body);
-        }
-        let mut text = String::new();
-        // Docker ignores errors in the header (it prints what was rendered).
-        let _ = self.template.execute(&HEADER, Mode::Header, &mut text);
-        text.push('\n');
-        text.push_str(&body);
-        Ok(align(&text, DOCKER_TABLE))
+        let rows = results.iter().map(|result| Row { result, trunc });
+        render_lines(&self.template, self.table, &HEADER, rows)
     }
 }
 
