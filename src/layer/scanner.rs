@@ -366,17 +366,15 @@ impl LayerScan {
         diff_id: Digest,
         tar_size: u64,
     ) -> LayerScan {
-        LayerScan {
+        LayerScan::from_index(
             compression,
-            entries,
-            problems: Vec::new(),
             blob_digest,
             compressed_size,
             diff_id,
             tar_size,
-            gzip: None,
-            end_of_archive: EndOfArchive::Marker,
-        }
+            EndOfArchive::Marker,
+            entries,
+        )
     }
 
     /// Entries left out, each with why (a name escaping the root, an
