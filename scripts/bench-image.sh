@@ -2,24 +2,74 @@
 # 127.0.0.1 holding one image with a ~200 MB (uncompressed) gzip layer.
 # shellcheck shell=bash
 
-# bench_registry_image WORKDIR
-# Starts /usr/bin/docker-registry (storage in WORKDIR) and pushes
-# 127.0.0.1:$port/bench/app:v1. Sets: port base reg_pid tar_bytes gz_bytes
-# files diff_id blob (the caller's EXIT trap kills $reg_pid).
-bench_registry_image() {
+# bench_start_registry WORKDIR
+# Starts /usr/bin/docker-registry on 127.0.0.1 (storage in WORKDIR). Sets:
+# port base reg_pid (the caller's EXIT trap kills $reg_pid).
+bench_start_registry() {
   local work=$1
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/config.yml" <<EOF
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat > "$work/config.yml" <<EOF
 version: 0.1
 log: {level: error, accesslog: {disabled: true}}
 storage: {filesystem: {rootdirectory: $work/storage}, delete: {enabled: true}}
 http: {addr: 127.0.0.1:$port}
 EOF
-/usr/bin/docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
-reg_pid=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 50); do curl -sf "$base/v2/" >/dev/null && break; sleep 0.1; done
+  /usr/bin/docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
+  reg_pid=$!
+  base="http://127.0.0.1:$port"
+  for _ in $(seq 50); do curl -sf "$base/v2/" >/dev/null && break; sleep 0.1; done
+}
 
+# bench_push_layer WORKDIR REPO CREATED
+# Pushes WORKDIR/layer.tar, gzipped, as 127.0.0.1:$port/REPO:v1 (one layer,
+# its config created at CREATED). Sets: tar_bytes gz_bytes files diff_id blob.
+bench_push_layer() {
+  local work=$1 repo=$2 created=$3
+  gzip -6 -n -k "$work/layer.tar"
+  tar_bytes=$(stat -c %s "$work/layer.tar")
+  gz_bytes=$(stat -c %s "$work/layer.tar.gz")
+  files=$(tar -tf "$work/layer.tar" | wc -l)
+  diff_id="sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)"
+  blob="sha256:$(sha256sum "$work/layer.tar.gz" | cut -d' ' -f1)"
+  log "pushing"
+  _push_blob "$repo" "$work/layer.tar.gz" >/dev/null
+  printf '{"architecture":"amd64","os":"linux","created":"%s","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]},"history":[{"created_by":"bench"}]}' "$created" "$diff_id" > "$work/config.json"
+  local config
+  config=$(_push_blob "$repo" "$work/config.json")
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%d}]}' \
+    "$config" "$(stat -c %s "$work/config.json")" "$blob" "$gz_bytes" > "$work/manifest.json"
+  curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$work/manifest.json" "$base/v2/$repo/manifests/v1" >/dev/null
+}
+
+_push_blob() { # repo file -> digest
+  local digest="sha256:$(sha256sum "$2" | cut -d' ' -f1)"
+  local loc
+  loc=$(curl -sf -X POST -D - -o /dev/null "$base/v2/$1/blobs/uploads/" | tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
+  case "$loc" in http*) ;; *) loc="$base$loc" ;; esac
+  local sep='?'; [[ "$loc" == *\?* ]] && sep='&'
+  curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$2" "$loc${sep}digest=$digest" >/dev/null
+  echo "$digest"
+}
+
+# bench_serve BINARY DIST WORKDIR
+# Starts `BINARY serve` on 127.0.0.1:0 serving DIST and allowing the bench
+# registry over plain HTTP. Sets: srv_pid server (the caller's trap kills it).
+bench_serve() {
+  "$1" serve --listen 127.0.0.1:0 --dist "$2" --insecure-registry "127.0.0.1:$port" \
+    >"$3/serve.out" 2>/dev/null &
+  srv_pid=$!
+  for _ in $(seq 100); do grep -q 'serving' "$3/serve.out" 2>/dev/null && break; sleep 0.1; done
+  server=$(sed -n 's|^layerlens: serving \(http://[^/]*\)/.*|\1|p' "$3/serve.out" | head -1)
+  [ -n "$server" ] || { echo "layerlens serve did not start"; exit 1; }
+}
+
+# bench_registry_image WORKDIR
+# Starts the registry and pushes 127.0.0.1:$port/bench/app:v1 with one
+# ~200 MB (uncompressed) gzip layer. Sets what bench_start_registry and
+# bench_push_layer set.
+bench_registry_image() {
+  local work=$1
+  bench_start_registry "$work"
 log "building a ~200 MB layer"
 python3 - "$work" <<'PY'
 import os, random, sys, tarfile, io
@@ -48,30 +98,7 @@ with tarfile.open(os.path.join(work, "layer.tar"), "w", format=tarfile.PAX_FORMA
         total += len(data)
         i += 1
 PY
-gzip -6 -n -k "$work/layer.tar"
-tar_bytes=$(stat -c %s "$work/layer.tar")
-gz_bytes=$(stat -c %s "$work/layer.tar.gz")
-files=$(tar -tf "$work/layer.tar" | wc -l)
-diff_id="sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)"
-blob="sha256:$(sha256sum "$work/layer.tar.gz" | cut -d' ' -f1)"
-
-push_blob() { # file -> digest
-  local digest="sha256:$(sha256sum "$1" | cut -d' ' -f1)"
-  local loc
-  loc=$(curl -sf -X POST -D - -o /dev/null "$base/v2/bench/app/blobs/uploads/" | tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
-  case "$loc" in http*) ;; *) loc="$base$loc" ;; esac
-  local sep='?'; [[ "$loc" == *\?* ]] && sep='&'
-  curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$1" "$loc${sep}digest=$digest" >/dev/null
-  echo "$digest"
-}
-log "pushing"
-push_blob "$work/layer.tar.gz" >/dev/null
-printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]},"history":[{"created_by":"bench"}]}' "$diff_id" > "$work/config.json"
-config=$(push_blob "$work/config.json")
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%d}]}' \
-  "$config" "$(stat -c %s "$work/config.json")" "$blob" "$gz_bytes" > "$work/manifest.json"
-curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$work/manifest.json" "$base/v2/bench/app/manifests/v1" >/dev/null
-
+  bench_push_layer "$work" bench/app 2024-01-01T00:00:00Z
 }
 
 # best COMMAND: the best wall-clock seconds of 3 runs of a shell command.

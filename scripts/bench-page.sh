@@ -44,12 +44,7 @@ cargo build --quiet --release --bin layerlens
 bin=target/release/layerlens
 ref="127.0.0.1:$port/bench/app:v1"
 
-"$bin" serve --listen 127.0.0.1:0 --dist target/bench-dist --insecure-registry "127.0.0.1:$port" \
-  >"$work/serve.out" 2>/dev/null &
-srv_pid=$!
-for _ in $(seq 100); do grep -q 'serving' "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-server=$(sed -n 's|^layerlens: serving \(http://[^/]*\)/.*|\1|p' "$work/serve.out" | head -1)
-[ -n "$server" ] || { echo "layerlens serve did not start"; exit 1; }
+bench_serve "$bin" target/bench-dist "$work"
 
 log "native: layerlens tree"
 native=$(best "$bin tree $ref --format tsv")
