@@ -28,6 +28,7 @@
 #   R 69.4 / 78.2 ms (best / median), I 14.0 / 16.2 ms, R/I 4.8x, N 785 ms;
 #   R 64.5 / 132.7 ms, I 10.9 / 22.0 ms, R/I 6.0x, N 1046 ms (busier machine);
 #   R 58.8 / 87.9 ms, I 7.9 / 13.4 ms, R/I 6.6x, N 966 ms (after the merges);
+#   R 61.5 / 84.4 ms, I 11.1 / 17.9 ms, R/I 4.7x, N 706 ms;
 # no request during a reopen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,27 +92,8 @@ const page = await context.newPage();
 const proxied = [];
 page.on('request', (r) => { if (r.url().includes('/proxy/')) proxied.push(r.url()); });
 
-/// Waits until the library's catalogue in IndexedDB names `text`.
-async function stored(page, text) {
-  for (let i = 0; i < 300; i += 1) {
-    const catalog = await page.evaluate(() => new Promise((ok) => {
-      const r = indexedDB.open('layerlens');
-      r.onupgradeneeded = () => r.transaction.abort();
-      r.onerror = () => ok('');
-      r.onsuccess = () => {
-        const db = r.result;
-        try {
-          const get = db.transaction('library', 'readonly').objectStore('library').get('catalog');
-          get.onsuccess = () => { db.close(); ok(get.result ? new TextDecoder().decode(get.result) : ''); };
-          get.onerror = () => { db.close(); ok(''); };
-        } catch { db.close(); ok(''); }
-      };
-    }));
-    if (catalog.includes(text)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the library did not record ${text}`);
-}
+// The catalogue wait the library's browser tests use (tests/e2e/support.mjs).
+const { libraryRecorded } = await import(`${process.env.E2E}/support.mjs`);
 
 // N: from the registry (and recorded in the library).
 const network = [];
@@ -126,7 +108,7 @@ for (let i = 0; i < 3; i++) {
   if (await page.evaluate(() => document.body.dataset.state) !== 'ready') throw new Error(await page.textContent('#status'));
   // The library records the image after the tree shows; leaving the page
   // before IndexedDB committed would lose it (not timed).
-  await stored(page, REF.split('/').slice(1).join('/').split(':')[0]);
+  await libraryRecorded(page, REF.split('/').slice(1).join('/').split(':')[0]);
 }
 
 const reopen = [];

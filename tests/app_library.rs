@@ -36,6 +36,24 @@ fn page_with(registry: MemRegistry, store: MemoryStore, query: &str) -> Page {
     page
 }
 
+/// A first page that inspected the demo image: it, the image's manifest
+/// digest, and the store it recorded into (taken from it).
+fn recorded_demo() -> (Page, layerlens::oci::Digest, MemoryStore) {
+    let mut first = page_with(demo_registry(), MemoryStore::new(), "");
+    first.submit(&format!("{HOST}/demo:v1"));
+    let manifest = first
+        .state
+        .library
+        .catalog
+        .images()
+        .next()
+        .unwrap()
+        .manifest()
+        .clone();
+    let store = std::mem::take(&mut first.store);
+    (first, manifest, store)
+}
+
 /// The images page's table as text: one line per row.
 fn table(page: &Page) -> String {
     let v = views::library(&page.state).expect("the images page is shown");
@@ -133,19 +151,8 @@ fn the_images_page_lists_what_a_previous_page_kept() {
 
 #[test]
 fn reopening_renders_the_tree_from_the_store_without_a_request() {
-    let mut first = page_with(demo_registry(), MemoryStore::new(), "");
-    first.submit(&format!("{HOST}/demo:v1"));
+    let (first, manifest, store) = recorded_demo();
     let network_tree = first.names();
-    let manifest = first
-        .state
-        .library
-        .catalog
-        .images()
-        .next()
-        .unwrap()
-        .manifest()
-        .clone();
-    let store = std::mem::take(&mut first.store);
 
     // A link straight to it: the catalogue is read first, then the image.
     let mut page = page_with(demo_registry(), store, &format!("?open={manifest}"));
@@ -604,18 +611,7 @@ fn an_unreadable_stored_catalogue_is_left_alone() {
 
 #[test]
 fn a_failed_load_of_an_image_the_library_holds_offers_it() {
-    let mut first = page_with(demo_registry(), MemoryStore::new(), "");
-    first.submit(&format!("{HOST}/demo:v1"));
-    let manifest = first
-        .state
-        .library
-        .catalog
-        .images()
-        .next()
-        .unwrap()
-        .manifest()
-        .clone();
-    let store = std::mem::take(&mut first.store);
+    let (_, manifest, store) = recorded_demo();
 
     // A registry that no longer has it (as good as unreachable).
     let mut page = page_with(MemRegistry::new(), store, "");

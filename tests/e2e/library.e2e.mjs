@@ -17,10 +17,10 @@
 //   KEEP_TEXT     the exact content of lib/other's /other/readme.txt
 // Each scenario uses one browser context (the library is per context, and
 // persists across reloads within it).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { libraryRecorded, settled, useBrowser } from './support.mjs';
 
 const E = process.env;
 const { SERVER, REGISTRY, SCREENSHOTS } = E;
@@ -29,42 +29,7 @@ const short = (d) => d.replace(/^sha256:/, '').slice(0, 12);
 const APP = `${REGISTRY}/lib/app`;
 const OTHER = `${REGISTRY}/lib/other`;
 
-let browser;
-let strictCsp = true;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  const html = await (await fetch(`${SERVER}/`)).text();
-  strictCsp = !/<script(?![^>]*\bsrc=)[^>]*>/i.test(html);
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/// A fresh context and page; page errors fail the test.
-async function open(t) {
-  const context = await browser.newContext({ bypassCSP: !strictCsp, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  t.after(async () => context.close());
-  return { page, problems };
-}
-
-async function settled(page) {
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60_000 });
-  return page.evaluate(() => document.body.dataset.state);
-}
+const open = useBrowser();
 
 /// Inspects a reference from the start page; with `manifest`, also waits
 /// until the stored catalogue (IndexedDB, written after the tree shows)
@@ -76,30 +41,7 @@ async function inspect(page, reference, manifest) {
   await page.press('#ref', 'Enter');
   await page.waitForFunction(() => document.body.dataset.state !== 'idle');
   assert.equal(await settled(page), 'ready', await page.textContent('#status'));
-  if (manifest) await stored(page, manifest);
-}
-
-/// Waits until the catalogue in IndexedDB names `digest`.
-async function stored(page, digest) {
-  for (let i = 0; i < 100; i += 1) {
-    const text = await page.evaluate(() => new Promise((ok) => {
-      const r = indexedDB.open('layerlens');
-      // Never create the page's database from here.
-      r.onupgradeneeded = () => r.transaction.abort();
-      r.onerror = () => ok('');
-      r.onsuccess = () => {
-        const db = r.result;
-        try {
-          const get = db.transaction('library', 'readonly').objectStore('library').get('catalog');
-          get.onsuccess = () => { db.close(); ok(get.result ? new TextDecoder().decode(get.result) : ''); };
-          get.onerror = () => { db.close(); ok(''); };
-        } catch { db.close(); ok(''); }
-      };
-    }));
-    if (text.includes(digest)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`the catalogue was not stored with ${digest}`);
+  if (manifest) await libraryRecorded(page, manifest);
 }
 
 /// The images page, through the header link.
