@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use layerlens::demo::DemoImage;
 use layerlens::oci::Digest;
-use proxy_support::{assert_cors, Proxy};
+use proxy_support::{assert_same_origin_only, Proxy};
 use support::registry::tiny_tar::Tar;
 use support::registry::{Flavor, ImageBuilder, IndexBuilder, Layer, ManifestFormat, Registry};
 
@@ -355,7 +355,7 @@ fn a_layout_skopeo_made_from_the_registry_is_served_back_byte_for_byte() {
             assert_eq!(&r.body, body, "{reference}");
             assert_eq!(r.header("docker-content-digest"), Some(digest.as_str()));
             assert_eq!(r.header("content-type"), Some(media_type.as_str()));
-            assert_cors(&r);
+            assert_same_origin_only(&r);
         }
         let blobs = amd
             .layers

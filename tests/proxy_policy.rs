@@ -4,8 +4,9 @@
 //! Nothing here opens a socket or resolves a name.
 
 use layerlens::proxy::policy::{
-    body_cap, cache_control, check_redirect, decide, is_digest_addressed, Allowlist, RealmGrant,
-    Refusal, RequestKind, IMMUTABLE, MANIFEST_CAP, NO_CACHE, NO_STORE, TOKEN_CAP,
+    body_cap, cache_control, check_redirect, decide, is_digest_addressed, Access, Allowlist,
+    RealmGrant, Refusal, RequestKind, IMMUTABLE, MANIFEST_CAP, NO_CACHE, NO_STORE,
+    PRIVATE_IMMUTABLE, PRIVATE_NO_CACHE, TOKEN_CAP,
 };
 use layerlens::proxy::rewrite::{rewrite_challenge, rewrite_link};
 use layerlens::proxy::{Authority, HostPattern, PathError, ProxyPath, Scheme, Trust, UpstreamUrl};
@@ -398,41 +399,92 @@ fn redirect_targets() {
 fn cache_control_choice() {
     let r = RequestKind::Registry;
     assert_eq!(
-        cache_control(r, &format!("/v2/a/b/blobs/{DIGEST}"), 200),
+        cache_control(
+            r,
+            &format!("/v2/a/b/blobs/{DIGEST}"),
+            200,
+            Access::Anonymous
+        ),
         IMMUTABLE
     );
     assert_eq!(
-        cache_control(r, &format!("/v2/a/blobs/{DIGEST}"), 206),
+        cache_control(r, &format!("/v2/a/blobs/{DIGEST}"), 206, Access::Anonymous),
         IMMUTABLE
     );
     assert_eq!(
-        cache_control(r, &format!("/v2/a/manifests/{DIGEST}"), 200),
+        cache_control(
+            r,
+            &format!("/v2/a/manifests/{DIGEST}"),
+            200,
+            Access::Anonymous
+        ),
         IMMUTABLE
     );
     assert_eq!(
-        cache_control(r, &format!("/v2/a/manifests/{DIGEST}"), 304),
+        cache_control(
+            r,
+            &format!("/v2/a/manifests/{DIGEST}"),
+            304,
+            Access::Anonymous
+        ),
         IMMUTABLE
     );
-    assert_eq!(cache_control(r, "/v2/a/manifests/latest", 200), NO_CACHE);
-    assert_eq!(cache_control(r, "/v2/a/tags/list", 200), NO_CACHE);
-    assert_eq!(cache_control(r, "/v2/", 200), NO_CACHE);
     assert_eq!(
-        cache_control(r, "/v2/a/manifests/sha256:abc", 200),
+        cache_control(r, "/v2/a/manifests/latest", 200, Access::Anonymous),
         NO_CACHE
     );
     assert_eq!(
-        cache_control(r, &format!("/v2/a/manifests/{DIGEST}"), 404),
+        cache_control(r, "/v2/a/tags/list", 200, Access::Anonymous),
+        NO_CACHE
+    );
+    assert_eq!(cache_control(r, "/v2/", 200, Access::Anonymous), NO_CACHE);
+    assert_eq!(
+        cache_control(r, "/v2/a/manifests/sha256:abc", 200, Access::Anonymous),
+        NO_CACHE
+    );
+    assert_eq!(
+        cache_control(
+            r,
+            &format!("/v2/a/manifests/{DIGEST}"),
+            404,
+            Access::Anonymous
+        ),
         NO_STORE
     );
     assert_eq!(
-        cache_control(r, &format!("/v2/a/blobs/{DIGEST}"), 401),
+        cache_control(r, &format!("/v2/a/blobs/{DIGEST}"), 401, Access::Anonymous),
         NO_STORE
     );
-    assert_eq!(cache_control(RequestKind::Token, "/token", 200), NO_STORE);
+    assert_eq!(
+        cache_control(RequestKind::Token, "/token", 200, Access::Anonymous),
+        NO_STORE
+    );
 
     assert!(is_digest_addressed(&format!("/v2/a/blobs/{DIGEST}")));
     assert!(!is_digest_addressed(&format!("/v2/a/tags/{DIGEST}")));
     assert!(!is_digest_addressed(&format!("/v2/a/blobs/{DIGEST}/x")));
+    // Credentialed answers are never for a shared cache, whatever they address.
+    let c = Access::Credentialed;
+    assert_eq!(
+        cache_control(r, &format!("/v2/a/blobs/{DIGEST}"), 200, c),
+        PRIVATE_IMMUTABLE
+    );
+    assert_eq!(
+        cache_control(r, &format!("/v2/a/manifests/{DIGEST}"), 200, c),
+        PRIVATE_IMMUTABLE
+    );
+    assert_eq!(
+        cache_control(r, "/v2/a/manifests/latest", 200, c),
+        PRIVATE_NO_CACHE
+    );
+    assert_eq!(
+        cache_control(r, &format!("/v2/a/blobs/{DIGEST}"), 401, c),
+        NO_STORE
+    );
+    assert_eq!(
+        cache_control(RequestKind::Token, "/token", 200, c),
+        NO_STORE
+    );
 }
 
 #[test]

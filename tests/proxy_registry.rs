@@ -9,13 +9,21 @@ mod support;
 mod proxy_support;
 
 use base64::Engine as _;
-use proxy_support::{assert_cors, Proxy};
+use proxy_support::{assert_same_origin_only, Proxy};
 use support::registry::tiny_tar::Tar;
 use support::registry::{BuiltImage, Flavor, ImageBuilder, Layer, ManifestFormat, Registry};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "correct horse battery staple";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const PRIVATE_IMMUTABLE: &str = "private, max-age=31536000, immutable";
+
+/// Who a pull is for, as caches see it.
+#[derive(Clone, Copy)]
+enum Access {
+    Anonymous,
+    Credentialed,
+}
 
 fn image() -> BuiltImage {
     let base = Tar::new()
@@ -34,23 +42,27 @@ fn image() -> BuiltImage {
 
 /// Fetches the manifest by tag and by digest, then the config and every
 /// layer, through the proxy with `auth` (an `Authorization` value or none),
-/// and checks every byte and header the page relies on.
+/// and checks every byte and header the page relies on. `Anonymous` access
+/// (no credentials, or a token the proxy saw issued without any) may be kept
+/// by shared caches; `Credentialed` access only by the browser.
 fn assert_pull_through(
     proxy: &Proxy,
     registry: &Registry,
     repo: &str,
     img: &BuiltImage,
     auth: Option<&str>,
+    access: Access,
 ) {
+    let (by_tag, by_digest) = match access {
+        Access::Anonymous => ("no-cache", IMMUTABLE),
+        Access::Credentialed => ("private, no-cache", PRIVATE_IMMUTABLE),
+    };
     let hp = registry.host_port();
     let mut headers = vec![("Accept", img.manifest_media_type.as_str())];
     if let Some(a) = auth {
         headers.push(("Authorization", a));
     }
-    for (reference, cache) in [
-        ("v1", "no-cache"),
-        (img.manifest_digest.as_str(), IMMUTABLE),
-    ] {
+    for (reference, cache) in [("v1", by_tag), (img.manifest_digest.as_str(), by_digest)] {
         let r = proxy.request(
             "GET",
             &format!("/proxy/{hp}/v2/{repo}/manifests/{reference}"),
@@ -67,7 +79,7 @@ fn assert_pull_through(
             Some(img.manifest_media_type.as_str())
         );
         assert_eq!(r.header("cache-control"), Some(cache));
-        assert_cors(&r);
+        assert_same_origin_only(&r);
     }
     let r = proxy.request(
         "HEAD",
@@ -94,8 +106,8 @@ fn assert_pull_through(
         );
         assert_eq!(r.status, 200, "blob {digest}: {}", r.text());
         assert_eq!(r.body, bytes, "blob {digest}");
-        assert_eq!(r.header("cache-control"), Some(IMMUTABLE));
-        assert_cors(&r);
+        assert_eq!(r.header("cache-control"), Some(by_digest));
+        assert_same_origin_only(&r);
     }
 
     let layer = &img.layers[1];
@@ -120,7 +132,7 @@ fn open_registry_through_the_proxy() {
     let img = image();
     img.push(&registry.client(), "team/app", Some("v1"));
     let proxy = Proxy::start(&["--allow-registry", &registry.host_port()]);
-    assert_pull_through(&proxy, &registry, "team/app", &img, None);
+    assert_pull_through(&proxy, &registry, "team/app", &img, None, Access::Anonymous);
 
     let r = proxy.get(&format!(
         "/proxy/{}/v2/team/app/tags/list",
@@ -148,11 +160,11 @@ fn basic_auth_registry_through_the_proxy() {
         ],
     );
     assert_eq!(r.status, 204);
-    assert_cors(&r);
+    assert_same_origin_only(&r);
 
     let r = proxy.get(&format!("/proxy/{hp}/v2/team/app/manifests/v1"));
     assert_eq!(r.status, 401);
-    assert_cors(&r);
+    assert_same_origin_only(&r);
     let challenge = r.header("www-authenticate").unwrap();
     assert!(
         challenge.to_ascii_lowercase().starts_with("basic"),
@@ -163,7 +175,14 @@ fn basic_auth_registry_through_the_proxy() {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))
     );
-    assert_pull_through(&proxy, &registry, "team/app", &img, Some(&basic));
+    assert_pull_through(
+        &proxy,
+        &registry,
+        "team/app",
+        &img,
+        Some(&basic),
+        Access::Credentialed,
+    );
 }
 
 /// `realm="…"` of a challenge.
@@ -192,7 +211,7 @@ fn token_dance_through_the_rewritten_realm() {
         &[],
     );
     assert_eq!(r.status, 204);
-    assert_cors(&r);
+    assert_same_origin_only(&r);
 
     // Before a challenge named it, the token host is refused.
     let scope = "repository%3Apublic%2Fapp%3Apull";
@@ -205,7 +224,7 @@ fn token_dance_through_the_rewritten_realm() {
 
     let r = proxy.get(&format!("/proxy/{hp}/v2/public/app/manifests/v1"));
     assert_eq!(r.status, 401, "{}", r.text());
-    assert_cors(&r);
+    assert_same_origin_only(&r);
     let challenge = r.header("www-authenticate").unwrap().to_owned();
     let realm = realm_of(&challenge);
     assert_eq!(
@@ -223,7 +242,7 @@ fn token_dance_through_the_rewritten_realm() {
     let r = proxy.get(&format!("{realm}?service={service}&scope={scope}"));
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("cache-control"), Some("no-store"));
-    assert_cors(&r);
+    assert_same_origin_only(&r);
     let token = r.json()["token"].as_str().unwrap().to_owned();
     let seen = tokens.requests();
     assert_eq!(seen.len(), 1);
@@ -238,6 +257,7 @@ fn token_dance_through_the_rewritten_realm() {
         "public/app",
         &img,
         Some(&format!("Bearer {token}")),
+        Access::Anonymous,
     );
 
     // With credentials, sent to the realm through the proxy: the private repository.
@@ -267,5 +287,6 @@ fn token_dance_through_the_rewritten_realm() {
         "team/app",
         &img,
         Some(&format!("Bearer {token}")),
+        Access::Credentialed,
     );
 }

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use layerlens::proxy::{Config, Server};
-use proxy_support::{assert_cors, get, request, Reply, Upstream};
+use proxy_support::{assert_same_origin_only, get, request, Reply, Upstream};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -130,7 +130,7 @@ fn https_upstream_with_sni_and_a_verified_certificate() {
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.text(), "over tls");
-    assert_cors(&r);
+    assert_same_origin_only(&r);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 1);
     assert_eq!(
@@ -155,7 +155,7 @@ fn an_untrusted_certificate_is_refused() {
         &format!("/proxy/{}/v2/a/blobs/{DIGEST}", registry.host_port()),
     );
     assert_eq!(r.status, 502, "{}", r.text());
-    assert_cors(&r);
+    assert_same_origin_only(&r);
     assert!(
         r.json()["detail"].as_str().unwrap().contains("TLS"),
         "{}",

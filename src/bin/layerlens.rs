@@ -23,6 +23,10 @@ mod image;
 mod search;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "layerlens/serve.rs"]
+mod serve;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use std::io::{self, Write};
     use std::process::ExitCode;
@@ -31,6 +35,7 @@ mod cli {
 
     use crate::image::{self, ImageArgs, RegistryArgs, TreeFormat, UsageError};
     use crate::search::{self, SearchArgs};
+    use crate::serve;
     use layerlens::oci::Reference;
     use serde::Serialize;
 
@@ -112,33 +117,7 @@ mod cli {
         /// `GET /proxy/index.docker.io/v1/search?q=…&n=…` to Docker Hub's
         /// search (or --docker-hub-search), and nothing else; see the
         /// README's "Proxy contract".
-        Serve {
-            /// Address to listen on (port 0 picks a free port; the URL printed
-            /// says which).
-            #[arg(long, default_value = layerlens::proxy::DEFAULT_LISTEN, value_name = "ADDR:PORT")]
-            listen: std::net::SocketAddr,
-            /// Also allow this registry (`host`, `host:port`, `*.domain`); it may be
-            /// on loopback or a private network. Repeatable.
-            #[arg(long = "allow-registry", value_name = "HOST[:PORT]")]
-            allow_registry: Vec<layerlens::proxy::HostPattern>,
-            /// Allow this registry and speak plain HTTP to it. Repeatable.
-            #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
-            insecure_registry: Vec<layerlens::proxy::HostPattern>,
-            /// The built page (Trunk's output directory).
-            #[arg(long, default_value = "dist", value_name = "DIR")]
-            dist: std::path::PathBuf,
-            /// Serve the OCI image layout in DIR (from `skopeo copy … oci:DIR:TAG`,
-            /// `buildx --output type=oci`, umoci) read-only as the repository NAME:
-            /// `ADDR/NAME:TAG`. Repeatable. `demo=DIR` replaces the built-in demo.
-            #[arg(long = "layout", value_name = "NAME=DIR", value_parser = parse_layout)]
-            layout: Vec<(String, std::path::PathBuf)>,
-            /// Send the page's Docker Hub searches
-            /// (`/proxy/index.docker.io/v1/search?q=…&n=…`) to this URL instead of
-            /// `https://index.docker.io/v1/search`: a mirror speaking the same API,
-            /// or a test's stand-in. It may be on loopback and use plain HTTP.
-            #[arg(long = "docker-hub-search", value_name = "URL")]
-            docker_hub_search: Option<layerlens::proxy::SearchUpstream>,
-        },
+        Serve(serve::ServeArgs),
     }
 
     pub fn main() -> ExitCode {
@@ -163,21 +142,7 @@ mod cli {
             } => image::run_tags(&repository, page_size, &registry),
             Command::Search(args) => search::run_search(&args),
             Command::Ref { json, refs } => run_ref(&refs, json),
-            Command::Serve {
-                listen,
-                allow_registry,
-                insecure_registry,
-                dist,
-                layout,
-                docker_hub_search,
-            } => run_serve(
-                listen,
-                allow_registry,
-                insecure_registry,
-                dist,
-                &layout,
-                docker_hub_search,
-            ),
+            Command::Serve(args) => serve::run_serve(args),
         };
         match result {
             Ok(code) => code,
@@ -199,58 +164,6 @@ mod cli {
                 ExitCode::FAILURE
             }
         }
-    }
-
-    /// `NAME=DIR`: a repository name (checked like a reference's path) and a
-    /// non-empty directory. A bad value is a usage error (exit 2).
-    fn parse_layout(value: &str) -> Result<(String, std::path::PathBuf), String> {
-        let (name, dir) = value
-            .split_once('=')
-            .ok_or_else(|| format!("expected NAME=DIR, got {value:?}"))?;
-        if !layerlens::proxy::local::api::is_valid_name(name) {
-            return Err(format!(
-                "{name:?} is not a repository name (lower-case letters, digits, \
-                 '.', '_', '-', '/'; e.g. team/app)"
-            ));
-        }
-        if dir.is_empty() {
-            return Err("the directory is empty (expected NAME=DIR)".into());
-        }
-        Ok((name.to_owned(), std::path::PathBuf::from(dir)))
-    }
-
-    fn run_serve(
-        listen: std::net::SocketAddr,
-        allow: Vec<layerlens::proxy::HostPattern>,
-        insecure: Vec<layerlens::proxy::HostPattern>,
-        dist: std::path::PathBuf,
-        layouts: &[(String, std::path::PathBuf)],
-        docker_hub_search: Option<layerlens::proxy::SearchUpstream>,
-    ) -> anyhow::Result<ExitCode> {
-        let local = layerlens::proxy::LocalRegistries::open(layouts, true)?;
-        for repo in local.repositories() {
-            for warning in repo.warnings() {
-                eprintln!(
-                    "layerlens: warning: --layout {}={}: {warning}",
-                    repo.name(),
-                    repo.origin()
-                );
-            }
-        }
-        let mut config = layerlens::proxy::Config::new(listen)
-            .with_dist(dist)
-            .with_local_registry(std::sync::Arc::new(local));
-        for pattern in allow {
-            config = config.allow_registry(pattern);
-        }
-        for pattern in insecure {
-            config = config.insecure_registry(pattern);
-        }
-        if let Some(search) = docker_hub_search {
-            config = config.with_docker_hub_search(search);
-        }
-        layerlens::proxy::serve(config)?;
-        Ok(ExitCode::SUCCESS)
     }
 
     /// `layerlens ref --json` output for a valid input.

@@ -1,12 +1,14 @@
 //! The proxy's own errors, answered as JSON the page can show:
-//! `{"error": "...", "detail": "..."}` with CORS headers like every proxy response.
+//! `{"error": "...", "detail": "..."}` with the proxied-content headers (the
+//! server's gate adds CORS where an origin is listed).
 
 use hyper::header::{self, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde::Serialize;
 
 use super::body::{full, ResponseBody};
-use super::headers::{add_cors, add_proxied_security};
+use super::gate::GateRefusal;
+use super::headers::add_proxied_security;
 use super::policy::{Refusal, MAX_REDIRECTS};
 use super::target::{Authority, PathError};
 use super::upstream::UpstreamError;
@@ -44,9 +46,19 @@ pub enum ProxyError {
     /// Too many upstream requests in flight (503).
     #[error("the proxy is busy: too many upstream requests in flight")]
     Busy,
+    /// The upstream encoded its answer although `identity` was asked (502).
+    #[error("{0}")]
+    Encoding(#[from] super::headers::UnwantedEncoding),
+    /// An anonymous token response that could not be read whole (502).
+    #[error("the token response could not be read: {0}")]
+    TokenBody(String),
     /// Nothing is mounted at `/v2/` on this server (404).
     #[error("no local registry is served here")]
     NoLocalRegistry,
+    /// The server's gate refused the request: a `Host` it does not answer
+    /// to, or another web site (403; 400 without a `Host`).
+    #[error("{0}")]
+    Gate(#[from] super::gate::GateRefusal),
     /// A search request with a bad `q`, `n` or `page` (400).
     #[error("{0}")]
     BadSearch(#[from] super::search::SearchRefusal),
@@ -69,12 +81,16 @@ impl ProxyError {
             ProxyError::BadPath(_) | ProxyError::BadSearch(_) => StatusCode::BAD_REQUEST,
             ProxyError::Method(_) => StatusCode::METHOD_NOT_ALLOWED,
             ProxyError::Refused(_) => StatusCode::FORBIDDEN,
+            ProxyError::Gate(GateRefusal::NoHost) => StatusCode::BAD_REQUEST,
+            ProxyError::Gate(_) => StatusCode::FORBIDDEN,
             ProxyError::Upstream(UpstreamError::Refused { .. }) => StatusCode::FORBIDDEN,
             ProxyError::Upstream(UpstreamError::Timeout { .. }) => StatusCode::GATEWAY_TIMEOUT,
             ProxyError::Upstream(_)
             | ProxyError::BadRedirect(_)
             | ProxyError::TooManyRedirects
             | ProxyError::TooLarge { .. }
+            | ProxyError::Encoding(_)
+            | ProxyError::TokenBody(_)
             | ProxyError::SearchAnswer(_) => StatusCode::BAD_GATEWAY,
             ProxyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::NoLocalRegistry => StatusCode::NOT_FOUND,
@@ -88,12 +104,20 @@ impl ProxyError {
             ProxyError::Method(_) => "method not allowed",
             ProxyError::Refused(Refusal::HostNotAllowed(_)) => "host not allowed",
             ProxyError::Refused(Refusal::InsecureRedirect(_)) => "insecure redirect refused",
+            ProxyError::Refused(Refusal::SelfTarget(_) | Refusal::Loop | Refusal::ProxyChain) => {
+                "loop refused"
+            }
+            ProxyError::Gate(GateRefusal::NoHost) => "no host",
+            ProxyError::Gate(GateRefusal::ForeignHost(_)) => "host not served",
+            ProxyError::Gate(GateRefusal::CrossSite(_)) => "cross-site request refused",
             ProxyError::Upstream(UpstreamError::Refused { .. }) => "address refused",
             ProxyError::Upstream(UpstreamError::Timeout { .. }) => "upstream timeout",
             ProxyError::Upstream(_) => "upstream unreachable",
             ProxyError::BadRedirect(_) => "bad redirect",
             ProxyError::TooManyRedirects => "too many redirects",
             ProxyError::TooLarge { .. } => "response too large",
+            ProxyError::Encoding(_) => "encoded response refused",
+            ProxyError::TokenBody(_) => "bad token response",
             ProxyError::Busy => "proxy busy",
             ProxyError::NoLocalRegistry => "not found",
             ProxyError::BadSearch(_) => "bad search request",
@@ -114,7 +138,7 @@ impl ProxyError {
         }
     }
 
-    /// The JSON error response, with CORS and the proxied-content headers.
+    /// The JSON error response, with the proxied-content headers.
     pub fn response(&self) -> Response<ResponseBody> {
         let body = serde_json::to_vec(&ErrorBody {
             error: self.label(),
@@ -135,7 +159,6 @@ impl ProxyError {
                 HeaderValue::from_static("GET, HEAD, OPTIONS"),
             );
         }
-        add_cors(headers);
         add_proxied_security(headers);
         response
     }

@@ -6,24 +6,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, Limited};
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Response, StatusCode, Uri};
 use tokio::sync::Semaphore;
 
 use super::address::{check_address, classify, AddressClass, Trust};
-use super::body::{empty, AccessLog, ProxiedBody, ResponseBody};
+use super::body::{empty, full, AccessLog, ProxiedBody, ResponseBody};
 use super::error::ProxyError;
 use super::headers::{
-    add_cors, add_preflight, add_proxied_security, forwarded_request_headers,
-    passed_response_headers,
+    add_preflight, add_proxied_security, forwarded_request_headers, passed_response_headers,
 };
 use super::policy::{
-    body_cap, cache_control, check_redirect, decide, Allowlist, RealmGrant, RequestKind,
-    MAX_REDIRECTS,
+    body_cap, cache_control, check_redirect, decide, Access, Allowlist, RealmGrant, Refusal,
+    RequestKind, MAX_REDIRECTS, TOKEN_CAP,
 };
 use super::realms::RealmMemory;
 use super::rewrite::{rewrite_challenge, rewrite_link};
+use super::tokens::AnonymousTokens;
 use super::upstream::{Upstream, UpstreamBody};
 use super::url::{ProxyPath, UpstreamUrl};
 
@@ -35,8 +35,13 @@ pub struct ProxyState {
     pub upstream: Upstream,
     /// Upstream requests in flight at most (a permit lives as long as the body).
     pub permits: Arc<Semaphore>,
-    /// Realm hosts named by allowed registries.
+    /// Realms named by allowed registries.
     pub realms: RealmMemory,
+    /// Tokens issued to requests without credentials (see [`super::tokens`]).
+    pub anonymous: AnonymousTokens,
+    /// This process's `Via` entry, `1.1 layerlens-<random>`: added to every
+    /// upstream request, and a request that already carries it is a loop.
+    pub via: HeaderValue,
     /// Where Docker Hub searches go (see [`super::search`]).
     pub search: super::search::SearchUpstream,
     /// Test hook: socket addresses refused even when the policy would allow
@@ -46,6 +51,18 @@ pub struct ProxyState {
 }
 
 impl ProxyState {
+    /// Whether the request already passed through this process (its `Via`
+    /// names this proxy's random pseudonym): a forwarding loop.
+    fn is_loop(&self, headers: &HeaderMap) -> bool {
+        let ours = self.via.as_bytes();
+        let pseudonym = ours.strip_prefix(b"1.1 ").unwrap_or(ours);
+        headers.get_all(header::VIA).iter().any(|v| {
+            v.as_bytes()
+                .windows(pseudonym.len())
+                .any(|w| w == pseudonym)
+        })
+    }
+
     pub(super) fn check(&self, addr: SocketAddr, trust: Trust) -> Result<(), AddressClass> {
         if self.forbidden.contains(&addr) {
             return Err(classify(addr.ip()));
@@ -105,10 +122,22 @@ async fn forward(
     }
     // Everything about the target is checked before any socket is opened.
     let path = ProxyPath::parse(uri.path(), uri.query())?;
+    if state.is_loop(headers) {
+        return Err(Refusal::Loop.into());
+    }
     if super::search::is_search_path(&path) {
         return super::search::forward_search(state, method, &path, start).await;
     }
-    let decision = decide(&path, &state.allowlist, state.realms.get(path.authority()))?;
+    let grant = state.realms.get(path.authority(), path.path());
+    let decision = decide(&path, &state.allowlist, grant)?;
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
+    let access = if state.anonymous.is_anonymous(authorization, Instant::now()) {
+        Access::Anonymous
+    } else {
+        Access::Credentialed
+    };
     let permit = tokio::time::timeout(
         state.upstream.timeouts().connect,
         state.permits.clone().acquire_owned(),
@@ -118,6 +147,7 @@ async fn forward(
     .map_err(|_| ProxyError::Busy)?;
 
     let mut request_headers = forwarded_request_headers(headers);
+    request_headers.append(header::VIA, state.via.clone());
     let mut url = decision.url.clone();
     let mut trust = decision.trust;
     let mut hops = 0;
@@ -146,7 +176,7 @@ async fn forward(
 
     let status = upstream.status();
     let (parts, body) = upstream.into_parts();
-    let mut out = passed_response_headers(&parts.headers);
+    let mut out = passed_response_headers(&parts.headers)?;
     if decision.kind == RequestKind::Registry && hops == 0 {
         rewrite_challenges(state, &mut out, decision.trust);
     }
@@ -157,11 +187,8 @@ async fn forward(
             return Err(ProxyError::TooLarge { size, cap });
         }
     }
-    out.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(cache_control(decision.kind, path.path(), status.as_u16())),
-    );
-    add_cors(&mut out);
+    let cache = cache_control(decision.kind, path.path(), status.as_u16(), access);
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     add_proxied_security(&mut out);
 
     let mut log = AccessLog::new(
@@ -171,10 +198,29 @@ async fn forward(
         start,
     );
     log.status(status.as_u16());
+    let anonymous_token =
+        decision.kind == RequestKind::Token && authorization.is_none() && status == StatusCode::OK;
     let body = if method == Method::HEAD {
         log.emit(0, "");
         drop(permit);
         empty()
+    } else if anonymous_token {
+        // Small (capped) and needed whole: its tokens are remembered as
+        // anonymous before the page can use them.
+        let timeout = state.upstream.timeouts().response;
+        let collected =
+            tokio::time::timeout(timeout, Limited::new(body, TOKEN_CAP as usize).collect())
+                .await
+                .map_err(|_| ProxyError::TokenBody("it did not arrive in time".into()))?
+                .map_err(|e| ProxyError::TokenBody(e.to_string()))?
+                .to_bytes();
+        state
+            .anonymous
+            .remember_response(&collected, Instant::now());
+        log.emit(collected.len() as u64, "");
+        drop(permit);
+        out.insert(header::CONTENT_LENGTH, HeaderValue::from(collected.len()));
+        full(collected)
     } else {
         ProxiedBody::<UpstreamBody>::new(body, cap, log, Some(permit)).boxed_unsync()
     };
@@ -223,7 +269,7 @@ fn rewrite_challenges(state: &ProxyState, headers: &mut HeaderMap, trust: Trust)
         };
         for realm in &rewritten.realms {
             let grant = RealmGrant::for_realm(realm, trust, &state.allowlist);
-            state.realms.remember(realm.authority().clone(), grant);
+            state.realms.remember(realm, grant);
         }
         match HeaderValue::from_str(&rewritten.value) {
             Ok(v) => headers.append(header::WWW_AUTHENTICATE, v),

@@ -1,5 +1,5 @@
-//! Which headers cross the proxy, and the headers the server adds: CORS on
-//! every proxy response, a sandbox on proxied content, the page's strict CSP.
+//! Which headers cross the proxy, and the headers the server adds: the
+//! preflight answer, a sandbox on proxied content, the page's strict CSP.
 
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 
@@ -13,12 +13,13 @@ pub const FORWARDED_REQUEST_HEADERS: &[HeaderName] = &[
 ];
 
 /// Response headers passed back to the page; everything else (`Set-Cookie`,
-/// `Server`, the upstream's `Cache-Control`…) is dropped.
+/// `Server`, the upstream's `Cache-Control`…) is dropped. `Content-Encoding`
+/// is not among them: the proxy asks for `identity` and refuses anything else
+/// (see [`passed_response_headers`]).
 pub const PASSED_RESPONSE_HEADERS: &[&str] = &[
     "content-type",
     "content-length",
     "content-range",
-    "content-encoding",
     "accept-ranges",
     "etag",
     "last-modified",
@@ -56,21 +57,11 @@ fn set(headers: &mut HeaderMap, name: HeaderName, value: &'static str) {
     headers.insert(name, HeaderValue::from_static(value));
 }
 
-/// CORS for every proxy response, errors included. `*` is enough and right:
-/// the proxy uses no cookies and the page sends no credentials mode, the
-/// bearer tokens travel in `Authorization`, which is listed explicitly.
-pub fn add_cors(headers: &mut HeaderMap) {
-    set(headers, header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-    set(
-        headers,
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        EXPOSE_HEADERS,
-    );
-}
-
 /// The answer to a preflight: methods, headers, and how long to remember it.
+/// `Access-Control-Allow-Origin` is the gate's to add, and only for an origin
+/// listed with `--cors-origin` (see [`super::gate`]); the page's own origin
+/// never sends a preflight.
 pub fn add_preflight(headers: &mut HeaderMap) {
-    add_cors(headers);
     set(
         headers,
         header::ACCESS_CONTROL_ALLOW_METHODS,
@@ -115,13 +106,38 @@ pub fn forwarded_request_headers(from: &HeaderMap) -> HeaderMap {
     out
 }
 
+/// An upstream answer encoded although the proxy asked for `identity`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the upstream answered with Content-Encoding {0:?} although the proxy asked for identity; \
+     digests are over the bytes as stored, so the proxy does not pass it on"
+)]
+pub struct UnwantedEncoding(pub String);
+
 /// The upstream response headers the page gets (before rewrites).
-pub fn passed_response_headers(from: &HeaderMap) -> HeaderMap {
+///
+/// * `Content-Length` only when the upstream did not also send
+///   `Transfer-Encoding` (RFC 9112 §6.3: the length is then the chunked
+///   body's, and passing both would cut the page's copy short);
+/// * a `Content-Encoding` other than `identity` is refused: passed on, the
+///   browser would decode it and every digest would fail; dropped, the page
+///   would see bytes the registry never stored under that digest.
+pub fn passed_response_headers(from: &HeaderMap) -> Result<HeaderMap, UnwantedEncoding> {
+    for coding in from.get_all(header::CONTENT_ENCODING) {
+        let coding = String::from_utf8_lossy(coding.as_bytes());
+        if !coding.trim().eq_ignore_ascii_case("identity") {
+            return Err(UnwantedEncoding(coding.into_owned()));
+        }
+    }
+    let chunked = from.contains_key(header::TRANSFER_ENCODING);
     let mut out = HeaderMap::new();
     for (name, value) in from {
+        if chunked && name == header::CONTENT_LENGTH {
+            continue;
+        }
         if PASSED_RESPONSE_HEADERS.contains(&name.as_str()) {
             out.append(name.clone(), value.clone());
         }
     }
-    out
+    Ok(out)
 }

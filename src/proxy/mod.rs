@@ -8,9 +8,12 @@
 //! running more copies behind a load balancer, with any cache in front for
 //! the immutable, digest-addressed responses.
 //!
-//! * [`target`], [`url`], [`address`], [`policy`], [`rewrite`] — pure
-//!   decisions: host and path parsing, the address policy, the allowlist and forwarding rules, header
-//!   rewrites. Tested on values.
+//! * [`target`], [`url`], [`address`], [`policy`], [`rewrite`], [`gate`] —
+//!   pure decisions: host and path parsing, the address policy, the allowlist
+//!   and forwarding rules, header rewrites, the names and origins the server
+//!   admits. Tested on values.
+//! * [`realms`], [`tokens`] — the two bounded memories: realms named by
+//!   allowed registries, and tokens issued to anonymous requests.
 //! * [`upstream`] — the outbound client: resolve, check every address,
 //!   connect to the checked one, rustls, HTTP/1.1, streamed bodies.
 //! * [`forward`], [`site`], [`server`] — carrying it out: the `/proxy/`
@@ -26,6 +29,7 @@ pub mod body;
 pub mod boot;
 pub mod error;
 pub mod forward;
+pub mod gate;
 pub mod headers;
 pub mod local;
 pub mod policy;
@@ -35,6 +39,7 @@ pub mod search;
 pub mod server;
 pub mod site;
 pub mod target;
+pub mod tokens;
 pub mod upstream;
 pub mod url;
 
@@ -45,6 +50,7 @@ use std::sync::Arc;
 
 pub use address::{check_address, classify, AddressClass, Trust};
 pub use error::ProxyError;
+pub use gate::{Gate, Origin, OriginError};
 pub use local::{LocalError, LocalRegistries};
 pub use policy::{Allowlist, HostPattern, PatternError};
 pub use search::SearchUpstream;
@@ -70,6 +76,7 @@ pub struct Config {
     extra_roots: Vec<Vec<u8>>,
     local: Option<Arc<dyn LocalRegistry>>,
     search: SearchUpstream,
+    gate: Gate,
 }
 
 impl Config {
@@ -87,7 +94,25 @@ impl Config {
             extra_roots: Vec::new(),
             local: None,
             search: SearchUpstream::docker_hub(),
+            gate: Gate::new(),
         }
+    }
+
+    /// `--public-url URL`: a name people reach this server by, beyond
+    /// loopback names and address literals (behind a reverse proxy, or on a
+    /// team host). Requests naming any other host are refused (DNS
+    /// rebinding), see [`gate`].
+    pub fn public_url(mut self, origin: Origin) -> Config {
+        self.gate.public_url(origin);
+        self
+    }
+
+    /// `--cors-origin ORIGIN`: another web site that may read the proxy and
+    /// the local registry (with CORS). Without one, only the page served
+    /// here can: any site could otherwise read through this server.
+    pub fn cors_origin(mut self, origin: Origin) -> Config {
+        self.gate.cors_origin(origin);
+        self
     }
 
     /// `--docker-hub-search URL`: where the search route

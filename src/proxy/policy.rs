@@ -41,10 +41,16 @@ pub const TOKEN_CAP: u64 = 1024 * 1024;
 /// Redirects followed for one request.
 pub const MAX_REDIRECTS: usize = 5;
 
-/// Cache-Control of digest-addressed content: the bytes can never change.
+/// Cache-Control of anonymous digest-addressed content: the bytes can never
+/// change and anyone may fetch them, so any cache or CDN may keep them.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Cache-Control of anything a tag or a name addresses: revalidate every time.
 pub const NO_CACHE: &str = "no-cache";
+/// Cache-Control of digest-addressed content fetched with credentials: the
+/// browser that fetched it may keep it, a shared cache never (RFC 9111 §5.2.2.7).
+pub const PRIVATE_IMMUTABLE: &str = "private, max-age=31536000, immutable";
+/// Cache-Control of anything else fetched with credentials.
+pub const PRIVATE_NO_CACHE: &str = "private, no-cache";
 /// Cache-Control of tokens and errors: never store.
 pub const NO_STORE: &str = "no-store";
 
@@ -245,6 +251,17 @@ pub enum Refusal {
     /// A redirect to plain HTTP on a host where HTTPS is required.
     #[error("redirect to plain http://{0} refused (only allowed loopback or --insecure-registry hosts may use http)")]
     InsecureRedirect(Authority),
+    /// The target is this very server, on a path that is not its own
+    /// registry: forwarding it would only loop.
+    #[error("{0} is this server: the proxy does not forward to itself")]
+    SelfTarget(Authority),
+    /// The request already passed through this proxy (its `Via` names it).
+    #[error("this request has already passed through this proxy (a forwarding loop)")]
+    Loop,
+    /// An upstream path under `/proxy/`: one proxy asking another (or
+    /// itself) to forward again. Registries and realms never live there.
+    #[error("upstream paths under /proxy/ are refused: the proxy does not chain")]
+    ProxyChain,
 }
 
 /// Whether a path is the distribution API (`/v2/` and below).
@@ -260,7 +277,9 @@ pub fn is_registry_path(path: &str) -> bool {
 ///   built-in registries are on their own allowed hosts, e.g. `auth.docker.io/token`,
 ///   `ghcr.io/token`, which keeps several proxy copies stateless for them);
 /// * a host an allowed registry named as its realm in this process → a token
-///   request, with that registry's trust;
+///   request, with that registry's trust (the caller looks the grant up by
+///   host *and* path: a realm opens its own path, not its whole host);
+/// * an upstream path under `/proxy/` → [`Refusal::ProxyChain`];
 /// * anything else → [`Refusal::HostNotAllowed`].
 pub fn decide(
     path: &ProxyPath,
@@ -268,6 +287,9 @@ pub fn decide(
     realm: Option<RealmGrant>,
 ) -> Result<Forward, Refusal> {
     let authority = path.authority();
+    if path.path() == "/proxy" || path.path().starts_with("/proxy/") {
+        return Err(Refusal::ProxyChain);
+    }
     if let Some(trust) = allowlist.lookup(authority) {
         let kind = if is_registry_path(path.path()) {
             RequestKind::Registry
@@ -332,16 +354,34 @@ pub fn body_cap(kind: RequestKind, path: &str) -> Option<u64> {
     }
 }
 
-/// The `Cache-Control` the proxy sets (the upstream's is dropped): digest-
-/// addressed successes are immutable, so any cache or CDN in front may keep
-/// them forever; tag-addressed ones and other API answers are revalidated;
-/// tokens and errors are never stored.
-pub fn cache_control(kind: RequestKind, path: &str, status: u16) -> &'static str {
+/// Who a response was fetched for, as far as caches are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No credentials, or a token this proxy saw issued to an anonymous
+    /// request: anyone may fetch the same bytes.
+    Anonymous,
+    /// Basic credentials, or a token the proxy cannot vouch for: the answer
+    /// may be private to whoever holds them.
+    Credentialed,
+}
+
+/// The `Cache-Control` the proxy sets (the upstream's is dropped):
+///
+/// * tokens and errors: never stored;
+/// * anonymous, digest-addressed successes: `public, immutable`, so any cache
+///   or CDN in front may keep them forever;
+/// * credentialed ones: `private` (RFC 9111 §3.5 lets a shared cache store a
+///   response to an authorised request when it says `public`, so it must not);
+/// * anything addressed by tag or name: revalidated every time.
+pub fn cache_control(kind: RequestKind, path: &str, status: u16, access: Access) -> &'static str {
     let success = (200..300).contains(&status) || status == 304;
-    match kind {
-        RequestKind::Token => NO_STORE,
+    let digest = is_digest_addressed(path);
+    match (kind, access) {
+        (RequestKind::Token, _) => NO_STORE,
         _ if !success => NO_STORE,
-        _ if is_digest_addressed(path) => IMMUTABLE,
-        _ => NO_CACHE,
+        (_, Access::Anonymous) if digest => IMMUTABLE,
+        (_, Access::Anonymous) => NO_CACHE,
+        (_, Access::Credentialed) if digest => PRIVATE_IMMUTABLE,
+        (_, Access::Credentialed) => PRIVATE_NO_CACHE,
     }
 }

@@ -33,7 +33,7 @@ use super::address::Trust;
 use super::body::{empty, AccessLog, ProxiedBody, ResponseBody};
 use super::error::ProxyError;
 use super::forward::ProxyState;
-use super::headers::{add_cors, add_proxied_security};
+use super::headers::add_proxied_security;
 use super::policy::NO_STORE;
 use super::target::{Host, PathError};
 use super::upstream::UpstreamBody;
@@ -272,7 +272,6 @@ pub async fn forward_search(
         empty()
     };
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
-    add_cors(&mut out);
     add_proxied_security(&mut out);
     let mut response = Response::new(body);
     *response.status_mut() = status;

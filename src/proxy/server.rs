@@ -1,9 +1,13 @@
 //! The HTTP/1.1 server: accepts connections, routes each request to the
 //! proxy, the local registry seam or the page.
 //!
+//! Every request first passes the [`Gate`]: a `Host` this server answers to,
+//! and for `/proxy/` and `/v2/` no other web site (see [`super::gate`]).
+//!
 //! Routes, in order:
 //! * `/proxy/<this server>/v2/…` → the [`LocalRegistry`] directly (see
-//!   [`is_self`]): the page treats local images like any registry;
+//!   [`is_self`]): the page treats local images like any registry; any other
+//!   path naming this server is refused (forwarding it would loop);
 //! * `/proxy/…` → [`super::forward`];
 //! * `/v2` and `/v2/…` → the [`LocalRegistry`] mounted with
 //!   [`Config::with_local_registry`] (where `--layout` directories and the
@@ -15,7 +19,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -27,14 +31,16 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use super::body::ResponseBody;
+use super::body::{AccessLog, ResponseBody};
 use super::error::ProxyError;
 use super::forward::{self, ProxyState};
-use super::policy::is_registry_path;
+use super::gate::{Area, Gate};
+use super::policy::{is_registry_path, Refusal};
 use super::realms::RealmMemory;
 use super::rewrite::rewrite_link;
 use super::site::Site;
 use super::target::{Authority, Host, Scheme};
+use super::tokens::AnonymousTokens;
 use super::upstream::Upstream;
 use super::url::{ProxyPath, UpstreamUrl};
 use super::{Config, ServeError};
@@ -65,6 +71,7 @@ pub trait LocalRegistry: Send + Sync + 'static {
 }
 
 struct State {
+    gate: Gate,
     proxy: ProxyState,
     site: Site,
     local: Option<Arc<dyn LocalRegistry>>,
@@ -98,9 +105,12 @@ impl Server {
                 upstream,
                 permits: Arc::new(Semaphore::new(config.max_upstream.max(1))),
                 realms: RealmMemory::new(),
+                anonymous: AnonymousTokens::new(),
+                via: pseudonym(),
                 forbidden: config.forbidden,
                 search: config.search,
             },
+            gate: config.gate,
             site: Site::new(&config.dist),
             local: config.local,
             bound,
@@ -169,11 +179,38 @@ impl Server {
     }
 }
 
-async fn route(state: &State, mut request: Request<Incoming>) -> Response<ResponseBody> {
+async fn route(state: &State, request: Request<Incoming>) -> Response<ResponseBody> {
     let path = request.uri().path();
-    if path == "/proxy" || path.starts_with("/proxy/") {
-        if let Some(local) = &state.local {
-            if let Some(inner) = self_target(state, &request) {
+    let api = is_proxy_path(path) || is_registry_path(path);
+    let area = if api { Area::Api } else { Area::Page };
+    let admission = match state.gate.admit(request.headers(), area) {
+        Ok(admission) => admission,
+        Err(refusal) => {
+            let response = ProxyError::from(refusal).response();
+            let mut log = AccessLog::new(request.method().as_str(), "-", path, Instant::now());
+            log.status(response.status().as_u16());
+            log.emit(0, " (refused by the gate)");
+            return response;
+        }
+    };
+    let mut response = route_admitted(state, request).await;
+    admission.apply(response.headers_mut());
+    response
+}
+
+fn is_proxy_path(path: &str) -> bool {
+    path == "/proxy" || path.starts_with("/proxy/")
+}
+
+async fn route_admitted(state: &State, mut request: Request<Incoming>) -> Response<ResponseBody> {
+    let path = request.uri().path();
+    if is_proxy_path(path) {
+        match self_target(state, &request) {
+            SelfCheck::Other => {}
+            SelfCheck::Refused(authority) => {
+                return ProxyError::Refused(Refusal::SelfTarget(authority)).response();
+            }
+            SelfCheck::Local(local, inner) => {
                 // This server's own registry through the proxy path: served
                 // directly, with no connection to ourselves and no permit.
                 let target = inner.proxy_path_base;
@@ -191,13 +228,24 @@ async fn route(state: &State, mut request: Request<Incoming>) -> Response<Respon
         )
         .await;
     }
-    if path == "/v2" || path.starts_with("/v2/") {
+    if is_registry_path(path) {
         return match &state.local {
             Some(local) => local.handle(request).await,
             None => ProxyError::NoLocalRegistry.response(),
         };
     }
     state.site.respond(request.method(), path).await
+}
+
+/// A random pseudonym for this process in `Via` (RFC 9110 §7.6.3), so a
+/// request that comes back to it through any chain of names is recognised.
+/// `RandomState` is seeded from the OS's randomness.
+fn pseudonym() -> HeaderValue {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    HeaderValue::from_str(&format!("1.1 layerlens-{:016x}", hasher.finish()))
+        .unwrap_or_else(|_| HeaderValue::from_static("1.1 layerlens"))
 }
 
 /// A proxied request for this very server's registry.
@@ -208,32 +256,50 @@ struct SelfTarget {
     proxy_path_base: UpstreamUrl,
 }
 
-/// `Some` when a `GET`/`HEAD` `/proxy/<authority>/v2/…` names this server:
-/// see [`is_self`]. Other methods (the proxy answers `OPTIONS` itself and
-/// refuses the rest) and malformed paths take the proxy's route.
-fn self_target(state: &State, request: &Request<Incoming>) -> Option<SelfTarget> {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        return None;
-    }
+/// What a `/proxy/<authority>/…` request is to this server.
+enum SelfCheck {
+    /// Another host (or a malformed path: the proxy's own route says why).
+    Other,
+    /// This server, on a path other than its own registry (or with no
+    /// registry mounted): forwarding it would only loop.
+    Refused(Authority),
+    /// This server's own registry.
+    Local(Arc<dyn LocalRegistry>, SelfTarget),
+}
+
+/// Whether a `GET`/`HEAD` `/proxy/…` request names this server (see
+/// [`is_self`]), and what to do about it. Other methods are the proxy's own
+/// business (it answers `OPTIONS` itself and refuses the rest).
+fn self_target(state: &State, request: &Request<Incoming>) -> SelfCheck {
     let uri = request.uri();
-    let parsed = ProxyPath::parse(uri.path(), uri.query()).ok()?;
-    if !is_registry_path(parsed.path()) {
-        return None;
-    }
+    let Ok(parsed) = ProxyPath::parse(uri.path(), uri.query()) else {
+        return SelfCheck::Other;
+    };
     let host = request
         .headers()
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| Authority::parse(v).ok());
-    if !is_self(parsed.authority(), state.bound, host.as_ref()) {
-        return None;
+    let readable = request.method() == Method::GET || request.method() == Method::HEAD;
+    if !readable || !is_self(parsed.authority(), state.bound, host.as_ref()) {
+        return SelfCheck::Other;
     }
+    let local = state
+        .local
+        .as_ref()
+        .filter(|_| is_registry_path(parsed.path()));
     let upstream = parsed.with_scheme(Scheme::Http);
-    let inner: Uri = upstream.path_and_query().parse().ok()?;
-    Some(SelfTarget {
-        uri: inner,
-        proxy_path_base: upstream,
-    })
+    let inner: Option<Uri> = upstream.path_and_query().parse().ok();
+    match (local, inner) {
+        (Some(local), Some(uri)) => SelfCheck::Local(
+            local.clone(),
+            SelfTarget {
+                uri,
+                proxy_path_base: upstream,
+            },
+        ),
+        _ => SelfCheck::Refused(parsed.authority().clone()),
+    }
 }
 
 /// Whether `authority` designates this server, bound at `bound`, for a

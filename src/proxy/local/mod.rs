@@ -31,8 +31,8 @@ use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode, Uri};
 
 use super::body::{empty, full, AccessLog, ResponseBody};
-use super::headers::{add_cors, add_preflight, add_proxied_security};
-use super::policy::{cache_control, RequestKind, MANIFEST_CAP, NO_STORE};
+use super::headers::{add_preflight, add_proxied_security};
+use super::policy::{cache_control, Access, RequestKind, MANIFEST_CAP, NO_STORE};
 use super::server::LocalRegistry;
 use crate::demo::DemoImage;
 use crate::oci::Digest;
@@ -120,14 +120,13 @@ impl LocalRegistries {
         };
         let status = response.status().as_u16();
         let h = response.headers_mut();
-        add_cors(h);
         add_proxied_security(h);
         h.insert(
             HeaderName::from_static("docker-distribution-api-version"),
             HeaderValue::from_static("registry/2.0"),
         );
         if !h.contains_key(header::CACHE_CONTROL) {
-            let cache = cache_control(RequestKind::Registry, uri.path(), status);
+            let cache = cache_control(RequestKind::Registry, uri.path(), status, Access::Anonymous);
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         }
         let mut log = AccessLog::new(method.as_str(), "local", uri.path(), start);
