@@ -14,6 +14,9 @@ ensure_apt docker-registry
 ensure_apt skopeo umoci zstd
 # The browser the page's end-to-end tests drive (tests/e2e_page.rs).
 ensure_apt chromium
+# A real shared cache in front of `serve` (tests/proxy_cache.rs), run as the
+# tests' own process with a config in a temp dir, never the system service.
+ensure_apt nginx
 # playwright-core for those tests, pinned by tests/e2e/package-lock.json (never
 # `npx playwright install`: the Debian chromium is the browser).
 if ! npm ls --prefix tests/e2e playwright-core >/dev/null 2>&1; then
