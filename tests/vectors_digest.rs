@@ -1,4 +1,4 @@
-//! Every case of `shared/vectors/go-digest.json` (opencontainers/go-digest
+//! Every case of `tests/vectors/go-digest.json` (opencontainers/go-digest
 //! v1.0.0, `TestParseDigest`) against `Digest::from_str`.
 
 #[path = "support/vectors.rs"]

@@ -1,4 +1,4 @@
-//! Every document of `shared/vectors/oci-image-spec.json` (opencontainers/image-spec's
+//! Every document of `tests/vectors/oci-image-spec.json` (opencontainers/image-spec's
 //! schema tests and spec examples) through our parsers.
 //!
 //! * A case is dispatched on its `mediaType`: descriptors to
@@ -16,25 +16,16 @@
 //!   which we deliberately differ; the test fails if the observed sets differ.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use layerlens::oci::{
     parse_document, verify, Descriptor, Digest, Document, DocumentError, ImageConfig,
     JsonErrorKind, MediaType, Verified,
 };
 
-fn vectors_dir() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        root.join("../shared/vectors"),
-        root.join("../../shared/vectors"),
-    ];
-    candidates
-        .iter()
-        .find(|d| d.is_dir())
-        .cloned()
-        .unwrap_or_else(|| panic!("conformance vectors not found in {candidates:?}"))
-}
+#[path = "support/vectors.rs"]
+mod vectors;
+
+use vectors::vectors_dir;
 
 /// Cases with no counterpart in layerlens.
 const SKIPPED: &[(&str, &str)] = &[

@@ -1,4 +1,4 @@
-//! Every case of `shared/vectors/distribution-reference.json` (the test tables
+//! Every case of `tests/vectors/distribution-reference.json` (the test tables
 //! of github.com/distribution/reference) run against `layerlens::oci::reference`.
 //!
 //! Each upstream function maps to our closest public operation:

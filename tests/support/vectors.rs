@@ -1,33 +1,17 @@
-//! Finds and loads the shared conformance vectors (`shared/vectors/*.json`).
-//!
-//! The repository is checked out next to `shared/` (`$CARGO_MANIFEST_DIR/../shared`);
-//! a git worktree under `wt/NAME` sits one level deeper
-//! (`$CARGO_MANIFEST_DIR/../../shared`). Anything else is a broken checkout, so
-//! this fails loudly rather than letting a vector test pass on no data.
+//! Loads the conformance vectors kept in the repository (`tests/vectors/*.json`;
+//! their sources and licences are in `tests/vectors/README.md`). A missing
+//! file fails loudly rather than letting a vector test pass on no data.
 //!
 //! Include it from a test crate with
 //! `#[path = "support/vectors.rs"] mod vectors;`.
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The directory holding the vector files.
 pub fn vectors_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        manifest.join("../shared/vectors"),
-        manifest.join("../../shared/vectors"),
-    ];
-    for dir in &candidates {
-        if dir.is_dir() {
-            return dir.clone();
-        }
-    }
-    panic!(
-        "conformance vectors not found; looked in {:?}. The repository must be checked out next to `shared/`.",
-        candidates
-    );
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }
 
 /// Parses the vector file `NAME` (e.g. `go-digest.json`).
