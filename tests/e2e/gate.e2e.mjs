@@ -3,7 +3,10 @@
 // lists http://127.0.0.1:OTHER_PORT with --cors-origin, REGISTRY an allowed
 // registry answering with a secret. An attacker's page is served here by
 // node on OTHER_PORT; `evil.test` resolves to 127.0.0.1 in this Chromium
-// (DNS rebinding without touching any resolver).
+// (DNS rebinding without touching any resolver). Chromium's own Local
+// Network Access checks would stop a page of a public name from reaching
+// loopback; they are off here because other browsers have no such check and
+// serve must refuse on its own.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -23,7 +26,11 @@ before(async () => {
   await new Promise((ok) => attacker.listen(Number(OTHER_PORT), '127.0.0.1', ok));
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP evil.test 127.0.0.1'],
+    args: [
+      ...CHROMIUM_ARGS,
+      '--host-resolver-rules=MAP evil.test 127.0.0.1',
+      '--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults',
+    ],
   });
 });
 
@@ -68,10 +75,20 @@ test('a page of another origin reads nothing through serve', async () => {
 test('DNS rebinding: serve does not answer to a foreign name', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
+  // Opened directly under the foreign name, serve refuses the page itself.
   const response = await page.goto(`http://evil.test:${serverPort}/`);
   assert.equal(response.status(), 403);
   assert.match(await page.textContent('body'), /host not served/);
-  // Same-origin for the rebinding page, and still refused.
+  // The attack: the attacker's page was loaded from evil.test while the
+  // name pointed at the attacker (here: served by the test), then the name
+  // points at 127.0.0.1, so the page's same-origin reads reach serve.
+  const attack = `http://evil.test:${serverPort}/attack.html`;
+  await page.route(attack, (route) => route.fulfill({
+    status: 200,
+    contentType: 'text/html',
+    body: '<!doctype html><title>evil</title><p>rebinding',
+  }));
+  await page.goto(attack);
   for (const path of ['/v2/demo/tags/list', `/proxy/${REGISTRY}/v2/_catalog`]) {
     const seen = await readFrom(page, path);
     assert.match(seen, /^read 403: .*host not served/, `${path}: ${seen}`);
