@@ -35,6 +35,7 @@ pub mod search;
 pub mod server;
 pub mod site;
 pub mod target;
+pub mod throughput;
 pub mod upstream;
 pub mod url;
 
@@ -50,6 +51,7 @@ pub use policy::{Allowlist, HostPattern, PatternError};
 pub use search::SearchUpstream;
 pub use server::{LocalRegistry, Server};
 pub use target::{Authority, Host, PathError, Scheme};
+pub use throughput::MinThroughput;
 pub use upstream::{Timeouts, Upstream, UpstreamError};
 pub use url::{ProxyPath, UpstreamUrl};
 
@@ -117,7 +119,8 @@ impl Config {
         self
     }
 
-    /// Upstream connect, response and idle timeouts.
+    /// Upstream connect, response and idle timeouts, and the upstream
+    /// minimum throughput.
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Config {
         self.timeouts = timeouts;
         self
