@@ -28,13 +28,16 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use super::body::ResponseBody;
+use super::conn::SlowClientGuard;
 use super::error::ProxyError;
 use super::forward::{self, ProxyState};
 use super::policy::is_registry_path;
 use super::realms::RealmMemory;
 use super::rewrite::rewrite_link;
 use super::site::Site;
+use super::slots::{PerClient, Slots};
 use super::target::{Authority, Host, Scheme};
+use super::throughput::MinThroughput;
 use super::upstream::Upstream;
 use super::url::{ProxyPath, UpstreamUrl};
 use super::{Config, ServeError};
@@ -76,6 +79,10 @@ struct State {
 pub struct Server {
     listener: TcpListener,
     state: Arc<State>,
+    /// Open connections per client.
+    connections: Arc<PerClient>,
+    /// What a client must take of a response it is sent (see [`super::conn`]).
+    client_throughput: MinThroughput,
 }
 
 impl Server {
@@ -96,7 +103,11 @@ impl Server {
             proxy: ProxyState {
                 allowlist: config.allowlist,
                 upstream,
-                permits: Arc::new(Semaphore::new(config.max_upstream.max(1))),
+                slots: Slots::new(
+                    config.max_upstream,
+                    config.max_upstream_per_client,
+                    config.timeouts.connect,
+                ),
                 realms: RealmMemory::new(),
                 forbidden: config.forbidden,
                 search: config.search,
@@ -108,6 +119,8 @@ impl Server {
         Ok(Server {
             listener,
             state: Arc::new(state),
+            connections: PerClient::new(config.max_connections_per_client),
+            client_throughput: config.client_throughput,
         })
     }
 
@@ -141,7 +154,7 @@ impl Server {
                 .acquire_owned()
                 .await
                 .map_err(|_| ServeError::Io(std::io::Error::other("semaphore closed")))?;
-            let (stream, _) = match self.listener.accept().await {
+            let (stream, peer) = match self.listener.accept().await {
                 Ok(s) => s,
                 Err(e) => {
                     // EMFILE and friends: back off instead of spinning.
@@ -150,12 +163,19 @@ impl Server {
                     continue;
                 }
             };
+            // A client at its cap is closed at once: one address must not
+            // hold every connection.
+            let Some(own) = self.connections.try_take(peer.ip()) else {
+                continue;
+            };
             let _ = stream.set_nodelay(true);
+            let stream = SlowClientGuard::new(stream, self.client_throughput);
             let state = self.state.clone();
+            let client = peer.ip();
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
                     let state = state.clone();
-                    async move { Ok::<_, Infallible>(route(&state, req).await) }
+                    async move { Ok::<_, Infallible>(route(&state, client, req).await) }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
@@ -163,13 +183,17 @@ impl Server {
                     .max_buf_size(64 * 1024)
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
-                drop(permit);
+                drop((own, permit));
             });
         }
     }
 }
 
-async fn route(state: &State, mut request: Request<Incoming>) -> Response<ResponseBody> {
+async fn route(
+    state: &State,
+    client: IpAddr,
+    mut request: Request<Incoming>,
+) -> Response<ResponseBody> {
     let path = request.uri().path();
     if path == "/proxy" || path.starts_with("/proxy/") {
         if let Some(local) = &state.local {
@@ -185,6 +209,7 @@ async fn route(state: &State, mut request: Request<Incoming>) -> Response<Respon
         }
         return forward::handle(
             &state.proxy,
+            client,
             request.method(),
             request.uri(),
             request.headers(),
