@@ -23,6 +23,10 @@ mod image;
 mod search;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "layerlens/limits.rs"]
+mod limits;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use std::io::{self, Write};
     use std::process::ExitCode;
@@ -30,6 +34,7 @@ mod cli {
     use clap::{Parser, Subcommand};
 
     use crate::image::{self, ImageArgs, RegistryArgs, TreeFormat, UsageError};
+    use crate::limits::LimitArgs;
     use crate::search::{self, SearchArgs};
     use layerlens::oci::Reference;
     use serde::Serialize;
@@ -138,6 +143,8 @@ mod cli {
             /// or a test's stand-in. It may be on loopback and use plain HTTP.
             #[arg(long = "docker-hub-search", value_name = "URL")]
             docker_hub_search: Option<layerlens::proxy::SearchUpstream>,
+            #[command(flatten)]
+            limits: LimitArgs,
         },
     }
 
@@ -170,6 +177,7 @@ mod cli {
                 dist,
                 layout,
                 docker_hub_search,
+                limits,
             } => run_serve(
                 listen,
                 allow_registry,
@@ -177,6 +185,7 @@ mod cli {
                 dist,
                 &layout,
                 docker_hub_search,
+                &limits,
             ),
         };
         match result {
@@ -226,6 +235,7 @@ mod cli {
         dist: std::path::PathBuf,
         layouts: &[(String, std::path::PathBuf)],
         docker_hub_search: Option<layerlens::proxy::SearchUpstream>,
+        limits: &LimitArgs,
     ) -> anyhow::Result<ExitCode> {
         let local = layerlens::proxy::LocalRegistries::open(layouts, true)?;
         for repo in local.repositories() {
@@ -237,7 +247,8 @@ mod cli {
                 );
             }
         }
-        let mut config = layerlens::proxy::Config::new(listen)
+        let mut config = limits
+            .apply(layerlens::proxy::Config::new(listen))
             .with_dist(dist)
             .with_local_registry(std::sync::Arc::new(local));
         for pattern in allow {
