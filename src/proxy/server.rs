@@ -9,6 +9,11 @@
 //!   [`Config::with_local_registry`] (where `--layout` directories and the
 //!   built-in demo image will be served), or a JSON 404 while none is;
 //! * anything else → the page ([`super::site`]).
+//!
+//! Each accepted connection counts against its client's connection cap and
+//! is wrapped in [`SlowClientGuard`] (a write timeout as a minimum
+//! throughput); its peer address goes with every request to the proxy, for
+//! the per-client cap on upstream slots ([`super::slots`]).
 
 use std::convert::Infallible;
 use std::future::Future;

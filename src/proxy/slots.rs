@@ -70,11 +70,10 @@ impl PerClient {
         let key = ClientKey::of(ip);
         // A panic while holding the lock cannot leave a count half-updated.
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        // The cap is at least 1, so an entry is only ever created to be
+        // incremented: no zero is left behind.
         let n = held.entry(key).or_insert(0);
         if *n >= self.cap {
-            if *n == 0 {
-                held.remove(&key);
-            }
             return None;
         }
         *n += 1;
