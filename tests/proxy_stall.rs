@@ -1,7 +1,8 @@
 //! Slow and greedy clients through the real `layerlens serve` binary: stalled
 //! readers on one address do not lock out another address, a client that
 //! never reads is disconnected, a registry that trickles is cut — and the
-//! upstream slot comes back each time.
+//! upstream slot comes back each time; connections over the per-client cap
+//! are closed while other addresses are served.
 //!
 //! Everything binds and connects to 127.0.0.0/8: the server listens on
 //! 127.0.0.1, the "other" client connects from 127.0.0.2. Every wait is
@@ -256,4 +257,28 @@ fn a_trickling_upstream_is_cut_and_its_slot_freed() {
     let (status, head, body) = get_from(OTHER, addr, &blob(&up, "small"));
     assert_eq!(status, 200, "{head}");
     assert_eq!(body, b"small blob");
+}
+
+#[test]
+fn connections_over_the_per_client_cap_are_closed_and_others_served() {
+    let proxy = Proxy::start(&["--max-connections-per-client", "2"]);
+    let addr = proxy.addr();
+    // Two idle connections from 127.0.0.1 are held; the third is closed.
+    let held: Vec<TcpStream> = (0..2).map(|_| connect_from(STALLED, addr)).collect();
+    thread::sleep(Duration::from_millis(300));
+    let mut third = connect_from(STALLED, addr);
+    let (got, closed) = read_until_closed(&mut third, Duration::from_secs(10));
+    assert!(closed && got.is_empty(), "{got:?}");
+    // Another address is served meanwhile.
+    let (status, head, _) = get_from(OTHER, addr, "/");
+    assert_eq!(status, 200, "{head}");
+    // A held connection still works, and closing one makes room.
+    send_get(&held[0], addr, "/").unwrap();
+    let mut first = held.into_iter().next().unwrap();
+    let (raw, _) = read_until_closed(&mut first, Duration::from_secs(10));
+    assert_eq!(split(&raw).map(|(s, ..)| s), Some(200));
+    drop(first);
+    thread::sleep(Duration::from_millis(300));
+    let (status, head, _) = get_from(STALLED, addr, "/");
+    assert_eq!(status, 200, "{head}");
 }
