@@ -105,6 +105,7 @@ fn short_timeouts() -> Timeouts {
         connect: Duration::from_millis(500),
         response: Duration::from_millis(500),
         idle: Duration::from_millis(500),
+        ..Timeouts::default()
     }
 }
 
@@ -153,6 +154,7 @@ fn upstream_requests_are_bounded() {
                 connect: Duration::from_millis(300),
                 response: Duration::from_secs(2),
                 idle: Duration::from_millis(1500),
+                ..Timeouts::default()
             }),
     );
     let addr = server.addr;

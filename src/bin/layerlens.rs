@@ -27,6 +27,10 @@ mod search;
 mod serve;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "layerlens/limits.rs"]
+mod limits;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use std::io::{self, Write};
     use std::process::ExitCode;

@@ -1,6 +1,6 @@
 //! Response bodies: the one boxed type the server returns, and the wrapper
 //! that streams an upstream body to the page — counting, capping, holding
-//! the concurrency permit until the last byte, and logging one line when done —
+//! the upstream slot until the last byte, and logging one line when done —
 //! plus [`FileBody`], a file streamed from disk (the page's assets, local blobs).
 
 use std::io;
@@ -13,7 +13,8 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::{Body, Frame, SizeHint};
 use tokio::io::{AsyncRead, ReadBuf};
-use tokio::sync::OwnedSemaphorePermit;
+
+use super::slots::Slot;
 
 /// The error type of response bodies.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -91,17 +92,13 @@ pub struct ProxiedBody<B> {
     log: AccessLog,
     note: &'static str,
     done: bool,
-    _permit: Option<OwnedSemaphorePermit>,
+    _slot: Option<Slot>,
 }
 
 impl<B> ProxiedBody<B> {
-    /// Wraps `inner`; the permit is released when the body ends.
-    pub fn new(
-        inner: B,
-        cap: Option<u64>,
-        log: AccessLog,
-        permit: Option<OwnedSemaphorePermit>,
-    ) -> Self {
+    /// Wraps `inner`; the slot is released when the body is dropped
+    /// (finished, cut, or abandoned by the client).
+    pub fn new(inner: B, cap: Option<u64>, log: AccessLog, slot: Option<Slot>) -> Self {
         ProxiedBody {
             inner,
             cap,
@@ -109,7 +106,7 @@ impl<B> ProxiedBody<B> {
             log,
             note: "",
             done: false,
-            _permit: permit,
+            _slot: slot,
         }
     }
 }

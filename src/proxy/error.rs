@@ -52,6 +52,14 @@ pub enum ProxyError {
     /// An anonymous token response that could not be read whole (502).
     #[error("the token response could not be read: {0}")]
     TokenBody(String),
+    /// This client already holds its share of the upstream slots (503, not
+    /// 429: the page reads a 429 as the registry's rate limit). Refused at
+    /// once, so one client cannot queue for the slots everyone shares.
+    #[error("this address already has {cap} upstream requests in flight, the most the proxy allows one client")]
+    ClientBusy {
+        /// The per-client cap.
+        cap: usize,
+    },
     /// Nothing is mounted at `/v2/` on this server (404).
     #[error("no local registry is served here")]
     NoLocalRegistry,
@@ -67,6 +75,10 @@ pub enum ProxyError {
     #[error("{0}")]
     SearchAnswer(String),
 }
+
+/// `Retry-After` of a busy answer: slots free up as bodies finish, and
+/// slow ones are cut within the stall window.
+const RETRY_AFTER_SECS: &str = "5";
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -92,7 +104,7 @@ impl ProxyError {
             | ProxyError::Encoding(_)
             | ProxyError::TokenBody(_)
             | ProxyError::SearchAnswer(_) => StatusCode::BAD_GATEWAY,
-            ProxyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ProxyError::Busy | ProxyError::ClientBusy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::NoLocalRegistry => StatusCode::NOT_FOUND,
         }
     }
@@ -119,6 +131,7 @@ impl ProxyError {
             ProxyError::Encoding(_) => "encoded response refused",
             ProxyError::TokenBody(_) => "bad token response",
             ProxyError::Busy => "proxy busy",
+            ProxyError::ClientBusy { .. } => "too many requests from this address",
             ProxyError::NoLocalRegistry => "not found",
             ProxyError::BadSearch(_) => "bad search request",
             ProxyError::SearchAnswer(_) => "bad search answer",
@@ -134,6 +147,10 @@ impl ProxyError {
                 allow_hint(host)
             ),
             ProxyError::Method(_) => format!("{self}; use GET, HEAD or OPTIONS"),
+            ProxyError::ClientBusy { .. } => format!(
+                "{self}; try again when one of them finishes (the operator can change the cap \
+                 with layerlens serve --max-upstream-per-client N)"
+            ),
             other => other.to_string(),
         }
     }
@@ -157,6 +174,12 @@ impl ProxyError {
             headers.insert(
                 header::ALLOW,
                 HeaderValue::from_static("GET, HEAD, OPTIONS"),
+            );
+        }
+        if matches!(self, ProxyError::Busy | ProxyError::ClientBusy { .. }) {
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECS),
             );
         }
         add_proxied_security(headers);

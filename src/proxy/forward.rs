@@ -2,14 +2,12 @@
 //! forward with the filtered headers, follow redirects with every hop
 //! checked, rewrite the headers that name URLs, stream the body back.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use http_body_util::{BodyExt, Limited};
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Response, StatusCode, Uri};
-use tokio::sync::Semaphore;
 
 use super::address::{check_address, classify, AddressClass, Trust};
 use super::body::{empty, full, AccessLog, ProxiedBody, ResponseBody};
@@ -23,6 +21,7 @@ use super::policy::{
 };
 use super::realms::RealmMemory;
 use super::rewrite::{rewrite_challenge, rewrite_link};
+use super::slots::Slots;
 use super::tokens::AnonymousTokens;
 use super::upstream::{Upstream, UpstreamBody};
 use super::url::{ProxyPath, UpstreamUrl};
@@ -33,8 +32,9 @@ pub struct ProxyState {
     pub allowlist: Allowlist,
     /// The outbound client.
     pub upstream: Upstream,
-    /// Upstream requests in flight at most (a permit lives as long as the body).
-    pub permits: Arc<Semaphore>,
+    /// Upstream requests in flight, in all and per client (a slot lives as
+    /// long as the body).
+    pub slots: Slots,
     /// Realms named by allowed registries.
     pub realms: RealmMemory,
     /// Tokens issued to requests without credentials (see [`super::tokens`]).
@@ -71,10 +71,12 @@ impl ProxyState {
     }
 }
 
-/// Answers one request under `/proxy/`. Never fails: errors become JSON
-/// responses with CORS headers, and every request is logged once.
+/// Answers one request under `/proxy/` from `client` (the peer address,
+/// for the per-client cap on upstream slots). Never fails: errors become
+/// JSON responses with CORS headers, and every request is logged once.
 pub async fn handle(
     state: &ProxyState,
+    client: IpAddr,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -94,7 +96,7 @@ pub async fn handle(
         Ok(p) => (p.authority().to_string(), p.path().to_owned()),
         Err(_) => ("-".to_owned(), "(malformed)".to_owned()),
     };
-    match forward(state, method, uri, headers, start).await {
+    match forward(state, client, method, uri, headers, start).await {
         Ok(response) => response,
         Err(e) => {
             let response = e.response();
@@ -112,6 +114,7 @@ fn log_now(method: &Method, host: &str, path: &str, status: u16, start: Instant)
 
 async fn forward(
     state: &ProxyState,
+    client: IpAddr,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -126,7 +129,7 @@ async fn forward(
         return Err(Refusal::Loop.into());
     }
     if super::search::is_search_path(&path) {
-        return super::search::forward_search(state, method, &path, start).await;
+        return super::search::forward_search(state, client, method, &path, start).await;
     }
     let grant = state.realms.get(path.authority(), path.path());
     let decision = decide(&path, &state.allowlist, grant)?;
@@ -138,13 +141,7 @@ async fn forward(
     } else {
         Access::Credentialed
     };
-    let permit = tokio::time::timeout(
-        state.upstream.timeouts().connect,
-        state.permits.clone().acquire_owned(),
-    )
-    .await
-    .map_err(|_| ProxyError::Busy)?
-    .map_err(|_| ProxyError::Busy)?;
+    let slot = state.slots.acquire(client).await?;
 
     let mut request_headers = forwarded_request_headers(headers);
     request_headers.append(header::VIA, state.via.clone());
@@ -202,7 +199,7 @@ async fn forward(
         decision.kind == RequestKind::Token && authorization.is_none() && status == StatusCode::OK;
     let body = if method == Method::HEAD {
         log.emit(0, "");
-        drop(permit);
+        drop(slot);
         empty()
     } else if anonymous_token {
         // Small (capped) and needed whole: its tokens are remembered as
@@ -218,11 +215,11 @@ async fn forward(
             .anonymous
             .remember_response(&collected, Instant::now());
         log.emit(collected.len() as u64, "");
-        drop(permit);
+        drop(slot);
         out.insert(header::CONTENT_LENGTH, HeaderValue::from(collected.len()));
         full(collected)
     } else {
-        ProxiedBody::<UpstreamBody>::new(body, cap, log, Some(permit)).boxed_unsync()
+        ProxiedBody::<UpstreamBody>::new(body, cap, log, Some(slot)).boxed_unsync()
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;

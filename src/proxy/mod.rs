@@ -19,6 +19,10 @@
 //! * [`forward`], [`site`], [`server`] — carrying it out: the `/proxy/`
 //!   handler, the page, the HTTP server and its routes (with the
 //!   [`server::LocalRegistry`] seam for `/v2/`).
+//! * [`slots`], [`conn`], [`throughput`] — the limits that keep one slow
+//!   or greedy client from locking out the others: upstream slots in all
+//!   and per client, a per-client connection cap, and a minimum throughput
+//!   on both the client and the upstream side of every response.
 //! * [`search`] — the one route to Docker Hub's search endpoint, to a
 //!   fixed upstream.
 //! * [`local`] — what is mounted there: the built-in demo image and
@@ -27,6 +31,7 @@
 pub mod address;
 pub mod body;
 pub mod boot;
+pub mod conn;
 pub mod error;
 pub mod forward;
 pub mod gate;
@@ -38,7 +43,9 @@ pub mod rewrite;
 pub mod search;
 pub mod server;
 pub mod site;
+pub mod slots;
 pub mod target;
+pub mod throughput;
 pub mod tokens;
 pub mod upstream;
 pub mod url;
@@ -47,6 +54,7 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use address::{check_address, classify, AddressClass, Trust};
 pub use error::ProxyError;
@@ -56,6 +64,7 @@ pub use policy::{Allowlist, HostPattern, PatternError};
 pub use search::SearchUpstream;
 pub use server::{LocalRegistry, Server};
 pub use target::{Authority, Host, PathError, Scheme};
+pub use throughput::MinThroughput;
 pub use upstream::{Timeouts, Upstream, UpstreamError};
 pub use url::{ProxyPath, UpstreamUrl};
 
@@ -63,6 +72,13 @@ pub use url::{ProxyPath, UpstreamUrl};
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Upstream requests in flight at most, by default.
 pub const DEFAULT_MAX_UPSTREAM: usize = 256;
+/// Upstream requests in flight per client (IPv4 address or IPv6 /64) at
+/// most, by default: an eighth of the pool, so it takes eight clients to
+/// fill it, and a browser (six connections per host) is never near it.
+pub const DEFAULT_MAX_UPSTREAM_PER_CLIENT: usize = 32;
+/// Open connections per client at most, by default: a quarter of the
+/// server's 1024, so one address cannot hold every connection.
+pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 256;
 
 /// How to run the server. Built with [`Config::new`] and the `with_*`/`allow_*` methods.
 pub struct Config {
@@ -71,6 +87,9 @@ pub struct Config {
     dist: PathBuf,
     timeouts: Timeouts,
     max_upstream: usize,
+    max_upstream_per_client: usize,
+    max_connections_per_client: usize,
+    client_throughput: MinThroughput,
     user_agent: String,
     forbidden: Vec<SocketAddr>,
     extra_roots: Vec<Vec<u8>>,
@@ -89,6 +108,9 @@ impl Config {
             dist: PathBuf::from("dist"),
             timeouts: Timeouts::default(),
             max_upstream: DEFAULT_MAX_UPSTREAM,
+            max_upstream_per_client: DEFAULT_MAX_UPSTREAM_PER_CLIENT,
+            max_connections_per_client: DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+            client_throughput: MinThroughput::default(),
             user_agent: concat!("layerlens/", env!("CARGO_PKG_VERSION")).to_owned(),
             forbidden: Vec::new(),
             extra_roots: Vec::new(),
@@ -142,7 +164,8 @@ impl Config {
         self
     }
 
-    /// Upstream connect, response and idle timeouts.
+    /// Upstream connect, response and idle timeouts, and the upstream
+    /// minimum throughput.
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Config {
         self.timeouts = timeouts;
         self
@@ -152,6 +175,37 @@ impl Config {
     /// body is done).
     pub fn with_max_upstream(mut self, n: usize) -> Config {
         self.max_upstream = n;
+        self
+    }
+
+    /// `--max-upstream-per-client N`: upstream requests in flight per client
+    /// (IPv4 address or IPv6 /64); one more is refused at once with 503.
+    /// Behind a reverse proxy every client has the proxy's address: raise it
+    /// to `--max-upstream` there.
+    pub fn with_max_upstream_per_client(mut self, n: usize) -> Config {
+        self.max_upstream_per_client = n;
+        self
+    }
+
+    /// `--max-connections-per-client N`: open connections per client; more
+    /// are closed as soon as they are accepted.
+    pub fn with_max_connections_per_client(mut self, n: usize) -> Config {
+        self.max_connections_per_client = n;
+        self
+    }
+
+    /// The minimum throughput of a client taking a response (see
+    /// [`conn`]); below it the connection is closed and its slot freed.
+    pub fn with_client_throughput(mut self, rule: MinThroughput) -> Config {
+        self.client_throughput = rule;
+        self
+    }
+
+    /// `--stall-timeout SECS`: the window of both minimum throughputs, the
+    /// client's and the upstream's (at least 16 KiB per window of waiting).
+    pub fn with_stall_window(mut self, window: Duration) -> Config {
+        self.client_throughput = MinThroughput::within(window);
+        self.timeouts.min_throughput = MinThroughput::within(window);
         self
     }
 

@@ -21,7 +21,7 @@
 //!   at most [`crate::search::MAX_RESPONSE_BYTES`] bytes (cut when it grows
 //!   past that); an error status is passed on without its body.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Instant;
 
@@ -197,9 +197,11 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Answers the search route (the caller checked [`is_search_path`]).
+/// Answers the search route (the caller checked [`is_search_path`]) for
+/// `client`, who needs an upstream slot like any proxied request.
 pub async fn forward_search(
     state: &ProxyState,
+    client: IpAddr,
     method: &Method,
     path: &ProxyPath,
     start: Instant,
@@ -215,13 +217,7 @@ pub async fn forward_search(
         base.path(),
         Some(&query),
     )?;
-    let permit = tokio::time::timeout(
-        state.upstream.timeouts().connect,
-        state.permits.clone().acquire_owned(),
-    )
-    .await
-    .map_err(|_| ProxyError::Busy)?
-    .map_err(|_| ProxyError::Busy)?;
+    let slot = state.slots.acquire(client).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     headers.insert(
@@ -265,10 +261,10 @@ pub async fn forward_search(
             HeaderValue::from_static("application/json"),
         );
         let (_, body) = upstream.into_parts();
-        ProxiedBody::<UpstreamBody>::new(body, Some(cap), log, Some(permit)).boxed_unsync()
+        ProxiedBody::<UpstreamBody>::new(body, Some(cap), log, Some(slot)).boxed_unsync()
     } else {
         log.emit(0, " (error body dropped)");
-        drop(permit);
+        drop(slot);
         empty()
     };
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));

@@ -13,6 +13,11 @@
 //!   [`Config::with_local_registry`] (where `--layout` directories and the
 //!   built-in demo image will be served), or a JSON 404 while none is;
 //! * anything else → the page ([`super::site`]).
+//!
+//! Each accepted connection counts against its client's connection cap and
+//! is wrapped in [`SlowClientGuard`] (a write timeout as a minimum
+//! throughput); its peer address goes with every request to the proxy, for
+//! the per-client cap on upstream slots ([`super::slots`]).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -32,6 +37,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use super::body::{AccessLog, ResponseBody};
+use super::conn::SlowClientGuard;
 use super::error::ProxyError;
 use super::forward::{self, ProxyState};
 use super::gate::{Area, Gate};
@@ -39,7 +45,9 @@ use super::policy::{is_registry_path, Refusal};
 use super::realms::RealmMemory;
 use super::rewrite::rewrite_link;
 use super::site::Site;
+use super::slots::{PerClient, Slots};
 use super::target::{Authority, Host, Scheme};
+use super::throughput::MinThroughput;
 use super::tokens::AnonymousTokens;
 use super::upstream::Upstream;
 use super::url::{ProxyPath, UpstreamUrl};
@@ -83,6 +91,10 @@ struct State {
 pub struct Server {
     listener: TcpListener,
     state: Arc<State>,
+    /// Open connections per client.
+    connections: Arc<PerClient>,
+    /// What a client must take of a response it is sent (see [`super::conn`]).
+    client_throughput: MinThroughput,
 }
 
 impl Server {
@@ -103,7 +115,11 @@ impl Server {
             proxy: ProxyState {
                 allowlist: config.allowlist,
                 upstream,
-                permits: Arc::new(Semaphore::new(config.max_upstream.max(1))),
+                slots: Slots::new(
+                    config.max_upstream,
+                    config.max_upstream_per_client,
+                    config.timeouts.connect,
+                ),
                 realms: RealmMemory::new(),
                 anonymous: AnonymousTokens::new(),
                 via: pseudonym(),
@@ -118,6 +134,8 @@ impl Server {
         Ok(Server {
             listener,
             state: Arc::new(state),
+            connections: PerClient::new(config.max_connections_per_client),
+            client_throughput: config.client_throughput,
         })
     }
 
@@ -151,7 +169,7 @@ impl Server {
                 .acquire_owned()
                 .await
                 .map_err(|_| ServeError::Io(std::io::Error::other("semaphore closed")))?;
-            let (stream, _) = match self.listener.accept().await {
+            let (stream, peer) = match self.listener.accept().await {
                 Ok(s) => s,
                 Err(e) => {
                     // EMFILE and friends: back off instead of spinning.
@@ -160,12 +178,19 @@ impl Server {
                     continue;
                 }
             };
+            // A client at its cap is closed at once: one address must not
+            // hold every connection.
+            let Some(own) = self.connections.try_take(peer.ip()) else {
+                continue;
+            };
             let _ = stream.set_nodelay(true);
+            let stream = SlowClientGuard::new(stream, self.client_throughput);
             let state = self.state.clone();
+            let client = peer.ip();
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
                     let state = state.clone();
-                    async move { Ok::<_, Infallible>(route(&state, req).await) }
+                    async move { Ok::<_, Infallible>(route(&state, client, req).await) }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
@@ -173,13 +198,17 @@ impl Server {
                     .max_buf_size(64 * 1024)
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
-                drop(permit);
+                drop((own, permit));
             });
         }
     }
 }
 
-async fn route(state: &State, request: Request<Incoming>) -> Response<ResponseBody> {
+async fn route(
+    state: &State,
+    client: IpAddr,
+    request: Request<Incoming>,
+) -> Response<ResponseBody> {
     let path = request.uri().path();
     let api = is_proxy_path(path) || is_registry_path(path);
     let area = if api { Area::Api } else { Area::Page };
@@ -193,7 +222,7 @@ async fn route(state: &State, request: Request<Incoming>) -> Response<ResponseBo
             return response;
         }
     };
-    let mut response = route_admitted(state, request).await;
+    let mut response = route_admitted(state, client, request).await;
     admission.apply(response.headers_mut());
     response
 }
@@ -202,7 +231,11 @@ fn is_proxy_path(path: &str) -> bool {
     path == "/proxy" || path.starts_with("/proxy/")
 }
 
-async fn route_admitted(state: &State, mut request: Request<Incoming>) -> Response<ResponseBody> {
+async fn route_admitted(
+    state: &State,
+    client: IpAddr,
+    mut request: Request<Incoming>,
+) -> Response<ResponseBody> {
     let path = request.uri().path();
     if is_proxy_path(path) {
         match self_target(state, &request) {
@@ -222,6 +255,7 @@ async fn route_admitted(state: &State, mut request: Request<Incoming>) -> Respon
         }
         return forward::handle(
             &state.proxy,
+            client,
             request.method(),
             request.uri(),
             request.headers(),

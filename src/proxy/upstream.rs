@@ -30,6 +30,7 @@ use tokio_rustls::TlsConnector;
 
 use super::address::AddressClass;
 use super::target::{Host, Scheme};
+use super::throughput::{Meter, MinThroughput};
 use super::url::UpstreamUrl;
 
 /// Most addresses tried for one name (DNS answers are attacker-sized).
@@ -44,6 +45,10 @@ pub struct Timeouts {
     pub response: Duration,
     /// Longest pause between two pieces of a response body.
     pub idle: Duration,
+    /// The least a response body must deliver while the proxy waits on it
+    /// (see [`super::throughput`]): without it, a registry sending a byte
+    /// a second resets `idle` forever and holds its upstream slot.
+    pub min_throughput: MinThroughput,
 }
 
 impl Default for Timeouts {
@@ -52,6 +57,7 @@ impl Default for Timeouts {
             connect: Duration::from_secs(10),
             response: Duration::from_secs(30),
             idle: Duration::from_secs(30),
+            min_throughput: MinThroughput::default(),
         }
     }
 }
@@ -336,7 +342,9 @@ impl Upstream {
             inner,
             idle,
             timer: Box::pin(sleep(idle)),
+            idle_at: Instant::now() + idle,
             waiting: false,
+            meter: Meter::new(self.timeouts.min_throughput),
             _conn: conn,
         }))
     }
@@ -352,15 +360,21 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// A response body streaming from the upstream socket, with the idle timeout:
-/// a pause longer than [`Timeouts::idle`] between two frames ends it with an error.
+/// A response body streaming from the upstream socket, with the idle timeout
+/// and the minimum throughput: a pause longer than [`Timeouts::idle`]
+/// between two frames, or less than [`Timeouts::min_throughput`], ends it
+/// with an error.
 pub struct UpstreamBody {
     inner: Incoming,
     idle: Duration,
+    /// Fires at the earlier of `idle_at` and the end of the meter's window.
     timer: Pin<Box<Sleep>>,
-    /// Whether the timer runs for the current wait: time spent while the
-    /// downstream did not ask for more (backpressure) is not upstream idleness.
+    idle_at: Instant,
+    /// Whether the current wait has begun: time spent while the downstream
+    /// did not ask for more (backpressure) is not upstream idleness, and it
+    /// is not counted by the meter either.
     waiting: bool,
+    meter: Meter,
     _conn: AbortOnDrop,
 }
 
@@ -368,6 +382,11 @@ pub struct UpstreamBody {
 #[derive(Debug, thiserror::Error)]
 #[error("the upstream body stalled for more than {0:?}")]
 pub struct IdleTimeout(pub Duration);
+
+/// An [`UpstreamBody`] slower than [`Timeouts::min_throughput`].
+#[derive(Debug, thiserror::Error)]
+#[error("the upstream body sent less than {} bytes in {:?} of waiting", .0.bytes, .0.window)]
+pub struct TooSlow(pub MinThroughput);
 
 impl Body for UpstreamBody {
     type Data = Bytes;
@@ -378,21 +397,34 @@ impl Body for UpstreamBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
+        let now = Instant::now();
         if !this.waiting {
-            this.timer.as_mut().reset(Instant::now() + this.idle);
+            this.idle_at = now + this.idle;
             this.waiting = true;
         }
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 this.waiting = false;
+                let n = frame.data_ref().map_or(0, |d| d.len() as u64);
+                this.meter.moved(n, now.into_std());
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Box::new(e)))),
             Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => match this.timer.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(IdleTimeout(this.idle))))),
-                Poll::Pending => Poll::Pending,
-            },
+            Poll::Pending => {
+                let slow_at = Instant::from_std(this.meter.wait(now.into_std()));
+                let deadline = this.idle_at.min(slow_at);
+                if this.timer.deadline() != deadline {
+                    this.timer.as_mut().reset(deadline);
+                }
+                match this.timer.as_mut().poll(cx) {
+                    Poll::Ready(()) if this.idle_at <= slow_at => {
+                        Poll::Ready(Some(Err(Box::new(IdleTimeout(this.idle)))))
+                    }
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(TooSlow(this.meter.rule()))))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 

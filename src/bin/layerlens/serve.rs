@@ -9,6 +9,8 @@ use std::sync::Arc;
 use clap::Args;
 use layerlens::proxy::{Config, HostPattern, LocalRegistries, Origin, SearchUpstream};
 
+use crate::limits::LimitArgs;
+
 /// `layerlens serve [OPTIONS]`.
 #[derive(Args, Debug, Clone)]
 pub struct ServeArgs {
@@ -48,6 +50,8 @@ pub struct ServeArgs {
     /// registries, with their credentials, and the local layouts. Repeatable.
     #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = parse_origin)]
     cors_origin: Vec<Origin>,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// `NAME=DIR`: a repository name (checked like a reference's path) and a
@@ -84,7 +88,9 @@ pub fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let mut config = Config::new(args.listen)
+    let mut config = args
+        .limits
+        .apply(Config::new(args.listen))
         .with_dist(args.dist)
         .with_local_registry(Arc::new(local));
     for pattern in args.allow_registry {

@@ -48,6 +48,9 @@ pub enum ReplyBody {
     Bytes(Vec<u8>),
     /// `len` bytes of `b'x'` sent chunked, without `Content-Length`.
     Chunked(usize),
+    /// `len` bytes of `b'x'` with `Content-Length`, one byte every `every`
+    /// (a registry that trickles); stops when the peer goes away.
+    Trickle(usize, Duration),
 }
 
 /// What an upstream test server answers.
@@ -217,6 +220,16 @@ fn serve_one(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Recorded>>) {
                 left -= n;
             }
             let _ = out.write_all(b"0\r\n\r\n");
+        }
+        ReplyBody::Trickle(len, every) => {
+            head.push_str(&format!("Content-Length: {len}\r\n\r\n"));
+            let _ = out.write_all(head.as_bytes());
+            for _ in 0..*len {
+                if out.write_all(b"x").and_then(|_| out.flush()).is_err() {
+                    return;
+                }
+                thread::sleep(*every);
+            }
         }
     }
     let _ = out.flush();
