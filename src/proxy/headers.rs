@@ -80,9 +80,10 @@ pub fn add_preflight(headers: &mut HeaderMap) {
     set(headers, header::ACCESS_CONTROL_MAX_AGE, "600");
 }
 
-/// Headers of everything under `/proxy/`: no sniffing, sandboxed if opened,
-/// no referrer.
+/// Headers of everything under `/proxy/`: only safe content types (see
+/// [`super::content_type`]), no sniffing, sandboxed if opened, no referrer.
 pub fn add_proxied_security(headers: &mut HeaderMap) {
+    super::content_type::restrict_content_type(headers);
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::CONTENT_SECURITY_POLICY, PROXIED_CSP);
     set(headers, header::REFERRER_POLICY, "no-referrer");

@@ -24,6 +24,7 @@
 pub mod address;
 pub mod body;
 pub mod boot;
+pub mod content_type;
 pub mod error;
 pub mod forward;
 pub mod headers;

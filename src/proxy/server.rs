@@ -28,6 +28,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use super::body::ResponseBody;
+use super::content_type::restrict_content_type;
 use super::error::ProxyError;
 use super::forward::{self, ProxyState};
 use super::policy::is_registry_path;
@@ -180,6 +181,8 @@ async fn route(state: &State, mut request: Request<Incoming>) -> Response<Respon
                 *request.uri_mut() = inner.uri;
                 let mut response = local.handle(request).await;
                 rewrite_self_links(response.headers_mut(), &target);
+                // Any LocalRegistry: its types reach the page like a registry's.
+                restrict_content_type(response.headers_mut());
                 return response;
             }
         }
