@@ -23,12 +23,12 @@
 
 pub mod address;
 pub mod body;
-pub mod boot;
 pub mod content_type;
 pub mod error;
 pub mod forward;
 pub mod headers;
 pub mod local;
+pub mod nonce;
 pub mod policy;
 pub mod realms;
 pub mod rewrite;
