@@ -51,17 +51,20 @@ async function openInNewTab(context, url) {
 }
 
 /// Opens `url` with `window.open` from `page`: the new document inherits
-/// the page's policy container, so the page's CSP applies to it.
+/// the page's policy container, so the page's CSP applies to it. Console
+/// messages are collected on the context, from before the document exists
+/// (its scripts run, or are refused, before a listener on it could be added).
 async function openFromPage(context, page, url) {
   const messages = [];
+  const collect = (m) => { if (m.page() !== page) messages.push(m.text()); };
+  context.on('console', collect);
   const [doc] = await Promise.all([
-    context.waitForEvent('page', (p) => {
-      p.on('console', (m) => messages.push(m.text()));
-      return true;
-    }),
+    context.waitForEvent('page'),
     page.evaluate((u) => { window.open(u); }, url),
   ]);
-  return inspectDocument(doc, messages);
+  const seen = await inspectDocument(doc, messages);
+  context.off('console', collect);
+  return seen;
 }
 
 test('a hostile registry’s SVG: verified, previewed as pixels, and nothing it carries runs', async (t) => {
