@@ -13,7 +13,8 @@ mod png;
 
 use app_common::*;
 use layerlens::app::file::content::{
-    classify, hex_dump, image_type, is_text, text_listing, Kind, DISPLAY_LIMIT, MAX_TEXT_LINES,
+    classify, hex_dump, image_type, is_text, raster_size, text_listing, Kind, DISPLAY_LIMIT,
+    MAX_TEXT_LINES,
 };
 use layerlens::app::file::links::{resolve_symlink, LinkProblem};
 use layerlens::app::file::{download_name, Check, ExtractId, FileEffect, FileMsg, ShowAs};
@@ -890,4 +891,21 @@ fn keyboard_selection_extracts_too() {
     page.send(Msg::Key(layerlens::app::Key::Up));
     assert_eq!(view(&page).hook, "link");
     assert_eq!(extracts(&page).len(), before + 1);
+}
+
+#[test]
+fn svg_previews_are_drawn_at_their_size_within_bounds() {
+    assert_eq!(raster_size(8, 8), (8, 8));
+    assert_eq!(raster_size(300, 150), (300, 150));
+    assert_eq!(raster_size(0, 0), (512, 512), "no size of its own");
+    assert_eq!(raster_size(0, 40), (40, 40));
+    assert_eq!(raster_size(40, 0), (40, 40));
+    assert_eq!(raster_size(4096, 10), (4096, 10));
+    assert_eq!(raster_size(8192, 4096), (4096, 2048));
+    assert_eq!(
+        raster_size(1_000_000_000, 1),
+        (4096, 1),
+        "never below a pixel"
+    );
+    assert_eq!(raster_size(u32::MAX, u32::MAX), (4096, 4096));
 }

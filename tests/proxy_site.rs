@@ -53,18 +53,49 @@ fn site() -> (TempDir, PathBuf) {
     (outer, dist)
 }
 
-fn assert_page_headers(r: &proxy_support::Response) {
+/// The page's policy (issue 10): scripts run by the response's nonce, never
+/// for their origin. Returns the nonce.
+fn assert_page_headers(r: &proxy_support::Response) -> String {
     let csp = r.header("content-security-policy").expect("CSP");
-    assert!(csp.contains("default-src 'self'"), "{csp}");
-    assert!(
-        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
-        "{csp}"
+    let nonce = csp
+        .strip_prefix("default-src 'self'; script-src 'nonce-")
+        .and_then(|rest| rest.split_once('\''))
+        .map(|(nonce, _)| nonce.to_owned())
+        .unwrap_or_else(|| panic!("no nonce first in script-src: {csp}"));
+    assert_eq!(
+        csp,
+        format!(
+            "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; \
+             worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'; \
+             frame-ancestors 'none'"
+        )
     );
-    assert!(!csp.contains("unsafe-inline"), "{csp}");
-    assert!(csp.contains("object-src 'none'"), "{csp}");
-    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(nonce.len() >= 22, "at least 128 bits: {nonce}");
+    assert!(
+        nonce
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/'),
+        "{nonce}"
+    );
+    assert_common_headers(r);
+    nonce
+}
+
+/// Everything else the server sends for the page (assets, errors, the
+/// "not built" page): documents of it may run and load nothing.
+fn assert_asset_headers(r: &proxy_support::Response) {
+    assert_eq!(
+        r.header("content-security-policy"),
+        Some("default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    );
+    assert_common_headers(r);
+}
+
+fn assert_common_headers(r: &proxy_support::Response) {
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(r.header("x-frame-options"), Some("DENY"));
 }
 
 #[test]
@@ -90,7 +121,7 @@ fn serves_the_page_with_strict_headers_and_hashed_caching() {
         r.header("cache-control"),
         Some("public, max-age=31536000, immutable")
     );
-    assert_page_headers(&r);
+    assert_asset_headers(&r);
 
     let r = proxy.get(&format!("/{JS}"));
     assert_eq!(
@@ -102,10 +133,13 @@ fn serves_the_page_with_strict_headers_and_hashed_caching() {
         Some("public, max-age=31536000, immutable")
     );
 
+    assert_asset_headers(&r);
+
     let r = proxy.get("/assets/logo.svg");
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("image/svg+xml"));
     assert_eq!(r.header("cache-control"), Some("no-cache"));
+    assert_asset_headers(&r);
 
     let r = proxy.request("HEAD", &format!("/{WASM}"), &[]);
     assert_eq!(r.status, 200);
@@ -150,7 +184,7 @@ fn without_a_built_page_root_explains_how_to_build_it() {
     assert_eq!(r.status, 200);
     assert!(r.text().contains("bash scripts/run.sh"), "{}", r.text());
     assert!(!r.text().contains("<script"), "no inline script");
-    assert_page_headers(&r);
+    assert_asset_headers(&r);
 
     // `/v2/` is the local registry (the built-in demo at least).
     let r = proxy.get("/v2/");
@@ -207,7 +241,7 @@ fn page_asset_names_and_types() {
 }
 
 /// `dist/index.html` exactly as `trunk build` 0.21 writes it: the wasm
-/// bootstrap is an inline module script, which the page's CSP blocks.
+/// bootstrap is an inline module script, with a modulepreload of the glue.
 const TRUNK_INDEX: &str = r#"<!doctype html>
 <html lang="en">
   <head>
@@ -234,77 +268,55 @@ dispatchEvent(new CustomEvent("TrunkApplicationStarted", {detail: {wasm}}));
 </html>
 "#;
 
-/// The inline script's text, as the page had it.
-fn inline_script(html: &str) -> &str {
-    let start = html.find("<script type=\"module\">").unwrap() + "<script type=\"module\">".len();
-    let end = start + html[start..].find("</script>").unwrap();
-    &html[start..end]
-}
-
-/// Every `<script …>` opening tag of a page.
-fn script_tags(html: &str) -> Vec<&str> {
-    html.match_indices("<script")
-        .map(|(i, _)| &html[i..i + html[i..].find('>').unwrap() + 1])
-        .collect()
-}
-
 #[test]
-fn trunks_inline_bootstrap_becomes_a_hashed_script_file() {
+fn trunks_bootstrap_runs_by_a_fresh_nonce_per_response() {
     let (_tmp, dist) = site();
     std::fs::write(dist.join("index.html"), TRUNK_INDEX).unwrap();
     let proxy = Proxy::start_with_dist(&[], &dist);
 
-    let r = proxy.get("/");
-    assert_eq!(r.status, 200);
-    assert_page_headers(&r);
-    let html = r.text();
-    let tags = script_tags(&html);
-    assert_eq!(tags.len(), 1, "{html}");
-    let source = inline_script(TRUNK_INDEX);
-    let hash = layerlens::oci::Digest::sha256(source.as_bytes());
-    let name = format!("/boot-{}.js", &hash.hex()[..16]);
-    assert_eq!(tags[0], format!("<script type=\"module\" src=\"{name}\">"));
-    assert!(html.contains(&format!("<script type=\"module\" src=\"{name}\"></script>")));
-    // Everything else is untouched.
-    assert_eq!(
-        html.replace(
-            &format!("<script type=\"module\" src=\"{name}\"></script>"),
-            ""
-        ),
-        TRUNK_INDEX.replace(&format!("<script type=\"module\">{source}</script>"), "")
-    );
-    assert_eq!(
-        r.header("content-length"),
-        Some(html.len().to_string().as_str())
-    );
-
-    let r = proxy.get(&name);
-    assert_eq!(r.status, 200);
-    assert_eq!(r.text(), source);
-    assert_eq!(
-        r.header("content-type"),
-        Some("text/javascript; charset=utf-8")
-    );
-    assert_eq!(
-        r.header("cache-control"),
-        Some("public, max-age=31536000, immutable")
-    );
-    assert_page_headers(&r);
-    assert_eq!(proxy.request("HEAD", &name, &[]).status, 200);
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let r = proxy.get("/");
+        assert_eq!(r.status, 200);
+        let nonce = assert_page_headers(&r);
+        let html = r.text();
+        // The inline module and the glue's modulepreload carry the nonce;
+        // the wasm preload (a fetch, not a script) and the rest are as built.
+        let expected = TRUNK_INDEX
+            .replace(
+                "<script type=\"module\">",
+                &format!("<script nonce=\"{nonce}\" type=\"module\">"),
+            )
+            .replace(
+                "<link rel=\"modulepreload\"",
+                &format!("<link nonce=\"{nonce}\" rel=\"modulepreload\""),
+            );
+        assert_eq!(html, expected);
+        assert_eq!(html.matches("nonce=").count(), 2, "{html}");
+        assert_eq!(
+            r.header("content-length"),
+            Some(html.len().to_string().as_str())
+        );
+        assert_eq!(r.header("cache-control"), Some("no-cache"));
+        seen.push(nonce);
+    }
+    assert_ne!(seen[0], seen[1], "every response has its own nonce");
+    // The old externalised boot scripts are gone.
     assert_eq!(proxy.get("/boot-0000000000000000.js").status, 404);
 
-    // A rebuild: the new bootstrap is served, and the previous one still is
-    // for a page loaded just before.
+    // A rebuild: the new page is served, with a nonce.
     std::thread::sleep(std::time::Duration::from_millis(20));
     let rebuilt = TRUNK_INDEX
         .replace("8c66b232318d40ef", "0123456789abcdef")
         .replace("= bindings;", "= bindings; // rebuilt");
     std::fs::write(dist.join("index.html"), &rebuilt).unwrap();
-    let html = proxy.get("/").text();
-    let source2 = inline_script(&rebuilt);
-    let hash2 = layerlens::oci::Digest::sha256(source2.as_bytes());
-    let name2 = format!("/boot-{}.js", &hash2.hex()[..16]);
-    assert!(html.contains(&name2), "{html}");
-    assert_eq!(proxy.get(&name2).text(), source2);
-    assert_eq!(proxy.get(&name).status, 200);
+    let r = proxy.get("/");
+    let nonce = assert_page_headers(&r);
+    assert!(r.text().contains("// rebuilt"), "{}", r.text());
+    assert!(
+        r.text()
+            .contains(&format!("<script nonce=\"{nonce}\" type=\"module\">")),
+        "{}",
+        r.text()
+    );
 }

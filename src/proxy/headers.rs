@@ -3,6 +3,8 @@
 
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 
+use super::nonce::Nonce;
+
 /// Request headers the page may send upstream; everything else (cookies,
 /// `Origin`, `Referer`, the browser's `User-Agent`…) stays behind.
 pub const FORWARDED_REQUEST_HEADERS: &[HeaderName] = &[
@@ -42,12 +44,28 @@ pub const EXPOSE_HEADERS: &str = "Docker-Content-Digest, WWW-Authenticate, Conte
      Content-Length, Content-Type, Link, Ratelimit-Limit, Ratelimit-Remaining, \
      Docker-Ratelimit-Source, ETag, Retry-After, Docker-Distribution-Api-Version";
 
-/// The page's Content-Security-Policy: scripts only from the page's own
-/// origin plus `'wasm-unsafe-eval'` to instantiate the wasm module, no inline
-/// script or style, no third-party origin, no framing.
-pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; worker-src 'self' blob:; \
-     object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// The page's Content-Security-Policy (`index.html`), around its
+/// per-response nonce: only the page's own nonced scripts run, and what
+/// they load (`'strict-dynamic'`: the glue, the workers' imports); no
+/// script is trusted for its origin, because `/proxy/…` shares it
+/// (issue 10, see [`super::nonce`]). `'wasm-unsafe-eval'` instantiates the
+/// wasm module; no inline style, no third-party origin, no framing.
+pub fn page_csp(nonce: &Nonce) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; \
+         worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'; \
+         frame-ancestors 'none'",
+        nonce.as_str()
+    )
+}
+
+/// The CSP of the page's other responses (scripts, wasm, CSS, error
+/// text): a policy applies to a response only when it is a document or a
+/// worker, and none of these is meant to be one, so opened in a tab they
+/// may run and load nothing.
+pub const ASSET_CSP: &str =
+    "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// The CSP of proxied content: registry bytes are served from the page's
 /// origin, so opening one as a document must not run anything there.
@@ -71,17 +89,19 @@ pub fn add_preflight(headers: &mut HeaderMap) {
     set(headers, header::ACCESS_CONTROL_MAX_AGE, "600");
 }
 
-/// Headers of everything under `/proxy/`: no sniffing, sandboxed if opened,
-/// no referrer.
+/// Headers of everything under `/proxy/`: only safe content types (see
+/// [`super::content_type`]), no sniffing, sandboxed if opened, no referrer.
 pub fn add_proxied_security(headers: &mut HeaderMap) {
+    super::content_type::restrict_content_type(headers);
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::CONTENT_SECURITY_POLICY, PROXIED_CSP);
     set(headers, header::REFERRER_POLICY, "no-referrer");
 }
 
-/// Headers of the page and its assets.
+/// Headers of the page's assets and errors, with [`ASSET_CSP`]; the page
+/// itself replaces the policy with [`page_csp`].
 pub fn add_page_security(headers: &mut HeaderMap) {
-    set(headers, header::CONTENT_SECURITY_POLICY, PAGE_CSP);
+    set(headers, header::CONTENT_SECURITY_POLICY, ASSET_CSP);
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::REFERRER_POLICY, "no-referrer");
     set(headers, header::X_FRAME_OPTIONS, "DENY");

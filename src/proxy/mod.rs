@@ -30,13 +30,14 @@
 
 pub mod address;
 pub mod body;
-pub mod boot;
 pub mod conn;
+pub mod content_type;
 pub mod error;
 pub mod forward;
 pub mod gate;
 pub mod headers;
 pub mod local;
+pub mod nonce;
 pub mod policy;
 pub mod realms;
 pub mod rewrite;

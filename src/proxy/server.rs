@@ -38,6 +38,7 @@ use tokio::sync::Semaphore;
 
 use super::body::{AccessLog, ResponseBody};
 use super::conn::SlowClientGuard;
+use super::content_type::restrict_content_type;
 use super::error::ProxyError;
 use super::forward::{self, ProxyState};
 use super::gate::{Area, Gate};
@@ -250,6 +251,8 @@ async fn route_admitted(
                 *request.uri_mut() = inner.uri;
                 let mut response = local.handle(request).await;
                 rewrite_self_links(response.headers_mut(), &target);
+                // Any LocalRegistry: its types reach the page like a registry's.
+                restrict_content_type(response.headers_mut());
                 return response;
             }
         }

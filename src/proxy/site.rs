@@ -2,12 +2,11 @@
 //! long-lived caching for hashed asset names and revalidation for
 //! `index.html`. Without a built page, `/` explains how to build one.
 //!
-//! `index.html` is served from memory with its inline scripts moved to
-//! `/boot-<hash>.js` files ([`super::boot`]), so Trunk's inline bootstrap
-//! runs under a CSP without `'unsafe-inline'`. It is prepared at startup and
+//! `index.html` is served from memory with a fresh nonce on its scripts and
+//! in its CSP for every response ([`super::nonce`]), so Trunk's inline
+//! bootstrap runs and nothing else does. It is prepared at startup and
 //! again whenever the file's size or modification time changes (a rebuild).
 
-use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -19,8 +18,8 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 
 use super::body::{empty, full, FileBody, ResponseBody};
-use super::boot::externalise;
-use super::headers::add_page_security;
+use super::headers::{add_page_security, page_csp};
+use super::nonce::{Nonce, PageTemplate};
 use super::policy::{IMMUTABLE, NO_CACHE};
 
 /// Shown at `/` when `--dist` has no `index.html`: never a blank page.
@@ -36,21 +35,17 @@ const NOT_BUILT: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=
 const MAX_FILE: u64 = 256 * 1024 * 1024;
 /// Largest `index.html` prepared in memory.
 const MAX_INDEX: u64 = 1024 * 1024;
-/// Boot scripts kept across rebuilds (a page loaded just before a rebuild
-/// still finds its script); past this, only the current page's are kept.
-const MAX_BOOT_SCRIPTS: usize = 32;
 
-/// `index.html` as served, and the file state it was made from.
+/// `index.html` ready for nonces, and the file state it was made from.
 #[derive(Debug)]
 struct Page {
     stamp: (Option<SystemTime>, u64),
-    html: Bytes,
+    template: PageTemplate,
 }
 
 #[derive(Debug, Default)]
 struct Prepared {
     page: Option<Arc<Page>>,
-    scripts: BTreeMap<String, Bytes>,
 }
 
 /// The static page directory (canonicalised), or nothing when the page is not built.
@@ -90,27 +85,12 @@ impl Site {
             return None;
         }
         let html = std::fs::read_to_string(&path).ok()?;
-        let out = externalise(&html);
-        if prepared.scripts.len() + out.scripts.len() > MAX_BOOT_SCRIPTS {
-            prepared.scripts.clear();
-        }
-        for script in out.scripts {
-            prepared
-                .scripts
-                .insert(script.name, Bytes::from(script.source));
-        }
         let page = Arc::new(Page {
             stamp,
-            html: Bytes::from(out.html),
+            template: PageTemplate::new(&html),
         });
         prepared.page = Some(page.clone());
         Some(page)
-    }
-
-    /// A boot script by file name.
-    fn boot_script(&self, name: &str) -> Option<Bytes> {
-        let _ = self.index();
-        self.prepared.lock().ok()?.scripts.get(name).cloned()
     }
 
     /// Whether a built page was found.
@@ -134,15 +114,19 @@ impl Site {
             return plain(StatusCode::NOT_FOUND, "not found\n");
         };
         if relative == "/index.html" {
-            return match self.index() {
-                Some(p) => page(method, p.html.clone()),
-                None => plain(StatusCode::NOT_FOUND, "not found\n"),
+            let Some(p) = self.index() else {
+                return plain(StatusCode::NOT_FOUND, "not found\n");
             };
-        }
-        if relative.starts_with("/boot-") {
-            if let Some(source) = self.boot_script(&relative[1..]) {
-                return script(method, source);
-            }
+            return match Nonce::generate() {
+                Ok(nonce) => nonced_page(method, &p.template, &nonce),
+                Err(e) => {
+                    eprintln!("layerlens: the page is not served: {e}");
+                    plain(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "no randomness for the page's nonce\n",
+                    )
+                }
+            };
         }
         let Some(file) = resolve(root, relative) else {
             return plain(StatusCode::NOT_FOUND, "not found\n");
@@ -249,8 +233,15 @@ fn page(method: &Method, html: Bytes) -> Response<ResponseBody> {
     from_memory(method, html, "text/html; charset=utf-8", NO_CACHE)
 }
 
-fn script(method: &Method, source: Bytes) -> Response<ResponseBody> {
-    from_memory(method, source, "text/javascript; charset=utf-8", IMMUTABLE)
+/// `index.html` with `nonce` on its scripts and in its policy.
+fn nonced_page(method: &Method, template: &PageTemplate, nonce: &Nonce) -> Response<ResponseBody> {
+    let mut response = page(method, Bytes::from(template.render(nonce)));
+    if let Ok(csp) = HeaderValue::from_str(&page_csp(nonce)) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
 }
 
 fn from_memory(

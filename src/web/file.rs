@@ -2,7 +2,8 @@
 //! the layer through a registry client kept per load (tokens are reused
 //! between files), runs [`run_extract`], and collects the file's bytes as
 //! `Uint8Array` parts into a `Blob` — browser-managed memory, not wasm
-//! memory — for the download and the image preview. A layer kept in the
+//! memory — for the download (typed `application/octet-stream`, so its
+//! URL is never rendered) and the image preview (an SVG drawn as a PNG). A layer kept in the
 //! browser ("keep layers for offline file viewing", `web/blobs.rs`) is read
 //! from the Cache API instead of the network. Blobs and their URLs
 //! are dropped and revoked when the app forgets an extraction.
@@ -15,7 +16,7 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Blob, BlobPropertyBag, HtmlElement, Url};
+use web_sys::{Blob, BlobPropertyBag, Element, HtmlElement, Url};
 
 use crate::app::file::extract::{extract_from, run_extract, ContentOut};
 use crate::app::file::{ExtractId, FileEffect, FileMsg};
@@ -128,26 +129,116 @@ fn forget(id: ExtractId) {
     });
 }
 
-/// A `blob:` URL of the extraction's bytes typed `mime`, for an `<img>`
-/// (made once per extraction, revoked when it is forgotten).
-pub fn image_url(id: ExtractId, mime: &str) -> Option<String> {
+/// The preview URL already made for the extraction shown as `mime`.
+fn cached_url(id: ExtractId, mime: &str) -> Option<String> {
+    STORE.with(|s| {
+        let s = s.borrow();
+        s.urls
+            .get(&id)
+            .filter(|(_, m)| m == mime)
+            .map(|(url, _)| url.clone())
+    })
+}
+
+/// Keeps `url` as the extraction's preview for `mime` (revoked when it is
+/// forgotten) and returns the URL to show: `url`, or the one a concurrent
+/// call kept first, or nothing when the extraction is gone.
+fn keep_url(id: ExtractId, mime: &str, url: String) -> Option<String> {
     STORE.with(|s| {
         let mut s = s.borrow_mut();
-        if let Some((url, m)) = s.urls.get(&id) {
+        if !s.blobs.contains_key(&id) {
+            let _ = Url::revoke_object_url(&url);
+            return None;
+        }
+        if let Some((kept, m)) = s.urls.get(&id) {
             if m == mime {
-                return Some(url.clone());
+                let _ = Url::revoke_object_url(&url);
+                return Some(kept.clone());
             }
         }
-        let blob = s.blobs.get(&id)?;
-        let typed = blob
-            .slice_with_f64_and_f64_and_content_type(0.0, blob.size(), mime)
-            .ok()?;
-        let url = Url::create_object_url_with_blob(&typed).ok()?;
         if let Some((old, _)) = s.urls.insert(id, (url.clone(), mime.to_owned())) {
             let _ = Url::revoke_object_url(&old);
         }
         Some(url)
     })
+}
+
+/// A `blob:` URL of the extraction's bytes typed `mime` (a raster type:
+/// opened in a tab, it is an image, never a document).
+fn raster_url(id: ExtractId, mime: &str) -> Option<String> {
+    if let Some(url) = cached_url(id, mime) {
+        return Some(url);
+    }
+    let blob = STORE.with(|s| s.borrow().blobs.get(&id).cloned())?;
+    let typed = blob
+        .slice_with_f64_and_f64_and_content_type(0.0, blob.size(), mime)
+        .ok()?;
+    let url = Url::create_object_url_with_blob(&typed).ok()?;
+    keep_url(id, mime, url)
+}
+
+/// Puts the extraction's picture into `holder` as an `<img>` described by
+/// `alt`. Raster images get a typed `blob:` URL of their bytes; an SVG is
+/// drawn as a PNG first ([`super::raster`]), so no URL the page makes of
+/// it is ever an SVG document. What fails is said in words instead.
+pub fn show_image(id: ExtractId, mime: &'static str, holder: &Element, alt: &str) {
+    if mime != "image/svg+xml" {
+        match raster_url(id, mime) {
+            Some(url) => append_image(holder, &url, mime, alt),
+            None => append_problem(holder, "The image could not be prepared for preview."),
+        }
+        return;
+    }
+    if let Some(url) = cached_url(id, mime) {
+        append_image(holder, &url, mime, alt);
+        return;
+    }
+    let Some(svg) = STORE.with(|s| s.borrow().blobs.get(&id).cloned()) else {
+        return;
+    };
+    let holder = holder.clone();
+    let alt = alt.to_owned();
+    spawn_local(async move {
+        match super::raster::svg_to_png(&svg).await {
+            Ok(png) => {
+                let url = Url::create_object_url_with_blob(&png).ok();
+                match url.and_then(|u| keep_url(id, mime, u)) {
+                    Some(url) => append_image(&holder, &url, mime, &alt),
+                    None => append_problem(&holder, "The SVG's drawing could not be shown."),
+                }
+            }
+            Err(e) => append_problem(
+                &holder,
+                &format!("The SVG could not be drawn for preview: {e}. Text, Hex and Download show its bytes."),
+            ),
+        }
+    });
+}
+
+fn append_image(holder: &Element, url: &str, mime: &str, alt: &str) {
+    let img = el("img")
+        .attr("src", url)
+        .attr("alt", alt)
+        .attr("data-mime", mime);
+    let img = if mime == "image/svg+xml" {
+        img.attr("data-drawn-as", "image/png")
+    } else {
+        img
+    };
+    if let Some(img) = img.build() {
+        let _ = holder.append_child(&img);
+    }
+}
+
+fn append_problem(holder: &Element, text: &str) {
+    if let Some(p) = el("p")
+        .class("error")
+        .attr("role", "alert")
+        .text(text)
+        .build()
+    {
+        let _ = holder.append_child(&p);
+    }
 }
 
 /// Saves the extraction's bytes under `name` through an `<a download>`

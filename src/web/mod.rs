@@ -21,6 +21,7 @@ pub mod fetch;
 pub mod file;
 pub mod listen;
 pub mod panic;
+pub mod raster;
 mod render;
 pub mod runtime;
 pub mod search;

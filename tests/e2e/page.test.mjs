@@ -22,8 +22,8 @@ const { BASIC_REGISTRY, TOKEN_REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD } = pro
 const { BARE_SERVER, TAMPERED_LAYER, DEMO_SHOT } = process.env;
 assert.ok(SERVER && REGISTRY && SHOTS, 'SERVER, REGISTRY and SCREENSHOTS must be set (run tests/e2e_page.rs)');
 
-// Every test runs under the page's real CSP (the server moves Trunk's
-// inline loader into a script file; tests/page_csp_browser.rs checks it).
+// Every test runs under the page's real CSP (scripts by a per-response
+// nonce the server adds; tests/page_csp_browser.rs checks it).
 const open = useBrowser();
 
 async function inspect(page, reference) {

@@ -122,6 +122,36 @@ pub fn image_type(bytes: &[u8], name: &[u8]) -> Option<&'static str> {
     None
 }
 
+/// The longest side, in pixels, of an SVG preview's raster: big enough
+/// for any screen, small enough that a hostile `width="1e9"` costs nothing.
+pub const MAX_RASTER_SIDE: u32 = 4096;
+/// The side of an SVG preview when the SVG gives no size of its own.
+pub const DEFAULT_RASTER_SIDE: u32 = 512;
+
+/// The pixel size an SVG of natural size `width`×`height` (0 when the
+/// SVG states none) is drawn at for its preview: the natural size, a
+/// square of the known side when one is missing, [`DEFAULT_RASTER_SIDE`]
+/// when both are, scaled down to fit [`MAX_RASTER_SIDE`] with its aspect
+/// kept, and never below one pixel. SVG previews are pictures, never
+/// documents (issue 10: an SVG document of the page's origin ran scripts).
+pub fn raster_size(width: u32, height: u32) -> (u32, u32) {
+    let (w, h) = match (width, height) {
+        (0, 0) => (DEFAULT_RASTER_SIDE, DEFAULT_RASTER_SIDE),
+        (0, h) => (h, h),
+        (w, 0) => (w, w),
+        wh => wh,
+    };
+    let longest = w.max(h);
+    if longest <= MAX_RASTER_SIDE {
+        return (w, h);
+    }
+    let scale = |side: u32| {
+        let scaled = u64::from(side) * u64::from(MAX_RASTER_SIDE) / u64::from(longest);
+        (scaled as u32).max(1)
+    };
+    (scale(w), scale(h))
+}
+
 /// What a file is: an image, text or binary.
 pub fn classify(bytes: &[u8], name: &[u8]) -> Kind {
     match image_type(bytes, name) {

@@ -1,7 +1,8 @@
 //! The file viewer's section under the tree: content as text with line
 //! numbers, hex or an image preview, the layer check, download, and links
 //! to follow. File contents are hostile: they only ever become text nodes
-//! (or an `<img>` loading a typed `blob:` URL — never markup in the page).
+//! (or an `<img>` loading a typed `blob:` URL of a raster image, an SVG
+//! drawn as PNG first — never markup in the page, never an SVG document).
 
 use std::rc::Weak;
 
@@ -138,6 +139,12 @@ impl FileContent {
                 let body_key = (v.shown.clone(), v.note.clone());
                 if self.last_body.as_ref() != Some(&body_key) {
                     replace_children(&self.body, body(v));
+                    if let Some(Shown::Image { id, mime }) = &v.shown {
+                        if let Ok(Some(holder)) = self.body.query_selector(".preview") {
+                            let alt = format!("Preview of {}", v.path);
+                            crate::web::file::show_image(*id, mime, &holder, &alt);
+                        }
+                    }
                     self.last_body = Some(body_key);
                 }
             }
@@ -264,18 +271,8 @@ fn body(v: &FileContentView) -> Vec<El> {
                     .child(el("pre").class("hex mono").text(&c.0.hex)),
             );
         }
-        Some(Shown::Image { id, mime }) => {
-            if let Some(url) = crate::web::file::image_url(*id, mime) {
-                out.push(
-                    el("div").class("preview").child(
-                        el("img")
-                            .attr("src", &url)
-                            .attr("alt", &format!("Preview of {}", v.path))
-                            .attr("data-mime", mime),
-                    ),
-                );
-            }
-        }
+        // Filled by `crate::web::file::show_image` once drawn.
+        Some(Shown::Image { .. }) => out.push(el("div").class("preview")),
         None => {}
     }
     out
