@@ -107,11 +107,12 @@ fn serves_the_page_with_strict_headers_and_hashed_caching() {
     assert_eq!(r.status, 200);
     assert_eq!(r.text(), "<!doctype html><title>t</title>");
     assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
-    assert_eq!(r.header("cache-control"), Some("no-cache"));
+    // Never stored anywhere: a cached copy would replay its nonce.
+    assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_page_headers(&r);
 
     let r = proxy.get("/index.html");
-    assert_eq!(r.header("cache-control"), Some("no-cache"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
 
     let r = proxy.get(&format!("/{WASM}"));
     assert_eq!(r.status, 200);
@@ -297,7 +298,7 @@ fn trunks_bootstrap_runs_by_a_fresh_nonce_per_response() {
             r.header("content-length"),
             Some(html.len().to_string().as_str())
         );
-        assert_eq!(r.header("cache-control"), Some("no-cache"));
+        assert_eq!(r.header("cache-control"), Some("no-store"));
         seen.push(nonce);
     }
     assert_ne!(seen[0], seen[1], "every response has its own nonce");

@@ -20,7 +20,7 @@ use hyper::{Method, Response, StatusCode};
 use super::body::{empty, full, FileBody, ResponseBody};
 use super::headers::{add_page_security, page_csp};
 use super::nonce::{Nonce, PageTemplate};
-use super::policy::{IMMUTABLE, NO_CACHE};
+use super::policy::{IMMUTABLE, NO_CACHE, NO_STORE};
 
 /// Shown at `/` when `--dist` has no `index.html`: never a blank page.
 const NOT_BUILT: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -234,8 +234,12 @@ fn page(method: &Method, html: Bytes) -> Response<ResponseBody> {
 }
 
 /// `index.html` with `nonce` on its scripts and in its policy.
+///
+/// `no-store`: a copy of this response in any cache would replay its nonce,
+/// and there is nothing to revalidate it against anyway.
 fn nonced_page(method: &Method, template: &PageTemplate, nonce: &Nonce) -> Response<ResponseBody> {
-    let mut response = page(method, Bytes::from(template.render(nonce)));
+    let html = Bytes::from(template.render(nonce));
+    let mut response = from_memory(method, html, "text/html; charset=utf-8", NO_STORE);
     if let Ok(csp) = HeaderValue::from_str(&page_csp(nonce)) {
         response
             .headers_mut()
