@@ -342,8 +342,7 @@ impl Library {
                 self.delete_group(&group, &mut removal);
                 continue;
             }
-            let has_tag = refs.iter().any(|r| r.digest().is_none());
-            if dangling_only && has_tag {
+            if dangling_only && !self.is_dangling(&id) {
                 continue;
             }
             for r in refs {

@@ -166,6 +166,31 @@ pub fn image(
     }
 }
 
+/// The same image as `b` (same config, same IMAGE ID) under a Docker
+/// schema 2 manifest instead of an OCI one: another manifest digest, one
+/// image to Docker.
+pub fn docker_v2s2(b: &Built) -> Built {
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "digest": b.config.digest().to_string(),
+            "size": b.config.bytes().len(),
+        },
+        "layers": b.layers.iter().map(|l| serde_json::json!({
+            "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            "digest": l.digest().to_string(),
+            "size": l.compressed_size(),
+        })).collect::<Vec<_>>(),
+    });
+    Built {
+        manifest: verified(serde_json::to_vec(&manifest).unwrap()),
+        config: b.config.clone(),
+        layers: b.layers.clone(),
+    }
+}
+
 /// A simple image of one layer of `size` bytes, created `created`.
 pub fn simple(salt: &str, created: &str, size: u64) -> Built {
     let l = layer(salt, size);
