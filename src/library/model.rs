@@ -280,17 +280,18 @@ impl Library {
     }
 
     /// Marks an image as opened now (for "last opened" and sorting recent
-    /// images); returns the catalogue write.
+    /// images); returns the write of its record.
     pub fn mark_opened(
         &mut self,
         manifest: &Digest,
         now: Timestamp,
     ) -> Result<Vec<crate::library::StoreOp>, crate::library::LibraryError> {
+        let before = self.clone();
         let record = self
             .images
             .get_mut(manifest)
             .ok_or_else(|| crate::library::LibraryError::NoSuchImage(manifest.to_string()))?;
         record.last_opened = Some(now);
-        Ok(vec![self.catalog_op()])
+        Ok(self.ops_since(&before))
     }
 }

@@ -268,10 +268,15 @@ pub fn applied(store: &MemoryStore, ops: &[StoreOp]) {
     now_ready(apply(store, ops)).unwrap();
 }
 
-/// Every key the catalogue says is stored is in the store, and nothing else.
+/// Every key the catalogue says is stored is in the store, and nothing else:
+/// a record per image, reference and stored layer index, and the content.
 pub fn assert_store_matches(lib: &Library, store: &MemoryStore) {
-    let mut want: BTreeSet<Key> = BTreeSet::from([Key::Catalog]);
+    let mut want: BTreeSet<Key> = BTreeSet::new();
+    for (r, _) in lib.tags().chain(lib.digest_refs()) {
+        want.insert(Key::Ref(r.clone()));
+    }
     for r in lib.images() {
+        want.insert(Key::Image(r.manifest().clone()));
         want.insert(Key::Blob(r.manifest().clone()));
         want.insert(Key::Blob(r.id().clone()));
         if let Some(i) = r.index() {
@@ -280,6 +285,7 @@ pub fn assert_store_matches(lib: &Library, store: &MemoryStore) {
         for l in r.layers() {
             if lib.has_layer_index(&l.digest) {
                 want.insert(Key::LayerIndex(l.digest.clone()));
+                want.insert(Key::LayerInfo(l.digest.clone()));
             }
         }
     }
@@ -288,6 +294,6 @@ pub fn assert_store_matches(lib: &Library, store: &MemoryStore) {
     assert_eq!(
         now_ready(open(store)).unwrap(),
         *lib,
-        "the stored catalogue reads back equal"
+        "the stored records read back equal"
     );
 }
