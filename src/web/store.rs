@@ -447,6 +447,13 @@ async fn run(job: LibraryEffect, backend: &RefCell<Option<Rc<Backend>>>, app: &W
             };
             send(app, LibraryMsg::Applied(result));
         }
+        LibraryEffect::Record { load, ops } => {
+            let result = match &current {
+                Some(store) => apply(store.as_ref(), &ops).await.map_err(|e| e.to_string()),
+                None => Err("the library's store is not open".to_owned()),
+            };
+            send(app, LibraryMsg::Recorded { load, result });
+        }
         LibraryEffect::Load {
             load,
             manifest,
