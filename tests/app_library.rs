@@ -9,7 +9,7 @@ mod app_common;
 use app_common::*;
 use layerlens::app::library::{LibraryMsg, StoreStatus};
 use layerlens::app::views;
-use layerlens::app::{Effect, Msg, Phase, Route};
+use layerlens::app::{Effect, Msg, Phase, Route, Step};
 use layerlens::library::{Key, MemoryStore};
 use layerlens::oci::Timestamp;
 
@@ -103,7 +103,19 @@ fn a_verified_load_is_recorded_and_its_content_stored() {
     assert_eq!(keys.iter().filter(|k| k.starts_with("layer/")).count(), 3);
     assert!(keys.contains(&format!("blob/{manifest}")), "{keys:?}");
     assert!(keys.contains(&format!("blob/{}", demo_id())), "{keys:?}");
-    assert!(keys.contains(&"catalog".to_owned()));
+    // One record for the image, one per reference and stored layer: no
+    // whole catalogue.
+    assert!(keys.contains(&format!("image/{manifest}")), "{keys:?}");
+    assert!(keys.contains(&format!("ref/{HOST}/demo:v1")), "{keys:?}");
+    assert!(
+        keys.contains(&format!("ref/{HOST}/demo@{manifest}")),
+        "{keys:?}"
+    );
+    assert_eq!(
+        keys.iter().filter(|k| k.starts_with("layerinfo/")).count(),
+        3
+    );
+    assert!(!keys.contains(&"catalog".to_owned()));
     assert!(page.state.library.store_error.is_none());
     assert!(page.state.library.opened.contains(image.manifest()));
 }
@@ -400,7 +412,7 @@ fn a_moved_tag_leaves_a_dangling_image_that_prune_removes() {
     lib(&mut page, LibraryMsg::Prune { all: true });
     assert!(views::library(&page.state).unwrap().rows.is_empty());
     let keys: Vec<String> = page.store.keys().iter().map(Key::name).collect();
-    assert_eq!(keys, vec!["catalog".to_owned()]);
+    assert_eq!(keys, Vec::<String>::new(), "nothing left stored");
 }
 
 #[test]
@@ -560,9 +572,12 @@ fn a_load_finished_before_the_catalogue_is_read_is_recorded_into_it() {
 
     // The store has not answered yet (no Started): the load is kept aside.
     let mut page = Page::new(reg);
+    page.state.library.store = StoreStatus::Opening;
     page.store = store;
     page.submit(&format!("{HOST}/demo:v1"));
-    assert_eq!(page.state.phase, Phase::Ready);
+    // Not ready before it is kept: the tree is there, the record waits.
+    assert_eq!(page.state.phase, Phase::Loading(Step::Recording));
+    assert!(page.state.tree.model().is_some());
     assert_eq!(page.state.library.store, StoreStatus::Opening);
     assert_eq!(page.state.library.catalog.images().count(), 0);
     let result = block_on(layerlens::library::open(&page.store)).map_err(|e| e.to_string());
@@ -578,6 +593,70 @@ fn a_load_finished_before_the_catalogue_is_read_is_recorded_into_it() {
     assert_eq!(page.state.library.catalog.images().count(), 2);
     let stored = block_on(layerlens::library::open(&page.store)).unwrap();
     assert_eq!(stored.images().count(), 2, "both kept: nothing overwritten");
+    assert_eq!(page.state.phase, Phase::Ready);
+}
+
+#[test]
+fn ready_waits_until_the_record_is_written() {
+    let reg = demo_registry();
+    let other = TestImage::new().layer("ADD o /", &[Member::file(b"o", b"o")]);
+    reg.push("other", Some("v1"), &other);
+    let third = TestImage::new().layer("ADD t /", &[Member::file(b"t", b"t")]);
+    reg.push("third", Some("v1"), &third);
+    let mut page = page_with(reg, MemoryStore::new(), "");
+    page.hold_records = true;
+    page.submit(&format!("{HOST}/demo:v1"));
+    assert_eq!(page.state.phase, Phase::Loading(Step::Recording));
+    assert_eq!(page.state.phase.hook(), "loading");
+    assert!(page.state.tree.model().is_some(), "the tree is shown");
+    assert!(views::status(&page.state)
+        .steps
+        .contains(&"Keeping it in the library".to_owned()));
+    assert!(page.store.keys().is_empty(), "nothing written yet");
+
+    // The store says done: ready, and everything is stored.
+    let (load, ops) = page.held.borrow_mut().remove(0);
+    let result = block_on(layerlens::library::apply(&page.store, &ops)).map_err(|e| e.to_string());
+    lib(&mut page, LibraryMsg::Recorded { load, result });
+    assert_eq!(page.state.phase, Phase::Ready);
+    let stored = block_on(layerlens::library::open(&page.store)).unwrap();
+    assert_eq!(stored, page.state.library.catalog);
+
+    // A store that fails does not block the page: ready, the failure in
+    // words.
+    page.submit(&format!("{HOST}/other:v1"));
+    assert_eq!(page.state.phase, Phase::Loading(Step::Recording));
+    let (load, _) = page.held.borrow_mut().remove(0);
+    lib(
+        &mut page,
+        LibraryMsg::Recorded {
+            load,
+            result: Err("writing 9 library records (1234 bytes): the browser's storage quota for this site is full".into()),
+        },
+    );
+    assert_eq!(page.state.phase, Phase::Ready);
+    assert!(page
+        .state
+        .notice
+        .as_deref()
+        .unwrap()
+        .starts_with("The library could not be updated: writing 9 library records"));
+
+    // An image already kept as it is has nothing to write: ready at once.
+    page.submit(&format!("{HOST}/demo:v1"));
+    assert_eq!(page.state.phase, Phase::Ready);
+    assert!(page.held.borrow().is_empty());
+    // An answer for a load no longer shown changes nothing of the page.
+    page.submit(&format!("{HOST}/third:v1"));
+    assert_eq!(page.state.phase, Phase::Loading(Step::Recording));
+    lib(
+        &mut page,
+        LibraryMsg::Recorded {
+            load,
+            result: Ok(()),
+        },
+    );
+    assert_eq!(page.state.phase, Phase::Loading(Step::Recording));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! under the page, and the registry is stopped to show reopening needs no
 //! network). Starts the registry harness (CNCF distribution on 127.0.0.1)
 //! with three images of `lib/app` and `lib/other` that share a base layer,
+//! one image under an OCI and a Docker v2s2 manifest (`lib/twin`),
 //! `layerlens serve` with the built page, and runs
 //! `node --test tests/e2e/library.e2e.mjs` (a name node's default patterns
 //! do not match, so `tests/e2e_page.rs` does not run it).
@@ -84,6 +85,28 @@ fn the_library_in_headless_chromium() {
         .created("2024-03-01T00:00:00Z")
         .label("team", "a")
         .build();
+    // One config under an OCI and a Docker v2s2 manifest (one IMAGE ID),
+    // and the image lib/twin:oci is moved to by the tests.
+    let twin_tar = Tar::new().dir("twin/").file("twin/t.txt", b"twin").finish();
+    let twin = |format: ManifestFormat| {
+        let b = match format {
+            ManifestFormat::Oci => ImageBuilder::oci(),
+            ManifestFormat::Docker => ImageBuilder::docker(),
+        };
+        b.layer(Layer::gzip_tar(format, &twin_tar))
+            .created("2024-04-01T00:00:00Z")
+            .build()
+    };
+    let (twin_oci, twin_docker) = (twin(ManifestFormat::Oci), twin(ManifestFormat::Docker));
+    assert_eq!(twin_oci.config_digest, twin_docker.config_digest);
+    assert_ne!(twin_oci.manifest_digest, twin_docker.manifest_digest);
+    let twin_next = ImageBuilder::oci()
+        .layer(layer(Tar::new().dir("next/").file("next/n.txt", b"next")))
+        .created("2024-04-02T00:00:00Z")
+        .build();
+    twin_oci.push(&client, "lib/twin", Some("oci"));
+    twin_docker.push(&client, "lib/twin", Some("docker"));
+    twin_next.push(&client, "lib/twin", None);
     app.push(&client, "lib/app", Some("v1"));
     other.push(&client, "lib/other", Some("v1"));
     // Pushed by digest only: the test moves lib/app:v1 to it.
@@ -120,6 +143,11 @@ fn the_library_in_headless_chromium() {
     .env("BASE_LAYER", base.digest())
     .env("APP_LAYER", app_layer.digest())
     .env("OTHER_LAYER", other_layer.digest())
-    .env("KEEP_TEXT", "kept for offline file viewing");
+    .env("KEEP_TEXT", "kept for offline file viewing")
+    .env("TWIN_ID", &twin_oci.config_digest)
+    .env("TWIN_OCI_MANIFEST", &twin_oci.manifest_digest)
+    .env("TWIN_DOCKER_MANIFEST", &twin_docker.manifest_digest)
+    .env("TWIN_NEXT_MANIFEST_B64", b64.encode(&twin_next.manifest))
+    .env("TWIN_NEXT_MEDIA_TYPE", &twin_next.manifest_media_type);
     run_node(node, NODE_TIMEOUT);
 }

@@ -212,6 +212,61 @@ fn a_moved_tag_leaves_the_old_image_listed_and_dangling() {
 }
 
 #[test]
+fn two_manifests_of_one_config_are_one_image_to_dangling_and_prune() {
+    // An OCI and a Docker v2s2 manifest of the same config: one IMAGE ID.
+    let mut lib = Library::new();
+    let oci = simple("shared", &ago(2 * DAY), 10);
+    let v2s2 = docker_v2s2(&oci);
+    assert_ne!(oci.manifest_digest(), v2s2.manifest_digest());
+    pull(&mut lib, "app:oci", &oci);
+    pull(&mut lib, "app:v2s2", &v2s2);
+    // The tag of the OCI manifest moves away, to another image.
+    let other = simple("other", &ago(HOUR), 20);
+    pull(&mut lib, "app:oci", &other);
+    assert!(!lib.is_dangling(&oci.id()), "app:v2s2 still names the ID");
+
+    // Listed as Docker lists it: the OCI manifest keeps only its digest.
+    let all = ls(&lib, &[]).unwrap();
+    assert_eq!(
+        names(&all),
+        vec![
+            row("app", "oci", &other),
+            row("app", "<none>", &oci),
+            row("app", "v2s2", &v2s2),
+        ]
+    );
+    let none_row = all.iter().find(|r| r.tag == "<none>").unwrap();
+    assert_eq!(none_row.manifest, oci.manifest_digest());
+    assert!(!none_row.dangling, "a REPO <none> row of a tagged ID");
+    assert!(all.iter().all(|r| !r.dangling));
+    // dangling=true does not match it; dangling=false does.
+    assert!(ls(&lib, &["dangling=true"]).unwrap().is_empty());
+    assert_eq!(ls(&lib, &["dangling=false"]).unwrap().len(), 3);
+    // prune keeps it.
+    let removal = lib.prune(false, &[], now()).unwrap();
+    assert!(removal.events.is_empty(), "{:?}", removal.lines());
+    assert_eq!(lib.images().count(), 3);
+
+    // Once the last tag of the ID moves away too, both manifests dangle,
+    // and the list, the filter and prune agree again.
+    let third = simple("third", &ago(HOUR / 2), 30);
+    pull(&mut lib, "app:v2s2", &third);
+    assert!(lib.is_dangling(&oci.id()));
+    let dangling = ls(&lib, &["dangling=true"]).unwrap();
+    assert_eq!(
+        names(&dangling),
+        vec![row("app", "<none>", &oci), row("app", "<none>", &v2s2)]
+    );
+    assert!(dangling.iter().all(|r| r.dangling));
+    let removal = lib.prune(false, &[], now()).unwrap();
+    assert_eq!(removal.deleted().collect::<Vec<_>>(), vec![&oci.id()]);
+    assert_eq!(
+        names(&ls(&lib, &[]).unwrap()),
+        vec![row("app", "v2s2", &third), row("app", "oci", &other)]
+    );
+}
+
+#[test]
 fn none_none_images_and_the_dangling_filter() {
     // "Show untagged images (dangling)".
     let mut lib = Library::new();

@@ -1,13 +1,15 @@
-//! The persistence seam: the catalogue and content round-tripping through
-//! the in-memory store, verified on the way back; what is recorded from the
-//! resolve flow; catalogues of other versions refused.
+//! The persistence seam: the records and content round-tripping through
+//! the in-memory store, verified on the way back; each change written as a
+//! few small records; the whole catalogue of earlier pages migrated on
+//! open; what is recorded from the resolve flow; records and catalogues of
+//! other versions refused.
 
 #[path = "support/library.rs"]
 mod lib_support;
 
 use layerlens::library::layer_index::LayerIndex;
 use layerlens::library::{
-    load_image, open, Key, Library, LibraryError, MemoryStore, Recorded, Store,
+    load_image, open, Key, Library, LibraryError, MemoryStore, Recorded, Store, StoreOp,
 };
 use layerlens::oci::{parse_document, Digest, Reference};
 use lib_support::*;
@@ -196,12 +198,182 @@ fn catalogues_of_other_versions_are_refused() {
 #[test]
 fn store_keys_round_trip() {
     let d: Digest = Digest::sha256(b"x");
-    for k in [Key::Catalog, Key::Blob(d.clone()), Key::LayerIndex(d)] {
+    let r = Reference::parse_normalized("app:1").unwrap();
+    let at = r.name_only().with_digest(d.clone());
+    for k in [
+        Key::Catalog,
+        Key::Blob(d.clone()),
+        Key::LayerIndex(d.clone()),
+        Key::Image(d.clone()),
+        Key::LayerInfo(d.clone()),
+        Key::Ref(r),
+        Key::Ref(at),
+    ] {
         assert_eq!(Key::parse(&k.name()), Some(k));
     }
+    assert_eq!(
+        Key::Ref(Reference::parse_normalized("app:1").unwrap()).name(),
+        "ref/docker.io/library/app:1"
+    );
     assert_eq!(Key::parse("blob/nope"), None);
     // The trait is object-free and usable generically.
     fn takes_store<S: Store>(_: &S) {}
     takes_store(&MemoryStore::new());
     let _ = LayerIndex::decode(b"");
+}
+
+/// Keys of the small records (not content, not the old catalogue).
+fn is_record(k: &Key) -> bool {
+    matches!(k, Key::Image(_) | Key::Ref(_) | Key::LayerInfo(_))
+}
+
+#[test]
+fn each_change_writes_a_few_small_records_not_the_catalogue() {
+    let mut lib = Library::new();
+    let store = MemoryStore::new();
+    for i in 0..40 {
+        let b = simple(&format!("img{i}"), &ago(DAY + i), 10);
+        applied(&store, &pull(&mut lib, &format!("img{i}:v1"), &b).ops);
+    }
+    let b = simple("last", &ago(HOUR), 10);
+    let r = pull(&mut lib, "last:v1", &b);
+    let records: Vec<String> = r
+        .ops
+        .iter()
+        .filter(|op| is_record(op.key()))
+        .map(|op| op.key().name())
+        .collect();
+    assert_eq!(
+        records,
+        vec![
+            format!("layerinfo/{}", b.layers[0].digest()),
+            format!("image/{}", b.manifest_digest()),
+            format!("ref/docker.io/library/last:v1"),
+            format!("ref/docker.io/library/last@{}", b.manifest_digest()),
+        ],
+        "this image's records only, whatever the library holds"
+    );
+    assert!(r.ops.iter().all(|op| op.key() != &Key::Catalog));
+    let record_bytes: usize = r
+        .ops
+        .iter()
+        .filter(|op| is_record(op.key()))
+        .map(|op| match op {
+            StoreOp::Put { bytes, .. } => bytes.len(),
+            StoreOp::Delete { .. } => 0,
+        })
+        .sum();
+    assert!(record_bytes < 2_000, "{record_bytes} bytes of records");
+    applied(&store, &r.ops);
+    assert_store_matches(&lib, &store);
+
+    // A tag is one record; opening an image rewrites its record only.
+    let t = lib.tag("last:v1", "mine:1").unwrap();
+    let keys: Vec<String> = t.ops.iter().map(|op| op.key().name()).collect();
+    assert_eq!(keys, vec!["ref/docker.io/library/mine:1".to_owned()]);
+    applied(&store, &t.ops);
+    let m = lib.mark_opened(&b.manifest_digest(), now()).unwrap();
+    let keys: Vec<String> = m.iter().map(|op| op.key().name()).collect();
+    assert_eq!(keys, vec![format!("image/{}", b.manifest_digest())]);
+    applied(&store, &m);
+    assert_store_matches(&lib, &store);
+}
+
+#[test]
+fn a_whole_catalogue_of_an_earlier_page_is_migrated_on_open() {
+    // An earlier page's library: content under blob/ and layer/, and the
+    // whole catalogue under `catalog`.
+    let mut lib = Library::new();
+    let store = MemoryStore::new();
+    let base = layer("base", 1_000);
+    let a = image(Some(&ago(DAY)), &[("team", "a")], &[&base], "a");
+    let b = image(Some(&ago(HOUR)), &[], &[&base, &layer("b", 5)], "b");
+    let index = index_of(&[(&a, "amd64")]);
+    let ra = lib
+        .record(recorded("app:1", &a).with_index(index), now())
+        .unwrap();
+    let rb = pull(&mut lib, "app:1", &b);
+    lib.tag("app:1", "mine:local").unwrap();
+    lib.mark_opened(&a.manifest_digest(), ts("2024-05-01T13:00:00Z"))
+        .unwrap();
+    for op in ra.ops.iter().chain(&rb.ops) {
+        if let StoreOp::Put { key, bytes } = op {
+            if !is_record(key) {
+                store.tamper(key, bytes.clone());
+            }
+        }
+    }
+    store.tamper(&Key::Catalog, lib.to_catalog());
+    assert!(!store.keys().iter().any(is_record));
+
+    // Opening reads it, writes it as records and deletes the old value.
+    let opened = now_ready(open(&store)).unwrap();
+    assert_eq!(opened, lib);
+    assert!(
+        !store.keys().contains(&Key::Catalog),
+        "the old value is gone"
+    );
+    assert_store_matches(&lib, &store);
+    let img = now_ready(load_image(&store, &opened, &a.manifest_digest())).unwrap();
+    assert_eq!(img.record.last_opened(), Some(ts("2024-05-01T13:00:00Z")));
+    assert!(img.layers.iter().all(Result::is_ok));
+    // A second open finds only records: nothing is written.
+    let writes = store.writes();
+    assert_eq!(now_ready(open(&store)).unwrap(), lib);
+    assert_eq!(store.writes(), writes);
+
+    // An older page that wrote its catalogue again after the migration:
+    // what it adds is merged in, the records already there win.
+    let mut older = lib.clone();
+    let c = simple("c", &ago(2 * DAY), 7);
+    let rc = pull(&mut older, "other:1", &c);
+    for op in &rc.ops {
+        if let StoreOp::Put { key, bytes } = op {
+            if !is_record(key) {
+                store.tamper(key, bytes.clone());
+            }
+        }
+    }
+    store.tamper(&Key::Catalog, older.to_catalog());
+    let merged = now_ready(open(&store)).unwrap();
+    assert_eq!(merged, older);
+    assert_store_matches(&older, &store);
+
+    // A catalogue this page cannot read is left as it is, and so is the
+    // library: open fails (the page then keeps the library in the tab).
+    let v9 = String::from_utf8(lib.to_catalog())
+        .unwrap()
+        .replace("\"version\":1", "\"version\":9");
+    store.tamper(&Key::Catalog, v9.clone().into_bytes());
+    let writes = store.writes();
+    assert!(now_ready(open(&store))
+        .unwrap_err()
+        .to_string()
+        .contains("version 9"));
+    assert_eq!(store.writes(), writes);
+}
+
+#[test]
+fn image_records_of_other_versions_are_refused() {
+    let mut lib = Library::new();
+    let store = MemoryStore::new();
+    let a = simple("a", &ago(1), 1);
+    applied(&store, &pull(&mut lib, "a", &a).ops);
+    let key = Key::Image(a.manifest_digest());
+    let text = String::from_utf8(now_ready(store.get(&key)).unwrap().unwrap()).unwrap();
+    assert!(text.starts_with("{\"version\":1,"), "{text}");
+    store.tamper(
+        &key,
+        text.replace("\"version\":1", "\"version\":2").into_bytes(),
+    );
+    let e = now_ready(open(&store)).unwrap_err();
+    assert!(e.to_string().contains("version 2"), "{e}");
+    // A reference to an image without a record names nothing: ignored.
+    store.tamper(&key, text.into_bytes());
+    let stray = Reference::parse_normalized("z:1").unwrap();
+    store.tamper(
+        &Key::Ref(stray),
+        Digest::sha256(b"none").to_string().into_bytes(),
+    );
+    assert_eq!(now_ready(open(&store)).unwrap(), lib);
 }

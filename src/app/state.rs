@@ -55,6 +55,10 @@ pub enum Step {
     Resolving,
     /// The layers.
     Layers,
+    /// The tree is built; the image's record is being written to the
+    /// library. `ready` waits for it (or for the store's failure), so a
+    /// page left once it is ready never loses the record (issue 11).
+    Recording,
 }
 
 /// One layer's download, as its progress bar shows it.

@@ -1,5 +1,8 @@
-//! The catalogue's persistent form: versioned JSON, written under
-//! [`crate::library::Key::Catalog`].
+//! The whole-catalogue form earlier pages stored: versioned JSON under
+//! [`crate::library::Key::Catalog`], rewritten whole on every change. It is
+//! now only read, once, when the library is opened, and migrated to one
+//! record per image, reference and layer ([`crate::library::records`]);
+//! [`Library::to_catalog`] stays to write such a value in tests.
 //!
 //! ```json
 //! {"format":"layerlens-library","version":1,
@@ -17,7 +20,7 @@
 use std::collections::BTreeMap;
 
 use crate::library::model::{BlobMeta, ImageRecord, LayerMeta, LayerRef, Library};
-use crate::library::{Key, LibraryError, StoreOp};
+use crate::library::LibraryError;
 use crate::oci::{Digest, MediaType, Platform, Reference, Timestamp};
 
 /// The catalogue format version this code writes and reads.
@@ -38,58 +41,63 @@ struct Wire {
     layers: BTreeMap<Digest, LayerMeta>,
 }
 
+/// One image as both layouts write it (the catalogue's `images` entries,
+/// and the body of an `image/` record).
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ImageWire {
-    manifest: Digest,
-    media_type: MediaType,
+pub(crate) struct ImageWire {
+    pub(crate) manifest: Digest,
+    pub(crate) media_type: MediaType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    index: Option<Digest>,
-    repository: String,
-    config: Digest,
+    pub(crate) index: Option<Digest>,
+    pub(crate) repository: String,
+    pub(crate) config: Digest,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    created: Option<String>,
-    layers: Vec<LayerRef>,
+    pub(crate) created: Option<String>,
+    pub(crate) layers: Vec<LayerRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    platform: Option<Platform>,
+    pub(crate) platform: Option<Platform>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    labels: BTreeMap<String, String>,
-    recorded: String,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) recorded: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_opened: Option<String>,
+    pub(crate) last_opened: Option<String>,
 }
 
-fn corrupt(what: impl std::fmt::Display) -> LibraryError {
+impl From<&ImageRecord> for ImageWire {
+    fn from(r: &ImageRecord) -> ImageWire {
+        ImageWire {
+            manifest: r.manifest.clone(),
+            media_type: r.manifest_media_type.clone(),
+            index: r.index.clone(),
+            repository: r.repository.to_string(),
+            config: r.config.clone(),
+            created: r.created.map(|t| t.to_string()),
+            layers: r.layers.clone(),
+            platform: r.platform.clone(),
+            labels: r.labels.clone(),
+            recorded: r.recorded.to_string(),
+            last_opened: r.last_opened.map(|t| t.to_string()),
+        }
+    }
+}
+
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> LibraryError {
     LibraryError::Corrupt(format!("catalog: {what}"))
 }
 
-fn time(s: &str) -> Result<Timestamp, LibraryError> {
+pub(crate) fn time(s: &str) -> Result<Timestamp, LibraryError> {
     Timestamp::parse_rfc3339(s).map_err(corrupt)
 }
 
 impl Library {
-    /// The catalogue as bytes (see the module documentation).
+    /// The catalogue as an earlier page stored it (see the module
+    /// documentation): to test the migration with.
     pub fn to_catalog(&self) -> Vec<u8> {
         let wire = Wire {
             format: CATALOG_FORMAT.to_owned(),
             version: CATALOG_VERSION,
-            images: self
-                .images
-                .values()
-                .map(|r| ImageWire {
-                    manifest: r.manifest.clone(),
-                    media_type: r.manifest_media_type.clone(),
-                    index: r.index.clone(),
-                    repository: r.repository.to_string(),
-                    config: r.config.clone(),
-                    created: r.created.map(|t| t.to_string()),
-                    layers: r.layers.clone(),
-                    platform: r.platform.clone(),
-                    labels: r.labels.clone(),
-                    recorded: r.recorded.to_string(),
-                    last_opened: r.last_opened.map(|t| t.to_string()),
-                })
-                .collect(),
+            images: self.images.values().map(ImageWire::from).collect(),
             tags: self
                 .tags
                 .iter()
@@ -105,14 +113,6 @@ impl Library {
         };
         // Serialising plain maps, strings and numbers cannot fail.
         serde_json::to_vec(&wire).unwrap_or_default()
-    }
-
-    /// The catalogue write for the current state.
-    pub(crate) fn catalog_op(&self) -> StoreOp {
-        StoreOp::Put {
-            key: Key::Catalog,
-            bytes: self.to_catalog(),
-        }
     }
 
     /// Reads a catalogue written by [`Library::to_catalog`]. Refuses another
@@ -141,21 +141,8 @@ impl Library {
             ..Library::default()
         };
         for w in wire.images {
-            let repository = Reference::parse_canonical(&w.repository).map_err(corrupt)?;
-            let record = ImageRecord {
-                manifest: w.manifest.clone(),
-                manifest_media_type: w.media_type,
-                index: w.index,
-                repository,
-                config: w.config,
-                created: w.created.as_deref().map(time).transpose()?,
-                layers: w.layers,
-                platform: w.platform,
-                labels: w.labels,
-                recorded: time(&w.recorded)?,
-                last_opened: w.last_opened.as_deref().map(time).transpose()?,
-            };
-            lib.images.insert(w.manifest, record);
+            let record = w.into_record()?;
+            lib.images.insert(record.manifest.clone(), record);
         }
         for (map, target, tagged) in [
             (wire.tags, &mut lib.tags, true),

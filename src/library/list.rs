@@ -4,8 +4,9 @@
 //! * filters accepted: `dangling`, `label`, `before`, `since`, `reference`,
 //!   `until`; anything else is `invalid filter 'NAME'`;
 //! * `dangling=true` lists images without a tag (a digest reference alone
-//!   does not count as a name); `dangling=false` hides images with no
-//!   reference at all;
+//!   does not count as a name) — by IMAGE ID: a manifest whose ID another
+//!   manifest's tag names is not dangling ([`Library::is_dangling`]);
+//!   `dangling=false` hides dangling images with no reference at all;
 //! * `before=IMAGE` / `since=IMAGE` keep images created strictly before /
 //!   after IMAGE (name, ID or ID prefix); several values keep the strictest
 //!   (oldest `before`, newest `since`); `until=` is a `before` time; an image
@@ -46,6 +47,8 @@ pub struct ImageSummary {
     pub size: u64,
     /// The config's labels.
     pub labels: BTreeMap<String, String>,
+    /// No tag names this IMAGE ID ([`Library::is_dangling`]).
+    pub dangling: bool,
 }
 
 impl Library {
@@ -80,8 +83,13 @@ impl Library {
                 .iter()
                 .all(|p| Reference::parse_normalized(p).is_ok_and(|r| r.tag().is_some()));
 
+        let tagged = self.tagged_ids();
         let mut out = Vec::new();
         for record in self.images.values() {
+            let dangling = !tagged.contains(&record.config);
+            if dangling_only && !dangling {
+                continue;
+            }
             if let Some(b) = before {
                 if record.created.is_none_or(|c| c >= b) {
                     continue;
@@ -112,14 +120,12 @@ impl Library {
                 repo_digests.clear();
             }
             if repo_tags.is_empty() && repo_digests.is_empty() {
-                if filters.contains("dangling") && !dangling_only {
+                if filters.contains("dangling") && !dangling_only && dangling {
                     continue;
                 }
                 if filters.contains("reference") {
                     continue;
                 }
-            } else if dangling_only && !repo_tags.is_empty() {
-                continue;
             }
             out.push(ImageSummary {
                 id: record.config.clone(),
@@ -129,6 +135,7 @@ impl Library {
                 created: record.created,
                 size: self.image_size(record),
                 labels: record.labels.clone(),
+                dangling,
             });
         }
         out.sort_by(|a, b| {

@@ -6,10 +6,12 @@
 //! in), no storage of its own. A [`Library`] is the catalogue — images,
 //! tags, digest references, and which blobs and layer indexes are stored.
 //! Every operation that changes it returns the [`StoreOp`]s that make the
-//! persistent store match (puts of content first, then the catalogue, then
-//! deletions, so an interrupted sequence never leaves the catalogue pointing
-//! at missing content). The browser shell implements [`Store`] over
-//! IndexedDB; [`MemoryStore`] is the in-memory one for tests.
+//! persistent store match: one small record per image, reference and layer
+//! ([`records`]), never the whole catalogue (puts of content first, then
+//! records, then deletions, so an interrupted sequence never leaves a
+//! record pointing at missing content). The browser shell implements
+//! [`Store`] over IndexedDB, applying each operation's writes in one
+//! transaction; [`MemoryStore`] is the in-memory one for tests.
 //!
 //! Docker's model, followed here (the classic image store, where an image ID
 //! is the config digest):
@@ -39,6 +41,7 @@ pub mod layer_index;
 pub mod list;
 pub mod model;
 pub mod record;
+pub mod records;
 pub mod remove;
 pub mod reopen;
 pub mod resolve;

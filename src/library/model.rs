@@ -224,6 +224,30 @@ impl Library {
         refs
     }
 
+    /// The IMAGE IDs some tag names (through any of their manifests).
+    pub(crate) fn tagged_ids(&self) -> BTreeSet<&Digest> {
+        self.tags
+            .values()
+            .filter_map(|m| self.images.get(m))
+            .map(|r| &r.config)
+            .collect()
+    }
+
+    /// Docker's rule for a dangling image, the one home of it (used by
+    /// `image ls`'s rows and `dangling=` filter, by prune and by the page):
+    /// an image is its IMAGE ID, so it dangles only when no tag names any
+    /// manifest of that ID. A digest-only manifest of an ID that another
+    /// manifest's tag names is listed `REPO <none>` yet is not dangling —
+    /// as Docker keeps an OCI and a Docker v2s2 manifest of one config as
+    /// one image, which a remaining tag keeps from being pruned.
+    pub fn is_dangling(&self, id: &Digest) -> bool {
+        !self
+            .tags
+            .values()
+            .filter_map(|m| self.images.get(m))
+            .any(|r| &r.config == id)
+    }
+
     /// All records sharing `id` (one Docker image, possibly reachable by
     /// several manifests).
     pub(crate) fn images_with_id(&self, id: &Digest) -> BTreeSet<Digest> {
@@ -256,17 +280,18 @@ impl Library {
     }
 
     /// Marks an image as opened now (for "last opened" and sorting recent
-    /// images); returns the catalogue write.
+    /// images); returns the write of its record.
     pub fn mark_opened(
         &mut self,
         manifest: &Digest,
         now: Timestamp,
     ) -> Result<Vec<crate::library::StoreOp>, crate::library::LibraryError> {
+        let before = self.clone();
         let record = self
             .images
             .get_mut(manifest)
             .ok_or_else(|| crate::library::LibraryError::NoSuchImage(manifest.to_string()))?;
         record.last_opened = Some(now);
-        Ok(vec![self.catalog_op()])
+        Ok(self.ops_since(&before))
     }
 }

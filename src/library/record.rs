@@ -143,7 +143,8 @@ pub struct RecordReport {
     pub moved: Vec<(Reference, Digest)>,
     /// Layer indexes newly stored.
     pub stored_layers: Vec<Digest>,
-    /// The store writes to apply.
+    /// The store writes to apply: the new content, and the records of
+    /// the image and the references that changed.
     pub ops: Vec<StoreOp>,
 }
 
@@ -183,6 +184,7 @@ impl Library {
                 ));
             }
         }
+        let before = self.clone();
         let mut puts = Vec::new();
         let mut blob = |lib: &mut Library, v: &Verified, kind: BlobKind| {
             if !lib.blobs.contains_key(v.digest()) {
@@ -255,7 +257,7 @@ impl Library {
                 moved.push((r, old));
             }
         }
-        puts.push(self.catalog_op());
+        puts.extend(self.ops_since(&before));
         Ok(RecordReport {
             image: manifest,
             new_image,
@@ -286,6 +288,7 @@ impl Library {
             .max_by_key(|r| (r.recorded, r.manifest.clone()))
             .map(|r| r.manifest.clone())
             .ok_or_else(|| LibraryError::NoSuchImage(source.to_owned()))?;
+        let before = self.clone();
         let mut moved = Vec::new();
         if let Some(old) = self.set_ref(target_ref.clone(), &image) {
             moved.push((target_ref, old));
@@ -295,7 +298,7 @@ impl Library {
             new_image: false,
             moved,
             stored_layers: Vec::new(),
-            ops: vec![self.catalog_op()],
+            ops: self.ops_since(&before),
         })
     }
 }

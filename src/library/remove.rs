@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::library::model::ImageRecord;
 use crate::library::resolve::is_id_prefix;
 use crate::library::until::parse_until;
-use crate::library::{short_id, FilterError, Filters, Key, Library, LibraryError, StoreOp};
+use crate::library::{short_id, FilterError, Filters, Library, LibraryError, StoreOp};
 use crate::oci::{Digest, Reference, Timestamp};
 
 /// The filters `docker image prune` accepts.
@@ -57,7 +57,7 @@ pub struct Removal {
     pub reclaimed_content: u64,
     /// Bytes freed in the store (blobs and layer indexes).
     pub reclaimed_storage: u64,
-    /// The store writes to apply (catalogue first, then deletions).
+    /// The store writes to apply (records first, then content).
     pub ops: Vec<StoreOp>,
     deleted_records: Vec<ImageRecord>,
 }
@@ -116,9 +116,10 @@ impl Library {
     /// `docker image rm [--force] NAME_OR_ID` (see the module documentation).
     /// On error nothing has changed.
     pub fn rm(&mut self, target: &str, force: bool) -> Result<Removal, LibraryError> {
+        let before = self.clone();
         let mut removal = Removal::default();
         self.rm_into(target, force, &mut removal)?;
-        Ok(self.finish(removal))
+        Ok(self.finish(removal, &before))
     }
 
     fn rm_into(
@@ -197,8 +198,9 @@ impl Library {
     }
 
     /// Frees what the deleted records used and no remaining image uses,
-    /// and lists the store writes.
-    fn finish(&mut self, mut out: Removal) -> Removal {
+    /// and lists the store writes that bring the records of `before` to
+    /// the library now.
+    fn finish(&mut self, mut out: Removal, before: &Library) -> Removal {
         let mut blob_users: BTreeSet<&Digest> = BTreeSet::new();
         let mut layer_users: BTreeMap<&Digest, BTreeSet<Digest>> = BTreeMap::new();
         for r in self.images.values() {
@@ -236,18 +238,8 @@ impl Library {
                 None => freed_layers.push(d),
             }
         }
-        let catalog = self.catalog_op_after(&freed_blobs, &freed_layers, &mut out);
-        out.ops.push(catalog);
-        for d in &freed_blobs {
-            out.ops.push(StoreOp::Delete {
-                key: Key::Blob(d.clone()),
-            });
-        }
-        for d in &freed_layers {
-            out.ops.push(StoreOp::Delete {
-                key: Key::LayerIndex(d.clone()),
-            });
-        }
+        self.forget_content(&freed_blobs, &freed_layers, &mut out);
+        out.ops = self.ops_since(before);
         out.freed_blobs = freed_blobs;
         out.freed_layers = freed_layers;
         out.kept_layers = kept;
@@ -255,14 +247,8 @@ impl Library {
         out
     }
 
-    /// Drops freed content from the catalogue (with the accounting) and
-    /// returns the catalogue write.
-    fn catalog_op_after(
-        &mut self,
-        blobs: &[Digest],
-        layers: &[Digest],
-        out: &mut Removal,
-    ) -> StoreOp {
+    /// Drops freed content from the catalogue, with the accounting.
+    fn forget_content(&mut self, blobs: &[Digest], layers: &[Digest], out: &mut Removal) {
         for d in blobs {
             if let Some(b) = self.blobs.remove(d) {
                 out.reclaimed_storage += b.size;
@@ -274,7 +260,6 @@ impl Library {
                 out.reclaimed_content += l.content_size;
             }
         }
-        self.catalog_op()
     }
 
     /// `docker image prune [--all]`: deletes dangling images (no tag), or
@@ -310,6 +295,7 @@ impl Library {
             (Some(v), None) => Some(parse_until(v, now)?),
             _ => None,
         };
+        let before = self.clone();
         let in_use: BTreeSet<&Digest> = in_use.iter().collect();
         let ids: BTreeSet<Digest> = self.images.values().map(|r| r.config.clone()).collect();
         let mut removal = Removal::default();
@@ -342,8 +328,7 @@ impl Library {
                 self.delete_group(&group, &mut removal);
                 continue;
             }
-            let has_tag = refs.iter().any(|r| r.digest().is_none());
-            if dangling_only && has_tag {
+            if dangling_only && !self.is_dangling(&id) {
                 continue;
             }
             for r in refs {
@@ -352,6 +337,6 @@ impl Library {
                 let _ = self.rm_into(&r.to_string(), false, &mut removal);
             }
         }
-        Ok(self.finish(removal))
+        Ok(self.finish(removal, &before))
     }
 }

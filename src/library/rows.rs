@@ -36,6 +36,9 @@ pub struct Row {
     pub created: Option<Timestamp>,
     /// Size in bytes.
     pub size: u64,
+    /// Whether the image dangles ([`crate::library::Library::is_dangling`]):
+    /// a `REPO <none>` row of an ID another row's tag names does not.
+    pub dangling: bool,
 }
 
 /// The fields a `--format` template can use (docker/cli's image context).
@@ -115,6 +118,7 @@ pub fn rows(summaries: &[ImageSummary], need_digest: bool, show_digests: bool) -
             manifest: s.manifest.clone(),
             created: s.created,
             size: s.size,
+            dangling: s.dangling,
         };
         if s.repo_tags.is_empty() && s.repo_digests.is_empty() {
             out.push(row("<none>", "<none>", "<none>"));

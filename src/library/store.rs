@@ -2,22 +2,35 @@
 //! browser over IndexedDB), the [`StoreOp`]s the library asks it to apply,
 //! and the async helpers that open the library and read an image back.
 //!
-//! Keys are strings: `catalog`, `blob/<digest>` (manifests, indexes,
-//! configs — their exact verified bytes), `layer/<digest>` (layer indexes).
+//! Keys are strings: `image/<manifest digest>`, `ref/<reference>` and
+//! `layerinfo/<layer digest>` (the catalogue, one small record each; see
+//! [`crate::library::records`]), `blob/<digest>` (manifests, indexes,
+//! configs — their exact verified bytes), `layer/<digest>` (layer indexes),
+//! and `catalog` (the whole catalogue of earlier pages, migrated on open).
 //! Content is addressed by digest and verified again when read back, so a
 //! store that returns altered bytes is noticed, not trusted.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
+use crate::library::records::StoredRecords;
 use crate::library::{ImageRecord, LayerIndex, Library, LibraryError};
-use crate::oci::{parse_document, verify, Digest, Document, ImageConfig, ImageManifest, Verified};
+use crate::oci::{
+    parse_document, verify, Digest, Document, ImageConfig, ImageManifest, Reference, Verified,
+};
 
 /// A store key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Key {
-    /// The catalogue (images, references, what is stored).
+    /// The whole catalogue earlier pages stored (read once, migrated).
     Catalog,
+    /// One image's record, by manifest digest.
+    Image(Digest),
+    /// A tag or digest reference (full normalised form): the manifest
+    /// digest it names.
+    Ref(Reference),
+    /// What a stored layer index holds (entries, sizes), by layer digest.
+    LayerInfo(Digest),
     /// A manifest, index or config, by digest.
     Blob(Digest),
     /// A layer index, by layer blob digest.
@@ -25,10 +38,14 @@ pub enum Key {
 }
 
 impl Key {
-    /// The key as a string (`catalog`, `blob/sha256:…`, `layer/sha256:…`).
+    /// The key as a string (`image/sha256:…`, `ref/docker.io/library/a:1`,
+    /// `layerinfo/sha256:…`, `blob/sha256:…`, `layer/sha256:…`, `catalog`).
     pub fn name(&self) -> String {
         match self {
             Key::Catalog => "catalog".to_owned(),
+            Key::Image(d) => format!("{}{d}", Key::IMAGE_PREFIX),
+            Key::Ref(r) => format!("{}{r}", Key::REF_PREFIX),
+            Key::LayerInfo(d) => format!("{}{d}", Key::LAYER_INFO_PREFIX),
             Key::Blob(d) => format!("blob/{d}"),
             Key::LayerIndex(d) => format!("layer/{d}"),
         }
@@ -41,6 +58,15 @@ impl Key {
         }
         if let Some(d) = s.strip_prefix("blob/") {
             return d.parse().ok().map(Key::Blob);
+        }
+        if let Some(d) = s.strip_prefix(Key::IMAGE_PREFIX) {
+            return d.parse().ok().map(Key::Image);
+        }
+        if let Some(r) = s.strip_prefix(Key::REF_PREFIX) {
+            return Reference::parse_canonical(r).ok().map(Key::Ref);
+        }
+        if let Some(d) = s.strip_prefix(Key::LAYER_INFO_PREFIX) {
+            return d.parse().ok().map(Key::LayerInfo);
         }
         s.strip_prefix("layer/")
             .and_then(|d| d.parse().ok())
@@ -99,26 +125,45 @@ pub trait Store {
     async fn put(&self, key: &Key, bytes: &[u8]) -> Result<(), StoreError>;
     /// Removes `key` (no error if absent).
     async fn delete(&self, key: &Key) -> Result<(), StoreError>;
-}
-
-/// Applies `ops` in order (the library orders them: content, catalogue,
-/// deletions).
-pub async fn apply<S: Store>(store: &S, ops: &[StoreOp]) -> Result<(), StoreError> {
-    for op in ops {
-        match op {
-            StoreOp::Put { key, bytes } => store.put(key, bytes).await?,
-            StoreOp::Delete { key } => store.delete(key).await?,
+    /// Every key whose name starts with `prefix`, with its bytes, read at
+    /// one moment.
+    async fn scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+    /// Applies `ops` in order. A store with transactions applies them all
+    /// or none, and returns once they are durable; this default applies
+    /// them one by one (the library orders them so an interruption leaves
+    /// no record pointing at missing content).
+    async fn apply(&self, ops: &[StoreOp]) -> Result<(), StoreError> {
+        for op in ops {
+            match op {
+                StoreOp::Put { key, bytes } => self.put(key, bytes).await?,
+                StoreOp::Delete { key } => self.delete(key).await?,
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
-/// Opens the library kept in `store` (an empty one when there is none yet).
+/// Applies `ops` ([`Store::apply`]).
+pub async fn apply<S: Store>(store: &S, ops: &[StoreOp]) -> Result<(), StoreError> {
+    store.apply(ops).await
+}
+
+/// Opens the library kept in `store` (an empty one when there is none
+/// yet): its records, and the whole catalogue an earlier page left, which
+/// is migrated to records (and deleted) before this returns.
 pub async fn open<S: Store>(store: &S) -> Result<Library, LibraryError> {
-    match store.get(&Key::Catalog).await? {
-        None => Ok(Library::new()),
-        Some(bytes) => Library::from_catalog(&bytes),
+    let records = StoredRecords {
+        images: store.scan(Key::IMAGE_PREFIX).await?,
+        refs: store.scan(Key::REF_PREFIX).await?,
+        layers: store.scan(Key::LAYER_INFO_PREFIX).await?,
+    };
+    let mut library = Library::from_records(&records)?;
+    if let Some(bytes) = store.get(&Key::Catalog).await? {
+        let old = Library::from_catalog(&bytes)?;
+        let ops = library.migrate(old);
+        store.apply(&ops).await?;
     }
+    Ok(library)
 }
 
 /// An image read back from the store, verified and parsed.
@@ -259,5 +304,17 @@ impl Store for MemoryStore {
         self.writes.set(self.writes.get() + 1);
         self.map.borrow_mut().remove(key);
         Ok(())
+    }
+
+    async fn scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.reads.set(self.reads.get() + 1);
+        Ok(self
+            .map
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.name(), v))
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k, v.clone()))
+            .collect())
     }
 }

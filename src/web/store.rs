@@ -6,10 +6,11 @@
 //! IndexedDB answers through events on request and transaction objects;
 //! [`wait`] turns them into a future with owned listeners (dropped with the
 //! future, so nothing is leaked and no callback outlives its closure).
-//! Writes wait for their transaction's `complete`, so an applied operation
-//! is durable before the next one starts; store work runs one job at a
-//! time, in the order the page asked for it (a removal never overtakes the
-//! recording before it).
+//! The writes of one library operation (a recording: its documents, layer
+//! indexes and small records) go in one transaction, all or nothing, and
+//! are answered once it is `complete` — durable before the page says the
+//! image is ready; store work runs one job at a time, in the order the page
+//! asked for it (a removal never overtakes the recording before it).
 //!
 //! When IndexedDB is missing or refuses to open (private windows, storage
 //! disabled, another tab blocking an upgrade), the library is kept in the
@@ -26,13 +27,13 @@ use std::task::{Context, Poll, Waker};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{
-    DomException, EventTarget, IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction,
-    IdbTransactionMode,
+    DomException, EventTarget, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest,
+    IdbTransaction, IdbTransactionMode,
 };
 
 use crate::app::library::{LibraryEffect, LibraryMsg};
 use crate::app::Msg;
-use crate::library::{apply, load_image, open, Key, MemoryStore, Store, StoreError};
+use crate::library::{apply, load_image, open, Key, MemoryStore, Store, StoreError, StoreOp};
 use crate::oci::Timestamp;
 
 use super::listen::Listener;
@@ -200,6 +201,21 @@ impl IdbStore {
     }
 }
 
+/// A stored value's bytes (`None` for no value).
+fn bytes_of(name: &str, value: &JsValue) -> Result<Option<Vec<u8>>, StoreError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if value.is_instance_of::<js_sys::Uint8Array>() || value.is_instance_of::<js_sys::ArrayBuffer>()
+    {
+        Ok(Some(js_sys::Uint8Array::new(value).to_vec()))
+    } else {
+        Err(StoreError::new(format!(
+            "{name} holds something else than bytes"
+        )))
+    }
+}
+
 impl Store for IdbStore {
     async fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
         let name = key.name();
@@ -208,18 +224,67 @@ impl Store for IdbStore {
             .get(&JsValue::from_str(&name))
             .map_err(|e| js_error(&format!("reading {name}"), e))?;
         let value = self.request(&format!("reading {name}"), &req).await?;
-        if value.is_undefined() || value.is_null() {
-            return Ok(None);
+        bytes_of(&name, &value)
+    }
+
+    async fn scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let what = format!("reading the library's {prefix} records");
+        // Every string key starting with `prefix` sorts between it and
+        // `prefix` followed by the highest code unit.
+        let range = IdbKeyRange::bound(
+            &JsValue::from_str(prefix),
+            &JsValue::from_str(&format!("{prefix}\u{ffff}")),
+        )
+        .map_err(|e| js_error(&what, e))?;
+        let (_tx, store) = self.store(IdbTransactionMode::Readonly)?;
+        // Both requests in one transaction: keys and values of one moment.
+        let keys = store
+            .get_all_keys_with_key(&range)
+            .map_err(|e| js_error(&what, e))?;
+        let values = store
+            .get_all_with_key(&range)
+            .map_err(|e| js_error(&what, e))?;
+        let keys = js_sys::Array::from(&self.request(&what, &keys).await?);
+        let values = js_sys::Array::from(&self.request(&what, &values).await?);
+        let mut out = Vec::with_capacity(keys.length() as usize);
+        for (k, v) in keys.iter().zip(values.iter()) {
+            let Some(name) = k.as_string() else { continue };
+            if let Some(bytes) = bytes_of(&name, &v)? {
+                out.push((name, bytes));
+            }
         }
-        if value.is_instance_of::<js_sys::Uint8Array>()
-            || value.is_instance_of::<js_sys::ArrayBuffer>()
-        {
-            Ok(Some(js_sys::Uint8Array::new(&value).to_vec()))
-        } else {
-            Err(StoreError::new(format!(
-                "{name} holds something else than bytes"
-            )))
+        Ok(out)
+    }
+
+    async fn apply(&self, ops: &[StoreOp]) -> Result<(), StoreError> {
+        if ops.is_empty() {
+            return Ok(());
         }
+        let size: usize = ops
+            .iter()
+            .map(|op| match op {
+                StoreOp::Put { bytes, .. } => bytes.len(),
+                StoreOp::Delete { .. } => 0,
+            })
+            .sum();
+        let what = format!("writing {} library records ({size} bytes)", ops.len());
+        let (tx, store) = self.store(IdbTransactionMode::Readwrite)?;
+        for op in ops {
+            let name = op.key().name();
+            let queued = match op {
+                StoreOp::Put { bytes, .. } => store.put_with_key(
+                    &js_sys::Uint8Array::from(bytes.as_slice()),
+                    &JsValue::from_str(&name),
+                ),
+                StoreOp::Delete { .. } => store.delete(&JsValue::from_str(&name)),
+            };
+            if let Err(e) = queued {
+                let _ = tx.abort();
+                return Err(js_error(&what, e));
+            }
+        }
+        // Nothing more is asked: the browser commits once these are done.
+        self.commit(&what, &tx).await
     }
 
     async fn put(&self, key: &Key, bytes: &[u8]) -> Result<(), StoreError> {
@@ -271,6 +336,20 @@ impl Store for Backend {
         match self {
             Backend::Idb(s) => s.delete(key).await,
             Backend::Memory(s) => s.delete(key).await,
+        }
+    }
+
+    async fn scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        match self {
+            Backend::Idb(s) => s.scan(prefix).await,
+            Backend::Memory(s) => s.scan(prefix).await,
+        }
+    }
+
+    async fn apply(&self, ops: &[StoreOp]) -> Result<(), StoreError> {
+        match self {
+            Backend::Idb(s) => s.apply(ops).await,
+            Backend::Memory(s) => s.apply(ops).await,
         }
     }
 }
@@ -367,6 +446,13 @@ async fn run(job: LibraryEffect, backend: &RefCell<Option<Rc<Backend>>>, app: &W
                 None => Err("the library's store is not open".to_owned()),
             };
             send(app, LibraryMsg::Applied(result));
+        }
+        LibraryEffect::Record { load, ops } => {
+            let result = match &current {
+                Some(store) => apply(store.as_ref(), &ops).await.map_err(|e| e.to_string()),
+                None => Err("the library's store is not open".to_owned()),
+            };
+            send(app, LibraryMsg::Recorded { load, result });
         }
         LibraryEffect::Load {
             load,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use layerlens::app::driver::{run_resolve, run_scan};
 use layerlens::app::file::extract::run_extract;
 use layerlens::app::file::{ExtractId, FileEffect};
-use layerlens::app::library::{LibraryEffect, LibraryMsg};
+use layerlens::app::library::{LibraryEffect, LibraryMsg, StoreStatus};
 use layerlens::app::{update, Effect, Focus, Msg, State};
 use layerlens::library::{apply, load_image, open, MemoryStore};
 use layerlens::oci::Timestamp;
@@ -42,12 +42,22 @@ pub struct Page {
     pub store: MemoryStore,
     /// The clock library effects read.
     pub now: Timestamp,
+    /// When true, record writes are kept in [`Page::held`] instead of
+    /// being applied (a store still writing).
+    pub hold_records: bool,
+    /// Record writes held back, in order.
+    pub held: RefCell<Vec<(layerlens::app::LoadId, Vec<layerlens::library::StoreOp>)>>,
 }
 
 impl Page {
+    /// A page whose (empty) library store is open, as a page's is by the
+    /// time a load finishes; a test of the store still opening sets
+    /// `state.library.store` back to `StoreStatus::Opening`.
     pub fn new(registry: MemRegistry) -> Page {
+        let mut state = State::default();
+        state.library.store = StoreStatus::Persistent;
         Page {
-            state: State::default(),
+            state,
             registry,
             urls: Vec::new(),
             focus: Vec::new(),
@@ -60,6 +70,8 @@ impl Page {
             downloads: Vec::new(),
             store: MemoryStore::new(),
             now: Timestamp::from_unix(1_700_000_000, 0),
+            hold_records: false,
+            held: RefCell::new(Vec::new()),
         }
     }
 
@@ -80,6 +92,14 @@ impl Page {
             LibraryEffect::Apply(ops) => {
                 LibraryMsg::Applied(block_on(apply(&self.store, &ops)).map_err(|e| e.to_string()))
             }
+            LibraryEffect::Record { load, ops } if self.hold_records => {
+                self.held.borrow_mut().push((load, ops));
+                return None;
+            }
+            LibraryEffect::Record { load, ops } => LibraryMsg::Recorded {
+                load,
+                result: block_on(apply(&self.store, &ops)).map_err(|e| e.to_string()),
+            },
             LibraryEffect::Load {
                 load,
                 manifest,
@@ -96,6 +116,10 @@ impl Page {
 
     /// Sends a message and everything it leads to.
     pub fn send(&mut self, msg: Msg) {
+        if matches!(msg, Msg::Started { .. }) {
+            // A page that starts has its store to open, as in the browser.
+            self.state.library.store = StoreStatus::Opening;
+        }
         let mut queue = vec![msg];
         while !queue.is_empty() {
             let msg = queue.remove(0);

@@ -42,28 +42,3 @@ export async function settled(page, timeout = 60_000) {
   await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout });
   return page.evaluate(() => document.body.dataset.state);
 }
-
-/// Waits until the image library's catalogue in the page's IndexedDB names
-/// `text` (a digest, a repository). The library records an image just after
-/// its tree shows; navigating away before the write commits would lose it.
-export async function libraryRecorded(page, text, tries = 300) {
-  for (let i = 0; i < tries; i += 1) {
-    const catalog = await page.evaluate(() => new Promise((ok) => {
-      const r = indexedDB.open('layerlens');
-      // Never create the page's database from here.
-      r.onupgradeneeded = () => r.transaction.abort();
-      r.onerror = () => ok('');
-      r.onsuccess = () => {
-        const db = r.result;
-        try {
-          const get = db.transaction('library', 'readonly').objectStore('library').get('catalog');
-          get.onsuccess = () => { db.close(); ok(get.result ? new TextDecoder().decode(get.result) : ''); };
-          get.onerror = () => { db.close(); ok(''); };
-        } catch { db.close(); ok(''); }
-      };
-    }));
-    if (catalog.includes(text)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the library's catalogue was not stored with ${text}`);
-}

@@ -166,6 +166,31 @@ pub fn image(
     }
 }
 
+/// The same image as `b` (same config, same IMAGE ID) under a Docker
+/// schema 2 manifest instead of an OCI one: another manifest digest, one
+/// image to Docker.
+pub fn docker_v2s2(b: &Built) -> Built {
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "digest": b.config.digest().to_string(),
+            "size": b.config.bytes().len(),
+        },
+        "layers": b.layers.iter().map(|l| serde_json::json!({
+            "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            "digest": l.digest().to_string(),
+            "size": l.compressed_size(),
+        })).collect::<Vec<_>>(),
+    });
+    Built {
+        manifest: verified(serde_json::to_vec(&manifest).unwrap()),
+        config: b.config.clone(),
+        layers: b.layers.clone(),
+    }
+}
+
 /// A simple image of one layer of `size` bytes, created `created`.
 pub fn simple(salt: &str, created: &str, size: u64) -> Built {
     let l = layer(salt, size);
@@ -243,10 +268,15 @@ pub fn applied(store: &MemoryStore, ops: &[StoreOp]) {
     now_ready(apply(store, ops)).unwrap();
 }
 
-/// Every key the catalogue says is stored is in the store, and nothing else.
+/// Every key the catalogue says is stored is in the store, and nothing else:
+/// a record per image, reference and stored layer index, and the content.
 pub fn assert_store_matches(lib: &Library, store: &MemoryStore) {
-    let mut want: BTreeSet<Key> = BTreeSet::from([Key::Catalog]);
+    let mut want: BTreeSet<Key> = BTreeSet::new();
+    for (r, _) in lib.tags().chain(lib.digest_refs()) {
+        want.insert(Key::Ref(r.clone()));
+    }
     for r in lib.images() {
+        want.insert(Key::Image(r.manifest().clone()));
         want.insert(Key::Blob(r.manifest().clone()));
         want.insert(Key::Blob(r.id().clone()));
         if let Some(i) = r.index() {
@@ -255,6 +285,7 @@ pub fn assert_store_matches(lib: &Library, store: &MemoryStore) {
         for l in r.layers() {
             if lib.has_layer_index(&l.digest) {
                 want.insert(Key::LayerIndex(l.digest.clone()));
+                want.insert(Key::LayerInfo(l.digest.clone()));
             }
         }
     }
@@ -263,6 +294,6 @@ pub fn assert_store_matches(lib: &Library, store: &MemoryStore) {
     assert_eq!(
         now_ready(open(store)).unwrap(),
         *lib,
-        "the stored catalogue reads back equal"
+        "the stored records read back equal"
     );
 }

@@ -17,7 +17,11 @@
 //!
 //! Recording: a load whose manifest, config and every layer verified is
 //! recorded once it finishes ([`LibraryEffect::RecordNow`] asks the shell
-//! for the time, [`LibraryMsg::Record`] brings it). Reopening: the shell
+//! for the time, [`LibraryMsg::Record`] brings it). Until the shell says
+//! the record is written ([`LibraryEffect::Record`], answered by
+//! [`LibraryMsg::Recorded`]) — or failed, said in words — the page stays
+//! in [`crate::app::Step::Recording`] and does not report `ready`: a page
+//! left as soon as it is ready keeps the image. Reopening: the shell
 //! reads the image back ([`LibraryEffect::Load`]), the documents are
 //! re-verified by digest and the layer indexes checked against the
 //! manifest, and the tree is built by the same code as after a scan.
@@ -152,6 +156,13 @@ pub enum LibraryMsg {
     },
     /// Store writes finished.
     Applied(Result<(), String>),
+    /// A load's record (or its "last opened" mark) is written, or why not.
+    Recorded {
+        /// The load.
+        load: LoadId,
+        /// Whether the writes are durable, or why not.
+        result: Result<(), String>,
+    },
     /// Open an image from the library (by manifest digest).
     Open(Digest),
     /// An image was read back from the store.
@@ -222,6 +233,15 @@ pub enum LibraryEffect {
     /// Apply these writes in order, after any earlier ones; answer
     /// [`LibraryMsg::Applied`].
     Apply(Vec<StoreOp>),
+    /// Apply a load's record writes (one transaction where the store has
+    /// them), after any earlier ones; answer [`LibraryMsg::Recorded`] once
+    /// they are durable.
+    Record {
+        /// The load recorded.
+        load: LoadId,
+        /// The writes.
+        ops: Vec<StoreOp>,
+    },
     /// Read an image back; answer [`LibraryMsg::Loaded`].
     Load {
         /// The load.

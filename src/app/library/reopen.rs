@@ -106,19 +106,70 @@ pub(super) fn loaded_from_store(
     crate::app::update(state, Msg::ScanFinished { load })
 }
 
+/// Whether the current load will be written to the library once it has
+/// the time: an image reopened from it (marked opened), or one whose
+/// manifest, config and every layer verified. `ready` waits only for those.
+pub(super) fn recordable(state: &State) -> bool {
+    let Some(cur) = state.current.as_ref() else {
+        return false;
+    };
+    if state.library.detached {
+        return false;
+    }
+    if state
+        .library
+        .reopen
+        .as_ref()
+        .is_some_and(|r| r.load == cur.load)
+    {
+        return true;
+    }
+    let Some(image) = cur.image.as_ref() else {
+        return false;
+    };
+    let layers = image.image_manifest().map_or(0, |m| m.layers().len());
+    image.config.is_some()
+        && cur.reports.len() == layers
+        && cur.reports.iter().all(|r| r.is_verified())
+}
+
+/// The load held at [`Step::Recording`] becomes ready: its record is
+/// written, failed, or there was nothing to write.
+pub(super) fn ready(state: &mut State, load: LoadId) {
+    if is_current(state, load) && state.phase == Phase::Loading(Step::Recording) {
+        state.phase = Phase::Ready;
+    }
+}
+
 /// Records the current load (or marks a reopened image opened) at `now`.
+/// The page stays at [`Step::Recording`] while the store opens and while
+/// the record is written; with nothing to write it is ready at once.
 pub(super) fn record(state: &mut State, load: LoadId, now: Timestamp) -> Vec<Effect> {
     state.library.now = Some(now);
     if state.library.store == StoreStatus::Opening {
         state.library.deferred = Some(load);
         return Vec::new();
     }
+    let effects = record_writes(state, load, now);
+    let writing = effects
+        .iter()
+        .any(|e| matches!(e, Effect::Library(LibraryEffect::Record { .. })));
+    if !writing {
+        ready(state, load);
+    }
+    effects
+}
+
+/// The writes that record `load` (a [`LibraryEffect::Record`], unless the
+/// library is detached or there is nothing to record) and what goes with
+/// them.
+fn record_writes(state: &mut State, load: LoadId, now: Timestamp) -> Vec<Effect> {
     let detached = state.library.detached;
     let write = |ops: Vec<crate::library::StoreOp>| {
-        if detached {
+        if detached || ops.is_empty() {
             Vec::new()
         } else {
-            vec![fx(LibraryEffect::Apply(ops))]
+            vec![fx(LibraryEffect::Record { load, ops })]
         }
     };
     let Some(cur) = state.current.as_ref().filter(|c| c.load == load) else {

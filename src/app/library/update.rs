@@ -125,13 +125,26 @@ pub fn apply_route(state: &mut State, route: &Route) -> Option<Vec<Effect>> {
     Some(reopen(state, &digest, false))
 }
 
-/// A load finished (its tree is shown): ask for the time to record it.
+/// A load finished (its tree is shown): ask for the time to record it,
+/// and hold `ready` back until the record is written when it will be.
 pub fn loaded(state: &mut State, load: LoadId) -> Vec<Effect> {
     if is_current(state, load) {
+        if super::reopen::recordable(state) {
+            state.phase = Phase::Loading(Step::Recording);
+        }
         vec![fx(LibraryEffect::RecordNow(load))]
     } else {
         Vec::new()
     }
+}
+
+/// The store answered a write: a failure is said in words (the page goes
+/// on; the catalogue in memory is then ahead of the stored one).
+fn applied(state: &mut State, result: Result<(), String>) {
+    if let Err(e) = &result {
+        state.notice = Some(format!("The library could not be updated: {e}"));
+    }
+    state.library.store_error = result.err();
 }
 
 /// What `rm`/`prune` did: the report lines, the store writes, and the
@@ -208,10 +221,12 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
         }
         LibraryMsg::Record { load, now } => record(state, load, now),
         LibraryMsg::Applied(result) => {
-            if let Err(e) = &result {
-                state.notice = Some(format!("The library could not be updated: {e}"));
-            }
-            state.library.store_error = result.err();
+            applied(state, result);
+            Vec::new()
+        }
+        LibraryMsg::Recorded { load, result } => {
+            applied(state, result);
+            super::reopen::ready(state, load);
             Vec::new()
         }
         LibraryMsg::Open(digest) => {

@@ -34,7 +34,8 @@ pub struct LibraryRowView {
     /// What "refresh" re-resolves: the tag, or `repo@digest` for an
     /// untagged row with a repository.
     pub refresh: Option<String>,
-    /// Whether the image has no tag (`dangling=true` lists it).
+    /// Whether no tag names the IMAGE ID (`dangling=true` lists it;
+    /// [`crate::library::Library::is_dangling`]).
     pub dangling: bool,
 }
 
@@ -210,7 +211,7 @@ pub fn library(state: &State) -> Option<LibraryView> {
                 } else {
                     None
                 },
-                dangling: !tagged,
+                dangling: r.dangling,
             }
         })
         .collect();

@@ -128,6 +128,9 @@ pub fn status(state: &State) -> StatusView {
             }
             let done = cur.progress.iter().filter(|p| p.finished).count();
             steps.push(format!("Layers: {done} of {} done", cur.progress.len()));
+            if state.phase == Phase::Loading(Step::Recording) {
+                steps.push("Keeping it in the library".to_owned());
+            }
         }
         problems = cur.reports.iter().filter_map(layer_error).collect();
     }

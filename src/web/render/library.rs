@@ -437,7 +437,7 @@ fn table(v: &LibraryView) -> El {
             .attr("data-manifest", &r.manifest)
             .attr("data-repository", &r.repository)
             .attr("data-tag", &r.tag)
-            .attr_opt("data-dangling", r.dangling.then_some("true"))
+            .attr("data-dangling", if r.dangling { "true" } else { "false" })
             .children(cells)
     });
     el("table")
