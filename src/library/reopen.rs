@@ -6,11 +6,10 @@
 //! Nothing is trusted for being in the store: the documents were verified
 //! against their digests by [`crate::library::load_image`], and each layer
 //! index is checked here against the manifest's descriptor (digest and size)
-//! and the config's `rootfs.diff_ids` entry with [`LayerScan::verify`], as a
-//! scanned layer is.
+//! and the config's `rootfs.diff_ids` entry by [`LayerReport::scanned`], as
+//! a scanned layer is.
 
 use crate::inspect::{Image, LayerOutcome, LayerReport, PlatformChoice};
-use crate::layer::LayerScan;
 use crate::library::StoredImage;
 use crate::oci::selection::{entries, platforms};
 use crate::oci::{parse_document, Document, Reference};
@@ -92,23 +91,7 @@ impl StoredImage {
                 let diff_id = diff_ids.get(i).cloned();
                 let outcome = match stored.next() {
                     Some(Ok(ix)) => {
-                        let (compression, digest, size) =
-                            (ix.compression(), ix.digest().clone(), ix.compressed_size());
-                        let (diff, tar_size) = (ix.diff_id().clone(), ix.tar_size());
-                        let scan = LayerScan::from_stored(
-                            compression,
-                            ix.into_entries(),
-                            digest,
-                            size,
-                            diff,
-                            tar_size,
-                        );
-                        let problems = scan.verify(
-                            descriptor.digest(),
-                            Some(descriptor.size()),
-                            diff_id.as_ref(),
-                        );
-                        LayerOutcome::Scanned { scan, problems }
+                        return LayerReport::scanned(i, descriptor.clone(), diff_id, ix);
                     }
                     Some(Err(reason)) => LayerOutcome::Failed {
                         error: format!("not in the library: {reason}"),
