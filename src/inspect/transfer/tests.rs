@@ -143,3 +143,25 @@ fn damaged_bytes_are_an_error_never_a_panic() {
     bad[0] = b'X';
     assert!(decode_report(&bad, 4, r.descriptor.clone(), None).is_err());
 }
+
+#[test]
+fn an_unverified_layer_is_a_gap_that_keeps_its_number_and_says_why() {
+    let mut reports = demo_reports();
+    // Layer 1 claims another layer's diff_id: it no longer verifies.
+    let r = &reports[1];
+    reports[1] = LayerReport::scanned(
+        1,
+        r.descriptor.clone(),
+        reports[0].diff_id.clone(),
+        r.layer_index().unwrap().clone(),
+    );
+    assert!(!reports[1].is_verified());
+    assert!(!reports[1].entries().is_empty());
+    let fs = crate::inspect::merge_verified(&reports);
+    let why = fs.gap(1).unwrap();
+    assert!(why.contains("diff_id"), "{why}");
+    assert_eq!(fs.gap(0), None);
+    assert_eq!(fs.layer_summary(1).unwrap().entries, 0);
+    assert!(fs.layer_summary(2).unwrap().entries > 0);
+    assert!(fs.changes(reports.len() - 1).is_some());
+}
