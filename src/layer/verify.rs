@@ -121,28 +121,43 @@ pub(crate) fn check(
     size: Option<u64>,
     diff_id: Option<&Digest>,
 ) -> Vec<LayerProblem> {
-    let mut problems = Vec::new();
-    if blob.algorithm() != index.digest().algorithm() {
-        problems.push(LayerProblem::Algorithm {
-            what: "blob digest",
-            expected: blob.algorithm(),
-            computed: index.digest().algorithm(),
+    let blob = Some(compare(
+        "blob digest",
+        blob,
+        size,
+        (index.digest(), index.compressed_size()),
+        LayerProblem::Blob,
+    ));
+    let diff = diff_id.map(|expected| {
+        compare(
+            "diff_id",
+            expected,
+            None,
+            (index.diff_id(), index.tar_size()),
+            LayerProblem::DiffId,
+        )
+    });
+    [blob, diff].into_iter().flatten().flatten().collect()
+}
+
+/// One digest (and size) check; another algorithm cannot be compared.
+fn compare(
+    what: &'static str,
+    expected: &Digest,
+    size: Option<u64>,
+    (actual, actual_size): (&Digest, u64),
+    mismatch: fn(VerifyError) -> LayerProblem,
+) -> Option<LayerProblem> {
+    if expected.algorithm() != actual.algorithm() {
+        return Some(LayerProblem::Algorithm {
+            what,
+            expected: expected.algorithm(),
+            computed: actual.algorithm(),
         });
-    } else if let Err(e) = check_stream(blob, size, index.digest(), index.compressed_size()) {
-        problems.push(LayerProblem::Blob(e));
     }
-    if let Some(expected) = diff_id {
-        if expected.algorithm() != index.diff_id().algorithm() {
-            problems.push(LayerProblem::Algorithm {
-                what: "diff_id",
-                expected: expected.algorithm(),
-                computed: index.diff_id().algorithm(),
-            });
-        } else if let Err(e) = check_stream(expected, None, index.diff_id(), index.tar_size()) {
-            problems.push(LayerProblem::DiffId(e));
-        }
-    }
-    problems
+    check_stream(expected, size, actual, actual_size)
+        .err()
+        .map(mismatch)
 }
 
 #[cfg(test)]
