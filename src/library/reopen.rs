@@ -9,9 +9,8 @@
 //! and the config's `rootfs.diff_ids` entry by [`LayerReport::scanned`], as
 //! a scanned layer is.
 
-use crate::inspect::{Image, LayerOutcome, LayerReport, PlatformChoice};
+use crate::inspect::{index_entries, Image, LayerOutcome, LayerReport};
 use crate::library::StoredImage;
-use crate::oci::selection::{entries, platforms};
 use crate::oci::{parse_document, Document, Reference};
 use crate::registry::client::FetchedManifest;
 
@@ -43,24 +42,7 @@ impl StoredImage {
                 _ => None,
             });
         let (choices, others) = match index.as_ref().map(|i| &i.document) {
-            Some(Document::Index(idx)) => (
-                platforms(idx)
-                    .iter()
-                    .filter_map(|e| {
-                        let platform = e.platform()?.clone();
-                        Some(PlatformChoice {
-                            label: platform.to_string(),
-                            platform,
-                            descriptor: e.descriptor().clone(),
-                        })
-                    })
-                    .collect(),
-                entries(idx)
-                    .iter()
-                    .filter(|e| !e.is_runnable())
-                    .map(|e| e.descriptor().clone())
-                    .collect(),
-            ),
+            Some(Document::Index(idx)) => index_entries(idx),
             _ => (Vec::new(), Vec::new()),
         };
         let digest = index
