@@ -203,7 +203,7 @@ fn main() {
     let mut b = MergeBuilder::default();
     let mut snaps = 0;
     for l in &stack {
-        b.push_layer(l);
+        b.push_entries(l);
         snaps += b.snapshot().walk().len();
     }
     println!(

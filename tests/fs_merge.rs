@@ -613,7 +613,7 @@ fn snapshots_equal_a_rebuild_of_the_prefix() {
     ];
     let mut builder = MergeBuilder::default();
     for (i, layer) in layers.iter().enumerate() {
-        builder.push_layer(layer);
+        builder.push_entries(layer);
         let snap = builder.snapshot();
         let rebuilt = MergedFs::build(&layers[..=i]);
         assert_eq!(snap.listing_tsv(), rebuilt.listing_tsv());

@@ -445,7 +445,7 @@ fn merge_matches_the_naive_reference_on_random_stacks() {
         let mut builder = MergeBuilder::default();
         for (i, layer) in layers.iter().enumerate() {
             naive.apply(layer);
-            builder.push_layer(layer);
+            builder.push_entries(layer);
             let fs = builder.snapshot();
             let ctx = || format!("case {case}, after layer {i}\n{}", describe(&layers));
             assert_eq!(fs.listing_tsv(), naive.listing(), "{}", ctx());

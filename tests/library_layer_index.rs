@@ -5,8 +5,8 @@
 #[path = "support/library.rs"]
 mod lib_support;
 
+use layerlens::layer::index::{LayerIndex, LAYER_INDEX_VERSION};
 use layerlens::layer::{Entry, EntryKind};
-use layerlens::library::layer_index::{LayerIndex, LAYER_INDEX_VERSION};
 use lib_support::*;
 
 fn odd_entries() -> Vec<Entry> {

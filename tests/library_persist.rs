@@ -7,7 +7,7 @@
 #[path = "support/library.rs"]
 mod lib_support;
 
-use layerlens::library::layer_index::LayerIndex;
+use layerlens::layer::LayerIndex;
 use layerlens::library::{
     load_image, open, Key, Library, LibraryError, MemoryStore, Recorded, Store, StoreOp,
 };

@@ -332,7 +332,8 @@ pub fn layer_error(report: &LayerReport) -> Option<UserError> {
     let problem = report.problem()?;
     let i = report.index;
     Some(match &report.outcome {
-        LayerOutcome::Scanned { .. }
+        LayerOutcome::Verified(_)
+        | LayerOutcome::Unverified(_)
         | LayerOutcome::Failed {
             mismatch: Some(_), ..
         } => UserError::new(

@@ -171,11 +171,7 @@ fn merge_upto(reports: &[LayerReport], upto: usize) -> (MergedFs, MergedFs) {
         if i == upto {
             before = Some(b.snapshot());
         }
-        if r.is_verified() {
-            b.push_layer(r.entries());
-        } else {
-            b.push_layer(&[]);
-        }
+        r.merge_into(&mut b);
     }
     let after = b.finish();
     (before.unwrap_or_else(|| after.clone()), after)

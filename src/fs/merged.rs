@@ -13,6 +13,8 @@ use super::tree::{Content, Node, NodeId, Tree};
 pub(crate) struct LayerRecord {
     pub(crate) summary: LayerSummary,
     pub(crate) changes: LayerChanges,
+    /// Why the layer added nothing, for a gap ([`MergeBuilder::gap`]).
+    pub(crate) gap: Option<String>,
 }
 
 /// The union of a stack of layers: an arena tree with provenance, per-layer
@@ -65,7 +67,7 @@ impl MergedFs {
     pub fn build_with<L: AsRef<[Entry]>>(layers: &[L], options: MergeOptions) -> MergedFs {
         let mut b = MergeBuilder::new(options);
         for l in layers {
-            b.push_layer(l.as_ref());
+            b.push_entries(l.as_ref());
         }
         b.finish()
     }
@@ -84,7 +86,7 @@ impl MergedFs {
             ..MergeOptions::default()
         };
         let mut b = MergeBuilder::new(options).starting_at_layer(index);
-        b.push_layer(entries);
+        b.push_entries(entries);
         b.finish()
     }
 
@@ -154,6 +156,12 @@ impl MergedFs {
     /// What layer `layer` added, modified, rewrote unchanged and removed.
     pub fn changes(&self, layer: usize) -> Option<&LayerChanges> {
         self.record(layer).map(|r| &r.changes)
+    }
+
+    /// Why layer `layer` added nothing, when it was a gap (a layer that did
+    /// not verify keeps its number in the stack; see [`MergeBuilder::gap`]).
+    pub fn gap(&self, layer: usize) -> Option<&str> {
+        self.record(layer).and_then(|r| r.gap.as_deref())
     }
 
     /// Counts and bytes of layer `layer`.

@@ -1,8 +1,10 @@
 //! The union filesystem: the merged view of an image's layers, with OCI
 //! whiteout semantics, provenance and per-layer changes.
 //!
-//! Input is the scanner's output — for each layer, in order, its
-//! [`Entry`](crate::layer::Entry) list — and nothing else: no parsing, no I/O.
+//! Input is the scanner's output — for each layer of an image, in order, a
+//! [`VerifiedLayer`](crate::layer::VerifiedLayer) or a gap where a layer did
+//! not verify; stacks of [`Entry`](crate::layer::Entry) lists built in code
+//! for tests and one layer's own view — and nothing else: no parsing, no I/O.
 //!
 //! * [`tree`] — the arena ([`Node`], [`NodeId`]): sorted children, parent links;
 //! * [`whiteout`] — which names are markers;

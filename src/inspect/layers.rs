@@ -5,7 +5,9 @@ use futures_util::stream::{self, StreamExt};
 
 use crate::fs::{MergeBuilder, MergeOptions, MergedFs};
 use crate::inspect::Image;
-use crate::layer::{Entry, LayerProblem, LayerScan, ScanOptions, Scanner};
+use crate::layer::{
+    verify, Entry, LayerIndex, LayerProblem, ScanOptions, Scanner, Unverified, VerifiedLayer,
+};
 use crate::oci::{Descriptor, Digest, Reference, VerifyError};
 use crate::registry::client::Client;
 use crate::registry::{Body, Fetch};
@@ -58,15 +60,12 @@ pub enum Progress {
 /// What happened to one layer.
 #[derive(Debug, Clone)]
 pub enum LayerOutcome {
-    /// Scanned to the end. `problems` is empty when blob digest, size and
-    /// diff_id all matched; otherwise the layer is unverified and kept out of
-    /// the merged tree.
-    Scanned {
-        /// The scan.
-        scan: LayerScan,
-        /// Verification mismatches.
-        problems: Vec<LayerProblem>,
-    },
+    /// Scanned to the end, and blob digest, size and diff_id all matched:
+    /// the only outcome whose entries reach the merged tree.
+    Verified(VerifiedLayer),
+    /// Scanned to the end, but not the layer the manifest and config
+    /// promised: kept out of the merged tree, its entries shown unverified.
+    Unverified(Unverified),
     /// The download or the scan failed part-way; the entries read before
     /// the failure are kept (unverified).
     Failed {
@@ -100,17 +99,65 @@ pub struct LayerReport {
 }
 
 impl LayerReport {
+    /// The report of layer `index` (`descriptor`, config `diff_id`) whose
+    /// scan produced `layer` — on this thread, in a worker, or long ago (a
+    /// stored index): it is [`verify`]-ed here, whatever its origin.
+    pub fn scanned(
+        index: usize,
+        descriptor: Descriptor,
+        diff_id: Option<Digest>,
+        layer: LayerIndex,
+    ) -> LayerReport {
+        let outcome = match verify(layer, &descriptor, diff_id.as_ref()) {
+            Ok(v) => LayerOutcome::Verified(v),
+            Err(u) => LayerOutcome::Unverified(u),
+        };
+        LayerReport {
+            index,
+            descriptor,
+            diff_id,
+            outcome,
+        }
+    }
+
     /// Whether the layer was scanned and every check passed.
     pub fn is_verified(&self) -> bool {
-        matches!(&self.outcome, LayerOutcome::Scanned { problems, .. } if problems.is_empty())
+        self.verified().is_some()
+    }
+
+    /// The verified layer, when every check passed.
+    pub fn verified(&self) -> Option<&VerifiedLayer> {
+        match &self.outcome {
+            LayerOutcome::Verified(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The index of a layer scanned to its end, verified or not.
+    pub fn layer_index(&self) -> Option<&LayerIndex> {
+        match &self.outcome {
+            LayerOutcome::Verified(v) => Some(v.index()),
+            LayerOutcome::Unverified(u) => Some(u.index()),
+            _ => None,
+        }
     }
 
     /// The entries scanned, verified or not.
     pub fn entries(&self) -> &[Entry] {
         match &self.outcome {
-            LayerOutcome::Scanned { scan, .. } => scan.entries(),
+            LayerOutcome::Verified(v) => v.entries(),
+            LayerOutcome::Unverified(u) => u.index().entries(),
             LayerOutcome::Failed { entries, .. } => entries,
             LayerOutcome::Skipped { .. } => &[],
+        }
+    }
+
+    /// Applies this layer to `builder`: its entries when it verified, else
+    /// a gap that keeps its number (the one place the rule is written).
+    pub fn merge_into(&self, builder: &mut MergeBuilder) {
+        match self.verified() {
+            Some(layer) => builder.push_layer(layer),
+            None => builder.gap(self.problem().unwrap_or_default()),
         }
     }
 
@@ -118,15 +165,8 @@ impl LayerReport {
     pub fn problem(&self) -> Option<String> {
         let what = format!("layer {} ({})", self.index, self.descriptor.digest());
         match &self.outcome {
-            LayerOutcome::Scanned { problems, .. } if problems.is_empty() => None,
-            LayerOutcome::Scanned { problems, .. } => Some(format!(
-                "{what}: {}",
-                problems
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )),
+            LayerOutcome::Verified(_) => None,
+            LayerOutcome::Unverified(u) => Some(format!("{what}: {u}")),
             LayerOutcome::Failed {
                 mismatch: Some(m), ..
             } => Some(format!("{what}: {m}")),
@@ -266,10 +306,7 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     progress(Progress::Finished { index });
     let blob = scanner.blob_digest();
     match scanner.finish() {
-        Ok(scan) => {
-            let problems = scan.verify(descriptor.digest(), Some(total), diff_id.as_ref());
-            report(LayerOutcome::Scanned { scan, problems })
-        }
+        Ok(scan) => LayerReport::scanned(index, descriptor, diff_id, scan.into_index()),
         Err(failure) => {
             // A stream that ends early is most often a short download: say so
             // with the size, as that is what a person can check.
@@ -335,11 +372,7 @@ pub async fn scan_layers<F: Fetch, C: Fn() -> u64>(
 pub fn merge_verified(reports: &[LayerReport]) -> MergedFs {
     let mut builder = MergeBuilder::new(MergeOptions::default());
     for r in reports {
-        if r.is_verified() {
-            builder.push_layer(r.entries());
-        } else {
-            builder.push_layer(&[]);
-        }
+        r.merge_into(&mut builder);
     }
     builder.finish()
 }

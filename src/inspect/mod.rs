@@ -15,7 +15,9 @@ pub mod transfer;
 
 use crate::oci::document::Document;
 use crate::oci::selection::{platforms, IndexEntry, PlatformPolicy};
-use crate::oci::{Descriptor, Digest, ImageConfig, ImageManifest, Platform, Reference, Verified};
+use crate::oci::{
+    Descriptor, Digest, ImageConfig, ImageIndex, ImageManifest, Platform, Reference, Verified,
+};
 use crate::registry::client::{Client, FetchedManifest};
 use crate::registry::error::RegistryError;
 use crate::registry::Fetch;
@@ -113,6 +115,19 @@ fn choice(entry: &IndexEntry<'_>) -> Option<PlatformChoice> {
     })
 }
 
+/// An index's runnable platforms as offered to the user, and its other
+/// entries (attestations and the like) listed apart: the same lists for an
+/// index just fetched and one read back from the library.
+pub(crate) fn index_entries(idx: &ImageIndex) -> (Vec<PlatformChoice>, Vec<Descriptor>) {
+    let plats = platforms(idx).iter().filter_map(choice).collect();
+    let others = crate::oci::selection::entries(idx)
+        .iter()
+        .filter(|e| !e.is_runnable())
+        .map(|e| e.descriptor().clone())
+        .collect();
+    (plats, others)
+}
+
 /// Resolves a reference to a verified manifest and config, choosing a
 /// platform from an index with `policy`.
 pub async fn resolve<F: Fetch, C: Fn() -> u64>(
@@ -141,12 +156,7 @@ pub async fn resolve<F: Fetch, C: Fn() -> u64>(
     let digest = top.verified.digest().clone();
     let (index, manifest, plats, others, platform) = match &top.document {
         Document::Index(idx) => {
-            let plats: Vec<PlatformChoice> = platforms(idx).iter().filter_map(choice).collect();
-            let others: Vec<Descriptor> = crate::oci::selection::entries(idx)
-                .iter()
-                .filter(|e| !e.is_runnable())
-                .map(|e| e.descriptor().clone())
-                .collect();
+            let (plats, others) = index_entries(idx);
             let entry = policy
                 .select(idx)
                 .map_err(|e| InspectError::Platform(e.to_string()))?;

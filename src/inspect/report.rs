@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::fs::human_size;
-use crate::inspect::{Image, LayerOutcome, LayerReport};
+use crate::inspect::{Image, LayerReport};
 use crate::layer::EntryKind;
 
 /// Bytes of regular-file content in a layer, as Docker sizes layers.
@@ -20,10 +20,7 @@ fn content_bytes(report: &LayerReport) -> u64 {
 }
 
 fn tar_size(report: &LayerReport) -> Option<u64> {
-    match &report.outcome {
-        LayerOutcome::Scanned { scan, .. } => Some(scan.tar_size()),
-        _ => None,
-    }
+    report.layer_index().map(|i| i.tar_size())
 }
 
 /// The verified config document as JSON (it was verified before parsing, so

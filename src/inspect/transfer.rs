@@ -5,31 +5,31 @@
 //! Only what the scan learned crosses: the layer's index, descriptor and
 //! diff_id are the job's, known on both sides, so [`decode_report`] takes
 //! them from the caller and recomputes the verification exactly as
-//! [`super::scan_layer`] does (`LayerScan::verify` against the descriptor
-//! and diff_id) rather than trusting a verdict. Format version 1 (varints
-//! and `bytes` as in [`crate::library::layer_index`]):
+//! [`super::scan_layer`] does ([`LayerReport::scanned`]: `layer::verify`
+//! against the descriptor and diff_id) rather than trusting a verdict.
+//! Format version 2 (varints and `bytes` as in [`crate::layer::index`]):
 //!
 //! ```text
 //! "LLRP" u8:version u8:outcome
-//! outcome 0 (scanned): varint:len + layer index (LayerIndex::encode), u8:end_of_archive
+//! outcome 0 (scanned): varint:len + layer index (LayerIndex::encode)
 //! outcome 1 (failed):  bytes:error, varint:len + layer index of the entries read,
 //!                      u8:mismatch [0 none | 1 varint:expected varint:actual (size)
 //!                                  | 2 bytes:expected bytes:actual (digest)]
 //! outcome 2 (skipped): bytes:reason
 //! ```
 //!
-//! The scanner's list of entries it left out (`LayerScan::problems`) and the
-//! gzip header details do not cross: nothing in the page reads them.
+//! The scanner's list of entries it left out (`LayerScan::problems`), the
+//! gzip header details and how the tar ended do not cross: a report does not
+//! hold them.
 
 use crate::inspect::{LayerOutcome, LayerReport};
-use crate::layer::{EndOfArchive, LayerProblem, LayerScan};
-use crate::library::layer_index::MAX_METADATA;
-use crate::library::wire::{put_bytes, put_varint, Reader};
-use crate::library::{LayerIndex, LayerIndexError};
+use crate::layer::index::MAX_METADATA;
+use crate::layer::wire::{put_bytes, put_varint, Reader};
+use crate::layer::{LayerIndex, LayerIndexError, LayerProblem};
 use crate::oci::{Compression, Descriptor, Digest, VerifyError};
 
 const MAGIC: &[u8; 4] = b"LLRP";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 /// Why bytes are not a transferred layer report.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,14 +48,13 @@ pub fn encode_report(report: &LayerReport) -> Vec<u8> {
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
     match &report.outcome {
-        LayerOutcome::Scanned { scan, .. } => {
+        LayerOutcome::Verified(v) => {
             out.push(0);
-            put_index(&mut out, &LayerIndex::from_scan(scan));
-            out.push(match scan.end_of_archive() {
-                EndOfArchive::Marker => 0,
-                EndOfArchive::OneZeroBlock => 1,
-                EndOfArchive::Missing => 2,
-            });
+            put_index(&mut out, v.index());
+        }
+        LayerOutcome::Unverified(u) => {
+            out.push(0);
+            put_index(&mut out, u.index());
         }
         LayerOutcome::Failed {
             error,
@@ -135,27 +134,15 @@ pub fn decode_report(
     let outcome = match r.byte()? {
         0 => {
             let layer = index(&mut r)?;
-            let end = match r.byte()? {
-                0 => EndOfArchive::Marker,
-                1 => EndOfArchive::OneZeroBlock,
-                2 => EndOfArchive::Missing,
-                _ => return Err(r.fail("unknown end of archive").into()),
-            };
-            let scan = LayerScan::from_index(
-                layer.compression(),
-                layer.digest().clone(),
-                layer.compressed_size(),
-                layer.diff_id().clone(),
-                layer.tar_size(),
-                end,
-                layer.into_entries(),
-            );
-            let problems = scan.verify(
-                descriptor.digest(),
-                Some(descriptor.size()),
-                diff_id.as_ref(),
-            );
-            LayerOutcome::Scanned { scan, problems }
+            if r.pos != bytes.len() {
+                return Err(r.fail("trailing bytes").into());
+            }
+            return Ok(LayerReport::scanned(
+                index_in_manifest,
+                descriptor,
+                diff_id,
+                layer,
+            ));
         }
         1 => {
             let error = text(&mut r)?;

@@ -10,8 +10,11 @@
 //!   root-relative.
 //! * [`extract`] streams one chosen file's content during a scan.
 //! * [`ScanError`] says what went wrong and where; [`ScanFailure`] keeps the
-//!   entries scanned before a fatal error; [`LayerScan::verify`] compares the
-//!   result with the descriptor and the config.
+//!   entries scanned before a fatal error.
+//! * [`LayerIndex`] is what a scan learns that is worth keeping (entries,
+//!   digests, sizes) with its compact encoding (the image library stores it,
+//!   a worker sends it); [`verify`] checks one against the descriptor and
+//!   the config's diff_id and is the only way to a [`VerifiedLayer`].
 //!
 //! # Decisions where the formats leave room
 //!
@@ -40,15 +43,20 @@ pub mod entry;
 mod error;
 pub mod extract;
 mod gzip;
+pub mod index;
 mod path;
 mod scanner;
 mod tar;
+mod verify;
+pub(crate) mod wire;
 mod zstd;
 
 pub use entry::{Entry, EntryKind};
 pub use error::{ScanError, ScanErrorKind, ScanFailure, Stream};
 pub use extract::{Collect, ContentSink, ExtractTarget, NoSink};
 pub use gzip::GzipInfo;
+pub use index::{LayerIndex, LayerIndexError};
 pub use path::{normalize_path, PathProblem};
-pub use scanner::{LayerProblem, LayerScan, ScanOptions, Scanner};
+pub use scanner::{LayerScan, ScanOptions, Scanner};
 pub use tar::EndOfArchive;
+pub use verify::{verify, LayerProblem, Unverified, VerifiedLayer};

@@ -1,14 +1,16 @@
 //! The scanner: one pass over a layer blob that hashes it, decompresses it,
 //! hashes the tar stream and walks its headers.
 
-use crate::oci::digest::{check_stream, Algorithm, Digest, Hasher, VerifyError};
+use crate::oci::digest::{Algorithm, Digest, Hasher};
 use crate::oci::Compression;
 
 use super::entry::Entry;
 use super::error::{ScanError, ScanFailure};
 use super::extract::{ContentSink, ExtractTarget, NoSink};
 use super::gzip::{GzipDecoder, GzipInfo};
+use super::index::LayerIndex;
 use super::tar::{EndOfArchive, Limits, TarWalker};
+use super::verify::{check, LayerProblem};
 use super::zstd::ZstdDecoder;
 
 /// What a scan computes and how much hostile input it tolerates.
@@ -277,13 +279,15 @@ impl<S: ContentSink> Scanner<S> {
                     None => blob_digest.clone(),
                 };
                 Ok(LayerScan {
-                    compression: self.compression,
-                    entries,
+                    index: LayerIndex::new(
+                        blob_digest,
+                        diff_id,
+                        compressed_size,
+                        tar_size,
+                        self.compression,
+                        entries,
+                    ),
                     problems,
-                    blob_digest,
-                    compressed_size,
-                    diff_id,
-                    tar_size,
                     gzip,
                     end_of_archive,
                 })
@@ -293,88 +297,46 @@ impl<S: ContentSink> Scanner<S> {
     }
 }
 
-/// The result of a complete scan: the layer's entries and the digests to
-/// check against its descriptor and the image config.
+/// The result of a complete scan: the layer's index (entries, digests and
+/// sizes: what is kept) and the facts only a scan sees (entries left out,
+/// the gzip header, how the tar ended).
 ///
-/// A scan result is not a verification: call [`LayerScan::verify`] with what
-/// the manifest and config promised before trusting it.
+/// A scan result is not a verification: [`super::verify`] its
+/// [`index`](LayerScan::into_index) against what the manifest and config
+/// promised to get a [`super::VerifiedLayer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerScan {
-    compression: Compression,
-    entries: Vec<Entry>,
+    index: LayerIndex,
     problems: Vec<ScanError>,
-    blob_digest: Digest,
-    compressed_size: u64,
-    diff_id: Digest,
-    tar_size: u64,
     gzip: Option<GzipInfo>,
     end_of_archive: EndOfArchive,
 }
 
 impl LayerScan {
-    /// A scan rebuilt from what another thread's scan transferred
-    /// ([`crate::inspect::transfer`]): the skipped-entry problems and the
-    /// gzip header details are not carried. Still not a verification.
-    pub(crate) fn from_index(
-        compression: Compression,
-        blob_digest: Digest,
-        compressed_size: u64,
-        diff_id: Digest,
-        tar_size: u64,
-        end_of_archive: EndOfArchive,
-        entries: Vec<Entry>,
-    ) -> LayerScan {
-        LayerScan {
-            compression,
-            entries,
-            problems: Vec::new(),
-            blob_digest,
-            compressed_size,
-            diff_id,
-            tar_size,
-            gzip: None,
-            end_of_archive,
-        }
+    /// The layer's index: what the library keeps and a worker sends.
+    pub fn index(&self) -> &LayerIndex {
+        &self.index
+    }
+
+    /// Gives the index back (to [`super::verify`] it).
+    pub fn into_index(self) -> LayerIndex {
+        self.index
     }
 
     /// The compression the blob was decoded with.
     pub fn compression(&self) -> Compression {
-        self.compression
+        self.index.compression()
     }
 
     /// The entries, in tar order (a path may repeat; the last one wins when
     /// the layer is applied).
     pub fn entries(&self) -> &[Entry] {
-        &self.entries
+        self.index.entries()
     }
 
     /// Gives the entries back.
     pub fn into_entries(self) -> Vec<Entry> {
-        self.entries
-    }
-
-    /// A scan read back from a stored layer index (the image library): the
-    /// facts the index kept, with no gzip header details and a proper
-    /// end-of-archive marker (a layer is indexed only once it verified, so
-    /// its scan ended well). The result is still checked with
-    /// [`LayerScan::verify`] against the manifest and config before use.
-    pub fn from_stored(
-        compression: Compression,
-        entries: Vec<Entry>,
-        blob_digest: Digest,
-        compressed_size: u64,
-        diff_id: Digest,
-        tar_size: u64,
-    ) -> LayerScan {
-        LayerScan::from_index(
-            compression,
-            blob_digest,
-            compressed_size,
-            diff_id,
-            tar_size,
-            EndOfArchive::Marker,
-            entries,
-        )
+        self.index.into_entries()
     }
 
     /// Entries left out, each with why (a name escaping the root, an
@@ -385,23 +347,23 @@ impl LayerScan {
 
     /// Digest of the blob as fed (compare with the descriptor's `digest`).
     pub fn blob_digest(&self) -> &Digest {
-        &self.blob_digest
+        self.index.digest()
     }
 
     /// Size of the blob as fed (compare with the descriptor's `size`).
     pub fn compressed_size(&self) -> u64 {
-        self.compressed_size
+        self.index.compressed_size()
     }
 
     /// Digest of the uncompressed tar stream (compare with the config's
     /// `rootfs.diff_ids` entry for this layer).
     pub fn diff_id(&self) -> &Digest {
-        &self.diff_id
+        self.index.diff_id()
     }
 
     /// Size of the uncompressed tar stream.
     pub fn tar_size(&self) -> u64 {
-        self.tar_size
+        self.index.tar_size()
     }
 
     /// The first gzip member's header and the member count (gzip layers only).
@@ -414,9 +376,11 @@ impl LayerScan {
         self.end_of_archive
     }
 
-    /// Checks the scan against what the layer's descriptor (`blob`, `size`)
-    /// and the config's `rootfs.diff_ids` entry (`diff_id`, when known)
-    /// promised. Returns every mismatch; an empty list means verified.
+    /// Every mismatch between the scan and what the layer's descriptor
+    /// (`blob`, `size`) and the config's `rootfs.diff_ids` entry (`diff_id`,
+    /// when known) promised; an empty list means [`super::verify`] would
+    /// accept it. The same checks as `verify`, for a caller that only
+    /// wants to know.
     #[must_use]
     pub fn verify(
         &self,
@@ -424,49 +388,6 @@ impl LayerScan {
         size: Option<u64>,
         diff_id: Option<&Digest>,
     ) -> Vec<LayerProblem> {
-        let mut problems = Vec::new();
-        if blob.algorithm() != self.blob_digest.algorithm() {
-            problems.push(LayerProblem::Algorithm {
-                what: "blob digest",
-                expected: blob.algorithm(),
-                computed: self.blob_digest.algorithm(),
-            });
-        } else if let Err(e) = check_stream(blob, size, &self.blob_digest, self.compressed_size) {
-            problems.push(LayerProblem::Blob(e));
-        }
-        if let Some(expected) = diff_id {
-            if expected.algorithm() != self.diff_id.algorithm() {
-                problems.push(LayerProblem::Algorithm {
-                    what: "diff_id",
-                    expected: expected.algorithm(),
-                    computed: self.diff_id.algorithm(),
-                });
-            } else if let Err(e) = check_stream(expected, None, &self.diff_id, self.tar_size) {
-                problems.push(LayerProblem::DiffId(e));
-            }
-        }
-        problems
+        check(&self.index, blob, size, diff_id)
     }
-}
-
-/// Why a scanned layer does not match what the manifest and config promised.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LayerProblem {
-    /// The blob's size or digest differs from the layer descriptor's.
-    #[error("layer blob does not match its descriptor: {0}")]
-    Blob(VerifyError),
-    /// The uncompressed tar's digest differs from the config's diff_id.
-    #[error("uncompressed layer does not match the config's diff_id: {0}")]
-    DiffId(VerifyError),
-    /// The expected digest uses another algorithm than the scan computed:
-    /// scan again with [`ScanOptions`] set from the descriptor and config.
-    #[error("cannot check the {what}: expected a {expected} digest, the scan computed {computed}")]
-    Algorithm {
-        /// `"blob digest"` or `"diff_id"`.
-        what: &'static str,
-        /// The algorithm of the expected digest.
-        expected: Algorithm,
-        /// The algorithm the scan used.
-        computed: Algorithm,
-    },
 }

@@ -118,8 +118,8 @@ impl Recorded {
             rec = rec.with_platform(p.clone());
         }
         for r in reports {
-            if let Some(l) = LayerIndex::from_report(r) {
-                rec = rec.with_layer(l);
+            if let Some(l) = r.verified() {
+                rec = rec.with_layer(l.index().clone());
             }
         }
         Ok(rec)

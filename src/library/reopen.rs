@@ -6,13 +6,11 @@
 //! Nothing is trusted for being in the store: the documents were verified
 //! against their digests by [`crate::library::load_image`], and each layer
 //! index is checked here against the manifest's descriptor (digest and size)
-//! and the config's `rootfs.diff_ids` entry with [`LayerScan::verify`], as a
-//! scanned layer is.
+//! and the config's `rootfs.diff_ids` entry by [`LayerReport::scanned`], as
+//! a scanned layer is.
 
-use crate::inspect::{Image, LayerOutcome, LayerReport, PlatformChoice};
-use crate::layer::LayerScan;
+use crate::inspect::{index_entries, Image, LayerOutcome, LayerReport};
 use crate::library::StoredImage;
-use crate::oci::selection::{entries, platforms};
 use crate::oci::{parse_document, Document, Reference};
 use crate::registry::client::FetchedManifest;
 
@@ -44,24 +42,7 @@ impl StoredImage {
                 _ => None,
             });
         let (choices, others) = match index.as_ref().map(|i| &i.document) {
-            Some(Document::Index(idx)) => (
-                platforms(idx)
-                    .iter()
-                    .filter_map(|e| {
-                        let platform = e.platform()?.clone();
-                        Some(PlatformChoice {
-                            label: platform.to_string(),
-                            platform,
-                            descriptor: e.descriptor().clone(),
-                        })
-                    })
-                    .collect(),
-                entries(idx)
-                    .iter()
-                    .filter(|e| !e.is_runnable())
-                    .map(|e| e.descriptor().clone())
-                    .collect(),
-            ),
+            Some(Document::Index(idx)) => index_entries(idx),
             _ => (Vec::new(), Vec::new()),
         };
         let digest = index
@@ -92,23 +73,7 @@ impl StoredImage {
                 let diff_id = diff_ids.get(i).cloned();
                 let outcome = match stored.next() {
                     Some(Ok(ix)) => {
-                        let (compression, digest, size) =
-                            (ix.compression(), ix.digest().clone(), ix.compressed_size());
-                        let (diff, tar_size) = (ix.diff_id().clone(), ix.tar_size());
-                        let scan = LayerScan::from_stored(
-                            compression,
-                            ix.into_entries(),
-                            digest,
-                            size,
-                            diff,
-                            tar_size,
-                        );
-                        let problems = scan.verify(
-                            descriptor.digest(),
-                            Some(descriptor.size()),
-                            diff_id.as_ref(),
-                        );
-                        LayerOutcome::Scanned { scan, problems }
+                        return LayerReport::scanned(i, descriptor.clone(), diff_id, ix);
                     }
                     Some(Err(reason)) => LayerOutcome::Failed {
                         error: format!("not in the library: {reason}"),

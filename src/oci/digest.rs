@@ -310,6 +310,17 @@ pub struct Verified {
 }
 
 impl Verified {
+    /// Bytes that nothing promised a digest for, taken as they are and named
+    /// by their own SHA-256: a trust decision, not a check, and spelled out
+    /// so a reader sees it. For content that is its own root of trust (a
+    /// manifest fetched by tag when the registry sends no digest header; a
+    /// layout's `index.json`, the operator's); everything a descriptor or a
+    /// reference names goes through [`verify`].
+    pub fn trust_own_digest(bytes: Vec<u8>) -> Verified {
+        let digest = Digest::sha256(&bytes);
+        Verified { bytes, digest }
+    }
+
     /// The verified bytes.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
@@ -410,6 +421,13 @@ mod tests {
             assert_eq!(h.len(), data.len() as u64);
             assert_eq!(h.finish(), Digest::of(alg, &data));
         }
+    }
+
+    #[test]
+    fn trusting_bytes_names_them_by_their_own_sha256() {
+        let v = Verified::trust_own_digest(b"{}".to_vec());
+        assert_eq!(v.digest(), &Digest::sha256(b"{}"));
+        assert_eq!(v.bytes(), b"{}");
     }
 
     #[test]

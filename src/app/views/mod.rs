@@ -26,7 +26,7 @@ pub use raw::*;
 pub use search::*;
 
 use crate::fs::{escape, human_size, mode_string};
-use crate::inspect::{LayerOutcome, LayerReport};
+use crate::inspect::LayerReport;
 use crate::layer::EntryKind;
 
 use super::errors::{layer_error, UserError};
@@ -154,10 +154,7 @@ pub fn status(state: &State) -> StatusView {
 }
 
 pub(super) fn tar_size(r: &LayerReport) -> Option<u64> {
-    match &r.outcome {
-        LayerOutcome::Scanned { scan, .. } => Some(scan.tar_size()),
-        _ => None,
-    }
+    r.layer_index().map(|i| i.tar_size())
 }
 
 /// The tree panel's drawn window.

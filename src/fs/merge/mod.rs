@@ -34,7 +34,7 @@ use crate::fs::merged::{LayerRecord, MergedFs};
 use crate::fs::note::{MergeNote, NoteKind};
 use crate::fs::tree::{Content, Meta, Node, NodeId, Tree, Version, MAX_VERSIONS};
 use crate::fs::whiteout::{classify, has_marker_ancestor, is_malformed, split_parent, Whiteout};
-use crate::layer::Entry;
+use crate::layer::{Entry, VerifiedLayer};
 
 use entries::DirCache;
 
@@ -177,8 +177,28 @@ impl MergeBuilder {
         }
     }
 
-    /// Apply the next layer's entries (in tar order).
-    pub fn push_layer(&mut self, entries: &[Entry]) {
+    /// Apply an image's next layer. Only a [`VerifiedLayer`] is taken: a
+    /// layer that did not verify is a [`gap`](MergeBuilder::gap).
+    pub fn push_layer(&mut self, layer: &VerifiedLayer) {
+        self.push_entries(layer.entries());
+    }
+
+    /// The image's next layer adds nothing (it was not fetched, not read to
+    /// its end, or did not verify: `why`). It keeps its number, so later
+    /// layers keep the manifest's, and [`MergedFs::gap`] says why.
+    pub fn gap(&mut self, why: impl Into<String>) {
+        self.push_entries(&[]);
+        if let Some(last) = self.layers.last_mut() {
+            last.gap = Some(why.into());
+        }
+    }
+
+    /// Apply entries that no descriptor names (in tar order): one layer's
+    /// own view ([`MergedFs::layer_view`]), stacks built in code (tests,
+    /// benchmarks, [`MergedFs::build`]). An image's layers go through
+    /// [`push_layer`](MergeBuilder::push_layer), which takes only verified
+    /// ones.
+    pub fn push_entries(&mut self, entries: &[Entry]) {
         let n = self
             .first_layer
             .saturating_add(u32::try_from(self.layers.len()).unwrap_or(u32::MAX));
@@ -234,7 +254,11 @@ impl MergeBuilder {
         }
 
         let changes = changes::compute(&self.tree, &self.contents, cx.before, cx.created);
-        self.layers.push(LayerRecord { summary, changes });
+        self.layers.push(LayerRecord {
+            summary,
+            changes,
+            gap: None,
+        });
     }
 
     /// Walk a directory path of the current tree.

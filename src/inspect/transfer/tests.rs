@@ -24,22 +24,14 @@ fn demo_reports() -> Vec<LayerReport> {
             }
             let scan = scanner.finish().unwrap();
             let diff_id = image.diff_ids.get(i).cloned();
-            let problems = scan.verify(d.digest(), Some(d.size()), diff_id.as_ref());
-            LayerReport {
-                index: i,
-                descriptor: d.clone(),
-                diff_id,
-                outcome: LayerOutcome::Scanned { scan, problems },
-            }
+            LayerReport::scanned(i, d.clone(), diff_id, scan.into_index())
         })
         .collect()
 }
 
-fn scan_of(r: &LayerReport) -> &LayerScan {
-    match &r.outcome {
-        LayerOutcome::Scanned { scan, .. } => scan,
-        other => panic!("not scanned: {other:?}"),
-    }
+fn scan_of(r: &LayerReport) -> &LayerIndex {
+    r.layer_index()
+        .unwrap_or_else(|| panic!("not scanned: {:?}", r.outcome))
 }
 
 #[test]
@@ -56,12 +48,7 @@ fn a_scanned_layer_crosses_with_its_entries_digests_and_verdict() {
         assert_eq!(back.entries(), r.entries());
         assert!(!back.entries().is_empty());
         let (a, b) = (scan_of(r), scan_of(&back));
-        assert_eq!(b.blob_digest(), a.blob_digest());
-        assert_eq!(b.diff_id(), a.diff_id());
-        assert_eq!(b.compressed_size(), a.compressed_size());
-        assert_eq!(b.tar_size(), a.tar_size());
-        assert_eq!(b.compression(), a.compression());
-        assert_eq!(b.end_of_archive(), a.end_of_archive());
+        assert_eq!(b, a);
     }
 }
 
@@ -155,4 +142,26 @@ fn damaged_bytes_are_an_error_never_a_panic() {
     let mut bad = bytes;
     bad[0] = b'X';
     assert!(decode_report(&bad, 4, r.descriptor.clone(), None).is_err());
+}
+
+#[test]
+fn an_unverified_layer_is_a_gap_that_keeps_its_number_and_says_why() {
+    let mut reports = demo_reports();
+    // Layer 1 claims another layer's diff_id: it no longer verifies.
+    let r = &reports[1];
+    reports[1] = LayerReport::scanned(
+        1,
+        r.descriptor.clone(),
+        reports[0].diff_id.clone(),
+        r.layer_index().unwrap().clone(),
+    );
+    assert!(!reports[1].is_verified());
+    assert!(!reports[1].entries().is_empty());
+    let fs = crate::inspect::merge_verified(&reports);
+    let why = fs.gap(1).unwrap();
+    assert!(why.contains("diff_id"), "{why}");
+    assert_eq!(fs.gap(0), None);
+    assert_eq!(fs.layer_summary(1).unwrap().entries, 0);
+    assert!(fs.layer_summary(2).unwrap().entries > 0);
+    assert!(fs.changes(reports.len() - 1).is_some());
 }

@@ -283,22 +283,30 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
                 registry: endpoint.host().to_owned(),
                 source,
             })?;
-        let (digest, size, hint) = match expected {
-            Some((d, size, hint)) => (d.clone(), size, hint.cloned().or(content_type.clone())),
-            None => {
-                let d = match header_digest {
-                    Some(v) => digest_header(&endpoint, &v)?,
-                    // No digest to check against: the content defines it.
-                    None => Digest::sha256(&bytes),
-                };
-                (d, None, content_type.clone())
-            }
+        let (promised, hint) = match expected {
+            Some((d, size, hint)) => (
+                Some((d.clone(), size)),
+                hint.cloned().or(content_type.clone()),
+            ),
+            None => match header_digest {
+                Some(v) => (
+                    Some((digest_header(&endpoint, &v)?, None)),
+                    content_type.clone(),
+                ),
+                None => (None, content_type.clone()),
+            },
         };
-        let verified =
-            crate::oci::verify(bytes, &digest, size).map_err(|source| RegistryError::Verify {
-                object: object.clone(),
-                source,
-            })?;
+        let verified = match promised {
+            Some((digest, size)) => crate::oci::verify(bytes, &digest, size).map_err(|source| {
+                RegistryError::Verify {
+                    object: object.clone(),
+                    source,
+                }
+            })?,
+            // No digest to check against: the content defines it.
+            None => Verified::trust_own_digest(bytes),
+        };
+        let digest = verified.digest().clone();
         let document =
             parse_document(&verified, hint.as_ref()).map_err(|source| RegistryError::Document {
                 object: format!("manifest {digest}"),

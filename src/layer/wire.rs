@@ -1,7 +1,7 @@
 //! The byte-level pieces of the layer index encoding: LEB128 varints,
 //! zigzag integers, length-prefixed bytes, and a bounded reader.
 
-use crate::library::layer_index::{LayerIndexError, MAX_ENTRIES, MAX_NAME};
+use super::index::{LayerIndexError, MAX_ENTRIES, MAX_NAME};
 use crate::oci::Digest;
 
 pub(crate) fn zigzag(v: i64) -> u64 {

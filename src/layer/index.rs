@@ -31,9 +31,8 @@
 
 use std::collections::HashMap;
 
-use crate::inspect::LayerReport;
-use crate::layer::{Entry, EntryKind, LayerScan};
-use crate::library::wire::{put_bytes, put_varint, unzigzag, zigzag, Reader};
+use super::entry::{Entry, EntryKind};
+use super::wire::{put_bytes, put_varint, unzigzag, zigzag, Reader};
 use crate::oci::{Compression, Digest};
 
 const MAGIC: &[u8; 4] = b"LLIX";
@@ -61,7 +60,10 @@ impl LayerIndexError {
     }
 }
 
-/// The entries of one layer with the facts that identify it.
+/// The entries of one layer with the facts that identify it: what a scan
+/// learns that is worth keeping (the image library stores it, a worker sends
+/// it to the page). Not a verification: only [`super::verify`] turns one into
+/// a [`super::VerifiedLayer`], against what the manifest and config promised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerIndex {
     digest: Digest,
@@ -73,7 +75,8 @@ pub struct LayerIndex {
 }
 
 impl LayerIndex {
-    /// An index from its parts.
+    /// An index from its parts (a scanner's, or a test's: nothing here
+    /// claims the parts belong together until [`super::verify`] says so).
     pub fn new(
         digest: Digest,
         diff_id: Digest,
@@ -89,29 +92,6 @@ impl LayerIndex {
             tar_size,
             compression,
             entries,
-        }
-    }
-
-    /// The index of a finished scan (entries are copied).
-    pub fn from_scan(scan: &LayerScan) -> LayerIndex {
-        LayerIndex::new(
-            scan.blob_digest().clone(),
-            scan.diff_id().clone(),
-            scan.compressed_size(),
-            scan.tar_size(),
-            scan.compression(),
-            scan.entries().to_vec(),
-        )
-    }
-
-    /// The index of a layer report, only when the layer was scanned and
-    /// verified (digest, size and diff_id): unverified entries are not kept.
-    pub fn from_report(report: &LayerReport) -> Option<LayerIndex> {
-        match &report.outcome {
-            crate::inspect::LayerOutcome::Scanned { scan, problems } if problems.is_empty() => {
-                Some(LayerIndex::from_scan(scan))
-            }
-            _ => None,
         }
     }
 
@@ -145,7 +125,7 @@ impl LayerIndex {
         &self.entries
     }
 
-    /// Gives the entries back (to feed [`crate::fs::MergeBuilder::push_layer`]).
+    /// Gives the entries back.
     pub fn into_entries(self) -> Vec<Entry> {
         self.entries
     }
