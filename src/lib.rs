@@ -12,7 +12,7 @@
 //! * [`library`] — the local image library: `docker image ls`, `tag`, `rm`, `prune`.
 //! * [`search`] — `docker search`: Docker Hub's search endpoint, filters and output.
 //! * `web` (wasm32 only) — the browser glue.
-//! * `proxy` (native only) — `layerlens serve`: the page's server and the CORS proxy.
+//! * `serve` (native only) — `layerlens serve`: the page's server and the CORS proxy.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -30,7 +30,7 @@ pub mod registry;
 pub mod search;
 
 #[cfg(not(target_arch = "wasm32"))]
-pub mod proxy;
+pub mod serve;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use layerlens::proxy::{check_address, classify, AddressClass, Trust};
+use layerlens::serve::{check_address, classify, AddressClass, Trust};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()

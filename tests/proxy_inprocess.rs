@@ -1,4 +1,4 @@
-//! `layerlens::proxy::Server` run in-process, for what needs a configuration
+//! `layerlens::serve::Server` run in-process, for what needs a configuration
 //! the command line does not offer: the test hook that forbids a loopback
 //! address, short timeouts, a small concurrency bound, a `/v2/` handler
 //! mounted on the seam for local images.
@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use layerlens::proxy::body::{full, ResponseBody};
-use layerlens::proxy::{Config, HostPattern, LocalRegistry, Server, Timeouts};
+use layerlens::serve::body::{full, ResponseBody};
+use layerlens::serve::{Config, HostPattern, LocalRegistry, Server, Timeouts};
 use proxy_support::{assert_same_origin_only, get, request, Reply, Upstream};
 
 const DIGEST: &str = "sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa";

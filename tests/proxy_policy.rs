@@ -3,13 +3,13 @@
 //! proxy_address.rs).
 //! Nothing here opens a socket or resolves a name.
 
-use layerlens::proxy::policy::{
+use layerlens::serve::policy::{
     body_cap, cache_control, check_redirect, decide, is_digest_addressed, Access, Allowlist,
     RealmGrant, Refusal, RequestKind, IMMUTABLE, MANIFEST_CAP, NO_CACHE, NO_STORE,
     PRIVATE_IMMUTABLE, PRIVATE_NO_CACHE, TOKEN_CAP,
 };
-use layerlens::proxy::rewrite::{rewrite_challenge, rewrite_link};
-use layerlens::proxy::{Authority, HostPattern, PathError, ProxyPath, Scheme, Trust, UpstreamUrl};
+use layerlens::serve::rewrite::{rewrite_challenge, rewrite_link};
+use layerlens::serve::{Authority, HostPattern, PathError, ProxyPath, Scheme, Trust, UpstreamUrl};
 
 const DIGEST: &str = "sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa";
 
@@ -315,7 +315,7 @@ fn operator_rules_with_ports_and_wildcards() {
 
 #[test]
 fn scheme_is_https_except_allowed_loopback_and_insecure() {
-    use layerlens::proxy::policy::scheme_for;
+    use layerlens::serve::policy::scheme_for;
     let a = allow(
         &["127.0.0.1:5000", "localhost:5001", "registry.lan:5000"],
         &["10.1.2.3:5000"],

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use layerlens::proxy::site::{content_type, is_hashed_name};
+use layerlens::serve::site::{content_type, is_hashed_name};
 use proxy_support::Proxy;
 
 /// A fresh directory under the system temp dir, removed on drop.

@@ -10,7 +10,7 @@ mod proxy_support;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use layerlens::proxy::{Config, Server};
+use layerlens::serve::{Config, Server};
 use proxy_support::{assert_same_origin_only, get, request, Reply, Upstream};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};

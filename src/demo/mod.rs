@@ -20,7 +20,7 @@
 //!
 //! The result is an OCI image layout held in memory ([`DemoImage`]): blobs by
 //! digest plus the layout's `index.json`, which names the index `latest` and
-//! `v1`. Shells serve it ([`crate::proxy`]) or write it to disk
+//! `v1`. Shells serve it ([`crate::serve`]) or write it to disk
 //! ([`DemoImage::layout_files`]).
 
 pub mod content;

@@ -11,9 +11,9 @@ use http_body_util::BodyExt;
 use hyper::header::{HeaderName, HeaderValue, AUTHORIZATION, LOCATION};
 use hyper::HeaderMap;
 
-use crate::proxy::upstream::UpstreamBody;
-use crate::proxy::{Timeouts, Upstream, UpstreamUrl};
 use crate::registry::{Body, Fetch, FetchError, Headers, Method, Request, Response};
+use crate::serve::upstream::UpstreamBody;
+use crate::serve::{Timeouts, Upstream, UpstreamUrl};
 
 /// Redirect hops followed at most.
 const MAX_REDIRECTS: usize = 5;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::builder::TypedValueParser as _;
 use clap::Args;
-use layerlens::proxy::{
+use layerlens::serve::{
     Config, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_UPSTREAM,
     DEFAULT_MAX_UPSTREAM_PER_CLIENT,
 };

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use layerlens::proxy::{Config, HostPattern, LocalRegistries, Origin, SearchUpstream};
+use layerlens::serve::{Config, HostPattern, LocalRegistries, Origin, SearchUpstream};
 
 use crate::limits::LimitArgs;
 
@@ -16,7 +16,7 @@ use crate::limits::LimitArgs;
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the URL printed
     /// says which).
-    #[arg(long, default_value = layerlens::proxy::DEFAULT_LISTEN, value_name = "ADDR:PORT")]
+    #[arg(long, default_value = layerlens::serve::DEFAULT_LISTEN, value_name = "ADDR:PORT")]
     listen: SocketAddr,
     /// Also allow this registry (`host`, `host:port`, `*.domain`); it may be
     /// on loopback or a private network. Repeatable.
@@ -60,7 +60,7 @@ fn parse_layout(value: &str) -> Result<(String, PathBuf), String> {
     let (name, dir) = value
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=DIR, got {value:?}"))?;
-    if !layerlens::proxy::local::api::is_valid_name(name) {
+    if !layerlens::serve::local::api::is_valid_name(name) {
         return Err(format!(
             "{name:?} is not a repository name (lower-case letters, digits, \
              '.', '_', '-', '/'; e.g. team/app)"
@@ -108,6 +108,6 @@ pub fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     for origin in args.cors_origin {
         config = config.cors_origin(origin);
     }
-    layerlens::proxy::serve(config)?;
+    layerlens::serve::serve(config)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -46,7 +46,7 @@ pub struct ProxyState {
     pub search: super::search::SearchUpstream,
     /// Test hook: socket addresses refused even when the policy would allow
     /// them, so that refusals can be exercised on 127.0.0.1 (see
-    /// [`crate::proxy::Config::forbid_address_for_tests`]).
+    /// [`crate::serve::Config::forbid_address_for_tests`]).
     pub forbidden: Vec<SocketAddr>,
 }
 

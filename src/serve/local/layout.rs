@@ -33,7 +33,7 @@ use crate::oci::{
     parse_document, verify, Descriptor, Digest, Document, DocumentError, MediaType, Verified,
     VerifyError,
 };
-use crate::proxy::policy::MANIFEST_CAP;
+use crate::serve::policy::MANIFEST_CAP;
 
 /// Manifests and indexes read per layout at most.
 pub const MAX_DOCUMENTS: usize = 10_000;
