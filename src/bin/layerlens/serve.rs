@@ -1,5 +1,5 @@
 //! `layerlens serve`: the page, the registry CORS proxy and the local
-//! registry. Wiring only; the server is `layerlens::proxy`.
+//! registry. Wiring only; the server is `layerlens::serve`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
