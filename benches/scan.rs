@@ -45,6 +45,7 @@ fn grew(by: usize) {
 }
 
 // SAFETY: forwards every call to the system allocator unchanged; only counts.
+#[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };

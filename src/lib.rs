@@ -5,14 +5,21 @@
 //! platform or the network.
 //!
 //! * [`oci`] — the spec vocabulary: references, digests, media types, documents.
-//! * [`layer`] — a push-style scanner that turns layer blob bytes into entry metadata.
+//! * [`registry`] — the distribution protocol without I/O, and the client over one `Fetch` door.
+//! * [`layer`] — a push-style scanner that turns layer blob bytes into entry metadata,
+//!   the layer index, and `verify`, the only way to a verified layer.
+//! * [`fs`] — the union filesystem built from verified layers.
+//! * [`inspect`] — the resolve-and-scan flow shared by the page and the CLI.
 //! * [`demo`] — the built-in demo image, generated deterministically in memory.
-//! * [`fs`] — the union filesystem built from scanned layers.
 //! * [`app`] — the page's state machine, views and links (pure, tested natively).
 //! * [`library`] — the local image library: `docker image ls`, `tag`, `rm`, `prune`.
 //! * [`search`] — `docker search`: Docker Hub's search endpoint, filters and output.
+//! * `native` (native only) — the outbound HTTP client and the command line's `Fetch`.
+//! * `serve` (native only) — `layerlens serve`: the page's server, the CORS proxy, local images.
 //! * `web` (wasm32 only) — the browser glue.
-//! * `serve` (native only) — `layerlens serve`: the page's server and the CORS proxy.
+//!
+//! The project's lints are the `[lints]` table of `Cargo.toml`; the library
+//! itself forbids `unsafe` outright.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

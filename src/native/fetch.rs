@@ -1,6 +1,6 @@
 //! [`NativeFetch`]: the registry client's network door on the command line.
 //!
-//! It reuses the proxy's outbound client ([`Upstream`]: resolve, connect,
+//! It uses the outbound client ([`Upstream`], shared with the proxy: resolve, connect,
 //! rustls with the webpki roots, HTTP/1.1, streamed bodies) and follows
 //! redirects itself, at most five, never carrying `Authorization` to another
 //! host. Unlike the proxy it connects wherever the user points it: the user
@@ -11,9 +11,9 @@ use http_body_util::BodyExt;
 use hyper::header::{HeaderName, HeaderValue, AUTHORIZATION, LOCATION};
 use hyper::HeaderMap;
 
+use super::http::{Timeouts, Upstream, UpstreamUrl};
+use crate::native::http::client::UpstreamBody;
 use crate::registry::{Body, Fetch, FetchError, Headers, Method, Request, Response};
-use crate::serve::upstream::UpstreamBody;
-use crate::serve::{Timeouts, Upstream, UpstreamUrl};
 
 /// Redirect hops followed at most.
 const MAX_REDIRECTS: usize = 5;

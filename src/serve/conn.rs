@@ -20,7 +20,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{sleep_until, Instant, Sleep};
 
-use super::throughput::{Meter, MinThroughput};
+use crate::native::http::throughput::{Meter, MinThroughput};
 
 /// An accepted connection whose writes must keep a minimum throughput.
 pub struct SlowClientGuard<IO> {

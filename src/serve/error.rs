@@ -10,8 +10,8 @@ use super::body::{full, ResponseBody};
 use super::gate::GateRefusal;
 use super::headers::add_proxied_security;
 use super::policy::{Refusal, MAX_REDIRECTS};
-use super::target::{Authority, PathError};
-use super::upstream::UpstreamError;
+use crate::native::http::client::UpstreamError;
+use crate::native::http::target::{Authority, PathError};
 
 /// Everything the proxy refuses or fails at, before or instead of an upstream answer.
 #[derive(Debug, thiserror::Error)]

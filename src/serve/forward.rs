@@ -9,7 +9,6 @@ use http_body_util::{BodyExt, Limited};
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Response, StatusCode, Uri};
 
-use super::address::{check_address, classify, AddressClass, Trust};
 use super::body::{empty, full, AccessLog, ProxiedBody, ResponseBody};
 use super::error::ProxyError;
 use super::headers::{
@@ -23,8 +22,9 @@ use super::realms::RealmMemory;
 use super::rewrite::{rewrite_challenge, rewrite_link};
 use super::slots::Slots;
 use super::tokens::AnonymousTokens;
-use super::upstream::{Upstream, UpstreamBody};
-use super::url::{ProxyPath, UpstreamUrl};
+use crate::native::http::address::{check_address, classify, AddressClass, Trust};
+use crate::native::http::client::{Upstream, UpstreamBody};
+use {super::path::ProxyPath, crate::native::http::url::UpstreamUrl};
 
 /// What the proxy needs to answer a request; shared by all connections.
 pub struct ProxyState {

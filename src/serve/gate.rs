@@ -31,7 +31,7 @@ use std::fmt;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 use super::headers::EXPOSE_HEADERS;
-use super::target::{Authority, Host, Scheme};
+use crate::native::http::target::{Authority, Host, Scheme};
 
 /// A web origin, `scheme://host[:port]`: a `--public-url`, a `--cors-origin`,
 /// or a request's `Origin`.

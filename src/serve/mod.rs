@@ -8,18 +8,20 @@
 //! running more copies behind a load balancer, with any cache in front for
 //! the immutable, digest-addressed responses.
 //!
-//! * [`target`], [`url`], [`address`], [`policy`], [`rewrite`], [`gate`] —
-//!   pure decisions: host and path parsing, the address policy, the allowlist
-//!   and forwarding rules, header rewrites, the names and origins the server
-//!   admits. Tested on values.
+//! * [`path`], [`policy`], [`rewrite`], [`gate`] — pure decisions: the
+//!   proxy's request path, the allowlist and forwarding rules, header
+//!   rewrites, the names and origins the server admits. Tested on values.
+//!   Hosts, URLs and address classes are the outbound client's vocabulary
+//!   ([`crate::native::http`]).
 //! * [`realms`], [`tokens`] — the two bounded memories: realms named by
 //!   allowed registries, and tokens issued to anonymous requests.
-//! * [`upstream`] — the outbound client: resolve, check every address,
-//!   connect to the checked one, rustls, HTTP/1.1, streamed bodies.
+//! * [`crate::native::http::client`] — the outbound client: resolve, check
+//!   every address, connect to the checked one, rustls, HTTP/1.1, streamed
+//!   bodies.
 //! * [`forward`], [`site`], [`server`] — carrying it out: the `/proxy/`
 //!   handler, the page, the HTTP server and its routes (with the
 //!   [`server::LocalRegistry`] seam for `/v2/`).
-//! * [`slots`], [`conn`], [`throughput`] — the limits that keep one slow
+//! * [`slots`], [`conn`], [`crate::native::http::throughput`] — the limits that keep one slow
 //!   or greedy client from locking out the others: upstream slots in all
 //!   and per client, a per-client connection cap, and a minimum throughput
 //!   on both the client and the upstream side of every response.
@@ -28,7 +30,6 @@
 //! * [`local`] — what is mounted there: the built-in demo image and
 //!   `--layout NAME=DIR` OCI image layouts, read-only.
 
-pub mod address;
 pub mod body;
 pub mod conn;
 pub mod content_type;
@@ -38,6 +39,7 @@ pub mod gate;
 pub mod headers;
 pub mod local;
 pub mod nonce;
+pub mod path;
 pub mod policy;
 pub mod realms;
 pub mod rewrite;
@@ -45,11 +47,7 @@ pub mod search;
 pub mod server;
 pub mod site;
 pub mod slots;
-pub mod target;
-pub mod throughput;
 pub mod tokens;
-pub mod upstream;
-pub mod url;
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -57,17 +55,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use address::{check_address, classify, AddressClass, Trust};
 pub use error::ProxyError;
 pub use gate::{Gate, Origin, OriginError};
 pub use local::{LocalError, LocalRegistries};
+pub use path::ProxyPath;
 pub use policy::{Allowlist, HostPattern, PatternError};
 pub use search::SearchUpstream;
 pub use server::{LocalRegistry, Server};
-pub use target::{Authority, Host, PathError, Scheme};
-pub use throughput::MinThroughput;
-pub use upstream::{Timeouts, Upstream, UpstreamError};
-pub use url::{ProxyPath, UpstreamUrl};
+// The outbound client's vocabulary, which the proxy's API speaks.
+pub use crate::native::http::{
+    check_address, classify, AddressClass, Authority, Host, MinThroughput, PathError, Scheme,
+    Timeouts, Trust, Upstream, UpstreamError, UpstreamUrl,
+};
 
 /// The default listening address: loopback only, unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";

@@ -12,10 +12,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::address::Trust;
-use super::target::{Authority, Host, PathError, Scheme};
-use super::url::{ProxyPath, UpstreamUrl};
+use crate::native::http::address::Trust;
+use crate::native::http::target::{Authority, Host, PathError, Scheme};
 use crate::oci::Digest;
+use {super::path::ProxyPath, crate::native::http::url::UpstreamUrl};
 
 /// The registries allowed without any flag: the well-known public ones and
 /// Docker Hub's token host.

@@ -14,8 +14,8 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use super::policy::RealmGrant;
-use super::target::Authority;
-use super::url::UpstreamUrl;
+use crate::native::http::target::Authority;
+use crate::native::http::url::UpstreamUrl;
 
 /// Realms remembered at most; more are evicted oldest first.
 pub const MAX_REALMS: usize = 256;

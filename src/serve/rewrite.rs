@@ -9,7 +9,8 @@
 
 use crate::registry::parse_challenges;
 
-use super::url::UpstreamUrl;
+use super::path::proxy_path;
+use crate::native::http::url::UpstreamUrl;
 
 /// A challenge header with its realms rewritten, and the realms it named.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +34,7 @@ pub fn rewrite_challenge(value: &str) -> Option<RewrittenChallenge> {
         for (name, v) in challenge.params() {
             let v = if name == "realm" && challenge.is_bearer() {
                 let url = UpstreamUrl::parse(v).ok()?;
-                let proxied = url.proxy_path();
+                let proxied = proxy_path(&url);
                 realms.push(url);
                 proxied
             } else {
@@ -71,7 +72,7 @@ pub fn rewrite_link(value: &str, base: &UpstreamUrl) -> String {
         };
         let target = &after[..close];
         match base.join(target) {
-            Ok(url) => out.push_str(&url.proxy_path()),
+            Ok(url) => out.push_str(&proxy_path(&url)),
             Err(_) => out.push_str(target),
         }
         rest = &after[close..];

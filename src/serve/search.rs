@@ -29,17 +29,17 @@ use http_body_util::BodyExt;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Response};
 
-use super::address::Trust;
 use super::body::{empty, AccessLog, ProxiedBody, ResponseBody};
 use super::error::ProxyError;
 use super::forward::ProxyState;
 use super::headers::add_proxied_security;
 use super::policy::NO_STORE;
-use super::target::{Host, PathError};
-use super::upstream::UpstreamBody;
-use super::url::{ProxyPath, UpstreamUrl};
+use crate::native::http::address::Trust;
+use crate::native::http::client::UpstreamBody;
+use crate::native::http::target::{Host, PathError};
 use crate::registry::plan::encode_query_value;
 use crate::search::{DOCKER_HUB_SEARCH, MAX_LIMIT, MAX_RESPONSE_BYTES, MAX_TERM};
+use {super::path::ProxyPath, crate::native::http::url::UpstreamUrl};
 
 /// The host of the search route.
 pub const SEARCH_HOST: &str = "index.docker.io";

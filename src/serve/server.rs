@@ -47,12 +47,12 @@ use super::realms::RealmMemory;
 use super::rewrite::rewrite_link;
 use super::site::Site;
 use super::slots::{PerClient, Slots};
-use super::target::{Authority, Host, Scheme};
-use super::throughput::MinThroughput;
 use super::tokens::AnonymousTokens;
-use super::upstream::Upstream;
-use super::url::{ProxyPath, UpstreamUrl};
 use super::{Config, ServeError};
+use crate::native::http::client::Upstream;
+use crate::native::http::target::{Authority, Host, Scheme};
+use crate::native::http::throughput::MinThroughput;
+use {super::path::ProxyPath, crate::native::http::url::UpstreamUrl};
 
 /// Connections served at once; more wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 1024;

@@ -1,6 +1,5 @@
-//! Checked URLs: the path and query rules, the upstream URL every hop goes
-//! to, and the parsed `/proxy/<host[:port]>/<path>?<query>` request target.
-//! Pure functions: no DNS, no sockets.
+//! Checked URLs: the path and query rules and the upstream URL every hop goes
+//! to. Pure functions: no DNS, no sockets.
 //!
 //! The path rules (each a distinct [`PathError`], answered with 400): RFC 3986
 //! `pchar`s and `/` only, with no `.` or `..` segment, no empty segment, no
@@ -12,7 +11,7 @@
 
 use std::fmt;
 
-use super::target::{Authority, PathError, Scheme, MAX_PART, PROXY_PREFIX};
+use super::target::{Authority, PathError, Scheme, MAX_PART};
 
 fn hex_val(b: u8) -> Option<u8> {
     match b {
@@ -137,6 +136,22 @@ impl UpstreamUrl {
         })
     }
 
+    /// A URL from parts another parser of this crate already checked with
+    /// [`check_path`] and [`check_query`] (the proxy's request paths).
+    pub(crate) fn from_checked(
+        scheme: Scheme,
+        authority: Authority,
+        path: String,
+        query: Option<String>,
+    ) -> UpstreamUrl {
+        UpstreamUrl {
+            scheme,
+            authority,
+            path,
+            query,
+        }
+    }
+
     /// Parses an absolute `http://` or `https://` URL (a `Location` or a realm).
     /// A fragment is dropped: it never goes to a server.
     pub fn parse(url: &str) -> Result<UpstreamUrl, PathError> {
@@ -215,11 +230,6 @@ impl UpstreamUrl {
             && self.authority.effective_port(self.scheme)
                 == other.authority.effective_port(other.scheme)
     }
-
-    /// This URL as a path on the proxy: `/proxy/<host[:port]>/<path>?<query>`.
-    pub fn proxy_path(&self) -> String {
-        format!("/proxy/{}{}", self.authority, self.path_and_query())
-    }
 }
 
 impl fmt::Display for UpstreamUrl {
@@ -238,76 +248,5 @@ fn split_query(s: &str) -> (&str, Option<&str>) {
     match s.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (s, None),
-    }
-}
-
-/// A parsed `/proxy/<host[:port]>/<path>?<query>` request target; the scheme
-/// is not part of it (the policy chooses it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProxyPath {
-    authority: Authority,
-    path: String,
-    query: Option<String>,
-}
-
-impl ProxyPath {
-    /// Parses the request's path (as received, still percent-encoded) and query.
-    pub fn parse(path: &str, query: Option<&str>) -> Result<ProxyPath, PathError> {
-        let rest = path.strip_prefix(PROXY_PREFIX).ok_or(PathError::NotProxy)?;
-        let (authority, upstream_path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        };
-        // Refuse the encodings in the host before the host parser sees them.
-        if authority.contains('%') {
-            let lower = authority.to_ascii_lowercase();
-            if lower.contains("%2f") || lower.contains("%2e") || lower.contains("%5c") {
-                return Err(PathError::EncodedSeparator);
-            }
-            if lower.contains("%40") {
-                return Err(PathError::Userinfo);
-            }
-            if lower.contains("%0d") || lower.contains("%0a") || lower.contains("%00") {
-                return Err(PathError::ControlChar);
-            }
-        }
-        let authority = Authority::parse(authority)?;
-        if upstream_path.is_empty() {
-            return Err(PathError::NoPath);
-        }
-        check_path(upstream_path)?;
-        if let Some(q) = query {
-            check_query(q)?;
-        }
-        Ok(ProxyPath {
-            authority,
-            path: upstream_path.to_owned(),
-            query: query.map(str::to_owned),
-        })
-    }
-
-    /// The upstream host and port.
-    pub fn authority(&self) -> &Authority {
-        &self.authority
-    }
-
-    /// The upstream path, starting with `/`.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The query, without `?`.
-    pub fn query(&self) -> Option<&str> {
-        self.query.as_deref()
-    }
-
-    /// The upstream URL under the scheme the policy chose.
-    pub fn with_scheme(&self, scheme: Scheme) -> UpstreamUrl {
-        UpstreamUrl {
-            scheme,
-            authority: self.authority.clone(),
-            path: self.path.clone(),
-            query: self.query.clone(),
-        }
     }
 }

@@ -27,8 +27,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Longest path or query accepted (registries use far less).
 pub const MAX_PART: usize = 8 * 1024;
-/// The prefix of every proxied request path.
-pub const PROXY_PREFIX: &str = "/proxy/";
 
 /// Why a proxy path or redirect target was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,6 +1,6 @@
 //! The minimum-throughput rule applied to both ends of a proxied response:
-//! the client socket the server writes to ([`super::conn`]) and the upstream
-//! body it reads from ([`super::upstream`]).
+//! the client socket the server writes to ([`crate::serve::conn`]) and the upstream
+//! body it reads from ([`super::client`]).
 //!
 //! An idle timeout alone is reset by every byte, so a peer that moves one
 //! byte a second holds its upstream slot for as long as it likes. The rule
