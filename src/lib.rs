@@ -9,6 +9,8 @@
 //! * [`demo`] — the built-in demo image, generated deterministically in memory.
 //! * [`fs`] — the union filesystem built from scanned layers.
 //! * [`app`] — the page's state machine, views and links (pure, tested natively).
+//! * [`dockerfmt`] — Docker's CLI formatting: go-units sizes and times, Go templates,
+//!   tabwriter, `until` values; shared by [`library`] and [`search`].
 //! * [`library`] — the local image library: `docker image ls`, `tag`, `rm`, `prune`.
 //! * [`search`] — `docker search`: Docker Hub's search endpoint, filters and output.
 //! * `web` (wasm32 only) — the browser glue.
@@ -19,6 +21,7 @@
 
 pub mod app;
 pub mod demo;
+pub mod dockerfmt;
 pub mod fs;
 pub mod inspect;
 pub mod layer;

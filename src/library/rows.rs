@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::library::human::{created_since, go_time_string_utc, human_size, image_size};
+use crate::dockerfmt::human::{created_since, go_time_string_utc, human_size, image_size};
 use crate::library::{short_id, ImageSummary};
 use crate::oci::{Digest, Reference, Timestamp};
 

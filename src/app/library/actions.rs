@@ -34,7 +34,7 @@ pub(super) fn removal_lines(catalog: &Library, removal: &Removal) -> Vec<String>
     if !removal.deleted_manifests.is_empty() {
         lines.push(format!(
             "Total reclaimed space: {} ({} freed in this browser's storage; {} left)",
-            crate::library::human::human_size(removal.reclaimed_content),
+            crate::dockerfmt::human::human_size(removal.reclaimed_content),
             human_size(removal.reclaimed_storage),
             human_size(catalog.stored_bytes())
         ));

@@ -25,7 +25,7 @@ use std::collections::BTreeSet;
 
 use crate::app::msg::Effect;
 use crate::app::state::State;
-use crate::library::human::human_size;
+use crate::dockerfmt::human::human_size;
 use crate::oci::{Digest, Reference};
 use crate::registry::Credentials;
 
