@@ -140,7 +140,7 @@ fn the_images_page_lists_what_a_previous_page_kept() {
     assert_eq!(
         v.store,
         "Kept in this browser (IndexedDB): 1 image, 2.3 kB of manifests, configs and layer indexes."
-            .replace("2.3 kB", &layerlens::fs::human_size(page.state.library.catalog.stored_bytes())),
+            .replace("2.3 kB", &layerlens::fs::human_size_binary(page.state.library.catalog.stored_bytes())),
     );
     assert_eq!(v.rows[0].target, format!("{HOST}/demo:v1"));
     assert_eq!(
