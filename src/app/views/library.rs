@@ -6,7 +6,7 @@
 use crate::app::library::{Report, StoreStatus};
 use crate::app::state::State;
 use crate::dockerfmt::human::go_time_string_utc;
-use crate::fs::human_size_binary;
+use crate::dockerfmt::human::human_size_decimal;
 use crate::library::{LibraryError, LsOptions};
 use crate::oci::Timestamp;
 
@@ -88,7 +88,7 @@ fn kept_line(state: &State) -> Option<String> {
     let layers = if count == 1 { "layer" } else { "layers" };
     let mut line = format!(
         "Kept for offline file viewing (Cache API): {count} {layers}, {}.",
-        crate::dockerfmt::human::human_size_decimal(bytes)
+        human_size_decimal(bytes)
     );
     if !k.keeping.is_empty() {
         line.push_str(&format!(" Keeping {} more…", k.keeping.len()));
@@ -105,7 +105,7 @@ fn store_line(state: &State) -> String {
     } else {
         format!("{count} images")
     };
-    let stored = human_size_binary(lib.catalog.stored_bytes());
+    let stored = human_size_decimal(lib.catalog.stored_bytes());
     let line = match &lib.store {
         StoreStatus::Opening => "Opening the library…".to_owned(),
         StoreStatus::Persistent => {
@@ -118,8 +118,8 @@ fn store_line(state: &State) -> String {
     match lib.estimate {
         Some((usage, quota)) if quota > 0 => format!(
             "{line} This site uses {} of the {} the browser allows it.",
-            human_size_binary(usage),
-            human_size_binary(quota)
+            human_size_decimal(usage),
+            human_size_decimal(quota)
         ),
         _ => line,
     }
