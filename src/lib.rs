@@ -12,6 +12,8 @@
 //! * [`inspect`] — the resolve-and-scan flow shared by the page and the CLI.
 //! * [`demo`] — the built-in demo image, generated deterministically in memory.
 //! * [`app`] — the page's state machine, views and links (pure, tested natively).
+//! * [`dockerfmt`] — Docker's CLI formatting: go-units sizes and times, Go templates,
+//!   tabwriter, `until` values; shared by [`library`] and [`search`].
 //! * [`library`] — the local image library: `docker image ls`, `tag`, `rm`, `prune`.
 //! * [`search`] — `docker search`: Docker Hub's search endpoint, filters and output.
 //! * `native` (native only) — the outbound HTTP client and the command line's `Fetch`.
@@ -26,6 +28,7 @@
 
 pub mod app;
 pub mod demo;
+pub mod dockerfmt;
 pub mod fs;
 pub mod inspect;
 pub mod layer;

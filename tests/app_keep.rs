@@ -158,7 +158,7 @@ fn recording_with_the_setting_on_asks_to_keep_each_verified_layer() {
     lib(&mut page, LibraryMsg::ShowPage);
     let v = views::library(&page.state).unwrap();
     assert!(v.keep);
-    let kept_bytes = layerlens::library::human::human_size(expected[0] + expected[1]);
+    let kept_bytes = layerlens::dockerfmt::human::human_size_decimal(expected[0] + expected[1]);
     assert_eq!(
         v.kept.as_deref(),
         Some(&*format!(
@@ -175,8 +175,8 @@ fn recording_with_the_setting_on_asks_to_keep_each_verified_layer() {
         v.keep_notes[0].ends_with(&format!(
             "was not kept: this site already uses {} of the {} the browser allows, \
              and keeping it would pass 80 % of that.",
-            layerlens::library::human::human_size(900_000),
-            layerlens::library::human::human_size(1_000_000)
+            layerlens::dockerfmt::human::human_size_decimal(900_000),
+            layerlens::dockerfmt::human::human_size_decimal(1_000_000)
         )),
         "{}",
         v.keep_notes[0]

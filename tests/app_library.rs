@@ -140,7 +140,7 @@ fn the_images_page_lists_what_a_previous_page_kept() {
     assert_eq!(
         v.store,
         "Kept in this browser (IndexedDB): 1 image, 2.3 kB of manifests, configs and layer indexes."
-            .replace("2.3 kB", &layerlens::fs::human_size(page.state.library.catalog.stored_bytes())),
+            .replace("2.3 kB", &layerlens::dockerfmt::human::human_size_decimal(page.state.library.catalog.stored_bytes())),
     );
     assert_eq!(v.rows[0].target, format!("{HOST}/demo:v1"));
     assert_eq!(
@@ -494,7 +494,7 @@ fn filters_formats_and_digests_on_the_page() {
     );
     let store = views::library(&page.state).unwrap().store;
     assert!(
-        store.ends_with("This site uses 3.0M of the 2.0G the browser allows it."),
+        store.ends_with("This site uses 3.146MB of the 2.147GB the browser allows it."),
         "{store}"
     );
     // Leaving for an image drops the page from the link.

@@ -6,8 +6,8 @@
 #[path = "support/library.rs"]
 mod lib_support;
 
-use layerlens::library::human::{human_duration, human_size_with_precision, image_size};
-use layerlens::library::template::TemplateErrorKind;
+use layerlens::dockerfmt::human::{human_duration, human_size_with_precision, image_size};
+use layerlens::dockerfmt::template::TemplateErrorKind;
 use layerlens::library::{ImageFormat, Library, LibraryError, LsOptions};
 use lib_support::*;
 
@@ -261,7 +261,7 @@ fn functions_conditions_and_trim_markers() {
     );
 }
 
-fn err(lib: &Library, format: &str) -> layerlens::library::TemplateError {
+fn err(lib: &Library, format: &str) -> layerlens::dockerfmt::TemplateError {
     match ls_format(lib, format).unwrap_err() {
         LibraryError::Template(e) => e,
         other => panic!("not a template error: {other}"),

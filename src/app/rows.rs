@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use crate::fs::{escape, human_size, mode_string};
+use crate::fs::{escape, human_size_binary, mode_string};
 use crate::layer::EntryKind;
 
 use super::filter::Filter;
@@ -283,7 +283,7 @@ pub fn make_row(
 ) -> Option<Row> {
     let info = model.info(v.node, &v.path)?;
     let size_text = match info.kind {
-        EntryKind::File | EntryKind::Directory => human_size(info.size),
+        EntryKind::File | EntryKind::Directory => human_size_binary(info.size),
         _ => "-".to_owned(),
     };
     let link = match (&info.symlink, &info.hardlink) {

@@ -31,5 +31,5 @@ pub use merge::{MergeBuilder, MergeOptions, WhiteoutMode};
 pub use merged::MergedFs;
 pub use note::{MergeNote, NoteKind};
 pub use stats::{Offender, Stats};
-pub use text::{human_size, mode_string};
+pub use text::{human_size_binary, mode_string};
 pub use tree::{Node, NodeId, Version, MAX_VERSIONS};

@@ -50,8 +50,13 @@ pub fn mode_string(kind: EntryKind, mode: u32) -> String {
     .collect()
 }
 
-/// A size in bytes with a binary unit (`512`, `1.5K`, `3.0M`, …).
-pub fn human_size(bytes: u64) -> String {
+/// A size in bytes with a binary (IEC, 1024-based) unit and one decimal,
+/// as `ls -h` and dive print it: `512`, `1.5K`, `3.0M`. The image, layers,
+/// tree and file views and `layerlens inspect` use it, where a size is read
+/// next to file sizes. The images page uses Docker's decimal convention
+/// instead ([`crate::dockerfmt::human::human_size_decimal`]), as
+/// `docker image ls` does; one view never mixes the two.
+pub fn human_size_binary(bytes: u64) -> String {
     const UNITS: [&str; 6] = ["K", "M", "G", "T", "P", "E"];
     if bytes < 1024 {
         return bytes.to_string();
@@ -79,7 +84,7 @@ impl MergedFs {
                 escape(node.name())
             };
             let size = match node.kind() {
-                EntryKind::Directory | EntryKind::File => human_size(node.total_size()),
+                EntryKind::Directory | EntryKind::File => human_size_binary(node.total_size()),
                 _ => "-".to_string(),
             };
             let _ = write!(
@@ -131,9 +136,9 @@ mod tests {
 
     #[test]
     fn sizes_with_units() {
-        assert_eq!(human_size(0), "0");
-        assert_eq!(human_size(1023), "1023");
-        assert_eq!(human_size(1536), "1.5K");
-        assert_eq!(human_size(3 * 1024 * 1024), "3.0M");
+        assert_eq!(human_size_binary(0), "0");
+        assert_eq!(human_size_binary(1023), "1023");
+        assert_eq!(human_size_binary(1536), "1.5K");
+        assert_eq!(human_size_binary(3 * 1024 * 1024), "3.0M");
     }
 }

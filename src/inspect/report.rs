@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::fs::human_size;
+use crate::fs::human_size_binary;
 use crate::inspect::{Image, LayerReport};
 use crate::layer::EntryKind;
 
@@ -209,7 +209,7 @@ pub fn inspect_text(image: &Image, reports: &[LayerReport]) -> String {
                 "  {mark} {:<20} {}  {}\n",
                 p.label,
                 p.descriptor.digest(),
-                human_size(p.descriptor.size())
+                human_size_binary(p.descriptor.size())
             ));
         }
     }
@@ -220,8 +220,8 @@ pub fn inspect_text(image: &Image, reports: &[LayerReport]) -> String {
         "Size",
         &format!(
             "{} compressed, {} content",
-            human_size(compressed),
-            human_size(content)
+            human_size_binary(compressed),
+            human_size_binary(content)
         ),
     );
     s.push_str("Layers\n");
@@ -234,7 +234,7 @@ pub fn inspect_text(image: &Image, reports: &[LayerReport]) -> String {
             "  {:>2} {}  {:>10}  {}\n",
             r.index,
             r.descriptor.digest(),
-            human_size(r.descriptor.size()),
+            human_size_binary(r.descriptor.size()),
             status
         ));
     }

@@ -3,10 +3,10 @@
 //! `\t` and `\n` escapes), rendering each row, and the table header aligned
 //! by the tabwriter.
 
+use crate::dockerfmt::tabwriter::{align, DOCKER_TABLE};
+use crate::dockerfmt::template::exec_json_object;
+use crate::dockerfmt::template::{Context, HeaderContext, Mode, Template, TemplateError};
 use crate::library::rows::{rows, Row, FIELDS};
-use crate::library::tabwriter::{align, DOCKER_TABLE};
-use crate::library::template::exec_json_object;
-use crate::library::template::{Context, HeaderContext, Mode, Template, TemplateError};
 use crate::library::{Filters, Library, LibraryError};
 use crate::oci::Timestamp;
 

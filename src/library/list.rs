@@ -22,7 +22,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::library::until::parse_until;
+use crate::dockerfmt::until::parse_until;
 use crate::library::{FilterError, Filters, Library, LibraryError};
 use crate::oci::{Digest, Reference, Timestamp};
 
@@ -68,7 +68,7 @@ impl Library {
             }
         }
         for v in filters.get("until") {
-            let t = parse_until(v, now)?;
+            let t = parse_until(v, now).ok_or_else(|| FilterError::Until(v.to_owned()))?;
             before = Some(before.map_or(t, |b| b.min(t)));
         }
         let mut since: Option<Timestamp> = None;

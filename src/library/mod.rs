@@ -30,13 +30,13 @@
 //!   freed only when no image uses it.
 //!
 //! Listing follows `docker image ls` to the letter ([`list`], [`rows`],
-//! [`mod@format`]): filters, sort order, one row per tag, relative times and
-//! decimal sizes as go-units prints them, Go templates, tabwriter alignment.
+//! [`mod@format`]): filters, sort order, one row per tag; relative times and
+//! decimal sizes as go-units prints them, Go templates and tabwriter
+//! alignment come from [`crate::dockerfmt`], shared with `docker search`.
 
 pub mod catalog;
 pub mod filter;
 pub mod format;
-pub mod human;
 pub mod list;
 pub mod model;
 pub mod record;
@@ -46,9 +46,6 @@ pub mod reopen;
 pub mod resolve;
 pub mod rows;
 pub mod store;
-pub mod tabwriter;
-pub mod template;
-pub mod until;
 
 pub use crate::layer::{LayerIndex, LayerIndexError};
 pub use filter::{FilterError, Filters};
@@ -61,8 +58,8 @@ pub use rows::Row;
 pub use store::{
     apply, load_image, open, Key, MemoryStore, Store, StoreError, StoreOp, StoredImage,
 };
-pub use template::{Template, TemplateError};
 
+use crate::dockerfmt::TemplateError;
 use crate::oci::{Digest, ReferenceError};
 
 /// Why a library operation failed. Nothing is changed when one is returned.

@@ -13,9 +13,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::dockerfmt::until::parse_until;
 use crate::library::model::ImageRecord;
 use crate::library::resolve::is_id_prefix;
-use crate::library::until::parse_until;
 use crate::library::{short_id, FilterError, Filters, Library, LibraryError, StoreOp};
 use crate::oci::{Digest, Reference, Timestamp};
 
@@ -292,7 +292,9 @@ impl Library {
         let mut untils = filters.get("until");
         let until = match (untils.next(), untils.next()) {
             (Some(_), Some(_)) => return Err(FilterError::MultipleUntil.into()),
-            (Some(v), None) => Some(parse_until(v, now)?),
+            (Some(v), None) => {
+                Some(parse_until(v, now).ok_or_else(|| FilterError::Until(v.to_owned()))?)
+            }
             _ => None,
         };
         let before = self.clone();

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::library::human::{created_since, go_time_string_utc, human_size, image_size};
+use crate::dockerfmt::human::{created_since, go_time_string_utc, human_size_decimal, image_size};
 use crate::library::{short_id, ImageSummary};
 use crate::oci::{Digest, Reference, Timestamp};
 
@@ -97,7 +97,7 @@ impl Row {
             "CreatedSince" => self.created_since(now),
             "CreatedAt" => self.created_at(),
             "Size" => self.size_text(),
-            "VirtualSize" => human_size(self.size),
+            "VirtualSize" => human_size_decimal(self.size),
             "Containers" | "SharedSize" | "UniqueSize" => "N/A".to_owned(),
             _ => return None,
         })

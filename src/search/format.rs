@@ -1,16 +1,16 @@
 //! What `docker search` prints: the default table `NAME DESCRIPTION STARS
 //! OFFICIAL`, or a `--format` Go template over the fields of docker/cli's
 //! `searchContext` (`.Name .Description .StarCount .IsOfficial
-//! .IsAutomated`), with the library's template engine and tabwriter.
+//! .IsAutomated`), with [`crate::dockerfmt`]'s template engine and tabwriter.
 //!
 //! A description has its CR and LF replaced by spaces and, unless
 //! `--no-trunc`, is cut to 45 display columns with `…` (docker/cli's
 //! `formatter.Ellipsis`). Booleans print `[OK]` or nothing in text, `true`
 //! or `false` in `{{json .}}`.
 
+use crate::dockerfmt::template::exec_json_object;
+use crate::dockerfmt::template::{Context, HeaderContext, Template, TemplateError};
 use crate::library::format::{preprocess, render_lines};
-use crate::library::template::exec_json_object;
-use crate::library::template::{Context, HeaderContext, Template, TemplateError};
 
 use super::SearchResult;
 

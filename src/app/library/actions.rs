@@ -3,7 +3,7 @@
 
 use crate::app::msg::Effect;
 use crate::app::state::State;
-use crate::fs::human_size;
+use crate::dockerfmt::human::human_size_decimal;
 use crate::library::{short_id, Library, LibraryError, Removal};
 use crate::oci::Digest;
 
@@ -34,9 +34,9 @@ pub(super) fn removal_lines(catalog: &Library, removal: &Removal) -> Vec<String>
     if !removal.deleted_manifests.is_empty() {
         lines.push(format!(
             "Total reclaimed space: {} ({} freed in this browser's storage; {} left)",
-            crate::library::human::human_size(removal.reclaimed_content),
-            human_size(removal.reclaimed_storage),
-            human_size(catalog.stored_bytes())
+            human_size_decimal(removal.reclaimed_content),
+            human_size_decimal(removal.reclaimed_storage),
+            human_size_decimal(catalog.stored_bytes())
         ));
     }
     lines

@@ -25,7 +25,7 @@ use std::collections::BTreeSet;
 
 use crate::app::msg::Effect;
 use crate::app::state::State;
-use crate::library::human::human_size;
+use crate::dockerfmt::human::human_size_decimal;
 use crate::oci::{Digest, Reference};
 use crate::registry::Credentials;
 
@@ -286,7 +286,7 @@ pub fn kept_space(state: &State) -> (usize, u64) {
 /// The words for a layer not kept.
 fn outcome_note(digest: &Digest, size: Option<u64>, outcome: &KeepOutcome) -> Option<String> {
     let what = match size {
-        Some(s) => format!("Layer {} ({})", short(digest), human_size(s)),
+        Some(s) => format!("Layer {} ({})", short(digest), human_size_decimal(s)),
         None => format!("Layer {}", short(digest)),
     };
     match outcome {
@@ -294,8 +294,8 @@ fn outcome_note(digest: &Digest, size: Option<u64>, outcome: &KeepOutcome) -> Op
         KeepOutcome::Skipped { usage, quota } => Some(format!(
             "{what} was not kept: this site already uses {} of the {} the browser allows, \
              and keeping it would pass {QUOTA_PERCENT} % of that.",
-            human_size(*usage),
-            human_size(*quota)
+            human_size_decimal(*usage),
+            human_size_decimal(*quota)
         )),
         KeepOutcome::QuotaExceeded => Some(format!(
             "{what} was not kept: the browser's storage for this site is full \

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use crate::fs::{escape, human_size};
+use crate::fs::{escape, human_size_binary};
 use crate::layer::EntryKind;
 
 use crate::app::file::content::{Kind, HEX_LIMIT};
@@ -172,8 +172,8 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
             v.hook = "loading";
             v.status = format!(
                 "Reading {layer}: {} of {}",
-                human_size(o.layer_done),
-                human_size(o.layer_total)
+                human_size_binary(o.layer_done),
+                human_size_binary(o.layer_total)
             );
         }
         Stage::Failed(e) => {
@@ -184,15 +184,15 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
             v.status = match &o.check {
                 Check::Pending => format!(
                     "Checking {layer}'s digest: {} of {}",
-                    human_size(o.layer_done),
-                    human_size(o.layer_total)
+                    human_size_binary(o.layer_done),
+                    human_size_binary(o.layer_total)
                 ),
                 Check::Verified => format!("From {layer}, whose digest was verified again"),
                 Check::Failed(e) => format!("NOT VERIFIED: {e}"),
                 Check::Skipped(rest) => format!(
                     "From {layer}, verified when the image loaded; not checked again \
                      (reading stopped {} before the layer's end)",
-                    human_size(*rest)
+                    human_size_binary(*rest)
                 ),
             };
             v.download = Some((
@@ -200,7 +200,7 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
                 if c.size < 1024 {
                     format!("{} bytes", c.size)
                 } else {
-                    format!("{} ({} bytes)", human_size(c.size), c.size)
+                    format!("{} ({} bytes)", human_size_binary(c.size), c.size)
                 },
             ));
             let image = match c.kind {

@@ -1,7 +1,7 @@
 //! The overview with its verification summary, the platforms of an index,
 //! the config's container defaults and the history.
 
-use crate::fs::human_size;
+use crate::fs::human_size_binary;
 use crate::inspect::LayerReport;
 
 use super::super::route::platform_label;
@@ -149,9 +149,9 @@ pub fn overview(state: &State) -> Option<OverviewView> {
             .unwrap_or_default(),
         created: cfg.and_then(|c| c.created()).unwrap_or("").to_owned(),
         author: cfg.and_then(|c| c.author()).unwrap_or("").to_owned(),
-        compressed: format!("{} ({compressed} bytes)", human_size(compressed)),
+        compressed: format!("{} ({compressed} bytes)", human_size_binary(compressed)),
         uncompressed: uncompressed
-            .map(|u| format!("{} ({u} bytes)", human_size(u)))
+            .map(|u| format!("{} ({u} bytes)", human_size_binary(u)))
             .unwrap_or_default(),
         files: cur
             .fs
@@ -177,7 +177,7 @@ pub fn platforms(state: &State) -> PlatformsView {
             .map(|p| PlatformEntry {
                 label: platform_label(&p.platform),
                 os_version: p.platform.os_version().map(str::to_owned),
-                size: human_size(p.descriptor.size()),
+                size: human_size_binary(p.descriptor.size()),
                 digest: p.descriptor.digest().to_string(),
                 chosen: p.descriptor.digest() == chosen,
             })
@@ -261,7 +261,7 @@ pub fn history(state: &State) -> Vec<HistoryLine> {
             size: s
                 .layer
                 .and_then(|l| layers.get(l))
-                .map(|d| human_size(d.size()))
+                .map(|d| human_size_binary(d.size()))
                 .unwrap_or_default(),
         })
         .collect()

@@ -1,6 +1,6 @@
 //! The layers table (progress, verification, changes) and wasted space.
 
-use crate::fs::{escape, human_size};
+use crate::fs::{escape, human_size_binary};
 
 use super::super::route::LayerMode;
 use super::super::state::State;
@@ -136,8 +136,11 @@ pub fn layers(state: &State) -> LayersView {
                     .and_then(|h| h.created_by())
                     .map(short_instruction)
                     .unwrap_or_default(),
-                compressed: human_size(d.size()),
-                uncompressed: r.and_then(tar_size).map(human_size).unwrap_or_default(),
+                compressed: human_size_binary(d.size()),
+                uncompressed: r
+                    .and_then(tar_size)
+                    .map(human_size_binary)
+                    .unwrap_or_default(),
                 changes,
                 digest: d.digest().to_string(),
                 status,
@@ -158,7 +161,11 @@ pub fn waste(state: &State) -> Option<WasteView> {
     let s = fs.stats();
     Some(WasteView {
         efficiency: format!("{:.1} %", s.efficiency() * 100.0),
-        wasted: format!("{} ({} bytes)", human_size(s.wasted_bytes), s.wasted_bytes),
+        wasted: format!(
+            "{} ({} bytes)",
+            human_size_binary(s.wasted_bytes),
+            s.wasted_bytes
+        ),
         offenders: s
             .offenders
             .iter()
@@ -168,7 +175,7 @@ pub fn waste(state: &State) -> Option<WasteView> {
                 p.extend_from_slice(&o.path);
                 OffenderLine {
                     path: escape(&p),
-                    size: human_size(o.wasted_bytes),
+                    size: human_size_binary(o.wasted_bytes),
                     copies: o.copies,
                     layers: o
                         .layers

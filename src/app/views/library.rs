@@ -5,8 +5,8 @@
 
 use crate::app::library::{Report, StoreStatus};
 use crate::app::state::State;
-use crate::fs::human_size;
-use crate::library::human::go_time_string_utc;
+use crate::dockerfmt::human::go_time_string_utc;
+use crate::dockerfmt::human::human_size_decimal;
 use crate::library::{LibraryError, LsOptions};
 use crate::oci::Timestamp;
 
@@ -88,7 +88,7 @@ fn kept_line(state: &State) -> Option<String> {
     let layers = if count == 1 { "layer" } else { "layers" };
     let mut line = format!(
         "Kept for offline file viewing (Cache API): {count} {layers}, {}.",
-        crate::library::human::human_size(bytes)
+        human_size_decimal(bytes)
     );
     if !k.keeping.is_empty() {
         line.push_str(&format!(" Keeping {} more…", k.keeping.len()));
@@ -105,7 +105,7 @@ fn store_line(state: &State) -> String {
     } else {
         format!("{count} images")
     };
-    let stored = human_size(lib.catalog.stored_bytes());
+    let stored = human_size_decimal(lib.catalog.stored_bytes());
     let line = match &lib.store {
         StoreStatus::Opening => "Opening the library…".to_owned(),
         StoreStatus::Persistent => {
@@ -118,8 +118,8 @@ fn store_line(state: &State) -> String {
     match lib.estimate {
         Some((usage, quota)) if quota > 0 => format!(
             "{line} This site uses {} of the {} the browser allows it.",
-            human_size(usage),
-            human_size(quota)
+            human_size_decimal(usage),
+            human_size_decimal(quota)
         ),
         _ => line,
     }
@@ -127,7 +127,7 @@ fn store_line(state: &State) -> String {
 
 /// A template error with where it is: Docker's message, then the position
 /// in the format box and the text from there.
-fn format_error(format: &str, e: &crate::library::TemplateError) -> String {
+fn format_error(format: &str, e: &crate::dockerfmt::TemplateError) -> String {
     let at = e.offset().min(format.len());
     let mut start = at;
     while !format.is_char_boundary(start) {

@@ -25,7 +25,7 @@ pub use library::*;
 pub use raw::*;
 pub use search::*;
 
-use crate::fs::{escape, human_size, mode_string};
+use crate::fs::{escape, human_size_binary, mode_string};
 use crate::inspect::LayerReport;
 use crate::layer::EntryKind;
 
@@ -199,7 +199,7 @@ pub fn file(state: &State) -> Option<FileView> {
     Some(FileView {
         path: escape(&abs),
         kind: kind.to_owned(),
-        size: format!("{} ({} bytes)", human_size(info.size), info.size),
+        size: format!("{} ({} bytes)", human_size_binary(info.size), info.size),
         mode: mode_string(info.kind, info.mode),
         owner: format!("{}:{}", info.uid, info.gid),
         layer: info.layer.map(|l| l.to_string()).unwrap_or_default(),

@@ -8,7 +8,7 @@ use web_sys::Element;
 
 use crate::app::views::{self, RawDocView, RawSpan};
 use crate::app::{Msg, State};
-use crate::fs::human_size;
+use crate::fs::human_size_binary;
 use crate::oci::Digest;
 use crate::web::dom::{closest_attr, el, replace_children, El};
 use crate::web::listen::Listener;
@@ -67,7 +67,7 @@ fn document(d: &RawDocView) -> El {
         el("span").class("mono digest").text(&d.digest),
         el("span").class("muted").text(&format!(
             "{} ({} bytes)",
-            human_size(d.size as u64),
+            human_size_binary(d.size as u64),
             d.size
         )),
     ]);

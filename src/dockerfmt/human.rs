@@ -98,8 +98,13 @@ pub fn image_size(bytes: u64) -> String {
     human_size_with_precision(bytes as f64, 3)
 }
 
-/// go-units' `HumanSize` (4 digits), used by the deprecated `{{.VirtualSize}}`.
-pub fn human_size(bytes: u64) -> String {
+/// A size in bytes with a decimal (SI, 1000-based) unit: go-units'
+/// `HumanSize`, 4 significant digits (`7.797MB`, `2.147GB`), what Docker
+/// prints for reclaimed space and the deprecated `{{.VirtualSize}}`. The
+/// images page uses it for every size it shows besides the SIZE column
+/// ([`image_size`]), so one sentence never mixes it with the binary units
+/// of the other views ([`crate::fs::human_size_binary`]).
+pub fn human_size_decimal(bytes: u64) -> String {
     human_size_with_precision(bytes as f64, 4)
 }
 

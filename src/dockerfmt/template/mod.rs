@@ -118,7 +118,7 @@ pub struct Template {
 
 impl Template {
     /// Parses Go template text (no Docker preprocessing; see
-    /// [`crate::library::format`] for `table` and the `\t` escapes).
+    /// the `library::format` and `search::format` callers for `table` and the `\t` escapes).
     pub fn parse(source: &str) -> Result<Template, TemplateError> {
         if source.len() > MAX_TEMPLATE_LEN {
             return Err(error_at(

@@ -4,26 +4,24 @@
 //! seconds with an optional fraction (`1700000000.5`). A time without a zone
 //! is read as UTC here (Docker reads it in the daemon's zone).
 
-use crate::library::FilterError;
 use crate::oci::Timestamp;
 
-/// Parses an `until=` value relative to `now`.
-pub fn parse_until(value: &str, now: Timestamp) -> Result<Timestamp, FilterError> {
-    let fail = || FilterError::Until(value.to_owned());
+/// Parses an `until=` value relative to `now`; `None` when it
+/// is none of the forms above. The caller words the error, since it knows
+/// which filter the value came from.
+pub fn parse_until(value: &str, now: Timestamp) -> Option<Timestamp> {
     if value != "0" {
         if let Some(nanos) = go_duration(value) {
             let t = i128::from(now.seconds()) * 1_000_000_000 + i128::from(now.nanos()) - nanos;
             // `reference.Add(-d).Unix()`: whole seconds, rounded down.
             let secs = t.div_euclid(1_000_000_000);
-            return i64::try_from(secs)
-                .map(|s| Timestamp::from_unix(s, 0))
-                .map_err(|_| fail());
+            return i64::try_from(secs).ok().map(|s| Timestamp::from_unix(s, 0));
         }
     }
     if value.contains('-') {
-        return date_time(value).ok_or_else(fail);
+        return date_time(value);
     }
-    unix(value).ok_or_else(fail)
+    unix(value)
 }
 
 /// Go's `time.ParseDuration`, in nanoseconds.
@@ -135,17 +133,17 @@ mod tests {
     fn durations_dates_and_unix_times() {
         let now = Timestamp::from_unix(1_000_000, 500_000_000);
         let at = |v: &str| parse_until(v, now).map(|t| (t.seconds(), t.nanos()));
-        assert_eq!(at("10m"), Ok((1_000_000 - 600, 0)));
-        assert_eq!(at("1h30m"), Ok((1_000_000 - 5400, 0)));
-        assert_eq!(at("1.5h"), Ok((1_000_000 - 5400, 0)));
-        assert_eq!(at("0"), Ok((0, 0)));
-        assert_eq!(at("1700000000.5"), Ok((1_700_000_000, 500_000_000)));
-        assert_eq!(at("2024-05-01"), Ok((1_714_521_600, 0)));
-        assert_eq!(at("2024-05-01T12:00:00Z"), Ok((1_714_564_800, 0)));
-        assert_eq!(at("2024-05-01T12"), Ok((1_714_564_800, 0)));
-        assert_eq!(at("2024-05-01T14:00+02:00"), Ok((1_714_564_800, 0)));
-        assert!(at("yesterday").is_err());
-        assert!(at("2024-13-01").is_err());
-        assert!(at("10x").is_err());
+        assert_eq!(at("10m"), Some((1_000_000 - 600, 0)));
+        assert_eq!(at("1h30m"), Some((1_000_000 - 5400, 0)));
+        assert_eq!(at("1.5h"), Some((1_000_000 - 5400, 0)));
+        assert_eq!(at("0"), Some((0, 0)));
+        assert_eq!(at("1700000000.5"), Some((1_700_000_000, 500_000_000)));
+        assert_eq!(at("2024-05-01"), Some((1_714_521_600, 0)));
+        assert_eq!(at("2024-05-01T12:00:00Z"), Some((1_714_564_800, 0)));
+        assert_eq!(at("2024-05-01T12"), Some((1_714_564_800, 0)));
+        assert_eq!(at("2024-05-01T14:00+02:00"), Some((1_714_564_800, 0)));
+        assert!(at("yesterday").is_none());
+        assert!(at("2024-13-01").is_none());
+        assert!(at("10x").is_none());
     }
 }
