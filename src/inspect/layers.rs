@@ -4,7 +4,7 @@
 use futures_util::stream::{self, StreamExt};
 
 use crate::fs::{MergeBuilder, MergeOptions, MergedFs};
-use crate::inspect::Image;
+use crate::inspect::{Image, LayerFailure, ScanFault};
 use crate::layer::{
     verify, Entry, LayerIndex, LayerProblem, ScanOptions, Scanner, Unverified, VerifiedLayer,
 };
@@ -69,8 +69,8 @@ pub enum LayerOutcome {
     /// The download or the scan failed part-way; the entries read before
     /// the failure are kept (unverified).
     Failed {
-        /// What went wrong, naming the layer.
-        error: String,
+        /// What went wrong.
+        failure: LayerFailure,
         /// Entries scanned before the failure.
         entries: Vec<Entry>,
         /// When the blob, read to its end, is not the one the descriptor
@@ -170,7 +170,7 @@ impl LayerReport {
             LayerOutcome::Failed {
                 mismatch: Some(m), ..
             } => Some(format!("{what}: {m}")),
-            LayerOutcome::Failed { error, .. } => Some(format!("{what}: {error}")),
+            LayerOutcome::Failed { failure, .. } => Some(format!("{what}: {failure}")),
             LayerOutcome::Skipped { reason } => Some(format!("{what}: not fetched: {reason}")),
         }
     }
@@ -239,7 +239,7 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
         Err(e) => {
             progress(Progress::Finished { index });
             return report(LayerOutcome::Failed {
-                error: e.to_string(),
+                failure: LayerFailure::Fetch(e),
                 entries: Vec::new(),
                 mismatch: None,
             });
@@ -247,28 +247,34 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     };
     let mut scanner = Scanner::new(compression, options);
     let mut done = 0u64;
-    // (message, whether the rest of the blob can still be read)
+    // (the failure, whether the rest of the blob can still be read)
     let failure = loop {
         match response.body.chunk().await {
             Ok(Some(chunk)) => {
                 done += chunk.len() as u64;
                 // More bytes than the descriptor promised: stop reading now.
                 if done > total {
-                    break Some((
-                        format!("the registry sent more than the descriptor's {total} bytes"),
-                        false,
-                    ));
+                    break Some((LayerFailure::Oversize { total }, false));
                 }
                 if let Err(e) = scanner.feed(&chunk) {
-                    break Some((e.to_string(), true));
+                    break Some((LayerFailure::Scan(ScanFault::from(&e)), true));
                 }
                 progress(Progress::Bytes { index, done, total });
             }
             Ok(None) => break None,
-            Err(e) => break Some((format!("download failed after {done} bytes: {e}"), false)),
+            Err(error) => {
+                break Some((
+                    LayerFailure::Interrupted {
+                        received: done,
+                        total,
+                        error,
+                    },
+                    false,
+                ))
+            }
         }
     };
-    if let Some((error, readable)) = failure {
+    if let Some((failure, readable)) = failure {
         let mut complete = false;
         if readable {
             // Read the rest (bounded by the descriptor's size) to tell other
@@ -298,7 +304,7 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
         };
         let entries = scanner.entries().to_vec();
         return report(LayerOutcome::Failed {
-            error,
+            failure,
             entries,
             mismatch,
         });
@@ -307,17 +313,13 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     let blob = scanner.blob_digest();
     match scanner.finish() {
         Ok(scan) => LayerReport::scanned(index, descriptor, diff_id, scan.into_index()),
-        Err(failure) => {
+        Err(scan) => {
             // A stream that ends early is most often a short download: say so
             // with the size, as that is what a person can check.
-            let error = if done < total {
-                format!("{} (received {done} of {total} bytes)", failure.error())
-            } else {
-                failure.error().to_string()
-            };
+            let failure = LayerFailure::scan_end(scan.error(), done, total);
             report(LayerOutcome::Failed {
-                error,
-                entries: failure.into_entries(),
+                failure,
+                entries: scan.into_entries(),
                 mismatch: blob_mismatch(&descriptor, done, blob),
             })
         }
