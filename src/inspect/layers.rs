@@ -8,9 +8,9 @@ use crate::inspect::{Image, LayerFailure, ScanFault};
 use crate::layer::{
     verify, Entry, LayerIndex, LayerProblem, ScanOptions, Scanner, Unverified, VerifiedLayer,
 };
-use crate::oci::{Descriptor, Digest, Reference, VerifyError};
+use crate::oci::{Compression, Descriptor, Digest, Reference};
 use crate::registry::client::Client;
-use crate::registry::{Body, Fetch};
+use crate::registry::{BlobBody, BlobError, Body, Fetch};
 
 /// How layers are scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,24 +176,6 @@ impl LayerReport {
     }
 }
 
-/// The mismatch between a blob read to its end (`size` bytes hashing to
-/// `digest`) and its descriptor, if any.
-fn blob_mismatch(descriptor: &Descriptor, size: u64, digest: Digest) -> Option<LayerProblem> {
-    if size != descriptor.size() {
-        Some(LayerProblem::Blob(VerifyError::Size {
-            expected: descriptor.size(),
-            actual: size,
-        }))
-    } else if &digest != descriptor.digest() {
-        Some(LayerProblem::Blob(VerifyError::Digest {
-            expected: descriptor.digest().clone(),
-            actual: digest,
-        }))
-    } else {
-        None
-    }
-}
-
 /// Streams one layer through the scanner and verifies it against its
 /// descriptor and diff_id. [`scan_layers`] runs this for every layer; a shell
 /// that wants each layer's report as soon as it completes (the page shows
@@ -224,17 +206,9 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
             reason: format!("not a layer media type ({media_type})"),
         });
     };
-    let options = ScanOptions {
-        blob_algorithm: descriptor.digest().algorithm(),
-        diff_id_algorithm: diff_id
-            .as_ref()
-            .map_or(crate::oci::Algorithm::Sha256, Digest::algorithm),
-        hash_contents: settings.hash_contents,
-        ..ScanOptions::default()
-    };
     let total = descriptor.size();
     progress(Progress::Started { index, total });
-    let mut response = match client.blob(reference, descriptor.digest(), None).await {
+    let response = match client.blob(reference, descriptor.digest(), None).await {
         Ok(r) => r,
         Err(e) => {
             progress(Progress::Finished { index });
@@ -245,84 +219,113 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
             });
         }
     };
+    let body = BlobBody::new(response.body, descriptor.digest(), descriptor.size());
+    scan_body(
+        body,
+        compression,
+        index,
+        descriptor,
+        diff_id,
+        settings,
+        progress,
+    )
+    .await
+}
+
+/// Scans an open layer blob `body` (the blob of `descriptor`, read from its
+/// start) and verifies it against its descriptor and `diff_id`; the scanner
+/// hashes the bytes, the body caps them at the descriptor's size. Progress
+/// goes on from `Started` (sent by whoever opened the body) to `Finished`.
+pub async fn scan_body<B: Body>(
+    mut body: BlobBody<B>,
+    compression: Compression,
+    index: usize,
+    descriptor: Descriptor,
+    diff_id: Option<Digest>,
+    settings: &ScanSettings,
+    progress: &dyn Fn(Progress),
+) -> LayerReport {
+    let options = ScanOptions {
+        blob_algorithm: descriptor.digest().algorithm(),
+        diff_id_algorithm: diff_id
+            .as_ref()
+            .map_or(crate::oci::Algorithm::Sha256, Digest::algorithm),
+        hash_contents: settings.hash_contents,
+        ..ScanOptions::default()
+    };
+    let total = descriptor.size();
     let mut scanner = Scanner::new(compression, options);
-    let mut done = 0u64;
     // (the failure, whether the rest of the blob can still be read)
     let failure = loop {
-        match response.body.chunk().await {
+        match body.chunk().await {
             Ok(Some(chunk)) => {
-                done += chunk.len() as u64;
-                // More bytes than the descriptor promised: stop reading now.
-                if done > total {
-                    break Some((LayerFailure::Oversize { total }, false));
-                }
                 if let Err(e) = scanner.feed(&chunk) {
                     break Some((LayerFailure::Scan(ScanFault::from(&e)), true));
                 }
+                let done = body.received();
                 progress(Progress::Bytes { index, done, total });
             }
             Ok(None) => break None,
-            Err(error) => {
-                break Some((
-                    LayerFailure::Interrupted {
-                        received: done,
-                        total,
-                        error,
-                    },
-                    false,
-                ))
-            }
+            Err(e) => break Some((blob_failure(e, total), false)),
         }
     };
-    if let Some((failure, readable)) = failure {
-        let mut complete = false;
-        if readable {
-            // Read the rest (bounded by the descriptor's size) to tell other
-            // bytes from a corrupt layer.
-            complete = loop {
-                match response.body.chunk().await {
-                    Ok(Some(chunk)) => {
-                        done += chunk.len() as u64;
-                        if done > total {
-                            break true;
-                        }
-                        scanner.hash_only(&chunk);
-                        progress(Progress::Bytes { index, done, total });
-                    }
-                    Ok(None) => break true,
-                    Err(_) => break false,
-                }
-            };
-        } else if done > total {
-            complete = true;
-        }
+    let failed = |failure, entries, body: &BlobBody<B>, blob: Digest| {
         progress(Progress::Finished { index });
-        let mismatch = if complete {
-            blob_mismatch(&descriptor, done, scanner.blob_digest())
+        // Only a body read whole (or stopped for running over) tells other
+        // bytes from a corrupt layer.
+        let mismatch = if body.complete() {
+            body.check(&blob).err().map(LayerProblem::Blob)
         } else {
             None
         };
+        LayerReport {
+            index,
+            descriptor: descriptor.clone(),
+            diff_id: diff_id.clone(),
+            outcome: LayerOutcome::Failed {
+                failure,
+                entries,
+                mismatch,
+            },
+        }
+    };
+    if let Some((failure, readable)) = failure {
+        if readable {
+            // Read the rest (capped at the descriptor's size) to tell other
+            // bytes from a corrupt layer.
+            while let Ok(Some(chunk)) = body.chunk().await {
+                scanner.hash_only(&chunk);
+                let done = body.received();
+                progress(Progress::Bytes { index, done, total });
+            }
+        }
         let entries = scanner.entries().to_vec();
-        return report(LayerOutcome::Failed {
-            failure,
-            entries,
-            mismatch,
-        });
+        return failed(failure, entries, &body, scanner.blob_digest());
     }
-    progress(Progress::Finished { index });
     let blob = scanner.blob_digest();
     match scanner.finish() {
-        Ok(scan) => LayerReport::scanned(index, descriptor, diff_id, scan.into_index()),
+        Ok(scan) => {
+            progress(Progress::Finished { index });
+            LayerReport::scanned(index, descriptor, diff_id, scan.into_index())
+        }
         Err(scan) => {
             // A stream that ends early is most often a short download: say so
             // with the size, as that is what a person can check.
-            let failure = LayerFailure::scan_end(scan.error(), done, total);
-            report(LayerOutcome::Failed {
-                failure,
-                entries: scan.into_entries(),
-                mismatch: blob_mismatch(&descriptor, done, blob),
-            })
+            let failure = LayerFailure::scan_end(scan.error(), body.received(), total);
+            failed(failure, scan.into_entries(), &body, blob)
         }
+    }
+}
+
+/// A body that stopped early, as a layer failure.
+fn blob_failure(e: BlobError, total: u64) -> LayerFailure {
+    match e {
+        BlobError::Oversize { size } => LayerFailure::Oversize { total: size },
+        BlobError::Interrupted { received, error } => LayerFailure::Interrupted {
+            received,
+            total,
+            error,
+        },
     }
 }
 
