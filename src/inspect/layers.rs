@@ -1,6 +1,8 @@
 //! Streaming every layer of a resolved image through the scanner, bounded in
 //! concurrency, with progress, and merging the verified ones.
 
+use std::future::Future;
+
 use futures_util::stream::{self, StreamExt};
 
 use crate::fs::{MergeBuilder, MergeOptions, MergedFs};
@@ -10,7 +12,11 @@ use crate::layer::{
 };
 use crate::oci::{Compression, Descriptor, Digest, Reference};
 use crate::registry::client::Client;
-use crate::registry::{BlobBody, BlobError, Body, Fetch};
+use crate::registry::error::RegistryError;
+use crate::registry::plan::url_host;
+use crate::registry::{
+    blob_response, BlobBody, BlobError, Body, Fetch, RateLimit, Request, Response,
+};
 
 /// How layers are scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,6 +195,53 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     settings: &ScanSettings,
     progress: &dyn Fn(Progress),
 ) -> LayerReport {
+    let digest = descriptor.digest().clone();
+    let open = async move { client.blob(reference, &digest, None).await };
+    scan_opened(open, index, descriptor, diff_id, settings, progress).await
+}
+
+/// [`scan_layer`] for a blob `request` planned elsewhere: the page plans it
+/// with its client's fresh token, a layer worker sends it with a plain
+/// `fetch` (no client, no second plan) and scans what comes back. The
+/// status is read as the client reads it ([`blob_response`]).
+pub async fn scan_request<F: Fetch>(
+    fetch: &F,
+    request: Request,
+    index: usize,
+    descriptor: Descriptor,
+    diff_id: Option<Digest>,
+    settings: &ScanSettings,
+    progress: &dyn Fn(Progress),
+) -> LayerReport {
+    let digest = descriptor.digest().clone();
+    let open = async move {
+        let registry = url_host(&request.url).unwrap_or_default();
+        let response = fetch
+            .fetch(request)
+            .await
+            .map_err(|source| RegistryError::Fetch {
+                registry: registry.clone(),
+                source,
+            })?;
+        let rate_limit = RateLimit::from_headers(
+            response.headers.get("ratelimit-limit"),
+            response.headers.get("ratelimit-remaining"),
+        );
+        blob_response(&registry, &digest, response, rate_limit).await
+    };
+    scan_opened(open, index, descriptor, diff_id, settings, progress).await
+}
+
+/// The layer's report once `open` (not started before the layer is known to
+/// be fetchable) gives its blob's response.
+async fn scan_opened<B: Body>(
+    open: impl Future<Output = Result<Response<B>, RegistryError>>,
+    index: usize,
+    descriptor: Descriptor,
+    diff_id: Option<Digest>,
+    settings: &ScanSettings,
+    progress: &dyn Fn(Progress),
+) -> LayerReport {
     let report = |outcome| LayerReport {
         index,
         descriptor: descriptor.clone(),
@@ -208,7 +261,7 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     };
     let total = descriptor.size();
     progress(Progress::Started { index, total });
-    let response = match client.blob(reference, descriptor.digest(), None).await {
+    let response = match open.await {
         Ok(r) => r,
         Err(e) => {
             progress(Progress::Finished { index });

@@ -14,7 +14,7 @@ pub mod plan;
 pub mod ratelimit;
 pub mod token;
 
-pub use blob::{BlobBody, BlobError, HashedBlob};
+pub use blob::{blob_response, BlobBody, BlobError, HashedBlob};
 pub use challenge::{parse_challenges, Challenge, ChallengeError};
 pub use client::{Client, Credentials, FetchedManifest, Ping, TagPage};
 pub use codes::{parse_error_body, ErrorCode, RegistryErrorEntry};
