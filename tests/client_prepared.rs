@@ -4,10 +4,14 @@
 
 mod support;
 
-use layerlens::inspect::resolve;
+use layerlens::app::errors::layer_error;
+use layerlens::app::ErrorKind;
+use layerlens::inspect::{resolve, scan_request, LayerFailure, LayerOutcome, ScanSettings};
 use layerlens::native::NativeFetch;
 use layerlens::oci::{Digest, PlatformPolicy, Reference};
-use layerlens::registry::{read_to_end, Client, Credentials, Fetch, Method, Request};
+use layerlens::registry::{
+    read_to_end, Client, Credentials, Fetch, Method, RegistryError, Request,
+};
 use support::registry::tiny_tar::Tar;
 use support::registry::{Flavor, ImageBuilder, Layer, ManifestFormat, Registry};
 
@@ -57,6 +61,7 @@ fn a_prepared_blob_request_streams_with_another_transport_and_no_credentials() {
     let auth = request.headers.get("authorization").unwrap();
     assert!(auth.starts_with("Bearer "), "{auth}");
 
+    let request_headers = request.headers.clone();
     // Another transport (the worker's) with only that request gets the blob.
     let other = NativeFetch::new().unwrap();
     let mut response = rt.block_on(other.fetch(request.clone())).unwrap();
@@ -71,5 +76,45 @@ fn a_prepared_blob_request_streams_with_another_transport_and_no_credentials() {
         headers: Default::default(),
         ..request
     };
-    assert_eq!(rt.block_on(other.fetch(bare)).unwrap().status, 401);
+    assert_eq!(rt.block_on(other.fetch(bare.clone())).unwrap().status, 401);
+
+    // The worker's way: the planned request, a plain fetch, the scan; no
+    // client of its own.
+    let diff_id = resolved.image_config().unwrap().diff_ids().first().cloned();
+    let settings = ScanSettings::default();
+    let planned = Request {
+        headers: request_headers,
+        ..bare.clone()
+    };
+    let report = rt.block_on(scan_request(
+        &other,
+        planned,
+        0,
+        layer.clone(),
+        diff_id.clone(),
+        &settings,
+        &|_| {},
+    ));
+    assert!(report.is_verified(), "{:?}", report.problem());
+    assert!(report.entries().iter().any(|e| e.path == b"etc/prepared"));
+    // A refused request is the registry's error, typed, with its advice.
+    let report = rt.block_on(scan_request(
+        &other,
+        bare,
+        0,
+        layer,
+        diff_id,
+        &settings,
+        &|_| {},
+    ));
+    let LayerOutcome::Failed {
+        failure: LayerFailure::Fetch(e),
+        ..
+    } = &report.outcome
+    else {
+        panic!("{:?}", report.outcome);
+    };
+    assert!(matches!(e, RegistryError::Unauthorized { .. }), "{e:?}");
+    let shown = layer_error(&report).unwrap();
+    assert_eq!(shown.kind, ErrorKind::CredentialsRefused);
 }

@@ -5,7 +5,8 @@
 //! title, the detail (naming the object: which tag, which digest, which
 //! host), and a hint. Text only — the page draws it with text nodes.
 
-use crate::inspect::{InspectError, LayerReport};
+use crate::inspect::{InspectError, LayerFailure, LayerReport, ScanClass, ScanFault};
+use crate::layer::Stream;
 use crate::oci::{ReferenceError, ReferenceErrorKind, VerifyError};
 use crate::registry::{FetchErrorKind, Missing, RateLimit, RegistryError};
 
@@ -331,23 +332,43 @@ pub fn layer_error(report: &LayerReport) -> Option<UserError> {
     use crate::inspect::LayerOutcome;
     let problem = report.problem()?;
     let i = report.index;
+    const KEPT_OUT: &str = "Its files are kept out of the merged tree; the other layers are shown.";
     Some(match &report.outcome {
-        LayerOutcome::Verified(_)
-        | LayerOutcome::Unverified(_)
-        | LayerOutcome::Failed {
-            mismatch: Some(_), ..
-        } => UserError::new(
+        LayerOutcome::Verified(_) | LayerOutcome::Unverified(_) => UserError::new(
             ErrorKind::DigestMismatch,
             format!("Layer {i} failed verification"),
             problem,
-            "Its files are kept out of the merged tree; the other layers are shown.",
+            KEPT_OUT,
         ),
-        LayerOutcome::Failed { .. } => UserError::new(
-            ErrorKind::CorruptLayer,
-            format!("Layer {i} could not be read"),
-            problem,
-            "The rest of the image is still browsable.",
-        ),
+        // A body cut short or running long is also a size mismatch; the
+        // numbers say which, and what to try.
+        LayerOutcome::Failed {
+            mismatch: Some(_),
+            failure,
+            ..
+        } => {
+            let hint = match failure {
+                LayerFailure::Oversize { .. } | LayerFailure::Truncated { .. } => {
+                    format!("{} {KEPT_OUT}", failure_hint(failure).1)
+                }
+                _ => KEPT_OUT.to_owned(),
+            };
+            UserError::new(
+                ErrorKind::DigestMismatch,
+                format!("Layer {i} failed verification"),
+                problem,
+                hint,
+            )
+        }
+        LayerOutcome::Failed { failure, .. } => {
+            let (kind, hint) = failure_hint(failure);
+            UserError::new(
+                kind,
+                format!("Layer {i} could not be read"),
+                problem,
+                format!("{hint} The rest of the image is still browsable."),
+            )
+        }
         LayerOutcome::Skipped { .. } => UserError::new(
             ErrorKind::Unsupported,
             format!("Layer {i} was not fetched"),
@@ -355,4 +376,65 @@ pub fn layer_error(report: &LayerReport) -> Option<UserError> {
             "Its files are not part of the tree shown.",
         ),
     })
+}
+
+/// The kind and the specific advice for each way a layer's read can fail.
+fn failure_hint(failure: &LayerFailure) -> (ErrorKind, String) {
+    use ErrorKind as K;
+    match failure {
+        // The registry's own answer carries the advice (credentials for a
+        // 401, allowlist for the proxy, …): the same as for a manifest.
+        LayerFailure::Fetch(e) => {
+            let u = registry_error(e);
+            let hint = if u.hint.is_empty() {
+                "The registry refused the layer's blob.".to_owned()
+            } else {
+                u.hint
+            };
+            (u.kind, hint)
+        }
+        LayerFailure::Scan(s) => (K::CorruptLayer, scan_hint(s)),
+        LayerFailure::Oversize { total } => (
+            K::DigestMismatch,
+            format!("The registry sent more than the {total} bytes the manifest promises, so the download was stopped there: it serves other content under this digest."),
+        ),
+        LayerFailure::Interrupted { received, total, .. } => (
+            K::RegistryUnreachable,
+            format!("The connection broke after {received} of {total} bytes. Try again; a long layer over a slow link may need a few attempts."),
+        ),
+        LayerFailure::Truncated { received, total, .. } => (
+            K::CorruptLayer,
+            format!("The registry ended the blob after {received} of its {total} bytes. Try again; if it happens every time, the registry (or a cache in front of it) holds a cut-off copy."),
+        ),
+        LayerFailure::Worker { .. } => (
+            K::CorruptLayer,
+            "The background worker scanning it stopped. Try again; if workers keep failing, the page scans layers on the main thread instead.".to_owned(),
+        ),
+        LayerFailure::NotInLibrary { .. } => (
+            K::CorruptLayer,
+            "Inspect the image again from its registry to fetch this layer.".to_owned(),
+        ),
+        LayerFailure::Other { .. } => (
+            K::Registry,
+            "The registry answered the layer's request in a way the page cannot use.".to_owned(),
+        ),
+    }
+}
+
+fn scan_hint(s: &ScanFault) -> String {
+    let at = format!("at byte {} of the {}", s.offset, s.stream);
+    match (s.class, s.stream) {
+        (ScanClass::Corrupt, Stream::Compressed) => format!(
+            "The registry serves a broken blob: its compressed data is damaged {at}, and any client pulling it will fail the same way."
+        ),
+        (ScanClass::Corrupt, Stream::Tar) => format!(
+            "The layer decompresses, but the tar archive inside is malformed {at}: it was built or pushed broken."
+        ),
+        (ScanClass::Limit, _) => format!(
+            "The layer is beyond a limit the page keeps to stay within memory ({at}); the layer itself may be fine."
+        ),
+        (ScanClass::Unsupported, _) => format!(
+            "The layer uses a compression feature that layers do not normally use and the page cannot read ({at})."
+        ),
+    }
 }

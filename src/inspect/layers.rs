@@ -1,16 +1,22 @@
 //! Streaming every layer of a resolved image through the scanner, bounded in
 //! concurrency, with progress, and merging the verified ones.
 
+use std::future::Future;
+
 use futures_util::stream::{self, StreamExt};
 
 use crate::fs::{MergeBuilder, MergeOptions, MergedFs};
-use crate::inspect::Image;
+use crate::inspect::{Image, LayerFailure, ScanFault};
 use crate::layer::{
     verify, Entry, LayerIndex, LayerProblem, ScanOptions, Scanner, Unverified, VerifiedLayer,
 };
-use crate::oci::{Descriptor, Digest, Reference, VerifyError};
+use crate::oci::{Compression, Descriptor, Digest, Reference};
 use crate::registry::client::Client;
-use crate::registry::{Body, Fetch};
+use crate::registry::error::RegistryError;
+use crate::registry::plan::url_host;
+use crate::registry::{
+    blob_response, BlobBody, BlobError, Body, Fetch, RateLimit, Request, Response,
+};
 
 /// How layers are scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,8 +75,8 @@ pub enum LayerOutcome {
     /// The download or the scan failed part-way; the entries read before
     /// the failure are kept (unverified).
     Failed {
-        /// What went wrong, naming the layer.
-        error: String,
+        /// What went wrong.
+        failure: LayerFailure,
         /// Entries scanned before the failure.
         entries: Vec<Entry>,
         /// When the blob, read to its end, is not the one the descriptor
@@ -170,27 +176,9 @@ impl LayerReport {
             LayerOutcome::Failed {
                 mismatch: Some(m), ..
             } => Some(format!("{what}: {m}")),
-            LayerOutcome::Failed { error, .. } => Some(format!("{what}: {error}")),
+            LayerOutcome::Failed { failure, .. } => Some(format!("{what}: {failure}")),
             LayerOutcome::Skipped { reason } => Some(format!("{what}: not fetched: {reason}")),
         }
-    }
-}
-
-/// The mismatch between a blob read to its end (`size` bytes hashing to
-/// `digest`) and its descriptor, if any.
-fn blob_mismatch(descriptor: &Descriptor, size: u64, digest: Digest) -> Option<LayerProblem> {
-    if size != descriptor.size() {
-        Some(LayerProblem::Blob(VerifyError::Size {
-            expected: descriptor.size(),
-            actual: size,
-        }))
-    } else if &digest != descriptor.digest() {
-        Some(LayerProblem::Blob(VerifyError::Digest {
-            expected: descriptor.digest().clone(),
-            actual: digest,
-        }))
-    } else {
-        None
     }
 }
 
@@ -201,6 +189,53 @@ fn blob_mismatch(descriptor: &Descriptor, size: u64, digest: Digest) -> Option<L
 pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     client: &Client<F, C>,
     reference: &Reference,
+    index: usize,
+    descriptor: Descriptor,
+    diff_id: Option<Digest>,
+    settings: &ScanSettings,
+    progress: &dyn Fn(Progress),
+) -> LayerReport {
+    let digest = descriptor.digest().clone();
+    let open = async move { client.blob(reference, &digest, None).await };
+    scan_opened(open, index, descriptor, diff_id, settings, progress).await
+}
+
+/// [`scan_layer`] for a blob `request` planned elsewhere: the page plans it
+/// with its client's fresh token, a layer worker sends it with a plain
+/// `fetch` (no client, no second plan) and scans what comes back. The
+/// status is read as the client reads it ([`blob_response`]).
+pub async fn scan_request<F: Fetch>(
+    fetch: &F,
+    request: Request,
+    index: usize,
+    descriptor: Descriptor,
+    diff_id: Option<Digest>,
+    settings: &ScanSettings,
+    progress: &dyn Fn(Progress),
+) -> LayerReport {
+    let digest = descriptor.digest().clone();
+    let open = async move {
+        let registry = url_host(&request.url).unwrap_or_default();
+        let response = fetch
+            .fetch(request)
+            .await
+            .map_err(|source| RegistryError::Fetch {
+                registry: registry.clone(),
+                source,
+            })?;
+        let rate_limit = RateLimit::from_headers(
+            response.headers.get("ratelimit-limit"),
+            response.headers.get("ratelimit-remaining"),
+        );
+        blob_response(&registry, &digest, response, rate_limit).await
+    };
+    scan_opened(open, index, descriptor, diff_id, settings, progress).await
+}
+
+/// The layer's report once `open` (not started before the layer is known to
+/// be fetchable) gives its blob's response.
+async fn scan_opened<B: Body>(
+    open: impl Future<Output = Result<Response<B>, RegistryError>>,
     index: usize,
     descriptor: Descriptor,
     diff_id: Option<Digest>,
@@ -224,6 +259,45 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
             reason: format!("not a layer media type ({media_type})"),
         });
     };
+    let total = descriptor.size();
+    progress(Progress::Started { index, total });
+    let response = match open.await {
+        Ok(r) => r,
+        Err(e) => {
+            progress(Progress::Finished { index });
+            return report(LayerOutcome::Failed {
+                failure: LayerFailure::Fetch(e),
+                entries: Vec::new(),
+                mismatch: None,
+            });
+        }
+    };
+    let body = BlobBody::new(response.body, descriptor.digest(), descriptor.size());
+    scan_body(
+        body,
+        compression,
+        index,
+        descriptor,
+        diff_id,
+        settings,
+        progress,
+    )
+    .await
+}
+
+/// Scans an open layer blob `body` (the blob of `descriptor`, read from its
+/// start) and verifies it against its descriptor and `diff_id`; the scanner
+/// hashes the bytes, the body caps them at the descriptor's size. Progress
+/// goes on from `Started` (sent by whoever opened the body) to `Finished`.
+pub async fn scan_body<B: Body>(
+    mut body: BlobBody<B>,
+    compression: Compression,
+    index: usize,
+    descriptor: Descriptor,
+    diff_id: Option<Digest>,
+    settings: &ScanSettings,
+    progress: &dyn Fn(Progress),
+) -> LayerReport {
     let options = ScanOptions {
         blob_algorithm: descriptor.digest().algorithm(),
         diff_id_algorithm: diff_id
@@ -233,94 +307,78 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
         ..ScanOptions::default()
     };
     let total = descriptor.size();
-    progress(Progress::Started { index, total });
-    let mut response = match client.blob(reference, descriptor.digest(), None).await {
-        Ok(r) => r,
-        Err(e) => {
-            progress(Progress::Finished { index });
-            return report(LayerOutcome::Failed {
-                error: e.to_string(),
-                entries: Vec::new(),
-                mismatch: None,
-            });
-        }
-    };
     let mut scanner = Scanner::new(compression, options);
-    let mut done = 0u64;
-    // (message, whether the rest of the blob can still be read)
+    // (the failure, whether the rest of the blob can still be read)
     let failure = loop {
-        match response.body.chunk().await {
+        match body.chunk().await {
             Ok(Some(chunk)) => {
-                done += chunk.len() as u64;
-                // More bytes than the descriptor promised: stop reading now.
-                if done > total {
-                    break Some((
-                        format!("the registry sent more than the descriptor's {total} bytes"),
-                        false,
-                    ));
-                }
                 if let Err(e) = scanner.feed(&chunk) {
-                    break Some((e.to_string(), true));
+                    break Some((LayerFailure::Scan(ScanFault::from(&e)), true));
                 }
+                let done = body.received();
                 progress(Progress::Bytes { index, done, total });
             }
             Ok(None) => break None,
-            Err(e) => break Some((format!("download failed after {done} bytes: {e}"), false)),
+            Err(e) => break Some((blob_failure(e, total), false)),
         }
     };
-    if let Some((error, readable)) = failure {
-        let mut complete = false;
-        if readable {
-            // Read the rest (bounded by the descriptor's size) to tell other
-            // bytes from a corrupt layer.
-            complete = loop {
-                match response.body.chunk().await {
-                    Ok(Some(chunk)) => {
-                        done += chunk.len() as u64;
-                        if done > total {
-                            break true;
-                        }
-                        scanner.hash_only(&chunk);
-                        progress(Progress::Bytes { index, done, total });
-                    }
-                    Ok(None) => break true,
-                    Err(_) => break false,
-                }
-            };
-        } else if done > total {
-            complete = true;
-        }
+    let failed = |failure, entries, body: &BlobBody<B>, blob: Digest| {
         progress(Progress::Finished { index });
-        let mismatch = if complete {
-            blob_mismatch(&descriptor, done, scanner.blob_digest())
+        // Only a body read whole (or stopped for running over) tells other
+        // bytes from a corrupt layer.
+        let mismatch = if body.complete() {
+            body.check(&blob).err().map(LayerProblem::Blob)
         } else {
             None
         };
+        LayerReport {
+            index,
+            descriptor: descriptor.clone(),
+            diff_id: diff_id.clone(),
+            outcome: LayerOutcome::Failed {
+                failure,
+                entries,
+                mismatch,
+            },
+        }
+    };
+    if let Some((failure, readable)) = failure {
+        if readable {
+            // Read the rest (capped at the descriptor's size) to tell other
+            // bytes from a corrupt layer.
+            while let Ok(Some(chunk)) = body.chunk().await {
+                scanner.hash_only(&chunk);
+                let done = body.received();
+                progress(Progress::Bytes { index, done, total });
+            }
+        }
         let entries = scanner.entries().to_vec();
-        return report(LayerOutcome::Failed {
-            error,
-            entries,
-            mismatch,
-        });
+        return failed(failure, entries, &body, scanner.blob_digest());
     }
-    progress(Progress::Finished { index });
     let blob = scanner.blob_digest();
     match scanner.finish() {
-        Ok(scan) => LayerReport::scanned(index, descriptor, diff_id, scan.into_index()),
-        Err(failure) => {
+        Ok(scan) => {
+            progress(Progress::Finished { index });
+            LayerReport::scanned(index, descriptor, diff_id, scan.into_index())
+        }
+        Err(scan) => {
             // A stream that ends early is most often a short download: say so
             // with the size, as that is what a person can check.
-            let error = if done < total {
-                format!("{} (received {done} of {total} bytes)", failure.error())
-            } else {
-                failure.error().to_string()
-            };
-            report(LayerOutcome::Failed {
-                error,
-                entries: failure.into_entries(),
-                mismatch: blob_mismatch(&descriptor, done, blob),
-            })
+            let failure = LayerFailure::scan_end(scan.error(), body.received(), total);
+            failed(failure, scan.into_entries(), &body, blob)
         }
+    }
+}
+
+/// A body that stopped early, as a layer failure.
+fn blob_failure(e: BlobError, total: u64) -> LayerFailure {
+    match e {
+        BlobError::Oversize { size } => LayerFailure::Oversize { total: size },
+        BlobError::Interrupted { received, error } => LayerFailure::Interrupted {
+            received,
+            total,
+            error,
+        },
     }
 }
 

@@ -9,6 +9,7 @@
 //! complete; a layer that fails verification is kept out of the merged tree
 //! (its entries stay available, marked unverified).
 
+mod failure;
 mod layers;
 pub mod report;
 pub mod transfer;
@@ -22,9 +23,10 @@ use crate::registry::client::{Client, FetchedManifest};
 use crate::registry::error::RegistryError;
 use crate::registry::Fetch;
 
+pub use failure::{LayerFailure, ScanClass, ScanFault};
 pub use layers::{
-    layer_reports, merge_verified, scan_layer, scan_layers, LayerOutcome, LayerReport, Progress,
-    ScanSettings,
+    layer_reports, merge_verified, scan_body, scan_layer, scan_layers, scan_request, LayerOutcome,
+    LayerReport, Progress, ScanSettings,
 };
 
 /// Why an image could not be resolved to a manifest and config.

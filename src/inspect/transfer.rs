@@ -7,12 +7,13 @@
 //! them from the caller and recomputes the verification exactly as
 //! [`super::scan_layer`] does ([`LayerReport::scanned`]: `layer::verify`
 //! against the descriptor and diff_id) rather than trusting a verdict.
-//! Format version 2 (varints and `bytes` as in [`crate::layer::index`]):
+//! Format version 3 (varints and `bytes` as in [`crate::layer::index`]):
 //!
 //! ```text
 //! "LLRP" u8:version u8:outcome
 //! outcome 0 (scanned): varint:len + layer index (LayerIndex::encode)
-//! outcome 1 (failed):  bytes:error, varint:len + layer index of the entries read,
+//! outcome 1 (failed):  failure (see `failure.rs`: the cause, typed),
+//!                      varint:len + layer index of the entries read,
 //!                      u8:mismatch [0 none | 1 varint:expected varint:actual (size)
 //!                                  | 2 bytes:expected bytes:actual (digest)]
 //! outcome 2 (skipped): bytes:reason
@@ -29,7 +30,7 @@ use crate::layer::{LayerIndex, LayerIndexError, LayerProblem};
 use crate::oci::{Compression, Descriptor, Digest, VerifyError};
 
 const MAGIC: &[u8; 4] = b"LLRP";
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 
 /// Why bytes are not a transferred layer report.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,12 +58,12 @@ pub fn encode_report(report: &LayerReport) -> Vec<u8> {
             put_index(&mut out, u.index());
         }
         LayerOutcome::Failed {
-            error,
+            failure,
             entries,
             mismatch,
         } => {
             out.push(1);
-            put_bytes(&mut out, error.as_bytes());
+            failure::put_failure(&mut out, failure);
             // The digests are placeholders: only the entries are read back.
             let digest = report.descriptor.digest().clone();
             let index = LayerIndex::new(
@@ -145,7 +146,7 @@ pub fn decode_report(
             ));
         }
         1 => {
-            let error = text(&mut r)?;
+            let failure = failure::failure(&mut r)?;
             let entries = index(&mut r)?.into_entries();
             let mismatch = match r.byte()? {
                 0 => None,
@@ -162,7 +163,7 @@ pub fn decode_report(
                 _ => return Err(r.fail("unknown mismatch kind").into()),
             };
             LayerOutcome::Failed {
-                error,
+                failure,
                 entries,
                 mismatch,
             }
@@ -182,6 +183,8 @@ pub fn decode_report(
         outcome,
     })
 }
+
+mod failure;
 
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@
 //! and the config's `rootfs.diff_ids` entry by [`LayerReport::scanned`], as
 //! a scanned layer is.
 
-use crate::inspect::{index_entries, Image, LayerOutcome, LayerReport};
+use crate::inspect::{index_entries, Image, LayerFailure, LayerOutcome, LayerReport};
 use crate::library::StoredImage;
 use crate::oci::{parse_document, Document, Reference};
 use crate::registry::client::FetchedManifest;
@@ -76,12 +76,14 @@ impl StoredImage {
                         return LayerReport::scanned(i, descriptor.clone(), diff_id, ix);
                     }
                     Some(Err(reason)) => LayerOutcome::Failed {
-                        error: format!("not in the library: {reason}"),
+                        failure: LayerFailure::NotInLibrary {
+                            reason: Some(reason),
+                        },
                         entries: Vec::new(),
                         mismatch: None,
                     },
                     None => LayerOutcome::Failed {
-                        error: "not in the library".to_owned(),
+                        failure: LayerFailure::NotInLibrary { reason: None },
                         entries: Vec::new(),
                         mismatch: None,
                     },

@@ -151,6 +151,14 @@ pub trait Body {
     async fn chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError>;
 }
 
+/// A borrowed body reads the same: a reader that only borrows the body (the
+/// file viewer's extraction) can still wrap it in a [`super::BlobBody`].
+impl<B: Body> Body for &mut B {
+    async fn chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
+        (**self).chunk().await
+    }
+}
+
 /// The network, as the shells provide it.
 #[allow(async_fn_in_trait)] // deliberately no Send bound: browser futures are !Send
 pub trait Fetch {

@@ -3,6 +3,7 @@
 //! network is the `Fetch` trait implemented by the shells (browser, native).
 //! Time is passed in as milliseconds since the Unix epoch.
 
+pub mod blob;
 pub mod challenge;
 pub mod client;
 pub mod codes;
@@ -13,6 +14,7 @@ pub mod plan;
 pub mod ratelimit;
 pub mod token;
 
+pub use blob::{blob_response, BlobBody, BlobError, HashedBlob};
 pub use challenge::{parse_challenges, Challenge, ChallengeError};
 pub use client::{Client, Credentials, FetchedManifest, Ping, TagPage};
 pub use codes::{parse_error_body, ErrorCode, RegistryErrorEntry};

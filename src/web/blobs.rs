@@ -24,8 +24,9 @@
 //! Keeping streams the layer through the proxy with the registry client (the
 //! file viewer's way: its tokens and credentials), into a `ReadableStream`
 //! the cache consumes. The pieces pass through wasm one at a time (the
-//! client owns authentication), and are hashed on the way: a blob whose
-//! size or digest does not match errors the stream, so `put` stores nothing.
+//! client owns authentication), and are hashed on the way by the registry's
+//! one blob reader ([`HashedBlob`]): a blob whose size or digest does not
+//! match errors the stream, so `put` stores nothing.
 //! Before each layer, `navigator.storage.estimate()` is asked: a layer that
 //! would take the site past [`QUOTA_PERCENT`] % of its quota is skipped. A
 //! `QuotaExceededError` from `put` is reported in words.
@@ -45,8 +46,8 @@ use web_sys::{Cache, ReadableStreamDefaultReader, ReadableStreamReadResult};
 use crate::app::library::keep::{blob_key, key_digest, QUOTA_PERCENT};
 use crate::app::library::{KeepEffect, KeepLayer, KeepOutcome, KeepTask, LibraryMsg};
 use crate::app::Msg;
-use crate::oci::{Digest, Hasher};
-use crate::registry::{Body, Client, FetchError};
+use crate::oci::{Digest, VerifyError};
+use crate::registry::{BlobError, Body, Client, FetchError, HashedBlob};
 
 use super::fetch::{BrowserBody, BrowserFetch};
 use super::runtime::App;
@@ -162,14 +163,10 @@ async fn estimate() -> Option<(u64, u64)> {
     Some((field("usage")?, field("quota")?))
 }
 
-/// The pulling side of the stream `put` consumes: the registry body, the
-/// running hash and byte count.
+/// The pulling side of the stream `put` consumes: the registry body, capped
+/// and hashed against the layer's descriptor.
 struct Source {
-    body: Option<BrowserBody>,
-    hasher: Option<Hasher>,
-    digest: Digest,
-    size: u64,
-    done: u64,
+    body: Option<HashedBlob<BrowserBody>>,
 }
 
 fn call(controller: &JsValue, method: &str, arg: &JsValue) {
@@ -189,16 +186,7 @@ async fn pull(source: Rc<RefCell<Source>>, controller: JsValue) {
     let fail = |m: String| call(&controller, "error", &js_sys::Error::new(&m).into());
     match body.chunk().await {
         Ok(Some(piece)) => {
-            let mut s = source.borrow_mut();
-            s.done += piece.len() as u64;
-            if s.done > s.size {
-                fail(format!("the registry sent more than {} bytes", s.size));
-                return;
-            }
-            if let Some(h) = s.hasher.as_mut() {
-                h.update(&piece);
-            }
-            s.body = Some(body);
+            source.borrow_mut().body = Some(body);
             if !piece.is_empty() {
                 call(
                     &controller,
@@ -207,32 +195,30 @@ async fn pull(source: Rc<RefCell<Source>>, controller: JsValue) {
                 );
             }
         }
-        Ok(None) => {
-            let mut s = source.borrow_mut();
-            let got = s.hasher.take().map(Hasher::finish);
-            if s.done != s.size {
+        Ok(None) => match body.finish() {
+            Ok(()) => call(&controller, "close", &JsValue::UNDEFINED),
+            Err(VerifyError::Size { expected, actual }) => {
                 fail(format!(
-                    "{} bytes arrived, the manifest says {}",
-                    s.done, s.size
+                    "{actual} bytes arrived, the manifest says {expected}"
                 ));
-            } else if got.as_ref() != Some(&s.digest) {
-                fail("the bytes do not match the layer's digest".to_owned());
-            } else {
-                call(&controller, "close", &JsValue::UNDEFINED);
             }
+            Err(VerifyError::Digest { .. }) => {
+                fail("the bytes do not match the layer's digest".to_owned());
+            }
+        },
+        Err(BlobError::Oversize { size }) => {
+            fail(format!("the registry sent more than {size} bytes"));
         }
-        Err(e) => fail(format!("the download failed: {e}")),
+        Err(BlobError::Interrupted { error, .. }) => {
+            fail(format!("the download failed: {error}"));
+        }
     }
 }
 
 /// A `ReadableStream` fed from `body`, checked against `layer`.
 fn stream_of(body: BrowserBody, layer: &KeepLayer) -> Result<web_sys::ReadableStream, String> {
     let source = Rc::new(RefCell::new(Source {
-        body: Some(body),
-        hasher: Some(Hasher::new(layer.digest.algorithm())),
-        digest: layer.digest.clone(),
-        size: layer.size,
-        done: 0,
+        body: Some(HashedBlob::new(body, &layer.digest, layer.size)),
     }));
     let pull_fn = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |controller: JsValue| {
         let source = Rc::clone(&source);

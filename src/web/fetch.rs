@@ -43,9 +43,6 @@ pub struct BrowserFetch {
     abort: Option<AbortController>,
     last_yield: Rc<Cell<f64>>,
     yields: bool,
-    /// A request prepared elsewhere (a layer worker's): its URL and the
-    /// headers to add when that URL is fetched without authorization.
-    prepared: Option<(String, Vec<(String, String)>)>,
 }
 
 impl BrowserFetch {
@@ -57,19 +54,7 @@ impl BrowserFetch {
             last_yield,
             // A worker has no page to keep responsive: it never yields.
             yields: web_sys::window().is_some(),
-            prepared: None,
         }
-    }
-
-    /// Adds `headers` to requests for `url` that carry no authorization of
-    /// their own: a layer worker's client has not learned the registry's
-    /// challenge, the page prepared the request for it
-    /// ([`crate::registry::Client::blob_request`]). The same type as the
-    /// page's fetch, so the registry client and scanner are not compiled a
-    /// second time for the worker.
-    pub fn with_prepared(mut self, url: String, headers: Vec<(String, String)>) -> BrowserFetch {
-        self.prepared = Some((url, headers));
-        self
     }
 
     /// The proxy base this fetch sends requests to.
@@ -247,14 +232,7 @@ fn response_headers(h: &web_sys::Headers) -> Headers {
 impl Fetch for BrowserFetch {
     type Body = BrowserBody;
 
-    async fn fetch(&self, mut req: Request) -> Result<Response<BrowserBody>, FetchError> {
-        if let Some((url, headers)) = &self.prepared {
-            if &req.url == url && req.headers.get("authorization").is_none() {
-                for (n, v) in headers {
-                    req.headers.push(n.clone(), v.clone());
-                }
-            }
-        }
+    async fn fetch(&self, req: Request) -> Result<Response<BrowserBody>, FetchError> {
         let url = proxy_url(&self.base, &req.url).map_err(|e| FetchError::new(e.to_string()))?;
         let unreachable = |detail: String| {
             FetchError::with_kind(

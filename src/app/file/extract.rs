@@ -12,7 +12,8 @@
 use std::cell::RefCell;
 
 use crate::layer::{ContentSink, Entry, EntryKind, ExtractTarget, ScanOptions, Scanner};
-use crate::registry::{Body, Client, Fetch};
+use crate::oci::VerifyError;
+use crate::registry::{BlobBody, BlobError, Body, Client, Fetch};
 
 use super::{ExtractId, ExtractTask, FileMsg};
 
@@ -154,7 +155,7 @@ pub async fn extract_from<B: Body>(
         Shared(&tap),
     );
     let total = d.size();
-    let mut done = 0u64;
+    let mut body = BlobBody::new(body, d.digest(), d.size());
     let mut file_done = false;
     loop {
         if cancelled() {
@@ -164,14 +165,32 @@ pub async fn extract_from<B: Body>(
             Ok(Some(c)) => c,
             Ok(None) => break,
             Err(e) => {
-                let error = format!("download of {what} failed after {done} bytes: {e}");
-                dispatch(if file_done {
+                // Once the file has passed, a broken download leaves the
+                // layer unchecked; a long one is a failed check.
+                let (error, unchecked) = match e {
+                    BlobError::Interrupted { received, error } => (
+                        format!("download of {what} failed after {received} bytes: {error}"),
+                        true,
+                    ),
+                    BlobError::Oversize { size } => (
+                        format!(
+                            "the registry sent more than the descriptor's {size} bytes of {what}"
+                        ),
+                        false,
+                    ),
+                };
+                dispatch(if !file_done {
+                    failed(id, error)
+                } else if unchecked {
                     FileMsg::Checked {
                         id,
                         result: Err(format!("{error}; the layer could not be checked")),
                     }
                 } else {
-                    failed(id, error)
+                    FileMsg::Checked {
+                        id,
+                        result: Err(error),
+                    }
                 });
                 return;
             }
@@ -179,20 +198,7 @@ pub async fn extract_from<B: Body>(
         if cancelled() {
             return;
         }
-        done += chunk.len() as u64;
-        if done > total {
-            let error =
-                format!("the registry sent more than the descriptor's {total} bytes of {what}");
-            dispatch(if file_done {
-                FileMsg::Checked {
-                    id,
-                    result: Err(error),
-                }
-            } else {
-                failed(id, error)
-            });
-            return;
-        }
+        let done = body.received();
         if file_done {
             scanner.hash_only(&chunk);
         } else {
@@ -245,17 +251,15 @@ pub async fn extract_from<B: Body>(
         ));
         return;
     }
-    let digest = scanner.blob_digest();
-    let result = if done != total {
-        Err(format!(
-            "{what} is {done} bytes, its descriptor says {total}: these bytes are not verified"
-        ))
-    } else if &digest != d.digest() {
-        Err(format!(
-            "{what} does not match its digest (got {digest}): these bytes are not verified"
-        ))
-    } else {
-        Ok(())
-    };
+    let result = body
+        .check(&scanner.blob_digest())
+        .map_err(|e| match e {
+            VerifyError::Size { expected, actual } => format!(
+                "{what} is {actual} bytes, its descriptor says {expected}: these bytes are not verified"
+            ),
+            VerifyError::Digest { actual, .. } => format!(
+                "{what} does not match its digest (got {actual}): these bytes are not verified"
+            ),
+        });
     dispatch(FileMsg::Checked { id, result });
 }

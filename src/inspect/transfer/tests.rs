@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::demo::DemoImage;
-use crate::layer::{ScanOptions, Scanner};
+use crate::inspect::{LayerFailure, ScanClass, ScanFault};
+use crate::layer::{ScanOptions, Scanner, Stream};
+use crate::registry::{FetchError, FetchErrorKind, RegistryError};
 
 /// Every layer of the demo's first platform, scanned whole, as the report
 /// `scan_layer` would give.
@@ -81,8 +83,12 @@ fn failed_and_skipped_layers_cross_with_their_words() {
     let wrong: Digest = reports[1].descriptor.digest().clone();
     let cases = [
         LayerOutcome::Failed {
-            error: "corrupt deflate data in gzip member 1 (at byte 99 of the compressed stream)"
-                .into(),
+            failure: LayerFailure::Scan(ScanFault {
+                class: ScanClass::Corrupt,
+                message: "corrupt deflate data in gzip member 1".into(),
+                stream: Stream::Compressed,
+                offset: 99,
+            }),
             entries: entries.clone(),
             mismatch: Some(LayerProblem::Blob(VerifyError::Digest {
                 expected: d.digest().clone(),
@@ -90,7 +96,11 @@ fn failed_and_skipped_layers_cross_with_their_words() {
             })),
         },
         LayerOutcome::Failed {
-            error: "download failed after 10 bytes: network".into(),
+            failure: LayerFailure::Interrupted {
+                received: 10,
+                total: 100,
+                error: FetchError::new("network"),
+            },
             entries: Vec::new(),
             mismatch: Some(LayerProblem::Blob(VerifyError::Size {
                 expected: 100,
@@ -98,7 +108,10 @@ fn failed_and_skipped_layers_cross_with_their_words() {
             })),
         },
         LayerOutcome::Failed {
-            error: "the proxy refused".into(),
+            failure: LayerFailure::Fetch(RegistryError::Fetch {
+                registry: "registry.example".into(),
+                source: FetchError::with_kind(FetchErrorKind::ProxyRefused, "the proxy refused"),
+            }),
             entries,
             mismatch: None,
         },
@@ -164,4 +177,136 @@ fn an_unverified_layer_is_a_gap_that_keeps_its_number_and_says_why() {
     assert_eq!(fs.layer_summary(1).unwrap().entries, 0);
     assert!(fs.layer_summary(2).unwrap().entries > 0);
     assert!(fs.changes(reports.len() - 1).is_some());
+}
+
+#[test]
+fn every_failure_crosses_typed() {
+    let reports = demo_reports();
+    let d = reports[0].descriptor.clone();
+    let scan = ScanFault {
+        class: ScanClass::Limit,
+        message: "the layer has more than 9 entries".into(),
+        stream: Stream::Tar,
+        offset: 4608,
+    };
+    let registry = |source| RegistryError::Fetch {
+        registry: "r.example".into(),
+        source,
+    };
+    let rate = crate::registry::RateLimit {
+        limit: Some(100),
+        remaining: Some(0),
+        window_seconds: None,
+    };
+    let failures = [
+        LayerFailure::Fetch(registry(FetchError::with_kind(
+            FetchErrorKind::ProxyUnreachable,
+            "no proxy",
+        ))),
+        LayerFailure::Fetch(RegistryError::CredentialsRequired {
+            registry: "r.example".into(),
+            realm: "https://auth.example/token".into(),
+        }),
+        LayerFailure::Fetch(RegistryError::Unauthorized {
+            registry: "r.example".into(),
+            message: "bad token".into(),
+        }),
+        LayerFailure::Fetch(RegistryError::Denied {
+            registry: "r.example".into(),
+            message: String::new(),
+        }),
+        LayerFailure::Fetch(RegistryError::NotFound {
+            what: crate::registry::Missing::Blob,
+            object: d.digest().to_string(),
+            message: "blob unknown".into(),
+        }),
+        LayerFailure::Fetch(RegistryError::RateLimited {
+            registry: "r.example".into(),
+            rate_limit: Some(rate),
+        }),
+        LayerFailure::Fetch(RegistryError::RateLimited {
+            registry: "r.example".into(),
+            rate_limit: None,
+        }),
+        LayerFailure::Fetch(RegistryError::Status {
+            registry: "r.example".into(),
+            status: 502,
+            object: d.digest().to_string(),
+            message: String::new(),
+        }),
+        LayerFailure::Fetch(RegistryError::Verify {
+            object: "blob".into(),
+            source: VerifyError::Digest {
+                expected: d.digest().clone(),
+                actual: reports[1].descriptor.digest().clone(),
+            },
+        }),
+        LayerFailure::Scan(scan.clone()),
+        LayerFailure::Oversize { total: 1234 },
+        LayerFailure::Interrupted {
+            received: 5,
+            total: 1234,
+            error: FetchError::new("connection reset"),
+        },
+        LayerFailure::Truncated {
+            received: 600,
+            total: 1234,
+            scan,
+        },
+        LayerFailure::Worker {
+            message: "the layer worker stopped".into(),
+        },
+        LayerFailure::NotInLibrary { reason: None },
+        LayerFailure::NotInLibrary {
+            reason: Some("checksum mismatch".into()),
+        },
+        LayerFailure::Other {
+            message: "something".into(),
+        },
+    ];
+    for failure in failures {
+        let r = LayerReport {
+            index: 2,
+            descriptor: d.clone(),
+            diff_id: None,
+            outcome: LayerOutcome::Failed {
+                failure: failure.clone(),
+                entries: Vec::new(),
+                mismatch: None,
+            },
+        };
+        let back = decode_report(&encode_report(&r), 2, d.clone(), None).unwrap();
+        match back.outcome {
+            LayerOutcome::Failed { failure: b, .. } => assert_eq!(b, failure),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_registry_error_without_a_wire_form_crosses_as_its_words() {
+    let d = demo_reports()[0].descriptor.clone();
+    let e = RegistryError::Challenge {
+        registry: "r.example".into(),
+        source: crate::registry::ChallengeError::TooLong(99_999),
+    };
+    let r = LayerReport {
+        index: 0,
+        descriptor: d.clone(),
+        diff_id: None,
+        outcome: LayerOutcome::Failed {
+            failure: LayerFailure::Fetch(e),
+            entries: Vec::new(),
+            mismatch: None,
+        },
+    };
+    let back = decode_report(&encode_report(&r), 0, d, None).unwrap();
+    assert!(matches!(
+        back.outcome,
+        LayerOutcome::Failed {
+            failure: LayerFailure::Other { .. },
+            ..
+        }
+    ));
+    assert_eq!(back.problem(), r.problem());
 }

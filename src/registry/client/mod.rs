@@ -19,7 +19,7 @@ use crate::oci::document::{parse_document, Document, MAX_MANIFEST_BYTES};
 use crate::oci::{Descriptor, Digest, MediaType, Reference, Verified};
 use crate::registry::challenge::{parse_challenges, Challenge};
 use crate::registry::codes::parse_error_body;
-use crate::registry::error::{Missing, RegistryError};
+use crate::registry::error::RegistryError;
 use crate::registry::http::{read_to_end, Body, Fetch, Headers, Method, Request, Response};
 use crate::registry::plan::{basic_auth_value, pull_scope, token_url, url_host, Endpoint};
 use crate::registry::token::{parse_token_response, TokenCache, TokenKey};
@@ -372,17 +372,7 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
                 &pull_scope(reference.path()),
             )
             .await?;
-        if !(200..300).contains(&response.status) {
-            let object = format!("blob {digest}");
-            let mut e = self.error_from(endpoint.host(), &object, response).await;
-            if let RegistryError::NotFound { what, .. } = &mut e {
-                if *what == Missing::Unknown {
-                    *what = Missing::Blob;
-                }
-            }
-            return Err(e);
-        }
-        Ok(response)
+        super::blob::blob_response(endpoint.host(), digest, response, self.rate_limit()).await
     }
 }
 

@@ -7,8 +7,10 @@
 //! * [`scan`] — the page side of one image's scan, keeping the app's
 //!   contract ([`crate::app::Msg::LayerProgress`], `LayerDone`,
 //!   `ScanFinished`);
-//! * [`scope`] — the worker side: fetches one layer through the proxy with
-//!   the request the page prepared, streams it through the scanner, posts
+//! * [`scope`] — the worker side: sends the blob request the page planned
+//!   (URL and fresh token) with a plain fetch through the proxy — no
+//!   registry client of its own — scans the answer
+//!   ([`crate::inspect::scan_request`]), posts
 //!   throttled progress and the report as one transferred buffer
 //!   ([`crate::inspect::transfer`]);
 //! * [`job`] — what crosses between the two.

@@ -13,7 +13,7 @@ use super::job::{self, Job};
 use super::pool::Pool;
 use crate::app::{LoadId, Msg, ScanTask};
 use crate::inspect::transfer::decode_report;
-use crate::inspect::{scan_layer, LayerOutcome, LayerReport, Progress};
+use crate::inspect::{scan_layer, LayerFailure, LayerOutcome, LayerReport, Progress};
 use crate::oci::{Descriptor, Digest};
 use crate::registry::Client;
 use crate::web::fetch::BrowserFetch;
@@ -36,13 +36,13 @@ struct Layer {
     diff_id: Option<Digest>,
 }
 
-fn failed(layer: &Layer, error: String) -> LayerReport {
+fn failed(layer: &Layer, failure: LayerFailure) -> LayerReport {
     LayerReport {
         index: layer.index,
         descriptor: layer.descriptor.clone(),
         diff_id: layer.diff_id.clone(),
         outcome: LayerOutcome::Failed {
-            error,
+            failure,
             entries: Vec::new(),
             mismatch: None,
         },
@@ -162,7 +162,7 @@ async fn one(
             drop(lease);
             dispatch(progress_msg(load, Progress::Started { index, total }));
             dispatch(progress_msg(load, Progress::Finished { index }));
-            return Some(failed(layer, e.to_string()));
+            return Some(failed(layer, LayerFailure::Fetch(e)));
         }
     };
     if pool.is_cancelled(load) {
@@ -212,13 +212,15 @@ async fn one(
             .unwrap_or_else(|e| {
                 failed(
                     layer,
-                    format!("the layer worker's report is unreadable: {e}"),
+                    LayerFailure::Worker {
+                        message: format!("the layer worker's report is unreadable: {e}"),
+                    },
                 )
             }),
         ),
         Err(why) => {
             dispatch(progress_msg(load, Progress::Finished { index }));
-            Some(failed(layer, why))
+            Some(failed(layer, LayerFailure::Worker { message: why }))
         }
     }
 }

@@ -1,7 +1,7 @@
-//! The worker side: one layer at a time, fetched through the proxy with the
-//! request the page prepared, streamed through the same scanner the page
-//! used to run ([`crate::inspect::scan_layer`]), reported as one transferred
-//! buffer. A worker has its own wasm memory; it never yields (it has no page
+//! The worker side: one layer at a time, the request the page planned sent
+//! as it is by a plain fetch through the proxy, its answer streamed through
+//! the same scanner the page runs ([`crate::inspect::scan_request`]),
+//! reported as one transferred buffer. A worker has its own wasm memory; it never yields (it has no page
 //! to keep responsive) and is terminated by the page to cancel.
 
 use std::cell::{Cell, RefCell};
@@ -14,8 +14,8 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::job::{self, Job};
 use crate::inspect::transfer::encode_report;
-use crate::inspect::{scan_layer, Progress, ScanSettings};
-use crate::registry::Client;
+use crate::inspect::{scan_request, Progress, ScanSettings};
+use crate::registry::{Headers, Method, Request};
 use crate::web::fetch::BrowserFetch;
 
 /// Progress events posted at most this often (milliseconds).
@@ -26,10 +26,6 @@ type Handler = Closure<dyn FnMut(MessageEvent)>;
 thread_local! {
     /// The worker's message handler, alive as long as the worker.
     static HANDLER: RefCell<Option<Handler>> = const { RefCell::new(None) };
-}
-
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 fn post(scope: &DedicatedWorkerGlobalScope, items: &[JsValue]) {
@@ -75,9 +71,18 @@ async fn run(data: &JsValue) {
     // client here has not learned the registry's challenge, so it sends
     // none of its own; should the token have expired, it does the
     // challenge dance itself).
-    let fetch = BrowserFetch::new(job.proxy_base.clone(), Rc::new(Cell::new(0.0)))
-        .with_prepared(job.url.clone(), job.headers.clone());
-    let client = Client::new(fetch, now_ms as fn() -> u64);
+    // The page planned the request (URL, fresh token): it is sent as it is,
+    // by a plain fetch through the proxy, and its answer scanned.
+    let fetch = BrowserFetch::new(job.proxy_base.clone(), Rc::new(Cell::new(0.0)));
+    let mut headers = Headers::new();
+    for (name, value) in &job.headers {
+        headers.push(name.clone(), value.clone());
+    }
+    let request = Request {
+        method: Method::Get,
+        url: job.url.clone(),
+        headers,
+    };
     let settings = ScanSettings {
         hash_contents: job.hash_contents,
         concurrency: 1,
@@ -103,9 +108,9 @@ async fn run(data: &JsValue) {
             &[job::PROGRESS.into(), kind.into(), (done as f64).into()],
         );
     };
-    let report = scan_layer(
-        &client,
-        &job.reference,
+    let report = scan_request(
+        &fetch,
+        request,
         job.index,
         job.descriptor,
         job.diff_id,
