@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::oci::digest::Digest;
 use crate::oci::document::{check_schema_version, DocumentError};
+use crate::oci::head::DocumentHead;
 use crate::oci::json::{decode_json, object_only};
 use crate::oci::{Descriptor, MediaType};
 
@@ -21,13 +22,17 @@ const WHAT: &str = "image index";
 /// A list of manifests, usually one image per platform plus attestations.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageIndex {
-    digest: Digest,
-    media_type: MediaType,
-    declared_media_type: bool,
-    artifact_type: Option<MediaType>,
+    head: DocumentHead,
     manifests: Vec<Descriptor>,
-    subject: Option<Descriptor>,
-    annotations: BTreeMap<String, String>,
+}
+
+impl std::ops::Deref for ImageIndex {
+    type Target = DocumentHead;
+
+    /// The digest, media type, `artifactType`, `subject` and `annotations`.
+    fn deref(&self) -> &DocumentHead {
+        &self.head
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -52,48 +57,14 @@ impl ImageIndex {
         let w: Wire = decode_json(WHAT, bytes)?;
         check_schema_version(WHAT, w.schema_version)?;
         Ok(ImageIndex {
-            digest,
-            declared_media_type: w.media_type.is_some(),
-            media_type,
-            artifact_type: w.artifact_type,
+            head: DocumentHead::new(digest, media_type, w.media_type.is_some(), w.artifact_type)
+                .with(w.subject, w.annotations),
             manifests: w.manifests,
-            subject: w.subject,
-            annotations: w.annotations.unwrap_or_default(),
         })
-    }
-
-    /// The digest of the exact bytes parsed.
-    pub fn digest(&self) -> &Digest {
-        &self.digest
-    }
-
-    /// The type it was parsed as: [`MediaType::OciIndex`] or [`MediaType::DockerManifestList`].
-    pub fn media_type(&self) -> &MediaType {
-        &self.media_type
-    }
-
-    /// Whether the document had its own `mediaType` field (else the hint decided).
-    pub fn declares_media_type(&self) -> bool {
-        self.declared_media_type
-    }
-
-    /// The artifact type, if the index declares one.
-    pub fn artifact_type(&self) -> Option<&MediaType> {
-        self.artifact_type.as_ref()
     }
 
     /// The entries, in document order (the order is meaningful: it breaks ties).
     pub fn manifests(&self) -> &[Descriptor] {
         &self.manifests
-    }
-
-    /// The manifest this index refers to, if any.
-    pub fn subject(&self) -> Option<&Descriptor> {
-        self.subject.as_ref()
-    }
-
-    /// Annotations, sorted by key.
-    pub fn annotations(&self) -> &BTreeMap<String, String> {
-        &self.annotations
     }
 }

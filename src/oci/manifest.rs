@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::oci::digest::Digest;
 use crate::oci::document::{check_schema_version, DocumentError};
+use crate::oci::head::DocumentHead;
 use crate::oci::json::{decode_json, object_only};
 use crate::oci::{Descriptor, MediaType};
 
@@ -21,14 +22,18 @@ const WHAT: &str = "image manifest";
 /// One image (or artifact): a config blob and an ordered list of layers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageManifest {
-    digest: Digest,
-    media_type: MediaType,
-    declared_media_type: bool,
-    artifact_type: Option<MediaType>,
+    head: DocumentHead,
     config: Descriptor,
     layers: Vec<Descriptor>,
-    subject: Option<Descriptor>,
-    annotations: BTreeMap<String, String>,
+}
+
+impl std::ops::Deref for ImageManifest {
+    type Target = DocumentHead;
+
+    /// The digest, media type, `artifactType`, `subject` and `annotations`.
+    fn deref(&self) -> &DocumentHead {
+        &self.head
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -63,35 +68,11 @@ impl ImageManifest {
             });
         }
         Ok(ImageManifest {
-            digest,
-            declared_media_type: w.media_type.is_some(),
-            media_type,
-            artifact_type: w.artifact_type,
+            head: DocumentHead::new(digest, media_type, w.media_type.is_some(), w.artifact_type)
+                .with(w.subject, w.annotations),
             config: w.config,
             layers: w.layers,
-            subject: w.subject,
-            annotations: w.annotations.unwrap_or_default(),
         })
-    }
-
-    /// The digest of the exact bytes parsed (the manifest's identity in the registry).
-    pub fn digest(&self) -> &Digest {
-        &self.digest
-    }
-
-    /// The type it was parsed as: [`MediaType::OciManifest`] or [`MediaType::DockerManifest`].
-    pub fn media_type(&self) -> &MediaType {
-        &self.media_type
-    }
-
-    /// Whether the document had its own `mediaType` field (else the hint decided).
-    pub fn declares_media_type(&self) -> bool {
-        self.declared_media_type
-    }
-
-    /// The artifact type, if the manifest declares one.
-    pub fn artifact_type(&self) -> Option<&MediaType> {
-        self.artifact_type.as_ref()
     }
 
     /// The config blob's descriptor.
@@ -104,30 +85,20 @@ impl ImageManifest {
         &self.layers
     }
 
-    /// The manifest this one refers to (signatures, SBOMs), if any.
-    pub fn subject(&self) -> Option<&Descriptor> {
-        self.subject.as_ref()
-    }
-
-    /// Annotations, sorted by key.
-    pub fn annotations(&self) -> &BTreeMap<String, String> {
-        &self.annotations
-    }
-
     /// Whether this is an artifact rather than a runnable image: it declares
     /// an `artifactType`, or its config is not an image config (OCI
     /// `manifest.md`, "Guidelines for Artifact Usage"). Docker schema2
     /// manifests written by Docker 1.10–1.12 typed their config
     /// `application/octet-stream`; those are images.
     pub fn is_artifact(&self) -> bool {
-        if self.artifact_type.is_some() {
+        if self.artifact_type().is_some() {
             return true;
         }
         let config = self.config.media_type();
         if config.is_config() {
             return false;
         }
-        let legacy_docker = self.media_type == MediaType::DockerManifest
+        let legacy_docker = *self.media_type() == MediaType::DockerManifest
             && config.as_str() == "application/octet-stream";
         !legacy_docker
     }
@@ -138,11 +109,7 @@ impl ImageManifest {
         if !self.is_artifact() {
             return None;
         }
-        Some(
-            self.artifact_type
-                .as_ref()
-                .unwrap_or(self.config.media_type()),
-        )
+        Some(self.artifact_type().unwrap_or(self.config.media_type()))
     }
 
     /// Sum of the layers' compressed sizes, as `docker manifest inspect` adds them up.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod descriptor;
 pub mod digest;
 pub mod document;
+pub mod head;
 pub mod index;
 mod json;
 pub mod manifest;
@@ -26,6 +27,7 @@ pub use config::{
 pub use descriptor::Descriptor;
 pub use digest::{verify, Algorithm, Digest, DigestError, Hasher, Verified, VerifyError};
 pub use document::{parse_document, Document, DocumentError, JsonErrorKind, MAX_MANIFEST_BYTES};
+pub use head::DocumentHead;
 pub use index::ImageIndex;
 pub use manifest::ImageManifest;
 pub use media_type::{MediaType, MediaTypeError, ACCEPT_MANIFESTS};
