@@ -12,13 +12,10 @@
 use crate::oci::digest::check_stream;
 use crate::oci::{Digest, Hasher, VerifyError};
 
-use super::codes::parse_error_body;
 use super::error::{Missing, RegistryError};
-use super::http::{read_to_end, Response};
+use super::exchange::error_answer;
+use super::http::Response;
 use super::{Body, FetchError, RateLimit};
-
-/// Largest error body read from a refused blob request.
-const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The answer to a `GET` of blob `digest` from `registry`, as the protocol
 /// means it: a 2xx response back to be read, any other status the registry
@@ -28,26 +25,14 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 pub async fn blob_response<B: Body>(
     registry: &str,
     digest: &Digest,
-    mut response: Response<B>,
+    response: Response<B>,
     rate_limit: Option<RateLimit>,
 ) -> Result<Response<B>, RegistryError> {
     if (200..300).contains(&response.status) {
         return Ok(response);
     }
-    let body = if matches!(response.status, 204 | 304) {
-        Vec::new()
-    } else {
-        read_to_end(&mut response.body, MAX_ERROR_BODY)
-            .await
-            .unwrap_or_default()
-    };
-    let mut e = RegistryError::from_status(
-        registry,
-        response.status,
-        &format!("blob {digest}"),
-        &parse_error_body(&body),
-        rate_limit,
-    );
+    let object = format!("blob {digest}");
+    let mut e = error_answer(registry, &object, response, rate_limit).await;
     if let RegistryError::NotFound { what, .. } = &mut e {
         if *what == Missing::Unknown {
             *what = Missing::Blob;

@@ -8,6 +8,7 @@ pub mod challenge;
 pub mod client;
 pub mod codes;
 pub mod error;
+pub mod exchange;
 pub mod http;
 pub mod link;
 pub mod plan;
@@ -19,6 +20,7 @@ pub use challenge::{parse_challenges, Challenge, ChallengeError};
 pub use client::{Client, Credentials, FetchedManifest, Ping, TagPage};
 pub use codes::{parse_error_body, ErrorCode, RegistryErrorEntry};
 pub use error::{Missing, RegistryError};
+pub use exchange::{error_answer, read_body, send};
 pub use http::{
     read_to_end, Body, Fetch, FetchError, FetchErrorKind, Headers, Method, Request, Response,
 };

@@ -2,6 +2,7 @@
 //! expire, replaced once when refused), Basic credentials, challenges.
 
 use super::*;
+use crate::registry::codes::parse_error_body;
 
 impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
     /// A token for `scope` at the host's realm: from the cache, or fetched.
@@ -40,12 +41,7 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
                 },
             )
             .await?;
-        let body = read_to_end(&mut response.body, MAX_SMALL_BODY)
-            .await
-            .map_err(|source| RegistryError::Fetch {
-                registry: realm_host.clone(),
-                source,
-            })?;
+        let body = exchange::read_body(&realm_host, &mut response, MAX_SMALL_BODY).await?;
         if response.status == 401 || response.status == 403 {
             let entries = parse_error_body(&body);
             let message = entries

@@ -44,38 +44,13 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
             _ => first,
         };
         let object = format!("tags of {}", reference.name());
-        let mut response = self
-            .send(
-                &endpoint,
-                Method::Get,
-                url,
-                Headers::new(),
-                &pull_scope(reference.path()),
-            )
+        let scope = pull_scope(reference.path());
+        let (tags, next) = self
+            .page(&endpoint, url, &scope, &object, read_tags)
             .await?;
-        if !(200..300).contains(&response.status) {
-            return Err(self.error_from(endpoint.host(), &object, response).await);
-        }
-        let next = response
-            .headers
-            .get("link")
-            .and_then(next_link)
+        let next = next
             .map(|t| endpoint.resolve_link(&t))
             .filter(|u| same_registry(u));
-        let body = read_to_end(&mut response.body, MAX_MANIFEST_BYTES)
-            .await
-            .map_err(|source| RegistryError::Fetch {
-                registry: endpoint.host().to_owned(),
-                source,
-            })?;
-        let tags = serde_json::from_slice::<TagsPage>(&body)
-            .map(|p| p.tags.unwrap_or_default())
-            .map_err(|e| RegistryError::Status {
-                registry: endpoint.host().to_owned(),
-                status: response.status,
-                object,
-                message: format!("unreadable listing: {e}"),
-            })?;
         Ok(TagPage { tags, next })
     }
 
@@ -93,7 +68,7 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
             first,
             &pull_scope(reference.path()),
             &object,
-            |body| serde_json::from_slice::<TagsPage>(body).map(|p| p.tags.unwrap_or_default()),
+            read_tags,
         )
         .await
     }
@@ -132,25 +107,8 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         let mut url = first;
         let mut items = Vec::new();
         for _ in 0..MAX_TAG_PAGES {
-            let mut response = self
-                .send(endpoint, Method::Get, url.clone(), Headers::new(), scope)
-                .await?;
-            if !(200..300).contains(&response.status) {
-                return Err(self.error_from(endpoint.host(), object, response).await);
-            }
-            let next = response.headers.get("link").and_then(next_link);
-            let body = read_to_end(&mut response.body, MAX_MANIFEST_BYTES)
-                .await
-                .map_err(|source| RegistryError::Fetch {
-                    registry: endpoint.host().to_owned(),
-                    source,
-                })?;
-            items.extend(read(&body).map_err(|e| RegistryError::Status {
-                registry: endpoint.host().to_owned(),
-                status: response.status,
-                object: object.to_owned(),
-                message: format!("unreadable listing: {e}"),
-            })?);
+            let (page, next) = self.page(endpoint, url, scope, object, &read).await?;
+            items.extend(page);
             match next {
                 Some(target) => url = endpoint.resolve_link(&target),
                 None => return Ok(items),
@@ -158,4 +116,36 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         }
         Ok(items)
     }
+
+    /// One page of a listing: what `read` finds in its body, and its
+    /// `rel="next"` link target as written (not yet resolved).
+    async fn page(
+        &self,
+        endpoint: &Endpoint,
+        url: String,
+        scope: &str,
+        object: &str,
+        read: impl Fn(&[u8]) -> Result<Vec<String>, serde_json::Error>,
+    ) -> Result<(Vec<String>, Option<String>), RegistryError> {
+        let mut response = self
+            .send(endpoint, Method::Get, url, Headers::new(), scope)
+            .await?;
+        if !(200..300).contains(&response.status) {
+            return Err(self.error_from(endpoint.host(), object, response).await);
+        }
+        let next = response.headers.get("link").and_then(next_link);
+        let body = exchange::read_body(endpoint.host(), &mut response, MAX_MANIFEST_BYTES).await?;
+        let items = read(&body).map_err(|e| RegistryError::Status {
+            registry: endpoint.host().to_owned(),
+            status: response.status,
+            object: object.to_owned(),
+            message: format!("unreadable listing: {e}"),
+        })?;
+        Ok((items, next))
+    }
+}
+
+/// The tags of a `tags/list` page (`null` is none).
+fn read_tags(body: &[u8]) -> Result<Vec<String>, serde_json::Error> {
+    serde_json::from_slice::<TagsPage>(body).map(|p| p.tags.unwrap_or_default())
 }

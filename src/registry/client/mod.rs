@@ -18,9 +18,9 @@ use std::fmt;
 use crate::oci::document::{parse_document, Document, MAX_MANIFEST_BYTES};
 use crate::oci::{Descriptor, Digest, MediaType, Reference, Verified};
 use crate::registry::challenge::{parse_challenges, Challenge};
-use crate::registry::codes::parse_error_body;
 use crate::registry::error::RegistryError;
-use crate::registry::http::{read_to_end, Body, Fetch, Headers, Method, Request, Response};
+use crate::registry::exchange;
+use crate::registry::http::{Body, Fetch, Headers, Method, Request, Response};
 use crate::registry::plan::{basic_auth_value, pull_scope, token_url, url_host, Endpoint};
 use crate::registry::token::{parse_token_response, TokenCache, TokenKey};
 use crate::registry::{next_link, RateLimit};
@@ -136,29 +136,15 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         Endpoint::for_reference(reference, &self.insecure)
     }
 
-    fn note_rate_limit(&self, headers: &Headers) {
-        if let Some(r) = RateLimit::from_headers(
-            headers.get("ratelimit-limit"),
-            headers.get("ratelimit-remaining"),
-        ) {
-            self.rate_limit.set(Some(r));
-        }
-    }
-
     async fn raw(
         &self,
         registry: &str,
         request: Request,
     ) -> Result<Response<F::Body>, RegistryError> {
-        let response = self
-            .fetch
-            .fetch(request)
-            .await
-            .map_err(|source| RegistryError::Fetch {
-                registry: registry.to_owned(),
-                source,
-            })?;
-        self.note_rate_limit(&response.headers);
+        let (response, rate_limit) = exchange::send(&self.fetch, registry, request).await?;
+        if rate_limit.is_some() {
+            self.rate_limit.set(rate_limit);
+        }
         Ok(response)
     }
 
@@ -166,22 +152,9 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         &self,
         registry: &str,
         object: &str,
-        mut response: Response<F::Body>,
+        response: Response<F::Body>,
     ) -> RegistryError {
-        let body = if matches!(response.status, 204 | 304) {
-            Vec::new()
-        } else {
-            read_to_end(&mut response.body, MAX_SMALL_BODY)
-                .await
-                .unwrap_or_default()
-        };
-        RegistryError::from_status(
-            registry,
-            response.status,
-            object,
-            &parse_error_body(&body),
-            self.rate_limit(),
-        )
+        exchange::error_answer(registry, object, response, self.rate_limit()).await
     }
 
     fn manifest_headers() -> Headers {
@@ -277,12 +250,7 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
             .headers
             .get("docker-content-digest")
             .map(str::to_owned);
-        let bytes = read_to_end(&mut response.body, MAX_MANIFEST_BYTES)
-            .await
-            .map_err(|source| RegistryError::Fetch {
-                registry: endpoint.host().to_owned(),
-                source,
-            })?;
+        let bytes = exchange::read_body(endpoint.host(), &mut response, MAX_MANIFEST_BYTES).await?;
         let (promised, hint) = match expected {
             Some((d, size, hint)) => (
                 Some((d.clone(), size)),
@@ -338,12 +306,7 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         }
         let mut response = self.blob(reference, descriptor.digest(), None).await?;
         let endpoint = self.endpoint(reference);
-        let bytes = read_to_end(&mut response.body, MAX_CONFIG_BYTES)
-            .await
-            .map_err(|source| RegistryError::Fetch {
-                registry: endpoint.host().to_owned(),
-                source,
-            })?;
+        let bytes = exchange::read_body(endpoint.host(), &mut response, MAX_CONFIG_BYTES).await?;
         descriptor
             .verify(bytes)
             .map_err(|source| RegistryError::Verify { object, source })
