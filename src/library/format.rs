@@ -175,13 +175,7 @@ impl Context for RowContext<'_> {
     /// docker/cli's `MarshalJSON` of the image context: every field, keys
     /// sorted, HTML characters escaped (`"\u003cnone\u003e"`).
     fn json(&self) -> String {
-        let mut names: Vec<&str> = FIELDS.to_vec();
-        names.sort_unstable();
-        exec_json_object(
-            names
-                .iter()
-                .map(|n| (*n, self.field(n).unwrap_or_default())),
-        )
+        exec_json_object(FIELDS, |n| self.field(n).unwrap_or_default())
     }
 
     fn type_name(&self) -> &str {

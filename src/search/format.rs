@@ -201,13 +201,7 @@ impl Context for Row<'_> {
     /// docker/cli's `MarshalJSON`: every field, keys sorted, booleans as
     /// `"true"`/`"false"`.
     fn json(&self) -> String {
-        let mut names: Vec<&str> = FIELDS.to_vec();
-        names.sort_unstable();
-        exec_json_object(
-            names
-                .iter()
-                .map(|n| (*n, self.value(n, true).unwrap_or_default())),
-        )
+        exec_json_object(FIELDS, |n| self.value(n, true).unwrap_or_default())
     }
 
     fn type_name(&self) -> &str {

@@ -431,11 +431,15 @@ pub(crate) fn json_string(s: &str, escape_html: bool) -> String {
     out
 }
 
-/// A JSON object of string values, as Go's `json.Marshal` writes a
-/// `map[string]string` (keys in the order given; HTML characters escaped).
-pub(crate) fn json_object<'a>(pairs: impl Iterator<Item = (&'a str, String)>) -> String {
-    let body: Vec<String> = pairs
-        .map(|(k, v)| format!("{}:{}", json_string(k, true), json_string(&v, true)))
+/// A row's `{{json .}}` as docker/cli's `MarshalJSON` writes it: every one
+/// of `fields` with its string value, keys sorted (Go's `json.Marshal` of a
+/// `map[string]string`), HTML characters escaped.
+pub(crate) fn json_object(fields: &[&str], value: impl Fn(&str) -> String) -> String {
+    let mut names = fields.to_vec();
+    names.sort_unstable();
+    let body: Vec<String> = names
+        .iter()
+        .map(|k| format!("{}:{}", json_string(k, true), json_string(&value(k), true)))
         .collect();
     format!("{{{}}}", body.join(","))
 }
