@@ -29,6 +29,28 @@ pub fn full(bytes: impl Into<Bytes>) -> ResponseBody {
         .boxed_unsync()
 }
 
+/// A response of `status` with a body already in memory, its
+/// `Content-Type` and `Cache-Control` (the caller adds the rest).
+pub fn fixed(
+    status: hyper::StatusCode,
+    content_type: &'static str,
+    cache_control: &'static str,
+    bytes: impl Into<Bytes>,
+) -> hyper::Response<ResponseBody> {
+    let mut response = hyper::Response::new(full(bytes));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    h.insert(
+        hyper::header::CACHE_CONTROL,
+        hyper::header::HeaderValue::from_static(cache_control),
+    );
+    response
+}
+
 /// An empty body.
 pub fn empty() -> ResponseBody {
     Empty::<Bytes>::new()

@@ -6,7 +6,7 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde::Serialize;
 
-use super::body::{full, ResponseBody};
+use super::body::{fixed, ResponseBody};
 use super::gate::GateRefusal;
 use super::headers::add_proxied_security;
 use super::policy::{Refusal, MAX_REDIRECTS};
@@ -162,14 +162,8 @@ impl ProxyError {
             detail: self.detail(),
         })
         .unwrap_or_default();
-        let mut response = Response::new(full(body));
-        *response.status_mut() = self.status();
+        let mut response = fixed(self.status(), "application/json", "no-store", body);
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if matches!(self, ProxyError::Method(_)) {
             headers.insert(
                 header::ALLOW,

@@ -157,6 +157,22 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// The client, image and layer reports of the command line's image:
+/// [`load`] run to its end.
+fn open(
+    image: &ImageArgs,
+    registry: &RegistryArgs,
+    hash_contents: bool,
+    layer: Option<usize>,
+) -> anyhow::Result<(NativeClient, Image, Vec<LayerReport>)> {
+    let reference = parse_reference(&image.reference)?;
+    let policy = policy(&image.platform)?;
+    let client = client(registry, &reference)?;
+    let loaded = load(&client, &reference, &policy, hash_contents, layer);
+    let (img, reports) = runtime()?.block_on(loaded)?;
+    Ok((client, img, reports))
+}
+
 /// Resolves and scans an image, showing progress on a terminal.
 async fn load(
     client: &NativeClient,
@@ -187,6 +203,7 @@ async fn load(
     };
     let settings = ScanSettings {
         hash_contents,
+        engine: layerlens::native::split::TWO_THREADS,
         ..ScanSettings::default()
     };
     let reports = scan_layers(client, &image, &settings, &progress).await;
@@ -213,10 +230,7 @@ pub fn run_inspect(
     json: bool,
     registry: &RegistryArgs,
 ) -> anyhow::Result<ExitCode> {
-    let reference = parse_reference(&image.reference)?;
-    let policy = policy(&image.platform)?;
-    let client = client(registry, &reference)?;
-    let (img, reports) = runtime()?.block_on(load(&client, &reference, &policy, false, None))?;
+    let (client, img, reports) = open(image, registry, false, None)?;
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &inspect_json(&img, &reports))?;
@@ -241,10 +255,7 @@ pub fn run_tree(
     format: TreeFormat,
     registry: &RegistryArgs,
 ) -> anyhow::Result<ExitCode> {
-    let reference = parse_reference(&image.reference)?;
-    let policy = policy(&image.platform)?;
-    let client = client(registry, &reference)?;
-    let (_img, reports) = runtime()?.block_on(load(&client, &reference, &policy, true, layer))?;
+    let (_client, _img, reports) = open(image, registry, true, layer)?;
     let fs = match layer {
         None => merge_verified(&reports),
         Some(n) => {

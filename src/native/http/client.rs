@@ -224,18 +224,18 @@ impl Upstream {
                     }
                     Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
                 };
-                let secs = self.timeouts.connect.as_secs();
-                let tls = timeout(self.timeouts.connect, self.tls.connect(name, tcp))
-                    .await
-                    .map_err(|_| UpstreamError::Timeout {
-                        host: host.clone(),
-                        phase: "complete the TLS handshake",
-                        secs,
-                    })?
-                    .map_err(|source| UpstreamError::Tls {
-                        host: host.clone(),
-                        source,
-                    })?;
+                let handshake = self.tls.connect(name, tcp);
+                let tls = within(
+                    self.timeouts.connect,
+                    &host,
+                    "complete the TLS handshake",
+                    handshake,
+                )
+                .await?
+                .map_err(|source| UpstreamError::Tls {
+                    host: host.clone(),
+                    source,
+                })?;
                 self.exchange(&host, tls, request).await
             }
         }
@@ -246,21 +246,13 @@ impl Upstream {
             Host::Ip(ip) => return Ok(vec![SocketAddr::new(*ip, port)]),
             Host::Name(n) => n,
         };
-        let secs = self.timeouts.connect.as_secs();
-        let found = timeout(
-            self.timeouts.connect,
-            tokio::net::lookup_host((name.as_str(), port)),
-        )
-        .await
-        .map_err(|_| UpstreamError::Timeout {
-            host: name.clone(),
-            phase: "resolve",
-            secs,
-        })?
-        .map_err(|source| UpstreamError::Resolve {
-            host: name.clone(),
-            source,
-        })?;
+        let lookup = tokio::net::lookup_host((name.as_str(), port));
+        let found = within(self.timeouts.connect, name, "resolve", lookup)
+            .await?
+            .map_err(|source| UpstreamError::Resolve {
+                host: name.clone(),
+                source,
+            })?;
         let addrs: Vec<SocketAddr> = found.take(MAX_ADDRESSES).collect();
         if addrs.is_empty() {
             return Err(UpstreamError::NoAddress { host: name.clone() });
@@ -328,14 +320,9 @@ impl Upstream {
             // Errors surface through the response or its body.
             let _ = conn.await;
         }));
-        let secs = self.timeouts.response.as_secs();
-        let response = timeout(self.timeouts.response, sender.send_request(request))
-            .await
-            .map_err(|_| UpstreamError::Timeout {
-                host: host.to_owned(),
-                phase: "answer",
-                secs,
-            })?
+        let answer = sender.send_request(request);
+        let response = within(self.timeouts.response, host, "answer", answer)
+            .await?
             .map_err(http_err)?;
         let idle = self.timeouts.idle;
         Ok(response.map(|inner| UpstreamBody {
@@ -435,4 +422,21 @@ impl Body for UpstreamBody {
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
     }
+}
+
+/// `future`, or [`UpstreamError::Timeout`] naming `host` and what it did not
+/// `phase` in `limit`.
+async fn within<T>(
+    limit: Duration,
+    host: &str,
+    phase: &'static str,
+    future: impl Future<Output = T>,
+) -> Result<T, UpstreamError> {
+    timeout(limit, future)
+        .await
+        .map_err(|_| UpstreamError::Timeout {
+            host: host.to_owned(),
+            phase,
+            secs: limit.as_secs(),
+        })
 }

@@ -30,7 +30,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode, Uri};
 
-use super::body::{empty, full, AccessLog, ResponseBody};
+use super::body::{empty, fixed, full, AccessLog, ResponseBody};
 use super::headers::{add_preflight, add_proxied_security};
 use super::policy::{cache_control, Access, RequestKind, MANIFEST_CAP, NO_STORE};
 use super::server::LocalRegistry;
@@ -230,15 +230,9 @@ fn content_length(headers: &HeaderMap) -> u64 {
 fn error(e: &ApiError) -> Response<ResponseBody> {
     let body = e.body();
     let len = body.len();
-    let mut r = Response::new(full(body));
-    *r.status_mut() = e.status;
+    let mut r = fixed(e.status, "application/json", NO_STORE, body);
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
     if e.status == StatusCode::METHOD_NOT_ALLOWED {
         h.insert(
             header::ALLOW,
