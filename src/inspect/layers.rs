@@ -8,15 +8,13 @@ use futures_util::stream::{self, StreamExt};
 use crate::fs::{MergeBuilder, MergeOptions, MergedFs};
 use crate::inspect::{Image, LayerFailure, ScanFault};
 use crate::layer::{
-    verify, Entry, LayerIndex, LayerProblem, ScanOptions, Scanner, Unverified, VerifiedLayer,
+    verify, Entry, LayerIndex, LayerProblem, ScanEngine, ScanOptions, Unverified, VerifiedLayer,
 };
 use crate::oci::{Compression, Descriptor, Digest, Reference};
 use crate::registry::client::Client;
 use crate::registry::error::RegistryError;
 use crate::registry::plan::url_host;
-use crate::registry::{
-    blob_response, BlobBody, BlobError, Body, Fetch, RateLimit, Request, Response,
-};
+use crate::registry::{blob_response, send, BlobBody, BlobError, Body, Fetch, Request, Response};
 
 /// How layers are scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +24,8 @@ pub struct ScanSettings {
     pub hash_contents: bool,
     /// Layers streamed at once.
     pub concurrency: usize,
+    /// Which scanner each layer gets (one thread unless a shell says otherwise).
+    pub engine: ScanEngine,
 }
 
 impl Default for ScanSettings {
@@ -33,6 +33,7 @@ impl Default for ScanSettings {
         ScanSettings {
             hash_contents: true,
             concurrency: 3,
+            engine: ScanEngine::default(),
         }
     }
 }
@@ -216,17 +217,7 @@ pub async fn scan_request<F: Fetch>(
     let digest = descriptor.digest().clone();
     let open = async move {
         let registry = url_host(&request.url).unwrap_or_default();
-        let response = fetch
-            .fetch(request)
-            .await
-            .map_err(|source| RegistryError::Fetch {
-                registry: registry.clone(),
-                source,
-            })?;
-        let rate_limit = RateLimit::from_headers(
-            response.headers.get("ratelimit-limit"),
-            response.headers.get("ratelimit-remaining"),
-        );
+        let (response, rate_limit) = send(fetch, &registry, request).await?;
         blob_response(&registry, &digest, response, rate_limit).await
     };
     scan_opened(open, index, descriptor, diff_id, settings, progress).await
@@ -307,7 +298,7 @@ pub async fn scan_body<B: Body>(
         ..ScanOptions::default()
     };
     let total = descriptor.size();
-    let mut scanner = Scanner::new(compression, options);
+    let mut scanner = settings.engine.start(compression, options);
     // (the failure, whether the rest of the blob can still be read)
     let failure = loop {
         match body.chunk().await {
@@ -352,7 +343,7 @@ pub async fn scan_body<B: Body>(
                 progress(Progress::Bytes { index, done, total });
             }
         }
-        let entries = scanner.entries().to_vec();
+        let entries = scanner.entries_so_far();
         return failed(failure, entries, &body, scanner.blob_digest());
     }
     let blob = scanner.blob_digest();

@@ -266,6 +266,10 @@ pub enum ScanErrorKind {
         /// The configured maximum.
         max: usize,
     },
+    /// The half of a split scan that ran on another thread stopped without
+    /// saying why (it panicked): a fault of this program, not of the layer.
+    #[error("the scanner's second thread stopped unexpectedly")]
+    Stopped,
 
     // ---- per-entry problems (the entry is left out, the scan continues) ----
     /// A name (or a hard link's target) climbs above the root with `..`.

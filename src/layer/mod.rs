@@ -2,7 +2,9 @@
 //! compressed stream, decompresses it, hashes the tar stream (the diff_id) and
 //! walks the tar headers without ever holding the decompressed layer.
 //!
-//! * [`Scanner`] ties the parts together; [`ScanOptions`] sets the digest
+//! * [`Scanner`] ties the parts together ([`Unpacker`], the compressed
+//!   half, and [`TarScanner`], the tar half, for a shell that runs them on
+//!   two threads); [`ScanOptions`] sets the digest
 //!   algorithms, content hashing and the caps on hostile input.
 //! * `gzip` (RFC 1952 framing around zlib-rs raw inflate) and `zstd` (RFC
 //!   8878 framing around ruzstd) decompress push-style.
@@ -39,6 +41,7 @@
 //!   size; their stored sparse data is skipped and not content-hashed.
 //! * **Times** are whole seconds: fractional PAX times are floored.
 
+mod engine;
 pub mod entry;
 mod error;
 pub mod extract;
@@ -51,12 +54,13 @@ mod verify;
 pub(crate) mod wire;
 mod zstd;
 
+pub use engine::{LayerScanner, ScanEngine, StartScan};
 pub use entry::{Entry, EntryKind};
 pub use error::{ScanError, ScanErrorKind, ScanFailure, Stream};
 pub use extract::{Collect, ContentSink, ExtractTarget, NoSink};
 pub use gzip::GzipInfo;
 pub use index::{LayerIndex, LayerIndexError};
 pub use path::{normalize_path, PathProblem};
-pub use scanner::{LayerScan, ScanOptions, Scanner};
+pub use scanner::{finish_halves, LayerScan, ScanOptions, Scanner, TarScanner, Unpacker};
 pub use tar::EndOfArchive;
 pub use verify::{verify, LayerProblem, Unverified, VerifiedLayer};

@@ -75,8 +75,75 @@ enum Decoder {
     Zstd(Box<ZstdDecoder>),
 }
 
-/// The decompressed side: the diff_id hash and the tar walker.
-struct TarSide<S> {
+/// The compressed half of a scan: hashes the blob (the descriptor's digest)
+/// and decompresses it, handing the tar stream on in pieces. With
+/// [`TarScanner`], the other half, it makes a [`Scanner`]; a shell with
+/// threads can run the two halves on two of them (the native command line
+/// does, `native::split`), as the work divides about evenly.
+pub struct Unpacker {
+    compression: Compression,
+    blob: Hasher,
+    decoder: Decoder,
+}
+
+impl Unpacker {
+    /// The compressed half for a blob compressed as its media type says.
+    pub fn new(compression: Compression, options: &ScanOptions) -> Unpacker {
+        let decoder = match compression {
+            Compression::None => Decoder::Plain,
+            Compression::Gzip => Decoder::Gzip(Box::new(GzipDecoder::new())),
+            Compression::Zstd => Decoder::Zstd(Box::new(ZstdDecoder::new(options.max_zstd_window))),
+        };
+        Unpacker {
+            compression,
+            blob: Hasher::new(options.blob_algorithm),
+            decoder,
+        }
+    }
+
+    /// Hashes `chunk` and decodes it, giving each piece of the tar stream to
+    /// `tar` in order; the first error (the decoder's or `tar`'s) stops it.
+    pub fn feed<F>(&mut self, chunk: &[u8], tar: &mut F) -> Result<(), ScanError>
+    where
+        F: FnMut(&[u8]) -> Result<(), ScanError>,
+    {
+        self.blob.update(chunk);
+        match &mut self.decoder {
+            Decoder::Plain => tar(chunk),
+            Decoder::Gzip(g) => g.feed(chunk, tar),
+            Decoder::Zstd(z) => z.feed(chunk, tar),
+        }
+    }
+
+    /// Hashes more blob bytes without decoding them (see [`Scanner::hash_only`]).
+    pub fn hash_only(&mut self, chunk: &[u8]) {
+        self.blob.update(chunk);
+    }
+
+    /// The digest of the blob bytes fed (or hashed) so far.
+    pub fn blob_digest(&self) -> Digest {
+        self.blob.clone().finish()
+    }
+
+    /// Blob bytes fed so far.
+    pub fn compressed_size(&self) -> u64 {
+        self.blob.len()
+    }
+
+    /// Whether the compressed stream ended where it should (a complete last
+    /// gzip member or zstd frame, nothing after it).
+    pub fn end(&self) -> Result<(), ScanError> {
+        match &self.decoder {
+            Decoder::Plain => Ok(()),
+            Decoder::Gzip(g) => g.finish(),
+            Decoder::Zstd(z) => z.finish(),
+        }
+    }
+}
+
+/// The decompressed half of a scan: hashes the tar stream (the diff_id),
+/// walks its headers and lists the entries. See [`Unpacker`].
+pub struct TarScanner<S = NoSink> {
     /// `None` when the blob is uncompressed and both digests use the same
     /// algorithm: the blob digest is the diff_id, hashed once.
     diff: Option<Hasher>,
@@ -84,13 +151,52 @@ struct TarSide<S> {
     walker: TarWalker<S>,
 }
 
-impl<S: ContentSink> TarSide<S> {
-    fn feed(&mut self, bytes: &[u8]) -> Result<(), ScanError> {
-        if let Some(h) = &mut self.diff {
-            h.update(bytes);
+impl TarScanner<NoSink> {
+    /// The tar half of a scan of a blob compressed as `compression`.
+    pub fn new(compression: Compression, options: &ScanOptions) -> TarScanner<NoSink> {
+        TarScanner::build(compression, options, None)
+    }
+}
+
+impl<S: ContentSink> TarScanner<S> {
+    fn build(
+        compression: Compression,
+        options: &ScanOptions,
+        extract: Option<(ExtractTarget, S)>,
+    ) -> TarScanner<S> {
+        let shared =
+            compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
+        let limits = Limits {
+            max_entries: options.max_entries,
+            max_pax_size: options.max_pax_size,
+            max_name_len: options.max_name_len,
+            max_metadata_bytes: options.max_metadata_bytes,
+            hash_contents: options.hash_contents,
+        };
+        TarScanner {
+            diff: (!shared).then(|| Hasher::new(options.diff_id_algorithm)),
+            size: 0,
+            walker: TarWalker::new(limits, extract),
         }
-        self.size += bytes.len() as u64;
-        self.walker.feed(bytes)
+    }
+
+    /// Hashes and walks the next piece of the tar stream.
+    pub fn feed(&mut self, tar: &[u8]) -> Result<(), ScanError> {
+        if let Some(h) = &mut self.diff {
+            h.update(tar);
+        }
+        self.size += tar.len() as u64;
+        self.walker.feed(tar)
+    }
+
+    /// Entries completely scanned so far, in tar order.
+    pub fn entries(&self) -> &[Entry] {
+        self.walker.entries()
+    }
+
+    /// Tar bytes fed so far.
+    pub fn tar_size(&self) -> u64 {
+        self.size
     }
 }
 
@@ -100,6 +206,7 @@ impl<S: ContentSink> TarSide<S> {
 /// In one pass it hashes the blob (to check against the descriptor),
 /// decompresses it, hashes the tar stream (to check against the config's
 /// diff_id) and lists the entries. It never holds the decompressed layer.
+/// It is an [`Unpacker`] and a [`TarScanner`] on one thread.
 ///
 /// ```
 /// use layerlens::layer::{Scanner, ScanOptions};
@@ -115,10 +222,8 @@ impl<S: ContentSink> TarSide<S> {
 /// assert_eq!(scan.tar_size(), 1024);
 /// ```
 pub struct Scanner<S = NoSink> {
-    compression: Compression,
-    blob: Hasher,
-    decoder: Decoder,
-    tar: TarSide<S>,
+    unpack: Unpacker,
+    tar: TarScanner<S>,
     failed: Option<ScanError>,
 }
 
@@ -146,29 +251,9 @@ impl<S: ContentSink> Scanner<S> {
         options: ScanOptions,
         extract: Option<(ExtractTarget, S)>,
     ) -> Scanner<S> {
-        let decoder = match compression {
-            Compression::None => Decoder::Plain,
-            Compression::Gzip => Decoder::Gzip(Box::new(GzipDecoder::new())),
-            Compression::Zstd => Decoder::Zstd(Box::new(ZstdDecoder::new(options.max_zstd_window))),
-        };
-        let shared =
-            compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
-        let limits = Limits {
-            max_entries: options.max_entries,
-            max_pax_size: options.max_pax_size,
-            max_name_len: options.max_name_len,
-            max_metadata_bytes: options.max_metadata_bytes,
-            hash_contents: options.hash_contents,
-        };
         Scanner {
-            compression,
-            blob: Hasher::new(options.blob_algorithm),
-            decoder,
-            tar: TarSide {
-                diff: (!shared).then(|| Hasher::new(options.diff_id_algorithm)),
-                size: 0,
-                walker: TarWalker::new(limits, extract),
-            },
+            unpack: Unpacker::new(compression, &options),
+            tar: TarScanner::build(compression, &options, extract),
             failed: None,
         }
     }
@@ -182,13 +267,8 @@ impl<S: ContentSink> Scanner<S> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        self.blob.update(chunk);
         let tar = &mut self.tar;
-        let result = match &mut self.decoder {
-            Decoder::Plain => tar.feed(chunk),
-            Decoder::Gzip(g) => g.feed(chunk, &mut |out: &[u8]| tar.feed(out)),
-            Decoder::Zstd(z) => z.feed(chunk, &mut |out: &[u8]| tar.feed(out)),
-        };
+        let result = self.unpack.feed(chunk, &mut |out: &[u8]| tar.feed(out));
         if let Err(e) = &result {
             self.failed = Some(e.clone());
         }
@@ -201,17 +281,17 @@ impl<S: ContentSink> Scanner<S> {
     /// descriptor names (a digest mismatch: the registry, or something on
     /// the way, sent other bytes) from a published layer that is corrupt.
     pub fn hash_only(&mut self, chunk: &[u8]) {
-        self.blob.update(chunk);
+        self.unpack.hash_only(chunk);
     }
 
     /// The digest of the blob bytes fed (or hashed) so far.
     pub fn blob_digest(&self) -> Digest {
-        self.blob.clone().finish()
+        self.unpack.blob_digest()
     }
 
     /// Entries completely scanned so far, in tar order (for progress).
     pub fn entries(&self) -> &[Entry] {
-        self.tar.walker.entries()
+        self.tar.entries()
     }
 
     /// Entries left out so far, each with why.
@@ -230,12 +310,12 @@ impl<S: ContentSink> Scanner<S> {
 
     /// Blob bytes fed so far.
     pub fn compressed_size(&self) -> u64 {
-        self.blob.len()
+        self.unpack.compressed_size()
     }
 
     /// Tar bytes decoded so far.
     pub fn tar_size(&self) -> u64 {
-        self.tar.size
+        self.tar.tar_size()
     }
 
     /// Ends the scan: checks that every stream ended where it should and
@@ -246,55 +326,61 @@ impl<S: ContentSink> Scanner<S> {
 
     /// [`finish`](Scanner::finish), also giving the extract sink back (if
     /// the scanner was made with one).
-    pub fn finish_with_sink(mut self) -> (Result<LayerScan, ScanFailure>, Option<S>) {
-        let ended = match &self.failed {
-            Some(e) => Err(e.clone()),
-            None => match &self.decoder {
-                Decoder::Plain => Ok(()),
-                Decoder::Gzip(g) => g.finish(),
-                Decoder::Zstd(z) => z.finish(),
-            }
-            .and_then(|()| self.tar.walker.finish()),
-        };
-        let gzip = match &self.decoder {
-            Decoder::Gzip(g) => g.info().cloned(),
-            _ => None,
-        };
-        let end_of_archive = self.tar.walker.end_of_archive();
-        let compressed_size = self.blob.len();
-        let tar_size = self.tar.size;
-        let (entries, problems, sink) = self.tar.walker.into_parts();
-        let result = match ended {
-            Err(error) => Err(ScanFailure::new(
-                error,
-                entries,
-                problems,
-                compressed_size,
-                tar_size,
-            )),
-            Ok(()) => {
-                let blob_digest = self.blob.finish();
-                let diff_id = match self.tar.diff {
-                    Some(h) => h.finish(),
-                    None => blob_digest.clone(),
-                };
-                Ok(LayerScan {
-                    index: LayerIndex::new(
-                        blob_digest,
-                        diff_id,
-                        compressed_size,
-                        tar_size,
-                        self.compression,
-                        entries,
-                    ),
-                    problems,
-                    gzip,
-                    end_of_archive,
-                })
-            }
-        };
-        (result, sink)
+    pub fn finish_with_sink(self) -> (Result<LayerScan, ScanFailure>, Option<S>) {
+        finish_halves(self.unpack, self.tar, self.failed)
     }
+}
+
+/// Ends a scan run as two halves: checks that every stream ended where it
+/// should (unless `failed` already says why it stopped) and gives the
+/// result, or the error with the partial result, and the extract sink.
+pub fn finish_halves<S: ContentSink>(
+    unpack: Unpacker,
+    mut tar: TarScanner<S>,
+    failed: Option<ScanError>,
+) -> (Result<LayerScan, ScanFailure>, Option<S>) {
+    let ended = match failed {
+        Some(e) => Err(e),
+        None => unpack.end().and_then(|()| tar.walker.finish()),
+    };
+    let gzip = match &unpack.decoder {
+        Decoder::Gzip(g) => g.info().cloned(),
+        _ => None,
+    };
+    let end_of_archive = tar.walker.end_of_archive();
+    let compressed_size = unpack.blob.len();
+    let tar_size = tar.size;
+    let (entries, problems, sink) = tar.walker.into_parts();
+    let result = match ended {
+        Err(error) => Err(ScanFailure::new(
+            error,
+            entries,
+            problems,
+            compressed_size,
+            tar_size,
+        )),
+        Ok(()) => {
+            let blob_digest = unpack.blob.finish();
+            let diff_id = match tar.diff {
+                Some(h) => h.finish(),
+                None => blob_digest.clone(),
+            };
+            Ok(LayerScan {
+                index: LayerIndex::new(
+                    blob_digest,
+                    diff_id,
+                    compressed_size,
+                    tar_size,
+                    unpack.compression,
+                    entries,
+                ),
+                problems,
+                gzip,
+                end_of_archive,
+            })
+        }
+    };
+    (result, sink)
 }
 
 /// The result of a complete scan: the layer's index (entries, digests and

@@ -551,22 +551,60 @@ pub fn scan_all(
     let _ = whole.feed(blob);
     let reference = whole.finish();
     for &seed in SEEDS {
-        let r = scan_seeded(compression, blob, options, seed);
-        match (&r, &reference) {
-            // How far a failed scan got depends on the chunking (feeding
-            // stops at the first error); what it found must not.
-            (Err(a), Err(b)) => {
-                assert_eq!(a.error(), b.error(), "seed {seed:#x}: error");
-                assert_eq!(a.entries(), b.entries(), "seed {seed:#x}: partial entries");
-                assert_eq!(a.problems(), b.problems(), "seed {seed:#x}: problems");
-            }
-            _ => assert_eq!(
-                r, reference,
-                "seed {seed:#x} disagrees with the one-chunk scan"
-            ),
+        for (engine, r) in [
+            ("one thread", scan_seeded(compression, blob, options, seed)),
+            ("two threads", scan_split(compression, blob, options, seed)),
+        ] {
+            let seed = format!("{engine}, seed {seed:#x}");
+            agree(&r, &reference, &seed);
         }
     }
     reference
+}
+
+/// [`scan_seeded`] by the command line's engine: the scan's two halves on
+/// two threads (`native::split`), driven as `inspect::scan_body` drives it.
+pub fn scan_split(
+    compression: Compression,
+    blob: &[u8],
+    options: &ScanOptions,
+    seed: u64,
+) -> Result<LayerScan, ScanFailure> {
+    let mut scanner = layerlens::native::split::TWO_THREADS.start(compression, options.clone());
+    let mut rng = Rng(seed | 1);
+    let mut rest = blob;
+    while !rest.is_empty() {
+        let n = match seed {
+            0 => rest.len(),
+            1 => 1,
+            _ => rng.chunk_size().min(rest.len()),
+        };
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        if scanner.feed(chunk).is_err() {
+            break;
+        }
+    }
+    scanner.finish()
+}
+
+fn agree(
+    r: &Result<LayerScan, ScanFailure>,
+    reference: &Result<LayerScan, ScanFailure>,
+    seed: &str,
+) {
+    {
+        match (r, reference) {
+            // How far a failed scan got depends on the chunking (feeding
+            // stops at the first error); what it found must not.
+            (Err(a), Err(b)) => {
+                assert_eq!(a.error(), b.error(), "{seed}: error");
+                assert_eq!(a.entries(), b.entries(), "{seed}: partial entries");
+                assert_eq!(a.problems(), b.problems(), "{seed}: problems");
+            }
+            _ => assert_eq!(r, reference, "{seed} disagrees with the one-chunk scan"),
+        }
+    }
 }
 
 /// Extracts with `target` under several chunkings; returns the collected

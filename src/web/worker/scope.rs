@@ -86,6 +86,7 @@ async fn run(data: &JsValue) {
     let settings = ScanSettings {
         hash_contents: job.hash_contents,
         concurrency: 1,
+        ..ScanSettings::default()
     };
     let last_post = Cell::new(0.0);
     let last_done = Cell::new(0u64);
