@@ -52,6 +52,8 @@ ensure_web_tools() {
   ensure_cargo_tool wasm-bindgen wasm-bindgen-cli 0.2.130
   # 0.22 needs a newer rustc; without --locked a dependency drift breaks the build.
   ensure_cargo_tool trunk trunk 0.21.14 --locked
+  # brotli copies of the page's assets (scripts/precompress.sh, Trunk's hook).
+  ensure_apt brotli
   if ! command -v wasm-opt >/dev/null 2>&1; then
     log "npm install -g binaryen@132.0.0 (wasm-opt for release builds)"
     npm install -g --silent binaryen@132.0.0

@@ -321,3 +321,99 @@ fn trunks_bootstrap_runs_by_a_fresh_nonce_per_response() {
         r.text()
     );
 }
+
+/// The build's brotli and gzip copies (`scripts/precompress.sh`, run by
+/// Trunk's post-build hook) are sent by `Accept-Encoding`, decode to the
+/// asset itself, and every asset answer varies on the header.
+#[test]
+fn assets_are_sent_precompressed_by_accept_encoding() {
+    use std::io::Read;
+
+    let (_tmp, dist) = site();
+    // Compressible, like the page's own script and wasm.
+    let js: String = (0..2000)
+        .map(|i| format!("export const v{i} = {i};\n"))
+        .collect();
+    std::fs::write(dist.join(JS), &js).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/precompress.sh");
+    let status = Command::new("bash")
+        .arg(script)
+        .arg(&dist)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The wasm (8 bytes) does not shrink: no copy is kept.
+    assert!(dist.join(format!("{JS}.gz")).is_file());
+    assert!(!dist.join(format!("{WASM}.gz")).exists());
+    assert!(
+        !dist.join("index.html.gz").exists(),
+        "index.html is nonced per response"
+    );
+    let proxy = Proxy::start_with_dist(&[], &dist);
+    let path = format!("/{JS}");
+
+    let r = proxy.request("GET", &path, &[("Accept-Encoding", "gzip, deflate, br")]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("vary"), Some("Accept-Encoding"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        r.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    // scripts/test.sh installs brotli (scripts/lib.sh, ensure_web_tools).
+    assert!(dist.join(format!("{JS}.br")).is_file(), "no brotli copy");
+    {
+        assert_eq!(r.header("content-encoding"), Some("br"));
+        let mut child = Command::new("brotli")
+            .args(["-d", "-c"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&r.body).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), js);
+        assert!(r.body.len() < js.len() / 4, "{} bytes", r.body.len());
+    }
+
+    let r = proxy.request("GET", &path, &[("Accept-Encoding", "br;q=0, gzip")]);
+    assert_eq!(r.header("content-encoding"), Some("gzip"));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&r.body[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, js);
+    assert_eq!(
+        r.header("content-length"),
+        Some(r.body.len().to_string().as_str())
+    );
+
+    for refuse in [
+        None,
+        Some("identity"),
+        Some("gzip;q=0, br;q=0"),
+        Some("zstd"),
+    ] {
+        let headers: Vec<(&str, &str)> =
+            refuse.map(|v| ("Accept-Encoding", v)).into_iter().collect();
+        let r = proxy.request("GET", &path, &headers);
+        assert_eq!(r.header("content-encoding"), None, "{refuse:?}");
+        assert_eq!(r.text(), js, "{refuse:?}");
+        assert_eq!(r.header("vary"), Some("Accept-Encoding"));
+    }
+
+    // HEAD says what GET would send.
+    let r = proxy.request("HEAD", &path, &[("Accept-Encoding", "gzip")]);
+    assert_eq!(r.header("content-encoding"), Some("gzip"));
+    let gz_len = std::fs::metadata(dist.join(format!("{JS}.gz")))
+        .unwrap()
+        .len();
+    assert_eq!(
+        r.header("content-length"),
+        Some(gz_len.to_string().as_str())
+    );
+}

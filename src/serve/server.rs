@@ -271,7 +271,14 @@ async fn route_admitted(
             None => ProxyError::NoLocalRegistry.response(),
         };
     }
-    state.site.respond(request.method(), path).await
+    let accept_encoding = request
+        .headers()
+        .get(hyper::header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    state
+        .site
+        .respond(request.method(), path, accept_encoding)
+        .await
 }
 
 /// A random pseudonym for this process in `Via` (RFC 9110 §7.6.3), so a

@@ -2,6 +2,12 @@
 //! long-lived caching for hashed asset names and revalidation for
 //! `index.html`. Without a built page, `/` explains how to build one.
 //!
+//! Assets are served precompressed when the build left a `NAME.br` or
+//! `NAME.gz` beside `NAME` (`scripts/precompress.sh`, Trunk's post-build
+//! hook) and the request's `Accept-Encoding` takes it: brotli first, then
+//! gzip, else the file itself; every asset answer says
+//! `Vary: Accept-Encoding`, so a cache in front keeps the variants apart.
+//!
 //! `index.html` is served from memory with a fresh nonce on its scripts and
 //! in its CSP for every response ([`super::nonce`]), so Trunk's inline
 //! bootstrap runs and nothing else does. It is prepared at startup and
@@ -17,7 +23,7 @@ use http_body_util::BodyExt;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 
-use super::body::{empty, full, FileBody, ResponseBody};
+use super::body::{empty, fixed, full, FileBody, ResponseBody};
 use super::headers::{add_page_security, page_csp};
 use super::nonce::{Nonce, PageTemplate};
 use super::policy::{IMMUTABLE, NO_CACHE, NO_STORE};
@@ -98,8 +104,14 @@ impl Site {
         self.root.is_some()
     }
 
-    /// Answers a request for a page path.
-    pub async fn respond(&self, method: &Method, path: &str) -> Response<ResponseBody> {
+    /// Answers a request for a page path; `accept_encoding` is the
+    /// request's `Accept-Encoding` header, if any.
+    pub async fn respond(
+        &self,
+        method: &Method,
+        path: &str,
+        accept_encoding: Option<&str>,
+    ) -> Response<ResponseBody> {
         if method != Method::GET && method != Method::HEAD {
             let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
             r.headers_mut()
@@ -131,7 +143,14 @@ impl Site {
         let Some(file) = resolve(root, relative) else {
             return plain(StatusCode::NOT_FOUND, "not found\n");
         };
-        match serve_file(method, &file).await {
+        let variant = Encoding::ALL
+            .into_iter()
+            .filter(|e| accepts(accept_encoding, e.token()))
+            .find_map(|e| {
+                let sibling = format!("{relative}.{}", e.suffix());
+                resolve(root, &sibling).map(|path| (e, path))
+            });
+        match serve_file(method, &file, variant).await {
             Ok(r) => r,
             Err(_) => plain(StatusCode::NOT_FOUND, "not found\n"),
         }
@@ -196,13 +215,75 @@ pub fn content_type(name: &str) -> &'static str {
     }
 }
 
-async fn serve_file(method: &Method, file: &Path) -> io::Result<Response<ResponseBody>> {
+/// A content coding the build may have stored beside an asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Brotli,
+    Gzip,
+}
+
+impl Encoding {
+    /// In order of preference (brotli is the smaller).
+    const ALL: [Encoding; 2] = [Encoding::Brotli, Encoding::Gzip];
+
+    /// The `Content-Encoding` token.
+    fn token(self) -> &'static str {
+        match self {
+            Encoding::Brotli => "br",
+            Encoding::Gzip => "gzip",
+        }
+    }
+
+    /// The file name suffix of the stored variant.
+    fn suffix(self) -> &'static str {
+        match self {
+            Encoding::Brotli => "br",
+            Encoding::Gzip => "gz",
+        }
+    }
+}
+
+/// Whether an `Accept-Encoding` value takes `coding` (RFC 9110 §12.5.3):
+/// named, or matched by `*`, with a q-value above zero. A coding named
+/// with `q=0` is refused even when `*` would take it.
+fn accepts(accept_encoding: Option<&str>, coding: &str) -> bool {
+    let Some(value) = accept_encoding else {
+        return false;
+    };
+    let mut star = false;
+    for item in value.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or_default().trim();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+            .filter_map(|q| q.trim().parse::<f32>().ok())
+            .next_back()
+            .unwrap_or(1.0);
+        if name.eq_ignore_ascii_case(coding) {
+            return q > 0.0;
+        }
+        if name == "*" {
+            star = q > 0.0;
+        }
+    }
+    star
+}
+
+async fn serve_file(
+    method: &Method,
+    file: &Path,
+    variant: Option<(Encoding, PathBuf)>,
+) -> io::Result<Response<ResponseBody>> {
     let name = file
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default()
         .to_owned();
-    let handle = tokio::fs::File::open(file).await?;
+    let (encoding, stored) = match variant {
+        Some((e, path)) => (Some(e), path),
+        None => (None, file.to_path_buf()),
+    };
+    let handle = tokio::fs::File::open(&stored).await?;
     let len = handle.metadata().await?.len();
     if len > MAX_FILE {
         return Err(io::Error::other("file too large"));
@@ -219,6 +300,13 @@ async fn serve_file(method: &Method, file: &Path) -> io::Result<Response<Respons
         HeaderValue::from_static(content_type(&name)),
     );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    if let Some(e) = encoding {
+        h.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(e.token()),
+        );
+    }
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     let cache = if name != "index.html" && is_hashed_name(&name) {
         IMMUTABLE
     } else {
@@ -270,14 +358,27 @@ fn from_memory(
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response<ResponseBody> {
-    let mut response = Response::new(full(text));
-    *response.status_mut() = status;
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
-    add_page_security(h);
+    let mut response = fixed(status, "text/plain; charset=utf-8", NO_CACHE, text);
+    add_page_security(response.headers_mut());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts;
+
+    #[test]
+    fn accept_encoding_is_read_as_rfc_9110_says() {
+        assert!(!accepts(None, "gzip"));
+        assert!(accepts(Some("gzip, deflate, br, zstd"), "br"));
+        assert!(accepts(Some("GZIP"), "gzip"));
+        assert!(!accepts(Some("gzip"), "br"));
+        assert!(!accepts(Some("br;q=0, gzip"), "br"));
+        assert!(accepts(Some("br;q=0.5"), "br"));
+        assert!(accepts(Some("*"), "br"));
+        assert!(!accepts(Some("*, br;q=0"), "br"));
+        assert!(!accepts(Some("*;q=0"), "gzip"));
+        assert!(!accepts(Some("identity"), "gzip"));
+        assert!(!accepts(Some("br;q=junk"), "gzip"));
+    }
 }
