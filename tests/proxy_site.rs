@@ -230,6 +230,9 @@ fn page_asset_names_and_types() {
     assert!(is_hashed_name("layerlens-3f2a9c0d1b7e6a54_bg.wasm"));
     assert!(is_hashed_name("layerlens-3f2a9c0d1b7e6a54.js"));
     assert!(is_hashed_name("style-9f86d081884c7d65.css"));
+    // Trunk drops the hash's leading zeros (seen: a 15-digit build).
+    assert!(is_hashed_name("layerlens-912fb6348e246b3_bg.wasm"));
+    assert!(!is_hashed_name("layerlens-912fb6348e246b3f00.js"));
     assert!(!is_hashed_name("index.html"));
     assert!(!is_hashed_name("favicon.ico"));
     assert!(!is_hashed_name("my-app.js"));

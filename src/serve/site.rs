@@ -183,12 +183,14 @@ fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
 
 /// Whether a file name carries a content hash, as Trunk writes them
 /// (`app-3f2a9c0d1b7e6a54_bg.wasm`, `style-9f86d081884c7d65.css`): a `-`
-/// followed by at least 16 hex digits.
+/// followed by at least 12 hex digits. Trunk prints a 64-bit hash without
+/// leading zeros, so one build in sixteen has 15 digits or fewer (one in
+/// 65,536 fewer than 13).
 pub fn is_hashed_name(name: &str) -> bool {
     let stem = name.split('.').next().unwrap_or_default();
     stem.split('-').skip(1).any(|part| {
         let part = part.strip_suffix("_bg").unwrap_or(part);
-        part.len() >= 16 && part.bytes().all(|b| b.is_ascii_hexdigit())
+        (12..=16).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit())
     })
 }
 
