@@ -28,6 +28,7 @@ pub mod route;
 pub mod rows;
 pub mod search;
 pub mod state;
+mod text;
 pub mod tree;
 mod update;
 pub mod views;

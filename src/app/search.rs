@@ -260,13 +260,6 @@ pub fn hook(state: &State) -> Option<&'static str> {
     }
 }
 
-fn set_url(state: &State, push: bool) -> Effect {
-    Effect::SetUrl {
-        query: state.route().to_query(),
-        push,
-    }
-}
-
 fn search_error(e: &SearchError) -> UserError {
     let (kind, title, hint) = match e {
         e if e.is_usage() => (ErrorKind::InvalidReference, "Cannot search for this", ""),
@@ -403,7 +396,7 @@ pub fn update(state: &mut State, msg: SearchMsg) -> Vec<Effect> {
         SearchMsg::Submitted(term) => {
             state.search.page = Some(SearchPage::Search);
             let mut effects = start_search(state, &term);
-            effects.push(set_url(state, true));
+            effects.push(state.set_url(true));
             effects
         }
         SearchMsg::OfficialChosen(official) => {
@@ -413,7 +406,7 @@ pub fn update(state: &mut State, msg: SearchMsg) -> Vec<Effect> {
                 args.push(format!("is-official={o}"));
             }
             state.search.filters = SearchFilters::parse(&args).unwrap_or_default();
-            vec![set_url(state, false)]
+            vec![state.set_url(false)]
         }
         SearchMsg::StarsChosen(text) => {
             let mut args = state.search.filters.to_args();
@@ -429,7 +422,7 @@ pub fn update(state: &mut State, msg: SearchMsg) -> Vec<Effect> {
                 }
                 Err(e) => state.notice = Some(e.to_string()),
             }
-            vec![set_url(state, false)]
+            vec![state.set_url(false)]
         }
         SearchMsg::Navigate(query) => {
             let query: String = query.chars().take(8192).collect();

@@ -15,26 +15,8 @@ use super::msg::{CopyWhat, Effect, Focus, LoadId, Msg, ResolveTask, ScanTask};
 use super::proxy::normalize_base;
 use super::route::{LayerMode, Route};
 use super::state::{Current, LayerProgress, Phase, Prompt, State, Step, MAX_INPUT, MAX_RECENT};
+use super::text::cut;
 use super::tree::AUTO_EXPAND_ROWS;
-
-fn cut(s: &str, max: usize) -> String {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_owned()
-}
-
-fn url(state: &State, push: bool) -> Effect {
-    Effect::SetUrl {
-        query: state.route().to_query(),
-        push,
-    }
-}
-
-fn is_current(state: &State, load: LoadId) -> bool {
-    state.current.as_ref().is_some_and(|c| c.load == load)
-}
 
 /// Drops the current image; a load still running is cancelled.
 pub(super) fn cancel(state: &mut State) -> Vec<Effect> {
@@ -97,12 +79,12 @@ fn open_reference(state: &mut State, input: &str, push: bool) -> Vec<Effect> {
             state.tree.set_model(None);
             state.input = input.clone();
             state.phase = Phase::Error(invalid_reference(&input, &e));
-            effects.push(url(state, push));
+            effects.push(state.set_url(push));
             effects
         }
         Ok(reference) => {
             let mut effects = start_load(state, reference, input);
-            effects.push(url(state, push));
+            effects.push(state.set_url(push));
             effects
         }
     }
@@ -186,7 +168,7 @@ fn resolved(
     load: LoadId,
     result: Result<Box<crate::inspect::Image>, InspectError>,
 ) -> Vec<Effect> {
-    if !is_current(state, load) {
+    if !state.is_current(load) {
         return Vec::new();
     }
     match result {
@@ -244,14 +226,14 @@ fn resolved(
                     image,
                     settings: ScanSettings::default(),
                 }),
-                url(state, false),
+                state.set_url(false),
             ]
         }
     }
 }
 
 fn progress(state: &mut State, load: LoadId, p: Progress, now_ms: f64) {
-    if !is_current(state, load) {
+    if !state.is_current(load) {
         return;
     }
     let Some(cur) = state.current.as_mut() else {
@@ -278,7 +260,7 @@ fn progress(state: &mut State, load: LoadId, p: Progress, now_ms: f64) {
 }
 
 fn scan_finished(state: &mut State, load: LoadId) -> Vec<Effect> {
-    if !is_current(state, load) {
+    if !state.is_current(load) {
         return Vec::new();
     }
     let Some(cur) = state.current.as_mut() else {
@@ -304,7 +286,7 @@ fn scan_finished(state: &mut State, load: LoadId) -> Vec<Effect> {
         }
     }
     state.phase = Phase::Ready;
-    let mut effects = vec![url(state, false)];
+    let mut effects = vec![state.set_url(false)];
     effects.extend(super::library::loaded(state, load));
     effects
 }
@@ -367,23 +349,23 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             // Layers differ between platforms; keep the choice only if it
             // still makes sense once loaded (rebuild_model checks).
             state.layer = layer;
-            effects.push(url(state, true));
+            effects.push(state.set_url(true));
             effects
         }
         Msg::LayerSelected(layer) => {
             let count = state.current.as_ref().map_or(0, |c| c.progress.len());
             state.layer = layer.filter(|l| *l < count);
             rebuild_model(state);
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         Msg::LayerModeChosen(mode) => {
             state.mode = mode;
             rebuild_model(state);
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         Msg::RowClicked(i) => {
             state.tree.click_row(i);
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         Msg::RowToggled(i) => {
             state.tree.toggle_row(i);
@@ -405,7 +387,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             let before = state.tree.selected().map(<[u8]>::to_vec);
             let mut effects = state.tree.key(key);
             if state.tree.selected() != before.as_deref() {
-                effects.push(url(state, false));
+                effects.push(state.set_url(false));
             }
             effects
         }
@@ -427,7 +409,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::LayerDone { load, report } => {
-            if is_current(state, load) {
+            if state.is_current(load) {
                 if let Some(cur) = state.current.as_mut() {
                     if let Some(l) = cur.progress.get_mut(report.index) {
                         l.finished = true;

@@ -10,7 +10,7 @@ use crate::app::update::cancel;
 use crate::library::{Library, Recorded};
 use crate::oci::{Digest, Reference, Timestamp};
 
-use super::update::{fx, is_current, url};
+use super::update::fx;
 use super::{LibraryEffect, Reopen, StoreStatus};
 
 /// The name a reopened image is shown under: a tag pointing at it, else a
@@ -62,7 +62,7 @@ pub(super) fn reopen(state: &mut State, digest: &Digest, push: bool) -> Vec<Effe
         catalog: Box::new(state.library.catalog.clone()),
     }));
     if push {
-        effects.push(url(state, true));
+        effects.push(state.set_url(true));
     }
     effects
 }
@@ -72,7 +72,7 @@ pub(super) fn loaded_from_store(
     load: LoadId,
     result: Result<Box<crate::library::StoredImage>, String>,
 ) -> Vec<Effect> {
-    if !is_current(state, load) {
+    if !state.is_current(load) {
         return Vec::new();
     }
     let stored = match result {
@@ -136,7 +136,7 @@ pub(super) fn recordable(state: &State) -> bool {
 /// The load held at [`Step::Recording`] becomes ready: its record is
 /// written, failed, or there was nothing to write.
 pub(super) fn ready(state: &mut State, load: LoadId) {
-    if is_current(state, load) && state.phase == Phase::Loading(Step::Recording) {
+    if state.is_current(load) && state.phase == Phase::Loading(Step::Recording) {
         state.phase = Phase::Ready;
     }
 }

@@ -18,23 +18,8 @@ pub(super) fn fx(e: LibraryEffect) -> Effect {
     Effect::Library(e)
 }
 
-pub(super) fn cut(s: &str) -> String {
-    let mut end = s.len().min(MAX_TEXT);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_owned()
-}
-
-pub(super) fn url(state: &State, push: bool) -> Effect {
-    Effect::SetUrl {
-        query: state.route().to_query(),
-        push,
-    }
-}
-
-pub(super) fn is_current(state: &State, load: LoadId) -> bool {
-    state.current.as_ref().is_some_and(|c| c.load == load)
+fn cut(s: &str) -> String {
+    crate::app::text::cut(s, MAX_TEXT)
 }
 
 /// The store writes for `ops`, unless the library is detached from an
@@ -128,7 +113,7 @@ pub fn apply_route(state: &mut State, route: &Route) -> Option<Vec<Effect>> {
 /// A load finished (its tree is shown): ask for the time to record it,
 /// and hold `ready` back until the record is written when it will be.
 pub fn loaded(state: &mut State, load: LoadId) -> Vec<Effect> {
-    if is_current(state, load) {
+    if state.is_current(load) {
         if super::reopen::recordable(state) {
             state.phase = Phase::Loading(Step::Recording);
         }
@@ -245,19 +230,19 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
         LibraryMsg::ShowPage => {
             state.search.page = None;
             state.library.page = true;
-            vec![fx(LibraryEffect::ReadClock), url(state, true)]
+            vec![fx(LibraryEffect::ReadClock), state.set_url(true)]
         }
         LibraryMsg::FilterChanged(text) => {
             state.library.filter = cut(&text);
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         LibraryMsg::FormatChanged(text) => {
             state.library.format = cut(&text);
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         LibraryMsg::DigestsToggled(on) => {
             state.library.digests = on;
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         LibraryMsg::TagSource(source) => {
             state.library.tag_source = cut(&source);
