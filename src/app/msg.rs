@@ -8,7 +8,7 @@ use crate::oci::{PlatformPolicy, Reference};
 use crate::registry::Credentials;
 
 use super::route::LayerMode;
-use super::rows::SortBy;
+use super::tree::rows::SortBy;
 
 /// Identifies one load (one submit, platform switch or retry): results of a
 /// load that is no longer current are ignored.

@@ -10,12 +10,12 @@ use crate::oci::{Platform, PlatformPolicy, Reference};
 use crate::registry::{Credentials, RegistryError};
 
 use super::errors::{inspect_error, invalid_reference};
-use super::model::TreeModel;
 use super::msg::{CopyWhat, Effect, Focus, LoadId, Msg, ResolveTask, ScanTask};
 use super::proxy::normalize_base;
 use super::route::{LayerMode, Route};
 use super::state::{Current, LayerProgress, Phase, Prompt, State, Step, MAX_INPUT, MAX_RECENT};
 use super::text::cut;
+use super::tree::model::TreeModel;
 use super::tree::AUTO_EXPAND_ROWS;
 
 /// Drops the current image; a load still running is cancelled.
