@@ -31,7 +31,9 @@ mod update;
 pub mod views;
 
 pub use errors::{ErrorKind, UserError};
-pub use msg::{ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, ResolveTask, ScanTask};
+pub use msg::{
+    ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, ResolveTask, Reveal, ScanTask,
+};
 pub use route::{LayerMode, Route};
 pub use state::{Phase, State, Step};
 pub use tree::rows::{Row, ShowChanges, SortBy};

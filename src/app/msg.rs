@@ -207,6 +207,19 @@ pub enum Focus {
     Username,
 }
 
+/// What [`Effect::Reveal`] brings into view (and opens, when folded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reveal {
+    /// The layers section.
+    Layers,
+    /// The raw index document.
+    Index,
+    /// The raw manifest document.
+    Manifest,
+    /// The raw config document.
+    Config,
+}
+
 /// Something the shell must do.
 #[derive(Debug, Clone)]
 pub enum Effect {
@@ -229,9 +242,8 @@ pub enum Effect {
     Copy(String),
     /// The file viewer's work (`app::file`).
     File(super::file::FileEffect),
-    /// Bring a raw document into view and open it (`index`, `manifest`,
-    /// `config`: the element `raw-<id>`).
-    Reveal(&'static str),
+    /// Bring a section or a raw document into view and open it.
+    Reveal(Reveal),
     /// Work of the search and tags pages.
     Search(super::search::SearchEffect),
     /// The image library's store work.

@@ -10,7 +10,7 @@ use crate::oci::{Platform, PlatformPolicy, Reference};
 use crate::registry::{Credentials, RegistryError};
 
 use super::errors::{inspect_error, invalid_reference};
-use super::msg::{CopyWhat, Effect, Focus, LoadId, Msg, ResolveTask, ScanTask};
+use super::msg::{CopyWhat, Effect, Focus, LoadId, Msg, ResolveTask, Reveal, ScanTask};
 use super::proxy::normalize_base;
 use super::route::{LayerMode, Route};
 use super::state::{Current, LayerProgress, Phase, Prompt, State, Step, MAX_INPUT, MAX_RECENT};
@@ -472,14 +472,14 @@ fn open_digest(state: &mut State, digest: &str) -> Vec<Effect> {
     match super::views::digest_target(state, digest) {
         Some(DigestTarget::Layer(i)) => {
             let mut effects = update(state, Msg::LayerSelected(Some(i)));
-            effects.push(Effect::Reveal("layers"));
+            effects.push(Effect::Reveal(Reveal::Layers));
             effects
         }
         Some(DigestTarget::Platform(p)) => update(state, Msg::PlatformChosen(p)),
         Some(DigestTarget::Document(d)) => vec![Effect::Reveal(match d {
-            "index" => "raw-index",
-            "manifest" => "raw-manifest",
-            _ => "raw-config",
+            "index" => Reveal::Index,
+            "manifest" => Reveal::Manifest,
+            _ => Reveal::Config,
         })],
         Some(DigestTarget::Image(r)) => update(state, Msg::ReferenceSubmitted(r)),
         None => Vec::new(),
