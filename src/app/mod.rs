@@ -20,6 +20,7 @@ pub mod driver;
 pub mod errors;
 pub mod file;
 pub mod library;
+mod load;
 pub mod msg;
 pub mod proxy;
 pub mod route;
@@ -32,7 +33,7 @@ pub mod views;
 
 pub use errors::{ErrorKind, UserError};
 pub use msg::{
-    ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, ResolveTask, Reveal, ScanTask,
+    ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, Next, ResolveTask, Reveal, ScanTask,
 };
 pub use route::{LayerMode, Route};
 pub use state::{Phase, State, Step};

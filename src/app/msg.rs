@@ -220,6 +220,20 @@ pub enum Reveal {
     Config,
 }
 
+/// What a child updater (library, search) asks the page's own update to
+/// do after its effects: the root owns the load lifecycle and the routing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Nothing more.
+    None,
+    /// Open this reference as if it had been submitted.
+    Open(String),
+    /// Apply this link (a query string) as if the address had changed.
+    Route(String),
+    /// The load's layers are all known: finish it as a scan would.
+    ScanFinished(LoadId),
+}
+
 /// Something the shell must do.
 #[derive(Debug, Clone)]
 pub enum Effect {

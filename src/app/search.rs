@@ -20,7 +20,7 @@ use crate::search::{
 };
 
 use super::errors::{invalid_reference, registry_error, ErrorKind, UserError};
-use super::msg::{Effect, Msg};
+use super::msg::{Effect, Next};
 use super::route::Route;
 use super::state::State;
 
@@ -386,8 +386,15 @@ pub fn apply_route(state: &mut State, route: &Route) -> Option<Vec<Effect>> {
     }
 }
 
-/// Handles one message of these pages.
-pub fn update(state: &mut State, msg: SearchMsg) -> Vec<Effect> {
+/// Handles one message of these pages: their effects, and what the page's
+/// own update does next (a link to follow).
+pub fn update(state: &mut State, msg: SearchMsg) -> (Vec<Effect>, Next) {
+    let mut next = Next::None;
+    let effects = handle(state, msg, &mut next);
+    (effects, next)
+}
+
+fn handle(state: &mut State, msg: SearchMsg, next: &mut Next) -> Vec<Effect> {
     match msg {
         SearchMsg::InputChanged(text) => {
             state.search.input = text.chars().take(MAX_TERM).collect();
@@ -426,11 +433,11 @@ pub fn update(state: &mut State, msg: SearchMsg) -> Vec<Effect> {
         }
         SearchMsg::Navigate(query) => {
             let query: String = query.chars().take(8192).collect();
-            let mut effects = vec![Effect::SetUrl {
+            let effects = vec![Effect::SetUrl {
                 query: query.clone(),
                 push: true,
             }];
-            effects.extend(super::update(state, Msg::RouteChanged { query }));
+            *next = Next::Route(query);
             effects
         }
         SearchMsg::Results { request, result } => {

@@ -3,10 +3,10 @@
 //! or to a reopened image), [`loaded`] (a load finished: record it, or mark
 //! a reopened image opened), and [`route_for`] (the link for what is shown).
 
-use crate::app::msg::{Effect, LoadId, Msg};
+use crate::app::load::rebuild_model;
+use crate::app::msg::{Effect, LoadId, Next};
 use crate::app::route::Route;
 use crate::app::state::{Phase, State, Step};
-use crate::app::update::rebuild_model;
 use crate::oci::{Digest, Timestamp};
 
 use super::actions::{removal_lines, report, shown_manifest};
@@ -153,8 +153,15 @@ fn removed(
     }
 }
 
-/// Handles one library message.
-pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
+/// Handles one library message: its effects, and what the page's own
+/// update does next (open a reference, finish a reopened load).
+pub fn update_library(state: &mut State, msg: LibraryMsg) -> (Vec<Effect>, Next) {
+    let mut next = Next::None;
+    let effects = handle(state, msg, &mut next);
+    (effects, next)
+}
+
+fn handle(state: &mut State, msg: LibraryMsg, next: &mut Next) -> Vec<Effect> {
     match msg {
         m @ (LibraryMsg::KeepRead { .. }
         | LibraryMsg::KeepToggled(_)
@@ -223,9 +230,15 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
             state.library.page = false;
             reopen(state, &digest, true)
         }
-        LibraryMsg::Loaded { load, result } => loaded_from_store(state, load, result),
+        LibraryMsg::Loaded { load, result } => {
+            if loaded_from_store(state, load, result) {
+                *next = Next::ScanFinished(load);
+            }
+            Vec::new()
+        }
         LibraryMsg::Refresh(reference) => {
-            crate::app::update(state, Msg::ReferenceSubmitted(reference))
+            *next = Next::Open(reference);
+            Vec::new()
         }
         LibraryMsg::ShowPage => {
             state.search.page = None;
