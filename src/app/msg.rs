@@ -234,6 +234,16 @@ pub enum Next {
     ScanFinished(LoadId),
 }
 
+impl Next {
+    /// Runs a child's handler, which may set its follow-up, and returns
+    /// the handler's effects with that follow-up.
+    pub(crate) fn collect(handler: impl FnOnce(&mut Next) -> Vec<Effect>) -> (Vec<Effect>, Next) {
+        let mut next = Next::None;
+        let effects = handler(&mut next);
+        (effects, next)
+    }
+}
+
 /// Something the shell must do.
 #[derive(Debug, Clone)]
 pub enum Effect {

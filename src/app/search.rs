@@ -389,9 +389,7 @@ pub fn apply_route(state: &mut State, route: &Route) -> Option<Vec<Effect>> {
 /// Handles one message of these pages: their effects, and what the page's
 /// own update does next (a link to follow).
 pub fn update(state: &mut State, msg: SearchMsg) -> (Vec<Effect>, Next) {
-    let mut next = Next::None;
-    let effects = handle(state, msg, &mut next);
-    (effects, next)
+    Next::collect(|next| handle(state, msg, next))
 }
 
 fn handle(state: &mut State, msg: SearchMsg, next: &mut Next) -> Vec<Effect> {

@@ -10,7 +10,7 @@ use crate::app::state::{LayerProgress, Phase, State, Step};
 use crate::library::{Library, Recorded};
 use crate::oci::{Digest, Reference, Timestamp};
 
-use super::update::fx;
+use super::transitions::fx;
 use super::{LibraryEffect, Reopen, StoreStatus};
 
 /// The name a reopened image is shown under: a tag pointing at it, else a

@@ -156,9 +156,7 @@ fn removed(
 /// Handles one library message: its effects, and what the page's own
 /// update does next (open a reference, finish a reopened load).
 pub fn update_library(state: &mut State, msg: LibraryMsg) -> (Vec<Effect>, Next) {
-    let mut next = Next::None;
-    let effects = handle(state, msg, &mut next);
-    (effects, next)
+    Next::collect(|next| handle(state, msg, next))
 }
 
 fn handle(state: &mut State, msg: LibraryMsg, next: &mut Next) -> Vec<Effect> {
