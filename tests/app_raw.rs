@@ -6,7 +6,7 @@ mod app_common;
 
 use app_common::*;
 use layerlens::app::views::{self, lines_text, DigestTarget, RawSpan};
-use layerlens::app::{Msg, Phase};
+use layerlens::app::{Msg, Phase, Reveal};
 
 /// Every linked digest of a document, with what it opens.
 fn links(doc: &views::RawDocView) -> Vec<(String, DigestTarget)> {
@@ -84,11 +84,11 @@ fn clicking_digests_switches_platform_selects_layers_and_reveals_documents() {
     };
 
     page.send(Msg::DigestOpened(config));
-    assert_eq!(page.revealed, ["raw-config"]);
+    assert_eq!(page.revealed, [Reveal::Config]);
 
     page.send(Msg::DigestOpened(layer));
     assert_eq!(page.state.layer, Some(0));
-    assert_eq!(page.revealed, ["raw-config", "layers"]);
+    assert_eq!(page.revealed, [Reveal::Config, Reveal::Layers]);
     assert!(page.url().contains("layer=0"), "{}", page.url());
 
     page.send(Msg::DigestOpened(arm));

@@ -1,8 +1,8 @@
 //! The link: parse ⇄ print round trips, exact printing, and hostile values
 //! (bad escapes, control bytes, traversal, overlong values, floods).
 
-use layerlens::app::filter::Filter;
 use layerlens::app::proxy::{normalize_base, proxy_url};
+use layerlens::app::tree::filter::Filter;
 use layerlens::app::{LayerMode, Route};
 use layerlens::oci::Platform;
 

@@ -5,9 +5,9 @@
 //!   [`Effect`] — what the shell must do; [`update`] — the only transition.
 //! * [`route`] — the link (`?image=…&platform=…&layer=…&path=…&view=…`)
 //!   parsed and printed.
-//! * [`model`], [`rows`], [`tree`], [`filter`] — the tree: the merged image
-//!   or one layer's changes, the visible rows of a virtualised view, keyboard
-//!   navigation, text and glob filters, sorting.
+//! * [`tree`] — the tree: its [`tree::model`] (the merged image or one
+//!   layer's changes), the visible [`tree::rows`] of a virtualised view,
+//!   keyboard navigation, text and glob [`tree::filter`]s, sorting.
 //! * [`views`] — each section of the page as a plain value the shell draws.
 //! * [`errors`] — every failure in words a person understands.
 //! * [`mod@file`] — the file viewer: extraction, text/hex/image, links.
@@ -19,22 +19,23 @@
 pub mod driver;
 pub mod errors;
 pub mod file;
-pub mod filter;
 pub mod library;
-pub mod model;
+mod load;
 pub mod msg;
 pub mod proxy;
 pub mod route;
-pub mod rows;
 pub mod search;
 pub mod state;
+mod text;
 pub mod tree;
 mod update;
 pub mod views;
 
 pub use errors::{ErrorKind, UserError};
-pub use msg::{ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, ResolveTask, ScanTask};
+pub use msg::{
+    ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, Next, ResolveTask, Reveal, ScanTask,
+};
 pub use route::{LayerMode, Route};
-pub use rows::{Row, ShowChanges, SortBy};
 pub use state::{Phase, State, Step};
+pub use tree::rows::{Row, ShowChanges, SortBy};
 pub use update::{demo_reference, update};

@@ -8,7 +8,7 @@ use crate::oci::{PlatformPolicy, Reference};
 use crate::registry::Credentials;
 
 use super::route::LayerMode;
-use super::rows::SortBy;
+use super::tree::rows::SortBy;
 
 /// Identifies one load (one submit, platform switch or retry): results of a
 /// load that is no longer current are ignored.
@@ -207,6 +207,43 @@ pub enum Focus {
     Username,
 }
 
+/// What [`Effect::Reveal`] brings into view (and opens, when folded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reveal {
+    /// The layers section.
+    Layers,
+    /// The raw index document.
+    Index,
+    /// The raw manifest document.
+    Manifest,
+    /// The raw config document.
+    Config,
+}
+
+/// What a child updater (library, search) asks the page's own update to
+/// do after its effects: the root owns the load lifecycle and the routing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Nothing more.
+    None,
+    /// Open this reference as if it had been submitted.
+    Open(String),
+    /// Apply this link (a query string) as if the address had changed.
+    Route(String),
+    /// The load's layers are all known: finish it as a scan would.
+    ScanFinished(LoadId),
+}
+
+impl Next {
+    /// Runs a child's handler, which may set its follow-up, and returns
+    /// the handler's effects with that follow-up.
+    pub(crate) fn collect(handler: impl FnOnce(&mut Next) -> Vec<Effect>) -> (Vec<Effect>, Next) {
+        let mut next = Next::None;
+        let effects = handler(&mut next);
+        (effects, next)
+    }
+}
+
 /// Something the shell must do.
 #[derive(Debug, Clone)]
 pub enum Effect {
@@ -229,9 +266,8 @@ pub enum Effect {
     Copy(String),
     /// The file viewer's work (`app::file`).
     File(super::file::FileEffect),
-    /// Bring a raw document into view and open it (`index`, `manifest`,
-    /// `config`: the element `raw-<id>`).
-    Reveal(&'static str),
+    /// Bring a section or a raw document into view and open it.
+    Reveal(Reveal),
     /// Work of the search and tags pages.
     Search(super::search::SearchEffect),
     /// The image library's store work.

@@ -20,7 +20,7 @@ use crate::search::{
 };
 
 use super::errors::{invalid_reference, registry_error, ErrorKind, UserError};
-use super::msg::{Effect, Msg};
+use super::msg::{Effect, Next};
 use super::route::Route;
 use super::state::State;
 
@@ -260,13 +260,6 @@ pub fn hook(state: &State) -> Option<&'static str> {
     }
 }
 
-fn set_url(state: &State, push: bool) -> Effect {
-    Effect::SetUrl {
-        query: state.route().to_query(),
-        push,
-    }
-}
-
 fn search_error(e: &SearchError) -> UserError {
     let (kind, title, hint) = match e {
         e if e.is_usage() => (ErrorKind::InvalidReference, "Cannot search for this", ""),
@@ -393,8 +386,13 @@ pub fn apply_route(state: &mut State, route: &Route) -> Option<Vec<Effect>> {
     }
 }
 
-/// Handles one message of these pages.
-pub fn update(state: &mut State, msg: SearchMsg) -> Vec<Effect> {
+/// Handles one message of these pages: their effects, and what the page's
+/// own update does next (a link to follow).
+pub fn update(state: &mut State, msg: SearchMsg) -> (Vec<Effect>, Next) {
+    Next::collect(|next| handle(state, msg, next))
+}
+
+fn handle(state: &mut State, msg: SearchMsg, next: &mut Next) -> Vec<Effect> {
     match msg {
         SearchMsg::InputChanged(text) => {
             state.search.input = text.chars().take(MAX_TERM).collect();
@@ -403,7 +401,7 @@ pub fn update(state: &mut State, msg: SearchMsg) -> Vec<Effect> {
         SearchMsg::Submitted(term) => {
             state.search.page = Some(SearchPage::Search);
             let mut effects = start_search(state, &term);
-            effects.push(set_url(state, true));
+            effects.push(state.set_url(true));
             effects
         }
         SearchMsg::OfficialChosen(official) => {
@@ -413,7 +411,7 @@ pub fn update(state: &mut State, msg: SearchMsg) -> Vec<Effect> {
                 args.push(format!("is-official={o}"));
             }
             state.search.filters = SearchFilters::parse(&args).unwrap_or_default();
-            vec![set_url(state, false)]
+            vec![state.set_url(false)]
         }
         SearchMsg::StarsChosen(text) => {
             let mut args = state.search.filters.to_args();
@@ -429,15 +427,15 @@ pub fn update(state: &mut State, msg: SearchMsg) -> Vec<Effect> {
                 }
                 Err(e) => state.notice = Some(e.to_string()),
             }
-            vec![set_url(state, false)]
+            vec![state.set_url(false)]
         }
         SearchMsg::Navigate(query) => {
             let query: String = query.chars().take(8192).collect();
-            let mut effects = vec![Effect::SetUrl {
+            let effects = vec![Effect::SetUrl {
                 query: query.clone(),
                 push: true,
             }];
-            effects.extend(super::update(state, Msg::RouteChanged { query }));
+            *next = Next::Route(query);
             effects
         }
         SearchMsg::Results { request, result } => {

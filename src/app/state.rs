@@ -10,7 +10,7 @@ use crate::oci::{Platform, Reference};
 use crate::registry::Credentials;
 
 use super::errors::UserError;
-use super::msg::LoadId;
+use super::msg::{Effect, LoadId};
 use super::route::{LayerMode, Route};
 use super::search::SearchState;
 use super::tree::TreeState;
@@ -235,5 +235,19 @@ impl State {
             library: Default::default(),
         };
         super::library::route_for(self, route)
+    }
+
+    /// The effect that puts [`State::route`] in the address bar, as a new
+    /// history entry (`push`) or replacing the current one.
+    pub fn set_url(&self, push: bool) -> Effect {
+        Effect::SetUrl {
+            query: self.route().to_query(),
+            push,
+        }
+    }
+
+    /// Whether `load` is the current load (a result of any other is stale).
+    pub fn is_current(&self, load: LoadId) -> bool {
+        self.current.as_ref().is_some_and(|c| c.load == load)
     }
 }

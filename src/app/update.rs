@@ -1,90 +1,19 @@
-//! `update(&mut State, Msg) -> Vec<Effect>`: the only place the page's state
+//! `update(&mut State, Msg) -> Vec<Effect>`: the only way the page's state
 //! changes. Pure: the shell performs the effects and feeds results back in
-//! as messages; a result of a load that is no longer current is ignored.
+//! as messages. It dispatches: the load lifecycle to [`super::load`], the
+//! file viewer, library and search pages to their own updaters, whose
+//! typed follow-up ([`Next`]) it then carries out.
 
-use std::rc::Rc;
+use crate::oci::{Platform, Reference};
+use crate::registry::Credentials;
 
-use crate::inspect::InspectError;
-use crate::inspect::{merge_verified, Progress, ScanSettings};
-use crate::oci::{Platform, PlatformPolicy, Reference};
-use crate::registry::{Credentials, RegistryError};
-
-use super::errors::{inspect_error, invalid_reference};
-use super::model::TreeModel;
-use super::msg::{CopyWhat, Effect, Focus, LoadId, Msg, ResolveTask, ScanTask};
+use super::errors::invalid_reference;
+use super::load::{self, cancel, rebuild_model, start_load};
+use super::msg::{CopyWhat, Effect, Focus, Msg, Next, Reveal};
 use super::proxy::normalize_base;
 use super::route::{LayerMode, Route};
-use super::state::{Current, LayerProgress, Phase, Prompt, State, Step, MAX_INPUT, MAX_RECENT};
-use super::tree::AUTO_EXPAND_ROWS;
-
-fn cut(s: &str, max: usize) -> String {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_owned()
-}
-
-fn url(state: &State, push: bool) -> Effect {
-    Effect::SetUrl {
-        query: state.route().to_query(),
-        push,
-    }
-}
-
-fn is_current(state: &State, load: LoadId) -> bool {
-    state.current.as_ref().is_some_and(|c| c.load == load)
-}
-
-/// Drops the current image; a load still running is cancelled.
-pub(super) fn cancel(state: &mut State) -> Vec<Effect> {
-    match state.current.take() {
-        Some(old) if matches!(state.phase, Phase::Loading(_)) => vec![Effect::Cancel(old.load)],
-        _ => Vec::new(),
-    }
-}
-
-/// Makes `reference` (written as `input`) the current load, resolving:
-/// a new load id, nothing of it known yet, the tree emptied. The caller
-/// has cancelled the previous load and says where the image comes from.
-pub(super) fn begin_load(state: &mut State, reference: Reference, input: String) -> LoadId {
-    let load = LoadId(state.next_load);
-    state.next_load += 1;
-    state.input = input.clone();
-    state.current = Some(Current {
-        load,
-        reference,
-        input,
-        image: None,
-        progress: Vec::new(),
-        reports: Vec::new(),
-        fs: None,
-    });
-    state.tree.set_model(None);
-    state.phase = Phase::Loading(Step::Resolving);
-    load
-}
-
-/// Starts loading `reference` (written as `input`), cancelling any other
-/// load. Keeps the tree's expansion (a platform switch or a retry shows the
-/// same paths again).
-fn start_load(state: &mut State, reference: Reference, input: String) -> Vec<Effect> {
-    let mut effects = cancel(state);
-    let policy = match &state.platform {
-        Some(p) => PlatformPolicy::Require(p.clone()),
-        None => PlatformPolicy::default(),
-    };
-    let credentials = state.auth.saved.get(reference.registry_host()).cloned();
-    let load = begin_load(state, reference.clone(), input);
-    effects.push(Effect::Resolve(Box::new(ResolveTask {
-        load,
-        reference,
-        policy,
-        credentials,
-        proxy_base: state.proxy_base.clone(),
-    })));
-    effects
-}
+use super::state::{Phase, State, MAX_INPUT};
+use super::text::cut;
 
 /// A fresh image from what a person typed or a link named.
 fn open_reference(state: &mut State, input: &str, push: bool) -> Vec<Effect> {
@@ -97,41 +26,15 @@ fn open_reference(state: &mut State, input: &str, push: bool) -> Vec<Effect> {
             state.tree.set_model(None);
             state.input = input.clone();
             state.phase = Phase::Error(invalid_reference(&input, &e));
-            effects.push(url(state, push));
+            effects.push(state.set_url(push));
             effects
         }
         Ok(reference) => {
             let mut effects = start_load(state, reference, input);
-            effects.push(url(state, push));
+            effects.push(state.set_url(push));
             effects
         }
     }
-}
-
-fn remember(state: &mut State, input: &str) {
-    state.recent.retain(|r| r != input);
-    state.recent.insert(0, input.to_owned());
-    state.recent.truncate(MAX_RECENT);
-}
-
-/// Rebuilds the tree model for the selected layer and mode.
-pub(super) fn rebuild_model(state: &mut State) {
-    let Some(cur) = &state.current else {
-        state.tree.set_model(None);
-        return;
-    };
-    let Some(fs) = &cur.fs else {
-        return;
-    };
-    if state.layer.is_some_and(|l| l >= cur.reports.len()) {
-        state.layer = None;
-    }
-    let model = match (state.layer, state.mode) {
-        (None, _) => TreeModel::merged(Rc::clone(fs)),
-        (Some(l), LayerMode::UpTo) => TreeModel::up_to(&cur.reports, fs, l),
-        (Some(l), LayerMode::Changes) => TreeModel::changes(&cur.reports, l),
-    };
-    state.tree.set_model(Some(model));
 }
 
 /// Applies a link: loads what it names unless it is already shown, then
@@ -178,134 +81,6 @@ fn apply_route(state: &mut State, route: Route) -> Vec<Effect> {
     let mut effects = open_reference(state, &image, false);
     // The link already says this; no history entry for it.
     effects.retain(|e| !matches!(e, Effect::SetUrl { .. }));
-    effects
-}
-
-fn resolved(
-    state: &mut State,
-    load: LoadId,
-    result: Result<Box<crate::inspect::Image>, InspectError>,
-) -> Vec<Effect> {
-    if !is_current(state, load) {
-        return Vec::new();
-    }
-    match result {
-        Err(e) => {
-            let user = inspect_error(&e);
-            let mut effects = Vec::new();
-            if let InspectError::Registry(r) = &e {
-                let prompt = match r {
-                    RegistryError::CredentialsRequired { registry, .. } => Some(Prompt {
-                        registry: registry.clone(),
-                        refused: false,
-                    }),
-                    RegistryError::Unauthorized { registry, .. } => Some(Prompt {
-                        registry: registry.clone(),
-                        refused: true,
-                    }),
-                    _ => None,
-                };
-                if prompt.is_some() {
-                    effects.push(Effect::Focus(Focus::Username));
-                }
-                state.auth.prompt = prompt;
-            }
-            state.phase = Phase::Error(user);
-            effects
-        }
-        Ok(image) => {
-            let layers: Vec<LayerProgress> = image
-                .image_manifest()
-                .map(|m| {
-                    m.layers()
-                        .iter()
-                        .map(|d| LayerProgress {
-                            total: d.size(),
-                            ..LayerProgress::default()
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let input = state
-                .current
-                .as_ref()
-                .map(|c| c.input.clone())
-                .unwrap_or_default();
-            remember(state, &input);
-            let Some(cur) = state.current.as_mut() else {
-                return Vec::new();
-            };
-            cur.progress = layers;
-            cur.image = Some(image.clone());
-            state.phase = Phase::Loading(Step::Layers);
-            vec![
-                Effect::Scan(ScanTask {
-                    load,
-                    image,
-                    settings: ScanSettings::default(),
-                }),
-                url(state, false),
-            ]
-        }
-    }
-}
-
-fn progress(state: &mut State, load: LoadId, p: Progress, now_ms: f64) {
-    if !is_current(state, load) {
-        return;
-    }
-    let Some(cur) = state.current.as_mut() else {
-        return;
-    };
-    let (index, done, total, finished) = match p {
-        Progress::Started { index, total } => (index, None, total, false),
-        Progress::Bytes { index, done, total } => (index, Some(done), total, false),
-        Progress::Finished { index } => (index, None, 0, true),
-    };
-    if let Some(l) = cur.progress.get_mut(index) {
-        if total > 0 {
-            l.total = total;
-        }
-        if let Some(d) = done {
-            l.done = d;
-            l.last_ms = Some(now_ms);
-        }
-        if l.started_ms.is_none() {
-            l.started_ms = Some(now_ms);
-        }
-        l.finished |= finished;
-    }
-}
-
-fn scan_finished(state: &mut State, load: LoadId) -> Vec<Effect> {
-    if !is_current(state, load) {
-        return Vec::new();
-    }
-    let Some(cur) = state.current.as_mut() else {
-        return Vec::new();
-    };
-    cur.reports.sort_by_key(|r| r.index);
-    cur.fs = Some(Rc::new(merge_verified(&cur.reports)));
-    let fresh = state.pending_path.is_none() && !state.tree.any_expanded();
-    rebuild_model(state);
-    if fresh {
-        state.tree.auto_expand(AUTO_EXPAND_ROWS);
-    }
-    if let Some(p) = state.pending_path.take() {
-        if !state.tree.reveal(&p) {
-            // Keep the closest existing parent (a platform without the path).
-            let mut q: &[u8] = &p;
-            while let Some(i) = q.iter().rposition(|b| *b == b'/') {
-                q = &q[..i];
-                if state.tree.reveal(q) {
-                    break;
-                }
-            }
-        }
-    }
-    state.phase = Phase::Ready;
-    let mut effects = vec![url(state, false)];
-    effects.extend(super::library::loaded(state, load));
     effects
 }
 
@@ -367,23 +142,23 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             // Layers differ between platforms; keep the choice only if it
             // still makes sense once loaded (rebuild_model checks).
             state.layer = layer;
-            effects.push(url(state, true));
+            effects.push(state.set_url(true));
             effects
         }
         Msg::LayerSelected(layer) => {
             let count = state.current.as_ref().map_or(0, |c| c.progress.len());
             state.layer = layer.filter(|l| *l < count);
             rebuild_model(state);
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         Msg::LayerModeChosen(mode) => {
             state.mode = mode;
             rebuild_model(state);
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         Msg::RowClicked(i) => {
             state.tree.click_row(i);
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         Msg::RowToggled(i) => {
             state.tree.toggle_row(i);
@@ -405,7 +180,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             let before = state.tree.selected().map(<[u8]>::to_vec);
             let mut effects = state.tree.key(key);
             if state.tree.selected() != before.as_deref() {
-                effects.push(url(state, false));
+                effects.push(state.set_url(false));
             }
             effects
         }
@@ -417,28 +192,26 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.tree.resized(rows);
             Vec::new()
         }
-        Msg::Resolved { load, result } => resolved(state, load, result),
+        Msg::Resolved { load, result } => load::resolved(state, load, result),
         Msg::LayerProgress {
             load,
             progress: p,
             now_ms,
         } => {
-            progress(state, load, p, now_ms);
+            load::progress(state, load, p, now_ms);
             Vec::new()
         }
         Msg::LayerDone { load, report } => {
-            if is_current(state, load) {
-                if let Some(cur) = state.current.as_mut() {
-                    if let Some(l) = cur.progress.get_mut(report.index) {
-                        l.finished = true;
-                    }
-                    cur.reports.retain(|r| r.index != report.index);
-                    cur.reports.push(*report);
-                }
-            }
+            load::layer_done(state, load, *report);
             Vec::new()
         }
-        Msg::ScanFinished { load } => scan_finished(state, load),
+        Msg::ScanFinished { load } => match load::scan_finished(state, load) {
+            Some(mut effects) => {
+                effects.extend(super::library::loaded(state, load));
+                effects
+            }
+            None => Vec::new(),
+        },
         Msg::Notice(text) => {
             state.notice = Some(cut(&text, MAX_INPUT));
             Vec::new()
@@ -474,11 +247,29 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::CopyRequested(what) => copy(state, what),
-        Msg::Library(m) => super::library::update_library(state, m),
+        Msg::Library(m) => {
+            let (effects, next) = super::library::update_library(state, m);
+            follow(state, effects, next)
+        }
         Msg::File(m) => super::file::update(state, m),
         Msg::DigestOpened(digest) => open_digest(state, &digest),
-        Msg::Search(msg) => super::search::update(state, msg),
+        Msg::Search(msg) => {
+            let (effects, next) = super::search::update(state, msg);
+            follow(state, effects, next)
+        }
     }
+}
+
+/// A child updater's follow-up, after its own `effects`.
+fn follow(state: &mut State, mut effects: Vec<Effect>, next: Next) -> Vec<Effect> {
+    let msg = match next {
+        Next::None => return effects,
+        Next::Open(reference) => Msg::ReferenceSubmitted(reference),
+        Next::Route(query) => Msg::RouteChanged { query },
+        Next::ScanFinished(load) => Msg::ScanFinished { load },
+    };
+    effects.extend(update(state, msg));
+    effects
 }
 
 /// A digest link in a raw document: a layer selects it, a platform of the
@@ -490,14 +281,14 @@ fn open_digest(state: &mut State, digest: &str) -> Vec<Effect> {
     match super::views::digest_target(state, digest) {
         Some(DigestTarget::Layer(i)) => {
             let mut effects = update(state, Msg::LayerSelected(Some(i)));
-            effects.push(Effect::Reveal("layers"));
+            effects.push(Effect::Reveal(Reveal::Layers));
             effects
         }
         Some(DigestTarget::Platform(p)) => update(state, Msg::PlatformChosen(p)),
         Some(DigestTarget::Document(d)) => vec![Effect::Reveal(match d {
-            "index" => "raw-index",
-            "manifest" => "raw-manifest",
-            _ => "raw-config",
+            "index" => Reveal::Index,
+            "manifest" => Reveal::Manifest,
+            _ => Reveal::Config,
         })],
         Some(DigestTarget::Image(r)) => update(state, Msg::ReferenceSubmitted(r)),
         None => Vec::new(),

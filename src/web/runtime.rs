@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 
 use crate::app::driver::run_resolve;
-use crate::app::{update, Effect, Focus, LoadId, Msg, State};
+use crate::app::{update, Effect, Focus, LoadId, Msg, Reveal, State};
 use crate::registry::Client;
 
 use super::dom;
@@ -208,7 +208,13 @@ impl App {
                 }
             }
             Effect::File(f) => super::file::perform(f, self.weak()),
-            Effect::Reveal(id) => {
+            Effect::Reveal(what) => {
+                let id = match what {
+                    Reveal::Layers => "layers",
+                    Reveal::Index => "raw-index",
+                    Reveal::Manifest => "raw-manifest",
+                    Reveal::Config => "raw-config",
+                };
                 // After the frame: the target may be redrawn by it.
                 self.after_render(move || {
                     if let Some(e) = dom::by_id(id) {

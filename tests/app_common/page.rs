@@ -9,7 +9,7 @@ use layerlens::app::driver::{run_resolve, run_scan};
 use layerlens::app::file::extract::run_extract;
 use layerlens::app::file::{ExtractId, FileEffect};
 use layerlens::app::library::{LibraryEffect, LibraryMsg, StoreStatus};
-use layerlens::app::{update, Effect, Focus, Msg, State};
+use layerlens::app::{update, Effect, Focus, Msg, Reveal, State};
 use layerlens::library::{apply, load_image, open, MemoryStore};
 use layerlens::oci::Timestamp;
 use layerlens::registry::Client;
@@ -30,7 +30,7 @@ pub struct Page {
     /// Loads cancelled.
     pub cancelled: Vec<u64>,
     /// Elements brought into view.
-    pub revealed: Vec<&'static str>,
+    pub revealed: Vec<Reveal>,
     /// When false, Resolve/Scan effects are recorded but not performed.
     pub perform: bool,
     /// Whole files extracted by the viewer, by extraction (what the page

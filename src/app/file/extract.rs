@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 
 use crate::layer::{ContentSink, Entry, EntryKind, ExtractTarget, ScanOptions, Scanner};
-use crate::oci::VerifyError;
+use crate::oci::{Compression, VerifyError};
 use crate::registry::{BlobBody, BlobError, Body, Client, Fetch};
 
 use super::{ExtractId, ExtractTask, FileMsg};
@@ -94,16 +94,11 @@ pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
     cancelled: &dyn Fn() -> bool,
     dispatch: &dyn Fn(FileMsg),
 ) {
-    let id = task.id;
-    let d = &task.descriptor;
-    let what = format!("layer {} ({})", task.layer, d.digest());
-    if d.media_type().layer_compression().is_none() {
-        dispatch(failed(
-            id,
-            format!("{what} is not a layer ({})", d.media_type()),
-        ));
+    let (id, d) = (task.id, &task.descriptor);
+    if compression(task, dispatch).is_none() {
         return;
     }
+    let what = format!("layer {} ({})", task.layer, d.digest());
     let mut response = match client.blob(&task.reference, d.digest(), None).await {
         Ok(r) => r,
         Err(e) => {
@@ -112,6 +107,21 @@ pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
         }
     };
     extract_from(task, &mut response.body, out, cancelled, dispatch).await;
+}
+
+/// The layer's compression, or [`FileMsg::Failed`] dispatched for a
+/// descriptor that is not a layer.
+fn compression(task: &ExtractTask, dispatch: &dyn Fn(FileMsg)) -> Option<Compression> {
+    let d = &task.descriptor;
+    let compression = d.media_type().layer_compression();
+    if compression.is_none() {
+        let what = format!("layer {} ({})", task.layer, d.digest());
+        dispatch(failed(
+            task.id,
+            format!("{what} is not a layer ({})", d.media_type()),
+        ));
+    }
+    compression
 }
 
 /// [`run_extract`] over a body already open: the layer's bytes from the
@@ -128,11 +138,7 @@ pub async fn extract_from<B: Body>(
     let id = task.id;
     let d = &task.descriptor;
     let what = format!("layer {} ({})", task.layer, d.digest());
-    let Some(compression) = d.media_type().layer_compression() else {
-        dispatch(failed(
-            id,
-            format!("{what} is not a layer ({})", d.media_type()),
-        ));
+    let Some(compression) = compression(task, dispatch) else {
         return;
     };
     let tap = RefCell::new(Tap {

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use crate::inspect::LayerReport;
 use crate::layer::EntryKind;
 
-use crate::app::model::TreeModel;
+use crate::app::tree::model::TreeModel;
 
 /// The most symbolic links followed while resolving one path (Linux's
 /// `MAXSYMLINKS` is 40); more is reported as a loop.

@@ -279,13 +279,6 @@ fn effect(e: FileEffect) -> Effect {
     Effect::File(e)
 }
 
-fn url(state: &State) -> Effect {
-    Effect::SetUrl {
-        query: state.route().to_query(),
-        push: true,
-    }
-}
-
 /// The file name a download gets: the path's last component, with
 /// characters that are not safe in file names replaced.
 pub fn download_name(path: &[u8]) -> String {
@@ -374,7 +367,7 @@ pub fn update(state: &mut State, msg: FileMsg) -> Vec<Effect> {
                 Ok(target) => {
                     state.file.notice = None;
                     state.tree.reveal(&target);
-                    vec![url(state)]
+                    vec![state.set_url(true)]
                 }
                 Err(e) => {
                     state.file.notice = Some(format!("Cannot follow the link: {e}"));
@@ -385,7 +378,7 @@ pub fn update(state: &mut State, msg: FileMsg) -> Vec<Effect> {
         FileMsg::OpenTarget => {
             let target = selected_hardlink(state);
             match target {
-                Some(t) if state.tree.reveal(&t) => vec![url(state)],
+                Some(t) if state.tree.reveal(&t) => vec![state.set_url(true)],
                 _ => Vec::new(),
             }
         }

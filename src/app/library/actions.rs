@@ -7,7 +7,7 @@ use crate::dockerfmt::human::human_size_decimal;
 use crate::library::{short_id, Library, LibraryError, Removal};
 use crate::oci::Digest;
 
-use super::update::{fx, write};
+use super::transitions::{fx, write};
 use super::{LibraryEffect, Report};
 
 /// The manifest digest of the image on screen, if any.

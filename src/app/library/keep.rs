@@ -29,7 +29,7 @@ use crate::dockerfmt::human::human_size_decimal;
 use crate::oci::{Digest, Reference};
 use crate::registry::Credentials;
 
-use super::update::fx;
+use super::transitions::fx;
 use super::{LibraryEffect, LibraryMsg};
 
 /// The most skip/failure notes shown (the latest ones).

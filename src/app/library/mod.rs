@@ -8,7 +8,7 @@
 //! * this module: the state, messages and effects;
 //! * [`route`]: the library's link parameters (`?page=images&filter=…`,
 //!   `?open=sha256:…`);
-//! * `update`: the transitions, and the hooks the page's own update calls
+//! * `transitions`: the transitions, and the hooks the page's own update calls
 //!   (start, a finished load, a link).
 //! * `reopen`: recording a finished load, reopening from the store;
 //! * `actions`: the reports of `tag`, `rm` and `prune`;
@@ -30,7 +30,7 @@ mod actions;
 pub mod keep;
 mod reopen;
 pub mod route;
-mod update;
+mod transitions;
 
 use std::collections::BTreeSet;
 
@@ -41,7 +41,7 @@ use super::msg::LoadId;
 
 pub use keep::{KeepEffect, KeepLayer, KeepOutcome, KeepState, KeepTask};
 pub use route::LibraryRoute;
-pub use update::{apply_route, loaded, route_for, started, update_library};
+pub use transitions::{apply_route, loaded, route_for, started, update_library};
 
 /// Where the library is kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

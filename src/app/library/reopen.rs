@@ -4,13 +4,13 @@
 //! path.
 
 use crate::app::errors::{ErrorKind, UserError};
-use crate::app::msg::{Effect, LoadId, Msg};
+use crate::app::load::{begin_load, cancel};
+use crate::app::msg::{Effect, LoadId};
 use crate::app::state::{LayerProgress, Phase, State, Step};
-use crate::app::update::cancel;
 use crate::library::{Library, Recorded};
 use crate::oci::{Digest, Reference, Timestamp};
 
-use super::update::{fx, is_current, url};
+use super::transitions::fx;
 use super::{LibraryEffect, Reopen, StoreStatus};
 
 /// The name a reopened image is shown under: a tag pointing at it, else a
@@ -50,7 +50,7 @@ pub(super) fn reopen(state: &mut State, digest: &Digest, push: bool) -> Vec<Effe
     state.notice = None;
     state.auth.prompt = None;
     let input = reference.familiar_string();
-    let load = super::super::update::begin_load(state, reference, input);
+    let load = begin_load(state, reference, input);
     state.library.reopen = Some(Reopen {
         load,
         manifest: digest.clone(),
@@ -62,18 +62,21 @@ pub(super) fn reopen(state: &mut State, digest: &Digest, push: bool) -> Vec<Effe
         catalog: Box::new(state.library.catalog.clone()),
     }));
     if push {
-        effects.push(url(state, true));
+        effects.push(state.set_url(true));
     }
     effects
 }
 
+/// A reopened image read back from the store becomes the current load's
+/// image and layers; `true` when its scan is to be finished (the tree built
+/// by the page's own path), `false` for a stale load or an unreadable one.
 pub(super) fn loaded_from_store(
     state: &mut State,
     load: LoadId,
     result: Result<Box<crate::library::StoredImage>, String>,
-) -> Vec<Effect> {
-    if !is_current(state, load) {
-        return Vec::new();
+) -> bool {
+    if !state.is_current(load) {
+        return false;
     }
     let stored = match result {
         Ok(s) => s,
@@ -84,11 +87,11 @@ pub(super) fn loaded_from_store(
                 detail,
                 hint: "Refresh it from the registry, or remove it on the Images page.".to_owned(),
             });
-            return Vec::new();
+            return false;
         }
     };
     let Some(cur) = state.current.as_mut() else {
-        return Vec::new();
+        return false;
     };
     let (image, reports) = (*stored).into_inspect(cur.reference.clone());
     cur.progress = reports
@@ -103,7 +106,7 @@ pub(super) fn loaded_from_store(
     cur.image = Some(Box::new(image));
     cur.reports = reports;
     state.phase = Phase::Loading(Step::Layers);
-    crate::app::update(state, Msg::ScanFinished { load })
+    true
 }
 
 /// Whether the current load will be written to the library once it has
@@ -136,7 +139,7 @@ pub(super) fn recordable(state: &State) -> bool {
 /// The load held at [`Step::Recording`] becomes ready: its record is
 /// written, failed, or there was nothing to write.
 pub(super) fn ready(state: &mut State, load: LoadId) {
-    if is_current(state, load) && state.phase == Phase::Loading(Step::Recording) {
+    if state.is_current(load) && state.phase == Phase::Loading(Step::Recording) {
         state.phase = Phase::Ready;
     }
 }

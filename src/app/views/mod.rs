@@ -30,10 +30,10 @@ use crate::inspect::LayerReport;
 use crate::layer::EntryKind;
 
 use super::errors::{layer_error, UserError};
-use super::model::Change;
 use super::route::LayerMode;
-use super::rows::{Row, ShowChanges, SortBy};
 use super::state::{Phase, Prompt, State, Step};
+use super::tree::model::Change;
+use super::tree::rows::{Row, ShowChanges, SortBy};
 
 /// The status area: the test hook, the steps of a load, errors and the
 /// credentials prompt.

@@ -287,11 +287,7 @@ fn cut(s: &str) -> String {
     if s.len() <= MAX_RAW_STRING {
         return s.to_owned();
     }
-    let mut end = MAX_RAW_STRING;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
+    format!("{}…", crate::app::text::cut(s, MAX_RAW_STRING))
 }
 
 struct Lines<'t> {

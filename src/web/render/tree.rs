@@ -8,7 +8,7 @@ use std::rc::Weak;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 
-use crate::app::model::Change;
+use crate::app::tree::model::Change;
 use crate::app::views::{self, FileView, TreePanel};
 use crate::app::{ChangeClass, Key, Msg, Row, SortBy, State};
 use crate::layer::EntryKind;

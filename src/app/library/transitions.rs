@@ -3,10 +3,10 @@
 //! or to a reopened image), [`loaded`] (a load finished: record it, or mark
 //! a reopened image opened), and [`route_for`] (the link for what is shown).
 
-use crate::app::msg::{Effect, LoadId, Msg};
+use crate::app::load::rebuild_model;
+use crate::app::msg::{Effect, LoadId, Next};
 use crate::app::route::Route;
 use crate::app::state::{Phase, State, Step};
-use crate::app::update::rebuild_model;
 use crate::oci::{Digest, Timestamp};
 
 use super::actions::{removal_lines, report, shown_manifest};
@@ -18,23 +18,8 @@ pub(super) fn fx(e: LibraryEffect) -> Effect {
     Effect::Library(e)
 }
 
-pub(super) fn cut(s: &str) -> String {
-    let mut end = s.len().min(MAX_TEXT);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_owned()
-}
-
-pub(super) fn url(state: &State, push: bool) -> Effect {
-    Effect::SetUrl {
-        query: state.route().to_query(),
-        push,
-    }
-}
-
-pub(super) fn is_current(state: &State, load: LoadId) -> bool {
-    state.current.as_ref().is_some_and(|c| c.load == load)
+fn cut(s: &str) -> String {
+    crate::app::text::cut(s, MAX_TEXT)
 }
 
 /// The store writes for `ops`, unless the library is detached from an
@@ -128,7 +113,7 @@ pub fn apply_route(state: &mut State, route: &Route) -> Option<Vec<Effect>> {
 /// A load finished (its tree is shown): ask for the time to record it,
 /// and hold `ready` back until the record is written when it will be.
 pub fn loaded(state: &mut State, load: LoadId) -> Vec<Effect> {
-    if is_current(state, load) {
+    if state.is_current(load) {
         if super::reopen::recordable(state) {
             state.phase = Phase::Loading(Step::Recording);
         }
@@ -168,8 +153,13 @@ fn removed(
     }
 }
 
-/// Handles one library message.
-pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
+/// Handles one library message: its effects, and what the page's own
+/// update does next (open a reference, finish a reopened load).
+pub fn update_library(state: &mut State, msg: LibraryMsg) -> (Vec<Effect>, Next) {
+    Next::collect(|next| handle(state, msg, next))
+}
+
+fn handle(state: &mut State, msg: LibraryMsg, next: &mut Next) -> Vec<Effect> {
     match msg {
         m @ (LibraryMsg::KeepRead { .. }
         | LibraryMsg::KeepToggled(_)
@@ -238,26 +228,32 @@ pub fn update_library(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
             state.library.page = false;
             reopen(state, &digest, true)
         }
-        LibraryMsg::Loaded { load, result } => loaded_from_store(state, load, result),
+        LibraryMsg::Loaded { load, result } => {
+            if loaded_from_store(state, load, result) {
+                *next = Next::ScanFinished(load);
+            }
+            Vec::new()
+        }
         LibraryMsg::Refresh(reference) => {
-            crate::app::update(state, Msg::ReferenceSubmitted(reference))
+            *next = Next::Open(reference);
+            Vec::new()
         }
         LibraryMsg::ShowPage => {
             state.search.page = None;
             state.library.page = true;
-            vec![fx(LibraryEffect::ReadClock), url(state, true)]
+            vec![fx(LibraryEffect::ReadClock), state.set_url(true)]
         }
         LibraryMsg::FilterChanged(text) => {
             state.library.filter = cut(&text);
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         LibraryMsg::FormatChanged(text) => {
             state.library.format = cut(&text);
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         LibraryMsg::DigestsToggled(on) => {
             state.library.digests = on;
-            vec![url(state, false)]
+            vec![state.set_url(false)]
         }
         LibraryMsg::TagSource(source) => {
             state.library.tag_source = cut(&source);

@@ -5,13 +5,21 @@
 //! Expansion and selection are kept as paths, not node handles, so they
 //! survive a platform switch or a different layer: whatever exists again is
 //! expanded and selected again.
+//!
+//! Its parts: [`model`] — the merged image or one layer's changes as a
+//! tree of nodes; [`rows`] — the visible rows of a virtualised view, with
+//! sorting and change classes; [`filter`] — text and glob filters.
+
+pub mod filter;
+pub mod model;
+pub mod rows;
 
 use std::collections::{HashSet, VecDeque};
 
-use super::filter::Filter;
-use super::model::{NodeRef, TreeModel};
 use super::msg::{ChangeClass, Effect, Focus, Key};
-use super::rows::{make_row, visible_rows, Row, RowOptions, ShowChanges, SortBy, VisibleRow};
+use filter::Filter;
+use model::{NodeRef, TreeModel};
+use rows::{make_row, visible_rows, Row, RowOptions, ShowChanges, SortBy, VisibleRow};
 
 /// Rows drawn above and below the viewport, so a small scroll shows rows
 /// that are already there.
