@@ -41,15 +41,16 @@ use js_sys::{Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
-use web_sys::{Cache, ReadableStreamDefaultReader, ReadableStreamReadResult};
+use web_sys::Cache;
 
 use crate::app::library::keep::{blob_key, key_digest, QUOTA_PERCENT};
 use crate::app::library::{KeepEffect, KeepLayer, KeepOutcome, KeepTask, LibraryMsg};
 use crate::app::Msg;
 use crate::oci::{Digest, VerifyError};
-use crate::registry::{BlobError, Body, Client, FetchError, HashedBlob};
+use crate::registry::{BlobError, Body, FetchError, HashedBlob};
 
-use super::fetch::{BrowserBody, BrowserFetch};
+use super::client::{page_client, PageClient};
+use super::fetch::{BrowserBody, StreamReader};
 use super::runtime::App;
 
 /// The Cache API cache that holds kept layer blobs.
@@ -237,14 +238,8 @@ fn stream_of(body: BrowserBody, layer: &KeepLayer) -> Result<web_sys::ReadableSt
     web_sys::ReadableStream::new_with_underlying_source(&underlying).map_err(|e| js_text(&e))
 }
 
-type KeepClient = Client<BrowserFetch, fn() -> u64>;
-
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
-
 /// Keeps one layer; how it ended.
-async fn keep_one(client: &KeepClient, task: &KeepTask, layer: &KeepLayer) -> KeepOutcome {
+async fn keep_one(client: &PageClient, task: &KeepTask, layer: &KeepLayer) -> KeepOutcome {
     if !setting_on() {
         return KeepOutcome::Cancelled;
     }
@@ -310,9 +305,11 @@ pub fn perform(effect: KeepEffect, app: Weak<App>) {
         }),
         KeepEffect::Save(on) => save_setting(on),
         KeepEffect::Keep(task) => spawn_local(async move {
-            let fetch = BrowserFetch::new(task.proxy_base.clone(), Rc::new(Cell::new(0.0)));
-            let client: KeepClient = Client::new(fetch, now_ms as fn() -> u64)
-                .with_credentials(task.credentials.clone());
+            let client = page_client(
+                task.proxy_base.clone(),
+                Rc::new(Cell::new(0.0)),
+                task.credentials.clone(),
+            );
             for layer in &task.layers {
                 let outcome = keep_one(&client, &task, layer).await;
                 send(
@@ -336,41 +333,11 @@ pub fn perform(effect: KeepEffect, app: Weak<App>) {
 }
 
 /// A kept blob's body, read from disk piece by piece.
-pub struct KeptBody {
-    reader: Option<ReadableStreamDefaultReader>,
-}
+pub struct KeptBody(StreamReader);
 
 impl Body for KeptBody {
     async fn chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
-        let Some(reader) = &self.reader else {
-            return Ok(None);
-        };
-        let result = JsFuture::from(reader.read()).await.map_err(|e| {
-            FetchError::new(format!("reading the kept layer failed: {}", js_text(&e)))
-        })?;
-        let result: ReadableStreamReadResult = result.unchecked_into();
-        if result.get_done().unwrap_or(true) {
-            self.reader = None;
-            return Ok(None);
-        }
-        Ok(Some(
-            result
-                .get_value()
-                .dyn_ref::<Uint8Array>()
-                .map(Uint8Array::to_vec)
-                .unwrap_or_default(),
-        ))
-    }
-}
-
-impl Drop for KeptBody {
-    fn drop(&mut self) {
-        if let Some(r) = self.reader.take() {
-            let cancelled = JsFuture::from(r.cancel());
-            spawn_local(async move {
-                let _ = cancelled.await;
-            });
-        }
+        self.0.next("the kept layer").await
     }
 }
 
@@ -378,12 +345,5 @@ impl Drop for KeptBody {
 pub async fn open_kept(digest: &Digest) -> Option<KeptBody> {
     let cache = existing_cache().await.ok()??;
     let response = kept_response(&cache, digest).await?;
-    let reader = response
-        .body()?
-        .get_reader()
-        .dyn_into::<ReadableStreamDefaultReader>()
-        .ok()?;
-    Some(KeptBody {
-        reader: Some(reader),
-    })
+    Some(KeptBody(StreamReader::of(Some(response.body()?))))
 }

@@ -70,11 +70,59 @@ impl BrowserFetch {
     }
 }
 
+/// A `ReadableStream` read chunk by chunk to its end (the one reader of
+/// stream bodies: responses here, kept blobs in [`super::blobs`]); dropped
+/// before the end, it tells the browser to stop.
+pub struct StreamReader(Option<ReadableStreamDefaultReader>);
+
+impl StreamReader {
+    /// A reader of `stream` (none: an empty body).
+    pub fn of(stream: Option<web_sys::ReadableStream>) -> StreamReader {
+        StreamReader(stream.and_then(|s| s.get_reader().dyn_into().ok()))
+    }
+
+    /// The next chunk as the browser delivered it, or `None` at the end; a
+    /// failed read names `what` was read.
+    pub async fn next(&mut self, what: &str) -> Result<Option<Vec<u8>>, FetchError> {
+        let Some(reader) = &self.0 else {
+            return Ok(None);
+        };
+        let result = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| FetchError::new(format!("reading {what} failed: {}", js_text(&e))))?;
+        let result: ReadableStreamReadResult = result.unchecked_into();
+        if result.get_done().unwrap_or(true) {
+            self.0 = None;
+            return Ok(None);
+        }
+        Ok(Some(
+            result
+                .get_value()
+                .dyn_ref::<Uint8Array>()
+                .map(Uint8Array::to_vec)
+                .unwrap_or_default(),
+        ))
+    }
+}
+
+impl Drop for StreamReader {
+    fn drop(&mut self) {
+        // The promise is awaited so a rejection (an aborted stream) is
+        // handled rather than reported as an unhandled rejection.
+        if let Some(r) = self.0.take() {
+            let cancelled = JsFuture::from(r.cancel());
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = cancelled.await;
+            });
+        }
+    }
+}
+
 /// A response body: the stream's reader, and bytes read but not handed out
 /// yet (a proxy error check looked at them, or the browser delivered a
 /// chunk larger than `PIECE`).
 pub struct BrowserBody {
-    reader: Option<ReadableStreamDefaultReader>,
+    reader: StreamReader,
     pending: Vec<u8>,
     pos: usize,
     last_yield: Rc<Cell<f64>>,
@@ -142,39 +190,13 @@ impl Body for BrowserBody {
         if let Some(piece) = self.take_piece() {
             return Ok(Some(piece));
         }
-        let Some(reader) = &self.reader else {
+        let Some(chunk) = self.reader.next("the response").await? else {
             return Ok(None);
         };
-        let result = JsFuture::from(reader.read()).await.map_err(|e| {
-            FetchError::new(format!("reading the response failed: {}", js_text(&e)))
-        })?;
-        let result: ReadableStreamReadResult = result.unchecked_into();
-        if result.get_done().unwrap_or(true) {
-            self.reader = None;
-            return Ok(None);
-        }
-        let value = result.get_value();
-        self.pending = value
-            .dyn_ref::<Uint8Array>()
-            .map(Uint8Array::to_vec)
-            .unwrap_or_default();
+        self.pending = chunk;
         self.pos = 0;
         // An empty read is not the end: hand out an empty chunk.
         Ok(Some(self.take_piece().unwrap_or_default()))
-    }
-}
-
-impl Drop for BrowserBody {
-    fn drop(&mut self) {
-        // A body dropped before its end: tell the browser to stop reading.
-        // The promise is awaited so a rejection (an aborted stream) is
-        // handled rather than reported as an unhandled rejection.
-        if let Some(r) = self.reader.take() {
-            let cancelled = JsFuture::from(r.cancel());
-            wasm_bindgen_futures::spawn_local(async move {
-                let _ = cancelled.await;
-            });
-        }
     }
 }
 
@@ -252,11 +274,7 @@ impl Fetch for BrowserFetch {
             .map_err(|_| FetchError::new("fetch did not return a response"))?;
         let status = response.status();
         let headers = response_headers(&response.headers());
-        let reader = response.body().and_then(|s| {
-            s.get_reader()
-                .dyn_into::<ReadableStreamDefaultReader>()
-                .ok()
-        });
+        let reader = StreamReader::of(response.body());
         let mut body = BrowserBody {
             reader,
             pending: Vec::new(),

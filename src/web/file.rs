@@ -20,18 +20,10 @@ use web_sys::{Blob, BlobPropertyBag, Element, HtmlElement, Url};
 
 use crate::app::file::extract::{extract_from, run_extract, ContentOut};
 use crate::app::file::{ExtractId, FileEffect, FileMsg};
-use crate::app::{LoadId, Msg};
-use crate::registry::Client;
+use crate::app::Msg;
 
 use super::dom::{self, el};
-use super::fetch::BrowserFetch;
 use super::runtime::App;
-
-type FileClient = Client<BrowserFetch, fn() -> u64>;
-
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
 
 /// Bytes gathered before they are copied into one JS part (fewer, larger
 /// parts; wasm memory holds at most this much of the file at once).
@@ -39,8 +31,6 @@ const PART: usize = 1 << 20;
 
 #[derive(Default)]
 struct Store {
-    /// The client of the latest load that extracted something.
-    client: Option<(LoadId, Rc<FileClient>)>,
     /// Cancel flags of running extractions.
     running: HashMap<ExtractId, Rc<Cell<bool>>>,
     /// Finished files' bytes.
@@ -94,26 +84,6 @@ impl ContentOut for BlobOut {
             });
         }
     }
-}
-
-fn client_for(
-    load: LoadId,
-    base: &str,
-    task_credentials: Option<crate::registry::Credentials>,
-) -> Rc<FileClient> {
-    STORE.with(|s| {
-        let mut s = s.borrow_mut();
-        if let Some((l, c)) = &s.client {
-            if *l == load {
-                return Rc::clone(c);
-            }
-        }
-        let fetch = BrowserFetch::new(base.to_owned(), Rc::new(Cell::new(0.0)));
-        let client: Rc<FileClient> =
-            Rc::new(Client::new(fetch, now_ms as fn() -> u64).with_credentials(task_credentials));
-        s.client = Some((load, Rc::clone(&client)));
-        client
-    })
 }
 
 fn forget(id: ExtractId) {
@@ -278,7 +248,10 @@ fn download(id: ExtractId, name: &str) {
 pub fn perform(effect: FileEffect, app: Weak<App>) {
     match effect {
         FileEffect::Extract(task) => {
-            let client = client_for(task.load, &task.proxy_base, task.credentials.clone());
+            let Some(shell) = app.upgrade() else {
+                return;
+            };
+            let client = shell.load_client(task.load, &task.proxy_base, task.credentials.clone());
             let flag = Rc::new(Cell::new(false));
             STORE.with(|s| {
                 s.borrow_mut().running.insert(task.id, Rc::clone(&flag));

@@ -16,6 +16,7 @@
 //! * [`worker`] — layer scans in Web Workers running this same module.
 
 pub mod blobs;
+pub mod client;
 pub mod dom;
 pub mod fetch;
 pub mod file;

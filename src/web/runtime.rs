@@ -12,19 +12,14 @@ use wasm_bindgen_futures::spawn_local;
 
 use crate::app::driver::run_resolve;
 use crate::app::{update, Effect, Focus, LoadId, Msg, Reveal, State};
-use crate::registry::Client;
+use crate::registry::Credentials;
 
+use super::client::{page_client, PageClient};
 use super::dom;
-use super::fetch::BrowserFetch;
 use super::listen::Listener;
 use super::render::Ui;
 use super::worker::pool::Pool;
-use super::worker::scan::{self as worker_scan, LoadClient, Ran};
-
-/// The clock the registry client reads (token expiry).
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
+use super::worker::scan::{self as worker_scan, Ran};
 
 /// The running page.
 pub struct App {
@@ -33,7 +28,9 @@ pub struct App {
     draining: Cell<bool>,
     ui: RefCell<Option<Ui>>,
     listeners: RefCell<Vec<Listener>>,
-    loads: RefCell<HashMap<LoadId, Rc<LoadClient>>>,
+    /// The registry client of the current load (it holds its tokens),
+    /// shared by its resolve, its scan and the file viewer.
+    loads: RefCell<HashMap<LoadId, Rc<PageClient>>>,
     last_yield: Rc<Cell<f64>>,
     /// The layer workers, started with the first load.
     pool: RefCell<Option<Rc<Pool>>>,
@@ -128,22 +125,12 @@ impl App {
     fn perform(&self, effect: Effect) {
         match effect {
             Effect::Resolve(task) => {
-                let fetch = BrowserFetch::new(task.proxy_base.clone(), Rc::clone(&self.last_yield));
-                let client: Rc<LoadClient> = Rc::new(
-                    Client::new(fetch, now_ms as fn() -> u64)
-                        .with_credentials(task.credentials.clone()),
-                );
-                self.loads
-                    .borrow_mut()
-                    .insert(task.load, Rc::clone(&client));
+                let client =
+                    self.load_client(task.load, &task.proxy_base, task.credentials.clone());
                 let weak = self.weak();
                 spawn_local(async move {
                     let msg = run_resolve(&client, &task).await;
                     if let Some(app) = weak.upgrade() {
-                        if matches!(&msg, Msg::Resolved { result: Err(_), .. }) {
-                            // No scan follows: the client is not needed.
-                            app.loads.borrow_mut().remove(&task.load);
-                        }
                         app.dispatch(msg);
                     }
                 });
@@ -164,7 +151,6 @@ impl App {
                     let ran = worker_scan::run_scan(&pool, &client, &task, dispatch).await;
                     worker_scan::mark(ran);
                     if let Some(app) = weak.upgrade() {
-                        app.loads.borrow_mut().remove(&task.load);
                         if ran == Ran::MainThread && !app.said_main_thread.replace(true) {
                             app.dispatch(Msg::Notice(
                                 "Web Workers could not start here, so layers are scanned on \
@@ -227,6 +213,29 @@ impl App {
             }
             Effect::Search(effect) => super::search::perform(self, effect),
         }
+    }
+
+    /// The client of `load`, made (through the proxy at `proxy_base`, with
+    /// `credentials`) when it is the first use of the load; the clients of
+    /// older loads are dropped then, so only the current load's is kept.
+    pub fn load_client(
+        &self,
+        load: LoadId,
+        proxy_base: &str,
+        credentials: Option<Credentials>,
+    ) -> Rc<PageClient> {
+        let mut loads = self.loads.borrow_mut();
+        if let Some(c) = loads.get(&load) {
+            return Rc::clone(c);
+        }
+        loads.retain(|l, _| *l > load);
+        let client = Rc::new(page_client(
+            proxy_base.to_owned(),
+            Rc::clone(&self.last_yield),
+            credentials,
+        ));
+        loads.insert(load, Rc::clone(&client));
+        client
     }
 
     fn after_render(&self, f: impl FnOnce() + 'static) {

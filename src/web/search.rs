@@ -10,15 +10,11 @@ use wasm_bindgen_futures::spawn_local;
 
 use crate::app::search::{SearchEffect, SearchMsg, TAGS_PAGE};
 use crate::app::Msg;
-use crate::registry::Client;
 use crate::search::{search, DOCKER_HUB_SEARCH};
 
+use super::client::page_client;
 use super::fetch::BrowserFetch;
 use super::runtime::App;
-
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
 
 /// Starts the work of one effect; its answer is dispatched when it arrives.
 pub fn perform(app: &App, effect: SearchEffect) {
@@ -47,8 +43,7 @@ pub fn perform(app: &App, effect: SearchEffect) {
             credentials,
             proxy_base,
         } => spawn_local(async move {
-            let fetch = BrowserFetch::new(proxy_base, Rc::new(Cell::new(0.0)));
-            let client = Client::new(fetch, now_ms as fn() -> u64).with_credentials(credentials);
+            let client = page_client(proxy_base, Rc::new(Cell::new(0.0)), credentials);
             let result = client
                 .tags_page(&reference, next.as_deref(), Some(TAGS_PAGE))
                 .await;

@@ -15,11 +15,7 @@ use crate::app::{LoadId, Msg, ScanTask};
 use crate::inspect::transfer::decode_report;
 use crate::inspect::{scan_layer, LayerFailure, LayerOutcome, LayerReport, Progress};
 use crate::oci::{Descriptor, Digest};
-use crate::registry::Client;
-use crate::web::fetch::BrowserFetch;
-
-/// The registry client of one load (it holds the tokens).
-pub type LoadClient = Client<BrowserFetch, fn() -> u64>;
+use crate::web::client::PageClient;
 
 /// Where a scan's layers ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +57,7 @@ fn progress_msg(load: LoadId, progress: Progress) -> Msg {
 /// Nothing is dispatched once the load is cancelled ([`Pool::cancel`]).
 pub async fn run_scan(
     pool: &Rc<Pool>,
-    client: &LoadClient,
+    client: &PageClient,
     task: &ScanTask,
     dispatch: Rc<dyn Fn(Msg)>,
 ) -> Ran {
@@ -114,7 +110,7 @@ pub async fn run_scan(
 /// load was cancelled.
 async fn one(
     pool: &Rc<Pool>,
-    client: &LoadClient,
+    client: &PageClient,
     task: &ScanTask,
     layer: &Layer,
     dispatch: Rc<dyn Fn(Msg)>,
