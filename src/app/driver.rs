@@ -1,14 +1,19 @@
 //! The network work behind [`Effect::Resolve`](super::Effect::Resolve) and
-//! [`Effect::Scan`](super::Effect::Scan), generic over the [`Fetch`] the
-//! shell provides: the browser runs it over its proxy fetch, the native
-//! tests over an in-memory registry. It reports through messages only, so
-//! [`super::update`] stays the one place that decides. (The page scans each
-//! layer in a Web Worker instead of [`run_scan`] — `web::worker::scan` —
-//! keeping the same messages.)
+//! [`Effect::Scan`](super::Effect::Scan). It reports through messages
+//! only, so [`super::update`] stays the one place that decides.
+//!
+//! [`drive`] is the one scan driver: every layer of the task's image
+//! through a per-layer `scan` (at most a given number at once), each
+//! report dispatched as it lands, then `ScanFinished`. Where a layer runs
+//! is the caller's: the page hands layers to its Web Workers
+//! (`web::worker::scan`), [`run_scan`] scans them here over any [`Fetch`]
+//! (the native tests, over an in-memory registry).
 
-use futures_util::stream::StreamExt;
+use std::future::Future;
 
-use crate::inspect::{layer_reports, resolve, Progress};
+use futures_util::stream::{self, StreamExt};
+
+use crate::inspect::{layer_jobs, resolve, scan_layer, LayerJob, LayerReport, Progress};
 use crate::registry::{Client, Fetch};
 
 use super::msg::{Msg, ResolveTask, ScanTask};
@@ -25,9 +30,37 @@ pub async fn run_resolve<F: Fetch, C: Fn() -> u64>(
     }
 }
 
-/// Streams every layer (at most `settings.concurrency` at once),
-/// dispatching progress, each layer's report as soon as it completes, and
-/// [`Msg::ScanFinished`] at the end. `now_ms` is the shell's clock.
+/// Scans every layer of the task's image with `scan`, at most `width` at
+/// once, dispatching each report as [`Msg::LayerDone`] as soon as it lands
+/// and [`Msg::ScanFinished`] at the end. `scan` answers `None` when the
+/// load was cancelled; `cancelled` is asked before the end is announced.
+pub async fn drive<'a, Fut>(
+    task: &'a ScanTask,
+    width: usize,
+    scan: impl Fn(LayerJob) -> Fut,
+    cancelled: impl Fn() -> bool,
+    dispatch: &dyn Fn(Msg),
+) where
+    Fut: Future<Output = Option<LayerReport>> + 'a,
+{
+    let load = task.load;
+    let jobs = layer_jobs(&task.image).into_iter().map(scan);
+    let mut reports = stream::iter(jobs).buffer_unordered(width.max(1));
+    while let Some(report) = reports.next().await {
+        if let Some(report) = report {
+            dispatch(Msg::LayerDone {
+                load,
+                report: Box::new(report),
+            });
+        }
+    }
+    if !cancelled() {
+        dispatch(Msg::ScanFinished { load });
+    }
+}
+
+/// [`drive`] with every layer scanned here through `client`
+/// (`settings.concurrency` at once); `now_ms` is the shell's clock.
 pub async fn run_scan<F: Fetch, C: Fn() -> u64>(
     client: &Client<F, C>,
     task: &ScanTask,
@@ -35,7 +68,6 @@ pub async fn run_scan<F: Fetch, C: Fn() -> u64>(
     dispatch: &dyn Fn(Msg),
 ) {
     let load = task.load;
-    let image = &task.image;
     let progress = |p: Progress| {
         dispatch(Msg::LayerProgress {
             load,
@@ -43,12 +75,19 @@ pub async fn run_scan<F: Fetch, C: Fn() -> u64>(
             now_ms: now_ms(),
         })
     };
-    let mut reports = std::pin::pin!(layer_reports(client, image, &task.settings, &progress));
-    while let Some(report) = reports.next().await {
-        dispatch(Msg::LayerDone {
-            load,
-            report: Box::new(report),
-        });
-    }
-    dispatch(Msg::ScanFinished { load });
+    let progress = &progress;
+    let scan = |job: LayerJob| async move {
+        let report = scan_layer(
+            client,
+            &task.image.reference,
+            job.index,
+            job.descriptor,
+            job.diff_id,
+            &task.settings,
+            progress,
+        )
+        .await;
+        Some(report)
+    };
+    drive(task, task.settings.concurrency, scan, || false, dispatch).await;
 }

@@ -373,6 +373,50 @@ fn blob_failure(e: BlobError, total: u64) -> LayerFailure {
     }
 }
 
+/// One layer of an image to scan: its place, its descriptor and the
+/// config's diff_id for it (if the config has one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerJob {
+    /// Position in the manifest (0 = base).
+    pub index: usize,
+    /// The manifest's descriptor of the blob.
+    pub descriptor: Descriptor,
+    /// The config's `rootfs.diff_ids` entry at the same position.
+    pub diff_id: Option<Digest>,
+}
+
+impl LayerJob {
+    /// The report of this layer when it failed before any byte was scanned.
+    pub fn failed(&self, failure: LayerFailure) -> LayerReport {
+        LayerReport {
+            index: self.index,
+            descriptor: self.descriptor.clone(),
+            diff_id: self.diff_id.clone(),
+            outcome: LayerOutcome::Failed {
+                failure,
+                entries: Vec::new(),
+                mismatch: None,
+            },
+        }
+    }
+}
+
+/// The layers of `image`, base first, each with its diff_id.
+pub fn layer_jobs(image: &Image) -> Vec<LayerJob> {
+    let diff_ids = image.image_config().map_or(&[][..], |c| c.diff_ids());
+    image
+        .image_manifest()
+        .map_or(&[][..], |m| m.layers())
+        .iter()
+        .enumerate()
+        .map(|(index, d)| LayerJob {
+            index,
+            descriptor: d.clone(),
+            diff_id: diff_ids.get(index).cloned(),
+        })
+        .collect()
+}
+
 /// Streams every layer of `image` through the scanner, at most
 /// `settings.concurrency` at once, yielding each layer's report as it
 /// completes (the page shows them as they come).
@@ -382,18 +426,13 @@ pub fn layer_reports<'a, F: Fetch, C: Fn() -> u64>(
     settings: &'a ScanSettings,
     progress: &'a dyn Fn(Progress),
 ) -> impl futures_util::Stream<Item = LayerReport> + 'a {
-    let layers = image.image_manifest().map_or(&[][..], |m| m.layers());
-    let diff_ids: Vec<Digest> = image
-        .image_config()
-        .map(|c| c.diff_ids().to_vec())
-        .unwrap_or_default();
-    let jobs = layers.iter().enumerate().map(move |(i, d)| {
+    let jobs = layer_jobs(image).into_iter().map(move |job| {
         scan_layer(
             client,
             &image.reference,
-            i,
-            d.clone(),
-            diff_ids.get(i).cloned(),
+            job.index,
+            job.descriptor,
+            job.diff_id,
             settings,
             progress,
         )

@@ -25,8 +25,8 @@ use crate::registry::Fetch;
 
 pub use failure::{LayerFailure, ScanClass, ScanFault};
 pub use layers::{
-    layer_reports, merge_verified, scan_body, scan_layer, scan_layers, scan_request, LayerOutcome,
-    LayerReport, Progress, ScanSettings,
+    layer_jobs, layer_reports, merge_verified, scan_body, scan_layer, scan_layers, scan_request,
+    LayerJob, LayerOutcome, LayerReport, Progress, ScanSettings,
 };
 
 /// Why an image could not be resolved to a manifest and config.

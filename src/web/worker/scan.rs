@@ -1,20 +1,18 @@
-//! The page side of one image's scan over the worker pool. It keeps the
-//! app's contract of [`crate::app::driver::run_scan`]: progress, each
-//! layer's report as soon as it lands, then `ScanFinished` — only where the
-//! work happens changes. A layer no worker can take (the pool is broken)
+//! The page side of one image's scan over the worker pool: the app's one
+//! scan driver ([`crate::app::driver::drive`]) with each layer run in a
+//! free worker — only where the work happens differs from
+//! [`crate::app::driver::run_scan`]. A layer no worker can take (the pool is broken)
 //! is scanned here, on the main thread, as before.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use futures_util::stream::{self, StreamExt};
-
 use super::job::{self, Job};
 use super::pool::Pool;
+use crate::app::driver::drive;
 use crate::app::{LoadId, Msg, ScanTask};
 use crate::inspect::transfer::decode_report;
-use crate::inspect::{scan_layer, LayerFailure, LayerOutcome, LayerReport, Progress};
-use crate::oci::{Descriptor, Digest};
+use crate::inspect::{scan_layer, LayerFailure, LayerJob, LayerReport, Progress};
 use crate::web::client::PageClient;
 
 /// Where a scan's layers ran.
@@ -24,25 +22,6 @@ pub enum Ran {
     Workers,
     /// At least one layer ran on the main thread (no worker could start).
     MainThread,
-}
-
-struct Layer {
-    index: usize,
-    descriptor: Descriptor,
-    diff_id: Option<Digest>,
-}
-
-fn failed(layer: &Layer, failure: LayerFailure) -> LayerReport {
-    LayerReport {
-        index: layer.index,
-        descriptor: layer.descriptor.clone(),
-        diff_id: layer.diff_id.clone(),
-        outcome: LayerOutcome::Failed {
-            failure,
-            entries: Vec::new(),
-            mismatch: None,
-        },
-    }
 }
 
 fn progress_msg(load: LoadId, progress: Progress) -> Msg {
@@ -61,44 +40,15 @@ pub async fn run_scan(
     task: &ScanTask,
     dispatch: Rc<dyn Fn(Msg)>,
 ) -> Ran {
-    let load = task.load;
-    let image = &task.image;
-    let diff_ids: Vec<Digest> = image
-        .image_config()
-        .map(|c| c.diff_ids().to_vec())
-        .unwrap_or_default();
-    let layers: Vec<Layer> = image
-        .image_manifest()
-        .map_or(&[][..], |m| m.layers())
-        .iter()
-        .enumerate()
-        .map(|(index, d)| Layer {
-            index,
-            descriptor: d.clone(),
-            diff_id: diff_ids.get(index).cloned(),
-        })
-        .collect();
     let on_main = Cell::new(false);
     let width = if pool.broken() {
         task.settings.concurrency
     } else {
         pool.size().min(task.settings.concurrency)
     };
-    let jobs = layers
-        .iter()
-        .map(|layer| one(pool, client, task, layer, Rc::clone(&dispatch), &on_main));
-    let mut reports = stream::iter(jobs).buffer_unordered(width.max(1));
-    while let Some(report) = reports.next().await {
-        if let Some(report) = report {
-            dispatch(Msg::LayerDone {
-                load,
-                report: Box::new(report),
-            });
-        }
-    }
-    if !pool.is_cancelled(load) {
-        dispatch(Msg::ScanFinished { load });
-    }
+    let scan = |layer: LayerJob| one(pool, client, task, layer, Rc::clone(&dispatch), &on_main);
+    let cancelled = || pool.is_cancelled(task.load);
+    drive(task, width, scan, cancelled, &*dispatch).await;
     if on_main.get() {
         Ran::MainThread
     } else {
@@ -112,7 +62,7 @@ async fn one(
     pool: &Rc<Pool>,
     client: &PageClient,
     task: &ScanTask,
-    layer: &Layer,
+    layer: LayerJob,
     dispatch: Rc<dyn Fn(Msg)>,
     on_main: &Cell<bool>,
 ) -> Option<LayerReport> {
@@ -158,7 +108,7 @@ async fn one(
             drop(lease);
             dispatch(progress_msg(load, Progress::Started { index, total }));
             dispatch(progress_msg(load, Progress::Finished { index }));
-            return Some(failed(layer, LayerFailure::Fetch(e)));
+            return Some(layer.failed(LayerFailure::Fetch(e)));
         }
     };
     if pool.is_cancelled(load) {
@@ -206,17 +156,14 @@ async fn one(
                 layer.diff_id.clone(),
             )
             .unwrap_or_else(|e| {
-                failed(
-                    layer,
-                    LayerFailure::Worker {
-                        message: format!("the layer worker's report is unreadable: {e}"),
-                    },
-                )
+                layer.failed(LayerFailure::Worker {
+                    message: format!("the layer worker's report is unreadable: {e}"),
+                })
             }),
         ),
         Err(why) => {
             dispatch(progress_msg(load, Progress::Finished { index }));
-            Some(failed(layer, LayerFailure::Worker { message: why }))
+            Some(layer.failed(LayerFailure::Worker { message: why }))
         }
     }
 }
