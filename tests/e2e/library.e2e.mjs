@@ -25,7 +25,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { settled, useBrowser } from './support.mjs';
+import { inspect, settled, useBrowser } from './support.mjs';
 
 const E = process.env;
 const { SERVER, REGISTRY, SCREENSHOTS } = E;
@@ -40,13 +40,8 @@ const open = useBrowser();
 /// Inspects a reference from the start page. `ready` means the image is
 /// kept in the library too (its record is written first), so the next
 /// navigation may follow at once.
-async function inspect(page, reference) {
-  await page.goto(`${SERVER}/`);
-  await page.waitForSelector('#ref');
-  await page.fill('#ref', reference);
-  await page.press('#ref', 'Enter');
-  await page.waitForFunction(() => document.body.dataset.state !== 'idle');
-  assert.equal(await settled(page), 'ready', await page.textContent('#status'));
+async function load(page, reference) {
+  assert.equal(await inspect(page, reference), 'ready', await page.textContent('#status'));
 }
 
 /// The images page, through the header link.
@@ -149,8 +144,8 @@ test('an image is kept by a page left the moment it is ready (8 runs: image A, a
 
 test('two images sharing a base layer are kept, listed after a reload with their IDs and sizes; rm keeps the shared layer', async (t) => {
   const { page, problems } = await open(t);
-  await inspect(page, `${APP}:v1`);
-  await inspect(page, `${OTHER}:v1`);
+  await load(page, `${APP}:v1`);
+  await load(page, `${OTHER}:v1`);
   await page.reload();
   await page.waitForSelector('#nav-images');
   await images(page);
@@ -238,7 +233,7 @@ test('two images sharing a base layer are kept, listed after a reload with their
 
 test('a moved tag leaves the old image dangling (REPO <none>); dangling=true lists it; prune removes it', async (t) => {
   const { page, problems } = await open(t);
-  await inspect(page, `${APP}:v1`);
+  await load(page, `${APP}:v1`);
   // Move lib/app:v1 in the registry to the pre-pushed second image.
   const put = await fetch(`http://${REGISTRY}/v2/lib/app/manifests/v1`, {
     method: 'PUT',
@@ -246,7 +241,7 @@ test('a moved tag leaves the old image dangling (REPO <none>); dangling=true lis
     body: Buffer.from(E.APP2_MANIFEST_B64, 'base64'),
   });
   assert.equal(put.status, 201, await put.text());
-  await inspect(page, `${APP}:v1`);
+  await load(page, `${APP}:v1`);
   await images(page);
   await waitRows(page, 2);
   const listed = await rows(page);
@@ -308,7 +303,7 @@ test('a full storage quota is reported in words; the page keeps working', async 
   await page.goto(`${SERVER}/`);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: SERVER, quotaSize: 2000 });
-  await inspect(page, `${OTHER}:v1`);
+  await load(page, `${OTHER}:v1`);
   await page.waitForFunction(() => /quota/.test(document.querySelector('#status').textContent));
   assert.match(await page.textContent('#status'),
     /The library could not be updated: writing \d+ library records \(\d+ bytes\): the browser's storage quota for this site is full; remove images or prune to make room/);
@@ -322,7 +317,7 @@ test('without IndexedDB (as in some private windows) the library lives in the ta
   await page.addInitScript(() => {
     Object.defineProperty(window, 'indexedDB', { value: null, configurable: true });
   });
-  await inspect(page, `${APP}:v1`);
+  await load(page, `${APP}:v1`);
   await images(page);
   await waitRows(page, 1);
   assert.match(await page.textContent('#lib-store'), /^Kept in this tab only — nothing survives a reload: this browser offers no IndexedDB here \(storage is disabled\)\. 1 image/);
@@ -347,7 +342,7 @@ test('with the registry stopped, an image reopens from the library: ready, its f
   await page.waitForSelector('#library:not([hidden])');
   assert.equal(await page.isChecked('#lib-keep'), false);
   await page.check('#lib-keep');
-  await inspect(page, `${OTHER}:v1`);
+  await load(page, `${OTHER}:v1`);
   await images(page);
   assert.equal(await page.isChecked('#lib-keep'), true);
   await page.waitForFunction(

@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { settled, useBrowser } from './support.mjs';
+import { inspect, settled, useBrowser } from './support.mjs';
 
 const SERVER = process.env.SERVER;
 const REGISTRY = process.env.REGISTRY;
@@ -25,15 +25,6 @@ assert.ok(SERVER && REGISTRY && SHOTS, 'SERVER, REGISTRY and SCREENSHOTS must be
 // Every test runs under the page's real CSP (scripts by a per-response
 // nonce the server adds; tests/page_csp_browser.rs checks it).
 const open = useBrowser();
-
-async function inspect(page, reference) {
-  await page.goto(`${SERVER}/`);
-  await page.waitForSelector('#ref');
-  await page.fill('#ref', reference);
-  await page.press('#ref', 'Enter');
-  await page.waitForFunction(() => document.body.dataset.state !== 'idle');
-  return settled(page);
-}
 
 test('type a reference: the image loads, verified, with its files', async (t) => {
   const { page, problems } = await open(t);

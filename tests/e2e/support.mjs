@@ -37,6 +37,23 @@ export function useBrowser() {
   };
 }
 
+/// Types `reference` into the start page's field and submits it; returns
+/// once the page has left `idle`.
+export async function submit(page, reference) {
+  await page.fill('#ref', reference);
+  await page.press('#ref', 'Enter');
+  await page.waitForFunction(() => document.body.dataset.state !== 'idle');
+}
+
+/// Opens the start page of the server under test (`SERVER`), inspects
+/// `reference` and says how the page settled (`ready` or `error`).
+export async function inspect(page, reference) {
+  await page.goto(`${process.env.SERVER}/`);
+  await page.waitForSelector('#ref');
+  await submit(page, reference);
+  return settled(page);
+}
+
 /// Waits until the page is `ready` or in `error`, and says which.
 export async function settled(page, timeout = 60_000) {
   await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout });

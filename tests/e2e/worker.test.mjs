@@ -4,25 +4,12 @@
 // its real CSP here (`worker-src 'self' blob:`), never bypassed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { settled, useBrowser } from './support.mjs';
+import { inspect, settled, submit, useBrowser } from './support.mjs';
 
 const { SERVER, REGISTRY, TAMPERED_LAYER } = process.env;
 assert.ok(SERVER && REGISTRY && TAMPERED_LAYER, 'SERVER, REGISTRY and TAMPERED_LAYER must be set (run tests/e2e_page.rs)');
 
 const open = useBrowser();
-
-async function submit(page, reference) {
-  await page.fill('#ref', reference);
-  await page.press('#ref', 'Enter');
-  await page.waitForFunction(() => document.body.dataset.state !== 'idle');
-}
-
-async function inspect(page, reference) {
-  await page.goto(`${SERVER}/`);
-  await page.waitForSelector('#ref');
-  await submit(page, reference);
-  return settled(page);
-}
 
 test('a large layer is scanned in a worker: progress and verification arrive, no long task on the page', async (t) => {
   const { page, problems } = await open(t);
