@@ -92,6 +92,18 @@ fn assert_asset_headers(r: &proxy_support::Response) {
     assert_common_headers(r);
 }
 
+/// The hashed script's type and its caching for good.
+fn assert_hashed_script(r: &proxy_support::Response) {
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        r.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+}
+
 fn assert_common_headers(r: &proxy_support::Response) {
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
@@ -125,14 +137,7 @@ fn serves_the_page_with_strict_headers_and_hashed_caching() {
     assert_asset_headers(&r);
 
     let r = proxy.get(&format!("/{JS}"));
-    assert_eq!(
-        r.header("content-type"),
-        Some("text/javascript; charset=utf-8")
-    );
-    assert_eq!(
-        r.header("cache-control"),
-        Some("public, max-age=31536000, immutable")
-    );
+    assert_hashed_script(&r);
 
     assert_asset_headers(&r);
 
@@ -358,14 +363,7 @@ fn assets_are_sent_precompressed_by_accept_encoding() {
     let r = proxy.request("GET", &path, &[("Accept-Encoding", "gzip, deflate, br")]);
     assert_eq!(r.status, 200);
     assert_eq!(r.header("vary"), Some("Accept-Encoding"));
-    assert_eq!(
-        r.header("content-type"),
-        Some("text/javascript; charset=utf-8")
-    );
-    assert_eq!(
-        r.header("cache-control"),
-        Some("public, max-age=31536000, immutable")
-    );
+    assert_hashed_script(&r);
     // scripts/test.sh installs brotli (scripts/lib.sh, ensure_web_tools).
     assert!(dist.join(format!("{JS}.br")).is_file(), "no brotli copy");
     {

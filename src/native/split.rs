@@ -55,6 +55,13 @@ fn stopped() -> ScanError {
     ScanError::new(ScanErrorKind::Stopped, Stream::Tar, 0)
 }
 
+/// What stands for a tar half that is gone (its thread panicked, or it was
+/// taken): nothing scanned, and `error`.
+fn gone(error: Option<ScanError>) -> TarDone {
+    let empty = TarScanner::new(Compression::None, &ScanOptions::default());
+    (empty, error)
+}
+
 impl SplitScanner {
     /// Starts the tar half's thread (a thread that cannot start leaves the
     /// tar half on this thread).
@@ -87,18 +94,10 @@ impl SplitScanner {
     fn join(&mut self) -> &mut TarDone {
         self.to_tar = None;
         if let Some(worker) = self.worker.take() {
-            let done = worker.join().unwrap_or_else(|_| {
-                // Panicked: no tar half to give back; an empty one keeps
-                // the report's shape, the error says what happened.
-                let empty = TarScanner::new(Compression::None, &ScanOptions::default());
-                (empty, Some(stopped()))
-            });
-            self.done = Some(done);
+            // Panicked: no tar half to give back; the error says so.
+            self.done = Some(worker.join().unwrap_or_else(|_| gone(Some(stopped()))));
         }
-        self.done.get_or_insert_with(|| {
-            let empty = TarScanner::new(Compression::None, &ScanOptions::default());
-            (empty, Some(stopped()))
-        })
+        self.done.get_or_insert_with(|| gone(Some(stopped())))
     }
 }
 
@@ -139,13 +138,7 @@ impl LayerScanner for SplitScanner {
     }
 
     fn finish(mut self: Box<Self>) -> Result<LayerScan, ScanFailure> {
-        let (tar, tar_error) = std::mem::replace(
-            self.join(),
-            (
-                TarScanner::new(Compression::None, &ScanOptions::default()),
-                None,
-            ),
-        );
+        let (tar, tar_error) = std::mem::replace(self.join(), gone(None));
         let failed = self.failed.take().or(tar_error);
         finish_halves(self.unpack, tar, failed).0
     }

@@ -179,10 +179,8 @@ impl App {
                     Focus::Username => "cred-user",
                 };
                 // The element may appear with the next redraw: focus after it.
-                self.after_render(move || {
-                    if let Some(e) =
-                        dom::by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-                    {
+                self.after_render_on(id, |e| {
+                    if let Ok(e) = e.dyn_into::<web_sys::HtmlElement>() {
                         let _ = e.focus();
                     }
                 });
@@ -202,13 +200,11 @@ impl App {
                     Reveal::Config => "raw-config",
                 };
                 // After the frame: the target may be redrawn by it.
-                self.after_render(move || {
-                    if let Some(e) = dom::by_id(id) {
-                        if e.tag_name().eq_ignore_ascii_case("details") {
-                            let _ = e.set_attribute("open", "");
-                        }
-                        e.scroll_into_view();
+                self.after_render_on(id, |e| {
+                    if e.tag_name().eq_ignore_ascii_case("details") {
+                        let _ = e.set_attribute("open", "");
                     }
+                    e.scroll_into_view();
                 });
             }
             Effect::Search(effect) => super::search::perform(self, effect),
@@ -236,6 +232,15 @@ impl App {
         ));
         loads.insert(load, Rc::clone(&client));
         client
+    }
+
+    /// Runs `f` on the element `id` after the next redraw, if it is there then.
+    fn after_render_on(&self, id: &'static str, f: impl FnOnce(web_sys::Element) + 'static) {
+        self.after_render(move || {
+            if let Some(e) = dom::by_id(id) {
+                f(e);
+            }
+        });
     }
 
     fn after_render(&self, f: impl FnOnce() + 'static) {
