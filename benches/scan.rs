@@ -17,9 +17,6 @@
 //! `$LAYERLENS_BENCH_DIR`) for `benches/wasm_scan.mjs`, which reads
 //! `native.json` to print the wasm/native ratio.
 
-#[path = "../tests/support/tar_builder.rs"]
-mod tar_builder;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -31,7 +28,7 @@ use std::time::Instant;
 use layerlens::layer::{ScanEngine, ScanOptions};
 use layerlens::native::split::TWO_THREADS;
 use layerlens::oci::Compression;
-use tar_builder::{Flavour, Member, Rng, TarBuilder, BLOCK};
+use layerlens_testkit::tar::{Flavour, Member, Rng, TarBuilder, BLOCK};
 
 // ------------------------------------------------------------ heap counting
 
@@ -120,7 +117,7 @@ fn text(rng: &mut Rng, vocab: &[Vec<u8>], len: usize, out: &mut Vec<u8>) {
             _ => b' ',
         });
         if rng.below(40) == 0 {
-            out.extend_from_slice(format!("{}", rng.next() % 100_000).as_bytes());
+            out.extend_from_slice(format!("{}", rng.next_u64() % 100_000).as_bytes());
         }
     }
     out.truncate(start + len);
@@ -135,7 +132,7 @@ fn binary(rng: &mut Rng, len: usize, out: &mut Vec<u8>) {
     ];
     let start = out.len();
     while out.len() - start < len {
-        let r = rng.next();
+        let r = rng.next_u64();
         if r % 16 == 0 && out.len() - start > 4096 {
             // Copy an earlier run (a repeated instruction sequence).
             let here = out.len();
@@ -158,7 +155,7 @@ fn binary(rng: &mut Rng, len: usize, out: &mut Vec<u8>) {
 fn random(rng: &mut Rng, len: usize, out: &mut Vec<u8>) {
     let start = out.len();
     while out.len() - start < len {
-        out.extend_from_slice(&rng.next().to_le_bytes());
+        out.extend_from_slice(&rng.next_u64().to_le_bytes());
     }
     out.truncate(start + len);
 }

@@ -9,12 +9,12 @@ ensure_web_tools
 # The real CNCF distribution registry the integration tests run (tests/support/registry/).
 ensure_apt docker-registry
 # Independent OCI tools that read the demo layout and make layouts for
-# --layout (tests/local_layout.rs), zstd for the demo's zstd layer, and a
-# real browser for the page's CSP (tests/page_csp_browser.rs).
+# --layout (tests/cli/local_layout.rs), zstd for the demo's zstd layer, and a
+# real browser for the page's CSP (tests/browser/csp.rs).
 ensure_apt skopeo umoci zstd
-# The browser the page's end-to-end tests drive (tests/e2e_page.rs).
+# The browser the page's end-to-end tests drive (tests/browser/page.rs).
 ensure_apt chromium
-# A real shared cache in front of `serve` (tests/proxy_cache.rs), run as the
+# A real shared cache in front of `serve` (tests/proxy/cache.rs), run as the
 # tests' own process with a config in a temp dir, never the system service.
 ensure_apt nginx
 # playwright-core for those tests, pinned by tests/e2e/package-lock.json (never
@@ -28,7 +28,7 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 
 log "clippy (native, all targets)"
-cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --workspace --all-targets -- -D warnings
 log "clippy (wasm32, library)"
 cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
 
@@ -37,4 +37,4 @@ log "trunk build"
 trunk build
 
 log "cargo test"
-cargo test --quiet
+cargo test --quiet --workspace

@@ -9,16 +9,13 @@
 //! bounded, generously (the machine may be loaded): these tests assert what
 //! happens, not how fast.
 
-#[path = "support/proxy/mod.rs"]
-mod proxy_support;
-
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use proxy_support::{Proxy, Reply, ReplyBody, Upstream};
+use layerlens_testkit::proxy::{Proxy, Reply, ReplyBody, Upstream};
 
 const DIGEST: &str = "sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa";
 const STALLED: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1));

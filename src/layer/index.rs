@@ -20,7 +20,7 @@
 //! Paths share their prefix with the previous entry's (tar order keeps a
 //! directory's children together), owner names are interned, offsets are
 //! stored as deltas. Measured on a 25,000-entry site-packages-like layer
-//! with content hashes (`tests/library_layer_index.rs`): 1.28 MB, 51 bytes
+//! with content hashes (`tests/library/layer_index.rs`): 1.28 MB, 51 bytes
 //! an entry (the 32-byte hash is most of it), against 6.5 MB as JSON; it
 //! decodes in ~33 ms in a debug build.
 //!

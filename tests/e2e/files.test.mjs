@@ -1,7 +1,7 @@
 // The file viewer in headless Chromium: text with line numbers, hex, image
 // preview from a typed blob: URL, download (the 24 MiB file of e2e/big:v1
 // compared by SHA-256), symbolic and hard links, hostile content.
-// Run by tests/e2e_page.rs (see the top of page.test.mjs for the env);
+// Run by tests/browser/page.rs (see the top of page.test.mjs for the env);
 // also uses BIG_SHA256, the SHA-256 of e2e/big:v1's /data/blob.bin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { settled, useBrowser } from './support.mjs';
 
 const { SERVER, REGISTRY, BIG_SHA256, SCREENSHOTS } = process.env;
 const { TOKEN_REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD } = process.env;
-assert.ok(SERVER && REGISTRY && BIG_SHA256, 'SERVER, REGISTRY and BIG_SHA256 must be set (run tests/e2e_page.rs)');
+assert.ok(SERVER && REGISTRY && BIG_SHA256, 'SERVER, REGISTRY and BIG_SHA256 must be set (run tests/browser/page.rs)');
 
 const open = useBrowser();
 

@@ -1,4 +1,4 @@
-// Other web sites against `layerlens serve` (driven by tests/e2e_gate.rs):
+// Other web sites against `layerlens serve` (driven by tests/browser/gate.rs):
 // SERVER is a server with no other origin listed, OPEN_SERVER one that
 // lists http://127.0.0.1:OTHER_PORT with --cors-origin, REGISTRY an allowed
 // registry answering with a secret. An attacker's page is served here by

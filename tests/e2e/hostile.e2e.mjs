@@ -1,19 +1,19 @@
 // Issue 10 in headless Chromium: a hostile allowed registry (a test server
-// of tests/e2e_hostile.rs, which runs this file and checks the registry's
+// of tests/browser/hostile.rs, which runs this file and checks the registry's
 // request log afterwards) serves an image whose layer holds an SVG with an
 // inline script and a <script href> to a script blob of its own, served
 // through the proxy. The image must verify and the SVG be previewed; the
 // preview opened in its own tab must be a picture, and the raw SVG opened
 // by the page as an SVG document of its origin must run nothing under the
 // page's policy. Env: SERVER, HOSTILE, IMAGE, SVG.
-// (Not a *.test.mjs name: tests/e2e_page.rs does not run it.)
+// (Not a *.test.mjs name: tests/browser/page.rs does not run it.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { settled, useBrowser } from './support.mjs';
 
 const { SERVER, HOSTILE, IMAGE, SVG } = process.env;
-assert.ok(SERVER && HOSTILE && IMAGE && SVG, 'SERVER, HOSTILE, IMAGE and SVG must be set (run tests/e2e_hostile.rs)');
+assert.ok(SERVER && HOSTILE && IMAGE && SVG, 'SERVER, HOSTILE, IMAGE and SVG must be set (run tests/browser/hostile.rs)');
 
 const open = useBrowser();
 const PATH = '/img/hostile.svg';

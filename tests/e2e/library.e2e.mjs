@@ -1,5 +1,5 @@
 // The image library in headless Chromium (playwright-core driving
-// /usr/bin/chromium). Run by tests/e2e_library.rs — NOT by tests/e2e_page.rs
+// /usr/bin/chromium). Run by tests/browser/library.rs — NOT by tests/browser/page.rs
 // (node's default --test patterns do not match this name) — which starts the
 // registry harness and `layerlens serve` and passes:
 //   SERVER        http://127.0.0.1:PORT (page + proxy)
@@ -29,7 +29,7 @@ import { inspect, settled, useBrowser } from './support.mjs';
 
 const E = process.env;
 const { SERVER, REGISTRY, SCREENSHOTS } = E;
-assert.ok(SERVER && REGISTRY && E.APP_ID && E.REGISTRY_PID, 'run tests/e2e_library.rs');
+assert.ok(SERVER && REGISTRY && E.APP_ID && E.REGISTRY_PID, 'run tests/browser/library.rs');
 const short = (d) => d.replace(/^sha256:/, '').slice(0, 12);
 const APP = `${REGISTRY}/lib/app`;
 const OTHER = `${REGISTRY}/lib/other`;

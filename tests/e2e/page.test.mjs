@@ -1,5 +1,5 @@
 // The page in headless Chromium (playwright-core driving /usr/bin/chromium).
-// Run by tests/e2e_page.rs, which starts the registry harness and
+// Run by tests/browser/page.rs, which starts the registry harness and
 // `layerlens serve`, and passes:
 //   SERVER      http://127.0.0.1:PORT (layerlens serve: page + proxy)
 //   REGISTRY    127.0.0.1:PORT (the registry harness, allowed on the proxy)
@@ -20,10 +20,10 @@ const REGISTRY = process.env.REGISTRY;
 const SHOTS = process.env.SCREENSHOTS;
 const { BASIC_REGISTRY, TOKEN_REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD } = process.env;
 const { BARE_SERVER, TAMPERED_LAYER, DEMO_SHOT } = process.env;
-assert.ok(SERVER && REGISTRY && SHOTS, 'SERVER, REGISTRY and SCREENSHOTS must be set (run tests/e2e_page.rs)');
+assert.ok(SERVER && REGISTRY && SHOTS, 'SERVER, REGISTRY and SCREENSHOTS must be set (run tests/browser/page.rs)');
 
 // Every test runs under the page's real CSP (scripts by a per-response
-// nonce the server adds; tests/page_csp_browser.rs checks it).
+// nonce the server adds; tests/browser/csp.rs checks it).
 const open = useBrowser();
 
 test('type a reference: the image loads, verified, with its files', async (t) => {

@@ -1,13 +1,13 @@
 // Raw documents in headless Chromium: the index, manifest and config
 // pretty-printed as verified, every known digest a link. Run by
-// tests/e2e_page.rs (see the header of page.test.mjs for the environment).
+// tests/browser/page.rs (see the header of page.test.mjs for the environment).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { settled, useBrowser } from './support.mjs';
 
 const { SERVER, REGISTRY } = process.env;
-assert.ok(SERVER && REGISTRY, 'SERVER and REGISTRY must be set (run tests/e2e_page.rs)');
+assert.ok(SERVER && REGISTRY, 'SERVER and REGISTRY must be set (run tests/browser/page.rs)');
 
 const open = useBrowser();
 

@@ -1,8 +1,8 @@
 // The search and tags pages in headless Chromium (playwright-core driving
-// /usr/bin/chromium). Run by tests/e2e_page.rs with the env described at
+// /usr/bin/chromium). Run by tests/browser/page.rs with the env described at
 // the top of page.test.mjs (SERVER, REGISTRY, …).
 //
-// Docker Hub is unreachable from these machines: tests/e2e_page.rs starts a
+// Docker Hub is unreachable from these machines: tests/browser/page.rs starts a
 // small local stand-in that answers with the search API's JSON shape
 // (tests/support/hub.rs) and points `layerlens serve --docker-hub-search` at
 // it, so the page's searches go through the real proxy route to it. The tags
@@ -17,7 +17,7 @@ const SERVER = process.env.SERVER;
 const REGISTRY = process.env.REGISTRY;
 const SHOTS = process.env.SCREENSHOTS;
 const TAG_REGISTRY = process.env.TAG_REGISTRY;
-assert.ok(SERVER && REGISTRY && SHOTS && TAG_REGISTRY, 'SERVER, REGISTRY, TAG_REGISTRY and SCREENSHOTS must be set (run tests/e2e_page.rs)');
+assert.ok(SERVER && REGISTRY && SHOTS && TAG_REGISTRY, 'SERVER, REGISTRY, TAG_REGISTRY and SCREENSHOTS must be set (run tests/browser/page.rs)');
 
 // What the stand-in answers for "busybox" (tests/support/hub.rs), in order.
 const BUSYBOX = ['busybox', 'progrium/busybox', 'radial/busyboxplus', 'hostile/busybox'];

@@ -1,5 +1,5 @@
 // Layer scans in Web Workers (src/web/worker/), in headless Chromium.
-// Run by tests/e2e_page.rs with the env described at the top of
+// Run by tests/browser/page.rs with the env described at the top of
 // page.test.mjs (SERVER, REGISTRY, TAMPERED_LAYER, …). The page runs under
 // its real CSP here (`worker-src 'self' blob:`), never bypassed.
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { inspect, settled, submit, useBrowser } from './support.mjs';
 
 const { SERVER, REGISTRY, TAMPERED_LAYER } = process.env;
-assert.ok(SERVER && REGISTRY && TAMPERED_LAYER, 'SERVER, REGISTRY and TAMPERED_LAYER must be set (run tests/e2e_page.rs)');
+assert.ok(SERVER && REGISTRY && TAMPERED_LAYER, 'SERVER, REGISTRY and TAMPERED_LAYER must be set (run tests/browser/page.rs)');
 
 const open = useBrowser();
 

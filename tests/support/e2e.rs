@@ -1,14 +1,10 @@
-//! What the browser test harnesses share (`tests/e2e_page.rs`,
-//! `tests/e2e_library.rs`): the checks for what they need, `layerlens serve`
+//! What the browser test harnesses share (`tests/browser/page.rs`,
+//! `tests/browser/library.rs`): the checks for what they need, `layerlens serve`
 //! on `127.0.0.1:0` serving the built page, and running node's test runner
 //! with a time limit, its output reported.
-//!
-//! Include it with `#[path = "support/e2e.rs"] mod e2e;`.
-
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,10 +18,7 @@ impl Drop for Guard {
     }
 }
 
-/// The crate's root (where `dist/` and `tests/e2e/` are).
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+pub use crate::root;
 
 /// Fails with what to do when `path` is missing.
 pub fn require(path: &Path, how: &str) {

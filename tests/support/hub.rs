@@ -8,17 +8,8 @@
 //! proxy, the CLI, the page). It binds 127.0.0.1 only, matches the term as
 //! a case-insensitive substring of a result's name or description, returns
 //! the first `n` (default 25), and records every request it receives.
-//!
-//! Include it with `#[path = "support/hub.rs"] mod hub;`.
 
-#![allow(dead_code)]
-
-/// The recording test server (also for files that include this one and
-/// need it: a module file may be loaded only once).
-#[path = "proxy/mod.rs"]
-pub mod upstream;
-
-use upstream::{Reply, Upstream};
+use crate::http::{Reply, Upstream};
 
 /// One repository the stand-in knows.
 #[derive(Debug, Clone)]
@@ -81,7 +72,7 @@ pub fn catalogue() -> Vec<Entry> {
 }
 
 /// A request the stand-in received.
-pub use upstream::Recorded as HubRequest;
+pub use crate::http::Request as HubRequest;
 
 /// The running stand-in (a recording test server from
 /// `tests/support/proxy/`); it lives as long as the test process.

@@ -1,10 +1,6 @@
 //! Images built in code for the library tests: configs and manifests as
 //! JSON, verified by their own digests, and layer indexes of made-up files.
 //! No registry.
-//!
-//! Include with `#[path = "support/library.rs"] mod lib_support;`.
-
-#![allow(dead_code)]
 
 use layerlens::layer::{Entry, EntryKind};
 use std::collections::BTreeSet;

@@ -1,8 +1,6 @@
 //! Helpers shared by the document tests: fixed digests, verified bytes,
 //! parsing with a hint, and unwrapping a `Document` into what a test expects.
 
-#![allow(dead_code)]
-
 use layerlens::oci::{
     parse_document, verify, Digest, Document, DocumentError, ImageIndex, ImageManifest, MediaType,
     Verified,

@@ -1,17 +1,12 @@
 //! Loads the conformance vectors kept in the repository (`tests/vectors/*.json`;
 //! their sources and licences are in `tests/vectors/README.md`). A missing
 //! file fails loudly rather than letting a vector test pass on no data.
-//!
-//! Include it from a test crate with
-//! `#[path = "support/vectors.rs"] mod vectors;`.
-
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 
 /// The directory holding the vector files.
 pub fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+    crate::root().join("tests/vectors")
 }
 
 /// Parses the vector file `NAME` (e.g. `go-digest.json`).

@@ -1,6 +1,6 @@
 //! Unit tests: round trips between the strict, normalised and familiar forms,
 //! and hostile inputs. The upstream conformance vectors are exercised in
-//! `tests/vectors_reference.rs`.
+//! `tests/oci/reference_vectors.rs`.
 
 use super::*;
 use crate::oci::Algorithm;

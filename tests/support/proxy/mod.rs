@@ -4,236 +4,18 @@
 //! request targets exactly as written (no normalisation of `..` or `%2e`).
 //!
 //! Everything here binds and connects to 127.0.0.1 only.
-//!
-//! Include it with `#[path = "support/proxy/mod.rs"] mod proxy_support;`.
-
-#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// A request as an upstream test server received it.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    /// `GET`, `HEAD`…
-    pub method: String,
-    /// The request target (path and query).
-    pub target: String,
-    /// Header names lower-cased, in order.
-    pub headers: Vec<(String, String)>,
-}
-
-impl Recorded {
-    /// The first value of a header.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// The body of a reply.
-#[derive(Debug, Clone)]
-pub enum ReplyBody {
-    /// These bytes, with `Content-Length`.
-    Bytes(Vec<u8>),
-    /// `len` bytes of `b'x'` sent chunked, without `Content-Length`.
-    Chunked(usize),
-    /// `len` bytes of `b'x'` with `Content-Length`, one byte every `every`
-    /// (a registry that trickles); stops when the peer goes away.
-    Trickle(usize, Duration),
-}
-
-/// What an upstream test server answers.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    /// Status code.
-    pub status: u16,
-    /// Extra headers.
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: ReplyBody,
-}
-
-impl Reply {
-    /// A reply with a status and a body.
-    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body: ReplyBody::Bytes(body.into()),
-        }
-    }
-
-    /// Adds a header.
-    pub fn header(mut self, name: &str, value: &str) -> Reply {
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    /// A redirect to `location`.
-    pub fn redirect(status: u16, location: &str) -> Reply {
-        Reply::new(status, Vec::new()).header("Location", location)
-    }
-}
-
-type Handler = dyn Fn(&Recorded) -> Reply + Send + Sync;
-
-/// A tiny HTTP/1.1 server on 127.0.0.1: one reply per connection.
-pub struct Upstream {
-    addr: SocketAddr,
-    connections: Arc<AtomicUsize>,
-    requests: Arc<Mutex<Vec<Recorded>>>,
-}
-
-impl Upstream {
-    /// Starts a server answering with `handler`.
-    pub fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Upstream {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let connections = Arc::new(AtomicUsize::new(0));
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let handler: Arc<Handler> = Arc::new(handler);
-        let (c, r) = (connections.clone(), requests.clone());
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                c.fetch_add(1, Ordering::SeqCst);
-                let (h, r) = (handler.clone(), r.clone());
-                thread::spawn(move || serve_one(stream, &*h, &r));
-            }
-        });
-        Upstream {
-            addr,
-            connections,
-            requests,
-        }
-    }
-
-    /// A server that answers every request with the same reply.
-    pub fn fixed(reply: Reply) -> Upstream {
-        Upstream::start(move |_| reply.clone())
-    }
-
-    /// `127.0.0.1:PORT`.
-    pub fn host_port(&self) -> String {
-        self.addr.to_string()
-    }
-
-    /// The socket address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Connections accepted so far.
-    pub fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
-    }
-
-    /// Requests received so far.
-    pub fn requests(&self) -> Vec<Recorded> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-fn serve_one(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Recorded>>) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = line.trim_end().splitn(3, ' ');
-    let method = parts.next().unwrap_or_default().to_owned();
-    let target = parts.next().unwrap_or_default().to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).unwrap_or(0) == 0 {
-            return;
-        }
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((n, v)) = h.split_once(':') {
-            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
-        }
-    }
-    let recorded = Recorded {
-        method: method.clone(),
-        target,
-        headers,
-    };
-    log.lock().unwrap().push(recorded.clone());
-    let reply = handler(&recorded);
-    let mut out = stream;
-    let reason = "X";
-    let mut head = format!(
-        "HTTP/1.1 {} {reason}\r\nConnection: close\r\n",
-        reply.status
-    );
-    for (n, v) in &reply.headers {
-        head.push_str(&format!("{n}: {v}\r\n"));
-    }
-    match &reply.body {
-        ReplyBody::Bytes(b) => {
-            let has_len = reply
-                .headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("content-length"));
-            if !has_len {
-                head.push_str(&format!("Content-Length: {}\r\n", b.len()));
-            }
-            head.push_str("\r\n");
-            let _ = out.write_all(head.as_bytes());
-            if method != "HEAD" {
-                let _ = out.write_all(b);
-            }
-        }
-        ReplyBody::Chunked(len) => {
-            head.push_str("Transfer-Encoding: chunked\r\n\r\n");
-            let _ = out.write_all(head.as_bytes());
-            let chunk = vec![b'x'; 64 * 1024];
-            let mut left = *len;
-            while left > 0 {
-                let n = left.min(chunk.len());
-                if out
-                    .write_all(format!("{n:x}\r\n").as_bytes())
-                    .and_then(|_| out.write_all(&chunk[..n]))
-                    .and_then(|_| out.write_all(b"\r\n"))
-                    .is_err()
-                {
-                    return;
-                }
-                left -= n;
-            }
-            let _ = out.write_all(b"0\r\n\r\n");
-        }
-        ReplyBody::Trickle(len, every) => {
-            head.push_str(&format!("Content-Length: {len}\r\n\r\n"));
-            let _ = out.write_all(head.as_bytes());
-            for _ in 0..*len {
-                if out.write_all(b"x").and_then(|_| out.flush()).is_err() {
-                    return;
-                }
-                thread::sleep(*every);
-            }
-        }
-    }
-    let _ = out.flush();
-}
+pub use crate::http::{Reply, ReplyBody, Request, Upstream};
 
 /// A response as the raw client read it.
 #[derive(Debug)]
@@ -420,7 +202,7 @@ impl Proxy {
     }
 
     fn start_in(listen: &str, args: &[&str], dist: Option<&Path>) -> Proxy {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_layerlens"));
+        let mut cmd = Command::new(crate::layerlens_bin());
         cmd.args(["serve", "--listen", listen]).args(args);
         match dist {
             Some(d) => cmd.arg("--dist").arg(d),

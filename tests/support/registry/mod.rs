@@ -16,8 +16,7 @@
 //! Nothing here sends a packet anywhere but `127.0.0.1`: every URL the client follows is checked.
 //!
 //! ```ignore
-//! mod support;
-//! use support::registry::{tiny_tar::Tar, Flavor, ImageBuilder, Layer, ManifestFormat, Registry};
+//! use layerlens_testkit::registry::{tiny_tar::Tar, Flavor, ImageBuilder, Layer, ManifestFormat, Registry};
 //!
 //! let registry = Registry::start(Flavor::token("alice", "s3cret"));
 //! let client = registry.client(); // fetches push-scoped tokens from the token server
@@ -31,14 +30,11 @@
 //! std::fs::write(registry.blob_data_path(&image.layers[0].digest()), b"tampered")?;
 //! ```
 
-#![allow(dead_code)]
-
 mod client;
 mod config;
 mod descriptor;
 mod digest;
 mod distribution_api;
-mod http_server;
 mod image;
 mod index;
 mod pager;
@@ -47,24 +43,13 @@ mod response;
 pub mod tiny_tar;
 mod token;
 
-// Re-exports: a test binary that uses a subset would otherwise warn about the rest.
-#[allow(unused_imports)]
 pub use client::Client;
-#[allow(unused_imports)]
 pub use descriptor::{media_types, Descriptor, Layer, ManifestFormat, Platform};
-#[allow(unused_imports)]
 pub use digest::sha256_digest;
-#[allow(unused_imports)]
 pub use distribution_api::ACCEPT_ALL_MANIFESTS;
-#[allow(unused_imports)]
 pub use image::{BuiltImage, ImageBuilder};
-#[allow(unused_imports)]
 pub use index::{BuiltIndex, IndexBuilder};
-#[allow(unused_imports)]
 pub use pager::TagPager;
-#[allow(unused_imports)]
 pub use process::{Flavor, Registry};
-#[allow(unused_imports)]
 pub use response::{HarnessError, HarnessResult, HttpResponse};
-#[allow(unused_imports)]
 pub use token::{TokenRequest, TokenServer, TokenServerConfig};

@@ -9,11 +9,10 @@
 //! distribution spec ("Listing Tags") describe. Other methods get 405: pushes go straight to
 //! the registry. Bodies are buffered, so keep it to small test images.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::http_server::{parse_query, LoopbackServer, Request, Response};
 use super::response::HarnessError;
+use crate::http::{parse_query, Reply, Request, Upstream};
 
 /// Hop-by-hop and framing headers that are not forwarded in either direction.
 const NOT_FORWARDED: &[&str] = &[
@@ -29,7 +28,7 @@ const NOT_FORWARDED: &[&str] = &[
 
 /// A running pagination front; stops on drop.
 pub struct TagPager {
-    server: LoopbackServer,
+    server: Upstream,
 }
 
 impl TagPager {
@@ -49,15 +48,10 @@ impl TagPager {
             .timeout_per_read(Some(Duration::from_secs(30)))
             .build();
         let agent = ureq::Agent::new_with_config(config);
-        let server = LoopbackServer::start(
-            "tag-pager",
-            Arc::new(move |request: &Request| {
-                forward(&agent, &upstream, request).unwrap_or_else(|e| {
-                    Response::json(502, &serde_json::json!({"error": e.to_string()}))
-                })
-            }),
-        )
-        .expect("start the tag pager on 127.0.0.1");
+        let server = Upstream::start(move |request: &Request| {
+            forward(&agent, &upstream, request)
+                .unwrap_or_else(|e| Reply::json(502, &serde_json::json!({"error": e.to_string()})))
+        });
         TagPager { server }
     }
 
@@ -72,13 +66,9 @@ impl TagPager {
     }
 }
 
-fn forward(
-    agent: &ureq::Agent,
-    upstream: &str,
-    request: &Request,
-) -> Result<Response, HarnessError> {
+fn forward(agent: &ureq::Agent, upstream: &str, request: &Request) -> Result<Reply, HarnessError> {
     if request.method != "GET" && request.method != "HEAD" {
-        return Ok(Response::json(
+        return Ok(Reply::json(
             405,
             &serde_json::json!({"error": "the tag pager forwards GET and HEAD only"}),
         ));
@@ -104,7 +94,7 @@ fn forward(
         .run(upstream_request)
         .map_err(|e| HarnessError(format!("{url}: {e}")))?;
     let status = upstream_response.status().as_u16();
-    let mut response = Response::new(status);
+    let mut response = Reply::new(status, Vec::new());
     let mut length = None;
     for (name, value) in upstream_response.headers() {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -116,8 +106,8 @@ fn forward(
         }
     }
     if request.method == "HEAD" {
-        response.head_length = Some(length.unwrap_or(0));
-        return Ok(response);
+        // No body, but the length a GET would have.
+        return Ok(response.header("Content-Length", &length.unwrap_or(0).to_string()));
     }
     let body = upstream_response
         .body_mut()
@@ -152,12 +142,12 @@ fn tag_page_request(request: &Request) -> Option<(String, usize, Option<String>)
 }
 
 fn paginate(
-    mut response: Response,
+    mut response: Reply,
     body: &[u8],
     name: &str,
     n: usize,
     last: Option<String>,
-) -> Result<Response, HarnessError> {
+) -> Result<Reply, HarnessError> {
     let list: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| HarnessError(format!("tag list is not JSON: {e}")))?;
     let mut tags: Vec<String> = list["tags"]
@@ -183,5 +173,5 @@ fn paginate(
         }
     }
     let json = serde_json::json!({"name": list["name"], "tags": page});
-    Ok(response.body(json.to_string().into_bytes()))
+    Ok(response.body(json.to_string()))
 }

@@ -19,7 +19,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde_json::json;
 
-use super::http_server::{LoopbackServer, Request, Response};
+use crate::http::{Reply, Request, Upstream};
 
 /// Who the token server accepts and what it writes into tokens.
 #[derive(Debug, Clone)]
@@ -132,7 +132,7 @@ struct State {
 /// A running token server on `127.0.0.1`; stops on drop.
 pub struct TokenServer {
     state: Arc<State>,
-    server: LoopbackServer,
+    server: Upstream,
 }
 
 impl TokenServer {
@@ -148,11 +148,7 @@ impl TokenServer {
             requests: Mutex::new(Vec::new()),
         });
         let handler_state = Arc::clone(&state);
-        let server = LoopbackServer::start(
-            "token-server",
-            Arc::new(move |request: &Request| handle(&handler_state, request)),
-        )
-        .expect("start the token server on 127.0.0.1");
+        let server = Upstream::start(move |request: &Request| handle(&handler_state, request));
         TokenServer { state, server }
     }
 
@@ -253,7 +249,7 @@ impl Access {
     }
 }
 
-fn handle(state: &State, request: &Request) -> Response {
+fn handle(state: &State, request: &Request) -> Reply {
     let params = request.query_params();
     let service = params
         .iter()
@@ -279,16 +275,16 @@ fn handle(state: &State, request: &Request) -> Response {
     };
     let response = (|| {
         if request.path != "/token" {
-            return Response::json(404, &json!({"error": "not found"}));
+            return Reply::json(404, &json!({"error": "not found"}));
         }
         if request.method != "GET" {
-            return Response::json(405, &json!({"error": "only GET /token"}));
+            return Reply::json(405, &json!({"error": "only GET /token"}));
         }
         let user = match authorization {
             None => None,
             Some(value) if basic_matches(value, &state.config) => Some(state.config.user.clone()),
             Some(_) => {
-                return Response::json(401, &json!({"error": "invalid credentials"}))
+                return Reply::json(401, &json!({"error": "invalid credentials"}))
                     .header("WWW-Authenticate", "Basic realm=\"layerlens-test-token\"");
             }
         };
@@ -311,7 +307,7 @@ fn handle(state: &State, request: &Request) -> Response {
         let (token, expires_in, issued_at) = issue(state, &subject, audience, &granted);
         record.authenticated_as = user;
         record.granted = granted.iter().map(Access::describe).collect();
-        Response::json(
+        Reply::json(
             200,
             &json!({
                 "token": token,

@@ -1,0 +1,236 @@
+//! The `layerlens` command line: thin wiring around the core.
+//!
+//! Exit status: 0 on success, 1 when an input, registry or verification error
+//! occurred, 2 on usage errors (clap's default for unknown flags and missing
+//! arguments).
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+/// The binary is native-only; this keeps `cargo build --target wasm32-…` of
+/// all targets compiling.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod image;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod search;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod serve;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod limits;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::io::{self, Write};
+    use std::process::ExitCode;
+
+    use clap::{Parser, Subcommand};
+
+    use crate::image::{self, ImageArgs, RegistryArgs, TreeFormat, UsageError};
+    use crate::search::{self, SearchArgs};
+    use crate::serve;
+    use layerlens::oci::Reference;
+    use serde::Serialize;
+
+    /// Inspect container images: references, manifests, layers and the
+    /// merged filesystem, with every object verified.
+    #[derive(Parser)]
+    #[command(name = "layerlens", version)]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// What `docker image inspect` shows, plus the platforms of an index,
+        /// per-layer sizes and the verification of every object.
+        Inspect {
+            #[command(flatten)]
+            image: ImageArgs,
+            /// Print one JSON document.
+            #[arg(long)]
+            json: bool,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
+        /// The merged filesystem (or one layer's own entries), every layer verified.
+        Tree {
+            #[command(flatten)]
+            image: ImageArgs,
+            /// List only this layer's own entries (0 is the lowest layer).
+            #[arg(long, value_name = "N")]
+            layer: Option<usize>,
+            /// Output format; `tsv` is the canonical listing.
+            #[arg(long, value_enum, default_value = "tsv")]
+            format: TreeFormat,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
+        /// The platforms of a multi-platform image.
+        Platforms {
+            #[command(flatten)]
+            image: ImageArgs,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
+        /// The tags of a repository.
+        Tags {
+            /// The repository (`alpine`, `ghcr.io/org/app`).
+            #[arg(value_name = "REPO")]
+            repository: String,
+            /// Ask the registry for pages of this many tags.
+            #[arg(long, value_name = "N")]
+            page_size: Option<u32>,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
+        /// Search Docker Hub for images, as `docker search` does.
+        ///
+        /// Prints NAME, DESCRIPTION (cut to 45 columns unless --no-trunc),
+        /// STARS and OFFICIAL, or what --format asks for.
+        Search(SearchArgs),
+        /// Parse and normalise image references exactly as Docker does.
+        ///
+        /// Prints the fully qualified reference for each input, e.g.
+        /// `busybox` → `docker.io/library/busybox`.
+        Ref {
+            /// One JSON object per input and line: input, name, domain, path,
+            /// tag, digest, string, familiar, pull (or input and error).
+            #[arg(long)]
+            json: bool,
+            /// References as you would give them to `docker pull`.
+            #[arg(required = true, value_name = "REF")]
+            refs: Vec<String>,
+        },
+        /// Serve the page and the registry CORS proxy.
+        ///
+        /// The proxy forwards `GET|HEAD /proxy/<host[:port]>/v2/...` to the
+        /// built-in public registries and the ones allowed here, and
+        /// `GET /proxy/index.docker.io/v1/search?q=…&n=…` to Docker Hub's
+        /// search (or --docker-hub-search), and nothing else; see the
+        /// README's "Proxy contract".
+        Serve(serve::ServeArgs),
+    }
+
+    pub fn main() -> ExitCode {
+        let cli = Cli::parse();
+        let result = match cli.command {
+            Command::Inspect {
+                image,
+                json,
+                registry,
+            } => image::run_inspect(&image, json, &registry),
+            Command::Tree {
+                image,
+                layer,
+                format,
+                registry,
+            } => image::run_tree(&image, layer, format, &registry),
+            Command::Platforms { image, registry } => image::run_platforms(&image, &registry),
+            Command::Tags {
+                repository,
+                page_size,
+                registry,
+            } => image::run_tags(&repository, page_size, &registry),
+            Command::Search(args) => search::run_search(&args),
+            Command::Ref { json, refs } => run_ref(&refs, json),
+            Command::Serve(args) => serve::run_serve(args),
+        };
+        match result {
+            Ok(code) => code,
+            // `layerlens tree … | head`: the reader left; nothing to report.
+            Err(e)
+                if e.chain().any(|c| {
+                    c.downcast_ref::<io::Error>()
+                        .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+                }) =>
+            {
+                ExitCode::SUCCESS
+            }
+            Err(e) if e.downcast_ref::<UsageError>().is_some() => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    /// `layerlens ref --json` output for a valid input.
+    #[derive(Serialize)]
+    struct RefJson<'a> {
+        input: &'a str,
+        name: String,
+        domain: &'a str,
+        path: &'a str,
+        tag: Option<&'a str>,
+        digest: Option<String>,
+        string: String,
+        familiar: String,
+        pull: String,
+    }
+
+    /// `layerlens ref --json` output for an invalid input.
+    #[derive(Serialize)]
+    struct RefErrorJson<'a> {
+        input: &'a str,
+        error: String,
+    }
+
+    fn run_ref(refs: &[String], json: bool) -> anyhow::Result<ExitCode> {
+        let stdout = io::stdout();
+        let mut out = io::BufWriter::new(stdout.lock());
+        let mut any_invalid = false;
+        for input in refs {
+            match Reference::parse_normalized(input) {
+                Ok(r) if json => {
+                    let line = RefJson {
+                        input,
+                        name: r.name(),
+                        domain: r.domain(),
+                        path: r.path(),
+                        tag: r.tag(),
+                        digest: r.digest().map(ToString::to_string),
+                        string: r.to_string(),
+                        familiar: r.familiar_string(),
+                        pull: r.pull_reference().to_string(),
+                    };
+                    serde_json::to_writer(&mut out, &line)?;
+                    writeln!(out)?;
+                }
+                Ok(r) => writeln!(out, "{r}")?,
+                Err(e) => {
+                    any_invalid = true;
+                    if json {
+                        let line = RefErrorJson {
+                            input,
+                            error: e.to_string(),
+                        };
+                        serde_json::to_writer(&mut out, &line)?;
+                        writeln!(out)?;
+                    } else {
+                        // Keep stdout and stderr in input order.
+                        out.flush()?;
+                        eprintln!("error: {input}: {e}");
+                    }
+                }
+            }
+        }
+        out.flush()?;
+        Ok(if any_invalid {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        })
+    }
+}

@@ -1,0 +1,16 @@
+//! The page's state machine (`layerlens::app`) driven natively with real resolves and
+//! scans: errors, the file viewer, kept blobs, failed layers, the library, raw documents,
+//! routes, rows, search and updates.
+//!
+//! One test binary (fewer link steps for the suite); one module per area.
+
+mod errors;
+mod file;
+mod keep;
+mod layer_failure;
+mod library;
+mod raw;
+mod route;
+mod rows;
+mod search;
+mod update;

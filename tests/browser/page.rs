@@ -1,0 +1,312 @@
+//! The page end to end, in real headless Chromium: the registry harness
+//! (CNCF distribution on 127.0.0.1) holds test images, `layerlens serve`
+//! serves the built page (`dist/`, from `trunk build`) and the proxy, and
+//! `node --test tests/e2e/` drives the browser with playwright-core against
+//! them. This test only wires the three together and reports node's output.
+//!
+//! Needs (scripts/test.sh provides them): `dist/` built by `trunk build`,
+//! `npm ci` in tests/e2e, and `/usr/bin/chromium` (Debian package).
+
+use layerlens_testkit as support;
+use layerlens_testkit::{e2e, hub};
+
+use layerlens_testkit::png;
+use layerlens_testkit::tar;
+
+use std::process::Command;
+use std::time::Duration;
+
+use layerlens_testkit::e2e::{require_browser_tools, root, run_node, Guard};
+
+use layerlens_testkit::registry::tiny_tar::Tar;
+use layerlens_testkit::registry::{
+    Flavor, ImageBuilder, IndexBuilder, Layer, ManifestFormat, Registry,
+};
+
+/// The file in `e2e/big:v1`'s one layer: large enough to watch it stream.
+const BIG_LAYER: usize = 24 << 20;
+
+/// The longest the browser tests may take.
+const NODE_TIMEOUT: Duration = Duration::from_secs(420);
+
+fn layer(tar: Tar) -> Layer {
+    Layer::gzip_tar(ManifestFormat::Oci, &tar.finish())
+}
+
+/// The account on the basic-auth and token-auth registries.
+const USER: &str = "alice";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// The image `e2e/hello:v1`: two layers, a whiteout, history with an empty
+/// step, env, cmd, labels.
+fn hello() -> support::registry::BuiltImage {
+    ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("etc/")
+                .file("etc/hello", b"hello\n")
+                .file("etc/os-release", b"ID=e2e\n")
+                .dir("usr/")
+                .dir("usr/bin/")
+                .file("usr/bin/tool", &[7u8; 3000]),
+        ))
+        .layer(layer(
+            Tar::new()
+                .file("etc/hello", b"hello from layerlens\n")
+                .file("etc/.wh.os-release", b"")
+                .file("etc/motd", b"welcome\n"),
+        ))
+        .history("/bin/sh -c #(nop) ADD file:rootfs.tar in /", false)
+        .history("/bin/sh -c #(nop)  ENV GREETING=hello", true)
+        .history("/bin/sh -c echo hello from layerlens > /etc/hello", false)
+        .env("PATH=/usr/local/bin:/usr/bin:/bin")
+        .env("GREETING=hello")
+        .cmd(&["/bin/sh"])
+        .working_dir("/")
+        .label("org.opencontainers.image.title", "hello")
+        .author("layerlens e2e")
+        .build()
+}
+
+/// Incompressible bytes, so a layer's blob is as large as its file.
+fn noise(len: usize) -> Vec<u8> {
+    layerlens_testkit::rng::Rng(0x9E37_79B9_7F4A_7C15).noise(len)
+}
+
+/// Lower-case hex SHA-256 (what the browser test compares a download with).
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Pushes the images the browser tests open.
+fn push_images(registry: &Registry) {
+    let client = registry.client();
+    hello().push(&client, "e2e/hello", Some("v1"));
+    ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("data/")
+                .file("data/blob.bin", &noise(BIG_LAYER)),
+        ))
+        .build()
+        .push(&client, "e2e/big", Some("v1"));
+
+    let amd = ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("etc/")
+                .file("etc/hello", b"hi amd64\n")
+                .file("etc/amd64-only", b"x"),
+        ))
+        .platform("linux", "amd64", None)
+        .build();
+    let arm = ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("etc/")
+                .file("etc/hello", b"hi arm64\n")
+                .file("etc/arm64-only", b"y"),
+        ))
+        .platform("linux", "arm64", Some("v8"))
+        .build();
+    amd.push(&client, "e2e/multi", None);
+    arm.push(&client, "e2e/multi", None);
+    IndexBuilder::oci()
+        .image(&amd)
+        .image(&arm)
+        .build()
+        .push(&client, "e2e/multi", Some("v1"));
+
+    ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("etc/")
+                .file("etc/<img src=x onerror=window.__xss=1>", b"boom\n")
+                .file("etc/<svg onload=window.__xss=4>", b"boom\n"),
+        ))
+        .label(
+            "<img src=x onerror=window.__xss=2>",
+            "<b onmouseover=window.__xss=3>label</b>",
+        )
+        .env("EVIL=<img src=x onerror=window.__xss=5>")
+        .history("<img src=x onerror=window.__xss=6>", false)
+        .build()
+        .push(&client, "e2e/xss", Some("v1"));
+}
+
+/// Pushes `e2e/pin:v1` (with `/etc/one`) and `e2e/pin:v2` (with
+/// `/etc/two`): the pinned-link test moves `v1` to `v2`'s manifest.
+fn push_pin(registry: &Registry) {
+    let client = registry.client();
+    for (tag, file) in [("v1", "etc/one"), ("v2", "etc/two")] {
+        ImageBuilder::oci()
+            .layer(layer(Tar::new().dir("etc/").file(file, tag.as_bytes())))
+            .build()
+            .push(&client, "e2e/pin", Some(tag));
+    }
+}
+
+/// Pushes `e2e/tampered:v1` (two gzip layers) and then flips bytes in the
+/// middle of its second layer's stored blob, keeping its size, so the
+/// registry serves content that no longer matches the layer's digest.
+/// Returns the altered layer's digest.
+fn push_tampered(registry: &Registry) -> String {
+    let image = ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("good/")
+                .file("good/kept.txt", b"this layer is intact\n"),
+        ))
+        .layer(layer(
+            Tar::new()
+                .dir("bad/")
+                .file("bad/noise.bin", &noise(64 << 10)),
+        ))
+        .build();
+    image.push(&registry.client(), "e2e/tampered", Some("v1"));
+    let digest = image.layers[1].digest();
+    let path = registry.blob_data_path(&digest);
+    let mut bytes = std::fs::read(&path).expect("read the stored blob");
+    let len = bytes.len();
+    for b in &mut bytes[len / 2..len / 2 + 16] {
+        *b ^= 0xFF;
+    }
+    std::fs::write(&path, &bytes).expect("alter the stored blob");
+    digest
+}
+
+/// The 2×2 PNG inside `e2e/files:v1` (red, green, blue, transparent).
+fn dot_png() -> Vec<u8> {
+    png::png(
+        2,
+        2,
+        &[
+            [255, 0, 0, 255],
+            [0, 255, 0, 255],
+            [0, 0, 255, 255],
+            [0, 0, 0, 0],
+        ],
+    )
+}
+
+/// Pushes `e2e/files:v1` for the file viewer: a PNG, an SVG carrying
+/// script, a non-UTF-8 binary, a file whose content is HTML with script,
+/// symbolic links (relative, through `..`, dangling) and a hard link.
+fn push_files(registry: &Registry) {
+    use tar::{Flavour, Member, TarBuilder};
+    let binary: Vec<u8> = (0..1024u32).map(|i| (i * 37 % 256) as u8).collect();
+    let mut tar = TarBuilder::new(Flavour::Pax);
+    for m in [
+        Member::dir(b"etc/"),
+        Member::file(b"etc/greeting", b"hello from a hard link\n"),
+        Member::hardlink(b"etc/greeting.hard", b"etc/greeting"),
+        Member::symlink(b"etc/link", b"greeting"),
+        Member::symlink(b"etc/dangling", b"nowhere"),
+        Member::file(
+            b"etc/evil.html",
+            b"<img src=x onerror=window.__xss=1><script>window.__xss=2</script>\n",
+        ),
+        Member::dir(b"img/"),
+        Member::file(b"img/dot.png", &dot_png()),
+        Member::file(
+            b"img/evil.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"8\" height=\"8\" onload=\"window.__xss=7\"><script>window.__xss=8</script><rect width=\"8\" height=\"8\" fill=\"red\"/></svg>\n",
+        ),
+        Member::dir(b"bin/"),
+        Member::file(b"bin/blob.dat", &binary),
+        Member::dir(b"usr/"),
+        Member::dir(b"usr/lib/"),
+        Member::symlink(b"usr/lib/up", b"../../etc/greeting"),
+    ] {
+        tar.member(&m);
+    }
+    ImageBuilder::oci()
+        .layer(Layer::gzip_tar(ManifestFormat::Oci, &tar.finish()))
+        .build()
+        .push(&registry.client(), "e2e/files", Some("v1"));
+}
+
+/// Tags of `e2e/tags`: more than the tags page's first page (50) holds.
+const TAG_COUNT: usize = 55;
+
+/// `e2e/tags`: one small image under [`TAG_COUNT`] tags `t00`…, for the
+/// tags page (tests/e2e/search.test.mjs).
+fn push_tagged(registry: &Registry) {
+    let image = ImageBuilder::oci()
+        .layer(layer(Tar::new().file("etc/tagged", b"tagged\n")))
+        .build();
+    let client = registry.client();
+    for i in 0..TAG_COUNT {
+        image.push(&client, "e2e/tags", Some(&format!("t{i:02}")));
+    }
+}
+
+/// `layerlens serve` of this build allowing `registries`, with `extra`
+/// arguments.
+fn serve_with(registries: &[String], extra: &[&str]) -> (Guard, String) {
+    e2e::serve(env!("CARGO_BIN_EXE_layerlens"), registries, extra)
+}
+
+#[test]
+fn the_page_in_headless_chromium() {
+    require_browser_tools();
+    let root = root();
+    let registry = Registry::start(Flavor::Open);
+    push_images(&registry);
+    push_files(&registry);
+    push_pin(&registry);
+    let tampered = push_tampered(&registry);
+    let basic = Registry::start(Flavor::basic(USER, PASSWORD));
+    hello().push(&basic.client(), "e2e/private", Some("v1"));
+    let token = Registry::start(Flavor::token(USER, PASSWORD));
+    hello().push(&token.client(), "e2e/private", Some("v1"));
+    push_tagged(&registry);
+    // Distribution 2.8 ignores `n`: this front pages tag lists as
+    // distribution 3 does, for the tags page's "More tags".
+    let pager = support::registry::TagPager::start(&registry.base_url());
+    // Docker Hub is unreachable here: its search is answered by a small
+    // local stand-in (tests/support/hub.rs) that the proxy's search route uses.
+    let hub = hub::Hub::start();
+    let (_server, url) = serve_with(
+        &[
+            registry.host_port(),
+            basic.host_port(),
+            token.host_port(),
+            pager.host_port(),
+        ],
+        &["--docker-hub-search", &hub.url()],
+    );
+    // The demo needs no registry: a second server that knows none.
+    let (_bare, bare_url) = serve_with(&[], &[]);
+    let shots = root.join("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots dir");
+
+    let mut node = Command::new("node");
+    node.args(["--test", "--test-concurrency=1", "tests/e2e/"])
+        .env("SERVER", &url)
+        .env("REGISTRY", registry.host_port())
+        .env("BASIC_REGISTRY", basic.host_port())
+        .env("TOKEN_REGISTRY", token.host_port())
+        .env("REGISTRY_USER", USER)
+        .env("REGISTRY_PASSWORD", PASSWORD)
+        .env("SCREENSHOTS", &shots)
+        .env("BARE_SERVER", &bare_url)
+        .env("TAMPERED_LAYER", &tampered)
+        .env("BIG_SHA256", sha256_hex(&noise(BIG_LAYER)))
+        .env("TAG_REGISTRY", pager.host_port())
+        // The README's screenshot is refreshed only on request
+        // (LAYERLENS_UPDATE_SCREENSHOT=1), so test runs leave the tree clean.
+        .env(
+            "DEMO_SHOT",
+            if std::env::var_os("LAYERLENS_UPDATE_SCREENSHOT").is_some() {
+                root.join("docs/demo.png")
+            } else {
+                shots.join("demo.png")
+            },
+        );
+    run_node(node, NODE_TIMEOUT);
+}

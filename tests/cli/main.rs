@@ -1,0 +1,10 @@
+//! The `layerlens` command line: references, the demo, registries, Docker Hub search, and
+//! OCI layouts made by skopeo and umoci.
+//!
+//! One test binary (fewer link steps for the suite); one module per area.
+
+mod demo;
+mod local_layout;
+mod reference;
+mod registry;
+mod search;

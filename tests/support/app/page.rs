@@ -1,0 +1,225 @@
+//! The page without a browser: `update()` and a runtime that performs the
+//! effects synchronously against a [`MemRegistry`], as `web/` does.
+
+use std::cell::RefCell;
+
+use std::collections::BTreeMap;
+
+use layerlens::app::driver::{run_resolve, run_scan};
+use layerlens::app::file::extract::run_extract;
+use layerlens::app::file::{ExtractId, FileEffect};
+use layerlens::app::library::{LibraryEffect, LibraryMsg, StoreStatus};
+use layerlens::app::{update, Effect, Focus, Msg, Reveal, State};
+use layerlens::library::{apply, load_image, open, MemoryStore};
+use layerlens::oci::Timestamp;
+use layerlens::registry::Client;
+
+use super::{block_on, MemRegistry};
+
+/// The page without a browser: `update()` plus a runtime that performs
+/// effects synchronously against a [`MemRegistry`].
+pub struct Page {
+    pub state: State,
+    pub registry: MemRegistry,
+    /// Every address written, with whether it pushed a history entry.
+    pub urls: Vec<(String, bool)>,
+    pub focus: Vec<Focus>,
+    pub copied: Vec<String>,
+    /// Every effect seen, for tests that look at them.
+    pub effects: Vec<Effect>,
+    /// Loads cancelled.
+    pub cancelled: Vec<u64>,
+    /// Elements brought into view.
+    pub revealed: Vec<Reveal>,
+    /// When false, Resolve/Scan effects are recorded but not performed.
+    pub perform: bool,
+    /// Whole files extracted by the viewer, by extraction (what the page
+    /// keeps in a Blob); removed when the app forgets them.
+    pub files: BTreeMap<ExtractId, Vec<u8>>,
+    /// Downloads asked for: (file name, bytes).
+    pub downloads: Vec<(String, Vec<u8>)>,
+    /// The image library's store (the browser's IndexedDB, in memory).
+    pub store: MemoryStore,
+    /// The clock library effects read.
+    pub now: Timestamp,
+    /// When true, record writes are kept in [`Page::held`] instead of
+    /// being applied (a store still writing).
+    pub hold_records: bool,
+    /// Record writes held back, in order.
+    pub held: RefCell<Vec<(layerlens::app::LoadId, Vec<layerlens::library::StoreOp>)>>,
+}
+
+impl Page {
+    /// A page whose (empty) library store is open, as a page's is by the
+    /// time a load finishes; a test of the store still opening sets
+    /// `state.library.store` back to `StoreStatus::Opening`.
+    pub fn new(registry: MemRegistry) -> Page {
+        let mut state = State::default();
+        state.library.store = StoreStatus::Persistent;
+        Page {
+            state,
+            registry,
+            urls: Vec::new(),
+            focus: Vec::new(),
+            copied: Vec::new(),
+            effects: Vec::new(),
+            cancelled: Vec::new(),
+            revealed: Vec::new(),
+            perform: true,
+            files: BTreeMap::new(),
+            downloads: Vec::new(),
+            store: MemoryStore::new(),
+            now: Timestamp::from_unix(1_700_000_000, 0),
+            hold_records: false,
+            held: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Performs a library effect as `web/store.rs` does, against
+    /// [`Page::store`]; the message it answers with. Kept layer blobs
+    /// (the Cache API) are left to the tests (tests/app/keep.rs): their
+    /// effects are only recorded.
+    fn library(&self, e: LibraryEffect) -> Option<Msg> {
+        let now = self.now;
+        Some(Msg::Library(match e {
+            LibraryEffect::Open => LibraryMsg::Opened {
+                result: block_on(open(&self.store)).map_err(|e| e.to_string()),
+                tab_only: None,
+                now,
+            },
+            LibraryEffect::ReadClock => LibraryMsg::Clock(now),
+            LibraryEffect::RecordNow(load) => LibraryMsg::Record { load, now },
+            LibraryEffect::Apply(ops) => {
+                LibraryMsg::Applied(block_on(apply(&self.store, &ops)).map_err(|e| e.to_string()))
+            }
+            LibraryEffect::Record { load, ops } if self.hold_records => {
+                self.held.borrow_mut().push((load, ops));
+                return None;
+            }
+            LibraryEffect::Record { load, ops } => LibraryMsg::Recorded {
+                load,
+                result: block_on(apply(&self.store, &ops)).map_err(|e| e.to_string()),
+            },
+            LibraryEffect::Load {
+                load,
+                manifest,
+                catalog,
+            } => LibraryMsg::Loaded {
+                load,
+                result: block_on(load_image(&self.store, &catalog, &manifest))
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
+            },
+            LibraryEffect::Keep(_) => return None,
+        }))
+    }
+
+    /// Sends a message and everything it leads to.
+    pub fn send(&mut self, msg: Msg) {
+        if matches!(msg, Msg::Started { .. }) {
+            // A page that starts has its store to open, as in the browser.
+            self.state.library.store = StoreStatus::Opening;
+        }
+        let mut queue = vec![msg];
+        while !queue.is_empty() {
+            let msg = queue.remove(0);
+            for e in update(&mut self.state, msg) {
+                self.effects.push(e.clone());
+                match e {
+                    Effect::Resolve(task) if self.perform => {
+                        let client = Client::new(self.registry.clone(), || 1_700_000_000_000);
+                        queue.push(block_on(run_resolve(&client, &task)));
+                    }
+                    Effect::Scan(task) if self.perform => {
+                        let client = Client::new(self.registry.clone(), || 1_700_000_000_000);
+                        let out: RefCell<Vec<Msg>> = RefCell::new(Vec::new());
+                        let clock = RefCell::new(0.0f64);
+                        let now = || {
+                            *clock.borrow_mut() += 10.0;
+                            *clock.borrow()
+                        };
+                        block_on(run_scan(&client, &task, &now, &|m| {
+                            out.borrow_mut().push(m)
+                        }));
+                        queue.extend(out.into_inner());
+                    }
+                    Effect::Resolve(_) | Effect::Scan(_) => {}
+                    Effect::Cancel(l) => self.cancelled.push(l.0),
+                    Effect::SetUrl { query, push } => self.urls.push((query, push)),
+                    Effect::Focus(f) => self.focus.push(f),
+                    Effect::Copy(t) => self.copied.push(t),
+                    Effect::File(FileEffect::Extract(task)) if self.perform => {
+                        let client = Client::new(self.registry.clone(), || 1_700_000_000_000);
+                        let out: RefCell<Vec<Msg>> = RefCell::new(Vec::new());
+                        let mut bytes = Vec::new();
+                        block_on(run_extract(&client, &task, &mut bytes, &|| false, &|m| {
+                            out.borrow_mut().push(Msg::File(m))
+                        }));
+                        self.files.insert(task.id, bytes);
+                        queue.extend(out.into_inner());
+                    }
+                    Effect::File(FileEffect::Extract(_)) => {}
+                    Effect::File(FileEffect::Forget(id)) => {
+                        self.files.remove(&id);
+                    }
+                    Effect::File(FileEffect::Download { id, name }) => {
+                        let bytes = self.files.get(&id).cloned().unwrap_or_default();
+                        self.downloads.push((name, bytes));
+                    }
+                    Effect::Reveal(id) => self.revealed.push(id),
+                    // The search pages are tested in tests/app/search.rs.
+                    Effect::Search(_) => {}
+                    Effect::Library(e) => queue.extend(self.library(e)),
+                }
+            }
+        }
+    }
+
+    /// Submits a reference (as typed).
+    pub fn submit(&mut self, reference: &str) {
+        self.send(Msg::ReferenceSubmitted(reference.to_owned()));
+    }
+
+    /// The address last written.
+    pub fn url(&self) -> &str {
+        self.urls.last().map_or("", |(q, _)| q.as_str())
+    }
+
+    /// The tree's visible rows as text, one line each.
+    pub fn rows(&self) -> String {
+        let total = self.state.tree.visible().len();
+        self.state
+            .tree
+            .rows(0, total)
+            .iter()
+            .map(|r| r.line())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Only the names column (indent + twisty + name), for compact goldens.
+    pub fn names(&self) -> String {
+        let total = self.state.tree.visible().len();
+        self.state
+            .tree
+            .rows(0, total)
+            .iter()
+            .map(|r| {
+                let twisty = match r.expanded {
+                    Some(true) => "v ",
+                    Some(false) => "> ",
+                    None => "  ",
+                };
+                format!(
+                    "{}{}{:indent$}{twisty}{}",
+                    r.change.marker(),
+                    if r.selected { '*' } else { ' ' },
+                    "",
+                    r.name,
+                    indent = r.depth * 2
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

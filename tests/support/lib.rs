@@ -1,0 +1,58 @@
+//! The integration tests' support, one crate (`layerlens-testkit`, a dev-dependency of
+//! `layerlens`): a test reaches any part with `use layerlens_testkit::…`, and the crate is
+//! compiled once for every test binary and the scan benchmark.
+//!
+//! * [`registry`] — the real CNCF distribution registry, its token realm, and an
+//!   independent client that pushes images built in code.
+//! * [`proxy`] — `layerlens serve` as a child process, and [`proxy::Upstream`], the one
+//!   loopback HTTP server for scripted upstreams.
+//! * [`tar`] — the independent tar/gzip/zstd writer and the layer-scan drivers.
+//! * [`app`], [`fs`], [`library`] — fixtures for the page state machine, the merged tree
+//!   and the image library.
+//! * [`e2e`], [`hub`], [`nginx`], [`png`] — the browser harness, a Docker Hub search
+//!   stand-in, a real nginx cache, PNG checks.
+//! * [`vectors`], [`oci_docs`] — the conformance vectors in `tests/vectors/` and OCI JSON.
+//! * [`rng`] — the one seeded generator of the property tests.
+
+pub mod app;
+pub mod e2e;
+pub mod fs;
+pub mod http;
+pub mod hub;
+pub mod library;
+pub mod nginx;
+pub mod oci_docs;
+pub mod png;
+pub mod proxy;
+pub mod registry;
+pub mod rng;
+pub mod tar;
+pub mod vectors;
+
+use std::path::PathBuf;
+
+/// The repository's root (where `dist/`, `scripts/` and `tests/` are).
+pub fn root() -> PathBuf {
+    // This crate lives in `tests/support/` of the repository.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The `layerlens` binary cargo built for this test run: next to the `deps/` directory
+/// that holds the running test (or benchmark) executable. (`CARGO_BIN_EXE_layerlens`
+/// is only given to the package's own test targets, not to this crate.)
+pub fn layerlens_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("the running test's path");
+    let dir = exe.parent().expect("the test's directory");
+    let dir = if dir.ends_with("deps") {
+        dir.parent().unwrap_or(dir)
+    } else {
+        dir
+    };
+    let bin = dir.join(format!("layerlens{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: run the tests through `cargo test`",
+        bin.display()
+    );
+    bin
+}
