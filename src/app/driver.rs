@@ -44,7 +44,10 @@ pub async fn drive<'a, Fut>(
     Fut: Future<Output = Option<LayerReport>> + 'a,
 {
     let load = task.load;
-    let jobs = layer_jobs(&task.image).into_iter().map(scan);
+    let jobs = layer_jobs(&task.image)
+        .into_iter()
+        .filter(|job| !task.skip.contains(&job.index))
+        .map(scan);
     let mut reports = stream::iter(jobs).buffer_unordered(width.max(1));
     while let Some(report) = reports.next().await {
         if let Some(report) = report {

@@ -1,17 +1,30 @@
 //! The load lifecycle of the current image: begin (a new load id, the old
-//! load cancelled), resolve, layer progress and results, the end of the
-//! scan (the merged tree), and the tree model rebuilt for the chosen layer.
-//! A result of a load that is no longer current is ignored here.
+//! load cancelled), resolve, layer progress and results, layers the library
+//! already holds, the end of the scan (the merged tree), and the tree model
+//! rebuilt for the chosen layer. A result of a load that is no longer
+//! current is ignored here.
+//!
+//! "Already exists": a layer whose blob the library has verified and
+//! indexed before is not fetched. Its stored index is read back
+//! ([`LibraryEffect::ReadLayers`]) while the other layers download, and
+//! verified against this image's descriptor and `diff_id` like a scanned
+//! one; a missing, unreadable or mismatching index means the layer is
+//! fetched after all. The load finishes when no scan is running and no
+//! stored index is being read.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crate::inspect::InspectError;
 use crate::inspect::{merge_verified, LayerReport, Progress, ScanSettings};
+use crate::layer::LayerIndex;
+use crate::library::StoredLayers;
 use crate::oci::{PlatformPolicy, Reference};
 use crate::registry::RegistryError;
 
 use super::errors::inspect_error;
-use super::msg::{Effect, Focus, LoadId, ResolveTask, ScanTask};
+use super::library::LibraryEffect;
+use super::msg::{Effect, Focus, LoadId, Next, ResolveTask, ScanTask};
 use super::route::LayerMode;
 use super::state::{Current, LayerProgress, Phase, Prompt, State, Step, MAX_RECENT};
 use super::tree::model::TreeModel;
@@ -40,6 +53,8 @@ pub(crate) fn begin_load(state: &mut State, reference: Reference, input: String)
         progress: Vec::new(),
         reports: Vec::new(),
         fs: None,
+        scans: 0,
+        reading_library: BTreeSet::new(),
     });
     state.tree.set_model(None);
     state.phase = Phase::Loading(Step::Resolving);
@@ -128,18 +143,22 @@ pub(super) fn resolved(
             effects
         }
         Ok(image) => {
-            let layers: Vec<LayerProgress> = image
-                .image_manifest()
-                .map(|m| {
-                    m.layers()
-                        .iter()
-                        .map(|d| LayerProgress {
-                            total: d.size(),
-                            ..LayerProgress::default()
-                        })
-                        .collect()
+            let descriptors = image.image_manifest().map_or(&[][..], |m| m.layers());
+            let layers: Vec<LayerProgress> = descriptors
+                .iter()
+                .map(|d| LayerProgress {
+                    total: d.size(),
+                    ..LayerProgress::default()
                 })
-                .unwrap_or_default();
+                .collect();
+            let catalog = &state.library.catalog;
+            let stored: Vec<(usize, crate::oci::Digest)> = descriptors
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| catalog.layer_verified_since(d.digest()).is_some())
+                .map(|(i, d)| (i, d.digest().clone()))
+                .collect();
+            let fetch_any = stored.len() < descriptors.len() || descriptors.is_empty();
             let input = state
                 .current
                 .as_ref()
@@ -151,17 +170,98 @@ pub(super) fn resolved(
             };
             cur.progress = layers;
             cur.image = Some(image.clone());
-            state.phase = Phase::Loading(Step::Layers);
-            vec![
-                Effect::Scan(ScanTask {
+            cur.reading_library = stored.iter().map(|(i, _)| *i).collect();
+            let mut effects = Vec::new();
+            if fetch_any {
+                cur.scans += 1;
+                effects.push(Effect::Scan(ScanTask {
                     load,
                     image,
                     settings: ScanSettings::default(),
-                }),
-                state.set_url(false),
-            ]
+                    skip: cur.reading_library.clone(),
+                }));
+            }
+            if !stored.is_empty() {
+                effects.push(Effect::Library(LibraryEffect::ReadLayers {
+                    load,
+                    layers: stored,
+                }));
+            }
+            state.phase = Phase::Loading(Step::Layers);
+            effects.push(state.set_url(false));
+            effects
         }
     }
+}
+
+/// The stored indexes of the current load's layers that the library holds
+/// ([`LibraryEffect::ReadLayers`]), or why the store could not be read.
+/// Each one is verified against this image's descriptor and `diff_id`, as a
+/// scanned layer is; the layers that do not verify (or could not be read)
+/// are fetched. Sets `next` to finish the load when nothing else runs.
+pub(crate) fn library_layers(
+    state: &mut State,
+    load: LoadId,
+    result: Result<StoredLayers, String>,
+    next: &mut Next,
+) -> Vec<Effect> {
+    if !state.is_current(load) {
+        return Vec::new();
+    }
+    let catalog = &state.library.catalog;
+    let Some(cur) = state.current.as_mut() else {
+        return Vec::new();
+    };
+    let Some(image) = cur.image.clone() else {
+        return Vec::new();
+    };
+    let descriptors = image.image_manifest().map_or(&[][..], |m| m.layers());
+    let diff_ids = image.image_config().map_or(&[][..], |c| c.diff_ids());
+    let mut read: Vec<(usize, LayerIndex)> = match result {
+        Ok(list) => list
+            .into_iter()
+            .filter_map(|(i, r)| r.ok().map(|ix| (i, ix)))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut fetch = BTreeSet::new();
+    for i in std::mem::take(&mut cur.reading_library) {
+        let (Some(descriptor), Some(at)) =
+            (descriptors.get(i), read.iter().position(|(j, _)| *j == i))
+        else {
+            fetch.insert(i);
+            continue;
+        };
+        let (_, index) = read.swap_remove(at);
+        let report = LayerReport::scanned(i, descriptor.clone(), diff_ids.get(i).cloned(), index);
+        if !report.is_verified() {
+            fetch.insert(i);
+            continue;
+        }
+        if let Some(p) = cur.progress.get_mut(i) {
+            p.done = descriptor.size();
+            p.finished = true;
+            p.from_library = catalog.layer_verified_since(descriptor.digest());
+        }
+        cur.reports.retain(|r| r.index != i);
+        cur.reports.push(report);
+    }
+    let mut effects = Vec::new();
+    if !fetch.is_empty() {
+        cur.scans += 1;
+        effects.push(Effect::Scan(ScanTask {
+            load,
+            skip: (0..descriptors.len())
+                .filter(|i| !fetch.contains(i))
+                .collect(),
+            image,
+            settings: ScanSettings::default(),
+        }));
+    }
+    if cur.scans == 0 {
+        *next = Next::ScanFinished(load);
+    }
+    effects
 }
 
 /// One layer's download progress at `now_ms`.
@@ -213,6 +313,11 @@ pub(super) fn scan_finished(state: &mut State, load: LoadId) -> Option<Vec<Effec
         return None;
     }
     let cur = state.current.as_mut()?;
+    cur.scans = cur.scans.saturating_sub(1);
+    if cur.scans > 0 || !cur.reading_library.is_empty() {
+        // Another scan, or the library's indexes, still to come.
+        return None;
+    }
     cur.reports.sort_by_key(|r| r.index);
     cur.fs = Some(Rc::new(merge_verified(&cur.reports)));
     let fresh = state.pending_path.is_none() && !state.tree.any_expanded();

@@ -3,6 +3,8 @@
 //! work into messages and performs effects; [`super::update`] is the only
 //! place that decides.
 
+use std::collections::BTreeSet;
+
 use crate::inspect::{Image, InspectError, LayerReport, Progress, ScanSettings};
 use crate::oci::{PlatformPolicy, Reference};
 use crate::registry::Credentials;
@@ -192,6 +194,9 @@ pub struct ScanTask {
     pub image: Box<Image>,
     /// Concurrency and hashing.
     pub settings: ScanSettings,
+    /// Layers (manifest positions) not to fetch: their indexes come from
+    /// the library.
+    pub skip: BTreeSet<usize>,
 }
 
 /// Which element gets the keyboard focus.

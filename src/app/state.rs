@@ -1,12 +1,12 @@
 //! Everything the page knows, in one value. The view is a projection of it
 //! (`views.rs`), and only `update` changes it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::fs::MergedFs;
 use crate::inspect::{Image, LayerReport};
-use crate::oci::{Platform, Reference};
+use crate::oci::{Platform, Reference, Timestamp};
 use crate::registry::Credentials;
 
 use super::errors::UserError;
@@ -74,6 +74,10 @@ pub struct LayerProgress {
     pub last_ms: Option<f64>,
     /// Whether the layer has reported.
     pub finished: bool,
+    /// Not fetched: its index was taken from the library, where the layer
+    /// was first verified at this time ("Already exists", as `docker pull`
+    /// says); verified again against this image's manifest and config.
+    pub from_library: Option<Timestamp>,
 }
 
 impl LayerProgress {
@@ -102,6 +106,11 @@ pub struct Current {
     pub reports: Vec<LayerReport>,
     /// The merged tree of the verified layers, once every layer reported.
     pub fs: Option<Rc<MergedFs>>,
+    /// Scans asked for ([`Effect::Scan`]) that have not finished.
+    pub scans: u32,
+    /// Layers (manifest positions) whose stored indexes are being read
+    /// from the library.
+    pub reading_library: BTreeSet<usize>,
 }
 
 impl Current {

@@ -56,7 +56,8 @@ pub use record::{RecordReport, Recorded};
 pub use remove::{KeptLayer, Removal};
 pub use rows::Row;
 pub use store::{
-    apply, load_image, open, Key, MemoryStore, Store, StoreError, StoreOp, StoredImage,
+    apply, load_image, load_layer, load_layers, open, Key, MemoryStore, Store, StoreError, StoreOp,
+    StoredImage, StoredLayers,
 };
 
 use crate::dockerfmt::TemplateError;

@@ -183,6 +183,21 @@ impl Library {
         self.layers.contains_key(layer)
     }
 
+    /// When a layer was first verified in this library: the earliest record
+    /// of an image that uses it, while its index is stored (`None` when it is
+    /// not). A new image with this layer can take the stored index instead of
+    /// fetching the blob again, as `docker pull` says "Already exists".
+    pub fn layer_verified_since(&self, layer: &Digest) -> Option<Timestamp> {
+        if !self.has_layer_index(layer) {
+            return None;
+        }
+        self.images
+            .values()
+            .filter(|i| i.layers.iter().any(|l| &l.digest == layer))
+            .map(|i| i.recorded)
+            .min()
+    }
+
     /// What the stored layer index of `layer` holds, if stored.
     pub fn layer_meta(&self, layer: &Digest) -> Option<&LayerMeta> {
         self.layers.get(layer)

@@ -221,21 +221,13 @@ pub async fn load_image<S: Store>(
     };
     let mut layers = Vec::with_capacity(record.layers().len());
     for l in record.layers() {
-        if !library.has_layer_index(&l.digest) {
-            layers.push(Err(format!(
+        layers.push(if library.has_layer_index(&l.digest) {
+            load_layer(store, &l.digest).await?
+        } else {
+            Err(format!(
                 "layer {} was not stored (it was not verified)",
                 l.digest
-            )));
-            continue;
-        }
-        let key = Key::LayerIndex(l.digest.clone());
-        layers.push(match store.get(&key).await? {
-            None => Err(format!("{} is missing from the store", key.name())),
-            Some(bytes) => match LayerIndex::decode(&bytes) {
-                Ok(ix) if ix.digest() == &l.digest => Ok(ix),
-                Ok(ix) => Err(format!("{} holds the index of {}", key.name(), ix.digest())),
-                Err(e) => Err(format!("{}: {e}", key.name())),
-            },
+            ))
         });
     }
     Ok(StoredImage {
@@ -245,6 +237,42 @@ pub async fn load_image<S: Store>(
         config: (config_bytes, config_doc),
         layers,
     })
+}
+
+/// Reads the stored index of the layer blob `digest`: decoded, and checked to
+/// be the index of that blob. A missing or unreadable index is an `Ok(Err(why))`
+/// (the layer is fetched again, or reported); a failing store is an error.
+/// The index is not trusted for this: it still goes through
+/// [`crate::layer::verify`] against the manifest that names the layer.
+pub async fn load_layer<S: Store>(
+    store: &S,
+    digest: &Digest,
+) -> Result<Result<LayerIndex, String>, LibraryError> {
+    let key = Key::LayerIndex(digest.clone());
+    Ok(match store.get(&key).await? {
+        None => Err(format!("{} is missing from the store", key.name())),
+        Some(bytes) => match LayerIndex::decode(&bytes) {
+            Ok(ix) if ix.digest() == digest => Ok(ix),
+            Ok(ix) => Err(format!("{} holds the index of {}", key.name(), ix.digest())),
+            Err(e) => Err(format!("{}: {e}", key.name())),
+        },
+    })
+}
+
+/// Stored layer indexes by manifest position, each one or why it is not
+/// usable ([`load_layers`]).
+pub type StoredLayers = Vec<(usize, Result<LayerIndex, String>)>;
+
+/// [`load_layer`] for each of a load's layers, by manifest position.
+pub async fn load_layers<S: Store>(
+    store: &S,
+    layers: &[(usize, Digest)],
+) -> Result<StoredLayers, LibraryError> {
+    let mut out = Vec::with_capacity(layers.len());
+    for (i, digest) in layers {
+        out.push((*i, load_layer(store, digest).await?));
+    }
+    Ok(out)
 }
 
 /// An in-memory [`Store`], for tests and as a fallback when the browser

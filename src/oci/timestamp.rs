@@ -183,6 +183,12 @@ impl Timestamp {
     pub fn nanos(&self) -> u32 {
         self.nanos
     }
+
+    /// The day in UTC, `YYYY-MM-DD`.
+    pub fn date(&self) -> String {
+        let (y, m, d) = civil_from_days(self.seconds.div_euclid(86_400));
+        format!("{y:04}-{m:02}-{d:02}")
+    }
 }
 
 impl fmt::Display for Timestamp {

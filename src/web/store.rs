@@ -33,7 +33,9 @@ use web_sys::{
 
 use crate::app::library::{LibraryEffect, LibraryMsg};
 use crate::app::Msg;
-use crate::library::{apply, load_image, open, Key, MemoryStore, Store, StoreError, StoreOp};
+use crate::library::{
+    apply, load_image, load_layers, open, Key, MemoryStore, Store, StoreError, StoreOp,
+};
 use crate::oci::Timestamp;
 
 use super::listen::Listener;
@@ -467,6 +469,15 @@ async fn run(job: LibraryEffect, backend: &RefCell<Option<Rc<Backend>>>, app: &W
                 None => Err("the library's store is not open".to_owned()),
             };
             send(app, LibraryMsg::Loaded { load, result });
+        }
+        LibraryEffect::ReadLayers { load, layers } => {
+            let result = match &current {
+                Some(store) => load_layers(store.as_ref(), &layers)
+                    .await
+                    .map_err(|e| e.to_string()),
+                None => Err("the library's store is not open".to_owned()),
+            };
+            send(app, LibraryMsg::LayersRead { load, result });
         }
         LibraryEffect::ReadClock | LibraryEffect::RecordNow(_) | LibraryEffect::Keep(_) => {}
     }

@@ -10,6 +10,7 @@ mod keep;
 mod layer_failure;
 mod library;
 mod raw;
+mod reuse;
 mod route;
 mod rows;
 mod search;

@@ -34,7 +34,7 @@ mod transitions;
 
 use std::collections::BTreeSet;
 
-use crate::library::{Library, StoreOp, StoredImage};
+use crate::library::{Library, StoreOp, StoredImage, StoredLayers};
 use crate::oci::{Digest, Timestamp};
 
 use super::msg::LoadId;
@@ -172,6 +172,14 @@ pub enum LibraryMsg {
         /// The image, or why not.
         result: Result<Box<StoredImage>, String>,
     },
+    /// Stored layer indexes were read back for a load.
+    LayersRead {
+        /// The load.
+        load: LoadId,
+        /// Each layer's index (by manifest position) or why it is not
+        /// usable; `Err` when the store could not be read at all.
+        result: Result<StoredLayers, String>,
+    },
     /// Re-resolve a reference over the network (a normal load).
     Refresh(String),
     /// Show the images page.
@@ -250,6 +258,14 @@ pub enum LibraryEffect {
         manifest: Digest,
         /// The catalogue to read it with.
         catalog: Box<Library>,
+    },
+    /// Read the stored indexes of these layers of a load (manifest
+    /// position, blob digest); answer [`LibraryMsg::LayersRead`].
+    ReadLayers {
+        /// The load.
+        load: LoadId,
+        /// The layers.
+        layers: Vec<(usize, Digest)>,
     },
     /// Kept layer blobs (the Cache API).
     Keep(KeepEffect),

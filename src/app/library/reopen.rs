@@ -90,6 +90,7 @@ pub(super) fn loaded_from_store(
             return false;
         }
     };
+    let catalog = &state.library.catalog;
     let Some(cur) = state.current.as_mut() else {
         return false;
     };
@@ -100,6 +101,10 @@ pub(super) fn loaded_from_store(
             done: r.descriptor.size(),
             total: r.descriptor.size(),
             finished: true,
+            from_library: r
+                .is_verified()
+                .then(|| catalog.layer_verified_since(r.descriptor.digest()))
+                .flatten(),
             ..LayerProgress::default()
         })
         .collect();

@@ -210,6 +210,9 @@ fn handle(state: &mut State, msg: LibraryMsg, next: &mut Next) -> Vec<Effect> {
             Vec::new()
         }
         LibraryMsg::Record { load, now } => record(state, load, now),
+        LibraryMsg::LayersRead { load, result } => {
+            crate::app::load::library_layers(state, load, result, next)
+        }
         LibraryMsg::Applied(result) => {
             applied(state, result);
             Vec::new()

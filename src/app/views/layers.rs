@@ -22,6 +22,13 @@ pub enum LayerStatus {
     },
     /// Scanned and verified.
     Verified,
+    /// Not fetched: the library's index of this blob, verified against
+    /// this image; the layer was first verified in this browser on `since`
+    /// (`YYYY-MM-DD`).
+    AlreadyVerified {
+        /// The day.
+        since: String,
+    },
     /// Failed or unverified; the reason.
     Problem(String),
 }
@@ -102,9 +109,12 @@ pub fn layers(state: &State) -> LayersView {
             let r = cur.report(i);
             let p = cur.progress.get(i).copied().unwrap_or_default();
             let status = match r {
-                Some(r) => match r.problem() {
-                    None => LayerStatus::Verified,
-                    Some(why) => LayerStatus::Problem(why),
+                Some(r) => match (r.problem(), p.from_library) {
+                    (None, Some(since)) => LayerStatus::AlreadyVerified {
+                        since: since.date(),
+                    },
+                    (None, None) => LayerStatus::Verified,
+                    (Some(why), _) => LayerStatus::Problem(why),
                 },
                 None if p.started_ms.is_some() => LayerStatus::Loading {
                     done: p.done,

@@ -87,6 +87,9 @@ fn status_cell(s: &LayerStatus) -> El {
                 )
         }
         LayerStatus::Verified => el("td").class("ok").text("✓ verified"),
+        LayerStatus::AlreadyVerified { since } => el("td")
+            .class("ok")
+            .text(&format!("✓ already verified in this browser on {since}")),
         LayerStatus::Problem(why) => el("td")
             .class("bad")
             .attr("title", why)

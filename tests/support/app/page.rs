@@ -10,7 +10,7 @@ use layerlens::app::file::extract::run_extract;
 use layerlens::app::file::{ExtractId, FileEffect};
 use layerlens::app::library::{LibraryEffect, LibraryMsg, StoreStatus};
 use layerlens::app::{update, Effect, Focus, Msg, Reveal, State};
-use layerlens::library::{apply, load_image, open, MemoryStore};
+use layerlens::library::{apply, load_image, load_layers, open, MemoryStore};
 use layerlens::oci::Timestamp;
 use layerlens::registry::Client;
 
@@ -109,6 +109,10 @@ impl Page {
                 result: block_on(load_image(&self.store, &catalog, &manifest))
                     .map(Box::new)
                     .map_err(|e| e.to_string()),
+            },
+            LibraryEffect::ReadLayers { load, layers } => LibraryMsg::LayersRead {
+                load,
+                result: block_on(load_layers(&self.store, &layers)).map_err(|e| e.to_string()),
             },
             LibraryEffect::Keep(_) => return None,
         }))
