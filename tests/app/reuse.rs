@@ -110,6 +110,15 @@ fn shared_layers_come_from_the_library_and_only_new_ones_are_fetched() {
         [since.clone(), since, LayerStatus::Verified]
     );
     assert_eq!(tree(&page), fresh_tree(&format!("{HOST}/sibling:v1")));
+    let overview = views::overview(&page.state).expect("an overview");
+    assert_eq!(overview.verified, Some(true));
+    let details: Vec<&str> = overview.checks.iter().map(|c| c.detail.as_str()).collect();
+    assert!(
+        details[2].starts_with("already verified in this browser on 2024-05-03: ")
+            && details[3].starts_with("already verified in this browser on 2024-05-03: ")
+            && details[4].is_empty(),
+        "manifest, config, then each layer with where its verdict came from: {details:?}"
+    );
     assert_eq!(
         page.state.library.catalog.images().count(),
         2,

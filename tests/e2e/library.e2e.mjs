@@ -231,6 +231,35 @@ test('two images sharing a base layer are kept, listed after a reload with their
   assert.deepEqual(problems, []);
 });
 
+test('already exists: the second image sharing a base layer fetches only its own layer, the base verified from the library', async (t) => {
+  const { page, problems } = await open(t);
+  // Every blob the page asks for, workers included (the first load is the
+  // control: it must see the layer fetches the second one must not make).
+  const blobs = [];
+  page.on('request', (r) => {
+    const m = decodeURIComponent(r.url()).match(/\/blobs\/(sha256:[0-9a-f]{64})/);
+    if (m) blobs.push(m[1]);
+  });
+  await load(page, `${APP}:v1`);
+  assert.deepEqual([...new Set(blobs)].sort(), [E.APP_ID, E.BASE_LAYER, E.APP_LAYER].sort());
+  blobs.length = 0;
+  await load(page, `${OTHER}:v1`);
+  assert.deepEqual([...new Set(blobs)].sort(), [E.OTHER_ID, E.OTHER_LAYER].sort(),
+    'only the config and the new layer are fetched');
+  const cells = await page.$$eval('#layers tbody tr', (trs) => trs.map((tr) => tr.lastElementChild.textContent));
+  assert.equal(cells.length, 2);
+  assert.match(cells[0], /^✓ already verified in this browser on \d{4}-\d\d-\d\d$/);
+  assert.equal(cells[1], '✓ verified');
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
+  assert.match(await page.textContent('#verification'),
+    new RegExp(`layer 0 ${E.BASE_LAYER}already verified in this browser on \\d{4}-\\d\\d-\\d\\d: the library's index`));
+  for (const path of ['/base/lib.bin', '/other/data.bin']) {
+    await page.waitForSelector(`[role=treeitem][data-path="${path}"]`);
+  }
+  await page.screenshot({ path: join(SCREENSHOTS, 'library-already-exists.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
 test('a moved tag leaves the old image dangling (REPO <none>); dangling=true lists it; prune removes it', async (t) => {
   const { page, problems } = await open(t);
   await load(page, `${APP}:v1`);

@@ -15,7 +15,8 @@ pub struct Check {
     pub object: String,
     /// `Some(true)` verified, `Some(false)` failed, `None` pending.
     pub ok: Option<bool>,
-    /// The failure, if any.
+    /// The failure, if any; for a layer taken from the library, where its
+    /// verdict came from.
     pub detail: String,
 }
 
@@ -127,10 +128,20 @@ pub fn overview(state: &State) -> Option<OverviewView> {
     if let Some(m) = img.image_manifest() {
         for (i, d) in m.layers().iter().enumerate() {
             let r = cur.report(i);
+            let from_library = cur.progress.get(i).and_then(|p| p.from_library);
+            let detail = match (r.and_then(LayerReport::problem), from_library) {
+                (Some(problem), _) => problem,
+                (None, Some(since)) if r.is_some() => format!(
+                    "already verified in this browser on {}: the library's index of this \
+                     blob, checked against this manifest and config; not downloaded again",
+                    since.date()
+                ),
+                _ => String::new(),
+            };
             checks.push(Check {
                 object: format!("layer {i} {}", d.digest()),
                 ok: r.map(LayerReport::is_verified),
-                detail: r.and_then(LayerReport::problem).unwrap_or_default(),
+                detail,
             });
         }
     }
