@@ -308,6 +308,7 @@ pub async fn scan_body<B: Body>(
                 }
                 let done = body.received();
                 progress(Progress::Bytes { index, done, total });
+                scanner.ready().await;
             }
             Ok(None) => break None,
             Err(e) => break Some((blob_failure(e, total), false)),
@@ -341,11 +342,14 @@ pub async fn scan_body<B: Body>(
                 scanner.hash_only(&chunk);
                 let done = body.received();
                 progress(Progress::Bytes { index, done, total });
+                scanner.ready().await;
             }
         }
+        scanner.settle().await;
         let entries = scanner.entries_so_far();
         return failed(failure, entries, &body, scanner.blob_digest());
     }
+    scanner.settle().await;
     let blob = scanner.blob_digest();
     match scanner.finish() {
         Ok(scan) => {

@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use futures_util::future::LocalBoxFuture;
+
 use crate::oci::{Compression, Digest};
 
 use super::entry::Entry;
@@ -27,6 +29,18 @@ pub trait LayerScanner {
     fn entries_so_far(&mut self) -> Vec<Entry>;
     /// Ends the scan.
     fn finish(self: Box<Self>) -> Result<LayerScan, ScanFailure>;
+    /// Waits until the scanner takes another chunk: a scanner that hands
+    /// work elsewhere lets it catch up, so memory stays bounded. The read
+    /// loop awaits it after each chunk; ready at once by default.
+    fn ready(&mut self) -> LocalBoxFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
+    }
+    /// Waits until work handed elsewhere is done. The read loop awaits it
+    /// before it reads [`blob_digest`](LayerScanner::blob_digest), the
+    /// entries or the result; at once by default.
+    fn settle(&mut self) -> LocalBoxFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
+    }
 }
 
 impl LayerScanner for Scanner {

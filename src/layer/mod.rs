@@ -61,6 +61,8 @@ pub use extract::{Collect, ContentSink, ExtractTarget, NoSink};
 pub use gzip::GzipInfo;
 pub use index::{LayerIndex, LayerIndexError};
 pub use path::{normalize_path, PathProblem};
-pub use scanner::{finish_halves, LayerScan, ScanOptions, Scanner, TarScanner, Unpacker};
+pub use scanner::{
+    finish_halves, finish_halves_digested, LayerScan, ScanOptions, Scanner, TarScanner, Unpacker,
+};
 pub use tar::EndOfArchive;
 pub use verify::{verify, LayerProblem, Unverified, VerifiedLayer};

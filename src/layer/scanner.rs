@@ -52,6 +52,12 @@ pub struct ScanOptions {
     /// history. Default 128 MiB (`zstd --ultra -22` uses 128 MiB; the
     /// default levels use 1–8 MiB).
     pub max_zstd_window: u64,
+    /// Compute the blob digest and the diff_id here (the default). Off, the
+    /// scan leaves both to its caller, who hashes the blob bytes and the tar
+    /// pieces elsewhere (the page: a second Web Worker) and ends the scan
+    /// with [`finish_halves_digested`]; [`Unpacker::blob_digest`] is then the
+    /// digest of nothing.
+    pub hash_streams: bool,
 }
 
 impl Default for ScanOptions {
@@ -65,6 +71,7 @@ impl Default for ScanOptions {
             max_name_len: 64 << 10,
             max_metadata_bytes: 512 << 20,
             max_zstd_window: 128 << 20,
+            hash_streams: true,
         }
     }
 }
@@ -82,7 +89,9 @@ enum Decoder {
 /// does, `native::split`), as the work divides about evenly.
 pub struct Unpacker {
     compression: Compression,
-    blob: Hasher,
+    algorithm: Algorithm,
+    blob: Option<Hasher>,
+    len: u64,
     decoder: Decoder,
 }
 
@@ -96,7 +105,11 @@ impl Unpacker {
         };
         Unpacker {
             compression,
-            blob: Hasher::new(options.blob_algorithm),
+            algorithm: options.blob_algorithm,
+            blob: options
+                .hash_streams
+                .then(|| Hasher::new(options.blob_algorithm)),
+            len: 0,
             decoder,
         }
     }
@@ -107,7 +120,7 @@ impl Unpacker {
     where
         F: FnMut(&[u8]) -> Result<(), ScanError>,
     {
-        self.blob.update(chunk);
+        self.hash_only(chunk);
         match &mut self.decoder {
             Decoder::Plain => tar(chunk),
             Decoder::Gzip(g) => g.feed(chunk, tar),
@@ -117,17 +130,23 @@ impl Unpacker {
 
     /// Hashes more blob bytes without decoding them (see [`Scanner::hash_only`]).
     pub fn hash_only(&mut self, chunk: &[u8]) {
-        self.blob.update(chunk);
+        self.len += chunk.len() as u64;
+        if let Some(h) = &mut self.blob {
+            h.update(chunk);
+        }
     }
 
     /// The digest of the blob bytes fed (or hashed) so far.
     pub fn blob_digest(&self) -> Digest {
-        self.blob.clone().finish()
+        self.blob
+            .clone()
+            .unwrap_or_else(|| Hasher::new(self.algorithm))
+            .finish()
     }
 
     /// Blob bytes fed so far.
     pub fn compressed_size(&self) -> u64 {
-        self.blob.len()
+        self.len
     }
 
     /// Whether the compressed stream ended where it should (a complete last
@@ -174,7 +193,7 @@ impl<S: ContentSink> TarScanner<S> {
             hash_contents: options.hash_contents,
         };
         TarScanner {
-            diff: (!shared).then(|| Hasher::new(options.diff_id_algorithm)),
+            diff: (!shared && options.hash_streams).then(|| Hasher::new(options.diff_id_algorithm)),
             size: 0,
             walker: TarWalker::new(limits, extract),
         }
@@ -336,8 +355,31 @@ impl<S: ContentSink> Scanner<S> {
 /// result, or the error with the partial result, and the extract sink.
 pub fn finish_halves<S: ContentSink>(
     unpack: Unpacker,
+    tar: TarScanner<S>,
+    failed: Option<ScanError>,
+) -> (Result<LayerScan, ScanFailure>, Option<S>) {
+    finish_parts(unpack, tar, failed, None)
+}
+
+/// [`finish_halves`] for halves made with [`ScanOptions::hash_streams`] off:
+/// `blob` is the digest of every blob byte fed, `diff_id` that of every tar
+/// piece the unpacker handed on (the blob's own digest for an uncompressed
+/// blob hashed with the same algorithm), both computed by the caller.
+pub fn finish_halves_digested<S: ContentSink>(
+    unpack: Unpacker,
+    tar: TarScanner<S>,
+    failed: Option<ScanError>,
+    blob: Digest,
+    diff_id: Digest,
+) -> (Result<LayerScan, ScanFailure>, Option<S>) {
+    finish_parts(unpack, tar, failed, Some((blob, diff_id)))
+}
+
+fn finish_parts<S: ContentSink>(
+    unpack: Unpacker,
     mut tar: TarScanner<S>,
     failed: Option<ScanError>,
+    digests: Option<(Digest, Digest)>,
 ) -> (Result<LayerScan, ScanFailure>, Option<S>) {
     let ended = match failed {
         Some(e) => Err(e),
@@ -348,7 +390,7 @@ pub fn finish_halves<S: ContentSink>(
         _ => None,
     };
     let end_of_archive = tar.walker.end_of_archive();
-    let compressed_size = unpack.blob.len();
+    let compressed_size = unpack.len;
     let tar_size = tar.size;
     let (entries, problems, sink) = tar.walker.into_parts();
     let result = match ended {
@@ -360,11 +402,14 @@ pub fn finish_halves<S: ContentSink>(
             tar_size,
         )),
         Ok(()) => {
-            let blob_digest = unpack.blob.finish();
-            let diff_id = match tar.diff {
-                Some(h) => h.finish(),
-                None => blob_digest.clone(),
-            };
+            let (blob_digest, diff_id) = digests.unwrap_or_else(|| {
+                let blob = unpack.blob_digest();
+                let diff = match tar.diff {
+                    Some(h) => h.finish(),
+                    None => blob.clone(),
+                };
+                (blob, diff)
+            });
             Ok(LayerScan {
                 index: LayerIndex::new(
                     blob_digest,

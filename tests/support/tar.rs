@@ -511,6 +511,10 @@ pub fn scan_all(
         for (engine, r) in [
             ("one thread", scan_seeded(compression, blob, options, seed)),
             ("two threads", scan_split(compression, blob, options, seed)),
+            (
+                "digests elsewhere",
+                scan_digested(compression, blob, options, seed),
+            ),
         ] {
             let seed = format!("{engine}, seed {seed:#x}");
             agree(&r, &reference, &seed);
@@ -543,6 +547,58 @@ pub fn scan_split(
         }
     }
     scanner.finish()
+}
+
+/// [`scan_seeded`] as the page's two workers run it: the halves with
+/// [`ScanOptions::hash_streams`] off, the blob bytes and the tar pieces
+/// hashed by the caller (another worker there), and the scan ended with
+/// those digests.
+pub fn scan_digested(
+    compression: Compression,
+    blob: &[u8],
+    options: &ScanOptions,
+    seed: u64,
+) -> Result<LayerScan, ScanFailure> {
+    use layerlens::layer::{finish_halves_digested, TarScanner, Unpacker};
+    use layerlens::oci::Hasher;
+    let options = ScanOptions {
+        hash_streams: false,
+        ..options.clone()
+    };
+    let mut unpack = Unpacker::new(compression, &options);
+    let mut tar = TarScanner::new(compression, &options);
+    let mut blob_hash = Hasher::new(options.blob_algorithm);
+    let mut tar_hash = Hasher::new(options.diff_id_algorithm);
+    let mut failed = None;
+    let mut rng = Rng(seed | 1);
+    let mut rest = blob;
+    while !rest.is_empty() {
+        let n = match seed {
+            0 => rest.len(),
+            1 => 1,
+            _ => rng.chunk_size().min(rest.len()),
+        };
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        blob_hash.update(chunk);
+        let fed = unpack.feed(chunk, &mut |piece: &[u8]| {
+            tar_hash.update(piece);
+            tar.feed(piece)
+        });
+        if let Err(e) = fed {
+            failed = Some(e);
+            break;
+        }
+    }
+    let blob_digest = blob_hash.finish();
+    let shared =
+        compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
+    let diff_id = if shared {
+        blob_digest.clone()
+    } else {
+        tar_hash.finish()
+    };
+    finish_halves_digested(unpack, tar, failed, blob_digest, diff_id).0
 }
 
 fn agree(
