@@ -49,7 +49,7 @@ impl Algorithm {
         }
     }
 
-    fn from_name(name: &str) -> Option<Algorithm> {
+    pub(crate) fn from_name(name: &str) -> Option<Algorithm> {
         match name {
             "sha256" => Some(Algorithm::Sha256),
             "sha384" => Some(Algorithm::Sha384),

@@ -169,14 +169,36 @@ fn push_tampered(registry: &Registry) -> String {
         .build();
     image.push(&registry.client(), "e2e/tampered", Some("v1"));
     let digest = image.layers[1].digest();
-    let path = registry.blob_data_path(&digest);
+    alter_blob(registry, &digest);
+    digest
+}
+
+/// Pushes `e2e/tampered-big:v1`, one 3 MiB gzip layer (large enough to be
+/// scanned over two workers), altered as [`push_tampered`] alters its.
+fn push_tampered_big(registry: &Registry) -> String {
+    let image = ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("bad/")
+                .file("bad/big-noise.bin", &noise(3 << 20)),
+        ))
+        .build();
+    image.push(&registry.client(), "e2e/tampered-big", Some("v1"));
+    let digest = image.layers[0].digest();
+    alter_blob(registry, &digest);
+    digest
+}
+
+/// Flips 16 bytes in the middle of a stored blob, keeping its size, so the
+/// registry serves content that no longer matches the digest.
+fn alter_blob(registry: &Registry, digest: &str) {
+    let path = registry.blob_data_path(digest);
     let mut bytes = std::fs::read(&path).expect("read the stored blob");
     let len = bytes.len();
     for b in &mut bytes[len / 2..len / 2 + 16] {
         *b ^= 0xFF;
     }
     std::fs::write(&path, &bytes).expect("alter the stored blob");
-    digest
 }
 
 /// The 2×2 PNG inside `e2e/files:v1` (red, green, blue, transparent).
@@ -260,6 +282,7 @@ fn the_page_in_headless_chromium() {
     push_files(&registry);
     push_pin(&registry);
     let tampered = push_tampered(&registry);
+    let tampered_big = push_tampered_big(&registry);
     let basic = Registry::start(Flavor::basic(USER, PASSWORD));
     hello().push(&basic.client(), "e2e/private", Some("v1"));
     let token = Registry::start(Flavor::token(USER, PASSWORD));
@@ -296,6 +319,7 @@ fn the_page_in_headless_chromium() {
         .env("SCREENSHOTS", &shots)
         .env("BARE_SERVER", &bare_url)
         .env("TAMPERED_LAYER", &tampered)
+        .env("TAMPERED_BIG_LAYER", &tampered_big)
         .env("BIG_SHA256", sha256_hex(&noise(BIG_LAYER)))
         .env("TAG_REGISTRY", pager.host_port())
         // The README's screenshot is refreshed only on request

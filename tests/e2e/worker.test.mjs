@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect, settled, submit, useBrowser } from './support.mjs';
 
-const { SERVER, REGISTRY, TAMPERED_LAYER } = process.env;
-assert.ok(SERVER && REGISTRY && TAMPERED_LAYER, 'SERVER, REGISTRY and TAMPERED_LAYER must be set (run tests/browser/page.rs)');
+const { SERVER, REGISTRY, TAMPERED_LAYER, TAMPERED_BIG_LAYER } = process.env;
+assert.ok(SERVER && REGISTRY && TAMPERED_LAYER && TAMPERED_BIG_LAYER,
+  'SERVER, REGISTRY, TAMPERED_LAYER and TAMPERED_BIG_LAYER must be set (run tests/browser/page.rs)');
 
 const open = useBrowser();
 
@@ -42,7 +43,9 @@ test('a large layer is scanned in a worker: progress and verification arrive, no
   assert.ok(longest < 200, `a main-thread task took ${longest} ms`);
   assert.ok(seen.length >= 2, `the bar moved: ${seen}`);
   assert.equal(await page.evaluate(() => document.body.dataset.scanner), 'worker');
-  assert.ok(page.workers().length >= 1, 'the page runs workers');
+  // One layer, two workers: the second one computes the digests.
+  assert.equal(await page.evaluate(() => document.body.dataset.linked), '1');
+  assert.ok(page.workers().length >= 2, 'the page runs two workers');
   assert.equal(await page.locator('[role=treeitem][data-path="/data/blob.bin"]').count(), 1);
   assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
   assert.doesNotMatch(await page.textContent('#status'), /main thread/);
@@ -59,6 +62,22 @@ test('an altered layer scanned in a worker is a red mismatch naming it; the othe
   assert.match(await page.textContent('#status'), new RegExp(`failed verification[\\s\\S]*${TAMPERED_LAYER}`));
   assert.equal(await page.locator('[role=treeitem][data-path="/good/kept.txt"]').count(), 1);
   assert.equal(await page.locator('[role=treeitem][data-path="/bad/noise.bin"]').count(), 0);
+  assert.deepEqual(problems, []);
+});
+
+test('an altered large layer scanned over two workers is a red mismatch naming it', async (t) => {
+  const { page, problems } = await open(t);
+  assert.equal(await inspect(page, `${REGISTRY}/e2e/tampered-big:v1`), 'ready', await page.textContent('#status'));
+  assert.equal(await page.evaluate(() => document.body.dataset.linked), '1');
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'false');
+  const bad = await page.textContent('#verification .bad');
+  assert.ok(bad.includes(TAMPERED_BIG_LAYER), `${bad} should name ${TAMPERED_BIG_LAYER}`);
+  // The helper's blob digest tells other bytes from a corrupt layer.
+  assert.match(bad, /digest/i);
+  // The workers are free again: the next image loads (and links) as usual.
+  assert.equal(await inspect(page, `${REGISTRY}/e2e/big:v1`), 'ready', await page.textContent('#status'));
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
+  assert.equal(await page.evaluate(() => document.body.dataset.linked), '1');
   assert.deepEqual(problems, []);
 });
 

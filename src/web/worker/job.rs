@@ -21,6 +21,11 @@ pub const REPORT: u32 = 2;
 /// The job could not run at all: `[FAILURE, message]`.
 pub const FAILURE: u32 = 3;
 
+/// Page → worker: `[HELPER, blob algorithm, diff_id algorithm]` with a
+/// `MessagePort` — hash what the layer worker at the port's other end sends
+/// ([`super::helper::serve`]), then report `[REPORT, empty Uint8Array]`.
+pub const HELPER: u32 = 4;
+
 /// Progress kind: the download started.
 pub const STARTED: u32 = 0;
 /// Progress kind: more bytes were scanned.
@@ -48,15 +53,18 @@ pub struct Job {
     pub url: String,
     /// Headers for that URL (the authorization).
     pub headers: Vec<(String, String)>,
+    /// A helper worker waits at the message's port to compute the blob
+    /// digest and the diff_id ([`super::helper`]).
+    pub helper: bool,
 }
 
 /// Fields before the headers in the array form.
-const FIXED: u32 = 10;
+const FIXED: u32 = 11;
 
 impl Job {
     /// The array posted to the worker: `[reference, index, media type,
-    /// digest, size, diff_id or "", "1"|"0", proxy base, url, header count,
-    /// name, value, …]`.
+    /// digest, size, diff_id or "", "1"|"0", proxy base, url, helper
+    /// "1"|"0", header count, name, value, …]`.
     pub fn to_js(&self) -> Array {
         let fields = [
             self.reference.to_string(),
@@ -71,6 +79,7 @@ impl Job {
             if self.hash_contents { "1" } else { "0" }.to_owned(),
             self.proxy_base.clone(),
             self.url.clone(),
+            if self.helper { "1" } else { "0" }.to_owned(),
             self.headers.len().to_string(),
         ];
         let out: Array = fields.iter().map(|f| JsValue::from_str(f)).collect();
@@ -101,7 +110,7 @@ impl Job {
             d if d.is_empty() => None,
             d => Some(d.parse::<Digest>().map_err(|e| bad("diff_id", &e))?),
         };
-        let count: u32 = field(9)?.parse().map_err(|e| bad("header count", &e))?;
+        let count: u32 = field(10)?.parse().map_err(|e| bad("header count", &e))?;
         if count > 64 || a.length() != FIXED + 2 * count {
             return Err("wrong number of fields".into());
         }
@@ -116,6 +125,7 @@ impl Job {
             hash_contents: field(6)? == "1",
             proxy_base: field(7)?,
             url: field(8)?,
+            helper: field(9)? == "1",
             headers,
         })
     }

@@ -13,6 +13,8 @@
 //!   ([`crate::inspect::scan_request`]), posts
 //!   throttled progress and the report as one transferred buffer
 //!   ([`crate::inspect::transfer`]);
+//! * [`helper`] — one layer over two workers: the layer's worker inflates
+//!   and walks, a second one computes the blob digest and the diff_id;
 //! * [`job`] — what crosses between the two.
 //!
 //! Bootstrap: the page makes a module worker from a Blob URL whose few lines
@@ -23,6 +25,7 @@
 //! [`scope::worker_main`]. The page's `#[wasm_bindgen(start)]` returns at
 //! once in a worker ([`in_worker`]).
 
+pub mod helper;
 pub mod job;
 pub mod pool;
 pub mod scan;

@@ -319,6 +319,27 @@ impl Pool {
         self.cancelled.borrow().contains(&load)
     }
 
+    /// A free worker for `load` now, if there is one (and the load is not
+    /// cancelled).
+    pub fn try_acquire(self: &Rc<Pool>, load: LoadId) -> Option<Lease> {
+        if self.is_cancelled(load) || self.broken.get() {
+            return None;
+        }
+        let i = self
+            .slots
+            .iter()
+            .position(|s| s.state.get() == SlotState::Ready)?;
+        let slot = self.slots.get(i)?;
+        slot.state.set(SlotState::Busy);
+        slot.load.set(Some(load));
+        Some(Lease {
+            pool: Rc::clone(self),
+            slot: i,
+            generation: slot.generation.get(),
+            ran: false,
+        })
+    }
+
     /// Waits for a free worker for `load`. `None` when the pool is broken
     /// (scan on the main thread) or the load was cancelled.
     pub async fn acquire(self: &Rc<Pool>, load: LoadId) -> Option<Lease> {
@@ -326,20 +347,8 @@ impl Pool {
             if self.is_cancelled(load) || self.broken.get() {
                 return None;
             }
-            if let Some(i) = self
-                .slots
-                .iter()
-                .position(|s| s.state.get() == SlotState::Ready)
-            {
-                let slot = self.slots.get(i)?;
-                slot.state.set(SlotState::Busy);
-                slot.load.set(Some(load));
-                return Some(Lease {
-                    pool: Rc::clone(self),
-                    slot: i,
-                    generation: slot.generation.get(),
-                    ran: false,
-                });
+            if let Some(lease) = self.try_acquire(load) {
+                return Some(lease);
             }
             if self.ever_ready.get() {
                 for i in 0..self.slots.len() {
@@ -349,6 +358,23 @@ impl Pool {
                 }
             }
             self.changed().await;
+        }
+    }
+
+    /// Stops the job of the leased worker `id` (a [`Lease::id`]) with `why`:
+    /// the worker is terminated and replaced. Nothing happens when that
+    /// worker has finished its job or is gone.
+    pub fn kill(&self, id: (usize, u32), why: &str) {
+        let (i, generation) = id;
+        let busy = self
+            .slots
+            .get(i)
+            .is_some_and(|s| s.generation.get() == generation && s.state.get() == SlotState::Busy);
+        if busy {
+            self.died(i, Some(why.to_owned()));
+            if self.ever_ready.get() {
+                self.spawn(i);
+            }
         }
     }
 
@@ -369,18 +395,32 @@ impl Pool {
 }
 
 impl Lease {
+    /// The leased worker, for [`Pool::kill`].
+    pub fn id(&self) -> (usize, u32) {
+        (self.slot, self.generation)
+    }
+
     /// Runs `job` on the leased worker: `progress(kind, done)` for its
     /// progress events; the report's bytes, or why there are none.
     pub async fn run(
-        mut self,
+        self,
         job: &job::Job,
+        progress: Rc<dyn Fn(u32, f64)>,
+    ) -> Result<Vec<u8>, String> {
+        self.run_message(job.to_js().into(), None, progress).await
+    }
+
+    /// [`Lease::run`] for any message, with `port` transferred along.
+    pub async fn run_message(
+        mut self,
+        message: JsValue,
+        port: Option<web_sys::MessagePort>,
         progress: Rc<dyn Fn(u32, f64)>,
     ) -> Result<Vec<u8>, String> {
         self.ran = true;
         if !self.holds() {
             return Err("cancelled".into());
         }
-        let message = job.to_js();
         let Some(slot) = self.pool.slots.get(self.slot) else {
             return Err("the layer worker is gone".into());
         };
@@ -396,11 +436,13 @@ impl Lease {
             s.progress = progress;
             *slot.sink.borrow_mut() = Some(s);
         }
-        let posted = slot
-            .worker
-            .borrow()
-            .as_ref()
-            .map(|w| w.post_message(&message).is_ok());
+        let posted = slot.worker.borrow().as_ref().map(|w| match &port {
+            Some(p) => {
+                let transfer: Array = std::iter::once(JsValue::from(p.clone())).collect();
+                w.post_message_with_transfer(&message, &transfer).is_ok()
+            }
+            None => w.post_message(&message).is_ok(),
+        });
         drop(message);
         if posted != Some(true) {
             self.pool

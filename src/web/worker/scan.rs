@@ -7,8 +7,11 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use js_sys::Array;
+use wasm_bindgen::JsValue;
+
 use super::job::{self, Job};
-use super::pool::Pool;
+use super::pool::{Lease, Pool};
 use crate::app::driver::drive;
 use crate::app::{LoadId, Msg, ScanTask};
 use crate::inspect::transfer::decode_report;
@@ -18,11 +21,19 @@ use crate::web::client::PageClient;
 /// Where a scan's layers ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ran {
-    /// Every fetched layer ran in a worker.
-    Workers,
+    /// Every fetched layer ran in a worker; this many of them over two
+    /// (a helper computing the digests: [`super::helper`]).
+    Workers {
+        /// Layers scanned over two workers.
+        linked: u32,
+    },
     /// At least one layer ran on the main thread (no worker could start).
     MainThread,
 }
+
+/// Layers at least this large (compressed) get a helper worker when one is
+/// free: below it, starting the link costs more than it saves.
+const LINK_MIN: u64 = 1 << 20;
 
 fn progress_msg(load: LoadId, progress: Progress) -> Msg {
     Msg::LayerProgress {
@@ -41,18 +52,24 @@ pub async fn run_scan(
     dispatch: Rc<dyn Fn(Msg)>,
 ) -> Ran {
     let on_main = Cell::new(false);
+    let linked = Cell::new(0);
     let width = if pool.broken() {
         task.settings.concurrency
     } else {
         pool.size().min(task.settings.concurrency)
     };
-    let scan = |layer: LayerJob| one(pool, client, task, layer, Rc::clone(&dispatch), &on_main);
+    let scan = |layer: LayerJob| {
+        let ran = (&on_main, &linked);
+        one(pool, client, task, layer, Rc::clone(&dispatch), ran)
+    };
     let cancelled = || pool.is_cancelled(task.load);
     drive(task, width, scan, cancelled, &*dispatch).await;
     if on_main.get() {
         Ran::MainThread
     } else {
-        Ran::Workers
+        Ran::Workers {
+            linked: linked.get(),
+        }
     }
 }
 
@@ -64,7 +81,7 @@ async fn one(
     task: &ScanTask,
     layer: LayerJob,
     dispatch: Rc<dyn Fn(Msg)>,
-    on_main: &Cell<bool>,
+    (on_main, linked): (&Cell<bool>, &Cell<u32>),
 ) -> Option<LayerReport> {
     let load = task.load;
     let index = layer.index;
@@ -127,6 +144,7 @@ async fn one(
             .iter()
             .map(|(n, v)| (n.to_owned(), v.to_owned()))
             .collect(),
+        helper: false,
     };
     let sink_dispatch = Rc::clone(&dispatch);
     let sink = Rc::new(move |kind: u32, done: f64| {
@@ -142,8 +160,18 @@ async fn one(
             }
         }
     });
-    let result = lease.run(&job, sink).await;
-    drop(job);
+    let helper = if total >= LINK_MIN {
+        pool.try_acquire(load)
+    } else {
+        None
+    };
+    let result = match helper {
+        Some(helper) => {
+            linked.set(linked.get() + 1);
+            run_linked(pool, lease, helper, job, sink).await
+        }
+        None => lease.run(&job, sink).await,
+    };
     if pool.is_cancelled(load) {
         return None;
     }
@@ -168,6 +196,54 @@ async fn one(
     }
 }
 
+/// Runs `job` on `lease` with `helper` computing the layer's digests
+/// ([`super::helper`]); either one failing stops the other, and the layer
+/// reports the failure.
+async fn run_linked(
+    pool: &Rc<Pool>,
+    lease: Lease,
+    helper: Lease,
+    mut job: Job,
+    progress: Rc<dyn Fn(u32, f64)>,
+) -> Result<Vec<u8>, String> {
+    let Ok(channel) = web_sys::MessageChannel::new() else {
+        drop(helper);
+        return lease.run(&job, progress).await;
+    };
+    job.helper = true;
+    let algorithm = |d: Option<&crate::oci::Digest>| {
+        d.map_or(crate::oci::Algorithm::Sha256, crate::oci::Digest::algorithm)
+            .name()
+    };
+    let help: Array = [
+        JsValue::from(job::HELPER),
+        JsValue::from_str(algorithm(Some(job.descriptor.digest()))),
+        JsValue::from_str(algorithm(job.diff_id.as_ref())),
+    ]
+    .iter()
+    .collect();
+    let (main_id, helper_id) = (lease.id(), helper.id());
+    let main = async {
+        let result = lease
+            .run_message(job.to_js().into(), Some(channel.port1()), progress)
+            .await;
+        if result.is_err() {
+            pool.kill(helper_id, "the layer worker stopped");
+        }
+        result
+    };
+    let side = async {
+        let quiet: Rc<dyn Fn(u32, f64)> = Rc::new(|_, _| {});
+        let done = helper
+            .run_message(help.into(), Some(channel.port2()), quiet)
+            .await;
+        if let Err(why) = done {
+            pool.kill(main_id, &format!("the hashing worker stopped: {why}"));
+        }
+    };
+    futures_util::future::join(main, side).await.0
+}
+
 /// The proxy base as an absolute URL: a worker started from a Blob URL
 /// cannot resolve `/proxy/` against its own address.
 fn absolute(base: &str) -> String {
@@ -178,13 +254,15 @@ fn absolute(base: &str) -> String {
 }
 
 /// Marks which scanner ran the last scan on `<body data-scanner>` (a test
-/// hook: `worker` or `main`).
+/// hook: `worker` or `main`), and on `<body data-linked>` how many of its
+/// layers were scanned over two workers.
 pub fn mark(ran: Ran) {
-    let value = match ran {
-        Ran::Workers => "worker",
-        Ran::MainThread => "main",
+    let (value, linked) = match ran {
+        Ran::Workers { linked } => ("worker", linked),
+        Ran::MainThread => ("main", 0),
     };
     if let Some(body) = crate::web::dom::document().and_then(|d| d.body()) {
         let _ = body.dataset().set("scanner", value);
+        let _ = body.dataset().set("linked", &linked.to_string());
     }
 }

@@ -10,8 +10,9 @@ use std::rc::Rc;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
 
+use super::helper;
 use super::job::{self, Job};
 use crate::inspect::transfer::encode_report;
 use crate::inspect::{scan_request, Progress, ScanSettings};
@@ -43,14 +44,55 @@ pub fn worker_main() {
     crate::web::panic::install();
     let handler = Handler::new(move |e: MessageEvent| {
         let data = e.data();
-        wasm_bindgen_futures::spawn_local(async move { run(&data).await });
+        let port = e.ports().get(0).dyn_into::<MessagePort>().ok();
+        if is_helper(&data) {
+            help(&data, port);
+        } else {
+            wasm_bindgen_futures::spawn_local(async move { run(&data, port).await });
+        }
     });
     scope.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     HANDLER.with(|h| *h.borrow_mut() = Some(handler));
     post(&scope, &[job::READY.into()]);
 }
 
-async fn run(data: &JsValue) {
+fn is_helper(data: &JsValue) -> bool {
+    data.dyn_ref::<Array>()
+        .and_then(|a| a.get(0).as_f64())
+        .is_some_and(|t| t as u32 == job::HELPER)
+}
+
+/// Serves a layer worker as its helper: `[HELPER, blob algorithm, diff_id
+/// algorithm]` with the port to it.
+fn help(data: &JsValue, port: Option<MessagePort>) {
+    let Ok(scope) = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>() else {
+        return;
+    };
+    let items: Option<&Array> = data.dyn_ref();
+    let algorithm = |i| {
+        items
+            .and_then(|a| a.get(i).as_string())
+            .and_then(|s| crate::oci::Algorithm::from_name(&s))
+    };
+    let (Some(port), Some(blob), Some(diff)) = (port, algorithm(1), algorithm(2)) else {
+        post(
+            &scope,
+            &[job::FAILURE.into(), "bad job for the hashing helper".into()],
+        );
+        return;
+    };
+    helper::serve(port, blob, diff, move || {
+        let done: Array = [
+            JsValue::from(job::REPORT),
+            Uint8Array::new_with_length(0).into(),
+        ]
+        .iter()
+        .collect();
+        let _ = scope.post_message(&done);
+    });
+}
+
+async fn run(data: &JsValue, port: Option<MessagePort>) {
     let Ok(scope) = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>() else {
         return;
     };
@@ -83,10 +125,19 @@ async fn run(data: &JsValue) {
         url: job.url.clone(),
         headers,
     };
+    // With a helper at the port, the digests of both streams are its work.
+    let link = match (job.helper, port) {
+        (true, Some(port)) => Some(helper::install(port)),
+        _ => None,
+    };
     let settings = ScanSettings {
         hash_contents: job.hash_contents,
         concurrency: 1,
-        ..ScanSettings::default()
+        engine: if link.is_some() {
+            helper::TWO_WORKERS
+        } else {
+            ScanSettings::default().engine
+        },
     };
     let last_post = Cell::new(0.0);
     let last_done = Cell::new(0u64);
@@ -119,6 +170,7 @@ async fn run(data: &JsValue) {
         &progress,
     )
     .await;
+    drop(link);
     let bytes = encode_report(&report);
     drop(report);
     let array = Uint8Array::new_from_slice(&bytes);
