@@ -20,7 +20,11 @@
 #        - the layer workers' wasm memory (src/web/worker/): each worker
 #          imports the glue again and asks its init for the instance it
 #          already has; `scanner` is <body data-scanner> (worker or main)
-# and prints MB/s of tar for both and the ratio, plus the page payload:
+#   P1 the same with one worker per layer (`hardwareConcurrency` 1 by an init
+#      script): the layer alone in one worker, the baseline of the two-worker
+#      link (src/web/worker/helper.rs)
+#   M  the same with `Worker` removed (the main-thread fallback)
+# interleaved, and prints MB/s of tar for each and the ratios, plus the page payload:
 # the wasm and JS files of the build, raw and `gzip -9`.
 # Needs: docker-registry, curl, gzip, python3, node 20+, /usr/bin/chromium,
 # tests/e2e/node_modules (npm ci in tests/e2e), trunk.
@@ -61,13 +65,22 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const runs = [];
-// Three runs with the layer workers, then three with `Worker` removed (the
-// page's main-thread fallback), interleaved.
-for (let i = 0; i < 6; i++) {
-  const mainThread = i % 2 === 1;
+// Three rounds of: the layer workers (the layer over two of them), `Worker`
+// removed (the page's main-thread fallback), and one worker only
+// (`hardwareConcurrency` 1: the layer alone in one worker, the baseline of
+// the two-worker link), interleaved.
+const modes = ['linked', 'main', 'one'];
+for (let i = 0; i < 9; i++) {
+  const mode = modes[i % 3];
+  const mainThread = mode === 'main';
   const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   if (mainThread) await page.addInitScript(() => { delete window.Worker; });
+  if (mode === 'one') {
+    await page.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 1 });
+    });
+  }
   await page.addInitScript(() => {
     window.__memories = [];
     const keep = (r) => {
@@ -121,7 +134,8 @@ for (let i = 0; i < 6; i++) {
   }
   const scanner = await page.evaluate(() => document.body.dataset.scanner || 'main');
   m.tasks = m.tasks.map(([s, d]) => [Math.round(s - t0), d]);
-  runs.push({ seconds, rows, ...m, jsHeapUsed: heap.usedSize, workerWasm, scanner });
+  const linked = await page.evaluate(() => document.body.dataset.linked || '0');
+  runs.push({ seconds, rows, ...m, jsHeapUsed: heap.usedSize, workerWasm, scanner, mode, linked });
   await context.close();
 }
 await browser.close();
@@ -137,11 +151,12 @@ read -r main_s main_longest main_longtasks <"$work/main.txt"
 python3 - "$work/page.json" <<'PY' >&2
 import json, sys
 for r in json.load(open(sys.argv[1])):
-    print(f'{r["scanner"]:6} {r["seconds"]:6.2f} s; long tasks [ms from submit, ms]: {r["tasks"]}')
+    print(f'{r["mode"]:6} {r["seconds"]:6.2f} s (linked layers {r["linked"]}); long tasks [ms from submit, ms]: {r["tasks"]}')
 PY
+one_s=$(python3 -c 'import json,sys; print(min(r["seconds"] for r in json.load(open(sys.argv[1])) if r["mode"] == "one"))' "$work/page.json")
 read -r page_s wasm_peak longest longtasks js_heap memories verified workers worker_wasm scanner < <(python3 - "$work/page.json" <<'PY'
 import json, sys
-runs = [r for r in json.load(open(sys.argv[1])) if r["scanner"] != "main"]
+runs = [r for r in json.load(open(sys.argv[1])) if r["mode"] == "linked"]
 best = min(r["seconds"] for r in runs)
 print(best, max(r["wasm"] for r in runs), max(r["longest"] for r in runs),
       max(r["longtasks"] for r in runs), max(r["jsHeapUsed"] for r in runs),
@@ -156,8 +171,10 @@ printf '\nlayer: %.1f MB tar, %.1f MB gzip, %d files\n' "$mb" "$(echo "$gz_bytes
 printf '%-52s %8s %10s\n' "what" "seconds" "MB/s tar"
 printf '%-52s %8.2f %10.0f\n' "N  layerlens tree --format tsv (native, best of 3)" "$native" "$(echo "$mb / $native" | bc -l)"
 printf '%-52s %8.2f %10.0f\n' "P  the page, submit to ready (best of 3)" "$page_s" "$(echo "$mb / $page_s" | bc -l)"
+printf '%-52s %8.2f %10.0f\n' "P1 the page, one worker per layer (best of 3)" "$one_s" "$(echo "$mb / $one_s" | bc -l)"
 printf '%-52s %8.2f %10.0f\n' "M  the page without Worker (main thread, best of 3)" "$main_s" "$(echo "$mb / $main_s" | bc -l)"
-printf 'ratio P vs N: %.2fx slower; M vs N: %.2fx slower\n' "$(echo "$page_s / $native" | bc -l)" "$(echo "$main_s / $native" | bc -l)"
+printf 'two workers on the layer: %.2fx the speed of one (P1 / P)\n' "$(echo "$one_s / $page_s" | bc -l)"
+printf 'ratio P vs N: %.2fx slower (%.2fx of native); M vs N: %.2fx slower\n' "$(echo "$page_s / $native" | bc -l)" "$(echo "$native / $page_s" | bc -l)" "$(echo "$main_s / $native" | bc -l)"
 printf 'main-thread fallback: longest main-thread task %.0f ms (%s long tasks)\n' "$main_longest" "$main_longtasks"
 printf 'page: peak wasm memory %.1f MiB (%s memory), longest main-thread task %.0f ms (%s long tasks), JS heap used %.1f MiB at ready, verified=%s\n' \
   "$(echo "$wasm_peak / 1048576" | bc -l)" "$memories" "$longest" "$longtasks" "$(echo "$js_heap / 1048576" | bc -l)" "$verified"

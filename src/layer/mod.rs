@@ -46,6 +46,7 @@ pub mod entry;
 mod error;
 pub mod extract;
 mod gzip;
+mod hashes;
 pub mod index;
 mod path;
 mod scanner;
@@ -59,10 +60,11 @@ pub use entry::{Entry, EntryKind};
 pub use error::{ScanError, ScanErrorKind, ScanFailure, Stream};
 pub use extract::{Collect, ContentSink, ExtractTarget, NoSink};
 pub use gzip::GzipInfo;
+pub use hashes::{ContentRange, TarHashes};
 pub use index::{LayerIndex, LayerIndexError};
 pub use path::{normalize_path, PathProblem};
 pub use scanner::{
-    finish_halves, finish_halves_digested, LayerScan, ScanOptions, Scanner, TarScanner, Unpacker,
+    finish_halves, finish_halves_hashed, LayerScan, ScanOptions, Scanner, TarScanner, Unpacker,
 };
 pub use tar::EndOfArchive;
 pub use verify::{verify, LayerProblem, Unverified, VerifiedLayer};

@@ -8,6 +8,7 @@ use super::entry::Entry;
 use super::error::{ScanError, ScanFailure};
 use super::extract::{ContentSink, ExtractTarget, NoSink};
 use super::gzip::{GzipDecoder, GzipInfo};
+use super::hashes::ContentRange;
 use super::index::LayerIndex;
 use super::tar::{EndOfArchive, Limits, TarWalker};
 use super::verify::{check, LayerProblem};
@@ -52,12 +53,15 @@ pub struct ScanOptions {
     /// history. Default 128 MiB (`zstd --ultra -22` uses 128 MiB; the
     /// default levels use 1–8 MiB).
     pub max_zstd_window: u64,
-    /// Compute the blob digest and the diff_id here (the default). Off, the
-    /// scan leaves both to its caller, who hashes the blob bytes and the tar
-    /// pieces elsewhere (the page: a second Web Worker) and ends the scan
-    /// with [`finish_halves_digested`]; [`Unpacker::blob_digest`] is then the
-    /// digest of nothing.
-    pub hash_streams: bool,
+    /// Leave the tar stream's hashes to the caller: the diff_id and, with
+    /// `hash_contents`, each file's content digest. The tar half then
+    /// reports where each file's content lies in the tar stream
+    /// ([`TarScanner::take_content_ranges`]); the caller hashes the pieces
+    /// the unpacker hands on elsewhere (the page: a second Web Worker,
+    /// with [`TarHashes`]), gives the file digests back
+    /// ([`TarScanner::fill_contents`]) and ends the scan with
+    /// [`finish_halves_hashed`]. Off by default.
+    pub tar_hashes_elsewhere: bool,
 }
 
 impl Default for ScanOptions {
@@ -71,7 +75,7 @@ impl Default for ScanOptions {
             max_name_len: 64 << 10,
             max_metadata_bytes: 512 << 20,
             max_zstd_window: 128 << 20,
-            hash_streams: true,
+            tar_hashes_elsewhere: false,
         }
     }
 }
@@ -89,9 +93,7 @@ enum Decoder {
 /// does, `native::split`), as the work divides about evenly.
 pub struct Unpacker {
     compression: Compression,
-    algorithm: Algorithm,
-    blob: Option<Hasher>,
-    len: u64,
+    blob: Hasher,
     decoder: Decoder,
 }
 
@@ -105,11 +107,7 @@ impl Unpacker {
         };
         Unpacker {
             compression,
-            algorithm: options.blob_algorithm,
-            blob: options
-                .hash_streams
-                .then(|| Hasher::new(options.blob_algorithm)),
-            len: 0,
+            blob: Hasher::new(options.blob_algorithm),
             decoder,
         }
     }
@@ -130,23 +128,17 @@ impl Unpacker {
 
     /// Hashes more blob bytes without decoding them (see [`Scanner::hash_only`]).
     pub fn hash_only(&mut self, chunk: &[u8]) {
-        self.len += chunk.len() as u64;
-        if let Some(h) = &mut self.blob {
-            h.update(chunk);
-        }
+        self.blob.update(chunk);
     }
 
     /// The digest of the blob bytes fed (or hashed) so far.
     pub fn blob_digest(&self) -> Digest {
-        self.blob
-            .clone()
-            .unwrap_or_else(|| Hasher::new(self.algorithm))
-            .finish()
+        self.blob.clone().finish()
     }
 
     /// Blob bytes fed so far.
     pub fn compressed_size(&self) -> u64 {
-        self.len
+        self.blob.len()
     }
 
     /// Whether the compressed stream ended where it should (a complete last
@@ -191,9 +183,11 @@ impl<S: ContentSink> TarScanner<S> {
             max_name_len: options.max_name_len,
             max_metadata_bytes: options.max_metadata_bytes,
             hash_contents: options.hash_contents,
+            contents_elsewhere: options.tar_hashes_elsewhere,
         };
         TarScanner {
-            diff: (!shared && options.hash_streams).then(|| Hasher::new(options.diff_id_algorithm)),
+            diff: (!shared && !options.tar_hashes_elsewhere)
+                .then(|| Hasher::new(options.diff_id_algorithm)),
             size: 0,
             walker: TarWalker::new(limits, extract),
         }
@@ -216,6 +210,27 @@ impl<S: ContentSink> TarScanner<S> {
     /// Tar bytes fed so far.
     pub fn tar_size(&self) -> u64 {
         self.size
+    }
+
+    /// With [`ScanOptions::tar_hashes_elsewhere`]: where the content of each
+    /// file found since the last call lies in the tar stream. Give them to
+    /// the hasher before the piece just fed (they start in it or later).
+    pub fn take_content_ranges(&mut self) -> Vec<ContentRange> {
+        self.walker.take_content_ranges()
+    }
+
+    /// With [`ScanOptions::tar_hashes_elsewhere`]: whether the files whose
+    /// headers come next are hashed elsewhere (reported as content ranges)
+    /// or here, as without the option — a caller whose hasher falls behind
+    /// takes some of the work back. On by default; the result is the same.
+    pub fn set_contents_elsewhere(&mut self, elsewhere: bool) {
+        self.walker.set_contents_elsewhere(elsewhere);
+    }
+
+    /// With [`ScanOptions::tar_hashes_elsewhere`]: the content digests the
+    /// caller computed, by range ordinal; each listed file gets its own.
+    pub fn fill_contents(&mut self, digests: &[(u32, [u8; 32])]) {
+        self.walker.fill_contents(digests);
     }
 }
 
@@ -361,25 +376,25 @@ pub fn finish_halves<S: ContentSink>(
     finish_parts(unpack, tar, failed, None)
 }
 
-/// [`finish_halves`] for halves made with [`ScanOptions::hash_streams`] off:
-/// `blob` is the digest of every blob byte fed, `diff_id` that of every tar
-/// piece the unpacker handed on (the blob's own digest for an uncompressed
-/// blob hashed with the same algorithm), both computed by the caller.
-pub fn finish_halves_digested<S: ContentSink>(
+/// [`finish_halves`] for a tar half made with
+/// [`ScanOptions::tar_hashes_elsewhere`]: `diff_id` is the digest of every
+/// tar piece the unpacker handed on, computed by the caller (the blob's own
+/// digest for an uncompressed blob hashed with the same algorithm), and the
+/// file digests were given with [`TarScanner::fill_contents`].
+pub fn finish_halves_hashed<S: ContentSink>(
     unpack: Unpacker,
     tar: TarScanner<S>,
     failed: Option<ScanError>,
-    blob: Digest,
     diff_id: Digest,
 ) -> (Result<LayerScan, ScanFailure>, Option<S>) {
-    finish_parts(unpack, tar, failed, Some((blob, diff_id)))
+    finish_parts(unpack, tar, failed, Some(diff_id))
 }
 
 fn finish_parts<S: ContentSink>(
     unpack: Unpacker,
     mut tar: TarScanner<S>,
     failed: Option<ScanError>,
-    digests: Option<(Digest, Digest)>,
+    diff_id: Option<Digest>,
 ) -> (Result<LayerScan, ScanFailure>, Option<S>) {
     let ended = match failed {
         Some(e) => Err(e),
@@ -390,7 +405,7 @@ fn finish_parts<S: ContentSink>(
         _ => None,
     };
     let end_of_archive = tar.walker.end_of_archive();
-    let compressed_size = unpack.len;
+    let compressed_size = unpack.blob.len();
     let tar_size = tar.size;
     let (entries, problems, sink) = tar.walker.into_parts();
     let result = match ended {
@@ -402,14 +417,12 @@ fn finish_parts<S: ContentSink>(
             tar_size,
         )),
         Ok(()) => {
-            let (blob_digest, diff_id) = digests.unwrap_or_else(|| {
-                let blob = unpack.blob_digest();
-                let diff = match tar.diff {
-                    Some(h) => h.finish(),
-                    None => blob.clone(),
-                };
-                (blob, diff)
-            });
+            let blob_digest = unpack.blob.finish();
+            let diff_id = match (diff_id, tar.diff) {
+                (Some(given), _) => given,
+                (None, Some(h)) => h.finish(),
+                (None, None) => blob_digest.clone(),
+            };
             Ok(LayerScan {
                 index: LayerIndex::new(
                     blob_digest,

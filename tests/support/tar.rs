@@ -512,7 +512,7 @@ pub fn scan_all(
             ("one thread", scan_seeded(compression, blob, options, seed)),
             ("two threads", scan_split(compression, blob, options, seed)),
             (
-                "digests elsewhere",
+                "tar hashes elsewhere",
                 scan_digested(compression, blob, options, seed),
             ),
         ] {
@@ -549,26 +549,27 @@ pub fn scan_split(
     scanner.finish()
 }
 
-/// [`scan_seeded`] as the page's two workers run it: the halves with
-/// [`ScanOptions::hash_streams`] off, the blob bytes and the tar pieces
-/// hashed by the caller (another worker there), and the scan ended with
-/// those digests.
+/// [`scan_seeded`] as the page's two workers run it: the tar half with
+/// [`ScanOptions::tar_hashes_elsewhere`], its diff_id and file digests
+/// computed apart ([`TarHashes`], another worker there) from the content
+/// ranges (given before each piece, as the worker sends them) and the
+/// pieces, and the scan ended with those digests.
 pub fn scan_digested(
     compression: Compression,
     blob: &[u8],
     options: &ScanOptions,
     seed: u64,
 ) -> Result<LayerScan, ScanFailure> {
-    use layerlens::layer::{finish_halves_digested, TarScanner, Unpacker};
-    use layerlens::oci::Hasher;
+    use layerlens::layer::{finish_halves_hashed, TarHashes, TarScanner, Unpacker};
     let options = ScanOptions {
-        hash_streams: false,
+        tar_hashes_elsewhere: true,
         ..options.clone()
     };
+    let shared =
+        compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
     let mut unpack = Unpacker::new(compression, &options);
     let mut tar = TarScanner::new(compression, &options);
-    let mut blob_hash = Hasher::new(options.blob_algorithm);
-    let mut tar_hash = Hasher::new(options.diff_id_algorithm);
+    let mut hashes = TarHashes::new((!shared).then_some(options.diff_id_algorithm));
     let mut failed = None;
     let mut rng = Rng(seed | 1);
     let mut rest = blob;
@@ -580,25 +581,25 @@ pub fn scan_digested(
         };
         let (chunk, tail) = rest.split_at(n);
         rest = tail;
-        blob_hash.update(chunk);
+        // Some files hashed here, some elsewhere, as a worker whose helper
+        // falls behind does: the result must not tell.
+        let elsewhere = seed == 0 || rng.below(3) > 0;
+        tar.set_contents_elsewhere(elsewhere);
         let fed = unpack.feed(chunk, &mut |piece: &[u8]| {
-            tar_hash.update(piece);
-            tar.feed(piece)
+            let walked = tar.feed(piece);
+            hashes.ranges(&tar.take_content_ranges());
+            hashes.update(piece);
+            walked
         });
         if let Err(e) = fed {
             failed = Some(e);
             break;
         }
     }
-    let blob_digest = blob_hash.finish();
-    let shared =
-        compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
-    let diff_id = if shared {
-        blob_digest.clone()
-    } else {
-        tar_hash.finish()
-    };
-    finish_halves_digested(unpack, tar, failed, blob_digest, diff_id).0
+    let (diff_id, contents) = hashes.finish();
+    tar.fill_contents(&contents);
+    let diff_id = diff_id.unwrap_or_else(|| unpack.blob_digest());
+    finish_halves_hashed(unpack, tar, failed, diff_id).0
 }
 
 fn agree(

@@ -9,6 +9,7 @@ use super::{padding, Current, DataUse, Step, TarWalker};
 use crate::layer::entry::{Entry, EntryKind};
 use crate::layer::error::{ScanError, ScanErrorKind};
 use crate::layer::extract::ContentSink;
+use crate::layer::hashes::ContentRange;
 use crate::layer::path::{normalize_path, PathProblem};
 
 impl<S: ContentSink> TarWalker<S> {
@@ -153,8 +154,19 @@ impl<S: ContentSink> TarWalker<S> {
             content_sha256: None,
             offset: at,
         };
-        let hasher =
-            (self.limits.hash_contents && kind == EntryKind::File && !sparse).then(Sha256::new);
+        let hashed = self.limits.hash_contents && kind == EntryKind::File && !sparse;
+        let hasher = (hashed && !self.limits.contents_elsewhere).then(Sha256::new);
+        let ordinal = (hashed && self.limits.contents_elsewhere).then(|| {
+            let ordinal = self.next_ordinal;
+            self.next_ordinal += 1;
+            // The content starts right after this header.
+            self.ranges.push(ContentRange {
+                ordinal,
+                start: self.offset,
+                len: data_len,
+            });
+            ordinal
+        });
         let mut extracting = false;
         if let Some((target, sink)) = &mut self.extract {
             if target.matches(&entry) {
@@ -170,6 +182,7 @@ impl<S: ContentSink> TarWalker<S> {
         self.current = Some(Current {
             entry,
             hasher,
+            ordinal,
             extracting,
         });
         // A sparse file's stored bytes are a sparse representation: they pass

@@ -53,6 +53,7 @@ use self::pax::PaxValues;
 use super::entry::Entry;
 use super::error::{ScanError, ScanErrorKind};
 use super::extract::{ContentSink, ExtractTarget};
+use super::hashes::ContentRange;
 
 /// How a tar stream ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,6 +74,9 @@ pub(crate) struct Limits {
     pub(crate) max_name_len: u64,
     pub(crate) max_metadata_bytes: u64,
     pub(crate) hash_contents: bool,
+    /// Content digests are computed by the caller from the reported
+    /// ranges (`ScanOptions::tar_hashes_elsewhere`).
+    pub(crate) contents_elsewhere: bool,
 }
 
 /// Where the bytes of the current member's data go.
@@ -121,6 +125,8 @@ enum Step {
 struct Current {
     entry: Entry,
     hasher: Option<Sha256>,
+    /// The content range hashed elsewhere, by ordinal.
+    ordinal: Option<u32>,
     extracting: bool,
 }
 
@@ -157,6 +163,11 @@ pub(crate) struct TarWalker<S> {
     extracted: u32,
     end: EndOfArchive,
     extract: Option<(ExtractTarget, S)>,
+    /// Content ranges found and not yet taken, when hashed elsewhere.
+    ranges: Vec<ContentRange>,
+    next_ordinal: u32,
+    /// Entries whose content is hashed elsewhere: (index, range ordinal).
+    elsewhere: Vec<(usize, u32)>,
 }
 
 impl<S: ContentSink> TarWalker<S> {
@@ -181,6 +192,9 @@ impl<S: ContentSink> TarWalker<S> {
             extracted: 0,
             end: EndOfArchive::Missing,
             extract,
+            ranges: Vec::new(),
+            next_ordinal: 0,
+            elsewhere: Vec::new(),
         }
     }
 
@@ -198,6 +212,27 @@ impl<S: ContentSink> TarWalker<S> {
 
     pub(crate) fn end_of_archive(&self) -> EndOfArchive {
         self.end
+    }
+
+    pub(crate) fn set_contents_elsewhere(&mut self, elsewhere: bool) {
+        self.limits.contents_elsewhere = elsewhere;
+    }
+
+    pub(crate) fn take_content_ranges(&mut self) -> Vec<ContentRange> {
+        std::mem::take(&mut self.ranges)
+    }
+
+    /// Gives each entry hashed elsewhere its digest (`digests` by ordinal,
+    /// ascending).
+    pub(crate) fn fill_contents(&mut self, digests: &[(u32, [u8; 32])]) {
+        for &(index, ordinal) in &self.elsewhere {
+            if let (Some(entry), Ok(at)) = (
+                self.entries.get_mut(index),
+                digests.binary_search_by_key(&ordinal, |(o, _)| *o),
+            ) {
+                entry.content_sha256 = digests.get(at).map(|(_, d)| *d);
+            }
+        }
     }
 
     pub(crate) fn into_parts(self) -> (Vec<Entry>, Vec<ScanError>, Option<S>) {
@@ -353,10 +388,14 @@ impl<S: ContentSink> TarWalker<S> {
                 if let Some(Current {
                     mut entry,
                     hasher,
+                    ordinal,
                     extracting,
                 }) = self.current.take()
                 {
                     entry.content_sha256 = hasher.map(|h| h.finalize().into());
+                    if let Some(o) = ordinal {
+                        self.elsewhere.push((self.entries.len(), o));
+                    }
                     if extracting {
                         if let Some((_, sink)) = &mut self.extract {
                             sink.end(&entry);

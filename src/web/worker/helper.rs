@@ -1,22 +1,30 @@
 //! One layer over two workers. A layer scanned alone in one worker makes it
 //! do everything: SHA-256 of the blob, inflate, SHA-256 of the tar (the
 //! diff_id), the tar walk and each file's SHA-256. When a second worker is
-//! free, the page links the two with a `MessageChannel`: the layer's worker
-//! inflates, walks and hashes the files ([`TWO_WORKERS`], a
-//! [`LayerScanner`] with [`ScanOptions::hash_streams`] off), and hands the
-//! blob bytes and the tar pieces to the helper, which computes the blob
-//! digest and the diff_id ([`serve`]) — two halves of about the same cost.
+//! free, the page links the two with a `MessageChannel` and splits the work
+//! as the command line splits it over two threads: the layer's worker
+//! fetches, hashes the blob, inflates and walks the tar ([`TWO_WORKERS`], a
+//! [`LayerScanner`] with [`ScanOptions::tar_hashes_elsewhere`]); the helper
+//! hashes the tar stream and each file's content ([`serve`], with
+//! [`TarHashes`]), told where each file lies by the walker's content
+//! ranges — two halves of about the same cost. Where the helper still
+//! falls behind (its queue nearly full), the files whose headers come next
+//! are hashed by the layer's worker itself ([`TarScanner::set_contents_elsewhere`]):
+//! the result is the same either way.
 //!
-//! Pieces cross as transferred buffers (one copy out of the sender's wasm
-//! memory, none on the way); the helper acknowledges each, and the scanner
-//! stops taking chunks while [`IN_FLIGHT`] are unacknowledged
+//! Tar pieces cross as transferred buffers (one copy out of the sender's
+//! wasm memory, none on the way); the helper acknowledges each, and the
+//! scanner stops taking chunks while [`IN_FLIGHT`] are unacknowledged
 //! ([`LayerScanner::ready`]), so memory stays bounded whatever the layer's
 //! size. At the end ([`LayerScanner::settle`]) the scanner sends `END` and
-//! waits for the two digests; the result is the one-worker scanner's,
-//! error for error (`tests/support/tar.rs` runs both on the same blobs).
+//! waits for the digests; the result is the one-worker scanner's, error for
+//! error (`tests/support/tar.rs` runs both on every test blob).
 //!
-//! Messages, worker → helper: `[BLOB, Uint8Array]`, `[TAR, Uint8Array]`,
-//! `[END]`; helper → worker: `[ACK]`, `[DIGESTS, blob digest, diff_id]`.
+//! Messages, worker → helper: `[RANGES, Uint8Array]` (20 bytes a range:
+//! ordinal u32, start u64, length u64, little-endian; sent before the piece
+//! they start in), `[TAR, Uint8Array]`, `[END]`; helper → worker: `[ACK]`,
+//! `[DIGESTS, diff_id or "", Uint8Array]` (36 bytes a file: ordinal u32,
+//! SHA-256).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -31,16 +39,16 @@ use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, MessagePort};
 
 use crate::layer::{
-    finish_halves_digested, Entry, LayerScan, LayerScanner, ScanEngine, ScanError, ScanErrorKind,
-    ScanFailure, ScanOptions, Scanner, Stream, TarScanner, Unpacker,
+    finish_halves_hashed, ContentRange, Entry, LayerScan, LayerScanner, ScanEngine, ScanError,
+    ScanErrorKind, ScanFailure, ScanOptions, Scanner, Stream, TarHashes, TarScanner, Unpacker,
 };
-use crate::oci::{Algorithm, Compression, Digest, Hasher};
+use crate::oci::{Algorithm, Compression, Digest};
 
 /// Pieces sent and not yet acknowledged, at most (each as large as a fetch
 /// chunk or a decoder's output: a few MiB in all).
 pub const IN_FLIGHT: u32 = 32;
 
-const BLOB: u32 = 0;
+const RANGES: u32 = 0;
 const TAR: u32 = 1;
 const END: u32 = 2;
 const ACK: u32 = 0;
@@ -81,7 +89,7 @@ fn start(compression: Compression, options: ScanOptions) -> Box<dyn LayerScanner
     let shared =
         compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
     let options = ScanOptions {
-        hash_streams: false,
+        tar_hashes_elsewhere: true,
         ..options
     };
     Box::new(LinkedScanner {
@@ -100,11 +108,15 @@ struct Link {
     _on_message: OnMessage,
 }
 
+/// What the helper answered: the diff_id (none for a blob that is its own
+/// tar) and the file digests by ordinal.
+type Answer = (Option<Digest>, Vec<(u32, [u8; 32])>);
+
 #[derive(Default)]
 struct LinkState {
     in_flight: Cell<u32>,
     ended: Cell<bool>,
-    digests: RefCell<Option<(Digest, Digest)>>,
+    answer: RefCell<Option<Answer>>,
     /// The helper answered something unreadable.
     broken: Cell<bool>,
     waker: RefCell<Option<Waker>>,
@@ -131,13 +143,10 @@ impl Link {
             };
             match items.get(0).as_f64().map(|t| t as u32) {
                 Some(ACK) => s.in_flight.set(s.in_flight.get().saturating_sub(1)),
-                Some(DIGESTS) => {
-                    let digest = |i| items.get(i).as_string()?.parse::<Digest>().ok();
-                    match (digest(1), digest(2)) {
-                        (Some(b), Some(d)) => *s.digests.borrow_mut() = Some((b, d)),
-                        _ => s.broken.set(true),
-                    }
-                }
+                Some(DIGESTS) => match read_answer(items) {
+                    Some(answer) => *s.answer.borrow_mut() = Some(answer),
+                    None => s.broken.set(true),
+                },
                 _ => s.broken.set(true),
             }
             s.wake();
@@ -150,7 +159,19 @@ impl Link {
         })
     }
 
-    /// Sends a copy of `bytes` as a transferred buffer.
+    /// Sends content ranges (see the module documentation).
+    fn send_ranges(&self, ranges: &[ContentRange]) {
+        let mut bytes = Vec::with_capacity(ranges.len() * 20);
+        for r in ranges {
+            bytes.extend_from_slice(&r.ordinal.to_le_bytes());
+            bytes.extend_from_slice(&r.start.to_le_bytes());
+            bytes.extend_from_slice(&r.len.to_le_bytes());
+        }
+        self.send(RANGES, &bytes);
+    }
+
+    /// Sends a copy of `bytes` as a transferred buffer; a tar piece counts
+    /// as in flight until acknowledged.
     fn send(&self, tag: u32, bytes: &[u8]) {
         if self.state.ended.get() {
             return;
@@ -163,7 +184,9 @@ impl Link {
             .post_message_with_transferable(&message, &transfer)
             .is_ok()
         {
-            self.state.in_flight.set(self.state.in_flight.get() + 1);
+            if tag == TAR {
+                self.state.in_flight.set(self.state.in_flight.get() + 1);
+            }
         } else {
             self.state.broken.set(true);
         }
@@ -198,20 +221,55 @@ impl Future for Until {
     }
 }
 
-/// A scan whose blob digest and diff_id the helper computes.
+/// `[DIGESTS, diff_id or "", Uint8Array]` read back.
+fn read_answer(items: &Array) -> Option<Answer> {
+    let diff = items.get(1).as_string()?;
+    let diff = if diff.is_empty() {
+        None
+    } else {
+        Some(diff.parse::<Digest>().ok()?)
+    };
+    let bytes = items.get(2).dyn_into::<Uint8Array>().ok()?.to_vec();
+    if bytes.len() % 36 != 0 {
+        return None;
+    }
+    let files = bytes
+        .chunks_exact(36)
+        .map(|c| {
+            let mut ordinal = [0u8; 4];
+            let mut digest = [0u8; 32];
+            ordinal.copy_from_slice(&c[..4]);
+            digest.copy_from_slice(&c[4..]);
+            (u32::from_le_bytes(ordinal), digest)
+        })
+        .collect();
+    Some((diff, files))
+}
+
+/// A scan whose tar hashes (the diff_id, each file's content) the helper
+/// computes.
 struct LinkedScanner {
     unpack: Unpacker,
     tar: TarScanner,
     failed: Option<ScanError>,
-    /// An uncompressed blob hashed as its diff_id: one stream to hash.
+    /// An uncompressed blob hashed as its diff_id: the helper hashes only
+    /// the files.
     shared: bool,
     link: Rc<Link>,
 }
 
 impl LinkedScanner {
-    /// The helper's digests, once it answered `END`.
-    fn digests(&self) -> Option<(Digest, Digest)> {
-        self.link.state.digests.borrow().clone()
+    /// Gives the files their digests once the helper answered; the
+    /// diff_id, if it did.
+    fn answered(&mut self) -> Option<Digest> {
+        let answer = self.link.state.answer.borrow_mut().take()?;
+        self.tar.fill_contents(&answer.1);
+        let diff = if self.shared {
+            self.unpack.blob_digest()
+        } else {
+            answer.0?
+        };
+        Some(diff)
     }
 }
 
@@ -221,13 +279,18 @@ impl LayerScanner for LinkedScanner {
             return Err(e.clone());
         }
         let link = &self.link;
-        link.send(BLOB, chunk);
-        let (tar, shared) = (&mut self.tar, self.shared);
+        let tar = &mut self.tar;
         let result = self.unpack.feed(chunk, &mut |piece: &[u8]| {
-            if !shared {
-                link.send(TAR, piece);
+            // A helper falling behind: the files that start now are hashed
+            // here (the tar stream's hash stays the helper's).
+            tar.set_contents_elsewhere(link.state.in_flight.get() < IN_FLIGHT - 4);
+            let walked = tar.feed(piece);
+            let ranges = tar.take_content_ranges();
+            if !ranges.is_empty() {
+                link.send_ranges(&ranges);
             }
-            tar.feed(piece)
+            link.send(TAR, piece);
+            walked
         });
         if let Err(e) = &result {
             self.failed = Some(e.clone());
@@ -237,38 +300,28 @@ impl LayerScanner for LinkedScanner {
 
     fn hash_only(&mut self, chunk: &[u8]) {
         self.unpack.hash_only(chunk);
-        self.link.send(BLOB, chunk);
     }
 
     fn blob_digest(&self) -> Digest {
-        self.digests()
-            .map_or_else(|| self.unpack.blob_digest(), |(blob, _)| blob)
+        self.unpack.blob_digest()
     }
 
     fn entries_so_far(&mut self) -> Vec<Entry> {
+        self.answered();
         self.tar.entries().to_vec()
     }
 
-    fn finish(self: Box<Self>) -> Result<LayerScan, ScanFailure> {
+    fn finish(mut self: Box<Self>) -> Result<LayerScan, ScanFailure> {
+        let diff_id = self.answered();
         let this = *self;
-        match this.digests() {
-            Some((blob, diff_id)) => {
-                let diff_id = if this.shared { blob.clone() } else { diff_id };
-                finish_halves_digested(this.unpack, this.tar, this.failed, blob, diff_id).0
-            }
-            // The helper is gone: no verdict on the digests.
+        match diff_id {
+            Some(diff_id) => finish_halves_hashed(this.unpack, this.tar, this.failed, diff_id).0,
+            // The helper is gone: no verdict on the tar's digests.
             None => {
                 let stopped = ScanError::new(ScanErrorKind::Stopped, Stream::Tar, 0);
                 let failed = this.failed.unwrap_or(stopped);
                 let placeholder = this.unpack.blob_digest();
-                finish_halves_digested(
-                    this.unpack,
-                    this.tar,
-                    Some(failed),
-                    placeholder.clone(),
-                    placeholder,
-                )
-                .0
+                finish_halves_hashed(this.unpack, this.tar, Some(failed), placeholder).0
             }
         }
     }
@@ -284,7 +337,7 @@ impl LayerScanner for LinkedScanner {
         self.link.end();
         Box::pin(Until {
             state: Rc::clone(&self.link.state),
-            done: |s| s.digests.borrow().is_some(),
+            done: |s| s.answer.borrow().is_some(),
         })
     }
 }
@@ -297,11 +350,12 @@ thread_local! {
     static SERVING: RefCell<Option<OnMessage>> = const { RefCell::new(None) };
 }
 
-/// The helper's side: hashes what arrives on `port` (the blob bytes with
-/// `blob`, the tar pieces with `diff`), acknowledging each piece; at `END`
-/// answers both digests and calls `done`.
-pub fn serve(port: MessagePort, blob: Algorithm, diff: Algorithm, done: impl Fn() + 'static) {
-    let hashers = RefCell::new((Hasher::new(blob), Hasher::new(diff), Vec::<u8>::new()));
+/// The helper's side: hashes the tar stream arriving on `port` (its
+/// diff_id with `diff`; none when the blob is its own tar) and the files in
+/// it by the ranges sent, acknowledging each piece; at `END` answers the
+/// digests and calls `done`.
+pub fn serve(port: MessagePort, diff: Option<Algorithm>, done: impl Fn() + 'static) {
+    let state = RefCell::new((Some(TarHashes::new(diff)), Vec::<u8>::new()));
     let reply = port.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let data = e.data();
@@ -309,34 +363,62 @@ pub fn serve(port: MessagePort, blob: Algorithm, diff: Algorithm, done: impl Fn(
             return;
         };
         let tag = items.get(0).as_f64().map(|t| t as u32);
-        let mut guard = hashers.borrow_mut();
-        let (blob_hash, tar_hash, buffer) = &mut *guard;
+        let mut guard = state.borrow_mut();
+        let (hashes, buffer) = &mut *guard;
+        let Some(h) = hashes.as_mut() else {
+            return;
+        };
         match tag {
-            Some(t @ (BLOB | TAR)) => {
+            Some(t @ (RANGES | TAR)) => {
                 let Some(bytes) = items.get(1).dyn_into::<Uint8Array>().ok() else {
                     return;
                 };
                 buffer.resize(bytes.length() as usize, 0);
                 bytes.copy_to(buffer);
-                if t == BLOB {
-                    blob_hash.update(buffer);
+                if t == TAR {
+                    h.update(buffer);
+                    let ack: Array = std::iter::once(JsValue::from(ACK)).collect();
+                    let _ = reply.post_message(&ack);
                 } else {
-                    tar_hash.update(buffer);
+                    let ranges: Vec<ContentRange> = buffer
+                        .chunks_exact(20)
+                        .map(|c| {
+                            let mut o = [0u8; 4];
+                            let mut s = [0u8; 8];
+                            let mut l = [0u8; 8];
+                            o.copy_from_slice(&c[..4]);
+                            s.copy_from_slice(&c[4..12]);
+                            l.copy_from_slice(&c[12..]);
+                            ContentRange {
+                                ordinal: u32::from_le_bytes(o),
+                                start: u64::from_le_bytes(s),
+                                len: u64::from_le_bytes(l),
+                            }
+                        })
+                        .collect();
+                    h.ranges(&ranges);
                 }
-                let ack: Array = std::iter::once(JsValue::from(ACK)).collect();
-                let _ = reply.post_message(&ack);
             }
             Some(END) => {
-                let b = std::mem::replace(blob_hash, Hasher::new(blob)).finish();
-                let d = std::mem::replace(tar_hash, Hasher::new(diff)).finish();
+                let Some(finished) = hashes.take() else {
+                    return;
+                };
+                let (diff_id, files) = finished.finish();
+                let mut bytes = Vec::with_capacity(files.len() * 36);
+                for (ordinal, digest) in &files {
+                    bytes.extend_from_slice(&ordinal.to_le_bytes());
+                    bytes.extend_from_slice(digest);
+                }
+                let files = Uint8Array::new_from_slice(&bytes);
                 let answer: Array = [
                     JsValue::from(DIGESTS),
-                    JsValue::from_str(&b.to_string()),
-                    JsValue::from_str(&d.to_string()),
+                    JsValue::from_str(&diff_id.map(|d| d.to_string()).unwrap_or_default()),
+                    files.clone().into(),
                 ]
                 .iter()
                 .collect();
-                let _ = reply.post_message(&answer);
+                let transfer: Array = std::iter::once(JsValue::from(files.buffer())).collect();
+                let _ = reply.post_message_with_transferable(&answer, &transfer);
                 reply.set_onmessage(None);
                 drop(guard);
                 done();

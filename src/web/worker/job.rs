@@ -21,9 +21,10 @@ pub const REPORT: u32 = 2;
 /// The job could not run at all: `[FAILURE, message]`.
 pub const FAILURE: u32 = 3;
 
-/// Page → worker: `[HELPER, blob algorithm, diff_id algorithm]` with a
-/// `MessagePort` — hash what the layer worker at the port's other end sends
-/// ([`super::helper::serve`]), then report `[REPORT, empty Uint8Array]`.
+/// Page → worker: `[HELPER, diff_id algorithm or ""]` with a `MessagePort`
+/// — hash the tar stream and files the layer worker at the port's other end
+/// sends ([`super::helper::serve`]; "" when the blob is its own tar), then
+/// report `[REPORT, empty Uint8Array]`.
 pub const HELPER: u32 = 4;
 
 /// Progress kind: the download started.

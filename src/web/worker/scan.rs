@@ -211,14 +211,19 @@ async fn run_linked(
         return lease.run(&job, progress).await;
     };
     job.helper = true;
-    let algorithm = |d: Option<&crate::oci::Digest>| {
-        d.map_or(crate::oci::Algorithm::Sha256, crate::oci::Digest::algorithm)
-            .name()
-    };
+    // As `inspect::scan_body` sets the scan's algorithms; an uncompressed
+    // blob hashed with its diff_id's algorithm is its own tar.
+    let blob = job.descriptor.digest().algorithm();
+    let diff = job
+        .diff_id
+        .as_ref()
+        .map_or(crate::oci::Algorithm::Sha256, crate::oci::Digest::algorithm);
+    let own_tar = job.descriptor.media_type().layer_compression()
+        == Some(crate::oci::Compression::None)
+        && blob == diff;
     let help: Array = [
         JsValue::from(job::HELPER),
-        JsValue::from_str(algorithm(Some(job.descriptor.digest()))),
-        JsValue::from_str(algorithm(job.diff_id.as_ref())),
+        JsValue::from_str(if own_tar { "" } else { diff.name() }),
     ]
     .iter()
     .collect();

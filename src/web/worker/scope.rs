@@ -62,26 +62,26 @@ fn is_helper(data: &JsValue) -> bool {
         .is_some_and(|t| t as u32 == job::HELPER)
 }
 
-/// Serves a layer worker as its helper: `[HELPER, blob algorithm, diff_id
-/// algorithm]` with the port to it.
+/// Serves a layer worker as its helper: `[HELPER, diff_id algorithm or ""]`
+/// with the port to it.
 fn help(data: &JsValue, port: Option<MessagePort>) {
     let Ok(scope) = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>() else {
         return;
     };
-    let items: Option<&Array> = data.dyn_ref();
-    let algorithm = |i| {
-        items
-            .and_then(|a| a.get(i).as_string())
-            .and_then(|s| crate::oci::Algorithm::from_name(&s))
+    let diff = data.dyn_ref::<Array>().and_then(|a| a.get(1).as_string());
+    let diff = match diff.as_deref() {
+        Some("") => Some(None),
+        Some(name) => crate::oci::Algorithm::from_name(name).map(Some),
+        None => None,
     };
-    let (Some(port), Some(blob), Some(diff)) = (port, algorithm(1), algorithm(2)) else {
+    let (Some(port), Some(diff)) = (port, diff) else {
         post(
             &scope,
             &[job::FAILURE.into(), "bad job for the hashing helper".into()],
         );
         return;
     };
-    helper::serve(port, blob, diff, move || {
+    helper::serve(port, diff, move || {
         let done: Array = [
             JsValue::from(job::REPORT),
             Uint8Array::new_with_length(0).into(),
