@@ -477,20 +477,30 @@ pub fn scan_seeded(
 }
 
 pub fn feed_seeded<S: ContentSink>(scanner: &mut Scanner<S>, blob: &[u8], seed: u64) {
-    let mut rng = Rng(seed | 1);
-    let mut rest = blob;
-    while !rest.is_empty() {
-        let n = if seed == 1 {
-            1
-        } else {
-            rng.chunk_size().min(rest.len())
-        };
-        let (chunk, tail) = rest.split_at(n.min(rest.len()));
-        rest = tail;
+    for chunk in seeded_chunks(blob, seed) {
         if scanner.feed(chunk).is_err() {
             return;
         }
     }
+}
+
+/// `blob` cut as a download might deliver it: seed 0 whole, 1 byte by
+/// byte, any other in seeded random sizes (see [`Rng::chunk_size`]).
+pub fn seeded_chunks(blob: &[u8], seed: u64) -> Vec<&[u8]> {
+    let mut rng = Rng(seed | 1);
+    let mut chunks = Vec::new();
+    let mut rest = blob;
+    while !rest.is_empty() {
+        let n = match seed {
+            0 => rest.len(),
+            1 => 1,
+            _ => rng.chunk_size().min(rest.len()),
+        };
+        let (chunk, tail) = rest.split_at(n);
+        chunks.push(chunk);
+        rest = tail;
+    }
+    chunks
 }
 
 /// The seeds every test runs: 1 = byte by byte, 0 = the whole blob at once
@@ -532,16 +542,7 @@ pub fn scan_split(
     seed: u64,
 ) -> Result<LayerScan, ScanFailure> {
     let mut scanner = layerlens::native::split::TWO_THREADS.start(compression, options.clone());
-    let mut rng = Rng(seed | 1);
-    let mut rest = blob;
-    while !rest.is_empty() {
-        let n = match seed {
-            0 => rest.len(),
-            1 => 1,
-            _ => rng.chunk_size().min(rest.len()),
-        };
-        let (chunk, tail) = rest.split_at(n);
-        rest = tail;
+    for chunk in seeded_chunks(blob, seed) {
         if scanner.feed(chunk).is_err() {
             break;
         }
@@ -571,16 +572,8 @@ pub fn scan_digested(
     let mut tar = TarScanner::new(compression, &options);
     let mut hashes = TarHashes::new((!shared).then_some(options.diff_id_algorithm));
     let mut failed = None;
-    let mut rng = Rng(seed | 1);
-    let mut rest = blob;
-    while !rest.is_empty() {
-        let n = match seed {
-            0 => rest.len(),
-            1 => 1,
-            _ => rng.chunk_size().min(rest.len()),
-        };
-        let (chunk, tail) = rest.split_at(n);
-        rest = tail;
+    let mut rng = Rng(seed.rotate_left(17) | 1);
+    for chunk in seeded_chunks(blob, seed) {
         // Some files hashed here, some elsewhere, as a worker whose helper
         // falls behind does: the result must not tell.
         let elsewhere = seed == 0 || rng.below(3) > 0;
