@@ -51,6 +51,7 @@ pub mod index;
 mod path;
 mod scanner;
 mod tar;
+pub mod toc;
 mod verify;
 pub(crate) mod wire;
 mod zstd;

@@ -8,3 +8,4 @@ mod harness;
 mod native_fetch;
 mod prepared;
 mod tags_page;
+mod zstd_chunked;

@@ -1,0 +1,203 @@
+use super::*;
+use crate::oci::{Algorithm, Hasher, MediaType};
+
+fn zstd(bytes: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(bytes, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+fn digest(bytes: &[u8]) -> Digest {
+    let mut h = Hasher::new(Algorithm::Sha256);
+    h.update(bytes);
+    h.finish()
+}
+
+/// A blob of `size` bytes whose table of contents (`json`, compressed) sits
+/// at `offset`, and its descriptor with the annotations.
+fn layer(json: &str, offset: u64) -> (Descriptor, Vec<u8>) {
+    let toc = zstd(json.as_bytes());
+    let size = offset + toc.len() as u64 + 72;
+    let position = format!("{offset}:{}:{}:1", toc.len(), json.len());
+    let descriptor = Descriptor::new(
+        MediaType::parse("application/vnd.oci.image.layer.v1.tar+zstd").unwrap(),
+        digest(b"the blob"),
+        size,
+    )
+    .with_annotation(POSITION, position)
+    .with_annotation(CHECKSUM, digest(&toc).to_string());
+    (descriptor, toc)
+}
+
+const TOC: &str = r#"{"version":1,"entries":[
+ {"type":"dir","name":"etc/","mode":493,"modtime":"2025-05-28T02:24:19Z","uid":0,"gid":0},
+ {"type":"reg","name":"etc/asound.conf","mode":420,"size":55,"modtime":"2025-04-14T00:00:00Z",
+  "digest":"sha256:3b7fe1f8fd9bb7e1c80fddd31c592bc5b7b7d39e322ded8303c742b2bc1bec31","offset":210,"endOffset":278,
+  "userName":"root","groupName":"root"},
+ {"type":"chunk","name":"etc/asound.conf","offset":278,"endOffset":300},
+ {"type":"symlink","name":"./usr/bin/sh","linkName":"/bin/bash","mode":511},
+ {"type":"hardlink","name":"etc/alias.conf","linkName":"etc/asound.conf"},
+ {"type":"char","name":"dev/null","devMajor":1,"devMinor":3,"mode":438}
+]}"#;
+
+#[test]
+fn a_table_of_contents_lists_the_layer() {
+    let (d, toc) = layer(TOC, 1000);
+    let location = TocLocation::of(&d).unwrap().expect("zstd:chunked");
+    assert_eq!(location.offset, 1000);
+    assert_eq!(
+        location.range(),
+        format!("bytes=1000-{}", 1000 + toc.len() - 1)
+    );
+    let entries = read_toc(&location, toc).unwrap();
+    let listed: Vec<(String, EntryKind)> = entries
+        .iter()
+        .map(|e| (String::from_utf8_lossy(&e.path).into_owned(), e.kind))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("etc".to_owned(), EntryKind::Directory),
+            ("etc/asound.conf".to_owned(), EntryKind::File),
+            ("usr/bin/sh".to_owned(), EntryKind::Symlink),
+            ("etc/alias.conf".to_owned(), EntryKind::HardLink),
+            ("dev/null".to_owned(), EntryKind::CharDevice),
+        ]
+    );
+    let conf = &entries[1];
+    assert_eq!(
+        (conf.mode, conf.size, conf.uname.as_slice()),
+        (0o644, 55, &b"root"[..])
+    );
+    assert_eq!(conf.mtime, 1_744_588_800);
+    assert_eq!(conf.content_sha256.unwrap()[..2], [0x3b, 0x7f]);
+    assert_eq!(entries[2].link_target.as_deref(), Some(&b"/bin/bash"[..]));
+    assert_eq!(
+        entries[3].link_target.as_deref(),
+        Some(&b"etc/asound.conf"[..])
+    );
+    assert_eq!((entries[4].dev_major, entries[4].dev_minor), (1, 3));
+}
+
+#[test]
+fn a_layer_without_the_annotation_has_no_table_of_contents() {
+    let d = Descriptor::new(
+        MediaType::parse("application/vnd.oci.image.layer.v1.tar+gzip").unwrap(),
+        digest(b"x"),
+        10,
+    );
+    assert_eq!(TocLocation::of(&d).unwrap(), None);
+}
+
+#[test]
+fn older_writers_annotation_names_are_read() {
+    let (d, toc) = layer(TOC, 10);
+    let old = Descriptor::new(d.media_type().clone(), d.digest().clone(), d.size())
+        .with_annotation(OLD_POSITION, d.annotation(POSITION).unwrap())
+        .with_annotation(OLD_CHECKSUM, d.annotation(CHECKSUM).unwrap());
+    let location = TocLocation::of(&old).unwrap().unwrap();
+    assert_eq!(read_toc(&location, toc).unwrap().len(), 5);
+}
+
+#[test]
+fn bad_annotations_say_which_and_why() {
+    let (d, _) = layer(TOC, 10);
+    let with = |position: &str| {
+        Descriptor::new(d.media_type().clone(), d.digest().clone(), d.size())
+            .with_annotation(POSITION, position)
+            .with_annotation(CHECKSUM, d.annotation(CHECKSUM).unwrap())
+    };
+    for (position, why) in [
+        ("10:20", "offset:length:uncompressed:type"),
+        ("a:20:30:1", "offset:length:uncompressed:type"),
+        ("10:20:30:2", "unknown manifest type 2"),
+        ("10:0:30:1", "outside the blob"),
+        (&format!("{}:20:30:1", d.size()), "outside the blob"),
+        ("18446744073709551615:2:30:1", "outside the blob"),
+        ("10:20:999999999999:1", "over"),
+    ] {
+        let err = TocLocation::of(&with(position)).unwrap_err();
+        assert!(err.to_string().contains(why), "{position}: {err}");
+        assert!(err.to_string().contains(POSITION), "{err}");
+    }
+    let no_checksum = Descriptor::new(d.media_type().clone(), d.digest().clone(), d.size())
+        .with_annotation(POSITION, d.annotation(POSITION).unwrap());
+    let err = TocLocation::of(&no_checksum).unwrap_err();
+    assert!(err.to_string().contains(CHECKSUM), "{err}");
+}
+
+#[test]
+fn other_bytes_are_refused_by_the_checksum() {
+    let (d, mut toc) = layer(TOC, 10);
+    let location = TocLocation::of(&d).unwrap().unwrap();
+    let last = toc.len() - 1;
+    toc[last] ^= 1;
+    assert!(matches!(
+        read_toc(&location, toc.clone()),
+        Err(TocError::Checksum(VerifyError::Digest { .. }))
+    ));
+    toc.pop();
+    assert!(matches!(
+        read_toc(&location, toc),
+        Err(TocError::Checksum(VerifyError::Size { .. }))
+    ));
+}
+
+/// A location for `toc` as given, announcing `uncompressed` bytes.
+fn located(toc: &[u8], uncompressed: u64) -> TocLocation {
+    TocLocation {
+        offset: 0,
+        length: toc.len() as u64,
+        uncompressed,
+        checksum: digest(toc),
+    }
+}
+
+#[test]
+fn a_table_of_contents_longer_or_shorter_than_announced_is_refused() {
+    let toc = zstd(TOC.as_bytes());
+    let err = read_toc(&located(&toc, TOC.len() as u64 - 1), toc.clone()).unwrap_err();
+    assert!(
+        err.to_string().contains("longer than the announced"),
+        "{err}"
+    );
+    let err = read_toc(&located(&toc, TOC.len() as u64 + 1), toc.clone()).unwrap_err();
+    assert!(err.to_string().contains("announced"), "{err}");
+    let garbage = b"not zstd at all".to_vec();
+    let err = read_toc(&located(&garbage, 10), garbage).unwrap_err();
+    assert!(matches!(err, TocError::Inflate(_)), "{err}");
+}
+
+#[test]
+fn hostile_entries_name_themselves() {
+    for (json, why) in [
+        (r#"{"version":2,"entries":[]}"#, "unknown version 2"),
+        (r#"{"entries":[]}"#, "version"),
+        (
+            r#"{"version":1,"entries":[{"type":"reg","name":"../../etc/passwd"}]}"#,
+            "escapes",
+        ),
+        (
+            r#"{"version":1,"entries":[{"type":"socket","name":"s"}]}"#,
+            "unknown type",
+        ),
+        (
+            r#"{"version":1,"entries":[{"type":"reg","name":"f","size":-1}]}"#,
+            "negative size",
+        ),
+        (
+            r#"{"version":1,"entries":[{"type":"reg","name":"f","digest":"md5:00"}]}"#,
+            "not sha256",
+        ),
+        (
+            r#"{"version":1,"entries":[{"type":"reg","name":"f","modtime":"yesterday"}]}"#,
+            "modtime",
+        ),
+        (
+            r#"{"version":1,"entries":[{"type":"hardlink","name":"h","linkName":"../x"}]}"#,
+            "link target",
+        ),
+    ] {
+        let toc = zstd(json.as_bytes());
+        let err = read_toc(&located(&toc, json.len() as u64), toc).unwrap_err();
+        assert!(err.to_string().contains(why), "{json}: {err}");
+    }
+}

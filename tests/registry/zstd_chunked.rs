@@ -1,0 +1,180 @@
+//! zstd:chunked layers as skopeo writes them (`--dest-compress-format
+//! zstd:chunked`) into the real distribution registry: the table of
+//! contents the descriptor points at is fetched with a `Range` request,
+//! checked and read, and lists exactly what a full scan of the same blob
+//! finds — names, kinds, modes, owners, sizes, times, link targets and each
+//! file's content digest.
+
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+
+use layerlens::layer::toc::{read_toc, TocLocation};
+use layerlens::layer::{Entry, ScanOptions, Scanner};
+use layerlens::oci::{parse_document, Compression, Descriptor, Document, Verified};
+use layerlens_testkit::registry::{Client, Flavor, ImageBuilder, Layer, ManifestFormat, Registry};
+use layerlens_testkit::rng::Rng;
+use layerlens_testkit::tar::{Flavour, Member, TarBuilder};
+
+/// A layer with every kind of entry a table of contents lists.
+fn source_tar() -> Vec<u8> {
+    let mut tar = TarBuilder::new(Flavour::Pax);
+    for m in [
+        Member::dir(b"etc/").mode(0o755),
+        Member::file(b"etc/hello", b"hello\n").mode(0o644),
+        Member::file(b"etc/empty", b""),
+        Member::dir(b"usr/").mode(0o755),
+        Member::dir(b"usr/bin/").mode(0o755),
+        Member::file(b"usr/bin/big", &Rng(7).noise(300_000))
+            .mode(0o755)
+            .owner(1000, 1001, b"app", b"staff"),
+        Member::symlink(b"usr/bin/sh", b"/bin/busybox"),
+        Member::hardlink(b"etc/hello.again", b"etc/hello"),
+    ] {
+        tar.member(&m.mtime(1_700_000_123));
+    }
+    tar.finish()
+}
+
+fn skopeo(args: &[&str]) {
+    let out = Command::new("skopeo")
+        .arg("--insecure-policy")
+        .args(args)
+        .env("REGISTRY_AUTH_FILE", "/nonexistent/auth.json")
+        .stdin(Stdio::null())
+        .output()
+        .expect("skopeo (Debian package skopeo)");
+    assert!(
+        out.status.success(),
+        "skopeo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn by_path(entries: &[Entry]) -> BTreeMap<Vec<u8>, Entry> {
+    entries
+        .iter()
+        .map(|e| {
+            (
+                e.path.clone(),
+                Entry {
+                    offset: 0,
+                    ..e.clone()
+                },
+            )
+        })
+        .collect()
+}
+
+/// A registry holding `chunked/app:v1`, the source layer recompressed by
+/// skopeo as zstd:chunked; its client and that layer's descriptor.
+fn chunked_layer() -> (Registry, Client, Descriptor) {
+    let registry = Registry::start(Flavor::Open);
+    let client = registry.client();
+    ImageBuilder::oci()
+        .layer(Layer::gzip_tar(ManifestFormat::Oci, &source_tar()))
+        .build()
+        .push(&client, "src/app", Some("v1"));
+    // A fresh registry address: skopeo's blob-info cache has nothing to
+    // substitute there, so the layer is recompressed (asserted below).
+    let host = registry.host_port();
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        "--dest-compress-format",
+        "zstd:chunked",
+        &format!("docker://{host}/src/app:v1"),
+        &format!("docker://{host}/chunked/app:v1"),
+    ]);
+    let manifest = client.get(
+        "/v2/chunked/app/manifests/v1",
+        &[("Accept", "application/vnd.oci.image.manifest.v1+json")],
+    );
+    assert_eq!(manifest.status, 200, "{}", manifest.describe());
+    let bytes = Verified::trust_own_digest(manifest.body.clone());
+    let Ok(Document::Manifest(m)) = parse_document(&bytes, None) else {
+        panic!("not a manifest: {}", manifest.text());
+    };
+    let layer = m.layers()[0].clone();
+    assert_eq!(
+        layer.media_type().as_str(),
+        "application/vnd.oci.image.layer.v1.tar+zstd",
+        "skopeo wrote zstd"
+    );
+    (registry, client, layer)
+}
+
+#[test]
+fn a_skopeo_zstd_chunked_layer_lists_from_its_table_of_contents() {
+    let (_registry, client, layer) = chunked_layer();
+    let location = TocLocation::of(&layer)
+        .expect("well-formed annotations")
+        .expect("a zstd:chunked layer");
+    assert!(
+        location.length < layer.size() / 10,
+        "{location:?} of {} bytes",
+        layer.size()
+    );
+
+    let blob = format!("/v2/chunked/app/blobs/{}", layer.digest());
+    let part = client.get(&blob, &[("Range", &location.range())]);
+    assert_eq!(part.status, 206, "{}", part.describe());
+    assert_eq!(part.body.len() as u64, location.length);
+    let listed = read_toc(&location, part.body).expect("the table of contents reads");
+
+    let whole = client.get(&blob, &[]);
+    assert_eq!(whole.status, 200);
+    let options = ScanOptions {
+        hash_contents: true,
+        ..ScanOptions::default()
+    };
+    let mut scanner = Scanner::new(Compression::Zstd, options);
+    scanner.feed(&whole.body).expect("the chunked blob scans");
+    let scan = scanner.finish().expect("the chunked blob scans to its end");
+
+    let (listed, scanned) = (by_path(&listed), by_path(scan.entries()));
+    let names = |m: &BTreeMap<Vec<u8>, Entry>| {
+        m.keys()
+            .map(|k| String::from_utf8_lossy(k).into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&listed), names(&scanned));
+    for (path, scanned) in &scanned {
+        let listed = &listed[path];
+        // Owner names are optional in a table of contents (skopeo 1.9
+        // leaves them out): where given, they must agree.
+        let names = |e: &Entry| (e.uname.clone(), e.gname.clone());
+        let unnamed = |e: &Entry| Entry {
+            uname: Vec::new(),
+            gname: Vec::new(),
+            ..e.clone()
+        };
+        assert_eq!(
+            unnamed(listed),
+            unnamed(scanned),
+            "{}",
+            String::from_utf8_lossy(path)
+        );
+        if !listed.uname.is_empty() || !listed.gname.is_empty() {
+            assert_eq!(names(listed), names(scanned));
+        }
+    }
+    assert!(listed[&b"usr/bin/big".to_vec()].content_sha256.is_some());
+}
+
+#[test]
+fn a_table_of_contents_from_another_place_is_refused() {
+    let (_registry, client, layer) = chunked_layer();
+    let location = TocLocation::of(&layer).unwrap().unwrap();
+    // The right length from the wrong place: the checksum refuses it.
+    let shifted = format!(
+        "bytes={}-{}",
+        location.offset - 1,
+        location.offset + location.length - 2
+    );
+    let blob = format!("/v2/chunked/app/blobs/{}", layer.digest());
+    let part = client.get(&blob, &[("Range", &shifted)]);
+    assert_eq!(part.status, 206);
+    let err = read_toc(&location, part.body).unwrap_err();
+    assert!(err.to_string().contains("digest mismatch"), "{err}");
+}
