@@ -4,6 +4,7 @@
 //! One test binary (fewer link steps for the suite); one module per area.
 
 mod demo_image;
+mod estargz;
 mod image_merge;
 mod scan;
 mod scan_body;

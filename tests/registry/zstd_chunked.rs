@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 
-use layerlens::layer::toc::{read_toc, TocLocation};
+use layerlens::layer::toc::{read_chunked_toc, ChunkedToc};
 use layerlens::layer::{Entry, ScanOptions, Scanner};
 use layerlens::oci::{parse_document, Compression, Descriptor, Document, Verified};
 use layerlens_testkit::registry::{Client, Flavor, ImageBuilder, Layer, ManifestFormat, Registry};
@@ -107,7 +107,7 @@ fn chunked_layer() -> (Registry, Client, Descriptor) {
 #[test]
 fn a_skopeo_zstd_chunked_layer_lists_from_its_table_of_contents() {
     let (_registry, client, layer) = chunked_layer();
-    let location = TocLocation::of(&layer)
+    let location = ChunkedToc::of(&layer)
         .expect("well-formed annotations")
         .expect("a zstd:chunked layer");
     assert!(
@@ -120,7 +120,7 @@ fn a_skopeo_zstd_chunked_layer_lists_from_its_table_of_contents() {
     let part = client.get(&blob, &[("Range", &location.range())]);
     assert_eq!(part.status, 206, "{}", part.describe());
     assert_eq!(part.body.len() as u64, location.length);
-    let listed = read_toc(&location, part.body).expect("the table of contents reads");
+    let listed = read_chunked_toc(&location, part.body).expect("the table of contents reads");
 
     let whole = client.get(&blob, &[]);
     assert_eq!(whole.status, 200);
@@ -165,7 +165,7 @@ fn a_skopeo_zstd_chunked_layer_lists_from_its_table_of_contents() {
 #[test]
 fn a_table_of_contents_from_another_place_is_refused() {
     let (_registry, client, layer) = chunked_layer();
-    let location = TocLocation::of(&layer).unwrap().unwrap();
+    let location = ChunkedToc::of(&layer).unwrap().unwrap();
     // The right length from the wrong place: the checksum refuses it.
     let shifted = format!(
         "bytes={}-{}",
@@ -175,6 +175,6 @@ fn a_table_of_contents_from_another_place_is_refused() {
     let blob = format!("/v2/chunked/app/blobs/{}", layer.digest());
     let part = client.get(&blob, &[("Range", &shifted)]);
     assert_eq!(part.status, 206);
-    let err = read_toc(&location, part.body).unwrap_err();
+    let err = read_chunked_toc(&location, part.body).unwrap_err();
     assert!(err.to_string().contains("digest mismatch"), "{err}");
 }

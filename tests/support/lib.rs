@@ -16,6 +16,7 @@
 
 pub mod app;
 pub mod e2e;
+pub mod estargz;
 pub mod fs;
 pub mod http;
 pub mod hub;

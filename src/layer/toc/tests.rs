@@ -1,5 +1,9 @@
+//! The zstd:chunked location and the CRFS entries (eStargz, with a writer
+//! of its own, is tested in tests/layer/estargz.rs).
+
+use super::chunked::{CHECKSUM, OLD_CHECKSUM, OLD_POSITION, POSITION};
 use super::*;
-use crate::oci::{Algorithm, Hasher, MediaType};
+use crate::oci::{Algorithm, Descriptor, Digest, Hasher, MediaType};
 
 fn zstd(bytes: &[u8]) -> Vec<u8> {
     ruzstd::encoding::compress_to_vec(bytes, ruzstd::encoding::CompressionLevel::Fastest)
@@ -41,13 +45,13 @@ const TOC: &str = r#"{"version":1,"entries":[
 #[test]
 fn a_table_of_contents_lists_the_layer() {
     let (d, toc) = layer(TOC, 1000);
-    let location = TocLocation::of(&d).unwrap().expect("zstd:chunked");
+    let location = ChunkedToc::of(&d).unwrap().expect("zstd:chunked");
     assert_eq!(location.offset, 1000);
     assert_eq!(
         location.range(),
         format!("bytes=1000-{}", 1000 + toc.len() - 1)
     );
-    let entries = read_toc(&location, toc).unwrap();
+    let entries = read_chunked_toc(&location, toc).unwrap();
     let listed: Vec<(String, EntryKind)> = entries
         .iter()
         .map(|e| (String::from_utf8_lossy(&e.path).into_owned(), e.kind))
@@ -84,7 +88,7 @@ fn a_layer_without_the_annotation_has_no_table_of_contents() {
         digest(b"x"),
         10,
     );
-    assert_eq!(TocLocation::of(&d).unwrap(), None);
+    assert_eq!(ChunkedToc::of(&d).unwrap(), None);
 }
 
 #[test]
@@ -93,8 +97,8 @@ fn older_writers_annotation_names_are_read() {
     let old = Descriptor::new(d.media_type().clone(), d.digest().clone(), d.size())
         .with_annotation(OLD_POSITION, d.annotation(POSITION).unwrap())
         .with_annotation(OLD_CHECKSUM, d.annotation(CHECKSUM).unwrap());
-    let location = TocLocation::of(&old).unwrap().unwrap();
-    assert_eq!(read_toc(&location, toc).unwrap().len(), 5);
+    let location = ChunkedToc::of(&old).unwrap().unwrap();
+    assert_eq!(read_chunked_toc(&location, toc).unwrap().len(), 5);
 }
 
 #[test]
@@ -114,36 +118,36 @@ fn bad_annotations_say_which_and_why() {
         ("18446744073709551615:2:30:1", "outside the blob"),
         ("10:20:999999999999:1", "over"),
     ] {
-        let err = TocLocation::of(&with(position)).unwrap_err();
+        let err = ChunkedToc::of(&with(position)).unwrap_err();
         assert!(err.to_string().contains(why), "{position}: {err}");
         assert!(err.to_string().contains(POSITION), "{err}");
     }
     let no_checksum = Descriptor::new(d.media_type().clone(), d.digest().clone(), d.size())
         .with_annotation(POSITION, d.annotation(POSITION).unwrap());
-    let err = TocLocation::of(&no_checksum).unwrap_err();
+    let err = ChunkedToc::of(&no_checksum).unwrap_err();
     assert!(err.to_string().contains(CHECKSUM), "{err}");
 }
 
 #[test]
 fn other_bytes_are_refused_by_the_checksum() {
     let (d, mut toc) = layer(TOC, 10);
-    let location = TocLocation::of(&d).unwrap().unwrap();
+    let location = ChunkedToc::of(&d).unwrap().unwrap();
     let last = toc.len() - 1;
     toc[last] ^= 1;
     assert!(matches!(
-        read_toc(&location, toc.clone()),
+        read_chunked_toc(&location, toc.clone()),
         Err(TocError::Checksum(VerifyError::Digest { .. }))
     ));
     toc.pop();
     assert!(matches!(
-        read_toc(&location, toc),
+        read_chunked_toc(&location, toc),
         Err(TocError::Checksum(VerifyError::Size { .. }))
     ));
 }
 
 /// A location for `toc` as given, announcing `uncompressed` bytes.
-fn located(toc: &[u8], uncompressed: u64) -> TocLocation {
-    TocLocation {
+fn located(toc: &[u8], uncompressed: u64) -> ChunkedToc {
+    ChunkedToc {
         offset: 0,
         length: toc.len() as u64,
         uncompressed,
@@ -154,15 +158,15 @@ fn located(toc: &[u8], uncompressed: u64) -> TocLocation {
 #[test]
 fn a_table_of_contents_longer_or_shorter_than_announced_is_refused() {
     let toc = zstd(TOC.as_bytes());
-    let err = read_toc(&located(&toc, TOC.len() as u64 - 1), toc.clone()).unwrap_err();
+    let err = read_chunked_toc(&located(&toc, TOC.len() as u64 - 1), toc.clone()).unwrap_err();
     assert!(
         err.to_string().contains("longer than the announced"),
         "{err}"
     );
-    let err = read_toc(&located(&toc, TOC.len() as u64 + 1), toc.clone()).unwrap_err();
+    let err = read_chunked_toc(&located(&toc, TOC.len() as u64 + 1), toc.clone()).unwrap_err();
     assert!(err.to_string().contains("announced"), "{err}");
     let garbage = b"not zstd at all".to_vec();
-    let err = read_toc(&located(&garbage, 10), garbage).unwrap_err();
+    let err = read_chunked_toc(&located(&garbage, 10), garbage).unwrap_err();
     assert!(matches!(err, TocError::Inflate(_)), "{err}");
 }
 
@@ -197,7 +201,19 @@ fn hostile_entries_name_themselves() {
         ),
     ] {
         let toc = zstd(json.as_bytes());
-        let err = read_toc(&located(&toc, json.len() as u64), toc).unwrap_err();
+        let err = read_chunked_toc(&located(&toc, json.len() as u64), toc).unwrap_err();
         assert!(err.to_string().contains(why), "{json}: {err}");
     }
+}
+
+#[test]
+fn file_type_bits_in_the_mode_are_dropped() {
+    // eStargz writers put Go's full mode in (0o100755 for a file).
+    let json = r#"{"version":1,"entries":[{"type":"reg","name":"bin/x","mode":33261,"size":0}]}"#;
+    let listed = entries(json.as_bytes()).unwrap();
+    assert_eq!(listed[0].mode, 0o755);
+    assert!(
+        listed[0].content_sha256.is_some(),
+        "an empty file's digest is known"
+    );
 }

@@ -1,0 +1,214 @@
+//! Tables of contents: a layer's listing in a small part of its blob, so a
+//! tree can be shown without the download. Two formats carry one:
+//!
+//! * [`chunked`] — zstd:chunked (podman, buildah, skopeo), the table at an
+//!   offset the descriptor's annotations give;
+//! * [`stargz`] — eStargz (containerd's stargz-snapshotter), the table's
+//!   offset in a 51-byte gzip footer at the end of the blob.
+//!
+//! Both hold the CRFS table-of-contents JSON (google/crfs `stargz.go`,
+//! `TOCEntry`: `{"version": 1, "entries": [{"type", "name", "linkName",
+//! "mode", "uid", "gid", "userName", "groupName", "size", "modtime",
+//! "devMajor", "devMinor", "digest", …}]}`), read here by [`entries`]. The
+//! descriptor names the table's digest, and the manifest holding the
+//! descriptor is verified, so the listing is verified; the blob and its
+//! diff_id are not, until the layer is streamed (the caller says so).
+
+pub mod chunked;
+pub mod stargz;
+
+pub use chunked::{read_chunked_toc, ChunkedToc};
+pub use stargz::{read_stargz_toc, StargzToc};
+
+use serde::Deserialize;
+
+use super::entry::{Entry, EntryKind};
+use super::path::{normalize_path, PathProblem};
+use crate::oci::{Timestamp, VerifyError};
+
+/// The largest table of contents inflated, in bytes (a 187 MB layer's is
+/// about 1.6 MB compressed, 10 MB as JSON).
+pub const MAX_TOC: u64 = 256 << 20;
+
+/// Why a table of contents cannot be used; each names what and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TocError {
+    /// An annotation is malformed or points outside the blob.
+    #[error("annotation {key} = {value:?}: {reason}")]
+    Annotation {
+        /// The annotation.
+        key: &'static str,
+        /// Its value.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An eStargz footer or table-of-contents member is not what the
+    /// format says.
+    #[error("eStargz: {0}")]
+    Footer(String),
+    /// The bytes read are not the table of contents the manifest names.
+    #[error("table of contents: {0}")]
+    Checksum(VerifyError),
+    /// The zstd data does not inflate to the announced length.
+    #[error("table of contents: {0}")]
+    Inflate(String),
+    /// The JSON is not a table of contents.
+    #[error("table of contents JSON: {0}")]
+    Json(String),
+    /// One entry cannot be listed.
+    #[error("table of contents entry {index} ({name:?}): {reason}")]
+    Entry {
+        /// Its position in `entries`.
+        index: usize,
+        /// Its name as written.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct TocJson {
+    version: u32,
+    entries: Vec<TocEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TocEntry {
+    #[serde(rename = "type")]
+    kind: String,
+    name: String,
+    #[serde(default)]
+    link_name: String,
+    #[serde(default)]
+    mode: i64,
+    #[serde(default)]
+    uid: i64,
+    #[serde(default)]
+    gid: i64,
+    #[serde(default)]
+    user_name: String,
+    #[serde(default)]
+    group_name: String,
+    #[serde(default)]
+    size: i64,
+    #[serde(default)]
+    modtime: Option<String>,
+    #[serde(default)]
+    dev_major: i64,
+    #[serde(default)]
+    dev_minor: i64,
+    #[serde(default)]
+    digest: Option<String>,
+}
+
+/// The entries of a CRFS table-of-contents JSON (zstd:chunked's manifest,
+/// eStargz's `stargz.index.json`), in the order of the archive, with the
+/// content digests of regular files; `offset` is 0 (a table of contents has
+/// no tar offsets). `chunk` entries continue the file before them and add
+/// nothing to the listing.
+pub fn entries(json: &[u8]) -> Result<Vec<Entry>, TocError> {
+    let toc: TocJson = serde_json::from_slice(json).map_err(|e| TocError::Json(e.to_string()))?;
+    if toc.version != 1 {
+        return Err(TocError::Json(format!("unknown version {}", toc.version)));
+    }
+    let mut entries = Vec::with_capacity(toc.entries.len());
+    for (index, e) in toc.entries.iter().enumerate() {
+        let fail = |reason: &str| TocError::Entry {
+            index,
+            name: e.name.clone(),
+            reason: reason.to_owned(),
+        };
+        let kind = match e.kind.as_str() {
+            "reg" => EntryKind::File,
+            "dir" => EntryKind::Directory,
+            "symlink" => EntryKind::Symlink,
+            "hardlink" => EntryKind::HardLink,
+            "char" => EntryKind::CharDevice,
+            "block" => EntryKind::BlockDevice,
+            "fifo" => EntryKind::Fifo,
+            "chunk" => continue,
+            other => return Err(fail(&format!("unknown type {other:?}"))),
+        };
+        let path = normalize_path(e.name.as_bytes()).map_err(|p| fail(path_problem(p)))?;
+        let link_target = match kind {
+            EntryKind::Symlink => Some(e.link_name.as_bytes().to_vec()),
+            EntryKind::HardLink => Some(
+                normalize_path(e.link_name.as_bytes())
+                    .map_err(|p| fail(&format!("link target: {}", path_problem(p))))?,
+            ),
+            _ => None,
+        };
+        let unsigned = |v: i64, what: &str| {
+            u64::try_from(v).map_err(|_| fail(&format!("negative {what} {v}")))
+        };
+        let mtime = match e.modtime.as_deref() {
+            None | Some("") => 0,
+            Some(t) => Timestamp::parse_rfc3339(t)
+                .map_err(|err| fail(&format!("modtime: {err}")))?
+                .seconds(),
+        };
+        let content_sha256 = match (e.digest.as_deref(), kind) {
+            (Some(d), EntryKind::File) if !d.is_empty() => Some(
+                sha256_bytes(d)
+                    .ok_or_else(|| fail(&format!("content digest {d:?} is not sha256")))?,
+            ),
+            // Writers leave the digest out for an empty file: it is known.
+            (_, EntryKind::File) if e.size == 0 => Some(EMPTY_SHA256),
+            _ => None,
+        };
+        entries.push(Entry {
+            path,
+            kind,
+            mode: u32::try_from(e.mode & 0o7777).unwrap_or(0),
+            uid: unsigned(e.uid, "uid")?,
+            gid: unsigned(e.gid, "gid")?,
+            uname: e.user_name.as_bytes().to_vec(),
+            gname: e.group_name.as_bytes().to_vec(),
+            size: if kind == EntryKind::File {
+                unsigned(e.size, "size")?
+            } else {
+                0
+            },
+            mtime,
+            link_target,
+            dev_major: u32::try_from(e.dev_major).map_err(|_| fail("devMajor out of range"))?,
+            dev_minor: u32::try_from(e.dev_minor).map_err(|_| fail("devMinor out of range"))?,
+            content_sha256,
+            offset: 0,
+        });
+    }
+    Ok(entries)
+}
+
+/// SHA-256 of no bytes.
+const EMPTY_SHA256: [u8; 32] = [
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+];
+
+/// Why a name is refused, in words.
+fn path_problem(p: PathProblem) -> &'static str {
+    match p {
+        PathProblem::EscapesRoot => "the path escapes the layer's root",
+        PathProblem::ContainsNul => "the path contains a NUL byte",
+    }
+}
+
+/// The 32 bytes of a `sha256:` digest.
+fn sha256_bytes(digest: &str) -> Option<[u8; 32]> {
+    let hex = digest.strip_prefix("sha256:")?;
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,186 @@
+//! eStargz layers, written by the test kit from the format description: the
+//! footer fetched as the last 51 bytes names the table of contents, which
+//! lists exactly what a full scan of the same blob finds (the table itself
+//! aside); a damaged footer, another table, or a table that does not match
+//! the annotation are refused in words.
+
+use std::collections::BTreeMap;
+
+use layerlens::layer::toc::stargz::{StargzToc, TOC_DIGEST};
+use layerlens::layer::toc::{read_stargz_toc, TocError};
+use layerlens::layer::{Entry, ScanOptions, Scanner};
+use layerlens::oci::{Compression, Descriptor, Digest, MediaType};
+use layerlens_testkit::estargz::{estargz, Estargz};
+use layerlens_testkit::rng::Rng;
+use layerlens_testkit::tar::Member;
+
+fn layer() -> Estargz {
+    let members: Vec<Member> = [
+        Member::dir(b"etc/").mode(0o755),
+        Member::file(b"etc/hello", b"hello\n"),
+        Member::file(b"etc/empty", b""),
+        Member::dir(b"usr/").mode(0o755),
+        Member::dir(b"usr/bin/").mode(0o755),
+        Member::file(b"usr/bin/big", &Rng(3).noise(200_000))
+            .mode(0o755)
+            .owner(1000, 1001, b"app", b"staff"),
+        Member::symlink(b"usr/bin/sh", b"/bin/busybox"),
+        Member::hardlink(b"etc/hello.again", b"etc/hello"),
+        Member::file(b".no.prefetch.landmark", &[0xf]),
+    ]
+    .into_iter()
+    .map(|m| m.mtime(1_700_000_456))
+    .collect();
+    estargz(&members)
+}
+
+fn descriptor(blob: &[u8], toc_digest: &str) -> Descriptor {
+    Descriptor::new(
+        MediaType::parse("application/vnd.oci.image.layer.v1.tar+gzip").unwrap(),
+        Digest::sha256(blob),
+        blob.len() as u64,
+    )
+    .with_annotation(TOC_DIGEST, toc_digest)
+}
+
+/// The bytes a closed `bytes=N-M` range names.
+fn range<'a>(blob: &'a [u8], header: &str) -> &'a [u8] {
+    let (from, to) = header
+        .strip_prefix("bytes=")
+        .and_then(|r| r.split_once('-'))
+        .expect("a closed range");
+    &blob[from.parse::<usize>().unwrap()..=to.parse::<usize>().unwrap()]
+}
+
+fn by_path(entries: &[Entry]) -> BTreeMap<Vec<u8>, Entry> {
+    entries
+        .iter()
+        .map(|e| {
+            (
+                e.path.clone(),
+                Entry {
+                    offset: 0,
+                    ..e.clone()
+                },
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_estargz_layer_lists_from_its_footer_and_table_of_contents() {
+    let written = layer();
+    let d = descriptor(&written.blob, &written.toc_digest);
+    let toc = StargzToc::of(&d).unwrap().expect("an eStargz layer");
+    let footer = range(&written.blob, &toc.footer_range());
+    let offset = toc.toc_offset(footer).expect("the footer reads");
+    assert_eq!(offset, written.toc_offset);
+    let listed = read_stargz_toc(&toc, range(&written.blob, &toc.toc_range(offset)))
+        .expect("the table of contents reads");
+
+    let options = ScanOptions {
+        hash_contents: true,
+        ..ScanOptions::default()
+    };
+    let mut scanner = Scanner::new(Compression::Gzip, options);
+    scanner
+        .feed(&written.blob)
+        .expect("an eStargz blob is a gzip layer");
+    let scan = scanner.finish().expect("it scans to its end");
+    let mut scanned = by_path(scan.entries());
+    assert!(scanned.remove(b"stargz.index.json".as_slice()).is_some());
+    assert_eq!(by_path(&listed), scanned);
+}
+
+#[test]
+fn a_damaged_footer_says_what_is_wrong() {
+    let written = layer();
+    let d = descriptor(&written.blob, &written.toc_digest);
+    let toc = StargzToc::of(&d).unwrap().unwrap();
+    let footer = range(&written.blob, &toc.footer_range()).to_vec();
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (footer[1..].to_vec(), "50 bytes"),
+        (
+            {
+                let mut f = footer.clone();
+                f[0] = 0;
+                f
+            },
+            "gzip header",
+        ),
+        (
+            {
+                let mut f = footer.clone();
+                f[12] = b'X';
+                f
+            },
+            "SG",
+        ),
+        (
+            {
+                let mut f = footer.clone();
+                f[33] = b'X';
+                f
+            },
+            "STARGZ",
+        ),
+        (
+            {
+                let mut f = footer.clone();
+                f[20] = b'g';
+                f
+            },
+            "hex digits",
+        ),
+        (
+            {
+                let mut f = footer.clone();
+                f[16..32].copy_from_slice(b"00000000ffffffff");
+                f
+            },
+            "past the",
+        ),
+    ];
+    for (bytes, why) in cases {
+        let err = toc.toc_offset(&bytes).unwrap_err();
+        assert!(matches!(err, TocError::Footer(_)), "{err}");
+        assert!(err.to_string().contains(why), "{why}: {err}");
+    }
+}
+
+#[test]
+fn another_table_of_contents_is_refused() {
+    let written = layer();
+    let other = estargz(&[Member::file(b"other", b"x")]);
+    // The annotation names this layer's table; the bytes are another's.
+    let d = descriptor(&written.blob, &written.toc_digest);
+    let toc = StargzToc::of(&d).unwrap().unwrap();
+    let bytes = &other.blob[other.toc_offset as usize..other.blob.len() - 51];
+    let err = read_stargz_toc(&toc, bytes).unwrap_err();
+    assert!(err.to_string().contains("digest mismatch"), "{err}");
+    // A range that is not the table's member at all.
+    let err = read_stargz_toc(&toc, &written.blob[..100]).unwrap_err();
+    assert!(err.to_string().contains("stargz.index.json"), "{err}");
+}
+
+#[test]
+fn the_annotation_is_checked() {
+    let written = layer();
+    let bad = descriptor(&written.blob, "sha256:nothex");
+    let err = StargzToc::of(&bad).unwrap_err();
+    assert!(err.to_string().contains(TOC_DIGEST), "{err}");
+    let tiny = Descriptor::new(
+        MediaType::parse("application/vnd.oci.image.layer.v1.tar+gzip").unwrap(),
+        Digest::sha256(b"x"),
+        40,
+    )
+    .with_annotation(TOC_DIGEST, &written.toc_digest);
+    let err = StargzToc::of(&tiny).unwrap_err();
+    assert!(err.to_string().contains("no room"), "{err}");
+    let plain = Descriptor::new(
+        MediaType::parse("application/vnd.oci.image.layer.v1.tar+gzip").unwrap(),
+        Digest::sha256(b"x"),
+        400,
+    );
+    assert_eq!(StargzToc::of(&plain).unwrap(), None);
+}
