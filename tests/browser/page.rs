@@ -189,6 +189,22 @@ fn push_tampered_big(registry: &Registry) -> String {
     digest
 }
 
+/// Pushes `e2e/gone-big:v1`, one 2 MiB gzip layer whose blob is then
+/// removed from the registry's storage: fetching it fails. Returns its digest.
+fn push_gone_big(registry: &Registry) -> String {
+    let image = ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("gone/")
+                .file("gone/noise.bin", &noise(2 << 20)),
+        ))
+        .build();
+    image.push(&registry.client(), "e2e/gone-big", Some("v1"));
+    let digest = image.layers[0].digest();
+    std::fs::remove_file(registry.blob_data_path(&digest)).expect("remove the stored blob");
+    digest
+}
+
 /// Flips 16 bytes in the middle of a stored blob, keeping its size, so the
 /// registry serves content that no longer matches the digest.
 fn alter_blob(registry: &Registry, digest: &str) {
@@ -283,6 +299,7 @@ fn the_page_in_headless_chromium() {
     push_pin(&registry);
     let tampered = push_tampered(&registry);
     let tampered_big = push_tampered_big(&registry);
+    let gone_big = push_gone_big(&registry);
     let basic = Registry::start(Flavor::basic(USER, PASSWORD));
     hello().push(&basic.client(), "e2e/private", Some("v1"));
     let token = Registry::start(Flavor::token(USER, PASSWORD));
@@ -320,6 +337,7 @@ fn the_page_in_headless_chromium() {
         .env("BARE_SERVER", &bare_url)
         .env("TAMPERED_LAYER", &tampered)
         .env("TAMPERED_BIG_LAYER", &tampered_big)
+        .env("GONE_BIG_LAYER", &gone_big)
         .env("BIG_SHA256", sha256_hex(&noise(BIG_LAYER)))
         .env("TAG_REGISTRY", pager.host_port())
         // The README's screenshot is refreshed only on request

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect, settled, submit, useBrowser } from './support.mjs';
 
-const { SERVER, REGISTRY, TAMPERED_LAYER, TAMPERED_BIG_LAYER } = process.env;
-assert.ok(SERVER && REGISTRY && TAMPERED_LAYER && TAMPERED_BIG_LAYER,
-  'SERVER, REGISTRY, TAMPERED_LAYER and TAMPERED_BIG_LAYER must be set (run tests/browser/page.rs)');
+const { SERVER, REGISTRY, TAMPERED_LAYER, TAMPERED_BIG_LAYER, GONE_BIG_LAYER } = process.env;
+assert.ok(SERVER && REGISTRY && TAMPERED_LAYER && TAMPERED_BIG_LAYER && GONE_BIG_LAYER,
+  'SERVER, REGISTRY, TAMPERED_LAYER, TAMPERED_BIG_LAYER and GONE_BIG_LAYER must be set (run tests/browser/page.rs)');
 
 const open = useBrowser();
 
@@ -75,6 +75,18 @@ test('an altered large layer scanned over two workers is a red mismatch naming i
   // The helper's blob digest tells other bytes from a corrupt layer.
   assert.match(bad, /digest/i);
   // The workers are free again: the next image loads (and links) as usual.
+  assert.equal(await inspect(page, `${REGISTRY}/e2e/big:v1`), 'ready', await page.textContent('#status'));
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
+  assert.equal(await page.evaluate(() => document.body.dataset.linked), '1');
+  assert.deepEqual(problems, []);
+});
+
+test('a large layer whose blob is gone fails in words; the linked workers stay usable', async (t) => {
+  const { page, problems } = await open(t);
+  assert.equal(await inspect(page, `${REGISTRY}/e2e/gone-big:v1`), 'ready', await page.textContent('#status'));
+  assert.equal(await page.getAttribute('#verification', 'data-verified'), 'false');
+  assert.ok((await page.textContent('#verification .bad')).includes(GONE_BIG_LAYER));
+  // No worker died: the next image is scanned over two workers again.
   assert.equal(await inspect(page, `${REGISTRY}/e2e/big:v1`), 'ready', await page.textContent('#status'));
   assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
   assert.equal(await page.evaluate(() => document.body.dataset.linked), '1');

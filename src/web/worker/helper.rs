@@ -203,6 +203,15 @@ impl Link {
     }
 }
 
+impl Drop for Link {
+    /// The handler is about to be freed: the port stops delivering to it
+    /// (a helper answering a scan that ended early finds it closed).
+    fn drop(&mut self) {
+        self.port.set_onmessage(None);
+        self.port.close();
+    }
+}
+
 /// Resolves when `done` says so (checked on every message from the helper).
 struct Until {
     state: Rc<LinkState>,
@@ -420,6 +429,7 @@ pub fn serve(port: MessagePort, diff: Option<Algorithm>, done: impl Fn() + 'stat
                 let transfer: Array = std::iter::once(JsValue::from(files.buffer())).collect();
                 let _ = reply.post_message_with_transferable(&answer, &transfer);
                 reply.set_onmessage(None);
+                reply.close();
                 drop(guard);
                 done();
                 // Dropping the handler here would free the closure being run.
