@@ -334,12 +334,14 @@ pub fn layer_error(report: &LayerReport) -> Option<UserError> {
     let i = report.index;
     const KEPT_OUT: &str = "Its files are kept out of the merged tree; the other layers are shown.";
     Some(match &report.outcome {
-        LayerOutcome::Verified(_) | LayerOutcome::Unverified(_) => UserError::new(
-            ErrorKind::DigestMismatch,
-            format!("Layer {i} failed verification"),
-            problem,
-            KEPT_OUT,
-        ),
+        LayerOutcome::Verified(_) | LayerOutcome::Unverified(_) | LayerOutcome::Listed(_) => {
+            UserError::new(
+                ErrorKind::DigestMismatch,
+                format!("Layer {i} failed verification"),
+                problem,
+                KEPT_OUT,
+            )
+        }
         // A body cut short or running long is also a size mismatch; the
         // numbers say which, and what to try.
         LayerOutcome::Failed {

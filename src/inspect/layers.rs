@@ -6,7 +6,8 @@ use std::future::Future;
 use futures_util::stream::{self, StreamExt};
 
 use crate::fs::{MergeBuilder, MergeOptions, MergedFs};
-use crate::inspect::{Image, LayerFailure, ScanFault};
+use crate::inspect::{Image, LayerFailure, ScanFault, Verify};
+use crate::layer::toc::ListedLayer;
 use crate::layer::{
     verify, Entry, LayerIndex, LayerProblem, ScanEngine, ScanOptions, Unverified, VerifiedLayer,
 };
@@ -26,6 +27,8 @@ pub struct ScanSettings {
     pub concurrency: usize,
     /// Which scanner each layer gets (one thread unless a shell says otherwise).
     pub engine: ScanEngine,
+    /// How far each layer is checked (every blob streamed by default).
+    pub verify: Verify,
 }
 
 impl Default for ScanSettings {
@@ -34,6 +37,7 @@ impl Default for ScanSettings {
             hash_contents: true,
             concurrency: 3,
             engine: ScanEngine::default(),
+            verify: Verify::Full,
         }
     }
 }
@@ -85,6 +89,10 @@ pub enum LayerOutcome {
         /// sent), not a corrupt layer.
         mismatch: Option<LayerProblem>,
     },
+    /// Listed from its table of contents (`--verify toc`): the listing
+    /// matched the digest the manifest names, the blob was not read. Its
+    /// entries reach the merged tree; it is not verified.
+    Listed(ListedLayer),
     /// Not fetched: non-distributable (foreign) layers, unknown layer types.
     Skipped {
         /// Why.
@@ -155,6 +163,7 @@ impl LayerReport {
             LayerOutcome::Verified(v) => v.entries(),
             LayerOutcome::Unverified(u) => u.index().entries(),
             LayerOutcome::Failed { entries, .. } => entries,
+            LayerOutcome::Listed(l) => l.entries(),
             LayerOutcome::Skipped { .. } => &[],
         }
     }
@@ -162,9 +171,25 @@ impl LayerReport {
     /// Applies this layer to `builder`: its entries when it verified, else
     /// a gap that keeps its number (the one place the rule is written).
     pub fn merge_into(&self, builder: &mut MergeBuilder) {
-        match self.verified() {
-            Some(layer) => builder.push_layer(layer),
-            None => builder.gap(self.problem().unwrap_or_default()),
+        match (&self.outcome, self.verified()) {
+            (_, Some(layer)) => builder.push_layer(layer),
+            (LayerOutcome::Listed(listed), None) => builder.push_listed(listed),
+            (_, None) => builder.gap(self.problem().unwrap_or_default()),
+        }
+    }
+
+    /// What a layer listed from its table of contents has and has not
+    /// proved (`None` for any other).
+    pub fn note(&self) -> Option<String> {
+        match &self.outcome {
+            LayerOutcome::Listed(l) => Some(format!(
+                "layer {} ({}): listed from its {} table of contents, which matches the \
+                 manifest; the blob and its diff_id were not checked",
+                self.index,
+                self.descriptor.digest(),
+                l.format()
+            )),
+            _ => None,
         }
     }
 
@@ -172,7 +197,7 @@ impl LayerReport {
     pub fn problem(&self) -> Option<String> {
         let what = format!("layer {} ({})", self.index, self.descriptor.digest());
         match &self.outcome {
-            LayerOutcome::Verified(_) => None,
+            LayerOutcome::Verified(_) | LayerOutcome::Listed(_) => None,
             LayerOutcome::Unverified(u) => Some(format!("{what}: {u}")),
             LayerOutcome::Failed {
                 mismatch: Some(m), ..
@@ -196,6 +221,23 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     settings: &ScanSettings,
     progress: &dyn Fn(Progress),
 ) -> LayerReport {
+    if settings.verify == Verify::Toc {
+        if let Some(Ok(listed)) = super::toc::list_from_toc(client, reference, &descriptor).await {
+            progress(Progress::Started {
+                index,
+                total: descriptor.size(),
+            });
+            progress(Progress::Finished { index });
+            return LayerReport {
+                index,
+                descriptor,
+                diff_id,
+                outcome: LayerOutcome::Listed(listed),
+            };
+        }
+        // No table of contents, or one that cannot be used: the layer
+        // streams and is verified whole.
+    }
     let digest = descriptor.digest().clone();
     let open = async move { client.blob(reference, &digest, None).await };
     scan_opened(open, index, descriptor, diff_id, settings, progress).await

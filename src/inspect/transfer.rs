@@ -7,7 +7,7 @@
 //! them from the caller and recomputes the verification exactly as
 //! [`super::scan_layer`] does ([`LayerReport::scanned`]: `layer::verify`
 //! against the descriptor and diff_id) rather than trusting a verdict.
-//! Format version 3 (varints and `bytes` as in [`crate::layer::index`]):
+//! Format version 4 (varints and `bytes` as in [`crate::layer::index`]):
 //!
 //! ```text
 //! "LLRP" u8:version u8:outcome
@@ -17,6 +17,8 @@
 //!                      u8:mismatch [0 none | 1 varint:expected varint:actual (size)
 //!                                  | 2 bytes:expected bytes:actual (digest)]
 //! outcome 2 (skipped): bytes:reason
+//! outcome 3 (listed):  u8:format [0 zstd:chunked | 1 eStargz],
+//!                      varint:len + layer index of the entries listed
 //! ```
 //!
 //! The scanner's list of entries it left out (`LayerScan::problems`), the
@@ -25,12 +27,13 @@
 
 use crate::inspect::{LayerOutcome, LayerReport};
 use crate::layer::index::MAX_METADATA;
+use crate::layer::toc::{ListedLayer, TocFormat};
 use crate::layer::wire::{put_bytes, put_varint, Reader};
-use crate::layer::{LayerIndex, LayerIndexError, LayerProblem};
+use crate::layer::{Entry, LayerIndex, LayerIndexError, LayerProblem};
 use crate::oci::{Compression, Descriptor, Digest, VerifyError};
 
 const MAGIC: &[u8; 4] = b"LLRP";
-const VERSION: u8 = 3;
+const VERSION: u8 = 4;
 
 /// Why bytes are not a transferred layer report.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,17 +67,7 @@ pub fn encode_report(report: &LayerReport) -> Vec<u8> {
         } => {
             out.push(1);
             failure::put_failure(&mut out, failure);
-            // The digests are placeholders: only the entries are read back.
-            let digest = report.descriptor.digest().clone();
-            let index = LayerIndex::new(
-                digest.clone(),
-                digest,
-                0,
-                0,
-                Compression::None,
-                entries.clone(),
-            );
-            put_index(&mut out, &index);
+            put_index(&mut out, &entries_index(report, entries));
             match mismatch {
                 Some(LayerProblem::Blob(VerifyError::Size { expected, actual })) => {
                     out.push(1);
@@ -95,8 +88,30 @@ pub fn encode_report(report: &LayerReport) -> Vec<u8> {
             out.push(2);
             put_bytes(&mut out, reason.as_bytes());
         }
+        LayerOutcome::Listed(listed) => {
+            out.push(3);
+            out.push(match listed.format() {
+                TocFormat::ZstdChunked => 0,
+                TocFormat::Estargz => 1,
+            });
+            put_index(&mut out, &entries_index(report, listed.entries()));
+        }
     }
     out
+}
+
+/// Entries as a layer index whose digests are placeholders: only the
+/// entries are read back.
+fn entries_index(report: &LayerReport, entries: &[Entry]) -> LayerIndex {
+    let digest = report.descriptor.digest().clone();
+    LayerIndex::new(
+        digest.clone(),
+        digest,
+        0,
+        0,
+        Compression::None,
+        entries.to_vec(),
+    )
 }
 
 fn text(r: &mut Reader<'_>) -> Result<String, LayerIndexError> {
@@ -171,6 +186,14 @@ pub fn decode_report(
         2 => LayerOutcome::Skipped {
             reason: text(&mut r)?,
         },
+        3 => {
+            let format = match r.byte()? {
+                0 => TocFormat::ZstdChunked,
+                1 => TocFormat::Estargz,
+                _ => return Err(r.fail("unknown table-of-contents format").into()),
+            };
+            LayerOutcome::Listed(ListedLayer::new(index(&mut r)?.into_entries(), format))
+        }
         _ => return Err(r.fail("unknown outcome").into()),
     };
     if r.pos != bytes.len() {

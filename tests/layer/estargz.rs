@@ -89,7 +89,7 @@ fn an_estargz_layer_lists_from_its_footer_and_table_of_contents() {
     let scan = scanner.finish().expect("it scans to its end");
     let mut scanned = by_path(scan.entries());
     assert!(scanned.remove(b"stargz.index.json".as_slice()).is_some());
-    assert_eq!(by_path(&listed), scanned);
+    assert_eq!(by_path(listed.entries()), scanned);
 }
 
 #[test]

@@ -132,7 +132,7 @@ fn a_skopeo_zstd_chunked_layer_lists_from_its_table_of_contents() {
     scanner.feed(&whole.body).expect("the chunked blob scans");
     let scan = scanner.finish().expect("the chunked blob scans to its end");
 
-    let (listed, scanned) = (by_path(&listed), by_path(scan.entries()));
+    let (listed, scanned) = (by_path(listed.entries()), by_path(scan.entries()));
     let names = |m: &BTreeMap<Vec<u8>, Entry>| {
         m.keys()
             .map(|k| String::from_utf8_lossy(k).into_owned())
@@ -177,4 +177,51 @@ fn a_table_of_contents_from_another_place_is_refused() {
     assert_eq!(part.status, 206);
     let err = read_chunked_toc(&location, part.body).unwrap_err();
     assert!(err.to_string().contains("digest mismatch"), "{err}");
+}
+
+/// `layerlens tree REF --verify MODE`: its exit status, stdout and stderr.
+fn tree(reference: &str, verify: &str) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_layerlens"))
+        .args(["tree", reference, "--verify", verify, "--format", "tsv"])
+        .output()
+        .expect("run layerlens");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn tree_verify_toc_lists_from_the_table_and_says_what_it_proved() {
+    let (registry, _client, layer) = chunked_layer();
+    let reference = format!("{}/chunked/app:v1", registry.host_port());
+    let (code, listed, said) = tree(&reference, "toc");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains(&format!(
+            "note: layer 0 ({}): listed from its zstd:chunked table of contents",
+            layer.digest()
+        )) && said.contains("the blob and its diff_id were not checked"),
+        "{said}"
+    );
+    let (code, full, said) = tree(&reference, "full");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(!said.contains("table of contents"), "{said}");
+    assert_eq!(listed, full, "the same listing either way");
+    assert!(listed.contains("/usr/bin/big\t"), "{listed}");
+
+    // Other bytes before the table: `toc` reads only the table, so it
+    // still lists (and says it did not check the blob); `full` refuses.
+    let path = registry.blob_data_path(&layer.digest().to_string());
+    let mut blob = std::fs::read(&path).expect("the stored blob");
+    for b in &mut blob[..64] {
+        *b ^= 0x55;
+    }
+    std::fs::write(&path, &blob).expect("alter the stored blob");
+    let (code, again, said) = tree(&reference, "toc");
+    assert_eq!((code, again), (Some(0), listed), "{said}");
+    let (code, _, said) = tree(&reference, "full");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("digest mismatch"), "{said}");
 }

@@ -29,6 +29,9 @@ pub enum LayerStatus {
         /// The day.
         since: String,
     },
+    /// Listed from its table of contents, its blob not checked; what was
+    /// and was not proved.
+    Listed(String),
     /// Failed or unverified; the reason.
     Problem(String),
 }
@@ -109,6 +112,7 @@ pub fn layers(state: &State) -> LayersView {
             let r = cur.report(i);
             let p = cur.progress.get(i).copied().unwrap_or_default();
             let status = match r {
+                Some(r) if r.note().is_some() => LayerStatus::Listed(r.note().unwrap_or_default()),
                 Some(r) => match (r.problem(), p.from_library) {
                     (None, Some(since)) => LayerStatus::AlreadyVerified {
                         since: since.date(),

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use layerlens::fs::{to_json, MergedFs};
 use layerlens::inspect::report::{all_verified, inspect_json, inspect_text};
 use layerlens::inspect::{
-    merge_verified, resolve, scan_layers, Image, LayerReport, Progress, ScanSettings,
+    merge_verified, resolve, scan_layers, Image, LayerReport, Progress, ScanSettings, Verify,
 };
 use layerlens::native::NativeFetch;
 use layerlens::oci::base64::base64_decode;
@@ -52,6 +52,18 @@ pub enum TreeFormat {
     Json,
     /// An indented tree for people.
     Text,
+}
+
+/// How far `tree` checks each layer.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyMode {
+    /// Stream every layer: its blob digest, its diff_id and every file are
+    /// checked (what the listing shows is what the image holds).
+    Full,
+    /// List a zstd:chunked or eStargz layer from its table of contents, a
+    /// small part of the blob: proves the listing is the one the manifest
+    /// names, not that the blob holds it. Other layers stream as with full.
+    Toc,
 }
 
 /// A usage problem found after parsing (exit status 2).
@@ -164,11 +176,12 @@ fn open(
     registry: &RegistryArgs,
     hash_contents: bool,
     layer: Option<usize>,
+    verify: Verify,
 ) -> anyhow::Result<(NativeClient, Image, Vec<LayerReport>)> {
     let reference = parse_reference(&image.reference)?;
     let policy = policy(&image.platform)?;
     let client = client(registry, &reference)?;
-    let loaded = load(&client, &reference, &policy, hash_contents, layer);
+    let loaded = load(&client, &reference, &policy, hash_contents, layer, verify);
     let (img, reports) = runtime()?.block_on(loaded)?;
     Ok((client, img, reports))
 }
@@ -180,6 +193,7 @@ async fn load(
     policy: &PlatformPolicy,
     hash_contents: bool,
     layer: Option<usize>,
+    verify: Verify,
 ) -> anyhow::Result<(Image, Vec<LayerReport>)> {
     let image = resolve(client, reference, policy).await?;
     if let Some(n) = layer {
@@ -204,6 +218,7 @@ async fn load(
     let settings = ScanSettings {
         hash_contents,
         engine: layerlens::native::split::TWO_THREADS,
+        verify,
         ..ScanSettings::default()
     };
     let reports = scan_layers(client, &image, &settings, &progress).await;
@@ -216,6 +231,9 @@ async fn load(
 fn report_problems(reports: &[LayerReport]) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for r in reports {
+        if let Some(note) = r.note() {
+            eprintln!("note: {note}");
+        }
         if let Some(p) = r.problem() {
             eprintln!("error: {p}");
             code = ExitCode::FAILURE;
@@ -230,7 +248,7 @@ pub fn run_inspect(
     json: bool,
     registry: &RegistryArgs,
 ) -> anyhow::Result<ExitCode> {
-    let (client, img, reports) = open(image, registry, false, None)?;
+    let (client, img, reports) = open(image, registry, false, None, Verify::Full)?;
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &inspect_json(&img, &reports))?;
@@ -253,9 +271,14 @@ pub fn run_tree(
     image: &ImageArgs,
     layer: Option<usize>,
     format: TreeFormat,
+    verify: VerifyMode,
     registry: &RegistryArgs,
 ) -> anyhow::Result<ExitCode> {
-    let (_client, _img, reports) = open(image, registry, true, layer)?;
+    let verify = match verify {
+        VerifyMode::Full => Verify::Full,
+        VerifyMode::Toc => Verify::Toc,
+    };
+    let (_client, _img, reports) = open(image, registry, true, layer, verify)?;
     let fs = match layer {
         None => merge_verified(&reports),
         Some(n) => {

@@ -33,7 +33,7 @@ mod cli {
 
     use clap::{Parser, Subcommand};
 
-    use crate::image::{self, ImageArgs, RegistryArgs, TreeFormat, UsageError};
+    use crate::image::{self, ImageArgs, RegistryArgs, TreeFormat, UsageError, VerifyMode};
     use crate::search::{self, SearchArgs};
     use crate::serve;
     use layerlens::oci::Reference;
@@ -71,6 +71,12 @@ mod cli {
             /// Output format; `tsv` is the canonical listing.
             #[arg(long, value_enum, default_value = "tsv")]
             format: TreeFormat,
+            /// How far each layer is checked: `full` streams every blob and
+            /// checks its digest, diff_id and files; `toc` lists zstd:chunked
+            /// and eStargz layers from their tables of contents (the listing
+            /// is the one the manifest names; the blob is not read).
+            #[arg(long, value_enum, default_value = "full")]
+            verify: VerifyMode,
             #[command(flatten)]
             registry: RegistryArgs,
         },
@@ -132,8 +138,9 @@ mod cli {
                 image,
                 layer,
                 format,
+                verify,
                 registry,
-            } => image::run_tree(&image, layer, format, &registry),
+            } => image::run_tree(&image, layer, format, verify, &registry),
             Command::Platforms { image, registry } => image::run_platforms(&image, &registry),
             Command::Tags {
                 repository,

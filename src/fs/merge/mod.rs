@@ -183,6 +183,12 @@ impl MergeBuilder {
         self.push_entries(layer.entries());
     }
 
+    /// The image's next layer, listed from its table of contents (its
+    /// listing checked, its blob not read: the caller says so).
+    pub fn push_listed(&mut self, layer: &crate::layer::toc::ListedLayer) {
+        self.push_entries(layer.entries());
+    }
+
     /// The image's next layer adds nothing (it was not fetched, not read to
     /// its end, or did not verify: `why`). It keeps its number, so later
     /// layers keep the manifest's, and [`MergedFs::gap`] says why.

@@ -310,3 +310,26 @@ fn a_registry_error_without_a_wire_form_crosses_as_its_words() {
     ));
     assert_eq!(back.problem(), r.problem());
 }
+
+#[test]
+fn a_layer_listed_from_its_table_of_contents_crosses_listed() {
+    use crate::layer::toc::{ListedLayer, TocFormat};
+    let reports = demo_reports();
+    let r = &reports[0];
+    for format in [TocFormat::ZstdChunked, TocFormat::Estargz] {
+        let listed = LayerReport {
+            outcome: LayerOutcome::Listed(ListedLayer::new(r.entries().to_vec(), format)),
+            ..r.clone()
+        };
+        let back = decode_report(&encode_report(&listed), 0, r.descriptor.clone(), None).unwrap();
+        assert!(!back.is_verified(), "a listing is not a verification");
+        assert_eq!(back.problem(), None);
+        assert_eq!(back.note(), listed.note());
+        assert!(back.note().unwrap().contains(&format.to_string()));
+        assert_eq!(back.entries(), r.entries());
+        // Its files are in the merged tree (a gap would have none).
+        let fs = crate::inspect::merge_verified(std::slice::from_ref(&back));
+        assert_eq!(fs.gap(0), None);
+        assert!(fs.walk().len() > 1);
+    }
+}

@@ -15,8 +15,7 @@
 //! checks the bytes, inflates them (capped) and reads the entries. Format as
 //! documented by containers/zstd-chunked-rs (`docs/format.md`).
 
-use super::{entries, TocError, MAX_TOC};
-use crate::layer::entry::Entry;
+use super::{entries, ListedLayer, TocError, TocFormat, MAX_TOC};
 use crate::layer::zstd::ZstdDecoder;
 use crate::oci::{verify, Descriptor, Digest};
 
@@ -119,11 +118,11 @@ impl ChunkedToc {
 /// The listing in the zstd:chunked table of contents `bytes` fetched from
 /// `location`: checked against its checksum, inflated (at most the
 /// announced length) and read ([`super::entries`]).
-pub fn read_chunked_toc(location: &ChunkedToc, bytes: Vec<u8>) -> Result<Vec<Entry>, TocError> {
+pub fn read_chunked_toc(location: &ChunkedToc, bytes: Vec<u8>) -> Result<ListedLayer, TocError> {
     let verified =
         verify(bytes, &location.checksum, Some(location.length)).map_err(TocError::Checksum)?;
     let json = inflate(verified.bytes(), location.uncompressed)?;
-    entries(&json)
+    Ok(ListedLayer::new(entries(&json)?, TocFormat::ZstdChunked))
 }
 
 /// Inflates one zstd frame, at most `limit` bytes out.

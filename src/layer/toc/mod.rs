@@ -26,6 +26,51 @@ use super::entry::{Entry, EntryKind};
 use super::path::{normalize_path, PathProblem};
 use crate::oci::{Timestamp, VerifyError};
 
+/// Which table of contents listed a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TocFormat {
+    /// zstd:chunked's manifest.
+    ZstdChunked,
+    /// eStargz's `stargz.index.json`.
+    Estargz,
+}
+
+impl std::fmt::Display for TocFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TocFormat::ZstdChunked => "zstd:chunked",
+            TocFormat::Estargz => "eStargz",
+        })
+    }
+}
+
+/// A layer listed from its table of contents: the listing matched the
+/// digest the (verified) manifest names for it, so it is the listing the
+/// image's author published; the blob and its diff_id were not read, so
+/// nothing says the blob holds those files until it is streamed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedLayer {
+    entries: Vec<Entry>,
+    format: TocFormat,
+}
+
+impl ListedLayer {
+    /// Only the readers here (and a transferred report) make one.
+    pub(crate) fn new(entries: Vec<Entry>, format: TocFormat) -> ListedLayer {
+        ListedLayer { entries, format }
+    }
+
+    /// The entries, in the archive's order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Which table of contents listed it.
+    pub fn format(&self) -> TocFormat {
+        self.format
+    }
+}
+
 /// The largest table of contents inflated, in bytes (a 187 MB layer's is
 /// about 1.6 MB compressed, 10 MB as JSON).
 pub const MAX_TOC: u64 = 256 << 20;

@@ -51,7 +51,9 @@ fn a_table_of_contents_lists_the_layer() {
         location.range(),
         format!("bytes=1000-{}", 1000 + toc.len() - 1)
     );
-    let entries = read_chunked_toc(&location, toc).unwrap();
+    let listed = read_chunked_toc(&location, toc).unwrap();
+    assert_eq!(listed.format(), TocFormat::ZstdChunked);
+    let entries = listed.entries();
     let listed: Vec<(String, EntryKind)> = entries
         .iter()
         .map(|e| (String::from_utf8_lossy(&e.path).into_owned(), e.kind))
@@ -98,7 +100,7 @@ fn older_writers_annotation_names_are_read() {
         .with_annotation(OLD_POSITION, d.annotation(POSITION).unwrap())
         .with_annotation(OLD_CHECKSUM, d.annotation(CHECKSUM).unwrap());
     let location = ChunkedToc::of(&old).unwrap().unwrap();
-    assert_eq!(read_chunked_toc(&location, toc).unwrap().len(), 5);
+    assert_eq!(read_chunked_toc(&location, toc).unwrap().entries().len(), 5);
 }
 
 #[test]

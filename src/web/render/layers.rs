@@ -90,6 +90,10 @@ fn status_cell(s: &LayerStatus) -> El {
         LayerStatus::AlreadyVerified { since } => el("td")
             .class("ok")
             .text(&format!("✓ already verified in this browser on {since}")),
+        LayerStatus::Listed(note) => el("td")
+            .class("muted")
+            .attr("title", note)
+            .text("listed from its table of contents (blob not checked)"),
         LayerStatus::Problem(why) => el("td")
             .class("bad")
             .attr("title", why)

@@ -138,6 +138,7 @@ async fn run(data: &JsValue, port: Option<MessagePort>) {
         } else {
             ScanSettings::default().engine
         },
+        ..ScanSettings::default()
     };
     let last_post = Cell::new(0.0);
     let last_done = Cell::new(0u64);

@@ -1,0 +1,103 @@
+//! Listing a layer from its table of contents ([`Verify::Toc`]): the few
+//! ranges of the blob it takes (zstd:chunked: the table; eStargz: the
+//! 51-byte footer, then the table), read through the registry client with
+//! closed `Range` requests. A registry that ignores `Range` answers the
+//! whole blob: the bytes before the range are read and dropped, and the
+//! body is let go after it.
+
+use crate::layer::toc::{
+    read_chunked_toc, read_stargz_toc, ChunkedToc, ListedLayer, StargzToc, TocError,
+};
+use crate::oci::{Descriptor, Digest, Reference};
+use crate::registry::{read_to_end, Body, Client, Fetch};
+
+/// How far each layer is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verify {
+    /// Stream every blob: its digest, its diff_id, every file (the default).
+    #[default]
+    Full,
+    /// List a layer that carries a table of contents (zstd:chunked,
+    /// eStargz) from it, which proves the listing is the one the manifest
+    /// names but not that the blob holds it; stream the others. A table that
+    /// cannot be read or does not match means the layer is streamed.
+    Toc,
+}
+
+/// The listing of `descriptor`'s table of contents: `None` when the layer
+/// has none; an error (in words) when it cannot be used.
+pub(crate) async fn list_from_toc<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    reference: &Reference,
+    descriptor: &Descriptor,
+) -> Option<Result<ListedLayer, String>> {
+    let digest = descriptor.digest();
+    let text = |e: TocError| e.to_string();
+    match ChunkedToc::of(descriptor) {
+        Err(e) => return Some(Err(text(e))),
+        Ok(Some(toc)) => {
+            let end = toc.offset + toc.length - 1;
+            return Some(
+                match range(client, reference, digest, toc.offset, end).await {
+                    Ok(bytes) => read_chunked_toc(&toc, bytes).map_err(text),
+                    Err(e) => Err(e),
+                },
+            );
+        }
+        Ok(None) => {}
+    }
+    let toc = match StargzToc::of(descriptor) {
+        Err(e) => return Some(Err(text(e))),
+        Ok(None) => return None,
+        Ok(Some(toc)) => toc,
+    };
+    let footer_at = toc.blob_size - crate::layer::toc::stargz::FOOTER;
+    let listed = async {
+        let footer = range(client, reference, digest, footer_at, toc.blob_size - 1).await?;
+        let offset = toc.toc_offset(&footer).map_err(text)?;
+        let bytes = range(client, reference, digest, offset, footer_at - 1).await?;
+        read_stargz_toc(&toc, &bytes).map_err(text)
+    };
+    Some(listed.await)
+}
+
+/// Bytes `from..=to` of a blob.
+async fn range<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    reference: &Reference,
+    digest: &Digest,
+    from: u64,
+    to: u64,
+) -> Result<Vec<u8>, String> {
+    let want = usize::try_from(to - from + 1).map_err(|_| "range too large".to_owned())?;
+    let mut response = client
+        .blob(reference, digest, Some((from, to)))
+        .await
+        .map_err(|e| e.to_string())?;
+    let bytes = if response.status == 206 {
+        read_to_end(&mut response.body, want)
+            .await
+            .map_err(|e| e.to_string())?
+    } else {
+        // The whole blob: skip to the range, keep it, let the rest go.
+        let mut at = 0u64;
+        let mut out = Vec::with_capacity(want);
+        while out.len() < want {
+            let Some(chunk) = response.body.chunk().await.map_err(|e| e.to_string())? else {
+                break;
+            };
+            let start = from.saturating_sub(at).min(chunk.len() as u64) as usize;
+            let take = (want - out.len()).min(chunk.len() - start);
+            out.extend_from_slice(&chunk[start..start + take]);
+            at += chunk.len() as u64;
+        }
+        out
+    };
+    if bytes.len() != want {
+        return Err(format!(
+            "bytes {from}-{to} of {digest}: {} bytes came, {want} were asked for",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}
