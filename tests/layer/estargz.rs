@@ -4,33 +4,16 @@
 //! aside); a damaged footer, another table, or a table that does not match
 //! the annotation are refused in words.
 
-use std::collections::BTreeMap;
-
 use layerlens::layer::toc::stargz::{StargzToc, TOC_DIGEST};
 use layerlens::layer::toc::{read_stargz_toc, TocError};
-use layerlens::layer::{Entry, ScanOptions, Scanner};
+use layerlens::layer::{ScanOptions, Scanner};
 use layerlens::oci::{Compression, Descriptor, Digest, MediaType};
 use layerlens_testkit::estargz::{estargz, Estargz};
-use layerlens_testkit::rng::Rng;
-use layerlens_testkit::tar::Member;
+use layerlens_testkit::tar::{by_path, every_kind, Member};
 
 fn layer() -> Estargz {
-    let members: Vec<Member> = [
-        Member::dir(b"etc/").mode(0o755),
-        Member::file(b"etc/hello", b"hello\n"),
-        Member::file(b"etc/empty", b""),
-        Member::dir(b"usr/").mode(0o755),
-        Member::dir(b"usr/bin/").mode(0o755),
-        Member::file(b"usr/bin/big", &Rng(3).noise(200_000))
-            .mode(0o755)
-            .owner(1000, 1001, b"app", b"staff"),
-        Member::symlink(b"usr/bin/sh", b"/bin/busybox"),
-        Member::hardlink(b"etc/hello.again", b"etc/hello"),
-        Member::file(b".no.prefetch.landmark", &[0xf]),
-    ]
-    .into_iter()
-    .map(|m| m.mtime(1_700_000_456))
-    .collect();
+    let mut members = every_kind();
+    members.push(Member::file(b".no.prefetch.landmark", &[0xf]));
     estargz(&members)
 }
 
@@ -50,21 +33,6 @@ fn range<'a>(blob: &'a [u8], header: &str) -> &'a [u8] {
         .and_then(|r| r.split_once('-'))
         .expect("a closed range");
     &blob[from.parse::<usize>().unwrap()..=to.parse::<usize>().unwrap()]
-}
-
-fn by_path(entries: &[Entry]) -> BTreeMap<Vec<u8>, Entry> {
-    entries
-        .iter()
-        .map(|e| {
-            (
-                e.path.clone(),
-                Entry {
-                    offset: 0,
-                    ..e.clone()
-                },
-            )
-        })
-        .collect()
 }
 
 #[test]

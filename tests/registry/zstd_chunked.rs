@@ -12,25 +12,13 @@ use layerlens::layer::toc::{read_chunked_toc, ChunkedToc};
 use layerlens::layer::{Entry, ScanOptions, Scanner};
 use layerlens::oci::{parse_document, Compression, Descriptor, Document, Verified};
 use layerlens_testkit::registry::{Client, Flavor, ImageBuilder, Layer, ManifestFormat, Registry};
-use layerlens_testkit::rng::Rng;
-use layerlens_testkit::tar::{Flavour, Member, TarBuilder};
+use layerlens_testkit::tar::{by_path, every_kind, Flavour, TarBuilder};
 
 /// A layer with every kind of entry a table of contents lists.
 fn source_tar() -> Vec<u8> {
     let mut tar = TarBuilder::new(Flavour::Pax);
-    for m in [
-        Member::dir(b"etc/").mode(0o755),
-        Member::file(b"etc/hello", b"hello\n").mode(0o644),
-        Member::file(b"etc/empty", b""),
-        Member::dir(b"usr/").mode(0o755),
-        Member::dir(b"usr/bin/").mode(0o755),
-        Member::file(b"usr/bin/big", &Rng(7).noise(300_000))
-            .mode(0o755)
-            .owner(1000, 1001, b"app", b"staff"),
-        Member::symlink(b"usr/bin/sh", b"/bin/busybox"),
-        Member::hardlink(b"etc/hello.again", b"etc/hello"),
-    ] {
-        tar.member(&m.mtime(1_700_000_123));
+    for m in every_kind() {
+        tar.member(&m);
     }
     tar.finish()
 }
@@ -48,21 +36,6 @@ fn skopeo(args: &[&str]) {
         "skopeo {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn by_path(entries: &[Entry]) -> BTreeMap<Vec<u8>, Entry> {
-    entries
-        .iter()
-        .map(|e| {
-            (
-                e.path.clone(),
-                Entry {
-                    offset: 0,
-                    ..e.clone()
-                },
-            )
-        })
-        .collect()
 }
 
 /// A registry holding `chunked/app:v1`, the source layer recompressed by

@@ -455,6 +455,44 @@ pub fn zstd_skippable(nibble: u8, payload: &[u8]) -> Vec<u8> {
 
 pub use crate::rng::Rng;
 
+/// A small layer with every kind of entry a table of contents lists: dirs,
+/// a file, an empty file, a 300 kB file owned by 1000:1001 (app, staff), a
+/// symlink and a hard link, all at one mtime.
+pub fn every_kind() -> Vec<Member> {
+    [
+        Member::dir(b"etc/").mode(0o755),
+        Member::file(b"etc/hello", b"hello\n").mode(0o644),
+        Member::file(b"etc/empty", b""),
+        Member::dir(b"usr/").mode(0o755),
+        Member::dir(b"usr/bin/").mode(0o755),
+        Member::file(b"usr/bin/big", &Rng(7).noise(300_000))
+            .mode(0o755)
+            .owner(1000, 1001, b"app", b"staff"),
+        Member::symlink(b"usr/bin/sh", b"/bin/busybox"),
+        Member::hardlink(b"etc/hello.again", b"etc/hello"),
+    ]
+    .into_iter()
+    .map(|m| m.mtime(1_700_000_123))
+    .collect()
+}
+
+/// Entries by path, their tar offsets left out: what a listing from a table
+/// of contents (which has none) is compared with.
+pub fn by_path(
+    entries: &[layerlens::layer::Entry],
+) -> std::collections::BTreeMap<Vec<u8>, layerlens::layer::Entry> {
+    entries
+        .iter()
+        .map(|e| {
+            let entry = layerlens::layer::Entry {
+                offset: 0,
+                ..e.clone()
+            };
+            (e.path.clone(), entry)
+        })
+        .collect()
+}
+
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
