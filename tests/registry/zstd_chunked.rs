@@ -11,7 +11,9 @@ use std::process::{Command, Stdio};
 use layerlens::layer::toc::{read_chunked_toc, ChunkedToc};
 use layerlens::layer::{Entry, ScanOptions, Scanner};
 use layerlens::oci::{parse_document, Compression, Descriptor, Document, Verified};
-use layerlens_testkit::registry::{Client, Flavor, ImageBuilder, Layer, ManifestFormat, Registry};
+use layerlens_testkit::registry::{
+    Client, Flavor, ImageBuilder, Layer, ManifestFormat, Registry, TagPager,
+};
 use layerlens_testkit::tar::{by_path, every_kind, Flavour, TarBuilder};
 
 /// A layer with every kind of entry a table of contents lists.
@@ -197,4 +199,33 @@ fn tree_verify_toc_lists_from_the_table_and_says_what_it_proved() {
     let (code, _, said) = tree(&reference, "full");
     assert_eq!(code, Some(1), "{said}");
     assert!(said.contains("digest mismatch"), "{said}");
+}
+
+#[test]
+fn a_registry_that_ignores_range_still_lists_from_the_table() {
+    let (registry, _client, layer) = chunked_layer();
+    // A front that answers every blob whole (200), as registries without
+    // Range support do: the bytes before the table are read and dropped.
+    let front = TagPager::start_ignoring_range(&registry.base_url());
+    let through_front = format!("{}/chunked/app:v1", front.host_port());
+    let (code, listed, said) = tree(&through_front, "toc");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains("listed from its zstd:chunked table of contents"),
+        "{said}"
+    );
+    let direct = format!("{}/chunked/app:v1", registry.host_port());
+    let (_, full, _) = tree(&direct, "full");
+    assert_eq!(listed, full);
+    // The front really ignores Range.
+    let blob = format!(
+        "{}/v2/chunked/app/blobs/{}",
+        front.base_url(),
+        layer.digest()
+    );
+    let whole = Client::anonymous(&front.base_url()).get(
+        blob.trim_start_matches(&front.base_url()),
+        &[("Range", "bytes=0-9")],
+    );
+    assert_eq!((whole.status, whole.body.len() as u64), (200, layer.size()));
 }

@@ -34,6 +34,16 @@ pub struct TagPager {
 impl TagPager {
     /// Starts a front for the registry at `upstream_base` (`http://127.0.0.1:PORT`).
     pub fn start(upstream_base: &str) -> TagPager {
+        TagPager::front(upstream_base, false)
+    }
+
+    /// The same front that also drops every `Range` header, as registries
+    /// without range support do: a blob is always answered whole (200).
+    pub fn start_ignoring_range(upstream_base: &str) -> TagPager {
+        TagPager::front(upstream_base, true)
+    }
+
+    fn front(upstream_base: &str, ignore_range: bool) -> TagPager {
         assert!(
             upstream_base.starts_with("http://127.0.0.1:"),
             "the pager only forwards to loopback, not {upstream_base}"
@@ -49,7 +59,7 @@ impl TagPager {
             .build();
         let agent = ureq::Agent::new_with_config(config);
         let server = Upstream::start(move |request: &Request| {
-            forward(&agent, &upstream, request)
+            forward(&agent, &upstream, request, ignore_range)
                 .unwrap_or_else(|e| Reply::json(502, &serde_json::json!({"error": e.to_string()})))
         });
         TagPager { server }
@@ -66,7 +76,12 @@ impl TagPager {
     }
 }
 
-fn forward(agent: &ureq::Agent, upstream: &str, request: &Request) -> Result<Reply, HarnessError> {
+fn forward(
+    agent: &ureq::Agent,
+    upstream: &str,
+    request: &Request,
+    ignore_range: bool,
+) -> Result<Reply, HarnessError> {
     if request.method != "GET" && request.method != "HEAD" {
         return Ok(Reply::json(
             405,
@@ -83,7 +98,9 @@ fn forward(agent: &ureq::Agent, upstream: &str, request: &Request) -> Result<Rep
         .method(request.method.as_str())
         .uri(&url);
     for (name, value) in &request.headers {
-        if !NOT_FORWARDED.contains(&name.to_ascii_lowercase().as_str()) {
+        let name_lower = name.to_ascii_lowercase();
+        let dropped = ignore_range && name_lower == "range";
+        if !dropped && !NOT_FORWARDED.contains(&name_lower.as_str()) {
             builder = builder.header(name.as_str(), value.as_str());
         }
     }
