@@ -8,6 +8,8 @@
 //! * a layer fetched with credentials is never stored, so a request without
 //!   them gets the registry's 401, not the private bytes.
 
+use std::time::{Duration, Instant};
+
 use base64::Engine as _;
 use layerlens_testkit::nginx::Nginx;
 use layerlens_testkit::proxy::{request, Proxy, Response};
@@ -27,12 +29,24 @@ fn cache_status(r: &Response) -> &str {
 }
 
 /// The requests for `path` that reached `layerlens serve` (its access log).
-fn reached(proxy: &Proxy, path: &str) -> usize {
-    proxy
-        .log(path)
-        .lines()
-        .filter(|l| l.contains(&format!(" {path} ")))
-        .count()
+/// How many requests for `path` reached `serve`: `serve` logs a request as
+/// its answer completes, which can be just after the client has read it,
+/// so the log is read until `expected` lines are there (at most 5 s), then
+/// once more a little later, so that one too many is seen too.
+fn reached(proxy: &Proxy, path: &str, expected: usize) -> usize {
+    let count = || {
+        proxy
+            .log(path)
+            .lines()
+            .filter(|l| l.contains(&format!(" {path} ")))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while count() < expected && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    count()
 }
 
 #[test]
@@ -81,7 +95,7 @@ fn anonymous_layers_are_cached_and_credentialed_ones_never() {
         assert_eq!(cache_status(&again), "HIT", "served by nginx");
     }
     // The 401 and the one MISS reached the proxy; the HITs never did.
-    assert_eq!(reached(&proxy, &public), 2, "{}", proxy.log(&public));
+    assert_eq!(reached(&proxy, &public, 2), 2, "{}", proxy.log(&public));
 
     // With credentials: a token for the user, the private repository's layer.
     let basic = format!(
@@ -114,5 +128,5 @@ fn anonymous_layers_are_cached_and_credentialed_ones_never() {
     let r = get(&nginx, &format!("/proxy/{hp}{private}"), None);
     assert_eq!(r.status, 401, "{}", r.text());
     assert_ne!(r.body, img.layers[0].bytes);
-    assert_eq!(reached(&proxy, &private), 4, "{}", proxy.log(&private));
+    assert_eq!(reached(&proxy, &private, 4), 4, "{}", proxy.log(&private));
 }
