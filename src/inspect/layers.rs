@@ -184,10 +184,16 @@ impl LayerReport {
         match &self.outcome {
             LayerOutcome::Listed(l) => Some(format!(
                 "layer {} ({}): listed from its {} table of contents, which matches the \
-                 manifest; the blob and its diff_id were not checked",
+                 manifest; the blob and its diff_id were not checked{}",
                 self.index,
                 self.descriptor.digest(),
-                l.format()
+                l.format(),
+                if l.whole_blob() {
+                    " (the registry ignored Range: the blob was read from its start to reach \
+                     the table)"
+                } else {
+                    ""
+                }
             )),
             _ => None,
         }

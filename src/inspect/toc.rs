@@ -39,7 +39,9 @@ pub(crate) async fn list_from_toc<F: Fetch, C: Fn() -> u64>(
             let end = toc.offset + toc.length - 1;
             return Some(
                 match range(client, reference, digest, toc.offset, end).await {
-                    Ok(bytes) => read_chunked_toc(&toc, bytes).map_err(text),
+                    Ok((bytes, whole)) => read_chunked_toc(&toc, bytes)
+                        .map(|l| l.read_whole_blob(whole))
+                        .map_err(text),
                     Err(e) => Err(e),
                 },
             );
@@ -53,28 +55,33 @@ pub(crate) async fn list_from_toc<F: Fetch, C: Fn() -> u64>(
     };
     let footer_at = toc.blob_size - crate::layer::toc::stargz::FOOTER;
     let listed = async {
-        let footer = range(client, reference, digest, footer_at, toc.blob_size - 1).await?;
+        let (footer, whole) =
+            range(client, reference, digest, footer_at, toc.blob_size - 1).await?;
         let offset = toc.toc_offset(&footer).map_err(text)?;
-        let bytes = range(client, reference, digest, offset, footer_at - 1).await?;
-        read_stargz_toc(&toc, &bytes).map_err(text)
+        let (bytes, again) = range(client, reference, digest, offset, footer_at - 1).await?;
+        read_stargz_toc(&toc, &bytes)
+            .map(|l| l.read_whole_blob(whole || again))
+            .map_err(text)
     };
     Some(listed.await)
 }
 
-/// Bytes `from..=to` of a blob.
+/// Bytes `from..=to` of a blob, and whether the registry ignored the
+/// `Range` (the blob was read from its start to reach them).
 async fn range<F: Fetch, C: Fn() -> u64>(
     client: &Client<F, C>,
     reference: &Reference,
     digest: &Digest,
     from: u64,
     to: u64,
-) -> Result<Vec<u8>, String> {
+) -> Result<(Vec<u8>, bool), String> {
     let want = usize::try_from(to - from + 1).map_err(|_| "range too large".to_owned())?;
     let mut response = client
         .blob(reference, digest, Some((from, to)))
         .await
         .map_err(|e| e.to_string())?;
-    let bytes = if response.status == 206 {
+    let whole = response.status != 206;
+    let bytes = if !whole {
         read_to_end(&mut response.body, want)
             .await
             .map_err(|e| e.to_string())?
@@ -99,5 +106,5 @@ async fn range<F: Fetch, C: Fn() -> u64>(
             bytes.len()
         ));
     }
-    Ok(bytes)
+    Ok((bytes, whole))
 }

@@ -18,6 +18,7 @@
 //!                                  | 2 bytes:expected bytes:actual (digest)]
 //! outcome 2 (skipped): bytes:reason
 //! outcome 3 (listed):  u8:format [0 zstd:chunked | 1 eStargz],
+//!                      u8:whole blob read [0 | 1],
 //!                      varint:len + layer index of the entries listed
 //! ```
 //!
@@ -94,6 +95,7 @@ pub fn encode_report(report: &LayerReport) -> Vec<u8> {
                 TocFormat::ZstdChunked => 0,
                 TocFormat::Estargz => 1,
             });
+            out.push(u8::from(listed.whole_blob()));
             put_index(&mut out, &entries_index(report, listed.entries()));
         }
     }
@@ -192,7 +194,13 @@ pub fn decode_report(
                 1 => TocFormat::Estargz,
                 _ => return Err(r.fail("unknown table-of-contents format").into()),
             };
-            LayerOutcome::Listed(ListedLayer::new(index(&mut r)?.into_entries(), format))
+            let whole = match r.byte()? {
+                0 => false,
+                1 => true,
+                _ => return Err(r.fail("bad whole-blob flag").into()),
+            };
+            let entries = index(&mut r)?.into_entries();
+            LayerOutcome::Listed(ListedLayer::new(entries, format).read_whole_blob(whole))
         }
         _ => return Err(r.fail("unknown outcome").into()),
     };

@@ -174,6 +174,10 @@ fn tree_verify_toc_lists_from_the_table_and_says_what_it_proved() {
     let (code, listed, said) = tree(&reference, "toc");
     assert_eq!(code, Some(0), "{said}");
     assert!(
+        !said.contains("ignored Range"),
+        "the registry honours it: {said}"
+    );
+    assert!(
         said.contains(&format!(
             "note: layer 0 ({}): listed from its zstd:chunked table of contents",
             layer.digest()
@@ -214,6 +218,7 @@ fn a_registry_that_ignores_range_still_lists_from_the_table() {
         said.contains("listed from its zstd:chunked table of contents"),
         "{said}"
     );
+    assert!(said.contains("the registry ignored Range"), "said: {said}");
     let direct = format!("{}/chunked/app:v1", registry.host_port());
     let (_, full, _) = tree(&direct, "full");
     assert_eq!(listed, full);

@@ -52,12 +52,30 @@ impl std::fmt::Display for TocFormat {
 pub struct ListedLayer {
     entries: Vec<Entry>,
     format: TocFormat,
+    whole_blob: bool,
 }
 
 impl ListedLayer {
     /// Only the readers here (and a transferred report) make one.
     pub(crate) fn new(entries: Vec<Entry>, format: TocFormat) -> ListedLayer {
-        ListedLayer { entries, format }
+        ListedLayer {
+            entries,
+            format,
+            whole_blob: false,
+        }
+    }
+
+    /// Marks that the registry ignored `Range`, so the blob was read from
+    /// its start to reach the table.
+    pub(crate) fn read_whole_blob(mut self, whole: bool) -> ListedLayer {
+        self.whole_blob = whole;
+        self
+    }
+
+    /// Whether the registry ignored `Range` (the blob was read from its
+    /// start to reach the table, and dropped).
+    pub fn whole_blob(&self) -> bool {
+        self.whole_blob
     }
 
     /// The entries, in the archive's order.
