@@ -12,14 +12,14 @@
 //! fetched after all. The load finishes when no scan is running and no
 //! stored index is being read.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::inspect::InspectError;
 use crate::inspect::{merge_verified, LayerReport, Progress, ScanSettings};
 use crate::layer::LayerIndex;
 use crate::library::StoredLayers;
-use crate::oci::{PlatformPolicy, Reference};
+use crate::oci::{PlatformPolicy, Reference, Timestamp};
 use crate::registry::RegistryError;
 
 use super::errors::inspect_error;
@@ -54,7 +54,7 @@ pub(crate) fn begin_load(state: &mut State, reference: Reference, input: String)
         reports: Vec::new(),
         fs: None,
         scans: 0,
-        reading_library: BTreeSet::new(),
+        reading_library: BTreeMap::new(),
     });
     state.tree.set_model(None);
     state.phase = Phase::Loading(Step::Resolving);
@@ -152,11 +152,14 @@ pub(super) fn resolved(
                 })
                 .collect();
             let catalog = &state.library.catalog;
-            let stored: Vec<(usize, crate::oci::Digest)> = descriptors
+            let since: BTreeMap<usize, Timestamp> = descriptors
                 .iter()
                 .enumerate()
-                .filter(|(_, d)| catalog.layer_verified_since(d.digest()).is_some())
-                .map(|(i, d)| (i, d.digest().clone()))
+                .filter_map(|(i, d)| Some((i, catalog.layer_verified_since(d.digest())?)))
+                .collect();
+            let stored: Vec<(usize, crate::oci::Digest)> = since
+                .keys()
+                .filter_map(|&i| Some((i, descriptors.get(i)?.digest().clone())))
                 .collect();
             let fetch_any = stored.len() < descriptors.len() || descriptors.is_empty();
             let input = state
@@ -170,7 +173,7 @@ pub(super) fn resolved(
             };
             cur.progress = layers;
             cur.image = Some(image.clone());
-            cur.reading_library = stored.iter().map(|(i, _)| *i).collect();
+            cur.reading_library = since;
             let mut effects = Vec::new();
             if fetch_any {
                 cur.scans += 1;
@@ -178,7 +181,7 @@ pub(super) fn resolved(
                     load,
                     image,
                     settings: ScanSettings::default(),
-                    skip: cur.reading_library.clone(),
+                    skip: cur.reading_library.keys().copied().collect(),
                 }));
             }
             if !stored.is_empty() {
@@ -208,7 +211,6 @@ pub(crate) fn library_layers(
     if !state.is_current(load) {
         return Vec::new();
     }
-    let catalog = &state.library.catalog;
     let Some(cur) = state.current.as_mut() else {
         return Vec::new();
     };
@@ -225,7 +227,7 @@ pub(crate) fn library_layers(
         Err(_) => Vec::new(),
     };
     let mut fetch = BTreeSet::new();
-    for i in std::mem::take(&mut cur.reading_library) {
+    for (i, since) in std::mem::take(&mut cur.reading_library) {
         let (Some(descriptor), Some(at)) =
             (descriptors.get(i), read.iter().position(|(j, _)| *j == i))
         else {
@@ -241,7 +243,7 @@ pub(crate) fn library_layers(
         if let Some(p) = cur.progress.get_mut(i) {
             p.done = descriptor.size();
             p.finished = true;
-            p.from_library = catalog.layer_verified_since(descriptor.digest());
+            p.from_library = Some(since);
         }
         cur.reports.retain(|r| r.index != i);
         cur.reports.push(report);

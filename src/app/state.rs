@@ -1,7 +1,7 @@
 //! Everything the page knows, in one value. The view is a projection of it
 //! (`views.rs`), and only `update` changes it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::fs::MergedFs;
@@ -109,8 +109,8 @@ pub struct Current {
     /// Scans asked for ([`Effect::Scan`]) that have not finished.
     pub scans: u32,
     /// Layers (manifest positions) whose stored indexes are being read
-    /// from the library.
-    pub reading_library: BTreeSet<usize>,
+    /// from the library, with when each was first verified there.
+    pub reading_library: BTreeMap<usize, Timestamp>,
 }
 
 impl Current {

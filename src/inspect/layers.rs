@@ -338,12 +338,8 @@ pub async fn scan_body<B: Body>(
     progress: &dyn Fn(Progress),
 ) -> LayerReport {
     let options = ScanOptions {
-        blob_algorithm: descriptor.digest().algorithm(),
-        diff_id_algorithm: diff_id
-            .as_ref()
-            .map_or(crate::oci::Algorithm::Sha256, Digest::algorithm),
         hash_contents: settings.hash_contents,
-        ..ScanOptions::default()
+        ..ScanOptions::for_layer(descriptor.digest(), diff_id.as_ref())
     };
     let total = descriptor.size();
     let mut scanner = settings.engine.start(compression, options);

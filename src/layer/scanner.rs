@@ -80,6 +80,26 @@ impl Default for ScanOptions {
     }
 }
 
+impl ScanOptions {
+    /// The options for the blob `blob` of a layer whose config names
+    /// `diff_id` (sha256 when it names none): each digest in the algorithm
+    /// it will be compared in.
+    pub fn for_layer(blob: &Digest, diff_id: Option<&Digest>) -> ScanOptions {
+        ScanOptions {
+            blob_algorithm: blob.algorithm(),
+            diff_id_algorithm: diff_id.map_or(Algorithm::Sha256, Digest::algorithm),
+            ..ScanOptions::default()
+        }
+    }
+
+    /// Whether a blob compressed as `compression` is its own tar stream,
+    /// hashed once: uncompressed, with both digests in one algorithm (the
+    /// blob digest is then the diff_id).
+    pub fn tar_is_blob(&self, compression: Compression) -> bool {
+        compression == Compression::None && self.blob_algorithm == self.diff_id_algorithm
+    }
+}
+
 enum Decoder {
     Plain,
     Gzip(Box<GzipDecoder>),
@@ -175,8 +195,7 @@ impl<S: ContentSink> TarScanner<S> {
         options: &ScanOptions,
         extract: Option<(ExtractTarget, S)>,
     ) -> TarScanner<S> {
-        let shared =
-            compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
+        let shared = options.tar_is_blob(compression);
         let limits = Limits {
             max_entries: options.max_entries,
             max_pax_size: options.max_pax_size,

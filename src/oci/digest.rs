@@ -118,6 +118,19 @@ impl Digest {
         Digest::of(Algorithm::Sha256, bytes)
     }
 
+    /// The raw hash value (the inverse of [`Digest::from_raw`]).
+    pub fn raw(&self) -> Vec<u8> {
+        // A parsed digest's hex is validated: lowercase, even length.
+        self.hex
+            .as_bytes()
+            .chunks_exact(2)
+            .map(|pair| {
+                let nibble = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+                nibble(pair[0]) << 4 | nibble(pair[1])
+            })
+            .collect()
+    }
+
     /// Builds a digest from a raw hash value of the algorithm's size.
     pub fn from_raw(algorithm: Algorithm, raw: &[u8]) -> Option<Digest> {
         if raw.len() != algorithm.size() {
@@ -456,5 +469,16 @@ mod tests {
         let j = serde_json::to_string(&d).unwrap();
         assert_eq!(serde_json::from_str::<Digest>(&j).unwrap(), d);
         assert!(serde_json::from_str::<Digest>("\"sha256:abc\"").is_err());
+    }
+
+    #[test]
+    fn raw_is_the_inverse_of_from_raw() {
+        for alg in [Algorithm::Sha256, Algorithm::Sha384, Algorithm::Sha512] {
+            let d = Digest::of(alg, b"layerlens");
+            assert_eq!(d.raw().len(), alg.size());
+            assert_eq!(Digest::from_raw(alg, &d.raw()), Some(d));
+        }
+        let empty = Digest::sha256(b"");
+        assert_eq!(empty.raw()[..4], [0xe3, 0xb0, 0xc4, 0x42]);
     }
 }

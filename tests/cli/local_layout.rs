@@ -5,7 +5,7 @@
 //! startup with a message naming the directory. Everything on 127.0.0.1.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use layerlens::demo::DemoImage;
@@ -15,6 +15,7 @@ use layerlens_testkit::registry::tiny_tar::Tar;
 use layerlens_testkit::registry::{
     Flavor, ImageBuilder, IndexBuilder, Layer, ManifestFormat, Registry,
 };
+use layerlens_testkit::skopeo;
 
 fn write_layout(demo: &DemoImage, dir: &Path) {
     for (path, bytes) in demo.layout_files() {
@@ -22,23 +23,6 @@ fn write_layout(demo: &DemoImage, dir: &Path) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
     }
-}
-
-/// skopeo with no policy file, no credentials and no config of the host.
-fn skopeo(args: &[&str]) -> Output {
-    let out = Command::new("skopeo")
-        .arg("--insecure-policy")
-        .args(args)
-        .env("REGISTRY_AUTH_FILE", "/nonexistent/auth.json")
-        .stdin(Stdio::null())
-        .output()
-        .expect("skopeo (Debian package skopeo)");
-    assert!(
-        out.status.success(),
-        "skopeo {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn blob_path(layout: &Path, digest: &Digest) -> PathBuf {

@@ -6,7 +6,7 @@
 //! file's content digest.
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use layerlens::layer::toc::{read_chunked_toc, ChunkedToc};
 use layerlens::layer::{Entry, ScanOptions, Scanner};
@@ -14,6 +14,7 @@ use layerlens::oci::{parse_document, Compression, Descriptor, Document, Verified
 use layerlens_testkit::registry::{
     Client, Flavor, ImageBuilder, Layer, ManifestFormat, Registry, TagPager,
 };
+use layerlens_testkit::skopeo;
 use layerlens_testkit::tar::{by_path, every_kind, Flavour, TarBuilder};
 
 /// A layer with every kind of entry a table of contents lists.
@@ -23,21 +24,6 @@ fn source_tar() -> Vec<u8> {
         tar.member(&m);
     }
     tar.finish()
-}
-
-fn skopeo(args: &[&str]) {
-    let out = Command::new("skopeo")
-        .arg("--insecure-policy")
-        .args(args)
-        .env("REGISTRY_AUTH_FILE", "/nonexistent/auth.json")
-        .stdin(Stdio::null())
-        .output()
-        .expect("skopeo (Debian package skopeo)");
-    assert!(
-        out.status.success(),
-        "skopeo {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A registry holding `chunked/app:v1`, the source layer recompressed by

@@ -4,10 +4,8 @@
 //! (`stargz.index.json`, CRFS JSON) as the last tar entry in its own member,
 //! then the 51-byte footer naming the table's offset.
 
+use crate::tar::{gzip, sha256_hex, Flavour, Member, TarBuilder};
 use serde_json::{json, Value};
-use sha2::{Digest as _, Sha256};
-
-use crate::tar::{gzip, Flavour, Member, TarBuilder};
 
 /// A written eStargz blob.
 pub struct Estargz {
@@ -21,11 +19,7 @@ pub struct Estargz {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    let hex: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", sha256_hex(bytes))
 }
 
 /// One member's tar bytes (headers, data, padding; no end marker).

@@ -31,11 +31,31 @@ pub mod tar;
 pub mod vectors;
 
 use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
 
 /// The repository's root (where `dist/`, `scripts/` and `tests/` are).
 pub fn root() -> PathBuf {
     // This crate lives in `tests/support/` of the repository.
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// skopeo (Debian package `skopeo`) with no policy file, no credentials and
+/// no config of the host; fails the test, with skopeo's words, unless it
+/// succeeds.
+pub fn skopeo(args: &[&str]) -> Output {
+    let out = Command::new("skopeo")
+        .arg("--insecure-policy")
+        .args(args)
+        .env("REGISTRY_AUTH_FILE", "/nonexistent/auth.json")
+        .stdin(Stdio::null())
+        .output()
+        .expect("skopeo (Debian package skopeo)");
+    assert!(
+        out.status.success(),
+        "skopeo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// The `layerlens` binary cargo built for this test run: next to the `deps/` directory

@@ -604,8 +604,7 @@ pub fn scan_digested(
         tar_hashes_elsewhere: true,
         ..options.clone()
     };
-    let shared =
-        compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
+    let shared = options.tar_is_blob(compression);
     let mut unpack = Unpacker::new(compression, &options);
     let mut tar = TarScanner::new(compression, &options);
     let mut hashes = TarHashes::new((!shared).then_some(options.diff_id_algorithm));

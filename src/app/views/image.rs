@@ -129,12 +129,14 @@ pub fn overview(state: &State) -> Option<OverviewView> {
         for (i, d) in m.layers().iter().enumerate() {
             let r = cur.report(i);
             let from_library = cur.progress.get(i).and_then(|p| p.from_library);
-            let detail = match (r.and_then(LayerReport::problem), from_library) {
-                (Some(problem), _) => problem,
-                (None, _) if r.is_some_and(|r| r.note().is_some()) => {
-                    r.and_then(LayerReport::note).unwrap_or_default()
-                }
-                (None, Some(since)) if r.is_some() => format!(
+            let said = (
+                r.and_then(LayerReport::problem),
+                r.and_then(LayerReport::note),
+            );
+            let detail = match (said, from_library) {
+                ((Some(problem), _), _) => problem,
+                ((None, Some(note)), _) => note,
+                ((None, None), Some(since)) if r.is_some() => format!(
                     "already verified in this browser on {}: the library's index of this \
                      blob, checked against this manifest and config; not downloaded again",
                     since.date()

@@ -112,13 +112,13 @@ pub fn layers(state: &State) -> LayersView {
             let r = cur.report(i);
             let p = cur.progress.get(i).copied().unwrap_or_default();
             let status = match r {
-                Some(r) if r.note().is_some() => LayerStatus::Listed(r.note().unwrap_or_default()),
-                Some(r) => match (r.problem(), p.from_library) {
-                    (None, Some(since)) => LayerStatus::AlreadyVerified {
+                Some(r) => match (r.problem(), r.note(), p.from_library) {
+                    (Some(why), _, _) => LayerStatus::Problem(why),
+                    (None, Some(note), _) => LayerStatus::Listed(note),
+                    (None, None, Some(since)) => LayerStatus::AlreadyVerified {
                         since: since.date(),
                     },
-                    (None, None) => LayerStatus::Verified,
-                    (Some(why), _) => LayerStatus::Problem(why),
+                    (None, None, None) => LayerStatus::Verified,
                 },
                 None if p.started_ms.is_some() => LayerStatus::Loading {
                     done: p.done,

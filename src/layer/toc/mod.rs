@@ -24,7 +24,9 @@ use serde::Deserialize;
 
 use super::entry::{Entry, EntryKind};
 use super::path::{normalize_path, PathProblem};
-use crate::oci::{Timestamp, VerifyError};
+use sha2::{Digest as _, Sha256};
+
+use crate::oci::{Algorithm, Digest, Timestamp, VerifyError};
 
 /// Which table of contents listed a layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,7 +221,7 @@ pub fn entries(json: &[u8]) -> Result<Vec<Entry>, TocError> {
                     .ok_or_else(|| fail(&format!("content digest {d:?} is not sha256")))?,
             ),
             // Writers leave the digest out for an empty file: it is known.
-            (_, EntryKind::File) if e.size == 0 => Some(EMPTY_SHA256),
+            (_, EntryKind::File) if e.size == 0 => Some(Sha256::digest(b"").into()),
             _ => None,
         };
         entries.push(Entry {
@@ -246,12 +248,6 @@ pub fn entries(json: &[u8]) -> Result<Vec<Entry>, TocError> {
     Ok(entries)
 }
 
-/// SHA-256 of no bytes.
-const EMPTY_SHA256: [u8; 32] = [
-    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
-    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
-];
-
 /// Why a name is refused, in words.
 fn path_problem(p: PathProblem) -> &'static str {
     match p {
@@ -262,15 +258,11 @@ fn path_problem(p: PathProblem) -> &'static str {
 
 /// The 32 bytes of a `sha256:` digest.
 fn sha256_bytes(digest: &str) -> Option<[u8; 32]> {
-    let hex = digest.strip_prefix("sha256:")?;
-    if hex.len() != 64 {
+    let digest = digest.parse::<Digest>().ok()?;
+    if digest.algorithm() != Algorithm::Sha256 {
         return None;
     }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
+    digest.raw().try_into().ok()
 }
 
 #[cfg(test)]

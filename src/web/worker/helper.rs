@@ -86,8 +86,7 @@ fn start(compression: Compression, options: ScanOptions) -> Box<dyn LayerScanner
     let Some(link) = CURRENT.with(|c| c.borrow().clone()) else {
         return Box::new(Scanner::new(compression, options));
     };
-    let shared =
-        compression == Compression::None && options.blob_algorithm == options.diff_id_algorithm;
+    let shared = options.tar_is_blob(compression);
     let options = ScanOptions {
         tar_hashes_elsewhere: true,
         ..options

@@ -16,6 +16,7 @@ use crate::app::driver::drive;
 use crate::app::{LoadId, Msg, ScanTask};
 use crate::inspect::transfer::decode_report;
 use crate::inspect::{scan_layer, LayerFailure, LayerJob, LayerReport, Progress};
+use crate::layer::ScanOptions;
 use crate::web::client::PageClient;
 
 /// Where a scan's layers ran.
@@ -211,19 +212,20 @@ async fn run_linked(
         return lease.run(&job, progress).await;
     };
     job.helper = true;
-    // As `inspect::scan_body` sets the scan's algorithms; an uncompressed
-    // blob hashed with its diff_id's algorithm is its own tar.
-    let blob = job.descriptor.digest().algorithm();
-    let diff = job
-        .diff_id
-        .as_ref()
-        .map_or(crate::oci::Algorithm::Sha256, crate::oci::Digest::algorithm);
-    let own_tar = job.descriptor.media_type().layer_compression()
-        == Some(crate::oci::Compression::None)
-        && blob == diff;
+    // The scan's algorithms, as `inspect::scan_body` sets them.
+    let options = ScanOptions::for_layer(job.descriptor.digest(), job.diff_id.as_ref());
+    let own_tar = job
+        .descriptor
+        .media_type()
+        .layer_compression()
+        .is_some_and(|c| options.tar_is_blob(c));
     let help: Array = [
         JsValue::from(job::HELPER),
-        JsValue::from_str(if own_tar { "" } else { diff.name() }),
+        JsValue::from_str(if own_tar {
+            ""
+        } else {
+            options.diff_id_algorithm.name()
+        }),
     ]
     .iter()
     .collect();
