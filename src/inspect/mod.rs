@@ -29,7 +29,7 @@ pub use layers::{
     layer_jobs, layer_reports, merge_verified, scan_body, scan_layer, scan_layers, scan_request,
     LayerJob, LayerOutcome, LayerReport, Progress, ScanSettings,
 };
-pub use toc::Verify;
+pub use toc::{read_listed_file, RangeRead, Verify};
 
 /// Why an image could not be resolved to a manifest and config.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,10 +6,10 @@
 //! body is let go after it.
 
 use crate::layer::toc::{
-    read_chunked_toc, read_stargz_toc, ChunkedToc, ListedLayer, StargzToc, TocError,
+    read_chunked_toc, read_stargz_toc, ChunkedToc, ListedFile, ListedLayer, StargzToc, TocError,
 };
 use crate::oci::{Descriptor, Digest, Reference};
-use crate::registry::{read_to_end, Body, Client, Fetch};
+use crate::registry::{Body, Client, Fetch};
 
 /// How far each layer is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,7 +59,7 @@ pub(crate) async fn list_from_toc<F: Fetch, C: Fn() -> u64>(
             range(client, reference, digest, footer_at, toc.blob_size - 1).await?;
         let offset = toc.toc_offset(&footer).map_err(text)?;
         let (bytes, again) = range(client, reference, digest, offset, footer_at - 1).await?;
-        read_stargz_toc(&toc, &bytes)
+        read_stargz_toc(&toc, offset, &bytes)
             .map(|l| l.read_whole_blob(whole || again))
             .map_err(text)
     };
@@ -76,35 +76,87 @@ async fn range<F: Fetch, C: Fn() -> u64>(
     to: u64,
 ) -> Result<(Vec<u8>, bool), String> {
     let want = usize::try_from(to - from + 1).map_err(|_| "range too large".to_owned())?;
+    let mut out = Vec::with_capacity(want);
+    let (whole, _) = stream_range(client, reference, digest, (from, to), &mut |bytes| {
+        out.extend_from_slice(bytes);
+        Ok(())
+    })
+    .await?;
+    Ok((out, whole))
+}
+
+/// Streams bytes `from..=to` of a blob to `each` as they arrive; answers
+/// whether the registry ignored the `Range` (the bytes before `from` were
+/// read and dropped, and the body is let go after `to`) and how many bytes
+/// came over the network. Fewer bytes than asked for is an error.
+async fn stream_range<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    reference: &Reference,
+    digest: &Digest,
+    (from, to): (u64, u64),
+    each: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+) -> Result<(bool, u64), String> {
+    let want = to - from + 1;
     let mut response = client
         .blob(reference, digest, Some((from, to)))
         .await
         .map_err(|e| e.to_string())?;
     let whole = response.status != 206;
-    let bytes = if !whole {
-        read_to_end(&mut response.body, want)
-            .await
-            .map_err(|e| e.to_string())?
-    } else {
-        // The whole blob: skip to the range, keep it, let the rest go.
-        let mut at = 0u64;
-        let mut out = Vec::with_capacity(want);
-        while out.len() < want {
-            let Some(chunk) = response.body.chunk().await.map_err(|e| e.to_string())? else {
-                break;
-            };
-            let start = from.saturating_sub(at).min(chunk.len() as u64) as usize;
-            let take = (want - out.len()).min(chunk.len() - start);
-            out.extend_from_slice(&chunk[start..start + take]);
-            at += chunk.len() as u64;
-        }
-        out
-    };
-    if bytes.len() != want {
+    // Where the body starts in the blob.
+    let mut at = if whole { 0 } else { from };
+    let (mut got, mut came) = (0u64, 0u64);
+    while got < want {
+        let Some(chunk) = response.body.chunk().await.map_err(|e| e.to_string())? else {
+            break;
+        };
+        came += chunk.len() as u64;
+        let len = chunk.len() as u64;
+        let start = from.saturating_sub(at).min(len);
+        let take = (want - got).min(len - start);
+        // Both are at most the chunk's length.
+        let (start, take_usize) = (start as usize, take as usize);
+        each(&chunk[start..start + take_usize])?;
+        got += take;
+        at += len;
+    }
+    if got != want {
         return Err(format!(
-            "bytes {from}-{to} of {digest}: {} bytes came, {want} were asked for",
-            bytes.len()
+            "bytes {from}-{to} of {digest}: {got} bytes came, {want} were asked for"
         ));
     }
-    Ok((bytes, whole))
+    Ok((whole, came))
+}
+
+/// What reading one file by its spans took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RangeRead {
+    /// Bytes that came over the network (more than the spans when the
+    /// registry ignored `Range`).
+    pub transferred: u64,
+    /// The registry ignored `Range`: blobs were read from their start.
+    pub whole_blob: bool,
+}
+
+/// Reads a file of a layer listed from its table of contents by the spans
+/// the table gives, with `Range` requests on blob `digest`, writing the
+/// content to `out` as it inflates; `Ok` once the whole file matched the
+/// table's length and digest. Bytes already given to `out` are not the
+/// file when this fails.
+pub async fn read_listed_file<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    reference: &Reference,
+    digest: &Digest,
+    file: &ListedFile,
+    out: &mut dyn FnMut(&[u8]),
+) -> Result<RangeRead, String> {
+    let mut read = file.open().map_err(|e| e.to_string())?;
+    let mut stats = RangeRead::default();
+    for span in read.ranges() {
+        let mut feed = |bytes: &[u8]| read.feed(bytes, out).map_err(|e| e.to_string());
+        let (whole, came) = stream_range(client, reference, digest, span, &mut feed).await?;
+        stats.transferred += came;
+        stats.whole_blob |= whole;
+    }
+    read.finish().map_err(|e| e.to_string())?;
+    Ok(stats)
 }

@@ -7,7 +7,7 @@
 //! them from the caller and recomputes the verification exactly as
 //! [`super::scan_layer`] does ([`LayerReport::scanned`]: `layer::verify`
 //! against the descriptor and diff_id) rather than trusting a verdict.
-//! Format version 4 (varints and `bytes` as in [`crate::layer::index`]):
+//! Format version 5 (varints and `bytes` as in [`crate::layer::index`]):
 //!
 //! ```text
 //! "LLRP" u8:version u8:outcome
@@ -19,7 +19,10 @@
 //! outcome 2 (skipped): bytes:reason
 //! outcome 3 (listed):  u8:format [0 zstd:chunked | 1 eStargz],
 //!                      u8:whole blob read [0 | 1],
-//!                      varint:len + layer index of the entries listed
+//!                      varint:len + layer index of the entries listed,
+//!                      varint:data end, then per entry varint:count and
+//!                      per span varint:offset varint:end
+//!                      varint:chunk offset varint:size
 //! ```
 //!
 //! The scanner's list of entries it left out (`LayerScan::problems`), the
@@ -28,13 +31,13 @@
 
 use crate::inspect::{LayerOutcome, LayerReport};
 use crate::layer::index::MAX_METADATA;
-use crate::layer::toc::{ListedLayer, TocFormat};
+use crate::layer::toc::{ListedLayer, Span, TocFormat};
 use crate::layer::wire::{put_bytes, put_varint, Reader};
 use crate::layer::{Entry, LayerIndex, LayerIndexError, LayerProblem};
 use crate::oci::{Compression, Descriptor, Digest, VerifyError};
 
 const MAGIC: &[u8; 4] = b"LLRP";
-const VERSION: u8 = 4;
+const VERSION: u8 = 5;
 
 /// Why bytes are not a transferred layer report.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -97,6 +100,16 @@ pub fn encode_report(report: &LayerReport) -> Vec<u8> {
             });
             out.push(u8::from(listed.whole_blob()));
             put_index(&mut out, &entries_index(report, listed.entries()));
+            put_varint(&mut out, listed.data_end());
+            for i in 0..listed.entries().len() {
+                let spans = listed.spans(i);
+                put_varint(&mut out, spans.len() as u64);
+                for s in spans {
+                    for v in [s.offset, s.end, s.chunk_offset, s.size] {
+                        put_varint(&mut out, v);
+                    }
+                }
+            }
         }
     }
     out
@@ -200,7 +213,27 @@ pub fn decode_report(
                 _ => return Err(r.fail("bad whole-blob flag").into()),
             };
             let entries = index(&mut r)?.into_entries();
-            LayerOutcome::Listed(ListedLayer::new(entries, format).read_whole_blob(whole))
+            let data_end = r.varint()?;
+            let mut spans = Vec::with_capacity(entries.len());
+            for _ in 0..entries.len() {
+                let count = r.varint()?;
+                if count > (bytes.len() - r.pos) as u64 {
+                    return Err(r.fail("more spans than bytes").into());
+                }
+                let mut list = Vec::new();
+                for _ in 0..count {
+                    list.push(Span {
+                        offset: r.varint()?,
+                        end: r.varint()?,
+                        chunk_offset: r.varint()?,
+                        size: r.varint()?,
+                    });
+                }
+                spans.push(list);
+            }
+            LayerOutcome::Listed(
+                ListedLayer::new(entries, spans, data_end, format).read_whole_blob(whole),
+            )
         }
         _ => return Err(r.fail("unknown outcome").into()),
     };

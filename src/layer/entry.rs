@@ -59,6 +59,8 @@ pub struct Entry {
     /// SHA-256 of the content of a regular file, when content hashing was asked for.
     pub content_sha256: Option<[u8; 32]>,
     /// Byte offset of this entry's header in the uncompressed tar stream
-    /// (lets a later pass find the file again, and errors say where).
+    /// (lets a later pass find the file again, and errors say where); for
+    /// a layer listed from its table of contents, which has no tar
+    /// offsets, the entry's position in the listing.
     pub offset: u64,
 }

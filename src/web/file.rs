@@ -268,8 +268,14 @@ pub fn perform(effect: FileEffect, app: Weak<App>) {
                     }
                 };
                 // A layer kept in this browser is read from there: no
-                // network, and the same checks as a download.
-                if let Some(mut kept) = super::blobs::open_kept(task.descriptor.digest()).await {
+                // network, and the same checks as a download. (A layer
+                // listed from its table of contents names its entries by
+                // position, not tar offset: its files are read by Range.)
+                let kept = match task.listed {
+                    None => super::blobs::open_kept(task.descriptor.digest()).await,
+                    Some(_) => None,
+                };
+                if let Some(mut kept) = kept {
                     extract_from(&task, &mut kept, &mut out, &|| flag.get(), &dispatch).await;
                 } else {
                     run_extract(&client, &task, &mut out, &|| flag.get(), &dispatch).await;

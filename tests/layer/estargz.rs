@@ -43,7 +43,7 @@ fn an_estargz_layer_lists_from_its_footer_and_table_of_contents() {
     let footer = range(&written.blob, &toc.footer_range());
     let offset = toc.toc_offset(footer).expect("the footer reads");
     assert_eq!(offset, written.toc_offset);
-    let listed = read_stargz_toc(&toc, range(&written.blob, &toc.toc_range(offset)))
+    let listed = read_stargz_toc(&toc, offset, range(&written.blob, &toc.toc_range(offset)))
         .expect("the table of contents reads");
 
     let options = ScanOptions {
@@ -124,10 +124,10 @@ fn another_table_of_contents_is_refused() {
     let d = descriptor(&written.blob, &written.toc_digest);
     let toc = StargzToc::of(&d).unwrap().unwrap();
     let bytes = &other.blob[other.toc_offset as usize..other.blob.len() - 51];
-    let err = read_stargz_toc(&toc, bytes).unwrap_err();
+    let err = read_stargz_toc(&toc, written.toc_offset, bytes).unwrap_err();
     assert!(err.to_string().contains("digest mismatch"), "{err}");
     // A range that is not the table's member at all.
-    let err = read_stargz_toc(&toc, &written.blob[..100]).unwrap_err();
+    let err = read_stargz_toc(&toc, written.toc_offset, &written.blob[..100]).unwrap_err();
     assert!(err.to_string().contains("stargz.index.json"), "{err}");
 }
 
@@ -151,4 +151,117 @@ fn the_annotation_is_checked() {
         400,
     );
     assert_eq!(StargzToc::of(&plain).unwrap(), None);
+}
+
+/// Reads entry `index` of `listed` from `blob` by its spans.
+fn read_file(
+    listed: &layerlens::layer::toc::ListedLayer,
+    index: usize,
+    blob: &[u8],
+) -> Result<Vec<u8>, TocError> {
+    let mut read = listed.open(index)?;
+    let mut content = Vec::new();
+    for (from, to) in read.ranges() {
+        // Fed in uneven pieces, as a network delivers them.
+        for piece in blob[from as usize..=to as usize].chunks(777) {
+            read.feed(piece, &mut |b: &[u8]| content.extend_from_slice(b))?;
+        }
+    }
+    read.finish().map(|()| content)
+}
+
+fn listed(written: &Estargz) -> layerlens::layer::toc::ListedLayer {
+    let d = descriptor(&written.blob, &written.toc_digest);
+    let toc = StargzToc::of(&d).unwrap().unwrap();
+    read_stargz_toc(
+        &toc,
+        written.toc_offset,
+        range(&written.blob, &toc.toc_range(written.toc_offset)),
+    )
+    .unwrap()
+}
+
+#[test]
+fn every_file_reads_from_its_own_member_and_checks_against_the_table() {
+    let mut members = every_kind();
+    // A file larger than one inflate buffer, and a few small ones after it.
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    members.push(Member::file(b"big.bin", &big));
+    for i in 0..5 {
+        members.push(Member::file(
+            format!("small/{i}").as_bytes(),
+            &[b'a' + i; 700],
+        ));
+    }
+    let written = estargz(&members);
+    let listed = listed(&written);
+    let mut read = 0;
+    for m in members.iter().filter(|m| m.typeflag == b'0') {
+        let index = listed.find(&m.name).expect("listed");
+        if m.data.is_empty() {
+            assert!(listed.spans(index).is_empty());
+            continue;
+        }
+        let opened = listed.open(index).unwrap();
+        if m.data.len() < 1000 {
+            assert!(
+                opened.compressed_len() < 1500,
+                "one small file's member, not the blob: {}",
+                opened.compressed_len()
+            );
+        }
+        let content = read_file(&listed, index, &written.blob).unwrap();
+        assert_eq!(content, m.data, "{}", String::from_utf8_lossy(&m.name));
+        read += 1;
+    }
+    assert!(read >= 7, "{read} files read");
+    // Not a regular file: refused in words.
+    let dir = listed
+        .entries()
+        .iter()
+        .position(|e| e.kind == layerlens::layer::EntryKind::Directory)
+        .unwrap();
+    let err = listed.open(dir).err().unwrap();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+}
+
+#[test]
+fn altered_bytes_in_a_files_member_are_never_read_as_the_file() {
+    let content = b"the content the table of contents names ".repeat(50);
+    let members = vec![
+        Member::dir(b"etc"),
+        Member::file(b"etc/config", &content),
+        Member::file(b"etc/after", b"after"),
+    ];
+    let written = estargz(&members);
+    let listed = listed(&written);
+    let index = listed.find(b"etc/config").unwrap();
+    let (from, to) = listed.open(index).unwrap().ranges()[0];
+    // Every byte of the member altered in turn: an error (a gzip check, a
+    // length or the content digest) unless the byte held no content (the
+    // gzip header's time, flags or OS), never other bytes read as the file.
+    let mut refused = 0;
+    for at in from..=to {
+        let mut blob = written.blob.clone();
+        blob[at as usize] ^= 0x5a;
+        match read_file(&listed, index, &blob) {
+            Ok(bytes) => assert_eq!(bytes, content, "byte {at}: other bytes read as the file"),
+            Err(e) => {
+                assert!(e.to_string().starts_with("etc/config: "), "{e}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        refused as u64 >= to - from - 8,
+        "{refused} of {}",
+        to - from + 1
+    );
+    // The bytes cut short.
+    let mut opened = listed.open(index).unwrap();
+    opened
+        .feed(&written.blob[from as usize..to as usize], &mut |_| {})
+        .unwrap();
+    let err = opened.finish().unwrap_err();
+    assert!(err.to_string().contains("ended in piece 1 of 1"), "{err}");
 }

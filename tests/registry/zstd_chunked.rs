@@ -208,6 +208,15 @@ fn a_registry_that_ignores_range_still_lists_from_the_table() {
     let direct = format!("{}/chunked/app:v1", registry.host_port());
     let (_, full, _) = tree(&direct, "full");
     assert_eq!(listed, full);
+    // A file by Range through it: the blob read from its start, the file
+    // still checked against the table.
+    let (code, bytes, said) = cat(&through_front, "/usr/bin/big", "toc");
+    assert_eq!(code, Some(0), "{said}");
+    let big = every_kind()
+        .into_iter()
+        .find(|m| m.name == b"usr/bin/big")
+        .unwrap();
+    assert!(bytes == big.data);
     // The front really ignores Range.
     let blob = format!(
         "{}/v2/chunked/app/blobs/{}",
@@ -219,4 +228,88 @@ fn a_registry_that_ignores_range_still_lists_from_the_table() {
         &[("Range", "bytes=0-9")],
     );
     assert_eq!((whole.status, whole.body.len() as u64), (200, layer.size()));
+}
+
+/// `layerlens cat REF PATH --verify MODE`: its exit status, stdout, stderr.
+fn cat(reference: &str, path: &str, verify: &str) -> (Option<i32>, Vec<u8>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_layerlens"))
+        .args(["cat", reference, path, "--verify", verify])
+        .output()
+        .expect("run layerlens");
+    (
+        out.status.code(),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cat_reads_a_file_by_range_from_a_skopeo_zstd_chunked_layer() {
+    let (registry, client, layer) = chunked_layer();
+    let reference = format!("{}/chunked/app:v1", registry.host_port());
+    let members = every_kind();
+    let data = |name: &[u8]| {
+        members
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap()
+            .data
+            .clone()
+    };
+    // Every regular file, and a hard link (the bytes of its target), the
+    // same by Range and by streaming the layer.
+    for (path, name) in [
+        ("/etc/hello", b"etc/hello".as_slice()),
+        ("/etc/empty", b"etc/empty"),
+        ("/usr/bin/big", b"usr/bin/big"),
+        ("etc/hello.again", b"etc/hello"),
+    ] {
+        for verify in ["toc", "full"] {
+            let (code, bytes, said) = cat(&reference, path, verify);
+            assert_eq!(code, Some(0), "{path} --verify {verify}: {said}");
+            assert!(bytes == data(name), "{path} --verify {verify}: other bytes");
+        }
+    }
+    // Not a file: said in words, nothing written.
+    for (path, why) in [
+        ("/usr/bin/sh", "a symbolic link to /bin/busybox"),
+        ("/usr", "a directory"),
+        ("/no/such", "no such file in the image"),
+    ] {
+        let (code, bytes, said) = cat(&reference, path, "toc");
+        assert_eq!((code, bytes.is_empty()), (Some(1), true), "{path}");
+        assert!(said.contains(why), "{path}: {said}");
+    }
+
+    // Other bytes at the blob's start: by Range the file never reads them,
+    // so it still comes (checked against the table); streaming refuses.
+    let path = registry.blob_data_path(&layer.digest().to_string());
+    let original = std::fs::read(&path).expect("the stored blob");
+    let mut blob = original.clone();
+    for b in &mut blob[..64] {
+        *b ^= 0x55;
+    }
+    std::fs::write(&path, &blob).expect("alter the stored blob");
+    let (code, bytes, said) = cat(&reference, "/usr/bin/big", "toc");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(bytes == data(b"usr/bin/big"));
+    let (code, bytes, said) = cat(&reference, "/usr/bin/big", "full");
+    assert_eq!((code, bytes.is_empty()), (Some(1), true), "{said}");
+
+    // Other bytes inside the file's own frames: refused, nothing written.
+    let location = ChunkedToc::of(&layer).unwrap().unwrap();
+    let url = format!("/v2/chunked/app/blobs/{}", layer.digest());
+    let part = client.get(&url, &[("Range", &location.range())]);
+    let listed = read_chunked_toc(&location, part.body).unwrap();
+    let big = listed.open(listed.find(b"usr/bin/big").unwrap()).unwrap();
+    let (from, to) = big.ranges()[0];
+    let mut blob = original;
+    blob[((from + to) / 2) as usize] ^= 0x55;
+    std::fs::write(&path, &blob).expect("alter the stored blob");
+    let (code, bytes, said) = cat(&reference, "/usr/bin/big", "toc");
+    assert_eq!((code, bytes.is_empty()), (Some(1), true), "{said}");
+    assert!(
+        said.contains("error: /usr/bin/big: cannot read it from layer 0"),
+        "{said}"
+    );
 }

@@ -1,6 +1,6 @@
 //! An eStargz writer from the format description (containerd's
 //! stargz-snapshotter, `docs/estargz.md`), independent of the reader under
-//! test: each entry in a gzip member of its own, the table of contents
+//! test: each file's content in a gzip member of its own, the table of contents
 //! (`stargz.index.json`, CRFS JSON) as the last tar entry in its own member,
 //! then the 51-byte footer naming the table's offset.
 
@@ -44,13 +44,28 @@ fn kind(typeflag: u8) -> &'static str {
     }
 }
 
-/// The eStargz blob of `members`.
+/// The eStargz blob of `members`, laid out as the stargz-snapshotter's
+/// writer lays it: a regular file's content starts a gzip member of its
+/// own (its `offset` in the table), and the tar headers of the entries
+/// after it go on in that member until the next file's content.
 pub fn estargz(members: &[Member]) -> Estargz {
     let mut blob = Vec::new();
     let mut entries = Vec::new();
+    // The tar bytes of the member being written.
+    let mut pending: Vec<u8> = Vec::new();
     for m in members {
-        let offset = blob.len();
-        blob.extend_from_slice(&gzip(&tar_of(m)));
+        let tar = tar_of(m);
+        let mut offset = None;
+        if m.typeflag == b'0' && !m.data.is_empty() {
+            let body = m.data.len().div_ceil(512) * 512;
+            let (head, body) = tar.split_at(tar.len() - body);
+            pending.extend_from_slice(head);
+            blob.extend_from_slice(&gzip(&pending));
+            offset = Some(blob.len());
+            pending = body.to_vec();
+        } else {
+            pending.extend_from_slice(&tar);
+        }
         let modtime = layerlens::oci::Timestamp::from_unix(m.mtime, 0).to_string();
         let mut e = json!({
             "name": String::from_utf8_lossy(&m.name),
@@ -68,12 +83,15 @@ pub fn estargz(members: &[Member]) -> Estargz {
         if m.typeflag == b'0' {
             e["size"] = Value::from(m.data.len());
             e["digest"] = Value::from(sha256(&m.data));
-            if !m.data.is_empty() {
+            if let Some(offset) = offset {
                 e["offset"] = Value::from(offset);
                 e["chunkDigest"] = Value::from(sha256(&m.data));
             }
         }
         entries.push(e);
+    }
+    if !pending.is_empty() {
+        blob.extend_from_slice(&gzip(&pending));
     }
     let toc = serde_json::to_vec(&json!({"version": 1, "entries": entries})).expect("JSON");
     let toc_offset = blob.len() as u64;

@@ -11,6 +11,7 @@
 
 use std::cell::RefCell;
 
+use crate::inspect::read_listed_file;
 use crate::layer::{ContentSink, Entry, EntryKind, ExtractTarget, ScanOptions, Scanner};
 use crate::oci::{Compression, VerifyError};
 use crate::registry::{BlobBody, BlobError, Body, Client, Fetch};
@@ -99,6 +100,39 @@ pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
         return;
     }
     let what = format!("layer {} ({})", task.layer, d.digest());
+    if let Some(file) = &task.listed {
+        // By Range, checked against the table of contents.
+        let tap = RefCell::new(Vec::new());
+        let read = read_listed_file(client, &task.reference, d.digest(), file, &mut |b| {
+            if !cancelled() {
+                tap.borrow_mut().extend_from_slice(b);
+            }
+        })
+        .await;
+        if cancelled() {
+            return;
+        }
+        match read {
+            Ok(stats) => {
+                let bytes = tap.into_inner();
+                out.data(&bytes);
+                out.end();
+                let head = bytes[..bytes.len().min(task.head_limit)].to_vec();
+                dispatch(FileMsg::Content {
+                    id,
+                    head,
+                    size: bytes.len() as u64,
+                });
+                dispatch(FileMsg::Progress {
+                    id,
+                    done: stats.transferred.min(d.size()),
+                });
+                dispatch(FileMsg::Checked { id, result: Ok(()) });
+            }
+            Err(e) => dispatch(failed(id, format!("cannot read it from {what}: {e}"))),
+        }
+        return;
+    }
     let mut response = match client.blob(&task.reference, d.digest(), None).await {
         Ok(r) => r,
         Err(e) => {

@@ -31,7 +31,8 @@ pub mod links;
 
 use std::rc::Rc;
 
-use crate::inspect::LayerReport;
+use crate::inspect::{LayerOutcome, LayerReport};
+use crate::layer::toc::ListedFile;
 use crate::layer::EntryKind;
 use crate::oci::{Descriptor, Digest, Reference};
 use crate::registry::Credentials;
@@ -206,6 +207,10 @@ pub struct ExtractTask {
     pub proxy_base: String,
     /// Credentials for the registry, when the user gave some.
     pub credentials: Option<Credentials>,
+    /// When the layer was listed from its table of contents: the file and
+    /// its spans, read by `Range` and checked against the table's digest
+    /// instead of streaming the layer.
+    pub listed: Option<ListedFile>,
 }
 
 /// What the shell must do for the viewer.
@@ -485,6 +490,14 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
     };
     let reference = image.reference.clone();
     let credentials = state.auth.saved.get(reference.registry_host()).cloned();
+    // A layer listed from its table of contents: its entries' offsets are
+    // their positions in the listing.
+    let listed = match cur.report(source.layer).map(|r| &r.outcome) {
+        Some(LayerOutcome::Listed(l)) => {
+            usize::try_from(source.offset).ok().and_then(|i| l.file(i))
+        }
+        _ => None,
+    };
     effects.push(effect(FileEffect::Extract(Box::new(ExtractTask {
         id,
         load: cur.load,
@@ -497,5 +510,6 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
         verify_limit: VERIFY_REST_LIMIT,
         proxy_base: state.proxy_base.clone(),
         credentials,
+        listed,
     }))));
 }

@@ -54,7 +54,7 @@ pub enum TreeFormat {
     Text,
 }
 
-/// How far `tree` checks each layer.
+/// How far `tree` and `cat` check each layer.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerifyMode {
     /// Stream every layer: its blob digest, its diff_id and every file are
@@ -64,6 +64,15 @@ pub enum VerifyMode {
     /// small part of the blob: proves the listing is the one the manifest
     /// names, not that the blob holds it. Other layers stream as with full.
     Toc,
+}
+
+impl From<VerifyMode> for Verify {
+    fn from(mode: VerifyMode) -> Verify {
+        match mode {
+            VerifyMode::Full => Verify::Full,
+            VerifyMode::Toc => Verify::Toc,
+        }
+    }
 }
 
 /// A usage problem found after parsing (exit status 2).
@@ -162,7 +171,7 @@ fn policy(platform: &Option<String>) -> anyhow::Result<PlatformPolicy> {
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -171,7 +180,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// The client, image and layer reports of the command line's image:
 /// [`load`] run to its end.
-fn open(
+pub(crate) fn open(
     image: &ImageArgs,
     registry: &RegistryArgs,
     hash_contents: bool,
@@ -228,7 +237,7 @@ async fn load(
     Ok((image, reports))
 }
 
-fn report_problems(reports: &[LayerReport]) -> ExitCode {
+pub(crate) fn report_problems(reports: &[LayerReport]) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for r in reports {
         if let Some(note) = r.note() {
@@ -274,11 +283,7 @@ pub fn run_tree(
     verify: VerifyMode,
     registry: &RegistryArgs,
 ) -> anyhow::Result<ExitCode> {
-    let verify = match verify {
-        VerifyMode::Full => Verify::Full,
-        VerifyMode::Toc => Verify::Toc,
-    };
-    let (_client, _img, reports) = open(image, registry, true, layer, verify)?;
+    let (_client, _img, reports) = open(image, registry, true, layer, verify.into())?;
     let fs = match layer {
         None => merge_verified(&reports),
         Some(n) => {

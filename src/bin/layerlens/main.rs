@@ -15,6 +15,9 @@ fn main() -> std::process::ExitCode {
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+mod cat;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod image;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -33,6 +36,7 @@ mod cli {
 
     use clap::{Parser, Subcommand};
 
+    use crate::cat;
     use crate::image::{self, ImageArgs, RegistryArgs, TreeFormat, UsageError, VerifyMode};
     use crate::search::{self, SearchArgs};
     use crate::serve;
@@ -76,6 +80,27 @@ mod cli {
             /// and eStargz layers from their tables of contents (the listing
             /// is the one the manifest names; the blob is not read).
             #[arg(long, value_enum, default_value = "full")]
+            verify: VerifyMode,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
+        /// Write one file of the image (its merged tree) to stdout, verified.
+        ///
+        /// The file's bytes are checked before any is written: against its
+        /// digest in the layer's table of contents when the layer has one
+        /// (read by Range, a small part of the blob), else by streaming its
+        /// layer to the end and checking the blob's digest.
+        Cat {
+            #[command(flatten)]
+            image: ImageArgs,
+            /// The file's path in the image (`/etc/os-release`).
+            #[arg(value_name = "PATH")]
+            path: String,
+            /// How far each layer is checked to build the tree that finds
+            /// the file: `toc` lists zstd:chunked and eStargz layers from
+            /// their tables of contents and reads the file by Range; `full`
+            /// streams every layer.
+            #[arg(long, value_enum, default_value = "toc")]
             verify: VerifyMode,
             #[command(flatten)]
             registry: RegistryArgs,
@@ -141,6 +166,12 @@ mod cli {
                 verify,
                 registry,
             } => image::run_tree(&image, layer, format, verify, &registry),
+            Command::Cat {
+                image,
+                path,
+                verify,
+                registry,
+            } => cat::run_cat(&image, &path, verify, &registry),
             Command::Platforms { image, registry } => image::run_platforms(&image, &registry),
             Command::Tags {
                 repository,

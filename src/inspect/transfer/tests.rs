@@ -313,15 +313,27 @@ fn a_registry_error_without_a_wire_form_crosses_as_its_words() {
 
 #[test]
 fn a_layer_listed_from_its_table_of_contents_crosses_listed() {
-    use crate::layer::toc::{ListedLayer, TocFormat};
+    use crate::layer::toc::{ListedLayer, Span, TocFormat};
     let reports = demo_reports();
     let r = &reports[0];
+    // Spans for every other entry, some in several pieces.
+    let spans: Vec<Vec<Span>> = (0..r.entries().len() as u64)
+        .map(|i| {
+            (0..i % 3)
+                .map(|k| Span {
+                    offset: 100 * i + 10 * k + 1,
+                    end: 100 * i + 10 * k + 9,
+                    chunk_offset: k * 4096,
+                    size: if k + 1 == i % 3 { 0 } else { 4096 },
+                })
+                .collect()
+        })
+        .collect();
     for format in [TocFormat::ZstdChunked, TocFormat::Estargz] {
+        let listing = ListedLayer::new(r.entries().to_vec(), spans.clone(), 777_777, format)
+            .read_whole_blob(format == TocFormat::Estargz);
         let listed = LayerReport {
-            outcome: LayerOutcome::Listed(
-                ListedLayer::new(r.entries().to_vec(), format)
-                    .read_whole_blob(format == TocFormat::Estargz),
-            ),
+            outcome: LayerOutcome::Listed(listing.clone()),
             ..r.clone()
         };
         let back = decode_report(&encode_report(&listed), 0, r.descriptor.clone(), None).unwrap();
@@ -334,6 +346,10 @@ fn a_layer_listed_from_its_table_of_contents_crosses_listed() {
         );
         assert!(back.note().unwrap().contains(&format.to_string()));
         assert_eq!(back.entries(), r.entries());
+        match &back.outcome {
+            LayerOutcome::Listed(l) => assert_eq!(*l, listing, "spans and data end cross"),
+            other => panic!("listed, not {other:?}"),
+        }
         // Its files are in the merged tree (a gap would have none).
         let fs = crate::inspect::merge_verified(std::slice::from_ref(&back));
         assert_eq!(fs.gap(0), None);

@@ -15,7 +15,7 @@
 //! checks the bytes, inflates them (capped) and reads the entries. Format as
 //! documented by containers/zstd-chunked-rs (`docs/format.md`).
 
-use super::{entries, ListedLayer, TocError, TocFormat, MAX_TOC};
+use super::{parse, ListedLayer, TocError, TocFormat, MAX_TOC};
 use crate::layer::zstd::ZstdDecoder;
 use crate::oci::{verify, Descriptor, Digest};
 
@@ -122,7 +122,13 @@ pub fn read_chunked_toc(location: &ChunkedToc, bytes: Vec<u8>) -> Result<ListedL
     let verified =
         verify(bytes, &location.checksum, Some(location.length)).map_err(TocError::Checksum)?;
     let json = inflate(verified.bytes(), location.uncompressed)?;
-    Ok(ListedLayer::new(entries(&json)?, TocFormat::ZstdChunked))
+    let (entries, spans) = parse(&json, location.offset)?;
+    Ok(ListedLayer::new(
+        entries,
+        spans,
+        location.offset,
+        TocFormat::ZstdChunked,
+    ))
 }
 
 /// Inflates one zstd frame, at most `limit` bytes out.

@@ -15,9 +15,11 @@
 //! diff_id are not, until the layer is streamed (the caller says so).
 
 pub mod chunked;
+mod file;
 pub mod stargz;
 
 pub use chunked::{read_chunked_toc, ChunkedToc};
+pub use file::{Span, TocFileRead};
 pub use stargz::{read_stargz_toc, StargzToc};
 
 use serde::Deserialize;
@@ -53,18 +55,73 @@ impl std::fmt::Display for TocFormat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedLayer {
     entries: Vec<Entry>,
+    /// Per entry, where a regular file's content is in the blob (empty for
+    /// the others and for empty files).
+    spans: Vec<Vec<Span>>,
+    /// Where the files' data ends in the blob (the table's own offset).
+    data_end: u64,
     format: TocFormat,
     whole_blob: bool,
 }
 
 impl ListedLayer {
-    /// Only the readers here (and a transferred report) make one.
-    pub(crate) fn new(entries: Vec<Entry>, format: TocFormat) -> ListedLayer {
+    /// Only the readers here (and a transferred report) make one; `spans`
+    /// has one list per entry (shorter lists are padded with none).
+    pub(crate) fn new(
+        entries: Vec<Entry>,
+        mut spans: Vec<Vec<Span>>,
+        data_end: u64,
+        format: TocFormat,
+    ) -> ListedLayer {
+        spans.resize(entries.len(), Vec::new());
         ListedLayer {
             entries,
+            spans,
+            data_end,
             format,
             whole_blob: false,
         }
+    }
+
+    /// Where the content of entry `index` is in the blob, in order (empty
+    /// for anything but a non-empty regular file).
+    pub fn spans(&self, index: usize) -> &[Span] {
+        self.spans.get(index).map_or(&[], Vec::as_slice)
+    }
+
+    /// Entry `index` with what it takes to read its content by Range (a
+    /// value that can travel on its own, without the listing).
+    pub fn file(&self, index: usize) -> Option<ListedFile> {
+        Some(ListedFile {
+            format: self.format,
+            entry: self.entries.get(index)?.clone(),
+            spans: self.spans(index).to_vec(),
+            data_end: self.data_end,
+        })
+    }
+
+    /// A reader of entry `index`'s content by its spans (see
+    /// [`TocFileRead`]); an error when there is no such entry, it is not a
+    /// regular file or the table's spans for it do not add up.
+    pub fn open(&self, index: usize) -> Result<TocFileRead, TocError> {
+        self.file(index)
+            .ok_or_else(|| TocError::File {
+                path: String::new(),
+                reason: format!("no entry {index} in the listing"),
+            })?
+            .open()
+    }
+
+    /// Where the files' data ends in the blob (the table of contents
+    /// starts there).
+    pub fn data_end(&self) -> u64 {
+        self.data_end
+    }
+
+    /// The index of the last entry listed at `path` (normalised like
+    /// [`Entry::path`]): the one the layer leaves on disk.
+    pub fn find(&self, path: &[u8]) -> Option<usize> {
+        self.entries.iter().rposition(|e| e.path == path)
     }
 
     /// Marks that the registry ignored `Range`, so the blob was read from
@@ -88,6 +145,28 @@ impl ListedLayer {
     /// Which table of contents listed it.
     pub fn format(&self) -> TocFormat {
         self.format
+    }
+}
+
+/// One entry of a [`ListedLayer`] and where its content is in the blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFile {
+    format: TocFormat,
+    entry: Entry,
+    spans: Vec<Span>,
+    data_end: u64,
+}
+
+impl ListedFile {
+    /// The entry as the table lists it.
+    pub fn entry(&self) -> &Entry {
+        &self.entry
+    }
+
+    /// A reader of its content by its spans; an error when it is not a
+    /// regular file or the spans do not add up.
+    pub fn open(&self) -> Result<TocFileRead, TocError> {
+        TocFileRead::new(self.format, &self.entry, &self.spans, self.data_end)
     }
 }
 
@@ -121,6 +200,15 @@ pub enum TocError {
     /// The JSON is not a table of contents.
     #[error("table of contents JSON: {0}")]
     Json(String),
+    /// A file's content cannot be read through its spans, or is not what
+    /// the table says.
+    #[error("{path}: {reason}")]
+    File {
+        /// The file's path in the layer.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// One entry cannot be listed.
     #[error("table of contents entry {index} ({name:?}): {reason}")]
     Entry {
@@ -167,19 +255,36 @@ struct TocEntry {
     dev_minor: i64,
     #[serde(default)]
     digest: Option<String>,
+    #[serde(default)]
+    offset: i64,
+    #[serde(default)]
+    end_offset: i64,
+    #[serde(default)]
+    chunk_offset: i64,
+    #[serde(default)]
+    chunk_size: i64,
 }
 
 /// The entries of a CRFS table-of-contents JSON (zstd:chunked's manifest,
 /// eStargz's `stargz.index.json`), in the order of the archive, with the
-/// content digests of regular files; `offset` is 0 (a table of contents has
-/// no tar offsets). `chunk` entries continue the file before them and add
-/// nothing to the listing.
+/// content digests of regular files. A table of contents has no tar
+/// offsets: `offset` is the entry's position in the listing (which keeps
+/// the order, and names one entry when a path is listed twice). `chunk`
+/// entries continue the file before them and add nothing to the listing.
 pub fn entries(json: &[u8]) -> Result<Vec<Entry>, TocError> {
+    Ok(parse(json, 0)?.0)
+}
+
+/// [`entries`] and, per entry, the spans of its content; a span whose end
+/// the table leaves out (eStargz) ends where the next one starts, the last
+/// at `table_at` (where the table of contents itself starts).
+pub(crate) fn parse(json: &[u8], table_at: u64) -> Result<(Vec<Entry>, Vec<Vec<Span>>), TocError> {
     let toc: TocJson = serde_json::from_slice(json).map_err(|e| TocError::Json(e.to_string()))?;
     if toc.version != 1 {
         return Err(TocError::Json(format!("unknown version {}", toc.version)));
     }
     let mut entries = Vec::with_capacity(toc.entries.len());
+    let mut spans: Vec<Vec<Span>> = Vec::with_capacity(toc.entries.len());
     for (index, e) in toc.entries.iter().enumerate() {
         let fail = |reason: &str| TocError::Entry {
             index,
@@ -194,7 +299,20 @@ pub fn entries(json: &[u8]) -> Result<Vec<Entry>, TocError> {
             "char" => EntryKind::CharDevice,
             "block" => EntryKind::BlockDevice,
             "fifo" => EntryKind::Fifo,
-            "chunk" => continue,
+            "chunk" => {
+                // Continues the regular file listed last.
+                let last = entries.last().map(|l: &Entry| (l.kind, l.size));
+                match (last, spans.last_mut()) {
+                    (Some((EntryKind::File, size)), Some(list)) if size > 0 => {
+                        list.push(
+                            file::span_of(e.offset, e.end_offset, e.chunk_offset, e.chunk_size)
+                                .map_err(|r| fail(&r))?,
+                        );
+                    }
+                    _ => return Err(fail("a chunk that follows no regular file")),
+                }
+                continue;
+            }
             other => return Err(fail(&format!("unknown type {other:?}"))),
         };
         let path = normalize_path(e.name.as_bytes()).map_err(|p| fail(path_problem(p)))?;
@@ -242,10 +360,20 @@ pub fn entries(json: &[u8]) -> Result<Vec<Entry>, TocError> {
             dev_major: u32::try_from(e.dev_major).map_err(|_| fail("devMajor out of range"))?,
             dev_minor: u32::try_from(e.dev_minor).map_err(|_| fail("devMinor out of range"))?,
             content_sha256,
-            offset: 0,
+            offset: entries.len() as u64,
+        });
+        let size = entries.last().map_or(0, |l: &Entry| l.size);
+        spans.push(if kind == EntryKind::File && size > 0 {
+            vec![
+                file::span_of(e.offset, e.end_offset, e.chunk_offset, e.chunk_size)
+                    .map_err(|r| fail(&r))?,
+            ]
+        } else {
+            Vec::new()
         });
     }
-    Ok(entries)
+    file::close_spans(&mut spans, table_at);
+    Ok((entries, spans))
 }
 
 /// Why a name is refused, in words.

@@ -13,7 +13,7 @@
 //! checks its digest and reads the entries. Closed ranges only: a suffix
 //! range (`bytes=-51`) is not CORS-safelisted, so a browser would preflight it.
 
-use super::{entries, ListedLayer, TocError, TocFormat, MAX_TOC};
+use super::{parse, ListedLayer, TocError, TocFormat, MAX_TOC};
 use crate::layer::extract::{Collect, ExtractTarget};
 use crate::layer::{ScanOptions, Scanner};
 use crate::oci::{verify, Compression, Descriptor, Digest};
@@ -103,10 +103,14 @@ impl StargzToc {
 }
 
 /// The listing in the eStargz table of contents `bytes` (its gzip member,
-/// fetched with [`StargzToc::toc_range`]): inflated, its JSON taken out of
-/// the tar (at most [`MAX_TOC`] bytes), checked against the annotation and
-/// read ([`super::entries`]).
-pub fn read_stargz_toc(toc: &StargzToc, bytes: &[u8]) -> Result<ListedLayer, TocError> {
+/// fetched with [`StargzToc::toc_range`] from `offset`, which the footer
+/// gave): inflated, its JSON taken out of the tar (at most [`MAX_TOC`]
+/// bytes), checked against the annotation and read ([`super::entries`]).
+pub fn read_stargz_toc(
+    toc: &StargzToc,
+    offset: u64,
+    bytes: &[u8],
+) -> Result<ListedLayer, TocError> {
     let target = ExtractTarget::path(TOC_NAME.as_bytes())
         .map_err(|_| TocError::Json("the table's own name".to_owned()))?;
     let limit = usize::try_from(MAX_TOC).unwrap_or(usize::MAX);
@@ -128,5 +132,6 @@ pub fn read_stargz_toc(toc: &StargzToc, bytes: &[u8]) -> Result<ListedLayer, Toc
         return Err(TocError::Footer(why));
     }
     let json = verify(sink.bytes().to_vec(), &toc.digest, None).map_err(TocError::Checksum)?;
-    Ok(ListedLayer::new(entries(json.bytes())?, TocFormat::Estargz))
+    let (entries, spans) = parse(json.bytes(), offset)?;
+    Ok(ListedLayer::new(entries, spans, offset, TocFormat::Estargz))
 }

@@ -219,3 +219,123 @@ fn file_type_bits_in_the_mode_are_dropped() {
         "an empty file's digest is known"
     );
 }
+
+/// A zstd:chunked-like blob: a frame of other bytes, file `a` in three
+/// frames (pieces of 4096, 4096 and the rest), a frame of other bytes, file
+/// `b` in one; then the table, whose JSON `edit` may change.
+fn chunked_blob(edit: impl Fn(String) -> String) -> (Vec<u8>, ListedLayer, Vec<u8>, Vec<u8>) {
+    let a: Vec<u8> = (0..10_000u32).map(|i| (i % 253) as u8).collect();
+    let b = b"fifty bytes of b, no more and no less, exactly 50.".to_vec();
+    let mut blob = zstd(b"tar headers");
+    let mut spans = Vec::new();
+    for piece in a.chunks(4096).chain([b.as_slice()]) {
+        if piece.as_ptr() == b.as_ptr() {
+            blob.extend_from_slice(&zstd(b"more tar headers"));
+        }
+        let start = blob.len();
+        blob.extend_from_slice(&zstd(piece));
+        spans.push((start, blob.len()));
+    }
+    let hex = |bytes: &[u8]| digest(bytes).to_string();
+    let json = format!(
+        r#"{{"version":1,"entries":[
+ {{"type":"reg","name":"a","size":10000,"digest":"{}","offset":{},"endOffset":{},"chunkSize":4096}},
+ {{"type":"chunk","name":"a","offset":{},"endOffset":{},"chunkOffset":4096,"chunkSize":4096}},
+ {{"type":"chunk","name":"a","offset":{},"endOffset":{},"chunkOffset":8192}},
+ {{"type":"reg","name":"b","size":50,"digest":"{}","offset":{},"endOffset":{}}},
+ {{"type":"reg","name":"empty","size":0}}
+]}}"#,
+        hex(&a),
+        spans[0].0,
+        spans[0].1,
+        spans[1].0,
+        spans[1].1,
+        spans[2].0,
+        spans[2].1,
+        hex(&b),
+        spans[3].0,
+        spans[3].1
+    );
+    let (d, toc) = layer(&edit(json), blob.len() as u64);
+    let listed = read_chunked_toc(&ChunkedToc::of(&d).unwrap().unwrap(), toc.clone()).unwrap();
+    blob.extend_from_slice(&toc);
+    (blob, listed, a, b)
+}
+
+fn read(listed: &ListedLayer, path: &str, blob: &[u8]) -> Result<Vec<u8>, TocError> {
+    let mut read = listed.open(listed.find(path.as_bytes()).unwrap())?;
+    let mut out = Vec::new();
+    for (from, to) in read.ranges() {
+        for piece in blob[from as usize..=to as usize].chunks(1000) {
+            read.feed(piece, &mut |b: &[u8]| out.extend_from_slice(b))?;
+        }
+    }
+    read.finish().map(|()| out)
+}
+
+#[test]
+fn a_file_in_several_pieces_reads_from_its_frames() {
+    let (blob, listed, a, b) = chunked_blob(|j| j);
+    let opened = listed.open(listed.find(b"a").unwrap()).unwrap();
+    assert_eq!(opened.ranges().len(), 1, "adjacent pieces are one range");
+    assert_eq!(read(&listed, "a", &blob).unwrap(), a);
+    assert_eq!(read(&listed, "b", &blob).unwrap(), b);
+    // The ranges skip the other frames: b's is its own frame only.
+    let b_read = listed.open(listed.find(b"b").unwrap()).unwrap();
+    assert!(b_read.compressed_len() < 100, "{}", b_read.compressed_len());
+    // An empty file has no spans and nothing to read; its digest is known.
+    assert!(listed.spans(listed.find(b"empty").unwrap()).is_empty());
+    assert_eq!(read(&listed, "empty", &blob).unwrap(), b"");
+}
+
+#[test]
+fn pieces_that_do_not_add_up_are_refused_in_words() {
+    // A gap between pieces.
+    let (_, listed, ..) =
+        chunked_blob(|j| j.replace(r#""chunkOffset":8192"#, r#""chunkOffset":8000"#));
+    let err = listed.open(listed.find(b"a").unwrap()).err().unwrap();
+    assert!(
+        err.to_string()
+            .starts_with("a: piece 2 starts at byte 8000"),
+        "{err}"
+    );
+    // A piece past the end of the files' data (into the table, or the blob's end).
+    let (_, listed, ..) = chunked_blob(|j| {
+        // b's piece said to start far past the table.
+        let at = j.find(r#""name":"b""#).unwrap();
+        let from = at + j[at..].find(r#""offset":"#).unwrap() + r#""offset":"#.len();
+        let to = from + j[from..].find(',').unwrap();
+        format!("{}99999999{}", &j[..from], &j[to..])
+    });
+    let err = listed.open(listed.find(b"b").unwrap()).err().unwrap();
+    assert!(err.to_string().contains("outside the blob's data"), "{err}");
+    // A length the pieces do not hold: 49 bytes are not the file.
+    let (blob, listed, ..) = chunked_blob(|j| j.replace(r#""size":50"#, r#""size":49"#));
+    let err = read(&listed, "b", &blob).unwrap_err();
+    assert!(err.to_string().starts_with("b: content digest"), "{err}");
+    // A piece that holds fewer bytes than the table says.
+    let (blob, listed, ..) = chunked_blob(|j| {
+        j.replace(r#""chunkSize":4096}"#, r#""chunkSize":4097}"#)
+            .replace(r#""chunkOffset":4096"#, r#""chunkOffset":4097"#)
+            .replace(r#""chunkOffset":8192"#, r#""chunkOffset":8194"#)
+    });
+    let err = read(&listed, "a", &blob).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("gave 4096 bytes; the table says 4097"),
+        "{err}"
+    );
+    // Another file's digest.
+    let (blob, listed, a, _) = chunked_blob(|j| j);
+    let other = chunked_blob(|j| j.replace(&digest(&a).to_string(), &digest(b"x").to_string()));
+    let err = read(&other.1, "a", &blob).unwrap_err();
+    assert!(
+        err.to_string().contains("does not match the table's"),
+        "{err}"
+    );
+    assert_eq!(read(&listed, "a", &blob).unwrap(), a);
+    // A chunk that continues no file.
+    let json = r#"{"version":1,"entries":[{"type":"chunk","name":"x","offset":1,"endOffset":2}]}"#;
+    let err = parse(json.as_bytes(), 10).unwrap_err();
+    assert!(err.to_string().contains("follows no regular file"), "{err}");
+}
