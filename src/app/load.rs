@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::inspect::InspectError;
-use crate::inspect::{merge_verified, LayerReport, Progress, ScanSettings};
+use crate::inspect::{merge_verified, LayerOutcome, LayerReport, Progress, ScanSettings, Verify};
 use crate::layer::LayerIndex;
 use crate::library::StoredLayers;
 use crate::oci::{PlatformPolicy, Reference, Timestamp};
@@ -29,6 +29,63 @@ use super::route::LayerMode;
 use super::state::{Current, LayerProgress, Phase, Prompt, State, Step, MAX_RECENT};
 use super::tree::model::TreeModel;
 use super::tree::AUTO_EXPAND_ROWS;
+
+/// How the page scans: layers with a table of contents are listed from it
+/// (a small part of their blobs) unless the user always verifies fully.
+fn scan_settings(verify_fully: bool) -> ScanSettings {
+    ScanSettings {
+        verify: if verify_fully {
+            Verify::Full
+        } else {
+            Verify::Toc
+        },
+        ..ScanSettings::default()
+    }
+}
+
+/// "Verify fully": the current image's layers that were listed from their
+/// tables of contents are streamed and verified whole, as any other layer.
+/// Their listings leave the reports (the table shows them loading); the
+/// tree keeps them until the scan ends and the new reports are merged.
+pub(crate) fn verify_listed(state: &mut State) -> Vec<Effect> {
+    if state.phase != Phase::Ready {
+        return Vec::new();
+    }
+    let Some(cur) = state.current.as_mut() else {
+        return Vec::new();
+    };
+    let Some(image) = cur.image.clone() else {
+        return Vec::new();
+    };
+    let listed: BTreeSet<usize> = cur
+        .reports
+        .iter()
+        .filter(|r| matches!(r.outcome, LayerOutcome::Listed(_)))
+        .map(|r| r.index)
+        .collect();
+    if listed.is_empty() {
+        return Vec::new();
+    }
+    cur.reports.retain(|r| !listed.contains(&r.index));
+    for &i in &listed {
+        if let Some(p) = cur.progress.get_mut(i) {
+            *p = LayerProgress {
+                total: p.total,
+                ..LayerProgress::default()
+            };
+        }
+    }
+    cur.scans += 1;
+    let count = image.image_manifest().map_or(0, |m| m.layers().len());
+    let task = ScanTask {
+        load: cur.load,
+        skip: (0..count).filter(|i| !listed.contains(i)).collect(),
+        image,
+        settings: scan_settings(true),
+    };
+    state.phase = Phase::Loading(Step::Layers);
+    vec![Effect::Scan(task)]
+}
 
 /// Drops the current image; a load still running is cancelled.
 pub(crate) fn cancel(state: &mut State) -> Vec<Effect> {
@@ -180,7 +237,7 @@ pub(super) fn resolved(
                 effects.push(Effect::Scan(ScanTask {
                     load,
                     image,
-                    settings: ScanSettings::default(),
+                    settings: scan_settings(state.verify_fully),
                     skip: cur.reading_library.keys().copied().collect(),
                 }));
             }
@@ -257,7 +314,7 @@ pub(crate) fn library_layers(
                 .filter(|i| !fetch.contains(i))
                 .collect(),
             image,
-            settings: ScanSettings::default(),
+            settings: scan_settings(state.verify_fully),
         }));
     }
     if cur.scans == 0 {

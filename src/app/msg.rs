@@ -154,6 +154,12 @@ pub enum Msg {
     CredentialsCancelled,
     /// The proxy base URL setting changed.
     ProxyBaseChanged(String),
+    /// The "always verify every layer fully" setting was turned on or off
+    /// (the shell also sends it at the start with the stored preference).
+    VerifyFullyChosen(bool),
+    /// "Verify fully" was pressed: stream the layers listed from their
+    /// tables of contents and check their blobs and diff_ids.
+    VerifyListedLayers,
     /// A copy button was pressed.
     CopyRequested(CopyWhat),
     /// The file viewer (`app::file`).
@@ -277,4 +283,6 @@ pub enum Effect {
     Search(super::search::SearchEffect),
     /// The image library's store work.
     Library(super::library::LibraryEffect),
+    /// Remember the "always verify fully" preference (`localStorage`).
+    SaveVerifyFully(bool),
 }

@@ -166,6 +166,9 @@ pub struct State {
     pub recent: Vec<String>,
     /// Where the proxy is.
     pub proxy_base: String,
+    /// Stream every layer even when a table of contents could list it
+    /// (a preference; off: tables of contents are used, and say so).
+    pub verify_fully: bool,
     /// A short message for the user (copied, setting refused…).
     pub notice: Option<String>,
     /// The file viewer.
@@ -192,6 +195,7 @@ impl Default for State {
             auth: Auth::default(),
             recent: Vec::new(),
             proxy_base: DEFAULT_PROXY_BASE.to_owned(),
+            verify_fully: false,
             notice: None,
             file: super::file::FileState::default(),
             search: SearchState::default(),

@@ -246,6 +246,11 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::VerifyFullyChosen(on) => {
+            state.verify_fully = on;
+            vec![Effect::SaveVerifyFully(on)]
+        }
+        Msg::VerifyListedLayers => load::verify_listed(state),
         Msg::CopyRequested(what) => copy(state, what),
         Msg::Library(m) => {
             let (effects, next) = super::library::update_library(state, m);

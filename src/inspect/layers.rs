@@ -228,18 +228,16 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     progress: &dyn Fn(Progress),
 ) -> LayerReport {
     if settings.verify == Verify::Toc {
-        if let Some(Ok(listed)) = super::toc::list_from_toc(client, reference, &descriptor).await {
-            progress(Progress::Started {
-                index,
-                total: descriptor.size(),
-            });
-            progress(Progress::Finished { index });
-            return LayerReport {
-                index,
-                descriptor,
-                diff_id,
-                outcome: LayerOutcome::Listed(listed),
-            };
+        let listed = list_layer(
+            client,
+            reference,
+            index,
+            &descriptor,
+            diff_id.as_ref(),
+            progress,
+        );
+        if let Some(report) = listed.await {
+            return report;
         }
         // No table of contents, or one that cannot be used: the layer
         // streams and is verified whole.
@@ -247,6 +245,33 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     let digest = descriptor.digest().clone();
     let open = async move { client.blob(reference, &digest, None).await };
     scan_opened(open, index, descriptor, diff_id, settings, progress).await
+}
+
+/// The report of layer `index` listed from its table of contents
+/// ([`Verify::Toc`]), or `None` when it has none that can be used (the
+/// caller streams it). Progress says it started and finished.
+pub async fn list_layer<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    reference: &Reference,
+    index: usize,
+    descriptor: &Descriptor,
+    diff_id: Option<&Digest>,
+    progress: &dyn Fn(Progress),
+) -> Option<LayerReport> {
+    let listed = super::toc::list_from_toc(client, reference, descriptor)
+        .await?
+        .ok()?;
+    progress(Progress::Started {
+        index,
+        total: descriptor.size(),
+    });
+    progress(Progress::Finished { index });
+    Some(LayerReport {
+        index,
+        descriptor: descriptor.clone(),
+        diff_id: diff_id.cloned(),
+        outcome: LayerOutcome::Listed(listed),
+    })
 }
 
 /// [`scan_layer`] for a blob `request` planned elsewhere: the page plans it

@@ -26,8 +26,8 @@ use crate::registry::Fetch;
 
 pub use failure::{LayerFailure, ScanClass, ScanFault};
 pub use layers::{
-    layer_jobs, layer_reports, merge_verified, scan_body, scan_layer, scan_layers, scan_request,
-    LayerJob, LayerOutcome, LayerReport, Progress, ScanSettings,
+    layer_jobs, layer_reports, list_layer, merge_verified, scan_body, scan_layer, scan_layers,
+    scan_request, LayerJob, LayerOutcome, LayerReport, Progress, ScanSettings,
 };
 pub use toc::{read_listed_file, RangeRead, Verify};
 

@@ -31,7 +31,7 @@
 //! would take the site past [`QUOTA_PERCENT`] % of its quota is skipped. A
 //! `QuotaExceededError` from `put` is reported in words.
 //!
-//! The setting itself is a preference in `localStorage` ([`SETTING`]),
+//! The setting itself is a preference in `localStorage` ([`super::prefs::KEEP_LAYERS`]),
 //! never a credential.
 
 use std::cell::{Cell, RefCell};
@@ -56,9 +56,6 @@ use super::runtime::App;
 /// The Cache API cache that holds kept layer blobs.
 pub const CACHE: &str = "layerlens-layers-v1";
 
-/// The `localStorage` key of the setting (`"on"` when on).
-pub const SETTING: &str = "layerlens.keep-layers";
-
 fn send(app: &Weak<App>, m: LibraryMsg) {
     if let Some(a) = app.upgrade() {
         a.dispatch(Msg::Library(m));
@@ -78,23 +75,6 @@ fn js_text(v: &JsValue) -> String {
 fn is_quota_error(v: &JsValue) -> bool {
     v.dyn_ref::<web_sys::DomException>()
         .is_some_and(|e| e.name() == "QuotaExceededError")
-}
-
-fn setting_on() -> bool {
-    web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|s| s.get_item(SETTING).ok().flatten())
-        .is_some_and(|v| v == "on")
-}
-
-fn save_setting(on: bool) {
-    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = if on {
-            s.set_item(SETTING, "on")
-        } else {
-            s.remove_item(SETTING)
-        };
-    }
 }
 
 async fn open_cache() -> Result<Cache, String> {
@@ -240,7 +220,7 @@ fn stream_of(body: BrowserBody, layer: &KeepLayer) -> Result<web_sys::ReadableSt
 
 /// Keeps one layer; how it ended.
 async fn keep_one(client: &PageClient, task: &KeepTask, layer: &KeepLayer) -> KeepOutcome {
-    if !setting_on() {
+    if !super::prefs::flag(super::prefs::KEEP_LAYERS) {
         return KeepOutcome::Cancelled;
     }
     let cache = match open_cache().await {
@@ -299,11 +279,11 @@ async fn drop_all() -> Result<(), String> {
 pub fn perform(effect: KeepEffect, app: Weak<App>) {
     match effect {
         KeepEffect::Read => spawn_local(async move {
-            let on = setting_on();
+            let on = super::prefs::flag(super::prefs::KEEP_LAYERS);
             let kept = list().await;
             send(&app, LibraryMsg::KeepRead { on, kept });
         }),
-        KeepEffect::Save(on) => save_setting(on),
+        KeepEffect::Save(on) => super::prefs::set_flag(super::prefs::KEEP_LAYERS, on),
         KeepEffect::Keep(task) => spawn_local(async move {
             let client = page_client(
                 task.proxy_base.clone(),

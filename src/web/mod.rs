@@ -22,6 +22,7 @@ pub mod fetch;
 pub mod file;
 pub mod listen;
 pub mod panic;
+pub mod prefs;
 pub mod raster;
 mod render;
 pub mod runtime;
@@ -65,6 +66,9 @@ pub fn start() {
             (query, page_url)
         })
         .unwrap_or_default();
+    if prefs::flag(prefs::VERIFY_FULLY) {
+        app.dispatch(Msg::VerifyFullyChosen(true));
+    }
     app.dispatch(Msg::Started { query, page_url });
     app.warm_up();
 }

@@ -186,6 +186,9 @@ impl App {
                 });
             }
             Effect::Library(e) => self.library.perform(e, self.weak()),
+            Effect::SaveVerifyFully(on) => {
+                super::prefs::set_flag(super::prefs::VERIFY_FULLY, on);
+            }
             Effect::Copy(text) => {
                 if let Some(w) = web_sys::window() {
                     let _ = w.navigator().clipboard().write_text(&text);

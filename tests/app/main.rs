@@ -14,4 +14,5 @@ mod reuse;
 mod route;
 mod rows;
 mod search;
+mod toc;
 mod update;

@@ -147,11 +147,14 @@ pub struct OpenFile {
     pub stage: Stage,
     /// The layer check.
     pub check: Check,
+    /// Read by Range from a layer listed from its table of contents, and
+    /// checked against the digest the table gives (the blob is not read).
+    pub by_range: bool,
 }
 
 impl OpenFile {
-    fn same_bytes(&self, digest: &Digest, source: &Source) -> bool {
-        &self.digest == digest && self.source.offset == source.offset
+    fn same_bytes(&self, digest: &Digest, source: &Source, by_range: bool) -> bool {
+        &self.digest == digest && self.source.offset == source.offset && self.by_range == by_range
     }
 }
 
@@ -457,13 +460,29 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
         return;
     };
     let digest = descriptor.digest().clone();
+    // A layer listed from its table of contents: its entries' offsets are
+    // their positions in the listing, and its files are read by Range.
+    let listed = state
+        .current
+        .as_ref()
+        .and_then(|cur| match &cur.report(source.layer)?.outcome {
+            LayerOutcome::Listed(l) => l.file(usize::try_from(source.offset).ok()?),
+            _ => None,
+        });
+    let by_range = listed.is_some();
     let fs = &mut state.file;
-    if let Some(o) = fs.open.as_mut().filter(|o| o.same_bytes(&digest, &source)) {
+    if let Some(o) = fs
+        .open
+        .as_mut()
+        .filter(|o| o.same_bytes(&digest, &source, by_range))
+    {
         // The same bytes under another name (a hard link) or view.
         o.path = path;
         return;
     }
-    let kept = fs.kept.take_if(|k| k.same_bytes(&digest, &source));
+    let kept = fs
+        .kept
+        .take_if(|k| k.same_bytes(&digest, &source, by_range));
     put_away(fs, effects);
     if let Some(mut k) = kept {
         k.path = path;
@@ -481,6 +500,7 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
         layer_total: descriptor.size(),
         stage: Stage::Loading,
         check: Check::Pending,
+        by_range,
     });
     let Some(cur) = state.current.as_ref() else {
         return;
@@ -490,14 +510,6 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
     };
     let reference = image.reference.clone();
     let credentials = state.auth.saved.get(reference.registry_host()).cloned();
-    // A layer listed from its table of contents: its entries' offsets are
-    // their positions in the listing.
-    let listed = match cur.report(source.layer).map(|r| &r.outcome) {
-        Some(LayerOutcome::Listed(l)) => {
-            usize::try_from(source.offset).ok().and_then(|i| l.file(i))
-        }
-        _ => None,
-    };
     effects.push(effect(FileEffect::Extract(Box::new(ExtractTask {
         id,
         load: cur.load,

@@ -168,6 +168,10 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
         Check::Failed(_) => Some(false),
     };
     match &o.stage {
+        Stage::Loading if o.by_range => {
+            v.hook = "loading";
+            v.status = format!("Reading its pieces of {layer} by Range");
+        }
         Stage::Loading => {
             v.hook = "loading";
             v.status = format!(
@@ -186,6 +190,11 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
                     "Checking {layer}'s digest: {} of {}",
                     human_size_binary(o.layer_done),
                     human_size_binary(o.layer_total)
+                ),
+                Check::Verified if o.by_range => format!(
+                    "From {layer}, read by Range ({} transferred) and checked against the \
+                     digest in the layer's table of contents (the blob itself was not checked)",
+                    human_size_binary(o.layer_done)
                 ),
                 Check::Verified => format!("From {layer}, whose digest was verified again"),
                 Check::Failed(e) => format!("NOT VERIFIED: {e}"),

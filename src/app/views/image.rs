@@ -2,7 +2,7 @@
 //! the config's container defaults and the history.
 
 use crate::fs::human_size_binary;
-use crate::inspect::LayerReport;
+use crate::inspect::{LayerOutcome, LayerReport};
 
 use super::super::route::platform_label;
 use super::super::state::State;
@@ -18,6 +18,9 @@ pub struct Check {
     /// The failure, if any; for a layer taken from the library, where its
     /// verdict came from.
     pub detail: String,
+    /// A layer listed from its table of contents: not verified (`ok` is
+    /// `Some(false)`), not failed either; "Verify fully" would check it.
+    pub listed: bool,
 }
 
 /// The overview of the image.
@@ -43,6 +46,12 @@ pub struct OverviewView {
     pub files: String,
     /// `Some(all verified)` once every layer reported.
     pub verified: Option<bool>,
+    /// Layers listed from their tables of contents (their blobs not
+    /// checked), once every layer reported.
+    pub listed: usize,
+    /// Whether every check that did not pass is such a listing (no
+    /// failure): the summary offers "Verify fully" instead of alarm.
+    pub only_listed: bool,
     /// Every check.
     pub checks: Vec<Check>,
     /// `docker pull NAME@sha256:…`.
@@ -111,18 +120,21 @@ pub fn overview(state: &State) -> Option<OverviewView> {
             object: format!("index {}", idx.verified.digest()),
             ok: Some(true),
             detail: String::new(),
+            listed: false,
         });
     }
     checks.push(Check {
         object: format!("manifest {}", img.manifest.verified.digest()),
         ok: Some(true),
         detail: String::new(),
+        listed: false,
     });
     if let Some(c) = cfg {
         checks.push(Check {
             object: format!("config {}", c.digest()),
             ok: Some(true),
             detail: String::new(),
+            listed: false,
         });
     }
     if let Some(m) = img.image_manifest() {
@@ -147,10 +159,13 @@ pub fn overview(state: &State) -> Option<OverviewView> {
                 object: format!("layer {i} {}", d.digest()),
                 ok: r.map(LayerReport::is_verified),
                 detail,
+                listed: r.is_some_and(|r| matches!(r.outcome, LayerOutcome::Listed(_))),
             });
         }
     }
     let verified = all_reported.then(|| checks.iter().all(|c| c.ok == Some(true)));
+    let listed = checks.iter().filter(|c| c.listed).count();
+    let only_listed = listed > 0 && checks.iter().all(|c| c.ok == Some(true) || c.listed);
     Some(OverviewView {
         name: cur.reference.to_string(),
         digest: img.digest.to_string(),
@@ -175,6 +190,8 @@ pub fn overview(state: &State) -> Option<OverviewView> {
             .map(|fs| fs.stats().files.to_string())
             .unwrap_or_default(),
         verified,
+        listed: if all_reported { listed } else { 0 },
+        only_listed: all_reported && only_listed,
         checks,
         pull: format!("docker pull {}", img.pinned().familiar_string()),
     })

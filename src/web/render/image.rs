@@ -62,7 +62,9 @@ impl ImageSections {
         let mut out = Vec::new();
         let a = app.clone();
         out.extend(Listener::new(&self.overview, "click", move |e| {
-            if let Some((_, what)) = closest_attr(e.target(), "data-copy") {
+            if closest_attr(e.target(), "data-verify-fully").is_some() {
+                send(&a, Msg::VerifyListedLayers);
+            } else if let Some((_, what)) = closest_attr(e.target(), "data-copy") {
                 let what = match what.as_str() {
                     "pull" => CopyWhat::PullCommand,
                     "pinned" => CopyWhat::PinnedLink,
@@ -109,19 +111,57 @@ impl ImageSections {
     }
 }
 
+/// `1 layer was` / `3 layers were`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 fn overview(o: &OverviewView) -> El {
-    // The test hook is "true" or "false", and absent while layers load.
-    let verified = o.verified.map(|v| if v { "true" } else { "false" });
-    let summary = match o.verified {
-        Some(true) => "Verified: manifest, config and every layer match their digests.".to_owned(),
-        Some(false) => "Not verified: see the objects marked below.".to_owned(),
-        None => "Verifying…".to_owned(),
+    // The test hook is "true", "false" or "listed" (nothing failed, some
+    // layers listed from their tables of contents), and absent while
+    // layers load.
+    let verified = o.verified.map(|v| match (v, o.only_listed) {
+        (true, _) => "true",
+        (false, true) => "listed",
+        (false, false) => "false",
+    });
+    let summary = match (o.verified, o.only_listed) {
+        (Some(true), _) => {
+            "Verified: manifest, config and every layer match their digests.".to_owned()
+        }
+        (Some(false), true) => format!(
+            "Listed: manifest and config match their digests; {} listed from {} table of \
+             contents, which the manifest names, so the listing is the published one, but \
+             the blob{} and diff_id{} were not checked.",
+            plural(o.listed, "layer was", "layers were"),
+            if o.listed == 1 { "its" } else { "their" },
+            if o.listed == 1 { "" } else { "s" },
+            if o.listed == 1 { "" } else { "s" },
+        ),
+        (Some(false), false) => "Not verified: see the objects marked below.".to_owned(),
+        (None, _) => "Verifying…".to_owned(),
     };
+    let verify_button = (o.listed > 0).then(|| {
+        el("button")
+            .attr("type", "button")
+            .attr("id", "verify-fully")
+            .attr("data-verify-fully", "")
+            .text(if o.listed == 1 {
+                "Verify fully (download the listed layer)"
+            } else {
+                "Verify fully (download the listed layers)"
+            })
+    });
     let checks = o.checks.iter().map(|c| {
-        let (class, mark) = match c.ok {
-            Some(true) => ("ok", "✓"),
-            Some(false) => ("bad", "✗"),
-            None => ("pending", "…"),
+        let (class, mark) = match (c.ok, c.listed) {
+            (Some(true), _) => ("ok", "✓"),
+            (Some(false), true) => ("listed", "○"),
+            (Some(false), false) => ("bad", "✗"),
+            (None, _) => ("pending", "…"),
         };
         el("li")
             .class(class)
@@ -157,6 +197,7 @@ fn overview(o: &OverviewView) -> El {
                 .attr_opt("data-verified", verified)
                 .class(&format!("verification {}", verified.unwrap_or("pending")))
                 .child(el("p").text(&summary))
+                .children(verify_button)
                 .child(el("ul").class("checks").children(checks)),
         )
         .child(

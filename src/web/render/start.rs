@@ -20,6 +20,7 @@ pub(super) struct Start {
     recent: Element,
     proxy_save: Element,
     proxy_input: HtmlInputElement,
+    verify_fully: HtmlInputElement,
     last_recent: Vec<String>,
     last_proxy: String,
 }
@@ -73,6 +74,20 @@ impl Start {
         for e in [&label, &proxy_input, &proxy_save] {
             let _ = settings.append_child(e);
         }
+        let verify_fully = el("input")
+            .attr("id", "verify-fully-setting")
+            .attr("type", "checkbox")
+            .build()?;
+        let verify_label = el("label")
+            .class("setting")
+            .text(
+                " Always verify every layer fully: download each blob and check its digest and \
+                 diff_id, even when a table of contents (zstd:chunked, eStargz) could list it \
+                 from a small part of the blob",
+            )
+            .build()?;
+        let _ = verify_label.insert_before(&verify_fully, verify_label.first_child().as_ref());
+        let _ = settings.append_child(&verify_label);
         let root = el("section")
             .attr("id", "start")
             .attr("aria-label", "Inspect an image")
@@ -87,6 +102,7 @@ impl Start {
             recent,
             proxy_save,
             proxy_input: proxy_input.dyn_into().ok()?,
+            verify_fully: verify_fully.dyn_into().ok()?,
             last_recent: vec![String::from("\u{0}")],
             last_proxy: String::new(),
         })
@@ -117,6 +133,11 @@ impl Start {
         out.extend(Listener::new(&self.proxy_save, "click", move |_| {
             send(&a, Msg::ProxyBaseChanged(input_value("proxy-base")));
         }));
+        let a = app.clone();
+        let checkbox = self.verify_fully.clone();
+        out.extend(Listener::new(&self.verify_fully, "change", move |_| {
+            send(&a, Msg::VerifyFullyChosen(checkbox.checked()));
+        }));
         out
     }
 
@@ -126,6 +147,9 @@ impl Start {
             .is_some_and(|a| self.input.is_same_node(Some(&a)));
         if !focused && self.input.value() != state.input {
             self.input.set_value(&state.input);
+        }
+        if self.verify_fully.checked() != state.verify_fully {
+            self.verify_fully.set_checked(state.verify_fully);
         }
         if self.last_proxy != state.proxy_base {
             self.proxy_input.set_value(&state.proxy_base);

@@ -15,7 +15,9 @@ use super::pool::{Lease, Pool};
 use crate::app::driver::drive;
 use crate::app::{LoadId, Msg, ScanTask};
 use crate::inspect::transfer::decode_report;
-use crate::inspect::{scan_layer, LayerFailure, LayerJob, LayerReport, Progress};
+use crate::inspect::{
+    list_layer, scan_layer, LayerFailure, LayerJob, LayerReport, Progress, Verify,
+};
 use crate::layer::ScanOptions;
 use crate::web::client::PageClient;
 
@@ -86,6 +88,23 @@ async fn one(
 ) -> Option<LayerReport> {
     let load = task.load;
     let index = layer.index;
+    if task.settings.verify == Verify::Toc {
+        // A table of contents is a few requests for a small part of the
+        // blob: read here, with the page's client (no worker needed).
+        let progress = |p: Progress| dispatch(progress_msg(load, p));
+        let (reference, d) = (&task.image.reference, &layer.descriptor);
+        let listed = list_layer(
+            client,
+            reference,
+            index,
+            d,
+            layer.diff_id.as_ref(),
+            &progress,
+        );
+        if let Some(report) = listed.await {
+            return (!pool.is_cancelled(load)).then_some(report);
+        }
+    }
     let total = layer.descriptor.size();
     let media_type = layer.descriptor.media_type();
     // Skipped layers (foreign, not a layer) need no worker: scan_layer

@@ -59,6 +59,10 @@ pub struct MemRegistry {
     objects: Rc<RefCell<HashMap<String, Stored>>>,
     /// Every URL requested, in order.
     pub requests: Rc<RefCell<Vec<String>>>,
+    /// The body bytes of each answer, in the order of `requests`.
+    pub sent: Rc<RefCell<Vec<u64>>>,
+    /// Answer blobs whole, ignoring `Range` (as some registries do).
+    pub ignore_range: bool,
     /// Chunk size of bodies (exercises progress).
     pub chunk: usize,
 }
@@ -113,17 +117,42 @@ impl Fetch for MemRegistry {
         };
         let mut headers = Headers::new();
         headers.push("Content-Type", s.content_type.clone());
-        headers.push("Content-Length", s.body.len().to_string());
         if path.contains("/manifests/") {
             headers.push("Docker-Content-Digest", digest_of(&s.body));
         }
-        let data = if request.method == Method::Head {
+        let total = s.body.len();
+        let mut status = s.status;
+        let mut data = if request.method == Method::Head {
             Vec::new()
         } else {
             s.body
         };
+        // `Range: bytes=N-M` on a blob, as the distribution registry
+        // answers it (206 and those bytes), unless told to ignore it.
+        let range = request
+            .headers
+            .get("Range")
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.split_once('-'))
+            .and_then(|(a, b)| Some((a.parse::<usize>().ok()?, b.parse::<usize>().ok()?)));
+        if let (Some((from, to)), true, false) =
+            (range, path.contains("/blobs/"), self.ignore_range)
+        {
+            if from <= to && to < data.len() {
+                data = data[from..=to].to_vec();
+                status = 206;
+                headers.push("Content-Range", format!("bytes {from}-{to}/{total}"));
+            }
+        }
+        let length = if request.method == Method::Head {
+            total
+        } else {
+            data.len()
+        };
+        headers.push("Content-Length", length.to_string());
+        self.sent.borrow_mut().push(data.len() as u64);
         Ok(Response {
-            status: s.status,
+            status,
             headers,
             body: MemBody {
                 data,
@@ -226,10 +255,13 @@ pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 pub const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 
-/// A layer: its tar, the instruction that made it.
+/// A layer: its tar, the instruction that made it, and when its blob is
+/// not the plain gzip of the tar (an eStargz blob), that blob and its
+/// descriptor's annotations.
 pub struct TestLayer {
     pub tar: Vec<u8>,
     pub created_by: String,
+    pub blob: Option<(Vec<u8>, Value)>,
 }
 
 /// An image under construction.
@@ -276,6 +308,26 @@ impl TestImage {
         self.layers.push(TestLayer {
             tar: tar(members),
             created_by: created_by.to_owned(),
+            blob: None,
+        });
+        self
+    }
+
+    /// A layer written as eStargz (`crate::estargz`), its descriptor
+    /// annotated with the table of contents' digest.
+    pub fn estargz_layer(mut self, created_by: &str, members: &[Member]) -> TestImage {
+        let written = crate::estargz::estargz(members);
+        let mut tar = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::MultiGzDecoder::new(written.blob.as_slice()),
+            &mut tar,
+        )
+        .expect("the eStargz blob inflates");
+        let annotations = json!({ layerlens::layer::toc::stargz::TOC_DIGEST: written.toc_digest });
+        self.layers.push(TestLayer {
+            tar,
+            created_by: created_by.to_owned(),
+            blob: Some((written.blob, annotations)),
         });
         self
     }
@@ -348,9 +400,17 @@ impl TestImage {
         let mut layers = Vec::new();
         let mut digests = Vec::new();
         for l in &self.layers {
-            let blob = tar::gzip(&l.tar);
+            let (blob, annotations) = match &l.blob {
+                Some((blob, annotations)) => (blob.clone(), Some(annotations.clone())),
+                None => (tar::gzip(&l.tar), None),
+            };
             let d = reg.put_blob(repo, &blob);
-            layers.push(json!({"mediaType": OCI_LAYER_GZIP, "digest": d, "size": blob.len()}));
+            let mut descriptor =
+                json!({"mediaType": OCI_LAYER_GZIP, "digest": d, "size": blob.len()});
+            if let Some(a) = annotations {
+                descriptor["annotations"] = a;
+            }
+            layers.push(descriptor);
             digests.push(d);
         }
         let m = serde_json::to_vec(&json!({

@@ -25,6 +25,8 @@ pub struct Page {
     pub urls: Vec<(String, bool)>,
     pub focus: Vec<Focus>,
     pub copied: Vec<String>,
+    /// The "always verify fully" preference as saved, in order.
+    pub verify_fully_saved: Vec<bool>,
     /// Every effect seen, for tests that look at them.
     pub effects: Vec<Effect>,
     /// Loads cancelled.
@@ -62,6 +64,7 @@ impl Page {
             urls: Vec::new(),
             focus: Vec::new(),
             copied: Vec::new(),
+            verify_fully_saved: Vec::new(),
             effects: Vec::new(),
             cancelled: Vec::new(),
             revealed: Vec::new(),
@@ -174,6 +177,7 @@ impl Page {
                     // The search pages are tested in tests/app/search.rs.
                     Effect::Search(_) => {}
                     Effect::Library(e) => queue.extend(self.library(e)),
+                    Effect::SaveVerifyFully(on) => self.verify_fully_saved.push(on),
                 }
             }
         }
