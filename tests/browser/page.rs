@@ -269,6 +269,42 @@ fn push_files(registry: &Registry) {
 }
 
 /// Tags of `e2e/tags`: more than the tags page's first page (50) holds.
+/// `e2e/chunked:v1`: a layer recompressed by skopeo as zstd:chunked (the
+/// table of contents the page lists it from), with a file far into it.
+/// The registry's address is fresh, so skopeo's blob-info cache cannot
+/// substitute the gzip blob it read (the annotation is asserted).
+fn push_chunked(registry: &Registry) {
+    ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("opt/")
+                .file("opt/noise.bin", &noise(2 << 20))
+                .dir("etc/")
+                .file("etc/chunked", b"read by Range from a zstd:chunked layer\n"),
+        ))
+        .build()
+        .push(&registry.client(), "e2e/chunked-src", Some("v1"));
+    let host = registry.host_port();
+    support::skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        "--dest-compress-format",
+        "zstd:chunked",
+        &format!("docker://{host}/e2e/chunked-src:v1"),
+        &format!("docker://{host}/e2e/chunked:v1"),
+    ]);
+    let manifest = registry.client().get(
+        "/v2/e2e/chunked/manifests/v1",
+        &[("Accept", "application/vnd.oci.image.manifest.v1+json")],
+    );
+    assert!(
+        manifest.text().contains("zstd-chunked.manifest-position"),
+        "skopeo wrote zstd:chunked: {}",
+        manifest.text()
+    );
+}
+
 const TAG_COUNT: usize = 55;
 
 /// `e2e/tags`: one small image under [`TAG_COUNT`] tags `t00`…, for the
@@ -305,6 +341,7 @@ fn the_page_in_headless_chromium() {
     let token = Registry::start(Flavor::token(USER, PASSWORD));
     hello().push(&token.client(), "e2e/private", Some("v1"));
     push_tagged(&registry);
+    push_chunked(&registry);
     // Distribution 2.8 ignores `n`: this front pages tag lists as
     // distribution 3 does, for the tags page's "More tags".
     let pager = support::registry::TagPager::start(&registry.base_url());
