@@ -4,13 +4,17 @@
 
 # bench_start_registry WORKDIR
 # Starts /usr/bin/docker-registry on 127.0.0.1 (storage in WORKDIR). Sets:
-# port base reg_pid (the caller's EXIT trap kills $reg_pid).
+# port base reg_pid (the caller's EXIT trap kills $reg_pid). With
+# BENCH_ACCESS_LOG=1 the registry logs every request (status and body
+# bytes) to WORKDIR/registry.log.
 bench_start_registry() {
   local work=$1
+  local access=true
+  [ "${BENCH_ACCESS_LOG:-0}" = 1 ] && access=false
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   cat > "$work/config.yml" <<EOF
 version: 0.1
-log: {level: error, accesslog: {disabled: true}}
+log: {level: error, accesslog: {disabled: $access}}
 storage: {filesystem: {rootdirectory: $work/storage}, delete: {enabled: true}}
 http: {addr: 127.0.0.1:$port}
 EOF
@@ -63,17 +67,18 @@ bench_serve() {
   [ -n "$server" ] || { echo "layerlens serve did not start"; exit 1; }
 }
 
-# bench_registry_image WORKDIR
+# bench_registry_image WORKDIR [MB]
 # Starts the registry and pushes 127.0.0.1:$port/bench/app:v1 with one
-# ~200 MB (uncompressed) gzip layer. Sets what bench_start_registry and
-# bench_push_layer set.
+# gzip layer of about MB (default 200) megabytes of tar. Sets what
+# bench_start_registry and bench_push_layer set.
 bench_registry_image() {
-  local work=$1
+  local work=$1 mb=${2:-200}
   bench_start_registry "$work"
-log "building a ~200 MB layer"
-python3 - "$work" <<'PY'
+log "building a ~$mb MB layer"
+python3 - "$work" "$mb" <<'PY'
 import os, random, sys, tarfile, io
 work = sys.argv[1]
+limit = int(sys.argv[2]) * 1_000_000
 rng = random.Random(42)
 words = [bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(4000)]
 def text(n):
@@ -84,7 +89,7 @@ def text(n):
 with tarfile.open(os.path.join(work, "layer.tar"), "w", format=tarfile.PAX_FORMAT) as t:
     total = 0
     i = 0
-    while total < 200_000_000:
+    while total < limit:
         if i % 500 == 499:
             size = 8_000_000
             data = rng.randbytes(size // 2) + text(size // 2)
