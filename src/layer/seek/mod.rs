@@ -46,10 +46,14 @@
 //! [`LOOKBACK`] (16 KiB), where the PAX or GNU long-name headers that give
 //! the entry its name lie; the tar walker of the scanner is run from the
 //! nearest 512-byte boundary in that span from which it reaches a header
-//! at [`Entry::offset`] naming the entry with its size. The checkpoint is
-//! chosen at least [`LOOKBACK`] before the entry so that this span is
-//! decoded. An entry whose metadata headers are longer than that cannot be
-//! read this way ([`SeekError::NotTheEntry`]); scan the layer instead.
+//! at [`Entry::offset`] naming the entry with its size. For an entry whose
+//! path or size cannot be in its own header as is (a path longer than 98
+//! bytes or not ASCII, a size of 8 GiB or more), the checkpoint is chosen
+//! at least [`LOOKBACK`] before the entry so that this span is decoded
+//! (which may cost one checkpoint gap more); any other entry starts at the
+//! nearest checkpoint before its header. An entry whose metadata headers
+//! are longer than that cannot be read this way
+//! ([`SeekError::NotTheEntry`]); scan the layer instead.
 //!
 //! Nothing is trusted: the content streamed is checked against the entry's
 //! content SHA-256 before the sink hears [`ContentSink::end`], so a damaged
@@ -86,6 +90,14 @@ pub const DEFAULT_SPACING: u64 = 4 << 20;
 /// How far before an entry's header its PAX and GNU long-name headers are
 /// looked for (see the module documentation).
 pub const LOOKBACK: u64 = 16 << 10;
+
+/// Whether an entry's path or size may be given only by PAX or GNU
+/// long-name headers before its own: a path that does not fit a ustar name
+/// field as is (98 bytes leave room for a `./` prefix), or a size that does
+/// not fit the size field.
+pub(crate) fn needs_lookback(entry: &Entry) -> bool {
+    entry.path.len() > 98 || !entry.path.is_ascii() || entry.size >= 8 << 30
+}
 
 /// The deflate window: how far back a back-reference may reach.
 const WINDOW: usize = 32 << 10;
@@ -299,7 +311,8 @@ impl SeekIndex {
                 size: entry.size,
                 tar_size: self.tar_size,
             })?;
-        let (from_cp, from, to) = self.span(entry.offset, content_end);
+        let margin = if needs_lookback(entry) { LOOKBACK } else { 0 };
+        let (from_cp, from, to) = self.span(entry.offset, content_end, margin);
         if to >= blob_size || from > to {
             return Err(SeekError::PastBlobEnd {
                 from,
@@ -325,26 +338,26 @@ impl SeekIndex {
 
     /// The checkpoint to start from (`None`: the blob's start) and the
     /// inclusive blob range to read for an entry whose header is at tar
-    /// offset `header` and whose content ends at `content_end`.
-    fn span(&self, header: u64, content_end: u64) -> (Option<&Checkpoint>, u64, u64) {
+    /// offset `header` and whose content ends at `content_end`, with
+    /// `margin` tar bytes before the header decoded too.
+    fn span(&self, header: u64, content_end: u64, margin: u64) -> (Option<&Checkpoint>, u64, u64) {
         let last = self.compressed_size.saturating_sub(1);
         if self.compression == Compression::None {
             // The blob is the tar stream.
             let from = header.saturating_sub(LOOKBACK);
             return (None, from, content_end.saturating_sub(1));
         }
-        let wanted = header.saturating_sub(LOOKBACK);
+        let wanted = header.saturating_sub(margin);
         let before = self.checkpoints.partition_point(|c| c.out <= wanted);
         let from_cp = before.checked_sub(1).and_then(|i| self.checkpoints.get(i));
         let from = from_cp.map_or(0, |c| c.start);
         let after = self.checkpoints.partition_point(|c| c.out < content_end);
-        // A block checkpoint's first byte still holds the end of the block
-        // before it, and a reader resuming at a bit offset consumes bytes in
-        // pairs: one byte past the next checkpoint's start covers both.
+        // A block checkpoint's first byte may still hold the end of the
+        // block before it.
         let to = self
             .checkpoints
             .get(after)
-            .map_or(last, |c| c.start.saturating_add(1).min(last));
+            .map_or(last, |c| c.start.min(last));
         (from_cp, from, to)
     }
 }

@@ -105,9 +105,9 @@ impl FileRead {
     }
 
     /// The compressed bytes to fetch, inclusive `(from, to)`: from the
-    /// nearest checkpoint at least [`LOOKBACK`] before the entry's header
-    /// to the first checkpoint past the entry's end (or the blob's last
-    /// byte).
+    /// nearest checkpoint before the entry's header (at least [`LOOKBACK`]
+    /// before it when its name may be in headers before it) to the first
+    /// checkpoint past the entry's end (or the blob's last byte).
     pub fn range(&self) -> (u64, u64) {
         self.range
     }

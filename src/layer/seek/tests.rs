@@ -205,10 +205,17 @@ fn read_every_file(seed: u64, blob: &[u8], scan: &LayerScan, gap: u64) {
         result.unwrap_or_else(|e| panic!("{path} at tar offset {}: {e}", entry.offset));
         assert!(sink.data == *content, "{path}: content differs");
         assert_eq!((sink.begun, sink.ended), (1, 1), "{path}");
-        // At most one gap before the entry (plus its metadata headers),
-        // its own bytes (deflate never grows data by more than ~0.1 %),
-        // and the last chunk fed past its end.
-        let bound = gap + LOOKBACK + entry.size + entry.size / 500 + 1024 + (64 << 10);
+        // At most one gap before the entry (two when its name may be in
+        // headers before it, and a checkpoint is that close), its own
+        // bytes (deflate never grows data by more than ~0.1 %), and past
+        // its end the last chunk fed and, for zstd, the rest of the block
+        // (at most 128 KiB) holding its last byte.
+        let close = index
+            .checkpoints
+            .iter()
+            .any(|c| c.out <= entry.offset && entry.offset < c.out + LOOKBACK);
+        let gaps = if close && needs_lookback(entry) { 2 } else { 1 };
+        let bound = gaps * gap + LOOKBACK + entry.size + entry.size / 500 + (192 << 10);
         assert!(
             fed <= bound,
             "{path}: fetched {fed} bytes, more than {bound}"
@@ -236,10 +243,10 @@ fn gzip_case(level: u32, seed: u64) {
     let scan = scan(&blob, Compression::Gzip, Some(SPACING));
     let index = scan.seek_index().expect("a seek index");
     if level == 1 {
-        // zlib-rs's (zlib-ng's) level 1 writes the whole stream as one
-        // fixed-code deflate block: no block boundary, so no checkpoint;
-        // files still read, from the blob's start.
-        assert!(index.is_empty(), "{} checkpoints", index.len());
+        // zlib-rs's (zlib-ng's) level 1 writes the stream as a few huge
+        // fixed-code deflate blocks: few block boundaries, few checkpoints;
+        // files still read, from the one before them.
+        assert!(index.len() < 4, "{} checkpoints", index.len());
         read_every_file(seed, &blob, &scan, largest_gap(index));
         return;
     }

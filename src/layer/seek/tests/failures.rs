@@ -24,7 +24,7 @@ fn files(scan: &LayerScan) -> impl Iterator<Item = &Entry> {
 fn big_file(scan: &LayerScan, size: u64) -> &Entry {
     let index = scan.seek_index().expect("an index");
     files(scan)
-        .find(|e| e.size >= size && index.span(e.offset, e.offset + 512 + e.size).0.is_some())
+        .find(|e| e.size >= size && index.span(e.offset, e.offset + 512 + e.size, 0).0.is_some())
         .expect("a large file after a checkpoint")
 }
 
@@ -64,8 +64,9 @@ fn bytes_of_another_blob_never_read_as_good() {
 /// Whether `entry` is read from the blob's start (the same bytes decode
 /// the same in any gzip writer's output up to the first difference).
 fn opened_at_start(index: &SeekIndex, entry: &Entry) -> bool {
+    let margin = if needs_lookback(entry) { LOOKBACK } else { 0 };
     index
-        .span(entry.offset, entry.offset + 512 + entry.size)
+        .span(entry.offset, entry.offset + 512 + entry.size, margin)
         .0
         .is_none()
 }
