@@ -3,8 +3,10 @@
 //! We parse the member header and trailer ourselves rather than using a gzip
 //! reader: the scanner is fed chunks of any size and must never block, and
 //! we want exact errors (which member, which check, which offset) and the
-//! header fields. Inflation is flate2's raw `Decompress` on the zlib-rs
-//! backend, the fastest pure-Rust inflater in native and wasm builds.
+//! header fields. Inflation is zlib-rs's raw `Inflate` (flate2's backend,
+//! used directly because flate2 cannot stop at a deflate block boundary,
+//! which recording seek checkpoints needs: [`super::seek`]), the fastest
+//! pure-Rust inflater in native and wasm builds.
 //!
 //! Rules implemented (RFC 1952 §2.2–2.3):
 //! * a member is `header · deflate data · CRC32 · ISIZE`; members repeat
@@ -18,9 +20,10 @@
 //!   (as in Go's `compress/gzip`, which Docker and containerd use; GNU gzip
 //!   merely warns about trailing zeros).
 
-use flate2::{Decompress, FlushDecompress, Status};
+use zlib_rs::{Inflate, InflateFlush, Status};
 
 use super::error::{ScanError, ScanErrorKind};
+use super::seek::{BlockRecorder, Points};
 
 /// Size of the inflate output buffer: large enough that per-call overhead
 /// vanishes, small enough to stay in L2.
@@ -275,7 +278,7 @@ enum State {
 
 /// Push-style multi-member gzip decoder.
 pub(crate) struct GzipDecoder {
-    inflate: Decompress,
+    inflate: Inflate,
     out: Vec<u8>,
     state: State,
     /// Compressed bytes consumed so far.
@@ -287,21 +290,62 @@ pub(crate) struct GzipDecoder {
     crc: crc32fast::Hasher,
     isize: u32,
     info: Option<GzipInfo>,
+    /// Bytes inflated from all members so far (the tar offset).
+    total_out: u64,
+    /// Records seek checkpoints, when asked for.
+    seek: Option<Box<BlockRecorder>>,
+    /// The next inflate call must not stop at a block boundary (the last
+    /// one stopped there without progress).
+    no_block_stop: bool,
 }
 
 impl GzipDecoder {
     pub(crate) fn new() -> GzipDecoder {
+        GzipDecoder::starting_at(0, 1)
+    }
+
+    /// A decoder that records a seek checkpoint every `spacing` compressed
+    /// bytes ([`super::seek`]).
+    pub(crate) fn with_seek(spacing: u64) -> GzipDecoder {
+        let mut decoder = GzipDecoder::new();
+        decoder.seek = Some(Box::new(BlockRecorder::new(spacing)));
+        decoder
+    }
+
+    /// A decoder for a stream read from blob byte `offset` on, where member
+    /// number `member` (1-based) begins: errors count offsets and members
+    /// as in the whole blob.
+    pub(crate) fn starting_at(offset: u64, member: u64) -> GzipDecoder {
         GzipDecoder {
-            inflate: Decompress::new(false),
+            inflate: Inflate::new(false, 15),
             out: vec![0; OUT_BUF],
             state: State::Header(Box::new(HeaderParser::new())),
-            offset: 0,
-            member: 1,
+            offset,
+            member,
             trailer_at: 0,
             crc: crc32fast::Hasher::new(),
             isize: 0,
             info: None,
+            total_out: 0,
+            seek: None,
+            no_block_stop: false,
         }
+    }
+
+    /// Bytes inflated so far.
+    pub(crate) fn total_out(&self) -> u64 {
+        self.total_out
+    }
+
+    /// Block boundaries whose bit offset could not be told, so far.
+    #[cfg(test)]
+    pub(crate) fn seek_dropped(&self) -> u64 {
+        self.seek.as_ref().map_or(0, |s| s.dropped())
+    }
+
+    /// The checkpoints recorded so far (with [`GzipDecoder::with_seek`]).
+    pub(crate) fn take_seek_points(&mut self) -> Option<Points> {
+        self.seek.take().map(|r| r.into_points())
     }
 
     /// The first member's header, with the member count, once a header has
@@ -351,6 +395,9 @@ impl GzipDecoder {
                     if let Some(info) = &mut self.info {
                         info.members = self.member;
                     }
+                    if let Some(seek) = &mut self.seek {
+                        seek.member_start(self.offset, self.member);
+                    }
                     self.inflate.reset(false);
                     self.crc = crc32fast::Hasher::new();
                     self.isize = 0;
@@ -374,11 +421,20 @@ impl GzipDecoder {
     {
         let mut used = 0usize;
         loop {
+            // Recording checkpoints, the inflater stops at the next block
+            // boundary once one is due (see `super::seek`).
+            let flush = match &self.seek {
+                Some(seek) if !self.no_block_stop && seek.wants_block(self.offset) => {
+                    InflateFlush::Block
+                }
+                _ => InflateFlush::NoFlush,
+            };
+            self.no_block_stop = false;
             let in_before = self.inflate.total_in();
             let out_before = self.inflate.total_out();
-            let status =
-                self.inflate
-                    .decompress(&input[used..], &mut self.out, FlushDecompress::None);
+            let status = self
+                .inflate
+                .decompress(&input[used..], &mut self.out, flush);
             let took = (self.inflate.total_in() - in_before) as usize;
             let produced = (self.inflate.total_out() - out_before) as usize;
             used += took;
@@ -389,7 +445,15 @@ impl GzipDecoder {
                 let out = &self.out[..produced];
                 self.crc.update(out);
                 self.isize = self.isize.wrapping_add(produced as u32);
+                self.total_out += produced as u64;
                 sink(out)?;
+            }
+            if let Some(seek) = &mut self.seek {
+                seek.observe(
+                    self.offset,
+                    &input[used - took..used],
+                    &self.out[..produced],
+                );
             }
             // zlib-rs's error text depends on which of its decoding loops
             // noticed the damage (and so on chunk sizes); the kind and the
@@ -404,6 +468,9 @@ impl GzipDecoder {
             })?;
             match status {
                 Status::StreamEnd => {
+                    if let Some(seek) = &mut self.seek {
+                        seek.member_end();
+                    }
                     self.trailer_at = self.offset;
                     self.state = State::Trailer {
                         buf: [0; 8],
@@ -413,6 +480,18 @@ impl GzipDecoder {
                 }
                 Status::Ok | Status::BufError => {
                     let out_full = produced == self.out.len();
+                    if flush == InflateFlush::Block && !out_full && used < input.len() {
+                        // Stopped with input left and room to write: at a
+                        // block boundary.
+                        if let Some(seek) = &mut self.seek {
+                            let crc = self.crc.clone().finalize();
+                            seek.boundary(self.offset, self.member, crc, self.isize);
+                        }
+                        // A stop without progress is retried without one,
+                        // so that a stuck inflater is still noticed below.
+                        self.no_block_stop = took == 0 && produced == 0;
+                        continue;
+                    }
                     if !out_full && (used == input.len() || (took == 0 && produced == 0)) {
                         if used < input.len() {
                             // No progress with input left and room to write:

@@ -11,6 +11,8 @@
 //! * `tar` walks ustar/GNU/PAX headers; [`normalize_path`] makes names
 //!   root-relative.
 //! * [`extract`] streams one chosen file's content during a scan.
+//! * [`seek`] reads one file from a range of a compressed blob, from
+//!   checkpoints recorded during the scan ([`SeekIndex`]).
 //! * [`ScanError`] says what went wrong and where; [`ScanFailure`] keeps the
 //!   entries scanned before a fatal error.
 //! * [`LayerIndex`] is what a scan learns that is worth keeping (entries,
@@ -50,6 +52,7 @@ mod hashes;
 pub mod index;
 mod path;
 mod scanner;
+pub mod seek;
 mod tar;
 pub mod toc;
 mod verify;
@@ -67,5 +70,6 @@ pub use path::{normalize_path, PathProblem};
 pub use scanner::{
     finish_halves, finish_halves_hashed, LayerScan, ScanOptions, Scanner, TarScanner, Unpacker,
 };
+pub use seek::{FileRead, SeekError, SeekIndex};
 pub use tar::EndOfArchive;
 pub use verify::{verify, LayerProblem, Unverified, VerifiedLayer};

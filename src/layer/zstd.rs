@@ -17,12 +17,18 @@
 //! * the optional content checksum (low 32 bits of XXH64) is verified.
 //!
 //! Memory is the frame's window plus one block, whatever the layer size.
+//!
+//! Seek checkpoints ([`super::seek`]) are frame starts: frames are
+//! independent, so a frame start needs no state to resume from. A layer
+//! written as a single frame (what `zstd` and most image builders write)
+//! gets none.
 
 use std::io;
 
 use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
 
 use super::error::{ScanError, ScanErrorKind};
+use super::seek::{Checkpoint, Points};
 
 const ZSTD_MAGIC: u32 = 0xFD2F_B528;
 /// Skippable frames use magics `0x184D2A50..=0x184D2A5F`.
@@ -68,6 +74,10 @@ pub(crate) struct ZstdDecoder {
     content_size: Option<u64>,
     produced: u64,
     max_window: u64,
+    /// Bytes decoded from all frames so far (the tar offset).
+    total_out: u64,
+    /// Frame starts recorded as seek checkpoints, when asked for.
+    seek: Option<Points>,
 }
 
 /// Adapts the byte sink to the `io::Write` ruzstd drains into, keeping the
@@ -102,19 +112,46 @@ where
 
 impl ZstdDecoder {
     pub(crate) fn new(max_window: u64) -> ZstdDecoder {
+        ZstdDecoder::starting_at(max_window, 0, 0)
+    }
+
+    /// A decoder that records a seek checkpoint at the first frame start
+    /// after every `spacing` compressed bytes ([`super::seek`]).
+    pub(crate) fn with_seek(max_window: u64, spacing: u64) -> ZstdDecoder {
+        let mut decoder = ZstdDecoder::new(max_window);
+        decoder.seek = Some(Points::new(spacing));
+        decoder
+    }
+
+    /// A decoder for a stream read from blob byte `offset` on, a frame
+    /// start after `frames_before` frames: errors count offsets and frames
+    /// as in the whole blob.
+    pub(crate) fn starting_at(max_window: u64, offset: u64, frames_before: u64) -> ZstdDecoder {
         let mut decoder = FrameDecoder::new();
         decoder.set_max_window_size(max_window);
         ZstdDecoder {
             decoder,
             pending: Vec::new(),
             state: State::FrameStart,
-            offset: 0,
-            frame: 0,
+            offset,
+            frame: frames_before,
             checksum: false,
             content_size: None,
             produced: 0,
             max_window,
+            total_out: 0,
+            seek: None,
         }
+    }
+
+    /// The checkpoints recorded so far (with [`ZstdDecoder::with_seek`]).
+    pub(crate) fn take_seek_points(&mut self) -> Option<Points> {
+        self.seek.take()
+    }
+
+    /// Bytes decoded so far.
+    pub(crate) fn total_out(&self) -> u64 {
+        self.total_out
     }
 
     /// How long the unit starting with `prefix` is, in the current state.
@@ -248,6 +285,13 @@ impl ZstdDecoder {
                     }
                     return Ok(());
                 }
+                if let Some(points) = &mut self.seek {
+                    // The first frame starts where the blob does: that
+                    // checkpoint is implicit.
+                    if self.frame > 1 && points.due(self.offset) {
+                        points.push(Checkpoint::frame(self.offset, self.total_out, self.frame));
+                    }
+                }
                 self.frame_header(unit)
             }
             State::Block => self.block(unit, sink),
@@ -315,6 +359,7 @@ impl ZstdDecoder {
         };
         let drained = self.decoder.collect_to_writer(&mut writer);
         self.produced += writer.written;
+        self.total_out += writer.written;
         if let Some(e) = writer.error {
             return Err(e);
         }

@@ -198,6 +198,18 @@ impl<S: ContentSink> TarWalker<S> {
         }
     }
 
+    /// A walker for a tar stream entered at `offset`, a header boundary
+    /// (reading one file from a checkpoint: `layer::seek`).
+    pub(crate) fn starting_at(
+        limits: Limits,
+        extract: Option<(ExtractTarget, S)>,
+        offset: u64,
+    ) -> TarWalker<S> {
+        let mut walker = TarWalker::new(limits, extract);
+        walker.offset = offset;
+        walker
+    }
+
     pub(crate) fn entries(&self) -> &[Entry] {
         &self.entries
     }
