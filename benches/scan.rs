@@ -254,8 +254,13 @@ fn scan_with(
     let mut buf = vec![0u8; 1 << 20];
     let base = reset_peak();
     let start = Instant::now();
+    // `LAYERLENS_BENCH_SEEK=4194304` records seek checkpoints that often.
+    let seek_spacing = std::env::var("LAYERLENS_BENCH_SEEK")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let options = ScanOptions {
         hash_contents,
+        seek_spacing,
         ..ScanOptions::default()
     };
     let mut scanner = engine.start(compression, options);

@@ -24,7 +24,13 @@
 //!   zlib-rs's safe API does not). So the bit offset is found by trial —
 //!   see the `gzip` module — and a checkpoint is only kept when exactly
 //!   one alignment (up to equivalent ones) reproduces the real output
-//!   that follows. Windows are stored deflated.
+//!   that follows. Windows are stored deflated. A stream written as a few
+//!   huge blocks has few places to stop: zlib-ng's (and so zlib-rs's and
+//!   flate2's) level 1 keeps one fixed-code block open until the stream
+//!   ends or is flushed, so such a layer gets few or no checkpoints, and a
+//!   file is read from the last one before it (or the blob's start). GNU
+//!   gzip, Go's `compress/gzip` (Docker, containerd, BuildKit) and zlib at
+//!   any level close a block every few tens of KiB.
 //! * **gzip, member starts.** A member header after `spacing` bytes is a
 //!   checkpoint that needs no window (a member never refers to the one
 //!   before it). Reading may run on past a member's end: the trailer is
