@@ -34,6 +34,9 @@ use super::tree::AUTO_EXPAND_ROWS;
 /// (a small part of their blobs) unless the user always verifies fully.
 fn scan_settings(verify_fully: bool) -> ScanSettings {
     ScanSettings {
+        // Checkpoints go to the library with the layer's index: a file
+        // opens later from a range of the blob.
+        seek: true,
         verify: if verify_fully {
             Verify::Full
         } else {

@@ -29,6 +29,10 @@ pub struct ScanSettings {
     pub engine: ScanEngine,
     /// How far each layer is checked (every blob streamed by default).
     pub verify: Verify,
+    /// Record checkpoints in each layer's index so one file can later be
+    /// read from a range of the blob ([`crate::layer::seek`]; the page
+    /// keeps them in its library). Off by default.
+    pub seek: bool,
 }
 
 impl Default for ScanSettings {
@@ -38,6 +42,7 @@ impl Default for ScanSettings {
             concurrency: 3,
             engine: ScanEngine::default(),
             verify: Verify::Full,
+            seek: false,
         }
     }
 }
@@ -364,6 +369,7 @@ pub async fn scan_body<B: Body>(
 ) -> LayerReport {
     let options = ScanOptions {
         hash_contents: settings.hash_contents,
+        seek_spacing: settings.seek.then_some(crate::layer::seek::DEFAULT_SPACING),
         ..ScanOptions::for_layer(descriptor.digest(), diff_id.as_ref())
     };
     let total = descriptor.size();

@@ -11,6 +11,7 @@
 
 mod failure;
 mod layers;
+mod range;
 pub mod report;
 mod toc;
 pub mod transfer;
@@ -29,7 +30,8 @@ pub use layers::{
     layer_jobs, layer_reports, list_layer, merge_verified, scan_body, scan_layer, scan_layers,
     scan_request, LayerJob, LayerOutcome, LayerReport, Progress, ScanSettings,
 };
-pub use toc::{read_listed_file, RangeRead, Verify};
+pub use range::{stream_range, RangeRead};
+pub use toc::{read_listed_file, Verify};
 
 /// Why an image could not be resolved to a manifest and config.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -9,7 +9,9 @@ use crate::layer::toc::{
     read_chunked_toc, read_stargz_toc, ChunkedToc, ListedFile, ListedLayer, StargzToc, TocError,
 };
 use crate::oci::{Descriptor, Digest, Reference};
-use crate::registry::{Body, Client, Fetch};
+use crate::registry::{Client, Fetch};
+
+use super::range::{stream_range, RangeRead};
 
 /// How far each layer is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,64 +79,12 @@ async fn range<F: Fetch, C: Fn() -> u64>(
 ) -> Result<(Vec<u8>, bool), String> {
     let want = usize::try_from(to - from + 1).map_err(|_| "range too large".to_owned())?;
     let mut out = Vec::with_capacity(want);
-    let (whole, _) = stream_range(client, reference, digest, (from, to), &mut |bytes| {
+    let read = stream_range(client, reference, digest, (from, to), &mut |bytes| {
         out.extend_from_slice(bytes);
-        Ok(())
+        Ok(true)
     })
     .await?;
-    Ok((out, whole))
-}
-
-/// Streams bytes `from..=to` of a blob to `each` as they arrive; answers
-/// whether the registry ignored the `Range` (the bytes before `from` were
-/// read and dropped, and the body is let go after `to`) and how many bytes
-/// came over the network. Fewer bytes than asked for is an error.
-async fn stream_range<F: Fetch, C: Fn() -> u64>(
-    client: &Client<F, C>,
-    reference: &Reference,
-    digest: &Digest,
-    (from, to): (u64, u64),
-    each: &mut dyn FnMut(&[u8]) -> Result<(), String>,
-) -> Result<(bool, u64), String> {
-    let want = to - from + 1;
-    let mut response = client
-        .blob(reference, digest, Some((from, to)))
-        .await
-        .map_err(|e| e.to_string())?;
-    let whole = response.status != 206;
-    // Where the body starts in the blob.
-    let mut at = if whole { 0 } else { from };
-    let (mut got, mut came) = (0u64, 0u64);
-    while got < want {
-        let Some(chunk) = response.body.chunk().await.map_err(|e| e.to_string())? else {
-            break;
-        };
-        came += chunk.len() as u64;
-        let len = chunk.len() as u64;
-        let start = from.saturating_sub(at).min(len);
-        let take = (want - got).min(len - start);
-        // Both are at most the chunk's length.
-        let (start, take_usize) = (start as usize, take as usize);
-        each(&chunk[start..start + take_usize])?;
-        got += take;
-        at += len;
-    }
-    if got != want {
-        return Err(format!(
-            "bytes {from}-{to} of {digest}: {got} bytes came, {want} were asked for"
-        ));
-    }
-    Ok((whole, came))
-}
-
-/// What reading one file by its spans took.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct RangeRead {
-    /// Bytes that came over the network (more than the spans when the
-    /// registry ignored `Range`).
-    pub transferred: u64,
-    /// The registry ignored `Range`: blobs were read from their start.
-    pub whole_blob: bool,
+    Ok((out, read.whole_blob))
 }
 
 /// Reads a file of a layer listed from its table of contents by the spans
@@ -152,10 +102,14 @@ pub async fn read_listed_file<F: Fetch, C: Fn() -> u64>(
     let mut read = file.open().map_err(|e| e.to_string())?;
     let mut stats = RangeRead::default();
     for span in read.ranges() {
-        let mut feed = |bytes: &[u8]| read.feed(bytes, out).map_err(|e| e.to_string());
-        let (whole, came) = stream_range(client, reference, digest, span, &mut feed).await?;
-        stats.transferred += came;
-        stats.whole_blob |= whole;
+        let mut feed = |bytes: &[u8]| {
+            read.feed(bytes, out)
+                .map(|()| true)
+                .map_err(|e| e.to_string())
+        };
+        let read = stream_range(client, reference, digest, span, &mut feed).await?;
+        stats.transferred += read.transferred;
+        stats.whole_blob |= read.whole_blob;
     }
     read.finish().map_err(|e| e.to_string())?;
     Ok(stats)

@@ -7,11 +7,12 @@
 //! them from the caller and recomputes the verification exactly as
 //! [`super::scan_layer`] does ([`LayerReport::scanned`]: `layer::verify`
 //! against the descriptor and diff_id) rather than trusting a verdict.
-//! Format version 5 (varints and `bytes` as in [`crate::layer::index`]):
+//! Format version 6 (varints and `bytes` as in [`crate::layer::index`]):
 //!
 //! ```text
 //! "LLRP" u8:version u8:outcome
-//! outcome 0 (scanned): varint:len + layer index (LayerIndex::encode)
+//! outcome 0 (scanned): varint:len + layer index (LayerIndex::encode),
+//!                      bytes:seek checkpoints (SeekIndex::encode; empty: none)
 //! outcome 1 (failed):  failure (see `failure.rs`: the cause, typed),
 //!                      varint:len + layer index of the entries read,
 //!                      u8:mismatch [0 none | 1 varint:expected varint:actual (size)
@@ -31,13 +32,14 @@
 
 use crate::inspect::{LayerOutcome, LayerReport};
 use crate::layer::index::MAX_METADATA;
+use crate::layer::seek::SeekIndex;
 use crate::layer::toc::{ListedLayer, Span, TocFormat};
 use crate::layer::wire::{put_bytes, put_varint, Reader};
 use crate::layer::{Entry, LayerIndex, LayerIndexError, LayerProblem};
 use crate::oci::{Compression, Descriptor, Digest, VerifyError};
 
 const MAGIC: &[u8; 4] = b"LLRP";
-const VERSION: u8 = 5;
+const VERSION: u8 = 6;
 
 /// Why bytes are not a transferred layer report.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,14 +58,8 @@ pub fn encode_report(report: &LayerReport) -> Vec<u8> {
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
     match &report.outcome {
-        LayerOutcome::Verified(v) => {
-            out.push(0);
-            put_index(&mut out, v.index());
-        }
-        LayerOutcome::Unverified(u) => {
-            out.push(0);
-            put_index(&mut out, u.index());
-        }
+        LayerOutcome::Verified(v) => put_scanned(&mut out, v.index()),
+        LayerOutcome::Unverified(u) => put_scanned(&mut out, u.index()),
         LayerOutcome::Failed {
             failure,
             entries,
@@ -113,6 +109,16 @@ pub fn encode_report(report: &LayerReport) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Outcome 0: the index and its seek checkpoints.
+fn put_scanned(out: &mut Vec<u8>, index: &LayerIndex) {
+    out.push(0);
+    put_index(out, index);
+    put_bytes(
+        out,
+        &index.seek().map(SeekIndex::encode).unwrap_or_default(),
+    );
 }
 
 /// Entries as a layer index whose digests are placeholders: only the
@@ -165,6 +171,11 @@ pub fn decode_report(
     let outcome = match r.byte()? {
         0 => {
             let layer = index(&mut r)?;
+            let seek = match r.bytes()? {
+                [] => None,
+                b => Some(SeekIndex::decode(b).map_err(|e| r.fail(&format!("seek index: {e}")))?),
+            };
+            let layer = layer.with_seek(seek);
             if r.pos != bytes.len() {
                 return Err(r.fail("trailing bytes").into());
             }

@@ -32,6 +32,7 @@
 use std::collections::HashMap;
 
 use super::entry::{Entry, EntryKind};
+use super::seek::SeekIndex;
 use super::wire::{put_bytes, put_varint, unzigzag, zigzag, Reader};
 use crate::oci::{Compression, Digest};
 
@@ -72,6 +73,9 @@ pub struct LayerIndex {
     tar_size: u64,
     compression: Compression,
     entries: Vec<Entry>,
+    /// Checkpoints for reading one file by Range, when the scan recorded
+    /// them. Not part of [`LayerIndex::encode`]: stored and sent beside it.
+    seek: Option<SeekIndex>,
 }
 
 impl LayerIndex {
@@ -92,7 +96,20 @@ impl LayerIndex {
             tar_size,
             compression,
             entries,
+            seek: None,
         }
+    }
+
+    /// The index with the seek checkpoints of the same blob (a `seek` of
+    /// another blob is dropped: it could only misplace reads).
+    pub fn with_seek(mut self, seek: Option<SeekIndex>) -> LayerIndex {
+        self.seek = seek.filter(|s| *s.blob() == self.digest);
+        self
+    }
+
+    /// The checkpoints recorded with the scan, if any.
+    pub fn seek(&self) -> Option<&SeekIndex> {
+        self.seek.as_ref()
     }
 
     /// The layer blob's digest.

@@ -541,7 +541,7 @@ impl LayerScan {
 
     /// Gives the index back (to [`super::verify`] it).
     pub fn into_index(self) -> LayerIndex {
-        self.index
+        self.index.with_seek(self.seek)
     }
 
     /// The compression the blob was decoded with.

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::inspect::{Image, LayerReport};
+use crate::layer::seek::SeekIndex;
 use crate::library::model::{BlobKind, BlobMeta, ImageRecord, LayerMeta, LayerRef, Library};
 use crate::library::resolve::tag_name_only;
 use crate::library::{Key, LayerIndex, LibraryError, StoreOp};
@@ -212,15 +213,24 @@ impl Library {
                 continue;
             }
             let bytes = l.encode();
+            let seek = l.seek().map(SeekIndex::encode);
             self.layers.insert(
                 l.digest().clone(),
                 LayerMeta {
                     entries: l.entries().len() as u64,
                     content_size: l.content_size(),
-                    stored_bytes: bytes.len() as u64,
+                    stored_bytes: (bytes.len() + seek.as_ref().map_or(0, Vec::len)) as u64,
                 },
             );
             stored_layers.push(l.digest().clone());
+            // The checkpoints first: a store interrupted after them holds
+            // nothing that points at them yet.
+            if let Some(seek) = seek {
+                puts.push(StoreOp::Put {
+                    key: Key::Seek(l.digest().clone()),
+                    bytes: seek,
+                });
+            }
             puts.push(StoreOp::Put {
                 key: Key::LayerIndex(l.digest().clone()),
                 bytes,

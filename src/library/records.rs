@@ -128,6 +128,7 @@ impl Library {
         let layers_gone = gone(&before.layers, &self.layers);
         deletes.extend(layers_gone.iter().cloned().map(Key::LayerInfo));
         deletes.extend(gone(&before.blobs, &self.blobs).into_iter().map(Key::Blob));
+        deletes.extend(layers_gone.iter().cloned().map(Key::Seek));
         deletes.extend(layers_gone.into_iter().map(Key::LayerIndex));
         puts.extend(deletes.into_iter().map(|key| StoreOp::Delete { key }));
         puts

@@ -6,13 +6,15 @@
 //! `layerinfo/<layer digest>` (the catalogue, one small record each; see
 //! [`crate::library::records`]), `blob/<digest>` (manifests, indexes,
 //! configs — their exact verified bytes), `layer/<digest>` (layer indexes),
-//! and `catalog` (the whole catalogue of earlier pages, migrated on open).
+//! `seek/<digest>` (a layer's seek checkpoints, when its scan recorded
+//! them), and `catalog` (the whole catalogue of earlier pages, migrated on open).
 //! Content is addressed by digest and verified again when read back, so a
 //! store that returns altered bytes is noticed, not trusted.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
+use crate::layer::seek::SeekIndex;
 use crate::library::records::StoredRecords;
 use crate::library::{ImageRecord, LayerIndex, Library, LibraryError};
 use crate::oci::{
@@ -35,6 +37,8 @@ pub enum Key {
     Blob(Digest),
     /// A layer index, by layer blob digest.
     LayerIndex(Digest),
+    /// A layer's seek checkpoints (`layer::seek`), by layer blob digest.
+    Seek(Digest),
 }
 
 impl Key {
@@ -48,6 +52,7 @@ impl Key {
             Key::LayerInfo(d) => format!("{}{d}", Key::LAYER_INFO_PREFIX),
             Key::Blob(d) => format!("blob/{d}"),
             Key::LayerIndex(d) => format!("layer/{d}"),
+            Key::Seek(d) => format!("seek/{d}"),
         }
     }
 
@@ -67,6 +72,9 @@ impl Key {
         }
         if let Some(d) = s.strip_prefix(Key::LAYER_INFO_PREFIX) {
             return d.parse().ok().map(Key::LayerInfo);
+        }
+        if let Some(d) = s.strip_prefix("seek/") {
+            return d.parse().ok().map(Key::Seek);
         }
         s.strip_prefix("layer/")
             .and_then(|d| d.parse().ok())
@@ -249,14 +257,24 @@ pub async fn load_layer<S: Store>(
     digest: &Digest,
 ) -> Result<Result<LayerIndex, String>, LibraryError> {
     let key = Key::LayerIndex(digest.clone());
-    Ok(match store.get(&key).await? {
+    let index = match store.get(&key).await? {
         None => Err(format!("{} is missing from the store", key.name())),
         Some(bytes) => match LayerIndex::decode(&bytes) {
             Ok(ix) if ix.digest() == digest => Ok(ix),
             Ok(ix) => Err(format!("{} holds the index of {}", key.name(), ix.digest())),
             Err(e) => Err(format!("{}: {e}", key.name())),
         },
-    })
+    };
+    let Ok(index) = index else {
+        return Ok(index);
+    };
+    // Checkpoints are a shortcut: missing, unreadable or another blob's
+    // (`with_seek` drops those), a file is read by streaming its layer.
+    let seek = store
+        .get(&Key::Seek(digest.clone()))
+        .await?
+        .and_then(|bytes| SeekIndex::decode(&bytes).ok());
+    Ok(Ok(index.with_seek(seek)))
 }
 
 /// Stored layer indexes by manifest position, each one or why it is not

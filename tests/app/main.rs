@@ -14,5 +14,6 @@ mod reuse;
 mod route;
 mod rows;
 mod search;
+mod seek;
 mod toc;
 mod update;

@@ -47,8 +47,8 @@ fn reopening_reads_everything_back_verified() {
     let img = now_ready(load_image(&store, &reopened, &amd.manifest_digest())).unwrap();
     assert_eq!(
         store.reads() - reads_before,
-        5,
-        "manifest, config, index, two layer indexes"
+        7,
+        "manifest, config, index, two layer indexes and their checkpoints (none here)"
     );
     assert_eq!(img.manifest.0, amd.manifest);
     assert_eq!(img.config.0, amd.config);

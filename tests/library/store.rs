@@ -67,11 +67,11 @@ fn shared_layers_are_stored_once_and_freed_last() {
     let first_content = removal
         .ops
         .iter()
-        .position(|op| matches!(op.key(), Key::Blob(_) | Key::LayerIndex(_)))
+        .position(|op| matches!(op.key(), Key::Blob(_) | Key::LayerIndex(_) | Key::Seek(_)))
         .unwrap();
     assert!(removal.ops[first_content..]
         .iter()
-        .all(|op| matches!(op.key(), Key::Blob(_) | Key::LayerIndex(_))));
+        .all(|op| matches!(op.key(), Key::Blob(_) | Key::LayerIndex(_) | Key::Seek(_))));
     applied(&store, &removal.ops);
     assert_store_matches(&lib, &store);
 

@@ -11,7 +11,8 @@
 
 use std::cell::RefCell;
 
-use crate::inspect::read_listed_file;
+use crate::inspect::{read_listed_file, stream_range as read_range};
+use crate::layer::seek::FileRead;
 use crate::layer::{ContentSink, Entry, EntryKind, ExtractTarget, ScanOptions, Scanner};
 use crate::oci::{Compression, VerifyError};
 use crate::registry::{BlobBody, BlobError, Body, Client, Fetch};
@@ -133,6 +134,14 @@ pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
         }
         return;
     }
+    if let Some((seek, entry)) = &task.seek {
+        // From the nearest checkpoint; checkpoints that cannot serve this
+        // file (another blob, a range outside it) leave it to the stream.
+        if let Ok(read) = seek.open(d.digest(), d.size(), entry) {
+            from_checkpoint(client, task, read, out, cancelled, dispatch).await;
+            return;
+        }
+    }
     let mut response = match client.blob(&task.reference, d.digest(), None).await {
         Ok(r) => r,
         Err(e) => {
@@ -141,6 +150,61 @@ pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
         }
     };
     extract_from(task, &mut response.body, out, cancelled, dispatch).await;
+}
+
+/// The file from a range of its verified layer, read from a seek
+/// checkpoint and checked against the entry's content digest (the index
+/// holding it was verified when the layer was): [`FileMsg::Content`] and
+/// [`FileMsg::Checked`] once it is, [`FileMsg::Failed`] otherwise.
+async fn from_checkpoint<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    task: &ExtractTask,
+    mut read: FileRead,
+    out: &mut dyn ContentOut,
+    cancelled: &dyn Fn() -> bool,
+    dispatch: &dyn Fn(FileMsg),
+) {
+    let (id, d) = (task.id, &task.descriptor);
+    let what = format!("layer {} ({})", task.layer, d.digest());
+    let tap = RefCell::new(Tap {
+        head: Vec::new(),
+        limit: task.head_limit,
+        size: 0,
+        begun: None,
+        ended: false,
+        out,
+    });
+    let mut sink = Shared(&tap);
+    let span = read.range();
+    let mut feed = |bytes: &[u8]| {
+        if cancelled() {
+            return Ok(false);
+        }
+        read.feed(bytes, &mut sink)
+            .map(|done| !done)
+            .map_err(|e| e.to_string())
+    };
+    let range = read_range(client, &task.reference, d.digest(), span, &mut feed).await;
+    if cancelled() {
+        return;
+    }
+    let result = range.and_then(|r| read.finish().map(|()| r).map_err(|e| e.to_string()));
+    match result {
+        Ok(r) => {
+            let t = tap.into_inner();
+            dispatch(FileMsg::Content {
+                id,
+                head: t.head,
+                size: t.size,
+            });
+            dispatch(FileMsg::Progress {
+                id,
+                done: r.transferred.min(d.size()),
+            });
+            dispatch(FileMsg::Checked { id, result: Ok(()) });
+        }
+        Err(e) => dispatch(failed(id, format!("cannot read it from {what}: {e}"))),
+    }
 }
 
 /// The layer's compression, or [`FileMsg::Failed`] dispatched for a

@@ -32,8 +32,9 @@ pub mod links;
 use std::rc::Rc;
 
 use crate::inspect::{LayerOutcome, LayerReport};
+use crate::layer::seek::SeekIndex;
 use crate::layer::toc::ListedFile;
-use crate::layer::EntryKind;
+use crate::layer::{Entry, EntryKind};
 use crate::oci::{Descriptor, Digest, Reference};
 use crate::registry::Credentials;
 
@@ -147,14 +148,18 @@ pub struct OpenFile {
     pub stage: Stage,
     /// The layer check.
     pub check: Check,
-    /// Read by Range from a layer listed from its table of contents, and
-    /// checked against the digest the table gives (the blob is not read).
-    pub by_range: bool,
+    /// How its bytes are read.
+    pub read_by: ReadBy,
 }
 
 impl OpenFile {
-    fn same_bytes(&self, digest: &Digest, source: &Source, by_range: bool) -> bool {
-        &self.digest == digest && self.source.offset == source.offset && self.by_range == by_range
+    fn same_bytes(&self, digest: &Digest, source: &Source, read_by: ReadBy) -> bool {
+        // A layer listed from its table of contents numbers its entries
+        // by position, any other by tar offset: the two never match.
+        let listed = |r: ReadBy| r == ReadBy::Toc;
+        &self.digest == digest
+            && self.source.offset == source.offset
+            && listed(self.read_by) == listed(read_by)
     }
 }
 
@@ -214,6 +219,22 @@ pub struct ExtractTask {
     /// its spans, read by `Range` and checked against the table's digest
     /// instead of streaming the layer.
     pub listed: Option<ListedFile>,
+    /// When the verified layer's scan recorded seek checkpoints: they and
+    /// the entry, to read the file from a range of the blob (checked
+    /// against the entry's content digest) instead of streaming the layer.
+    pub seek: Option<(Rc<SeekIndex>, Entry)>,
+}
+
+/// How an open file's bytes are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadBy {
+    /// The layer streamed from its start (and its digest checked again
+    /// when the rest is small enough).
+    Stream,
+    /// Its pieces by `Range`, from the layer's table of contents.
+    Toc,
+    /// A range of the blob from the nearest seek checkpoint.
+    Checkpoint,
 }
 
 /// What the shell must do for the viewer.
@@ -462,27 +483,37 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
     let digest = descriptor.digest().clone();
     // A layer listed from its table of contents: its entries' offsets are
     // their positions in the listing, and its files are read by Range.
-    let listed = state
-        .current
-        .as_ref()
-        .and_then(|cur| match &cur.report(source.layer)?.outcome {
-            LayerOutcome::Listed(l) => l.file(usize::try_from(source.offset).ok()?),
-            _ => None,
-        });
-    let by_range = listed.is_some();
+    let report = state.current.as_ref().and_then(|c| c.report(source.layer));
+    let listed = report.and_then(|r| match &r.outcome {
+        LayerOutcome::Listed(l) => l.file(usize::try_from(source.offset).ok()?),
+        _ => None,
+    });
+    // A verified layer whose scan recorded checkpoints (this load's, or
+    // the library's): the file is read from a range of the blob. A layer
+    // smaller than the spacing has none: it streams, and its digest is
+    // checked again, as cheaply.
+    let seek = report.and_then(|r| {
+        let index = r.verified()?.index();
+        let seek = index.seek().filter(|s| !s.is_empty())?;
+        let entry = index.entries().iter().find(|e| e.offset == source.offset)?;
+        Some((Rc::new(seek.clone()), entry.clone()))
+    });
+    let read_by = match (&listed, &seek) {
+        (Some(_), _) => ReadBy::Toc,
+        (None, Some(_)) => ReadBy::Checkpoint,
+        (None, None) => ReadBy::Stream,
+    };
     let fs = &mut state.file;
     if let Some(o) = fs
         .open
         .as_mut()
-        .filter(|o| o.same_bytes(&digest, &source, by_range))
+        .filter(|o| o.same_bytes(&digest, &source, read_by))
     {
         // The same bytes under another name (a hard link) or view.
         o.path = path;
         return;
     }
-    let kept = fs
-        .kept
-        .take_if(|k| k.same_bytes(&digest, &source, by_range));
+    let kept = fs.kept.take_if(|k| k.same_bytes(&digest, &source, read_by));
     put_away(fs, effects);
     if let Some(mut k) = kept {
         k.path = path;
@@ -500,7 +531,7 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
         layer_total: descriptor.size(),
         stage: Stage::Loading,
         check: Check::Pending,
-        by_range,
+        read_by,
     });
     let Some(cur) = state.current.as_ref() else {
         return;
@@ -523,5 +554,6 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
         proxy_base: state.proxy_base.clone(),
         credentials,
         listed,
+        seek,
     }))));
 }

@@ -9,7 +9,7 @@ use crate::layer::EntryKind;
 
 use crate::app::file::content::{Kind, HEX_LIMIT};
 use crate::app::file::links::resolve_symlink;
-use crate::app::file::{selected_hardlink, Check, Content, ExtractId, ShowAs, Stage};
+use crate::app::file::{selected_hardlink, Check, Content, ExtractId, ReadBy, ShowAs, Stage};
 use crate::app::state::State;
 
 /// The prepared content, compared by identity (it is large and only ever
@@ -168,9 +168,9 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
         Check::Failed(_) => Some(false),
     };
     match &o.stage {
-        Stage::Loading if o.by_range => {
+        Stage::Loading if o.read_by != ReadBy::Stream => {
             v.hook = "loading";
-            v.status = format!("Reading its pieces of {layer} by Range");
+            v.status = format!("Reading it from {layer} by Range");
         }
         Stage::Loading => {
             v.hook = "loading";
@@ -191,9 +191,14 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
                     human_size_binary(o.layer_done),
                     human_size_binary(o.layer_total)
                 ),
-                Check::Verified if o.by_range => format!(
+                Check::Verified if o.read_by == ReadBy::Toc => format!(
                     "From {layer}, read by Range ({} transferred) and checked against the \
                      digest in the layer's table of contents (the blob itself was not checked)",
+                    human_size_binary(o.layer_done)
+                ),
+                Check::Verified if o.read_by == ReadBy::Checkpoint => format!(
+                    "From {layer}, read by Range from a checkpoint ({} transferred) and checked \
+                     against the content digest recorded when the layer was verified",
                     human_size_binary(o.layer_done)
                 ),
                 Check::Verified => format!("From {layer}, whose digest was verified again"),

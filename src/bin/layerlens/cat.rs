@@ -125,5 +125,7 @@ fn task_for(
         proxy_base: String::new(),
         credentials: None,
         listed,
+        // The command line keeps no checkpoints between runs.
+        seek: None,
     })
 }

@@ -48,6 +48,8 @@ pub struct Job {
     pub diff_id: Option<Digest>,
     /// Hash every regular file.
     pub hash_contents: bool,
+    /// Record seek checkpoints (`ScanSettings::seek`).
+    pub seek: bool,
     /// The proxy the page uses.
     pub proxy_base: String,
     /// The blob URL (the registry's; the fetch sends it through the proxy).
@@ -60,12 +62,12 @@ pub struct Job {
 }
 
 /// Fields before the headers in the array form.
-const FIXED: u32 = 11;
+const FIXED: u32 = 12;
 
 impl Job {
     /// The array posted to the worker: `[reference, index, media type,
     /// digest, size, diff_id or "", "1"|"0", proxy base, url, helper
-    /// "1"|"0", header count, name, value, …]`.
+    /// "1"|"0", seek "1"|"0", header count, name, value, …]`.
     pub fn to_js(&self) -> Array {
         let fields = [
             self.reference.to_string(),
@@ -81,6 +83,7 @@ impl Job {
             self.proxy_base.clone(),
             self.url.clone(),
             if self.helper { "1" } else { "0" }.to_owned(),
+            if self.seek { "1" } else { "0" }.to_owned(),
             self.headers.len().to_string(),
         ];
         let out: Array = fields.iter().map(|f| JsValue::from_str(f)).collect();
@@ -111,7 +114,7 @@ impl Job {
             d if d.is_empty() => None,
             d => Some(d.parse::<Digest>().map_err(|e| bad("diff_id", &e))?),
         };
-        let count: u32 = field(10)?.parse().map_err(|e| bad("header count", &e))?;
+        let count: u32 = field(11)?.parse().map_err(|e| bad("header count", &e))?;
         if count > 64 || a.length() != FIXED + 2 * count {
             return Err("wrong number of fields".into());
         }
@@ -127,6 +130,7 @@ impl Job {
             proxy_base: field(7)?,
             url: field(8)?,
             helper: field(9)? == "1",
+            seek: field(10)? == "1",
             headers,
         })
     }

@@ -157,6 +157,7 @@ async fn one(
         descriptor: layer.descriptor.clone(),
         diff_id: layer.diff_id.clone(),
         hash_contents: task.settings.hash_contents,
+        seek: task.settings.seek,
         proxy_base: absolute(client.fetcher().base()),
         url: request.url,
         headers: request

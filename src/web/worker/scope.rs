@@ -132,6 +132,7 @@ async fn run(data: &JsValue, port: Option<MessagePort>) {
     };
     let settings = ScanSettings {
         hash_contents: job.hash_contents,
+        seek: job.seek,
         concurrency: 1,
         engine: if link.is_some() {
             helper::TWO_WORKERS
