@@ -23,7 +23,7 @@ use crate::oci::{PlatformPolicy, Reference, Timestamp};
 use crate::registry::RegistryError;
 
 use super::errors::inspect_error;
-use super::library::LibraryEffect;
+use super::library::{LibraryEffect, StoreStatus};
 use super::msg::{Effect, Focus, LoadId, Next, ResolveTask, ScanTask};
 use super::route::LayerMode;
 use super::state::{Current, LayerProgress, Phase, Prompt, State, Step, MAX_RECENT};
@@ -115,6 +115,7 @@ pub(crate) fn begin_load(state: &mut State, reference: Reference, input: String)
         fs: None,
         scans: 0,
         reading_library: BTreeMap::new(),
+        awaiting_library: false,
     });
     state.tree.set_model(None);
     state.phase = Phase::Loading(Step::Resolving);
@@ -203,25 +204,15 @@ pub(super) fn resolved(
             effects
         }
         Ok(image) => {
-            let descriptors = image.image_manifest().map_or(&[][..], |m| m.layers());
-            let layers: Vec<LayerProgress> = descriptors
+            let layers: Vec<LayerProgress> = image
+                .image_manifest()
+                .map_or(&[][..], |m| m.layers())
                 .iter()
                 .map(|d| LayerProgress {
                     total: d.size(),
                     ..LayerProgress::default()
                 })
                 .collect();
-            let catalog = &state.library.catalog;
-            let since: BTreeMap<usize, Timestamp> = descriptors
-                .iter()
-                .enumerate()
-                .filter_map(|(i, d)| Some((i, catalog.layer_verified_since(d.digest())?)))
-                .collect();
-            let stored: Vec<(usize, crate::oci::Digest)> = since
-                .keys()
-                .filter_map(|&i| Some((i, descriptors.get(i)?.digest().clone())))
-                .collect();
-            let fetch_any = stored.len() < descriptors.len() || descriptors.is_empty();
             let input = state
                 .current
                 .as_ref()
@@ -232,29 +223,77 @@ pub(super) fn resolved(
                 return Vec::new();
             };
             cur.progress = layers;
-            cur.image = Some(image.clone());
-            cur.reading_library = since;
-            let mut effects = Vec::new();
-            if fetch_any {
-                cur.scans += 1;
-                effects.push(Effect::Scan(ScanTask {
-                    load,
-                    image,
-                    settings: scan_settings(state.verify_fully),
-                    skip: cur.reading_library.keys().copied().collect(),
-                }));
-            }
-            if !stored.is_empty() {
-                effects.push(Effect::Library(LibraryEffect::ReadLayers {
-                    load,
-                    layers: stored,
-                }));
-            }
+            cur.image = Some(image);
             state.phase = Phase::Loading(Step::Layers);
-            effects.push(state.set_url(false));
+            let mut effects = vec![state.set_url(false)];
+            if state.library.store == StoreStatus::Opening {
+                // Which layers the library already holds is known once its
+                // catalogue is read: the layers wait for it
+                // ([`library_opened`]).
+                if let Some(cur) = state.current.as_mut() {
+                    cur.awaiting_library = true;
+                }
+            } else {
+                effects.extend(start_layers(state, load));
+            }
             effects
         }
     }
+}
+
+/// The library's catalogue was read: a load that waited for it starts its
+/// layers.
+pub(crate) fn library_opened(state: &mut State) -> Vec<Effect> {
+    match state.current.as_mut() {
+        Some(cur) if cur.awaiting_library => {
+            cur.awaiting_library = false;
+            let load = cur.load;
+            start_layers(state, load)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The current load's layers: those the library has verified before are
+/// read from it ("Already exists"), the others scanned.
+fn start_layers(state: &mut State, load: LoadId) -> Vec<Effect> {
+    let verify_fully = state.verify_fully;
+    let catalog = &state.library.catalog;
+    let Some(cur) = state.current.as_mut().filter(|c| c.load == load) else {
+        return Vec::new();
+    };
+    let Some(image) = cur.image.clone() else {
+        return Vec::new();
+    };
+    let descriptors = image.image_manifest().map_or(&[][..], |m| m.layers());
+    let since: BTreeMap<usize, Timestamp> = descriptors
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((i, catalog.layer_verified_since(d.digest())?)))
+        .collect();
+    let stored: Vec<(usize, crate::oci::Digest)> = since
+        .keys()
+        .filter_map(|&i| Some((i, descriptors.get(i)?.digest().clone())))
+        .collect();
+    let fetch_any = stored.len() < descriptors.len() || descriptors.is_empty();
+    cur.reading_library = since;
+    let mut effects = Vec::new();
+    if fetch_any {
+        cur.scans += 1;
+        effects.push(Effect::Scan(ScanTask {
+            load,
+            skip: cur.reading_library.keys().copied().collect(),
+            image,
+            settings: scan_settings(verify_fully),
+        }));
+    }
+    if !stored.is_empty() {
+        effects.push(Effect::Library(LibraryEffect::ReadLayers {
+            load,
+            layers: stored,
+        }));
+    }
+    effects
 }
 
 /// The stored indexes of the current load's layers that the library holds

@@ -111,6 +111,9 @@ pub struct Current {
     /// Layers (manifest positions) whose stored indexes are being read
     /// from the library, with when each was first verified there.
     pub reading_library: BTreeMap<usize, Timestamp>,
+    /// Resolved while the library's catalogue was still being read: the
+    /// layers wait for it (to know which the library already holds).
+    pub awaiting_library: bool,
 }
 
 impl Current {

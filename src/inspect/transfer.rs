@@ -12,7 +12,7 @@
 //! ```text
 //! "LLRP" u8:version u8:outcome
 //! outcome 0 (scanned): varint:len + layer index (LayerIndex::encode),
-//!                      bytes:seek checkpoints (SeekIndex::encode; empty: none)
+//!                      varint:len + seek checkpoints (SeekIndex::encode; 0: none)
 //! outcome 1 (failed):  failure (see `failure.rs`: the cause, typed),
 //!                      varint:len + layer index of the entries read,
 //!                      u8:mismatch [0 none | 1 varint:expected varint:actual (size)
@@ -115,10 +115,9 @@ pub fn encode_report(report: &LayerReport) -> Vec<u8> {
 fn put_scanned(out: &mut Vec<u8>, index: &LayerIndex) {
     out.push(0);
     put_index(out, index);
-    put_bytes(
-        out,
-        &index.seek().map(SeekIndex::encode).unwrap_or_default(),
-    );
+    let seek = index.seek().map(SeekIndex::encode).unwrap_or_default();
+    put_varint(out, seek.len() as u64);
+    out.extend_from_slice(&seek);
 }
 
 /// Entries as a layer index whose digests are placeholders: only the
@@ -171,7 +170,9 @@ pub fn decode_report(
     let outcome = match r.byte()? {
         0 => {
             let layer = index(&mut r)?;
-            let seek = match r.bytes()? {
+            let n = r.varint()?;
+            let n = usize::try_from(n).map_err(|_| r.fail("seek index length too large"))?;
+            let seek = match r.take(n)? {
                 [] => None,
                 b => Some(SeekIndex::decode(b).map_err(|e| r.fail(&format!("seek index: {e}")))?),
             };

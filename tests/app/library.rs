@@ -568,14 +568,35 @@ fn a_load_finished_before_the_catalogue_is_read_is_recorded_into_it() {
     first.submit(&format!("{HOST}/other:v1"));
     let store = std::mem::take(&mut first.store);
 
-    // The store has not answered yet (no Started): the load is kept aside.
+    // The store has not answered yet (no Started): the image resolves, and
+    // its layers wait for the catalogue (which says which it already has).
     let mut page = Page::new(reg);
     page.state.library.store = StoreStatus::Opening;
     page.store = store;
+    page.registry.requests.borrow_mut().clear();
     page.submit(&format!("{HOST}/demo:v1"));
-    // Not ready before it is kept: the tree is there, the record waits.
-    assert_eq!(page.state.phase, Phase::Loading(Step::Recording));
-    assert!(page.state.tree.model().is_some());
+    assert_eq!(page.state.phase, Phase::Loading(Step::Layers));
+    let asked = page.registry.requests.borrow().clone();
+    let config = page
+        .state
+        .current
+        .as_ref()
+        .unwrap()
+        .image
+        .as_ref()
+        .unwrap()
+        .image_manifest()
+        .unwrap()
+        .config()
+        .digest()
+        .to_string();
+    assert!(
+        asked
+            .iter()
+            .filter(|u| u.contains("/blobs/"))
+            .all(|u| u.ends_with(&config)),
+        "no layer fetched yet: {asked:?}"
+    );
     assert_eq!(page.state.library.store, StoreStatus::Opening);
     assert_eq!(page.state.library.catalog.images().count(), 0);
     let result = block_on(layerlens::library::open(&page.store)).map_err(|e| e.to_string());

@@ -222,3 +222,45 @@ fn a_config_naming_another_diff_id_is_not_taken_from_the_library() {
     );
     assert!(matches!(s[1], LayerStatus::AlreadyVerified { .. }), "{s:?}");
 }
+
+#[test]
+fn a_link_opened_before_the_library_is_read_still_reuses_its_layers() {
+    // The browser's IndexedDB can answer after the registry: the layers
+    // wait for the catalogue instead of all being fetched.
+    let first = page_after_demo();
+    let mut page = Page::new(first.registry.clone());
+    page.store = first.store;
+    page.now = first.now;
+    page.slow_open = true;
+    page.send(Msg::Started {
+        query: format!("?image={HOST}/sibling:v1"),
+        page_url: "http://127.0.0.1:8080/".to_owned(),
+    });
+    page.registry.requests.borrow_mut().clear();
+    assert_eq!(
+        page.state.phase,
+        Phase::Loading(layerlens::app::Step::Layers)
+    );
+    assert!(
+        blobs_fetched(&page).is_empty(),
+        "nothing fetched before the catalogue is read"
+    );
+    page.finish_opening();
+    assert_eq!(page.state.phase, Phase::Ready);
+    let fetched = blobs_fetched(&page);
+    assert_eq!(
+        fetched.len(),
+        1,
+        "only the layer the library lacks: {fetched:?}"
+    );
+    let st = statuses(&page);
+    assert!(
+        matches!(st[0], LayerStatus::AlreadyVerified { .. }),
+        "{st:?}"
+    );
+    assert!(
+        matches!(st[1], LayerStatus::AlreadyVerified { .. }),
+        "{st:?}"
+    );
+    assert_eq!(st[2], LayerStatus::Verified);
+}

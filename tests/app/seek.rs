@@ -182,3 +182,18 @@ fn damaged_or_foreign_checkpoints_never_show_other_bytes() {
     assert!(!v.status.contains("checkpoint"), "{}", v.status);
     assert_eq!(page.files.values().last().map(Vec::as_slice), Some(LAST));
 }
+
+#[test]
+fn loading_the_image_again_with_a_path_reads_the_file_from_a_checkpoint() {
+    let mut page = started(MemoryStore::new(), "");
+    page.submit(REF);
+    let digest = blob(&page);
+    let store = std::mem::take(&mut page.store);
+    let page = started(store, &format!("?image={REF}&path=/opt/last.txt"));
+    assert_eq!(page.state.phase, Phase::Ready);
+    assert_eq!(page.state.tree.selected(), Some(&b"opt/last.txt"[..]));
+    let v = views::file_content(&page.state).expect("a selection");
+    assert!(v.status.contains("from a checkpoint"), "{}", v.status);
+    let read = sent_for(&page, &digest);
+    assert!(read > 0 && read <= DEFAULT_SPACING + (64 << 10), "{read}");
+}

@@ -354,7 +354,11 @@ pub fn update(state: &mut State, msg: FileMsg) -> Vec<Effect> {
                     Ok(()) => Check::Verified,
                     Err(e) => Check::Failed(e),
                 };
-                o.layer_done = o.layer_total.max(o.layer_done);
+                // A stream read the whole layer; a Range read keeps what it
+                // took (its status says how much).
+                if o.read_by == ReadBy::Stream {
+                    o.layer_done = o.layer_total.max(o.layer_done);
+                }
             }
             Vec::new()
         }

@@ -186,6 +186,7 @@ fn handle(state: &mut State, msg: LibraryMsg, next: &mut Next) -> Vec<Effect> {
                 }
             }
             let mut effects = super::keep::sweep(state);
+            effects.extend(crate::app::load::library_opened(state));
             effects.extend(match state.library.deferred.take() {
                 Some(load) => record(state, load, now),
                 None => Vec::new(),

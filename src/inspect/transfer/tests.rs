@@ -356,3 +356,53 @@ fn a_layer_listed_from_its_table_of_contents_crosses_listed() {
         assert!(fs.walk().len() > 1);
     }
 }
+
+#[test]
+fn seek_checkpoints_cross_with_a_scanned_layer() {
+    // A gzip layer of incompressible content with checkpoints every 64 KiB:
+    // an encoded index far larger than any name.
+    let mut tar = crate::demo::tar::TarBuilder::new();
+    let mut x = 0x9e37_79b9_u32;
+    let noise: Vec<u8> = (0..1_500_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    tar.file("noise.bin", crate::demo::tar::Meta::root(0o644, 0), &noise);
+    let tar = tar.finish();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    std::io::Write::write_all(&mut gz, &tar).unwrap();
+    let blob = gz.finish().unwrap();
+    let options = ScanOptions {
+        hash_contents: true,
+        seek_spacing: Some(64 << 10),
+        ..ScanOptions::default()
+    };
+    let mut scanner = Scanner::new(Compression::Gzip, options);
+    scanner.feed(&blob).unwrap();
+    let index = scanner.finish().unwrap().into_index();
+    let seek = index.seek().cloned().expect("checkpoints");
+    assert!(
+        seek.len() > 5 && seek.encode().len() as u64 > crate::layer::index::MAX_NAME,
+        "{}",
+        seek.encode().len()
+    );
+    let descriptor = Descriptor::new(
+        crate::oci::MediaType::parse("application/vnd.oci.image.layer.v1.tar+gzip").unwrap(),
+        Digest::sha256(&blob),
+        blob.len() as u64,
+    );
+    let report = LayerReport::scanned(0, descriptor.clone(), Some(Digest::sha256(&tar)), index);
+    assert!(report.is_verified());
+    let back = decode_report(
+        &encode_report(&report),
+        0,
+        descriptor,
+        Some(Digest::sha256(&tar)),
+    )
+    .expect("the report crosses");
+    assert_eq!(back.verified().and_then(|v| v.index().seek()), Some(&seek));
+}

@@ -49,6 +49,11 @@ pub struct Page {
     pub hold_records: bool,
     /// Record writes held back, in order.
     pub held: RefCell<Vec<(layerlens::app::LoadId, Vec<layerlens::library::StoreOp>)>>,
+    /// When true, opening the store is answered only by
+    /// [`Page::finish_opening`] (a browser whose IndexedDB answers after
+    /// the registry does).
+    pub slow_open: bool,
+    opening: std::cell::Cell<bool>,
 }
 
 impl Page {
@@ -74,6 +79,8 @@ impl Page {
             store: MemoryStore::new(),
             now: Timestamp::from_unix(1_700_000_000, 0),
             hold_records: false,
+            slow_open: false,
+            opening: std::cell::Cell::new(false),
             held: RefCell::new(Vec::new()),
         }
     }
@@ -85,6 +92,10 @@ impl Page {
     fn library(&self, e: LibraryEffect) -> Option<Msg> {
         let now = self.now;
         Some(Msg::Library(match e {
+            LibraryEffect::Open if self.slow_open => {
+                self.opening.set(true);
+                return None;
+            }
             LibraryEffect::Open => LibraryMsg::Opened {
                 result: block_on(open(&self.store)).map_err(|e| e.to_string()),
                 tab_only: None,
@@ -181,6 +192,17 @@ impl Page {
                 }
             }
         }
+    }
+
+    /// Answers the store's opening held back by [`Page::slow_open`].
+    pub fn finish_opening(&mut self) {
+        assert!(self.opening.replace(false), "no opening was held back");
+        let msg = Msg::Library(LibraryMsg::Opened {
+            result: block_on(open(&self.store)).map_err(|e| e.to_string()),
+            tab_only: None,
+            now: self.now,
+        });
+        self.send(msg);
     }
 
     /// Submits a reference (as typed).
