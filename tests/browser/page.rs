@@ -305,6 +305,21 @@ fn push_chunked(registry: &Registry) {
     );
 }
 
+/// `e2e/seek:v1`: a gzip layer of 12 MiB of noise with a small file after
+/// it, so the page's scan records seek checkpoints and the small file opens
+/// from the last one.
+fn push_seek(registry: &Registry) {
+    ImageBuilder::oci()
+        .layer(layer(
+            Tar::new()
+                .dir("opt/")
+                .file("opt/noise.bin", &noise(12 << 20))
+                .file("opt/last.txt", b"the last file, read from a checkpoint\n"),
+        ))
+        .build()
+        .push(&registry.client(), "e2e/seek", Some("v1"));
+}
+
 const TAG_COUNT: usize = 55;
 
 /// `e2e/tags`: one small image under [`TAG_COUNT`] tags `t00`…, for the
@@ -342,6 +357,7 @@ fn the_page_in_headless_chromium() {
     hello().push(&token.client(), "e2e/private", Some("v1"));
     push_tagged(&registry);
     push_chunked(&registry);
+    push_seek(&registry);
     // Distribution 2.8 ignores `n`: this front pages tag lists as
     // distribution 3 does, for the tags page's "More tags".
     let pager = support::registry::TagPager::start(&registry.base_url());
