@@ -4,7 +4,7 @@
 //! each opening `?image=NAME:TAG`).
 //!
 //! Everything the pages know lives in one [`SearchState`] field of the
-//! [`State`]; their messages are [`SearchMsg`] inside [`Msg::Search`], their
+//! [`State`]; their messages are [`SearchMsg`] inside [`Msg::Search`](crate::app::Msg::Search), their
 //! effects [`SearchEffect`] inside [`Effect::Search`]. Pure like the rest of
 //! `app/`: the shell performs the effects (`web/search.rs`).
 //!

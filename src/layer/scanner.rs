@@ -1,114 +1,20 @@
 //! The scanner: one pass over a layer blob that hashes it, decompresses it,
 //! hashes the tar stream and walks its headers.
 
-use crate::oci::digest::{Algorithm, Digest, Hasher};
+use crate::oci::digest::{Digest, Hasher};
 use crate::oci::Compression;
 
 use super::entry::Entry;
 use super::error::{ScanError, ScanFailure};
 use super::extract::{ContentSink, ExtractTarget, NoSink};
-use super::gzip::{GzipDecoder, GzipInfo};
+use super::gzip::GzipDecoder;
 use super::hashes::ContentRange;
 use super::index::LayerIndex;
+pub use super::options::ScanOptions;
+pub use super::scan::LayerScan;
 use super::seek::{Recorded, SeekIndex};
-use super::tar::{EndOfArchive, Limits, TarWalker};
-use super::verify::{check, LayerProblem};
+use super::tar::{Limits, TarWalker};
 use super::zstd::ZstdDecoder;
-
-/// What a scan computes and how much hostile input it tolerates.
-///
-/// The caps bound memory whatever the layer says about itself: the scanner
-/// holds at most one PAX header, one long name and one zstd window, plus the
-/// entries' metadata.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScanOptions {
-    /// Algorithm of the blob digest; take it from the layer descriptor's
-    /// digest so the result can be compared (sha256 by default).
-    pub blob_algorithm: Algorithm,
-    /// Algorithm of the diff_id; take it from the config's `rootfs.diff_ids`
-    /// (sha256 by default, and in every image seen in practice).
-    pub diff_id_algorithm: Algorithm,
-    /// Hash every regular file's content with SHA-256
-    /// ([`Entry::content_sha256`]): needed to tell a modified file from one
-    /// rewritten unchanged. A second SHA-256 pass over file data: measured
-    /// ~20% slower on gzip layers, ~45% on uncompressed ones. Off by default.
-    pub hash_contents: bool,
-    /// Most entries (plus per-entry problems) a layer may have; more is a
-    /// fatal [`TooManyEntries`](super::ScanErrorKind::TooManyEntries).
-    /// Default 2^20 — large images have ~10^5 files per layer.
-    pub max_entries: usize,
-    /// Largest PAX extended header accepted, in bytes. Default 1 MiB (real
-    /// ones are a few hundred bytes; xattrs can make them a few KiB).
-    pub max_pax_size: u64,
-    /// Longest name accepted, in bytes: GNU long names and links, PAX
-    /// `path`, `linkpath`, `uname`, `gname`. Default 64 KiB (Linux's
-    /// `PATH_MAX` is 4 KiB).
-    pub max_name_len: u64,
-    /// Most metadata kept for one layer, in bytes: every entry (and listed
-    /// problem) costs its names plus the size of an [`Entry`]. Default
-    /// 512 MiB — a million entries with 100-byte paths need ~250 MiB. With
-    /// `max_entries` and `max_name_len` alone a hostile layer could ask for
-    /// terabytes.
-    pub max_metadata_bytes: u64,
-    /// Largest zstd window accepted, in bytes: the decoder keeps that much
-    /// history. Default 128 MiB (`zstd --ultra -22` uses 128 MiB; the
-    /// default levels use 1–8 MiB).
-    pub max_zstd_window: u64,
-    /// Leave the tar stream's hashes to the caller: the diff_id and, with
-    /// `hash_contents`, each file's content digest. The tar half then
-    /// reports where each file's content lies in the tar stream
-    /// ([`TarScanner::take_content_ranges`]); the caller hashes the pieces
-    /// the unpacker hands on elsewhere (the page: a second Web Worker,
-    /// with [`TarHashes`]), gives the file digests back
-    /// ([`TarScanner::fill_contents`]) and ends the scan with
-    /// [`finish_halves_hashed`]. Off by default.
-    pub tar_hashes_elsewhere: bool,
-    /// Record seek checkpoints about every this many compressed bytes, so
-    /// that one file can later be read from a range of the blob
-    /// ([`LayerScan::seek_index`], [`super::seek`];
-    /// [`DEFAULT_SPACING`](super::seek::DEFAULT_SPACING) is a good value).
-    /// Reading a file that way needs its content digest: scan with
-    /// `hash_contents` too. Costs a little memory (a 32 KiB window per gzip
-    /// checkpoint, deflated) and no measurable time. Off (`None`) by default.
-    pub seek_spacing: Option<u64>,
-}
-
-impl Default for ScanOptions {
-    fn default() -> ScanOptions {
-        ScanOptions {
-            blob_algorithm: Algorithm::Sha256,
-            diff_id_algorithm: Algorithm::Sha256,
-            hash_contents: false,
-            max_entries: 1 << 20,
-            max_pax_size: 1 << 20,
-            max_name_len: 64 << 10,
-            max_metadata_bytes: 512 << 20,
-            max_zstd_window: 128 << 20,
-            tar_hashes_elsewhere: false,
-            seek_spacing: None,
-        }
-    }
-}
-
-impl ScanOptions {
-    /// The options for the blob `blob` of a layer whose config names
-    /// `diff_id` (sha256 when it names none): each digest in the algorithm
-    /// it will be compared in.
-    pub fn for_layer(blob: &Digest, diff_id: Option<&Digest>) -> ScanOptions {
-        ScanOptions {
-            blob_algorithm: blob.algorithm(),
-            diff_id_algorithm: diff_id.map_or(Algorithm::Sha256, Digest::algorithm),
-            ..ScanOptions::default()
-        }
-    }
-
-    /// Whether a blob compressed as `compression` is its own tar stream,
-    /// hashed once: uncompressed, with both digests in one algorithm (the
-    /// blob digest is then the diff_id).
-    pub fn tar_is_blob(&self, compression: Compression) -> bool {
-        compression == Compression::None && self.blob_algorithm == self.diff_id_algorithm
-    }
-}
 
 enum Decoder {
     Plain,
@@ -515,113 +421,4 @@ fn finish_parts<S: ContentSink>(
         }
     };
     (result, sink)
-}
-
-/// The result of a complete scan: the layer's index (entries, digests and
-/// sizes: what is kept) and the facts only a scan sees (entries left out,
-/// the gzip header, how the tar ended).
-///
-/// A scan result is not a verification: [`super::verify`] its
-/// [`index`](LayerScan::into_index) against what the manifest and config
-/// promised to get a [`super::VerifiedLayer`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerScan {
-    index: LayerIndex,
-    problems: Vec<ScanError>,
-    gzip: Option<GzipInfo>,
-    end_of_archive: EndOfArchive,
-    seek: Option<SeekIndex>,
-}
-
-impl LayerScan {
-    /// The layer's index: what the library keeps and a worker sends.
-    pub fn index(&self) -> &LayerIndex {
-        &self.index
-    }
-
-    /// Gives the index back (to [`super::verify`] it).
-    pub fn into_index(self) -> LayerIndex {
-        self.index.with_seek(self.seek)
-    }
-
-    /// The compression the blob was decoded with.
-    pub fn compression(&self) -> Compression {
-        self.index.compression()
-    }
-
-    /// The entries, in tar order (a path may repeat; the last one wins when
-    /// the layer is applied).
-    pub fn entries(&self) -> &[Entry] {
-        self.index.entries()
-    }
-
-    /// Gives the entries back.
-    pub fn into_entries(self) -> Vec<Entry> {
-        self.index.into_entries()
-    }
-
-    /// Entries left out, each with why (a name escaping the root, an
-    /// unsupported type, …). Non-empty means the layer is suspicious.
-    pub fn problems(&self) -> &[ScanError] {
-        &self.problems
-    }
-
-    /// Digest of the blob as fed (compare with the descriptor's `digest`).
-    pub fn blob_digest(&self) -> &Digest {
-        self.index.digest()
-    }
-
-    /// Size of the blob as fed (compare with the descriptor's `size`).
-    pub fn compressed_size(&self) -> u64 {
-        self.index.compressed_size()
-    }
-
-    /// Digest of the uncompressed tar stream (compare with the config's
-    /// `rootfs.diff_ids` entry for this layer).
-    pub fn diff_id(&self) -> &Digest {
-        self.index.diff_id()
-    }
-
-    /// Size of the uncompressed tar stream.
-    pub fn tar_size(&self) -> u64 {
-        self.index.tar_size()
-    }
-
-    /// The first gzip member's header and the member count (gzip layers only).
-    pub fn gzip(&self) -> Option<&GzipInfo> {
-        self.gzip.as_ref()
-    }
-
-    /// How the tar stream ended.
-    pub fn end_of_archive(&self) -> EndOfArchive {
-        self.end_of_archive
-    }
-
-    /// The seek checkpoints recorded, when the scan asked for them
-    /// ([`ScanOptions::seek_spacing`]). Store [`SeekIndex::encode`] next to
-    /// the layer's index to read single files later; like the index, it is
-    /// only worth keeping once the layer has been verified.
-    pub fn seek_index(&self) -> Option<&SeekIndex> {
-        self.seek.as_ref()
-    }
-
-    /// Takes the seek checkpoints out of the result.
-    pub fn take_seek_index(&mut self) -> Option<SeekIndex> {
-        self.seek.take()
-    }
-
-    /// Every mismatch between the scan and what the layer's descriptor
-    /// (`blob`, `size`) and the config's `rootfs.diff_ids` entry (`diff_id`,
-    /// when known) promised; an empty list means [`super::verify`] would
-    /// accept it. The same checks as `verify`, for a caller that only
-    /// wants to know.
-    #[must_use]
-    pub fn verify(
-        &self,
-        blob: &Digest,
-        size: Option<u64>,
-        diff_id: Option<&Digest>,
-    ) -> Vec<LayerProblem> {
-        check(&self.index, blob, size, diff_id)
-    }
 }
