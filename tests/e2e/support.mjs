@@ -2,7 +2,7 @@
 // matches none of node's --test patterns). One Chromium per file (the
 // Debian /usr/bin/chromium driven by playwright-core, never a downloaded
 // browser), a fresh context per test that collects page errors, console
-// errors and dialogs, and the wait for the page's state hook.
+// errors and warnings and dialogs, and the wait for the page's state hook.
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
@@ -29,7 +29,10 @@ export function useBrowser() {
     const problems = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
+      // A clean page logs neither errors nor warnings.
+      if (m.type() === 'error' || m.type() === 'warning') {
+        problems.push(`console ${m.type()}: ${m.text()} (${m.location().url})`);
+      }
     });
     page.on('dialog', async (d) => { problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
     t.after(async () => context.close());
