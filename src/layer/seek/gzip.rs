@@ -42,8 +42,6 @@
 //! checkpoint costs about one extra inflate of [`VERIFY`] bytes plus
 //! deflating its window, once every `spacing` compressed bytes.
 
-use std::io::Write as _;
-
 use zlib_rs::{Inflate, InflateFlush, Status};
 
 use super::resume::primed;
@@ -379,21 +377,25 @@ fn reproduces(
     }
 }
 
-/// A window, raw-deflated (at the fast level: this runs once per
-/// checkpoint during the scan).
+/// A window as raw deflate of stored blocks (RFC 1951 §3.2.4: a header
+/// byte, LEN and its complement, the bytes). Windows are stored, not
+/// compressed: a checkpoint every few MiB keeps the index under 1 % of the
+/// layer either way, and the page then carries no compressor.
 pub(crate) fn deflate_window(window: &[u8]) -> Option<Vec<u8>> {
-    let deflate = |level| {
-        let out = Vec::with_capacity(window.len() / 2 + 64);
-        let mut encoder = flate2::write::DeflateEncoder::new(out, level);
-        encoder.write_all(window).ok()?;
-        encoder.finish().ok()
-    };
-    let fast = deflate(flate2::Compression::fast())?;
-    if fast.len() < window.len() {
-        return Some(fast);
+    let mut out = Vec::with_capacity(window.len() + 5 * (window.len() / 65_535 + 1));
+    let mut blocks = window.chunks(65_535).peekable();
+    if blocks.peek().is_none() {
+        // An empty final stored block.
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
     }
-    // Incompressible (the fast level's fixed codes even grow it): stored.
-    deflate(flate2::Compression::none())
+    while let Some(block) = blocks.next() {
+        let len = u16::try_from(block.len()).ok()?;
+        out.push(u8::from(blocks.peek().is_none()));
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    Some(out)
 }
 
 /// The window of a checkpoint, inflated; `None` if it does not inflate to
