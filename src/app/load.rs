@@ -377,6 +377,12 @@ pub(super) fn progress(state: &mut State, load: LoadId, p: Progress, now_ms: f64
         Progress::Started { index, total } => (index, None, total, false),
         Progress::Bytes { index, done, total } => (index, Some(done), total, false),
         Progress::Finished { index } => (index, None, 0, true),
+        Progress::TocRefused { index } => {
+            if let Some(l) = cur.progress.get_mut(index) {
+                l.toc_refused = true;
+            }
+            return;
+        }
     };
     if let Some(l) = cur.progress.get_mut(index) {
         if total > 0 {

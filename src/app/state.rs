@@ -78,6 +78,9 @@ pub struct LayerProgress {
     /// was first verified at this time ("Already exists", as `docker pull`
     /// says); verified again against this image's manifest and config.
     pub from_library: Option<Timestamp>,
+    /// Its table of contents could not be used: it was streamed and
+    /// verified whole instead.
+    pub toc_refused: bool,
 }
 
 impl LayerProgress {

@@ -71,6 +71,13 @@ pub enum Progress {
         /// Layer index in the manifest.
         index: usize,
     },
+    /// A layer's table of contents could not be used (malformed
+    /// annotations, a table that does not match its digest, a request that
+    /// failed): the layer is streamed and verified whole instead.
+    TocRefused {
+        /// Layer index in the manifest.
+        index: usize,
+    },
 }
 
 /// What happened to one layer.
@@ -263,9 +270,13 @@ pub async fn list_layer<F: Fetch, C: Fn() -> u64>(
     diff_id: Option<&Digest>,
     progress: &dyn Fn(Progress),
 ) -> Option<LayerReport> {
-    let listed = super::toc::list_from_toc(client, reference, descriptor)
-        .await?
-        .ok()?;
+    let listed = match super::toc::list_from_toc(client, reference, descriptor).await? {
+        Ok(listed) => listed,
+        Err(_) => {
+            progress(Progress::TocRefused { index });
+            return None;
+        }
+    };
     progress(Progress::Started {
         index,
         total: descriptor.size(),

@@ -238,3 +238,27 @@ fn a_registry_that_ignores_range_still_lists_and_says_so() {
     let v = open(&mut page, "/etc/hello");
     assert_eq!(v.verified, Some(true), "{v:?}");
 }
+
+#[test]
+fn a_table_of_contents_that_does_not_match_is_said_and_the_layer_verified_whole() {
+    let mut image = lazy_image();
+    // The annotation names another table: the listing is refused.
+    if let Some((_, annotations)) = image.layers[0].blob.as_mut() {
+        annotations[layerlens::layer::toc::stargz::TOC_DIGEST] =
+            serde_json::Value::from(digest_of(b"another table"));
+    }
+    let reg = MemRegistry::new();
+    reg.push("lazy", Some("v1"), &image);
+    let mut page = Page::new(reg);
+    page.submit(REF);
+    assert_eq!(statuses(&page)[0], LayerStatus::Verified);
+    let o = views::overview(&page.state).unwrap();
+    assert_eq!(o.verified, Some(true));
+    let layer0 = &o.checks[o.checks.len() - 2];
+    assert!(
+        layer0
+            .detail
+            .contains("its table of contents could not be used"),
+        "{layer0:?}"
+    );
+}

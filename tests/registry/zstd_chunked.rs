@@ -313,3 +313,25 @@ fn cat_reads_a_file_by_range_from_a_skopeo_zstd_chunked_layer() {
         "{said}"
     );
 }
+
+#[test]
+fn a_table_of_contents_that_cannot_be_used_is_said_and_the_layer_streamed() {
+    let (registry, _client, layer) = chunked_layer();
+    let reference = format!("{}/chunked/app:v1", registry.host_port());
+    let location = ChunkedToc::of(&layer).unwrap().unwrap();
+    // Other bytes inside the table: it no longer matches the manifest's
+    // checksum, so `toc` says so and streams the layer, whose digest then
+    // does not match either.
+    let path = registry.blob_data_path(&layer.digest().to_string());
+    let mut blob = std::fs::read(&path).expect("the stored blob");
+    blob[(location.offset + location.length / 2) as usize] ^= 0x55;
+    std::fs::write(&path, &blob).expect("alter the stored blob");
+    let (code, _, said) = tree(&reference, "toc");
+    assert!(
+        said.contains("note: layer 0: its table of contents could not be used; the layer is streamed and verified whole"),
+        "{said}"
+    );
+    assert!(!said.contains("listed from its"), "{said}");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("digest mismatch"), "{said}");
+}

@@ -141,6 +141,7 @@ pub fn overview(state: &State) -> Option<OverviewView> {
         for (i, d) in m.layers().iter().enumerate() {
             let r = cur.report(i);
             let from_library = cur.progress.get(i).and_then(|p| p.from_library);
+            let toc_refused = cur.progress.get(i).is_some_and(|p| p.toc_refused);
             let said = (
                 r.and_then(LayerReport::problem),
                 r.and_then(LayerReport::note),
@@ -153,6 +154,11 @@ pub fn overview(state: &State) -> Option<OverviewView> {
                      blob, checked against this manifest and config; not downloaded again",
                     since.date()
                 ),
+                ((None, None), None) if toc_refused && r.is_some() => {
+                    "its table of contents could not be used: the layer was downloaded and \
+                     verified whole"
+                        .to_owned()
+                }
                 _ => String::new(),
             };
             checks.push(Check {

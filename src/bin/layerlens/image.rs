@@ -218,11 +218,17 @@ async fn load(
     let tty = io::stderr().is_terminal();
     let total = image.image_manifest().map_or(0, |m| m.layers().len());
     let finished = std::cell::Cell::new(0usize);
-    let progress = |p: Progress| {
-        if let (true, Progress::Finished { .. }) = (tty, p) {
+    let progress = |p: Progress| match (tty, p) {
+        (true, Progress::Finished { .. }) => {
             finished.set(finished.get() + 1);
             eprint!("\rlayers scanned: {} of {total}   ", finished.get());
         }
+        (_, Progress::TocRefused { index }) => eprintln!(
+            "{}note: layer {index}: its table of contents could not be used; the layer is \
+             streamed and verified whole",
+            if tty { "\r" } else { "" }
+        ),
+        _ => {}
     };
     let settings = ScanSettings {
         hash_contents,

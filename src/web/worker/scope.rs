@@ -156,6 +156,8 @@ async fn run(data: &JsValue, port: Option<MessagePort>) {
                 (job::BYTES, done)
             }
             Progress::Finished { .. } => (job::FINISHED, last_done.get()),
+            // Tables of contents are read on the page, not here.
+            Progress::TocRefused { .. } => return,
         };
         post(
             &scope,
