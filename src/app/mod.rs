@@ -36,6 +36,6 @@ pub use msg::{
     ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, Next, ResolveTask, Reveal, ScanTask,
 };
 pub use route::{LayerMode, Route};
-pub use state::{Phase, State, Step};
+pub use state::{Phase, State, Step, Theme};
 pub use tree::rows::{Row, ShowChanges, SortBy};
 pub use update::{demo_reference, update};

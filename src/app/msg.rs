@@ -157,6 +157,9 @@ pub enum Msg {
     /// The "always verify every layer fully" setting was turned on or off
     /// (the shell also sends it at the start with the stored preference).
     VerifyFullyChosen(bool),
+    /// A colour theme was chosen (the shell also sends the stored one at
+    /// the start).
+    ThemeChosen(super::state::Theme),
     /// "Verify fully" was pressed: stream the layers listed from their
     /// tables of contents and check their blobs and diff_ids.
     VerifyListedLayers,
@@ -285,4 +288,6 @@ pub enum Effect {
     Library(super::library::LibraryEffect),
     /// Remember the "always verify fully" preference (`localStorage`).
     SaveVerifyFully(bool),
+    /// Remember the colour theme (`localStorage`).
+    SaveTheme(super::state::Theme),
 }

@@ -175,6 +175,8 @@ pub struct State {
     /// Stream every layer even when a table of contents could list it
     /// (a preference; off: tables of contents are used, and say so).
     pub verify_fully: bool,
+    /// The colour theme chosen (a preference).
+    pub theme: Theme,
     /// A short message for the user (copied, setting refused…).
     pub notice: Option<String>,
     /// The file viewer.
@@ -202,6 +204,7 @@ impl Default for State {
             recent: Vec::new(),
             proxy_base: DEFAULT_PROXY_BASE.to_owned(),
             verify_fully: false,
+            theme: Theme::System,
             notice: None,
             file: super::file::FileState::default(),
             search: SearchState::default(),
@@ -268,5 +271,38 @@ impl State {
     /// Whether `load` is the current load (a result of any other is stale).
     pub fn is_current(&self, load: LoadId) -> bool {
         self.current.as_ref().is_some_and(|c| c.load == load)
+    }
+}
+
+/// The page's colour theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// Follow the system (`prefers-color-scheme`).
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+impl Theme {
+    /// The name kept as the preference and set as `<html data-theme>`
+    /// (`system`, `light`, `dark`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    /// The theme of a [`Theme::name`]; anything else follows the system.
+    pub fn parse(name: &str) -> Theme {
+        match name {
+            "light" => Theme::Light,
+            "dark" => Theme::Dark,
+            _ => Theme::System,
+        }
     }
 }

@@ -251,6 +251,10 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![Effect::SaveVerifyFully(on)]
         }
         Msg::VerifyListedLayers => load::verify_listed(state),
+        Msg::ThemeChosen(theme) => {
+            state.theme = theme;
+            vec![Effect::SaveTheme(theme)]
+        }
         Msg::CopyRequested(what) => copy(state, what),
         Msg::Library(m) => {
             let (effects, next) = super::library::update_library(state, m);

@@ -69,6 +69,9 @@ pub fn start() {
     if prefs::flag(prefs::VERIFY_FULLY) {
         app.dispatch(Msg::VerifyFullyChosen(true));
     }
+    if let Some(theme) = prefs::value(prefs::THEME) {
+        app.dispatch(Msg::ThemeChosen(crate::app::Theme::parse(&theme)));
+    }
     app.dispatch(Msg::Started { query, page_url });
     app.warm_up();
 }

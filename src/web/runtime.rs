@@ -189,6 +189,10 @@ impl App {
             Effect::SaveVerifyFully(on) => {
                 super::prefs::set_flag(super::prefs::VERIFY_FULLY, on);
             }
+            Effect::SaveTheme(theme) => {
+                let kept = (theme != crate::app::Theme::System).then(|| theme.name());
+                super::prefs::set_value(super::prefs::THEME, kept);
+            }
             Effect::Copy(text) => {
                 if let Some(w) = web_sys::window() {
                     let _ = w.navigator().clipboard().write_text(&text);

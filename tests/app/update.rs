@@ -413,3 +413,20 @@ fn a_shell_notice_shows_in_the_status_until_the_next_reference() {
     page.submit("127.0.0.1:5000/demo:v1");
     assert_eq!(page.state.notice, None);
 }
+
+#[test]
+fn a_chosen_theme_is_kept_and_saved() {
+    use layerlens::app::Theme;
+    let mut state = layerlens::app::State::default();
+    assert_eq!(state.theme, Theme::System);
+    let effects = layerlens::app::update(&mut state, Msg::ThemeChosen(Theme::Dark));
+    assert_eq!(state.theme, Theme::Dark);
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveTheme(Theme::Dark)]),
+        "{effects:?}"
+    );
+    for t in [Theme::System, Theme::Light, Theme::Dark] {
+        assert_eq!(Theme::parse(t.name()), t);
+    }
+    assert_eq!(Theme::parse("sepia"), Theme::System);
+}

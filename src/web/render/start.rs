@@ -4,9 +4,9 @@
 use std::rc::Weak;
 
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlInputElement};
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use crate::app::{Msg, State};
+use crate::app::{Msg, State, Theme};
 use crate::web::dom::{self, closest_attr, el, replace_children};
 use crate::web::listen::Listener;
 use crate::web::runtime::App;
@@ -21,6 +21,8 @@ pub(super) struct Start {
     proxy_save: Element,
     proxy_input: HtmlInputElement,
     verify_fully: HtmlInputElement,
+    theme: HtmlSelectElement,
+    last_theme: Option<Theme>,
     last_recent: Vec<String>,
     last_proxy: String,
 }
@@ -88,6 +90,25 @@ impl Start {
             .build()?;
         let _ = verify_label.insert_before(&verify_fully, verify_label.first_child().as_ref());
         let _ = settings.append_child(&verify_label);
+        let theme = el("select")
+            .attr("id", "theme-setting")
+            .children(
+                [
+                    (Theme::System, "Follow the system"),
+                    (Theme::Light, "Light"),
+                    (Theme::Dark, "Dark"),
+                ]
+                .into_iter()
+                .map(|(t, label)| el("option").attr("value", t.name()).text(label)),
+            )
+            .build()?;
+        let theme_label = el("label")
+            .class("setting")
+            .attr("for", "theme-setting")
+            .text("Theme ")
+            .build()?;
+        let _ = theme_label.append_child(&theme);
+        let _ = settings.append_child(&theme_label);
         let root = el("section")
             .attr("id", "start")
             .attr("aria-label", "Inspect an image")
@@ -103,6 +124,8 @@ impl Start {
             proxy_save,
             proxy_input: proxy_input.dyn_into().ok()?,
             verify_fully: verify_fully.dyn_into().ok()?,
+            theme: theme.dyn_into().ok()?,
+            last_theme: None,
             last_recent: vec![String::from("\u{0}")],
             last_proxy: String::new(),
         })
@@ -134,6 +157,11 @@ impl Start {
             send(&a, Msg::ProxyBaseChanged(input_value("proxy-base")));
         }));
         let a = app.clone();
+        let select = self.theme.clone();
+        out.extend(Listener::new(&self.theme, "change", move |_| {
+            send(&a, Msg::ThemeChosen(Theme::parse(&select.value())));
+        }));
+        let a = app.clone();
         let checkbox = self.verify_fully.clone();
         out.extend(Listener::new(&self.verify_fully, "change", move |_| {
             send(&a, Msg::VerifyFullyChosen(checkbox.checked()));
@@ -147,6 +175,14 @@ impl Start {
             .is_some_and(|a| self.input.is_same_node(Some(&a)));
         if !focused && self.input.value() != state.input {
             self.input.set_value(&state.input);
+        }
+        if self.last_theme != Some(state.theme) {
+            // The theme lives on <html>, where the style sheet reads it.
+            if let Some(root) = dom::document().and_then(|d| d.document_element()) {
+                let _ = root.set_attribute("data-theme", state.theme.name());
+            }
+            self.theme.set_value(state.theme.name());
+            self.last_theme = Some(state.theme);
         }
         if self.verify_fully.checked() != state.verify_fully {
             self.verify_fully.set_checked(state.verify_fully);

@@ -189,6 +189,8 @@ impl Page {
                     Effect::Search(_) => {}
                     Effect::Library(e) => queue.extend(self.library(e)),
                     Effect::SaveVerifyFully(on) => self.verify_fully_saved.push(on),
+                    // The theme is the shell's to apply (tests/e2e/theme.test.mjs).
+                    Effect::SaveTheme(_) => {}
                 }
             }
         }
