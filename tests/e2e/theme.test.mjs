@@ -11,6 +11,13 @@ const background = (page) => page.evaluate(() => getComputedStyle(document.docum
 const WHITE = 'rgb(255, 255, 255)';
 const DARK = 'rgb(18, 18, 18)';
 
+/// Chooses `theme` in Settings and waits for the page to apply it.
+async function choose(page, theme) {
+  if (!(await page.isVisible('#theme-setting'))) await page.click('#settings summary');
+  await page.selectOption('#theme-setting', theme);
+  await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
+}
+
 async function start(page) {
   await page.goto(`${SERVER}/`);
   await page.waitForSelector('#theme-setting', { state: 'attached' });
@@ -21,9 +28,7 @@ test('the theme follows the system until one is chosen, and is remembered', asyn
   await start(page);
   assert.equal(await background(page), WHITE);
   assert.equal(await page.inputValue('#theme-setting'), 'system');
-  await page.click('#settings summary');
-  await page.selectOption('#theme-setting', 'dark');
-  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  await choose(page, 'dark');
   assert.equal(await background(page), DARK);
   await page.reload();
   await page.waitForSelector('#theme-setting', { state: 'attached' });
@@ -31,9 +36,7 @@ test('the theme follows the system until one is chosen, and is remembered', asyn
   assert.equal(await background(page), DARK);
   assert.equal(await page.inputValue('#theme-setting'), 'dark');
   // Back to the system's: light again, and nothing kept.
-  await page.click('#settings summary');
-  await page.selectOption('#theme-setting', 'system');
-  await page.waitForFunction(() => document.documentElement.dataset.theme === 'system');
+  await choose(page, 'system');
   assert.equal(await background(page), WHITE);
   assert.equal(await page.evaluate(() => localStorage.getItem('layerlens.theme')), null);
   assert.deepEqual(problems, []);
@@ -43,9 +46,7 @@ test('a dark system gives a dark page, and Light wins over it', async (t) => {
   const { page, problems } = await open(t, { colorScheme: 'dark' });
   await start(page);
   assert.equal(await background(page), DARK);
-  await page.click('#settings summary');
-  await page.selectOption('#theme-setting', 'light');
-  await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+  await choose(page, 'light');
   assert.equal(await background(page), WHITE);
   assert.deepEqual(problems, []);
 });
