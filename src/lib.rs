@@ -38,6 +38,8 @@ pub mod native;
 pub mod oci;
 pub mod registry;
 pub mod search;
+#[cfg(test)]
+mod test_rng;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod serve;

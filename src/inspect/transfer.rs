@@ -115,7 +115,7 @@ pub fn encode_report(report: &LayerReport) -> Vec<u8> {
 fn put_scanned(out: &mut Vec<u8>, index: &LayerIndex) {
     out.push(0);
     put_index(out, index);
-    let seek = index.seek().map(SeekIndex::encode).unwrap_or_default();
+    let seek = index.seek().map(|s| s.encode()).unwrap_or_default();
     put_varint(out, seek.len() as u64);
     out.extend_from_slice(&seek);
 }

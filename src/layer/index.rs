@@ -32,6 +32,8 @@
 use std::collections::HashMap;
 
 use super::entry::{Entry, EntryKind};
+use std::sync::Arc;
+
 use super::seek::SeekIndex;
 use super::wire::{put_bytes, put_varint, unzigzag, zigzag, Reader};
 use crate::oci::{Compression, Digest};
@@ -75,7 +77,8 @@ pub struct LayerIndex {
     entries: Vec<Entry>,
     /// Checkpoints for reading one file by Range, when the scan recorded
     /// them. Not part of [`LayerIndex::encode`]: stored and sent beside it.
-    seek: Option<SeekIndex>,
+    /// Shared: a file viewer takes it for each file it opens.
+    seek: Option<Arc<SeekIndex>>,
 }
 
 impl LayerIndex {
@@ -103,12 +106,12 @@ impl LayerIndex {
     /// The index with the seek checkpoints of the same blob (a `seek` of
     /// another blob is dropped: it could only misplace reads).
     pub fn with_seek(mut self, seek: Option<SeekIndex>) -> LayerIndex {
-        self.seek = seek.filter(|s| *s.blob() == self.digest);
+        self.seek = seek.filter(|s| *s.blob() == self.digest).map(Arc::new);
         self
     }
 
     /// The checkpoints recorded with the scan, if any.
-    pub fn seek(&self) -> Option<&SeekIndex> {
+    pub fn seek(&self) -> Option<&Arc<SeekIndex>> {
         self.seek.as_ref()
     }
 

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use crate::inspect::{Image, LayerReport};
-use crate::layer::seek::SeekIndex;
 use crate::library::model::{BlobKind, BlobMeta, ImageRecord, LayerMeta, LayerRef, Library};
 use crate::library::resolve::tag_name_only;
 use crate::library::{Key, LayerIndex, LibraryError, StoreOp};
@@ -213,7 +212,7 @@ impl Library {
                 continue;
             }
             let bytes = l.encode();
-            let seek = l.seek().map(SeekIndex::encode);
+            let seek = l.seek().map(|s| s.encode());
             self.layers.insert(
                 l.digest().clone(),
                 LayerMeta {

@@ -56,14 +56,6 @@ fn blobs_fetched(page: &Page) -> Vec<String> {
         .collect()
 }
 
-fn statuses(page: &Page) -> Vec<LayerStatus> {
-    views::layers(&page.state)
-        .lines
-        .into_iter()
-        .map(|l| l.status)
-        .collect()
-}
-
 /// The merged tree of a page's current image, as text.
 fn tree(page: &Page) -> String {
     let cur = page.state.current.as_ref().expect("an image");
@@ -106,7 +98,7 @@ fn shared_layers_come_from_the_library_and_only_new_ones_are_fetched() {
         since: "2024-05-03".to_owned(),
     };
     assert_eq!(
-        statuses(&page),
+        page.layer_statuses(),
         [since.clone(), since, LayerStatus::Verified]
     );
     assert_eq!(tree(&page), fresh_tree(&format!("{HOST}/sibling:v1")));
@@ -134,7 +126,8 @@ fn an_image_wholly_in_the_library_fetches_no_layer() {
     page.submit(&format!("{HOST}/copy:v1"));
     assert_eq!(page.state.phase, Phase::Ready);
     assert_eq!(blobs_fetched(&page).len(), 1, "only the config");
-    assert!(statuses(&page)
+    assert!(page
+        .layer_statuses()
         .iter()
         .all(|s| matches!(s, LayerStatus::AlreadyVerified { .. })));
     assert_eq!(tree(&page), fresh_tree(&format!("{HOST}/demo:v1")));
@@ -152,7 +145,7 @@ fn a_damaged_stored_index_means_the_layer_is_fetched_again() {
     let fetched = blobs_fetched(&page);
     assert!(fetched.contains(&digests[0]), "refetched: {fetched:?}");
     assert!(!fetched.contains(&digests[1]), "{fetched:?}");
-    let s = statuses(&page);
+    let s = page.layer_statuses();
     assert_eq!(s[0], LayerStatus::Verified, "scanned and verified anew");
     assert!(matches!(s[1], LayerStatus::AlreadyVerified { .. }));
     assert_eq!(tree(&page), fresh_tree(&format!("{HOST}/sibling:v1")));
@@ -186,7 +179,7 @@ fn another_layers_index_under_the_key_means_the_layer_is_fetched() {
         digests.iter().all(|d| fetched.contains(d)),
         "every layer fetched: {fetched:?}"
     );
-    assert_eq!(statuses(&page), [const { LayerStatus::Verified }; 3]);
+    assert_eq!(page.layer_statuses(), [const { LayerStatus::Verified }; 3]);
     assert_eq!(tree(&page), fresh_tree(&format!("{HOST}/sibling:v1")));
 }
 
@@ -215,7 +208,7 @@ fn a_config_naming_another_diff_id_is_not_taken_from_the_library() {
     page.submit(&format!("{HOST}/liar:v1"));
     assert_eq!(page.state.phase, Phase::Ready);
     assert!(blobs_fetched(&page).contains(&first_layer));
-    let s = statuses(&page);
+    let s = page.layer_statuses();
     assert!(
         matches!(&s[0], LayerStatus::Problem(why) if why.contains("diff")),
         "{s:?}"
@@ -253,7 +246,7 @@ fn a_link_opened_before_the_library_is_read_still_reuses_its_layers() {
         1,
         "only the layer the library lacks: {fetched:?}"
     );
-    let st = statuses(&page);
+    let st = page.layer_statuses();
     assert!(
         matches!(st[0], LayerStatus::AlreadyVerified { .. }),
         "{st:?}"

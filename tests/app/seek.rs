@@ -48,20 +48,22 @@ fn blob(page: &Page) -> String {
     m.image_manifest().unwrap().layers()[0].digest().to_string()
 }
 
-fn sent_for(page: &Page, digest: &str) -> u64 {
-    let requests = page.registry.requests.borrow();
-    let sent = page.registry.sent.borrow();
-    requests
-        .iter()
-        .zip(sent.iter())
-        .filter(|(url, _)| url.ends_with(&format!("/blobs/{digest}")))
-        .map(|(_, n)| n)
-        .sum()
+/// The manifest digest of the image the page's library recorded.
+fn recorded(page: &Page) -> layerlens::oci::Digest {
+    let image = page.state.library.catalog.images().next();
+    image.expect("an image recorded").manifest().clone()
 }
 
-fn clear(page: &Page) {
-    page.registry.requests.borrow_mut().clear();
-    page.registry.sent.borrow_mut().clear();
+/// A new page on `store` reopening `manifest` opens the last file by
+/// streaming its layer (not from checkpoints), and gets its bytes; the
+/// page, to take the store back.
+fn reopened_streams_the_file(store: MemoryStore, manifest: &layerlens::oci::Digest) -> Page {
+    let mut page = started(store, &format!("?open={manifest}"));
+    let v = open_last(&mut page, &format!("?open={manifest}"));
+    assert_eq!(v.verified, Some(true), "{v:?}");
+    assert!(!v.status.contains("checkpoint"), "{}", v.status);
+    assert_eq!(page.files.values().last().map(Vec::as_slice), Some(LAST));
+    page
 }
 
 fn open_last(page: &mut Page, query: &str) -> views::FileContentView {
@@ -95,12 +97,12 @@ fn a_file_at_the_end_of_a_big_layer_opens_from_a_checkpoint_also_after_a_reload(
         stored.len()
     );
 
-    clear(&page);
+    page.registry.clear_log();
     let v = open_last(&mut page, &format!("?image={REF}"));
     assert_eq!(v.verified, Some(true), "{v:?}");
     assert!(v.status.contains("from a checkpoint"), "{}", v.status);
     assert_eq!(page.files.values().last().map(Vec::as_slice), Some(LAST));
-    let read = sent_for(&page, &digest);
+    let read = page.registry.sent_for(&digest);
     assert!(
         read <= DEFAULT_SPACING + (64 << 10),
         "{read} of {size} bytes"
@@ -108,23 +110,19 @@ fn a_file_at_the_end_of_a_big_layer_opens_from_a_checkpoint_also_after_a_reload(
 
     // A new page, the same store: the library's reopen link. No blob is
     // fetched to show the tree; the file comes from a checkpoint again.
-    let manifest = page
-        .state
-        .library
-        .catalog
-        .images()
-        .next()
-        .unwrap()
-        .manifest()
-        .clone();
+    let manifest = recorded(&page);
     let store = std::mem::take(&mut page.store);
     let mut page = started(store, &format!("?open={manifest}"));
     assert_eq!(page.state.phase, Phase::Ready);
-    assert_eq!(sent_for(&page, &digest), 0, "reopened from the library");
+    assert_eq!(
+        page.registry.sent_for(&digest),
+        0,
+        "reopened from the library"
+    );
     let v = open_last(&mut page, &format!("?open={manifest}"));
     assert_eq!(v.verified, Some(true), "{v:?}");
     assert!(v.status.contains("from a checkpoint"), "{}", v.status);
-    let read = sent_for(&page, &digest);
+    let read = page.registry.sent_for(&digest);
     assert!(
         read > 0 && read <= DEFAULT_SPACING + (64 << 10),
         "{read} of {size} bytes"
@@ -138,15 +136,7 @@ fn damaged_or_foreign_checkpoints_never_show_other_bytes() {
     let digest = blob(&page);
     let key = Key::Seek(digest.parse().unwrap());
     let good = block_on(page.store.get(&key)).unwrap().unwrap();
-    let manifest = page
-        .state
-        .library
-        .catalog
-        .images()
-        .next()
-        .unwrap()
-        .manifest()
-        .clone();
+    let manifest = recorded(&page);
     let store = std::mem::take(&mut page.store);
 
     // Flipped bytes in the stored checkpoints: refused on reading (a CRC),
@@ -155,11 +145,7 @@ fn damaged_or_foreign_checkpoints_never_show_other_bytes() {
     let mid = bad.len() / 2;
     bad[mid] ^= 0x40;
     block_on(store.put(&key, &bad)).unwrap();
-    let mut page = started(store, &format!("?open={manifest}"));
-    let v = open_last(&mut page, &format!("?open={manifest}"));
-    assert_eq!(v.verified, Some(true), "{v:?}");
-    assert!(!v.status.contains("checkpoint"), "{}", v.status);
-    assert_eq!(page.files.values().last().map(Vec::as_slice), Some(LAST));
+    let mut page = reopened_streams_the_file(store, &manifest);
 
     // Another layer's checkpoints under this layer's key: not used.
     let other = TestImage::new().layer("other", &[Member::file(b"x", &Rng(9).noise(9 << 20))]);
@@ -176,11 +162,7 @@ fn damaged_or_foreign_checkpoints_never_show_other_bytes() {
     .unwrap();
     let store = std::mem::take(&mut page.store);
     block_on(store.put(&key, &foreign)).unwrap();
-    let mut page = started(store, &format!("?open={manifest}"));
-    let v = open_last(&mut page, &format!("?open={manifest}"));
-    assert_eq!(v.verified, Some(true), "{v:?}");
-    assert!(!v.status.contains("checkpoint"), "{}", v.status);
-    assert_eq!(page.files.values().last().map(Vec::as_slice), Some(LAST));
+    reopened_streams_the_file(store, &manifest);
 }
 
 #[test]
@@ -194,6 +176,6 @@ fn loading_the_image_again_with_a_path_reads_the_file_from_a_checkpoint() {
     assert_eq!(page.state.tree.selected(), Some(&b"opt/last.txt"[..]));
     let v = views::file_content(&page.state).expect("a selection");
     assert!(v.status.contains("from a checkpoint"), "{}", v.status);
-    let read = sent_for(&page, &digest);
+    let read = page.registry.sent_for(&digest);
     assert!(read > 0 && read <= DEFAULT_SPACING + (64 << 10), "{read}");
 }

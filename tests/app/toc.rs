@@ -55,31 +55,6 @@ fn page(verify_fully: bool) -> (Page, Vec<String>) {
     (page, digests)
 }
 
-/// Body bytes the registry sent for blob `digest` since the last clear.
-fn sent_for(page: &Page, digest: &str) -> u64 {
-    let requests = page.registry.requests.borrow();
-    let sent = page.registry.sent.borrow();
-    requests
-        .iter()
-        .zip(sent.iter())
-        .filter(|(url, _)| url.ends_with(&format!("/blobs/{digest}")))
-        .map(|(_, n)| n)
-        .sum()
-}
-
-fn clear(page: &Page) {
-    page.registry.requests.borrow_mut().clear();
-    page.registry.sent.borrow_mut().clear();
-}
-
-fn statuses(page: &Page) -> Vec<LayerStatus> {
-    views::layers(&page.state)
-        .lines
-        .into_iter()
-        .map(|l| l.status)
-        .collect()
-}
-
 fn open(page: &mut Page, path: &str) -> views::FileContentView {
     page.send(Msg::RouteChanged {
         query: format!("?image={REF}&path={path}"),
@@ -92,12 +67,12 @@ fn an_estargz_layer_is_listed_from_its_table_and_its_files_read_by_range() {
     let (mut page, digests) = page(false);
     let blob_size = lazy_image().layers[0].blob.as_ref().unwrap().0.len() as u64;
     // Listed: a small part of the blob came (footer and table only).
-    let listed = sent_for(&page, &digests[0]);
+    let listed = page.registry.sent_for(&digests[0]);
     assert!(
         listed > 0 && listed * 20 < blob_size,
         "{listed} of {blob_size} bytes"
     );
-    let st = statuses(&page);
+    let st = page.layer_statuses();
     assert!(
         matches!(&st[0], LayerStatus::Listed(note) if note.contains("eStargz table of contents")),
         "{st:?}"
@@ -122,16 +97,16 @@ fn an_estargz_layer_is_listed_from_its_table_and_its_files_read_by_range() {
     }
 
     // A file of the listed layer opens by Range: its own member only.
-    clear(&page);
+    page.registry.clear_log();
     let v = open(&mut page, "/etc/hello");
     assert_eq!(v.verified, Some(true), "{v:?}");
     assert!(v.status.contains("read by Range"), "{}", v.status);
-    let read = sent_for(&page, &digests[0]);
+    let read = page.registry.sent_for(&digests[0]);
     assert!(read > 0 && read < 2000, "{read} bytes for a 31-byte file");
     let (_, size) = v.download.clone().unwrap();
     assert_eq!(size, "31 bytes");
     // The big one: its bytes, checked against the table's digest.
-    clear(&page);
+    page.registry.clear_log();
     let v = open(&mut page, "/opt/big.bin");
     assert_eq!(v.verified, Some(true), "{v:?}");
     let got = page
@@ -140,22 +115,26 @@ fn an_estargz_layer_is_listed_from_its_table_and_its_files_read_by_range() {
         .find(|b| b.len() == big().len())
         .cloned();
     assert!(got == Some(big()), "the big file's bytes");
-    assert!(sent_for(&page, &digests[0]) < blob_size);
+    assert!(page.registry.sent_for(&digests[0]) < blob_size);
 
     // "Verify fully": the layer downloads and verifies as any other. (With
     // no file open: an open file of the layer is read again from the
     // verified layer.)
     open(&mut page, "/etc/");
-    clear(&page);
+    page.registry.clear_log();
     page.send(Msg::VerifyListedLayers);
     assert_eq!(page.state.phase, Phase::Ready);
-    assert_eq!(sent_for(&page, &digests[0]), blob_size, "the whole blob");
     assert_eq!(
-        sent_for(&page, &digests[1]),
+        page.registry.sent_for(&digests[0]),
+        blob_size,
+        "the whole blob"
+    );
+    assert_eq!(
+        page.registry.sent_for(&digests[1]),
         0,
         "the verified layer is left alone"
     );
-    assert_eq!(statuses(&page)[0], LayerStatus::Verified);
+    assert_eq!(page.layer_statuses()[0], LayerStatus::Verified);
     let o = views::overview(&page.state).unwrap();
     assert_eq!((o.verified, o.listed), (Some(true), 0));
     assert!(page.names().contains("hello"));
@@ -171,7 +150,7 @@ fn a_blob_that_does_not_hold_its_listing_fails_when_verified_fully() {
     altered[blob.len() / 4] ^= 0x5a;
     page.registry.tamper_blob("lazy", &digests[0], altered);
     page.submit(REF);
-    assert!(matches!(statuses(&page)[0], LayerStatus::Listed(_)));
+    assert!(matches!(page.layer_statuses()[0], LayerStatus::Listed(_)));
     // …its file reads refuse the bytes…
     let v = open(&mut page, "/opt/big.bin");
     assert_eq!(v.hook, "error", "{v:?}");
@@ -182,7 +161,7 @@ fn a_blob_that_does_not_hold_its_listing_fails_when_verified_fully() {
     // …and verifying fully shows the mismatch, the layer's files leave
     // the tree.
     page.send(Msg::VerifyListedLayers);
-    let st = statuses(&page);
+    let st = page.layer_statuses();
     assert!(
         matches!(&st[0], LayerStatus::Problem(why) if why.contains("digest")),
         "{st:?}"
@@ -201,9 +180,9 @@ fn always_verify_fully_streams_every_layer_and_is_remembered() {
     let (mut page, digests) = page(true);
     let blob_size = lazy_image().layers[0].blob.as_ref().unwrap().0.len() as u64;
     assert_eq!(page.verify_fully_saved, vec![true]);
-    assert_eq!(sent_for(&page, &digests[0]), blob_size);
+    assert_eq!(page.registry.sent_for(&digests[0]), blob_size);
     assert_eq!(
-        statuses(&page),
+        page.layer_statuses(),
         vec![LayerStatus::Verified, LayerStatus::Verified]
     );
     assert_eq!(views::overview(&page.state).unwrap().verified, Some(true));
@@ -211,16 +190,16 @@ fn always_verify_fully_streams_every_layer_and_is_remembered() {
     // (not listed, not fetched); a new page lists from the table again.
     page.send(Msg::VerifyFullyChosen(false));
     assert_eq!(page.verify_fully_saved, vec![true, false]);
-    clear(&page);
+    page.registry.clear_log();
     page.submit(REF);
     assert!(matches!(
-        statuses(&page)[0],
+        page.layer_statuses()[0],
         LayerStatus::AlreadyVerified { .. }
     ));
-    assert_eq!(sent_for(&page, &digests[0]), 0);
+    assert_eq!(page.registry.sent_for(&digests[0]), 0);
     let (page, digests) = self::page(false);
-    assert!(matches!(statuses(&page)[0], LayerStatus::Listed(_)));
-    assert!(sent_for(&page, &digests[0]) < blob_size / 20);
+    assert!(matches!(page.layer_statuses()[0], LayerStatus::Listed(_)));
+    assert!(page.registry.sent_for(&digests[0]) < blob_size / 20);
 }
 
 #[test]
@@ -230,7 +209,7 @@ fn a_registry_that_ignores_range_still_lists_and_says_so() {
     reg.push("lazy", Some("v1"), &lazy_image());
     let mut page = Page::new(reg);
     page.submit(REF);
-    let st = statuses(&page);
+    let st = page.layer_statuses();
     assert!(
         matches!(&st[0], LayerStatus::Listed(note) if note.contains("ignored Range")),
         "{st:?}"
@@ -251,7 +230,7 @@ fn a_table_of_contents_that_does_not_match_is_said_and_the_layer_verified_whole(
     reg.push("lazy", Some("v1"), &image);
     let mut page = Page::new(reg);
     page.submit(REF);
-    assert_eq!(statuses(&page)[0], LayerStatus::Verified);
+    assert_eq!(page.layer_statuses()[0], LayerStatus::Verified);
     let o = views::overview(&page.state).unwrap();
     assert_eq!(o.verified, Some(true));
     let layer0 = &o.checks[o.checks.len() - 2];

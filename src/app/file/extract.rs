@@ -11,7 +11,7 @@
 
 use std::cell::RefCell;
 
-use crate::inspect::{read_listed_file, stream_range as read_range};
+use crate::inspect::{read_listed_file, stream_range as read_range, RangeRead};
 use crate::layer::seek::FileRead;
 use crate::layer::{ContentSink, Entry, EntryKind, ExtractTarget, ScanOptions, Scanner};
 use crate::oci::{Compression, VerifyError};
@@ -52,6 +52,20 @@ struct Tap<'a> {
     begun: Option<EntryKind>,
     ended: bool,
     out: &'a mut dyn ContentOut,
+}
+
+impl<'a> Tap<'a> {
+    /// A tap keeping the first `limit` bytes, giving every byte to `out`.
+    fn new(limit: usize, out: &'a mut dyn ContentOut) -> RefCell<Tap<'a>> {
+        RefCell::new(Tap {
+            head: Vec::new(),
+            limit,
+            size: 0,
+            begun: None,
+            ended: false,
+            out,
+        })
+    }
 }
 
 /// The scanner's sink: a shared cell, so the loop can look at it between
@@ -103,35 +117,22 @@ pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
     let what = format!("layer {} ({})", task.layer, d.digest());
     if let Some(file) = &task.listed {
         // By Range, checked against the table of contents.
-        let tap = RefCell::new(Vec::new());
+        let tap = Tap::new(task.head_limit, out);
+        tap.borrow_mut().size = file.entry().size;
+        let mut sink = Shared(&tap);
         let read = read_listed_file(client, &task.reference, d.digest(), file, &mut |b| {
             if !cancelled() {
-                tap.borrow_mut().extend_from_slice(b);
+                sink.data(b);
             }
         })
         .await;
         if cancelled() {
             return;
         }
-        match read {
-            Ok(stats) => {
-                let bytes = tap.into_inner();
-                out.data(&bytes);
-                out.end();
-                let head = bytes[..bytes.len().min(task.head_limit)].to_vec();
-                dispatch(FileMsg::Content {
-                    id,
-                    head,
-                    size: bytes.len() as u64,
-                });
-                dispatch(FileMsg::Progress {
-                    id,
-                    done: stats.transferred.min(d.size()),
-                });
-                dispatch(FileMsg::Checked { id, result: Ok(()) });
-            }
-            Err(e) => dispatch(failed(id, format!("cannot read it from {what}: {e}"))),
+        if read.is_ok() {
+            tap.borrow_mut().out.end();
         }
+        range_read_done(task, tap.into_inner(), read, dispatch);
         return;
     }
     if let Some((seek, entry)) = &task.seek {
@@ -164,16 +165,8 @@ async fn from_checkpoint<F: Fetch, C: Fn() -> u64>(
     cancelled: &dyn Fn() -> bool,
     dispatch: &dyn Fn(FileMsg),
 ) {
-    let (id, d) = (task.id, &task.descriptor);
-    let what = format!("layer {} ({})", task.layer, d.digest());
-    let tap = RefCell::new(Tap {
-        head: Vec::new(),
-        limit: task.head_limit,
-        size: 0,
-        begun: None,
-        ended: false,
-        out,
-    });
+    let d = &task.descriptor;
+    let tap = Tap::new(task.head_limit, out);
     let mut sink = Shared(&tap);
     let span = read.range();
     let mut feed = |bytes: &[u8]| {
@@ -189,13 +182,25 @@ async fn from_checkpoint<F: Fetch, C: Fn() -> u64>(
         return;
     }
     let result = range.and_then(|r| read.finish().map(|()| r).map_err(|e| e.to_string()));
+    range_read_done(task, tap.into_inner(), result, dispatch);
+}
+
+/// The viewer's messages once a file read by `Range` (its pieces, or from
+/// a checkpoint) ended: its content, the bytes it took and a passed check;
+/// or why it failed.
+fn range_read_done(
+    task: &ExtractTask,
+    tap: Tap<'_>,
+    result: Result<RangeRead, String>,
+    dispatch: &dyn Fn(FileMsg),
+) {
+    let (id, d) = (task.id, &task.descriptor);
     match result {
         Ok(r) => {
-            let t = tap.into_inner();
             dispatch(FileMsg::Content {
                 id,
-                head: t.head,
-                size: t.size,
+                head: tap.head,
+                size: tap.size,
             });
             dispatch(FileMsg::Progress {
                 id,
@@ -203,7 +208,14 @@ async fn from_checkpoint<F: Fetch, C: Fn() -> u64>(
             });
             dispatch(FileMsg::Checked { id, result: Ok(()) });
         }
-        Err(e) => dispatch(failed(id, format!("cannot read it from {what}: {e}"))),
+        Err(e) => dispatch(failed(
+            id,
+            format!(
+                "cannot read it from layer {} ({}): {e}",
+                task.layer,
+                d.digest()
+            ),
+        )),
     }
 }
 
@@ -239,14 +251,7 @@ pub async fn extract_from<B: Body>(
     let Some(compression) = compression(task, dispatch) else {
         return;
     };
-    let tap = RefCell::new(Tap {
-        head: Vec::new(),
-        limit: task.head_limit,
-        size: 0,
-        begun: None,
-        ended: false,
-        out,
-    });
+    let tap = Tap::new(task.head_limit, out);
     let options = ScanOptions {
         blob_algorithm: d.digest().algorithm(),
         hash_contents: false,

@@ -31,6 +31,7 @@ pub mod links;
 mod msg;
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::inspect::{LayerOutcome, LayerReport};
 use crate::layer::EntryKind;
@@ -384,7 +385,7 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
         let index = r.verified()?.index();
         let seek = index.seek().filter(|s| !s.is_empty())?;
         let entry = index.entries().iter().find(|e| e.offset == source.offset)?;
-        Some((Rc::new(seek.clone()), entry.clone()))
+        Some((Arc::clone(seek), entry.clone()))
     });
     let read_by = match (&listed, &seek) {
         (Some(_), _) => ReadBy::Toc,

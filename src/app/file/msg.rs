@@ -1,7 +1,7 @@
 //! What the viewer asks the shell for ([`FileEffect`], with the
 //! [`ExtractTask`] it runs) and what the shell answers ([`FileMsg`]).
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::layer::seek::SeekIndex;
 use crate::layer::toc::ListedFile;
@@ -45,7 +45,7 @@ pub struct ExtractTask {
     /// When the verified layer's scan recorded seek checkpoints: they and
     /// the entry, to read the file from a range of the blob (checked
     /// against the entry's content digest) instead of streaming the layer.
-    pub seek: Option<(Rc<SeekIndex>, Entry)>,
+    pub seek: Option<(Arc<SeekIndex>, Entry)>,
 }
 
 /// How an open file's bytes are read.

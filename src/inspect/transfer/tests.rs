@@ -362,15 +362,7 @@ fn seek_checkpoints_cross_with_a_scanned_layer() {
     // A gzip layer of incompressible content with checkpoints every 64 KiB:
     // an encoded index far larger than any name.
     let mut tar = crate::demo::tar::TarBuilder::new();
-    let mut x = 0x9e37_79b9_u32;
-    let noise: Vec<u8> = (0..1_500_000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect();
+    let noise = crate::test_rng::Rng(0x9e37_79b9).noise(1_500_000);
     tar.file("noise.bin", crate::demo::tar::Meta::root(0o644, 0), &noise);
     let tar = tar.finish();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));

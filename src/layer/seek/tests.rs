@@ -8,28 +8,13 @@ use std::sync::OnceLock;
 use super::*;
 use crate::demo::tar::{Meta, TarBuilder};
 use crate::layer::{ContentSink, LayerScan, ScanOptions, Scanner};
+use crate::test_rng::Rng;
 
 mod failures;
 
 /// Spacing of the read-everything tests: small, so that a 20 MB layer has
 /// many checkpoints and reading each of its files stays cheap.
 const SPACING: u64 = 256 << 10;
-
-/// xorshift64*: small, seeded per test.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 /// Word salad that compresses like source text (~3x).
 fn text(rng: &mut Rng, vocab: &[Vec<u8>], len: usize) -> Vec<u8> {
@@ -42,15 +27,6 @@ fn text(rng: &mut Rng, vocab: &[Vec<u8>], len: usize) -> Vec<u8> {
         if rng.below(30) == 0 {
             out.extend_from_slice(rng.next().to_string().as_bytes());
         }
-    }
-    out.truncate(len);
-    out
-}
-
-fn random(rng: &mut Rng, len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        out.extend_from_slice(&rng.next().to_le_bytes());
     }
     out.truncate(len);
     out
@@ -88,7 +64,7 @@ fn corpus() -> &'static Corpus {
                 _ => 50 + rng.below(20_000) as usize,
             };
             let data = if rng.below(3) == 0 {
-                random(&mut rng, len)
+                rng.noise(len)
             } else {
                 text(&mut rng, &vocab, len)
             };

@@ -179,6 +179,24 @@ impl MemRegistry {
         );
     }
 
+    /// Body bytes sent for blob `digest` since the log was last cleared.
+    pub fn sent_for(&self, digest: &str) -> u64 {
+        let requests = self.requests.borrow();
+        let sent = self.sent.borrow();
+        requests
+            .iter()
+            .zip(sent.iter())
+            .filter(|(url, _)| url.ends_with(&format!("/blobs/{digest}")))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Forgets the requests and bytes logged so far.
+    pub fn clear_log(&self) {
+        self.requests.borrow_mut().clear();
+        self.sent.borrow_mut().clear();
+    }
+
     pub fn put_blob(&self, repo: &str, bytes: &[u8]) -> String {
         let d = digest_of(bytes);
         self.put(

@@ -96,11 +96,7 @@ impl Page {
                 self.opening.set(true);
                 return None;
             }
-            LibraryEffect::Open => LibraryMsg::Opened {
-                result: block_on(open(&self.store)).map_err(|e| e.to_string()),
-                tab_only: None,
-                now,
-            },
+            LibraryEffect::Open => return Some(self.opened()),
             LibraryEffect::ReadClock => LibraryMsg::Clock(now),
             LibraryEffect::RecordNow(load) => LibraryMsg::Record { load, now },
             LibraryEffect::Apply(ops) => {
@@ -199,12 +195,26 @@ impl Page {
     /// Answers the store's opening held back by [`Page::slow_open`].
     pub fn finish_opening(&mut self) {
         assert!(self.opening.replace(false), "no opening was held back");
-        let msg = Msg::Library(LibraryMsg::Opened {
+        let msg = self.opened();
+        self.send(msg);
+    }
+
+    /// The store opened, as `web/store.rs` answers: the catalogue read.
+    fn opened(&self) -> Msg {
+        Msg::Library(LibraryMsg::Opened {
             result: block_on(open(&self.store)).map_err(|e| e.to_string()),
             tab_only: None,
             now: self.now,
-        });
-        self.send(msg);
+        })
+    }
+
+    /// Each layer's status in the layers table.
+    pub fn layer_statuses(&self) -> Vec<layerlens::app::views::LayerStatus> {
+        layerlens::app::views::layers(&self.state)
+            .lines
+            .into_iter()
+            .map(|l| l.status)
+            .collect()
     }
 
     /// Submits a reference (as typed).

@@ -201,7 +201,7 @@ fn decoding_truncations_and_noise_never_panics() {
     let mut rng = Rng(24);
     for _ in 0..5000 {
         let len = rng.below(200) as usize;
-        let mut noise = random(&mut rng, len);
+        let mut noise = rng.noise(len);
         assert!(SeekIndex::decode(&noise).is_err());
         // With a valid frame, so that the fields themselves are parsed.
         noise.splice(0..0, *b"LLSI\x01");
