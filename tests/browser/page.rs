@@ -271,8 +271,8 @@ fn push_files(registry: &Registry) {
 /// Tags of `e2e/tags`: more than the tags page's first page (50) holds.
 /// `e2e/chunked:v1`: a layer recompressed by skopeo as zstd:chunked (the
 /// table of contents the page lists it from), with a file far into it.
-/// The registry's address is fresh, so skopeo's blob-info cache cannot
-/// substitute the gzip blob it read (the annotation is asserted).
+/// A file no earlier run wrote keeps skopeo's blob-info cache from
+/// substituting a gzip blob it pushed before (the annotation is asserted).
 fn push_chunked(registry: &Registry) {
     ImageBuilder::oci()
         .layer(layer(
@@ -280,7 +280,8 @@ fn push_chunked(registry: &Registry) {
                 .dir("opt/")
                 .file("opt/noise.bin", &noise(2 << 20))
                 .dir("etc/")
-                .file("etc/chunked", b"read by Range from a zstd:chunked layer\n"),
+                .file("etc/chunked", b"read by Range from a zstd:chunked layer\n")
+                .file("etc/run", &support::never_seen()),
         ))
         .build()
         .push(&registry.client(), "e2e/chunked-src", Some("v1"));

@@ -14,15 +14,18 @@ use layerlens::oci::{parse_document, Compression, Descriptor, Document, Verified
 use layerlens_testkit::registry::{
     Client, Flavor, ImageBuilder, Layer, ManifestFormat, Registry, TagPager,
 };
-use layerlens_testkit::skopeo;
-use layerlens_testkit::tar::{by_path, every_kind, Flavour, TarBuilder};
+use layerlens_testkit::tar::{by_path, every_kind, Flavour, Member, TarBuilder};
+use layerlens_testkit::{never_seen, skopeo};
 
-/// A layer with every kind of entry a table of contents lists.
+/// A layer with every kind of entry a table of contents lists, and a file
+/// no earlier run wrote (so skopeo's blob-info cache cannot substitute a
+/// blob it pushed before for the recompressed one).
 fn source_tar() -> Vec<u8> {
     let mut tar = TarBuilder::new(Flavour::Pax);
     for m in every_kind() {
         tar.member(&m);
     }
+    tar.member(&Member::file(b"etc/run", &never_seen()).mtime(1_700_000_123));
     tar.finish()
 }
 
@@ -35,8 +38,8 @@ fn chunked_layer() -> (Registry, Client, Descriptor) {
         .layer(Layer::gzip_tar(ManifestFormat::Oci, &source_tar()))
         .build()
         .push(&client, "src/app", Some("v1"));
-    // A fresh registry address: skopeo's blob-info cache has nothing to
-    // substitute there, so the layer is recompressed (asserted below).
+    // A layer skopeo has never seen: its blob-info cache has nothing to
+    // substitute, so the layer is recompressed (asserted below).
     let host = registry.host_port();
     skopeo(&[
         "copy",

@@ -39,6 +39,26 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Bytes no earlier run on this machine has made (the time in nanoseconds,
+/// the process and a counter). skopeo's blob-info cache
+/// (`/var/lib/containers/cache/blob-info-cache-v1.boltdb`, shared by every
+/// run as root) remembers each blob it has pushed and where, and silently
+/// reuses one instead of recompressing: a layer that carries these bytes
+/// is one it has never seen, so `--dest-compress-format` really applies.
+pub fn never_seen() -> Vec<u8> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{nanos}.{}.{}\n",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    )
+    .into_bytes()
+}
+
 /// skopeo (Debian package `skopeo`) with no policy file, no credentials and
 /// no config of the host; fails the test, with skopeo's words, unless it
 /// succeeds.
