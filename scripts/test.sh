@@ -17,9 +17,9 @@ ensure_apt chromium
 # A real shared cache in front of `serve` (tests/proxy/cache.rs), run as the
 # tests' own process with a config in a temp dir, never the system service.
 ensure_apt nginx
-# playwright-core for those tests, pinned by tests/e2e/package-lock.json (never
+# playwright-core and axe-core for those tests, pinned by tests/e2e/package-lock.json (never
 # `npx playwright install`: the Debian chromium is the browser).
-if ! npm ls --prefix tests/e2e playwright-core >/dev/null 2>&1; then
+if ! npm ls --prefix tests/e2e playwright-core axe-core >/dev/null 2>&1; then
   log "npm ci (tests/e2e)"
   npm ci --prefix tests/e2e --no-audit --no-fund --silent
 fi

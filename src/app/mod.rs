@@ -9,6 +9,7 @@
 //!   layer's changes), the visible [`tree::rows`] of a virtualised view,
 //!   keyboard navigation, text and glob [`tree::filter`]s, sorting.
 //! * [`views`] — each section of the page as a plain value the shell draws.
+//! * [`workbench`] — the image view's tabs, key help and layers cursor.
 //! * [`errors`] — every failure in words a person understands.
 //! * [`mod@file`] — the file viewer: extraction, text/hex/image, links.
 //! * [`search`] — the search and tags pages (Docker Hub search, a
@@ -30,6 +31,7 @@ mod text;
 pub mod tree;
 mod update;
 pub mod views;
+pub mod workbench;
 
 pub use errors::{ErrorKind, UserError};
 pub use msg::{
@@ -39,3 +41,4 @@ pub use route::{LayerMode, Route};
 pub use state::{Phase, State, Step, Theme};
 pub use tree::rows::{Row, ShowChanges, SortBy};
 pub use update::{demo_reference, update};
+pub use workbench::{LayerStep, Tab, WorkbenchMsg};

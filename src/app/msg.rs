@@ -174,6 +174,9 @@ pub enum Msg {
     Search(super::search::SearchMsg),
     /// The image library (see [`super::library`]).
     Library(super::library::LibraryMsg),
+    /// The image view's workbench (tabs, key help, attributes, the
+    /// layers cursor).
+    Workbench(super::workbench::WorkbenchMsg),
     /// The shell has something to say once in the status area (the page
     /// scans on its main thread because Web Workers cannot start).
     Notice(String),
@@ -217,6 +220,8 @@ pub enum Focus {
     Filter,
     /// The tree.
     Tree,
+    /// The selected entry of the layers list (the layer, or "whole image").
+    Layer,
     /// The credentials form's user name.
     Username,
 }

@@ -1,4 +1,4 @@
-//! The link: `?image=REF&platform=OS/ARCH[/VARIANT]&layer=N&path=/ABS/PATH&view=changes`,
+//! The link: `?image=REF&platform=OS/ARCH[/VARIANT]&layer=N&path=/ABS/PATH&view=changes&tab=config`,
 //! or the search pages' `?page=search&q=TERM&filter=K%3DV` and `?page=tags&repo=NAME`
 //! ([`SearchRoute`]), parsed from and printed to a URL query string.
 //!
@@ -62,6 +62,8 @@ pub struct Route {
     pub path: Option<Vec<u8>>,
     /// The tree mode for the selected layer.
     pub mode: LayerMode,
+    /// The image view's tab (`tab=config|history|waste|raw`).
+    pub tab: super::workbench::Tab,
     /// The search and tags pages (`page=search|tags`, `q`, `filter`, `repo`).
     pub search: SearchRoute,
     /// The image library's parameters (`page=images`, `open=…`).
@@ -177,6 +179,7 @@ impl Route {
                         LayerMode::UpTo
                     };
                 }
+                "tab" => route.tab = super::workbench::Tab::parse(&bytes).unwrap_or_default(),
                 other => {
                     route.library.param(other, &bytes);
                 }
@@ -215,6 +218,10 @@ impl Route {
         if let Some(v) = self.mode.param() {
             sep(&mut out, "view");
             out.push_str(v);
+        }
+        if let Some(t) = self.tab.param() {
+            sep(&mut out, "tab");
+            out.push_str(t);
         }
         for (name, value) in self.search.params().into_iter().chain(self.library.pairs()) {
             sep(&mut out, name);

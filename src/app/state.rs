@@ -185,6 +185,8 @@ pub struct State {
     pub search: SearchState,
     /// The image library (`docker image ls` and reopening from the store).
     pub library: super::library::LibraryState,
+    /// The image view's tabs, key help and attribute columns.
+    pub workbench: super::workbench::WorkbenchState,
     pub(crate) next_load: u64,
 }
 
@@ -209,6 +211,7 @@ impl Default for State {
             file: super::file::FileState::default(),
             search: SearchState::default(),
             library: super::library::LibraryState::default(),
+            workbench: super::workbench::WorkbenchState::default(),
             next_load: 1,
         }
     }
@@ -253,6 +256,7 @@ impl State {
             } else {
                 LayerMode::UpTo
             },
+            tab: self.workbench.tab,
             search: Default::default(),
             library: Default::default(),
         };

@@ -14,6 +14,7 @@ use super::proxy::normalize_base;
 use super::route::{LayerMode, Route};
 use super::state::{Phase, State, MAX_INPUT};
 use super::text::cut;
+use super::workbench::{Tab, WorkbenchMsg};
 
 /// A fresh image from what a person typed or a link named.
 fn open_reference(state: &mut State, input: &str, push: bool) -> Vec<Effect> {
@@ -66,6 +67,7 @@ fn apply_route(state: &mut State, route: Route) -> Vec<Effect> {
                 == route.platform.as_ref();
     state.layer = route.layer;
     state.mode = route.mode;
+    state.workbench.tab = route.tab;
     if same_image && same_platform {
         rebuild_model(state);
         if let Some(p) = route.path {
@@ -118,6 +120,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.platform = None;
             state.layer = None;
             state.mode = LayerMode::UpTo;
+            state.workbench.tab = Default::default();
             state.pending_path = None;
             state.tree.reset_view();
             open_reference(state, &text, true)
@@ -212,6 +215,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             None => Vec::new(),
         },
+        Msg::Workbench(m) => super::workbench::update(state, m),
         Msg::Notice(text) => {
             state.notice = Some(cut(&text, MAX_INPUT));
             Vec::new()
@@ -289,16 +293,21 @@ fn open_digest(state: &mut State, digest: &str) -> Vec<Effect> {
     use super::views::DigestTarget;
     match super::views::digest_target(state, digest) {
         Some(DigestTarget::Layer(i)) => {
+            state.workbench.tab = Tab::Files;
             let mut effects = update(state, Msg::LayerSelected(Some(i)));
             effects.push(Effect::Reveal(Reveal::Layers));
             effects
         }
         Some(DigestTarget::Platform(p)) => update(state, Msg::PlatformChosen(p)),
-        Some(DigestTarget::Document(d)) => vec![Effect::Reveal(match d {
-            "index" => Reveal::Index,
-            "manifest" => Reveal::Manifest,
-            _ => Reveal::Config,
-        })],
+        Some(DigestTarget::Document(d)) => {
+            let mut effects = update(state, Msg::Workbench(WorkbenchMsg::TabChosen(Tab::Raw)));
+            effects.push(Effect::Reveal(match d {
+                "index" => Reveal::Index,
+                "manifest" => Reveal::Manifest,
+                _ => Reveal::Config,
+            }));
+            effects
+        }
         Some(DigestTarget::Image(r)) => update(state, Msg::ReferenceSubmitted(r)),
         None => Vec::new(),
     }

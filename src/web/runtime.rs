@@ -176,6 +176,7 @@ impl App {
                     Focus::Reference => "ref",
                     Focus::Filter => "filter",
                     Focus::Tree => "tree",
+                    Focus::Layer => "layer-focus",
                     Focus::Username => "cred-user",
                 };
                 // The element may appear with the next redraw: focus after it.

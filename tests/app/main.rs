@@ -17,3 +17,4 @@ mod search;
 mod seek;
 mod toc;
 mod update;
+mod workbench;

@@ -3,7 +3,7 @@
 //! link to what it names (a platform, a layer, a document, another object).
 
 use layerlens::app::views::{self, lines_text, DigestTarget, RawSpan};
-use layerlens::app::{Msg, Phase, Reveal};
+use layerlens::app::{Msg, Phase, Reveal, Tab};
 use layerlens_testkit::app::*;
 
 /// Every linked digest of a document, with what it opens.
@@ -81,13 +81,19 @@ fn clicking_digests_switches_platform_selects_layers_and_reveals_documents() {
         (l[0].0.clone(), l[1].0.clone())
     };
 
+    // A document's digest shows the raw documents' tab, opened at it.
     page.send(Msg::DigestOpened(config));
     assert_eq!(page.revealed, [Reveal::Config]);
+    assert_eq!(page.state.workbench.tab, Tab::Raw);
+    assert!(page.url().contains("tab=raw"), "{}", page.url());
 
+    // A layer's digest selects it, in the files tab.
     page.send(Msg::DigestOpened(layer));
     assert_eq!(page.state.layer, Some(0));
     assert_eq!(page.revealed, [Reveal::Config, Reveal::Layers]);
+    assert_eq!(page.state.workbench.tab, Tab::Files);
     assert!(page.url().contains("layer=0"), "{}", page.url());
+    assert!(!page.url().contains("tab="), "{}", page.url());
 
     page.send(Msg::DigestOpened(arm));
     assert_eq!(page.state.phase, Phase::Ready);

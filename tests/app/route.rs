@@ -282,3 +282,30 @@ fn proxy_urls() {
         assert!(normalize_base(bad).is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn the_tab_is_in_the_link_unless_it_is_the_files() {
+    use layerlens::app::Tab;
+    let mut r = route("alpine:3.20", None, Some(1), None, LayerMode::UpTo);
+    assert_eq!(r.to_query(), "?image=alpine:3.20&layer=1");
+    for (tab, printed) in [
+        (Tab::Config, "config"),
+        (Tab::History, "history"),
+        (Tab::Waste, "waste"),
+        (Tab::Raw, "raw"),
+    ] {
+        r.tab = tab;
+        let q = r.to_query();
+        assert_eq!(q, format!("?image=alpine:3.20&layer=1&tab={printed}"));
+        assert_eq!(Route::parse(&q), r);
+    }
+    // An unknown or differently written tab opens the files.
+    for q in [
+        "?image=a&tab=Config",
+        "?image=a&tab=",
+        "?image=a&tab=%00",
+        "?image=a&tab=files",
+    ] {
+        assert_eq!(Route::parse(q).tab, Tab::Files, "{q}");
+    }
+}

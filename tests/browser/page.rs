@@ -377,10 +377,15 @@ fn the_page_in_headless_chromium() {
     // The demo needs no registry: a second server that knows none.
     let (_bare, bare_url) = serve_with(&[], &[]);
     let shots = root.join("target/screenshots");
+    let update_readme = std::env::var_os("LAYERLENS_UPDATE_SCREENSHOT").is_some();
     std::fs::create_dir_all(&shots).expect("screenshots dir");
 
+    // LAYERLENS_E2E=tests/e2e/layout.test.mjs runs only those files
+    // (space-separated), for work on one view.
+    let files = std::env::var("LAYERLENS_E2E").unwrap_or_else(|_| "tests/e2e/".to_owned());
     let mut node = Command::new("node");
-    node.args(["--test", "--test-concurrency=1", "tests/e2e/"])
+    node.args(["--test", "--test-concurrency=1"])
+        .args(files.split_whitespace())
         .env("SERVER", &url)
         .env("REGISTRY", registry.host_port())
         .env("BASIC_REGISTRY", basic.host_port())
@@ -394,14 +399,22 @@ fn the_page_in_headless_chromium() {
         .env("GONE_BIG_LAYER", &gone_big)
         .env("BIG_SHA256", sha256_hex(&noise(BIG_LAYER)))
         .env("TAG_REGISTRY", pager.host_port())
-        // The README's screenshot is refreshed only on request
+        // The README's screenshots are refreshed only on request
         // (LAYERLENS_UPDATE_SCREENSHOT=1), so test runs leave the tree clean.
         .env(
             "DEMO_SHOT",
-            if std::env::var_os("LAYERLENS_UPDATE_SCREENSHOT").is_some() {
+            if update_readme {
                 root.join("docs/demo.png")
             } else {
                 shots.join("demo.png")
+            },
+        )
+        .env(
+            "README_SHOTS",
+            if update_readme {
+                root.join("docs")
+            } else {
+                shots.clone()
             },
         );
     run_node(node, NODE_TIMEOUT);

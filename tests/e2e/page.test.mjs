@@ -117,6 +117,7 @@ test('hostile names and labels render as text; no script runs', async (t) => {
   assert.ok(config.includes('<img src=x onerror=window.__xss=2>=<b onmouseover=window.__xss=3>label</b>'), config);
   assert.ok(config.includes('EVIL=<img src=x onerror=window.__xss=5>'), config);
   assert.ok((await page.textContent('#history')).includes('<img src=x onerror=window.__xss=6>'));
+  await page.click('#tab-config');
   await page.hover('#config');
   assert.equal(await page.evaluate(() => window.__xss), undefined);
   assert.deepEqual(problems, []);

@@ -36,6 +36,10 @@ test('raw documents are the verified bytes, pretty-printed, digests linked', asy
     ['index', 'manifest', 'config'],
   );
   assert.match(await page.textContent('#raw-index summary'), new RegExp(sha256(index)));
+  // The documents are a tab of the image view; its choice is in the link.
+  await page.click('#tab-raw');
+  await page.waitForFunction(() => /[?&]tab=raw/.test(location.search));
+  await page.waitForSelector('#workbench', { state: 'hidden' });
   // The printed index means the same JSON as the registry's bytes.
   await page.click('#raw-index summary');
   const printed = await page.textContent('#raw-index pre');
@@ -46,7 +50,9 @@ test('raw documents are the verified bytes, pretty-printed, digests linked', asy
   const arm = JSON.parse(index.toString()).manifests.find((m) => m.platform.architecture === 'arm64').digest;
   await page.click(`#raw-index [data-digest="${arm}"]`);
   await page.waitForFunction(() => /platform=linux\/arm64/.test(location.search) && document.body.dataset.state === 'ready');
-  await page.waitForSelector('[role=treeitem][data-path="/etc/arm64-only"]');
+  // The documents stay in view; the tree behind the files tab has switched.
+  await page.waitForSelector('[role=treeitem][data-path="/etc/arm64-only"]', { state: 'attached' });
+  assert.equal(await page.isVisible('#raw-manifest summary'), true);
 
   // In the manifest: the config digest opens the config document, the layer
   // digest selects the layer.
@@ -55,8 +61,10 @@ test('raw documents are the verified bytes, pretty-printed, digests linked', asy
   await page.click(`#raw-manifest [data-digest="${manifest.config.digest}"]`);
   await page.waitForFunction(() => document.querySelector('#raw-config').open);
   await page.click(`#raw-manifest [data-digest="${manifest.layers[0].digest}"]`);
+  // A layer's digest selects it, in the files tab.
   await page.waitForSelector('[data-layer="0"][aria-pressed="true"]');
   assert.match(page.url(), /layer=0/);
+  assert.doesNotMatch(page.url(), /tab=/);
   assert.deepEqual(problems, []);
 });
 
@@ -64,7 +72,7 @@ test('hostile labels in a raw config stay text', async (t) => {
   // CSP bypassed on purpose: only the page's own rendering keeps these inert.
   const { page, problems } = await open(t, { bypassCSP: true });
   await page.addInitScript(() => { window.__xss = undefined; });
-  assert.equal(await load(page, `?image=${REGISTRY}/e2e/xss:v1`), 'ready');
+  assert.equal(await load(page, `?image=${REGISTRY}/e2e/xss:v1&tab=raw`), 'ready');
   await page.click('#raw-config summary');
   assert.match(await page.textContent('#raw-config pre'), /<img src=x onerror=window.__xss=2>/);
   assert.equal(await page.locator('#raw img, #raw b, #raw svg').count(), 0);

@@ -255,6 +255,9 @@ fn body(v: &FileContentView) -> Vec<El> {
             out.push(
                 el("div")
                     .class("listing")
+                    .attr("tabindex", "0")
+                    .attr("role", "region")
+                    .attr("aria-label", "The file as text")
                     .child(
                         el("pre")
                             .class("gutter mono")
@@ -268,6 +271,9 @@ fn body(v: &FileContentView) -> Vec<El> {
             out.push(
                 el("div")
                     .class("listing")
+                    .attr("tabindex", "0")
+                    .attr("role", "region")
+                    .attr("aria-label", "The file in hex")
                     .child(el("pre").class("hex mono").text(&c.0.hex)),
             );
         }

@@ -7,7 +7,7 @@ use web_sys::Element;
 
 use crate::app::views::{self, ConfigView, HistoryLine, OverviewView, PlatformsView, WasteView};
 use crate::app::{CopyWhat, Msg, State};
-use crate::web::dom::{closest_attr, el, replace_children, El};
+use crate::web::dom::{self, closest_attr, el, replace_children, El};
 use crate::web::listen::Listener;
 use crate::web::runtime::App;
 
@@ -85,7 +85,10 @@ impl ImageSections {
     pub(super) fn render(&mut self, state: &State) {
         let o = views::overview(state);
         if self.last_overview.as_ref() != Some(&o) {
-            replace_children(&self.overview, o.as_ref().map(overview));
+            // The per-object list stays open (or closed) as the person left
+            // it while layers arrive; a failure opens it.
+            let open = dom::by_id("verification").is_some_and(|d| d.has_attribute("open"));
+            replace_children(&self.overview, o.as_ref().map(|o| overview(o, open)));
             self.last_overview = Some(o);
         }
         let p = views::platforms(state);
@@ -120,7 +123,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-fn overview(o: &OverviewView) -> El {
+fn overview(o: &OverviewView, open: bool) -> El {
     // The test hook is "true", "false" or "listed" (nothing failed, some
     // layers listed from their tables of contents), and absent while
     // layers load.
@@ -129,21 +132,28 @@ fn overview(o: &OverviewView) -> El {
         (false, true) => "listed",
         (false, false) => "false",
     });
-    let summary = match (o.verified, o.only_listed) {
-        (Some(true), _) => {
-            "Verified: manifest, config and every layer match their digests.".to_owned()
-        }
-        (Some(false), true) => format!(
-            "Listed: manifest and config match their digests; {} listed from {} table of \
-             contents, which the manifest names, so the listing is the published one, but \
-             the blob{} and diff_id{} were not checked.",
-            plural(o.listed, "layer was", "layers were"),
-            if o.listed == 1 { "its" } else { "their" },
-            if o.listed == 1 { "" } else { "s" },
-            if o.listed == 1 { "" } else { "s" },
+    let (mark, summary) = match (o.verified, o.only_listed) {
+        (Some(true), _) => (
+            "✓",
+            "Verified: manifest, config and every layer match their digests.".to_owned(),
         ),
-        (Some(false), false) => "Not verified: see the objects marked below.".to_owned(),
-        (None, _) => "Verifying…".to_owned(),
+        (Some(false), true) => (
+            "○",
+            format!(
+                "Listed: manifest and config match their digests; {} listed from {} table of \
+                 contents, which the manifest names, so the listing is the published one, but \
+                 the blob{} and diff_id{} were not checked.",
+                plural(o.listed, "layer was", "layers were"),
+                if o.listed == 1 { "its" } else { "their" },
+                if o.listed == 1 { "" } else { "s" },
+                if o.listed == 1 { "" } else { "s" },
+            ),
+        ),
+        (Some(false), false) => (
+            "✗",
+            "Not verified: see the objects marked below.".to_owned(),
+        ),
+        (None, _) => ("…", "Verifying…".to_owned()),
     };
     let verify_button = (o.listed > 0).then(|| {
         el("button")
@@ -174,7 +184,7 @@ fn overview(o: &OverviewView) -> El {
             .child(el("span").class("mono").text(&c.object))
             .children((!c.detail.is_empty()).then(|| el("div").class("detail").text(&c.detail)))
     });
-    let dl = el("dl").class("facts").children(
+    let dl = el("dl").class("facts inline").children(
         [
             field("Digest", &o.digest, true),
             field("Media type", &o.media_type, true),
@@ -186,43 +196,54 @@ fn overview(o: &OverviewView) -> El {
             field("Files", &o.files, false),
         ]
         .into_iter()
-        .flatten(),
+        .map(|[dt, dd]| el("div").child(dt).child(dd)),
     );
+    let copy = |what: &str, label: &str| {
+        el("button")
+            .attr("type", "button")
+            .attr("data-copy", what)
+            .text(label)
+    };
     el("div")
-        .child(el("h2").class("mono name").text(&o.name))
-        .child(dl)
+        .class("overview-body")
         .child(
             el("div")
-                .attr("id", "verification")
-                .attr_opt("data-verified", verified)
-                .class(&format!("verification {}", verified.unwrap_or("pending")))
-                .child(el("p").text(&summary))
-                .children(verify_button)
-                .child(el("ul").class("checks").children(checks)),
-        )
-        .child(
-            el("div")
-                .class("pull")
-                .child(el("code").attr("id", "pull").class("mono").text(&o.pull))
+                .class("title-row")
+                .child(el("h2").class("mono name").text(&o.name))
                 .child(
-                    el("button")
-                        .attr("type", "button")
-                        .attr("data-copy", "pull")
-                        .text("Copy"),
-                )
-                .child(
-                    el("button")
-                        .attr("type", "button")
-                        .attr("data-copy", "link")
-                        .text("Copy link"),
-                )
-                .child(
-                    el("button")
-                        .attr("type", "button")
-                        .attr("data-copy", "pinned")
-                        .text("Copy pinned link"),
+                    el("div")
+                        .class("pull")
+                        .child(el("code").attr("id", "pull").class("mono").text(&o.pull))
+                        .child(copy("pull", "Copy"))
+                        .child(copy("link", "Copy link"))
+                        .child(copy("pinned", "Copy pinned link")),
                 ),
         )
+        .child(dl)
+        .child(
+            el("details")
+                .attr("id", "verification")
+                .attr_opt("data-verified", verified)
+                .attr_opt("open", (open || verified == Some("false")).then_some(""))
+                .class(&format!("verification {}", verified.unwrap_or("pending")))
+                .child(
+                    el("summary")
+                        .child(
+                            el("span")
+                                .class("verdict-mark")
+                                .attr("aria-hidden", "true")
+                                .text(mark),
+                        )
+                        .child(el("span").class("verdict").text(&summary))
+                        .child(
+                            el("span")
+                                .class("muted details-hint")
+                                .text(&format!(" ({} objects)", o.checks.len())),
+                        ),
+                )
+                .child(el("ul").class("checks").children(checks)),
+        )
+        .children(verify_button)
 }
 
 fn platforms(p: &PlatformsView) -> Vec<El> {
@@ -241,10 +262,12 @@ fn platforms(p: &PlatformsView) -> Vec<El> {
         }
         b.child(el("span").class("muted").text(&format!(" · {}", e.size)))
     });
-    let mut out = vec![
-        el("h3").text("Platforms"),
-        el("div").class("chips").children(buttons),
-    ];
+    let mut out = vec![el("div")
+        .class("chips")
+        .attr("role", "group")
+        .attr("aria-label", "Platforms")
+        .child(el("span").class("muted").text("Platforms"))
+        .children(buttons)];
     if !p.others.is_empty() {
         out.push(
             el("details")

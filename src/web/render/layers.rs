@@ -4,10 +4,11 @@
 
 use std::rc::Weak;
 
-use web_sys::Element;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, KeyboardEvent};
 
 use crate::app::views::{self, LayerStatus, LayersView};
-use crate::app::{LayerMode, Msg, State};
+use crate::app::{LayerMode, LayerStep, Msg, State, WorkbenchMsg};
 use crate::web::dom::{closest_attr, el, replace_children, El};
 use crate::web::listen::Listener;
 use crate::web::runtime::App;
@@ -24,13 +25,15 @@ impl Layers {
         let root = el("section")
             .attr("id", "layers")
             .attr("aria-label", "Layers")
+            .class("pane")
             .build()?;
         Some(Layers { root, last: None })
     }
 
     pub(super) fn listen(&self, app: &Weak<App>) -> Vec<Listener> {
+        let mut out = Vec::new();
         let a = app.clone();
-        Listener::new(&self.root, "click", move |e| {
+        out.extend(Listener::new(&self.root, "click", move |e| {
             if let Some((_, l)) = closest_attr(e.target(), "data-layer") {
                 send(&a, Msg::LayerSelected(l.parse().ok()));
             } else if let Some((_, m)) = closest_attr(e.target(), "data-mode") {
@@ -41,9 +44,32 @@ impl Layers {
                 };
                 send(&a, Msg::LayerModeChosen(mode));
             }
-        })
-        .into_iter()
-        .collect()
+        }));
+        // dive's cursor: the arrows move through "whole image" and the
+        // layers, and the tree follows.
+        let a = app.clone();
+        out.extend(Listener::new(&self.root, "keydown", move |e| {
+            let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+                return;
+            };
+            if closest_attr(e.target(), "data-layer").is_none()
+                || k.ctrl_key()
+                || k.meta_key()
+                || k.alt_key()
+            {
+                return;
+            }
+            let step = match k.key().as_str() {
+                "ArrowUp" => LayerStep::Up,
+                "ArrowDown" => LayerStep::Down,
+                "Home" => LayerStep::First,
+                "End" => LayerStep::Last,
+                _ => return,
+            };
+            e.prevent_default();
+            send(&a, Msg::Workbench(WorkbenchMsg::LayerStep(step)));
+        }));
+        out
     }
 
     pub(super) fn render(&mut self, state: &State) {
@@ -101,37 +127,64 @@ fn status_cell(s: &LayerStatus) -> El {
     }
 }
 
+/// The layer button that takes the focus (one per list: the selected
+/// layer's, or "whole image"); the others are reached with the arrows.
+fn roving(b: El, focused: bool) -> El {
+    if focused {
+        b.attr("id", "layer-focus").attr("tabindex", "0")
+    } else {
+        b.attr("tabindex", "-1")
+    }
+}
+
 fn draw(v: &LayersView) -> Vec<El> {
     if v.lines.is_empty() {
         return Vec::new();
     }
     let rows = v.lines.iter().map(|l| {
+        let meta = format!("{} → {} · {}", l.compressed, l.uncompressed, l.changes);
         el("tr")
             .class(if l.selected { "selected" } else { "" })
             .attr("aria-selected", pressed(l.selected))
             .child(
-                el("td").child(
+                el("td").child(roving(
                     el("button")
                         .attr("type", "button")
                         .attr("data-layer", &l.index.to_string())
                         .attr("aria-pressed", pressed(l.selected))
+                        .attr("aria-label", &format!("Layer {}", l.index))
                         .text(&l.index.to_string()),
-                ),
+                    l.selected,
+                )),
             )
             .child(
                 el("td")
-                    .class("instruction mono")
-                    .attr("title", &l.instruction)
-                    .text(&l.instruction),
-            )
-            .child(el("td").class("num").text(&l.compressed))
-            .child(el("td").class("num").text(&l.uncompressed))
-            .child(el("td").class("num mono").text(&l.changes))
-            .child(
-                el("td")
-                    .class("digest mono")
-                    .attr("title", &l.digest)
-                    .text(&l.digest),
+                    .class("about")
+                    .child(
+                        el("div")
+                            .class("instruction mono")
+                            .attr("title", &l.instruction)
+                            .text(&l.instruction),
+                    )
+                    .child(
+                        el("div")
+                            .class("meta muted")
+                            .child(
+                                el("span")
+                                    .class("sizes")
+                                    .attr(
+                                        "title",
+                                        "compressed → unpacked · added ~modified -removed",
+                                    )
+                                    .text(&meta),
+                            )
+                            .child(
+                                el("span")
+                                    .class("digest mono")
+                                    .attr("title", &l.digest)
+                                    .text(&l.digest),
+                            ),
+                    ),
             )
             .child(status_cell(&l.status))
     });
@@ -153,32 +206,25 @@ fn draw(v: &LayersView) -> Vec<El> {
         el("h3").text("Layers"),
         el("div")
             .class("layer-controls")
-            .child(
+            .child(roving(
                 el("button")
                     .attr("type", "button")
                     .attr("data-layer", "all")
                     .attr("aria-pressed", pressed(v.selected.is_none()))
                     .text("Whole image"),
-            )
-            .child(mode(LayerMode::UpTo, "Up to the selected layer"))
-            .child(mode(LayerMode::Changes, "The selected layer's changes")),
+                v.selected.is_none(),
+            ))
+            .child(mode(LayerMode::UpTo, "Up to this layer"))
+            .child(mode(LayerMode::Changes, "Its changes")),
         el("div").class("table-wrap").child(
             el("table")
                 .class("layers")
                 .child(
                     el("thead").child(
                         el("tr").children(
-                            [
-                                ("#", ""),
-                                ("Instruction", ""),
-                                ("Size", "num"),
-                                ("Unpacked", "num"),
-                                ("Changes", "num"),
-                                ("Digest", ""),
-                                ("Status", ""),
-                            ]
-                            .iter()
-                            .map(|(h, c)| el("th").class(c).text(h)),
+                            [("#", ""), ("Layer", ""), ("Status", "")]
+                                .iter()
+                                .map(|(h, c)| el("th").class(c).text(h)),
                         ),
                     ),
                 )

@@ -112,6 +112,8 @@ impl Library {
         let report = el("div").attr("id", "lib-report").build()?;
         let text = el("pre")
             .attr("id", "lib-text")
+            .attr("tabindex", "0")
+            .attr("aria-label", "The library as text")
             .class("mono lib-text")
             .build()?;
         let root = el("section")

@@ -13,6 +13,7 @@ mod search;
 mod start;
 mod status;
 mod tree;
+mod workbench;
 
 use std::rc::Rc;
 
@@ -40,6 +41,7 @@ pub struct Ui {
     raw: raw::Raw,
     search: search::Search,
     library: library::Library,
+    workbench: workbench::Workbench,
     last_hook: &'static str,
     /// Work to do once the frame is drawn (focus an element that appears).
     pub after_render: Vec<Box<dyn FnOnce()>>,
@@ -61,7 +63,11 @@ pub(crate) fn input_value(id: &str) -> String {
 }
 
 impl Ui {
-    /// Builds the skeleton into `<main id="app">`.
+    /// Builds the skeleton into `<main id="app">`: the start form, the
+    /// status, the library, and the image view — a compact head (overview,
+    /// platforms), the tab strip, and the tabs: the files workbench
+    /// (layers, tree and file panes side by side), config, history, wasted
+    /// space, raw documents.
     pub fn build() -> Option<Ui> {
         let main = dom::by_id("app")?;
         dom::clear(&main);
@@ -72,30 +78,65 @@ impl Ui {
         let layers = layers::Layers::build()?;
         let tree = tree::Tree::build()?;
         let file = file::FileContent::build()?;
-        let _ = tree.root.append_child(&file.root);
         let raw = raw::Raw::build()?;
         let search = search::Search::build()?;
         let library = library::Library::build()?;
-        for section in [
-            &image.overview,
-            &image.platforms,
-            &layers.root,
-            &tree.root,
-            &image.waste,
-            &image.config,
-            &image.history,
-            &raw.root,
+        let workbench = workbench::Workbench::build()?;
+        let _ = workbench.file_pane.append_child(&tree.file);
+        let _ = workbench.file_pane.append_child(&file.root);
+        for pane in [&layers.root, &tree.root, &workbench.file_pane] {
+            let _ = workbench.files.append_child(pane);
+        }
+        let head = el("div").class("image-head").build()?;
+        let _ = head.append_child(&image.overview);
+        let _ = head.append_child(&image.platforms);
+        for section in [&image.config, &image.history, &image.waste, &raw.root] {
+            let _ = section.set_attribute("role", "tabpanel");
+            let _ = section.set_attribute("hidden", "");
+            let _ = section.class_list().add_1("tab-panel");
+        }
+        for (section, tab) in [
+            (&image.config, "tab-config"),
+            (&image.history, "tab-history"),
+            (&image.waste, "tab-waste"),
+            (&raw.root, "tab-raw"),
         ] {
-            let _ = image_box.append_child(section);
+            let _ = section.set_attribute("aria-labelledby", tab);
+        }
+        // Panels of text alone take the focus, so their scrolling is
+        // reachable by keyboard (the raw documents' summaries already are).
+        for section in [&image.config, &image.history, &image.waste] {
+            let _ = section.set_attribute("tabindex", "0");
         }
         for e in [
-            &search.nav,
+            &head,
+            &workbench.tabs,
+            &workbench.files,
+            &image.config,
+            &image.history,
+            &image.waste,
+            &raw.root,
+        ] {
+            let _ = image_box.append_child(e);
+        }
+        // The navigation joins the page's header (one line with the name
+        // while an image is shown).
+        match dom::document().and_then(|d| d.query_selector("body > header").ok().flatten()) {
+            Some(header) => {
+                let _ = header.append_child(&search.nav);
+            }
+            None => {
+                let _ = main.append_child(&search.nav);
+            }
+        }
+        for e in [
             &start.root,
             &status.root,
             &library.bar,
             &library.root,
             &image_box,
             &search.root,
+            &workbench.help,
         ] {
             let _ = main.append_child(e);
         }
@@ -110,6 +151,7 @@ impl Ui {
             raw,
             search,
             library,
+            workbench,
             last_hook: "",
             after_render: Vec::new(),
         })
@@ -128,6 +170,7 @@ impl Ui {
         out.extend(self.raw.listen(&weak));
         out.extend(self.search.listen(&weak));
         out.extend(self.library.listen(&weak));
+        out.extend(self.workbench.listen(&weak));
         if let Some(w) = web_sys::window() {
             let a = weak.clone();
             out.extend(Listener::new(&w, "popstate", move |_| {
@@ -184,6 +227,7 @@ impl Ui {
         self.tree.render(state);
         self.file.render(state);
         self.raw.render(state);
+        self.workbench.render(state);
         follow
     }
 }

@@ -27,7 +27,8 @@ pub(super) struct Tree {
     scroller: HtmlElement,
     sizer: Element,
     rows: Element,
-    file: Element,
+    /// The selected entry's details (placed in the file pane).
+    pub(super) file: Element,
     last: Option<TreePanel>,
     last_file: Option<Option<FileView>>,
 }
@@ -125,15 +126,13 @@ impl Tree {
             .attr("aria-label", "Selected entry")
             .class("file")
             .build()?;
-        let body = el("div").class("tree-body").build()?;
-        let _ = body.append_child(&scroller);
-        let _ = body.append_child(&file);
         let root = el("section")
             .attr("id", "files")
             .attr("aria-label", "Files")
+            .class("pane")
             .child(el("h3").text("Files"))
             .build()?;
-        for e in [&toolbar, &caption, &body] {
+        for e in [&toolbar, &caption, scroller.as_ref()] {
             let _ = root.append_child(e);
         }
         Some(Tree {
@@ -224,26 +223,6 @@ impl Tree {
                 send(&a, Msg::Key(k));
             }
         }));
-        if let Some(d) = dom::document() {
-            let a = app.clone();
-            out.extend(Listener::new(&d, "keydown", move |e| {
-                let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
-                    return;
-                };
-                if k.key() != "/" || k.ctrl_key() || k.meta_key() || k.alt_key() {
-                    return;
-                }
-                let typing = dom::document()
-                    .and_then(|d| d.active_element())
-                    .is_some_and(|a| {
-                        matches!(a.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-                    });
-                if !typing {
-                    e.prevent_default();
-                    send(&a, Msg::Key(Key::Slash));
-                }
-            }));
-        }
         out
     }
 
