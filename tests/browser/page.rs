@@ -378,6 +378,9 @@ fn the_page_in_headless_chromium() {
     let (_bare, bare_url) = serve_with(&[], &[]);
     let shots = root.join("target/screenshots");
     let update_readme = std::env::var_os("LAYERLENS_UPDATE_SCREENSHOT").is_some();
+    if update_readme {
+        std::fs::create_dir_all(root.join("docs")).expect("docs/");
+    }
     std::fs::create_dir_all(&shots).expect("screenshots dir");
 
     // LAYERLENS_E2E=tests/e2e/layout.test.mjs runs only those files
@@ -401,14 +404,6 @@ fn the_page_in_headless_chromium() {
         .env("TAG_REGISTRY", pager.host_port())
         // The README's screenshots are refreshed only on request
         // (LAYERLENS_UPDATE_SCREENSHOT=1), so test runs leave the tree clean.
-        .env(
-            "DEMO_SHOT",
-            if update_readme {
-                root.join("docs/demo.png")
-            } else {
-                shots.join("demo.png")
-            },
-        )
         .env(
             "README_SHOTS",
             if update_readme {

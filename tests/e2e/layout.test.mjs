@@ -10,8 +10,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { settled, useBrowser } from './support.mjs';
 
-const { SERVER, REGISTRY, SCREENSHOTS, TAG_REGISTRY, README_SHOTS } = process.env;
-assert.ok(SERVER && REGISTRY && SCREENSHOTS && TAG_REGISTRY && README_SHOTS, 'SERVER, REGISTRY, TAG_REGISTRY and SCREENSHOTS must be set (run tests/browser/page.rs)');
+const { SERVER, REGISTRY, SCREENSHOTS, TAG_REGISTRY, README_SHOTS, BARE_SERVER } = process.env;
+assert.ok(SERVER && REGISTRY && SCREENSHOTS && TAG_REGISTRY && README_SHOTS && BARE_SERVER, 'SERVER, REGISTRY, TAG_REGISTRY, SCREENSHOTS, README_SHOTS and BARE_SERVER must be set (run tests/browser/page.rs)');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const open = useBrowser();
@@ -60,8 +60,7 @@ test('1440×900: layers, tree (20 rows and more) and file side by side, the full
   assert.ok(l.tree.height >= 20 * ROW, `the tree shows ${Math.floor(l.tree.height / ROW)} rows`);
   assert.ok(l.sideways <= 1 && l.downwards <= 1, `the page scrolls ${l.sideways}px sideways, ${l.downwards}px down`);
   assert.match(await page.textContent('#file-content .code'), /hello from layerlens/);
-  // The README's pictures (docs/ when LAYERLENS_UPDATE_SCREENSHOT=1).
-  await page.screenshot({ path: join(README_SHOTS, 'workbench-1440.png') });
+  await page.screenshot({ path: join(SCREENSHOTS, 'workbench-hello-1440.png') });
 
   // The layer drives the tree; a file opens in the file pane, beside it.
   await page.click('[data-layer="0"]');
@@ -90,8 +89,21 @@ test('390×844: the panes stack, each as wide as the screen, nothing scrolls sid
   await openFile(page, '/etc/motd');
   assert.match(await page.textContent('#file-content .code'), /welcome/);
   assert.ok((await layout(page)).sideways <= 1);
-  await page.screenshot({ path: join(README_SHOTS, 'workbench-390.png'), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, 'workbench-hello-390.png'), fullPage: true });
   assert.deepEqual(problems, []);
+});
+
+test("the README's pictures: the demo image at 1440×900 and 390×844", async (t) => {
+  // docs/ when LAYERLENS_UPDATE_SCREENSHOT=1, else target/screenshots/.
+  const demo = `${new URL(BARE_SERVER).host}/demo:latest`;
+  for (const [name, viewport] of [['workbench-1440.png', WIDE], ['workbench-390.png', PHONE]]) {
+    const { page, problems } = await open(t, { viewport });
+    await page.goto(`${BARE_SERVER}/?image=${demo}&path=/etc/os-release`);
+    assert.equal(await settled(page), 'ready', await page.textContent('#status'));
+    await page.waitForSelector('#file-content[data-file-state="text"]');
+    await page.screenshot({ path: join(README_SHOTS, name), fullPage: viewport === PHONE });
+    assert.deepEqual(problems, []);
+  }
 });
 
 test('tabs: config, history, wasted space and raw documents replace the files, and the link says which', async (t) => {

@@ -9,7 +9,7 @@
 //   BARE_SERVER another `layerlens serve` that allows no registry at all
 //   TAMPERED_LAYER digest of e2e/tampered:v1's second layer, whose stored
 //               bytes were altered (same size)
-//   DEMO_SHOT   where the README's screenshot of the demo image goes
+//   README_SHOTS where tests/e2e/layout.test.mjs puts the README's pictures
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ const SERVER = process.env.SERVER;
 const REGISTRY = process.env.REGISTRY;
 const SHOTS = process.env.SCREENSHOTS;
 const { BASIC_REGISTRY, TOKEN_REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD } = process.env;
-const { BARE_SERVER, TAMPERED_LAYER, DEMO_SHOT } = process.env;
+const { BARE_SERVER, TAMPERED_LAYER } = process.env;
 assert.ok(SERVER && REGISTRY && SHOTS, 'SERVER, REGISTRY and SCREENSHOTS must be set (run tests/browser/page.rs)');
 
 // Every test runs under the page's real CSP (scripts by a per-response
@@ -282,7 +282,6 @@ test('the demo image works with no registry at all', async (t) => {
   const shows = (s) => document.querySelector('#file[data-path="/etc/demo-arch"]')?.textContent.includes(s);
   await page.click('[role=treeitem][data-path="/etc/demo-arch"]');
   await page.waitForFunction(shows, size('linux/amd64'));
-  await page.screenshot({ path: DEMO_SHOT, fullPage: true });
   await page.click('[data-platform="linux/arm64/v8"]');
   await page.waitForFunction(shows, size('linux/arm64/v8'), { timeout: 60_000 });
   assert.equal(await settled(page), 'ready');
