@@ -125,6 +125,10 @@ test('tabs: config, history, wasted space and raw documents replace the files, a
   await page.click('#tab-files');
   await page.waitForFunction(() => !/[?&]tab=/.test(location.search));
   await page.waitForSelector('#tree');
+  // The head's digest opens its document, as in a registry explorer.
+  await page.click('#overview .facts [data-digest]');
+  await page.waitForFunction(() => /[?&]tab=raw/.test(location.search) && document.querySelector('#raw-manifest')?.open);
+  assert.match(await page.textContent('#raw-manifest summary'), new RegExp(await page.getAttribute('#overview .facts [data-digest]', 'data-digest')));
   assert.deepEqual(problems, []);
 });
 

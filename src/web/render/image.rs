@@ -64,6 +64,8 @@ impl ImageSections {
         out.extend(Listener::new(&self.overview, "click", move |e| {
             if closest_attr(e.target(), "data-verify-fully").is_some() {
                 send(&a, Msg::VerifyListedLayers);
+            } else if let Some((_, digest)) = closest_attr(e.target(), "data-digest") {
+                send(&a, Msg::DigestOpened(digest));
             } else if let Some((_, what)) = closest_attr(e.target(), "data-copy") {
                 let what = match what.as_str() {
                     "pull" => CopyWhat::PullCommand,
@@ -186,7 +188,18 @@ fn overview(o: &OverviewView, open: bool) -> El {
     });
     let dl = el("dl").class("facts inline").children(
         [
-            field("Digest", &o.digest, true),
+            [
+                el("dt").text("Digest"),
+                // As in a registry explorer, the digest opens its document.
+                el("dd").child(
+                    el("button")
+                        .attr("type", "button")
+                        .attr("data-digest", &o.digest)
+                        .attr("title", "Show the document with this digest")
+                        .class("link mono")
+                        .text(&o.digest),
+                ),
+            ],
             field("Media type", &o.media_type, true),
             field("Platform", &o.platform, true),
             field("Created", &o.created, false),
