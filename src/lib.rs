@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod archive;
 pub mod demo;
 pub mod dockerfmt;
 pub mod fs;

@@ -55,7 +55,7 @@ mod path;
 mod scan;
 mod scanner;
 pub mod seek;
-mod tar;
+pub(crate) mod tar;
 pub mod toc;
 mod verify;
 pub(crate) mod wire;

@@ -5,6 +5,7 @@
 
 pub mod fetch;
 pub mod http;
+pub mod local;
 pub mod split;
 
 pub use fetch::{NativeBody, NativeFetch};

@@ -3,6 +3,7 @@
 //!
 //! One test binary (fewer link steps for the suite); one module per area.
 
+mod archives;
 mod demo;
 mod local_layout;
 mod reference;

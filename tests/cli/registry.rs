@@ -17,13 +17,13 @@ const USER: &str = "alice";
 const PASSWORD: &str = "s3cret-Pa55";
 const T: i64 = 1_700_000_000;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
-fn layerlens(args: &[&str], stdin: Option<&str>) -> Run {
+pub(crate) fn layerlens(args: &[&str], stdin: Option<&str>) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_layerlens"));
     cmd.args(args)
         .env("DOCKER_CONFIG", "/nonexistent-layerlens-test")
@@ -51,7 +51,7 @@ fn layerlens(args: &[&str], stdin: Option<&str>) -> Run {
     }
 }
 
-fn tar(members: &[Member]) -> Vec<u8> {
+pub(crate) fn tar(members: &[Member]) -> Vec<u8> {
     let mut b = TarBuilder::new(Flavour::Pax);
     for m in members {
         b.member(m);
@@ -78,7 +78,7 @@ fn dir(name: &str) -> Member {
 
 /// Three layers in three compressions: files, a symlink and a hard link; a
 /// whiteout, an opaque directory and additions; a rewrite and a device.
-fn layered_image(format: ManifestFormat) -> BuiltImage {
+pub(crate) fn layered_image(format: ManifestFormat) -> BuiltImage {
     let (gz, zst, plain) = match format {
         ManifestFormat::Oci => (mt::OCI_LAYER_GZIP, mt::OCI_LAYER_ZSTD, mt::OCI_LAYER_TAR),
         ManifestFormat::Docker => (
@@ -272,7 +272,7 @@ fn docker_schema2_and_a_manifest_without_media_type() {
     )));
 }
 
-fn arch_image(os: &str, arch: &str, variant: Option<&str>) -> BuiltImage {
+pub(crate) fn arch_image(os: &str, arch: &str, variant: Option<&str>) -> BuiltImage {
     let label = format!(
         "{arch}{}",
         variant.map(|v| format!("-{v}")).unwrap_or_default()

@@ -11,6 +11,7 @@ use layerlens::inspect::report::{all_verified, inspect_json, inspect_text};
 use layerlens::inspect::{
     merge_verified, resolve, scan_layers, Image, LayerReport, Progress, ScanSettings, Verify,
 };
+use layerlens::native::local::{self, CliFetch, LocalName};
 use layerlens::native::NativeFetch;
 use layerlens::oci::base64::base64_decode;
 use layerlens::oci::{PlatformPolicy, Reference};
@@ -34,7 +35,10 @@ pub struct RegistryArgs {
 /// An image reference and the platform to pick from an index.
 #[derive(Args, Debug, Clone)]
 pub struct ImageArgs {
-    /// The image, as you would give it to `docker pull`.
+    /// The image, as you would give it to `docker pull`; or one on disk, as
+    /// skopeo names them: `docker-archive:PATH[:NAME]` (`docker save`
+    /// output, also gzip-compressed), `oci-archive:PATH[:NAME]` (a tar of
+    /// an OCI image layout), `oci:DIR[:NAME]` (an OCI image layout).
     #[arg(value_name = "REF")]
     reference: String,
     /// The platform to pick from a multi-platform image (`os/arch[/variant]`).
@@ -93,7 +97,7 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-type NativeClient = Client<NativeFetch, fn() -> u64>;
+type NativeClient = Client<CliFetch, fn() -> u64>;
 
 /// Keys under which `docker login` stores credentials for a registry.
 fn config_keys(registry: &str) -> Vec<String> {
@@ -154,13 +158,37 @@ fn credentials(args: &RegistryArgs, reference: &Reference) -> anyhow::Result<Opt
 
 fn client(args: &RegistryArgs, reference: &Reference) -> anyhow::Result<NativeClient> {
     let fetch = NativeFetch::new().map_err(|e| anyhow!("{e}"))?;
-    Ok(Client::new(fetch, now_ms as fn() -> u64)
+    Ok(Client::new(CliFetch::Net(fetch), now_ms as fn() -> u64)
         .with_insecure(args.insecure_registry.clone())
         .with_credentials(credentials(args, reference)?))
 }
 
 fn parse_reference(input: &str) -> anyhow::Result<Reference> {
     Reference::parse_normalized(input).map_err(|e| UsageError(format!("{input}: {e}")).into())
+}
+
+/// The image the command line names and a client that reads it: a registry
+/// reference, or an image on disk (`docker-archive:`, `oci-archive:`,
+/// `oci:`) read through the same client, so it is verified the same way.
+fn target(args: &RegistryArgs, input: &str) -> anyhow::Result<(Reference, NativeClient)> {
+    let Some(name) = LocalName::parse(input) else {
+        let reference = parse_reference(input)?;
+        let client = client(args, &reference)?;
+        return Ok((reference, client));
+    };
+    let (reference, store) = runtime()?
+        .block_on(local::open(&name))
+        .map_err(|e| anyhow!("{input}: {e}"))?;
+    if store.images().format == layerlens::archive::ArchiveFormat::DockerLegacy {
+        eprintln!(
+            "note: {input} is a docker save archive of the legacy layout: it has no manifest, \
+             so its layers are known by their diff_ids only, and verified by them"
+        );
+    }
+    Ok((
+        reference,
+        Client::new(CliFetch::Local(store), now_ms as fn() -> u64),
+    ))
 }
 
 fn policy(platform: &Option<String>) -> anyhow::Result<PlatformPolicy> {
@@ -187,9 +215,8 @@ pub(crate) fn open(
     layer: Option<usize>,
     verify: Verify,
 ) -> anyhow::Result<(NativeClient, Image, Vec<LayerReport>)> {
-    let reference = parse_reference(&image.reference)?;
     let policy = policy(&image.platform)?;
-    let client = client(registry, &reference)?;
+    let (reference, client) = target(registry, &image.reference)?;
     let loaded = load(&client, &reference, &policy, hash_contents, layer, verify);
     let (img, reports) = runtime()?.block_on(loaded)?;
     Ok((client, img, reports))
@@ -318,9 +345,8 @@ pub fn run_tree(
 
 /// `layerlens platforms`.
 pub fn run_platforms(image: &ImageArgs, registry: &RegistryArgs) -> anyhow::Result<ExitCode> {
-    let reference = parse_reference(&image.reference)?;
     let policy = policy(&image.platform)?;
-    let client = client(registry, &reference)?;
+    let (reference, client) = target(registry, &image.reference)?;
     let img = runtime()?.block_on(resolve(&client, &reference, &policy))?;
     let mut out = io::stdout().lock();
     if img.platforms.is_empty() {

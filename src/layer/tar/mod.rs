@@ -42,9 +42,9 @@
 //! continues: one hostile name should not hide the rest of the layer (Docker
 //! would refuse to extract the layer; the page shows why).
 
-mod header;
+pub(crate) mod header;
 mod member;
-mod pax;
+pub(crate) mod pax;
 
 use sha2::{Digest as _, Sha256};
 

@@ -1,0 +1,455 @@
+//! Images on disk, read in place: `oci:DIR`, `oci-archive:PATH` and
+//! `docker-archive:PATH` made by skopeo from the real registry harness
+//! (single- and multi-platform; gzip, zstd and uncompressed layers; a
+//! `docker save | gzip`), and a legacy `docker save` layout written here
+//! from its description. Each tree must equal the tree of the same image
+//! read from the registry; damaged archives are reported naming the member.
+
+use std::path::Path;
+
+use layerlens_testkit::registry::media_types as mt;
+use layerlens_testkit::registry::{
+    sha256_digest, BuiltImage, Flavor, ImageBuilder, IndexBuilder, Layer, ManifestFormat, Registry,
+};
+use layerlens_testkit::tar::{gzip, sha256_hex, Flavour, Member, TarBuilder};
+use layerlens_testkit::{never_seen, skopeo};
+
+use crate::registry::{arch_image, layered_image, layerlens, tar, Run};
+
+fn tree(reference: &str, extra: &[&str]) -> Run {
+    layerlens(
+        &[&["tree", reference, "--format", "tsv"], extra].concat(),
+        None,
+    )
+}
+
+/// `skopeo copy` from the harness (plain HTTP) to `to`.
+fn copy(extra: &[&str], from: &str, to: &str) {
+    skopeo(&[&["copy", "--src-tls-verify=false"], extra, &[from, to]].concat());
+}
+
+fn same_tree(reference: &str, expected: &Run, extra: &[&str]) {
+    let run = tree(reference, extra);
+    assert_eq!(run.code, 0, "{reference}: {}", run.stderr);
+    assert!(
+        run.stdout == expected.stdout,
+        "{reference}: another tree:\n{}\nwanted:\n{}",
+        run.stdout,
+        expected.stdout
+    );
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 temp path")
+}
+
+#[test]
+fn each_transport_reads_what_the_registry_serves() {
+    let registry = Registry::start(Flavor::Open);
+    let image = layered_image(ManifestFormat::Oci);
+    image.push(&registry.client(), "team/app", Some("v1"));
+    let source = format!("docker://{}/team/app:v1", registry.host_port());
+    let expected = tree(&format!("{}/team/app:v1", registry.host_port()), &[]);
+    assert_eq!(expected.code, 0, "{}", expected.stderr);
+
+    // Docker archives hold no zstd: the same files as a Docker image.
+    layered_image(ManifestFormat::Docker).push(&registry.client(), "team/docker", Some("v1"));
+    let docker_source = format!("docker://{}/team/docker:v1", registry.host_port());
+    let docker_expected = tree(&format!("{}/team/docker:v1", registry.host_port()), &[]);
+    assert_eq!(docker_expected.stdout, expected.stdout, "the same files");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("layout");
+    let oci_tar = tmp.path().join("app-oci.tar");
+    let docker_tar = tmp.path().join("app-docker.tar");
+    copy(&[], &source, &format!("oci:{}:v1", path_str(&dir)));
+    copy(
+        &[],
+        &source,
+        &format!("oci-archive:{}:v1", path_str(&oci_tar)),
+    );
+    copy(
+        &[],
+        &docker_source,
+        &format!("docker-archive:{}:team/app:v1", path_str(&docker_tar)),
+    );
+    // docker save | gzip
+    let gz = tmp.path().join("app-docker.tar.gz");
+    std::fs::write(&gz, gzip(&std::fs::read(&docker_tar).unwrap())).unwrap();
+
+    for reference in [
+        format!("oci:{}:v1", path_str(&dir)),
+        format!("oci:{}", path_str(&dir)),
+        format!("oci-archive:{}", path_str(&oci_tar)),
+        format!("oci-archive:{}:v1", path_str(&oci_tar)),
+        format!("docker-archive:{}", path_str(&docker_tar)),
+        format!("docker-archive:{}:team/app:v1", path_str(&docker_tar)),
+        format!("docker-archive:{}", path_str(&gz)),
+    ] {
+        same_tree(&reference, &expected, &[]);
+    }
+
+    // The same image config; a file read from the archive.
+    let archive = format!("oci-archive:{}", path_str(&oci_tar));
+    let run = layerlens(&["inspect", &archive, "--json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    // (skopeo compresses the uncompressed layer it writes, so the manifest
+    // is a new one; the config is the same.)
+    assert_eq!(v["Id"], image.config_digest);
+    let run = layerlens(&["cat", &archive, "/etc/motd"], None);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "welcome\n"),
+        "{}",
+        run.stderr
+    );
+
+    // A docker save archive's image keeps its name, as `docker load` tags it.
+    let run = layerlens(
+        &[
+            "inspect",
+            &format!("docker-archive:{}", path_str(&gz)),
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["RepoTags"], serde_json::json!(["team/app:v1"]));
+
+    // A name the archive does not hold says which it does.
+    let run = tree(&format!("oci-archive:{}:nope", path_str(&oci_tar)), &[]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("no image named nope"), "{}", run.stderr);
+    assert!(run.stderr.contains("v1"), "{}", run.stderr);
+}
+
+#[test]
+fn a_multi_platform_layout_picks_the_platform_asked_for() {
+    let registry = Registry::start(Flavor::Open);
+    let client = registry.client();
+    let arm64 = arch_image("linux", "arm64", Some("v8"));
+    let amd64 = arch_image("linux", "amd64", None);
+    for i in [&arm64, &amd64] {
+        i.push(&client, "multi/app", None);
+    }
+    IndexBuilder::oci()
+        .image(&amd64)
+        .image(&arm64)
+        .build()
+        .push(&client, "multi/app", Some("v1"));
+    let remote = format!("{}/multi/app:v1", registry.host_port());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("multi");
+    let archive = tmp.path().join("multi.tar");
+    let source = format!("docker://{remote}");
+    copy(&["--all"], &source, &format!("oci:{}:v1", path_str(&dir)));
+    copy(
+        &["--all"],
+        &source,
+        &format!("oci-archive:{}", path_str(&archive)),
+    );
+    for platform in ["linux/arm64/v8", "linux/amd64"] {
+        let expected = tree(&remote, &["--platform", platform]);
+        assert_eq!(expected.code, 0, "{}", expected.stderr);
+        assert!(expected.stdout.contains("/only-"), "{}", expected.stdout);
+        for local in [
+            format!("oci:{}:v1", path_str(&dir)),
+            format!("oci-archive:{}", path_str(&archive)),
+        ] {
+            same_tree(&local, &expected, &["--platform", platform]);
+        }
+    }
+    let listed = |r: &str| layerlens(&["platforms", r], None).stdout;
+    assert_eq!(listed(&format!("oci:{}", path_str(&dir))), listed(&remote));
+}
+
+#[test]
+fn zstd_and_zstd_chunked_layers_on_disk() {
+    let registry = Registry::start(Flavor::Open);
+    // A file no earlier run wrote: skopeo's blob-info cache cannot hand
+    // back a blob it compressed before (see `never_seen`).
+    let t = tar(&[
+        Member::dir(b"etc/").mode(0o755),
+        Member::file(b"etc/run", &never_seen()),
+        Member::file(b"etc/hello", b"hello\n"),
+    ]);
+    ImageBuilder::oci()
+        .layer(Layer::new(gzip(&t), mt::OCI_LAYER_GZIP, &sha256_digest(&t)))
+        .build()
+        .push(&registry.client(), "comp/app", Some("v1"));
+    let remote = format!("{}/comp/app:v1", registry.host_port());
+    let expected = tree(&remote, &[]);
+    assert_eq!(expected.code, 0, "{}", expected.stderr);
+    let tmp = tempfile::tempdir().unwrap();
+    // (Uncompressed layers on disk: skopeo's docker-archive and the legacy
+    // layout below; skopeo 1.9 compresses what it writes to an OCI layout.)
+    for (name, flags, media_type) in [
+        (
+            "zstd",
+            &["--dest-compress-format", "zstd"][..],
+            "application/vnd.oci.image.layer.v1.tar+zstd",
+        ),
+        (
+            "chunked",
+            &["--dest-compress-format", "zstd:chunked"][..],
+            "application/vnd.oci.image.layer.v1.tar+zstd",
+        ),
+    ] {
+        let dir = tmp.path().join(name);
+        let to = format!("oci:{}:v1", path_str(&dir));
+        copy(flags, &format!("docker://{remote}"), &to);
+        let raw = skopeo(&["inspect", "--raw", &to]).stdout;
+        let m: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+        assert_eq!(m["layers"][0]["mediaType"], media_type, "{name}");
+        let annotations = m["layers"][0]["annotations"].to_string();
+        assert_eq!(
+            annotations.contains("zstd-chunked.manifest-position"),
+            name == "chunked",
+            "{annotations}"
+        );
+        same_tree(&to, &expected, &[]);
+        // A file by Range from its table of contents, checked against it.
+        let run = layerlens(&["cat", &to, "/etc/hello"], None);
+        assert_eq!((run.code, run.stdout.as_str()), (0, "hello\n"), "{}", run.stderr);
+    }
+}
+
+/// A `docker save` archive in the layout Docker wrote before version 25:
+/// `manifest.json`, `repositories`, the config as `HEX.json`, and each
+/// layer uncompressed as `ID/layer.tar` (a repeated layer a symbolic link
+/// to its first copy, as Docker writes it). `extra` members are added, and
+/// `manifest` replaces manifest.json when given.
+fn legacy_archive(image: &BuiltImage, manifest: Option<&str>, extra: &[Member]) -> Vec<u8> {
+    let mut members = Vec::new();
+    let config_hex = image.config_digest.trim_start_matches("sha256:");
+    let mut layer_paths = Vec::new();
+    let mut first_of: Vec<(String, String)> = Vec::new();
+    for (i, layer) in image.layers.iter().enumerate() {
+        let id = format!("{:064x}", i + 1);
+        let path = format!("{id}/layer.tar");
+        members.push(Member::dir(format!("{id}/").as_bytes()).mode(0o755));
+        match first_of.iter().find(|(d, _)| *d == layer.diff_id) {
+            Some((_, first)) => members.push(Member::symlink(
+                path.as_bytes(),
+                format!("../{first}").as_bytes(),
+            )),
+            None => {
+                members.push(Member::file(path.as_bytes(), &layer.bytes));
+                first_of.push((layer.diff_id.clone(), path.clone()));
+            }
+        }
+        members.push(Member::file(format!("{id}/VERSION").as_bytes(), b"1.0"));
+        layer_paths.push(path);
+    }
+    members.push(Member::file(
+        format!("{config_hex}.json").as_bytes(),
+        &image.config,
+    ));
+    let made = serde_json::json!([{
+        "Config": format!("{config_hex}.json"),
+        "RepoTags": ["legacy/app:v1"],
+        "Layers": layer_paths,
+    }])
+    .to_string();
+    members.push(Member::file(
+        b"manifest.json",
+        manifest.unwrap_or(&made).as_bytes(),
+    ));
+    members.push(Member::file(
+        b"repositories",
+        b"{\"legacy/app\":{\"v1\":\"x\"}}",
+    ));
+    members.extend_from_slice(extra);
+    let mut b = TarBuilder::new(Flavour::Gnu);
+    for m in &members {
+        b.member(m);
+    }
+    b.finish()
+}
+
+/// An image of uncompressed Docker layers (what a legacy `docker save`
+/// holds): the second and fourth layers are the same bytes.
+fn legacy_image() -> BuiltImage {
+    let l0 = tar(&[
+        Member::dir(b"etc/").mode(0o755),
+        Member::file(b"etc/hello", b"hello\n"),
+    ]);
+    let same = tar(&[Member::file(b"etc/same", b"same\n")]);
+    let l2 = tar(&[Member::file(b"etc/.wh.hello", b"")]);
+    let layer = |t: &[u8]| Layer::new(t.to_vec(), mt::DOCKER_LAYER_TAR, &sha256_digest(t));
+    ImageBuilder::new(ManifestFormat::Docker)
+        .layer(layer(&l0))
+        .layer(layer(&same))
+        .layer(layer(&l2))
+        .layer(layer(&same))
+        .build()
+}
+
+#[test]
+fn a_legacy_docker_save_is_read_and_verified_by_its_diff_ids() {
+    let registry = Registry::start(Flavor::Open);
+    let image = legacy_image();
+    image.push(&registry.client(), "legacy/app", Some("v1"));
+    let expected = tree(&format!("{}/legacy/app:v1", registry.host_port()), &[]);
+    assert_eq!(expected.code, 0, "{}", expected.stderr);
+    assert!(expected.stdout.contains("/etc/same\t"));
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("legacy.tar");
+    std::fs::write(&path, legacy_archive(&image, None, &[])).unwrap();
+    let reference = format!("docker-archive:{}", path_str(&path));
+    let run = tree(&reference, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, expected.stdout);
+    assert!(
+        run.stderr.contains("known by their diff_ids only"),
+        "{}",
+        run.stderr
+    );
+    // By its tag too.
+    same_tree(&format!("{reference}:legacy/app:v1"), &expected, &[]);
+    let run = layerlens(&["inspect", &reference, "--json"], None);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["Id"], image.config_digest);
+
+    // One flipped byte in a layer is a digest mismatch naming it; the
+    // other layers are still listed.
+    let mut bytes = legacy_archive(&image, None, &[]);
+    let at = find(&bytes, b"hello\n").expect("layer 0's file in the archive");
+    bytes[at] ^= 0x20;
+    std::fs::write(&path, &bytes).unwrap();
+    let run = tree(&reference, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("layer 0"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&image.layers[0].diff_id),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("/etc/same\t"), "{}", run.stdout);
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn a_tampered_oci_archive_is_a_mismatch_and_the_rest_is_listed() {
+    let registry = Registry::start(Flavor::Open);
+    let image = layered_image(ManifestFormat::Oci);
+    image.push(&registry.client(), "bad/app", Some("v1"));
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bad.tar");
+    copy(
+        &[],
+        &format!("docker://{}/bad/app:v1", registry.host_port()),
+        &format!("oci-archive:{}", path_str(&path)),
+    );
+    // Layer 2's member: its header's name field starts the header, and its
+    // content follows that 512-byte block.
+    let archive = format!("oci-archive:{}", path_str(&path));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&skopeo(&["inspect", "--raw", &archive]).stdout).unwrap();
+    let digest = manifest["layers"][2]["digest"].as_str().unwrap().to_owned();
+    let size = manifest["layers"][2]["size"].as_u64().unwrap() as usize;
+    let name = format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let header = find(&bytes, name.as_bytes()).expect("layer 2's member");
+    bytes[header + 512 + size / 2] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let run = tree(&archive, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("layer 2 ({digest})")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("/etc/motd\t"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&sha256_hex(b"welcome\n")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn bad_archives_are_named_and_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let image = legacy_image();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        format!("docker-archive:{}", path_str(&p))
+    };
+    let fails = |reference: &str, words: &[&str]| {
+        let run = tree(reference, &[]);
+        assert_ne!(run.code, 0, "{reference}");
+        assert!(run.stdout.is_empty(), "{reference}: {}", run.stdout);
+        for w in words {
+            assert!(
+                run.stderr.contains(w),
+                "{reference}: {w:?} not in {}",
+                run.stderr
+            );
+        }
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    };
+    fails(&write("text.tar", &[b'x'; 2000]), &["not a tar archive"]);
+    fails(&write("empty.tar", b""), &["not a tar archive"]);
+    let whole = legacy_archive(&image, None, &[]);
+    fails(
+        &write("cut.tar", &whole[..whole.len() / 2]),
+        &["truncated", "member"],
+    );
+    let config_hex = image.config_digest.trim_start_matches("sha256:");
+    let naming = |config: &str, layers: &[&str]| {
+        serde_json::json!([{ "Config": config, "RepoTags": null, "Layers": layers }]).to_string()
+    };
+    let missing = naming(
+        &format!("{config_hex}.json"),
+        &["missing/layer.tar", "b", "c", "d"],
+    );
+    fails(
+        &write("missing.tar", &legacy_archive(&image, Some(&missing), &[])),
+        &["missing/layer.tar", "not there"],
+    );
+    let outside = naming("../etc/passwd", &[]);
+    fails(
+        &write("outside.tar", &legacy_archive(&image, Some(&outside), &[])),
+        &["../etc/passwd", "outside the archive"],
+    );
+    let twice = legacy_archive(
+        &image,
+        None,
+        &[Member::file(format!("{config_hex}.json").as_bytes(), b"{}")],
+    );
+    fails(
+        &write("twice.tar", &twice),
+        &["two members of this name", &format!("{config_hex}.json")],
+    );
+    let escaping = legacy_archive(
+        &image,
+        Some(&naming("cfg.json", &[])),
+        &[Member::symlink(b"cfg.json", b"../../etc/passwd")],
+    );
+    fails(
+        &write("escaping.tar", &escaping),
+        &["cfg.json", "outside the archive"],
+    );
+    let huge = format!("[{}]", " ".repeat(9 << 20));
+    fails(
+        &write("huge.tar", &legacy_archive(&image, Some(&huge), &[])),
+        &["manifest.json", "more than"],
+    );
+    fails(
+        &write("none.tar", &tar(&[Member::file(b"README", b"hi")])),
+        &["neither index.json", "manifest.json"],
+    );
+    let run = tree(
+        &format!("oci:{}", path_str(&tmp.path().join("nowhere"))),
+        &[],
+    );
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("not a directory"), "{}", run.stderr);
+}
