@@ -13,7 +13,11 @@ use std::future::Future;
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::inspect::{layer_jobs, resolve, scan_layer, LayerJob, LayerReport, Progress};
+use crate::archive::{self, ArchiveError, ArchiveFetch, Source};
+use crate::inspect::{
+    layer_jobs, resolve, scan_layer, InspectError, LayerJob, LayerReport, Progress,
+};
+use crate::registry::error::RegistryError;
 use crate::registry::{Client, Fetch};
 
 use super::msg::{Msg, ResolveTask, ScanTask};
@@ -27,6 +31,43 @@ pub async fn run_resolve<F: Fetch, C: Fn() -> u64>(
     Msg::Resolved {
         load: task.load,
         result: result.map(Box::new),
+    }
+}
+
+/// The resolve of a load that reads an archive ([`ResolveTask::file`]):
+/// the shell opened `source` (or says why it could not); its image is
+/// picked and resolved through the archive's registry API, by the client
+/// returned for the rest of the load (layers, files).
+pub async fn run_resolve_archive<S: Source, C: Fn() -> u64>(
+    source: Result<S, ArchiveError>,
+    task: &ResolveTask,
+    now_ms: C,
+) -> (Msg, Option<Client<ArchiveFetch<S>, C>>) {
+    let fallback = task.reference.to_string();
+    let opened = match source {
+        Ok(s) => archive::open(s, None, &fallback).await,
+        Err(e) => Err(e),
+    };
+    match opened {
+        Err(e) => {
+            let error = RegistryError::Fetch {
+                registry: task.reference.registry_host().to_owned(),
+                source: e.into(),
+            };
+            let msg = Msg::Resolved {
+                load: task.load,
+                result: Err(InspectError::Registry(error)),
+            };
+            (msg, None)
+        }
+        Ok((reference, fetch)) => {
+            let client = Client::new(fetch, now_ms);
+            let task = ResolveTask {
+                reference,
+                ..task.clone()
+            };
+            (run_resolve(&client, &task).await, Some(client))
+        }
     }
 }
 

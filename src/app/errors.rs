@@ -43,6 +43,10 @@ pub enum ErrorKind {
     Unsupported,
     /// Anything else the registry answered.
     Registry,
+    /// An archive or layout opened from disk cannot be read.
+    BadArchive,
+    /// A link names an archive from someone's own machine, which is not here.
+    FileNeeded,
 }
 
 /// A failure as the page shows it.
@@ -169,6 +173,20 @@ fn reference_reason(input: &str, error: &ReferenceError) -> String {
     "it does not follow NAME[:TAG][@DIGEST]".to_owned()
 }
 
+/// A link to an image opened from a file: the file is not at hand (a link
+/// cannot carry it).
+pub fn file_needed(name: &str) -> UserError {
+    UserError::new(
+        ErrorKind::FileNeeded,
+        "This view is of an archive opened from a file",
+        format!(
+            "The link names {name:?}, an image archive on the machine of whoever opened it; \
+             a link cannot carry the file itself."
+        ),
+        "Open the same file here (Open a file… or drop it on the page) to see this view.",
+    )
+}
+
 /// The message for an invalid reference.
 pub fn invalid_reference(input: &str, error: &ReferenceError) -> UserError {
     UserError::new(
@@ -283,6 +301,12 @@ pub fn registry_error(e: &RegistryError) -> UserError {
                 format!("The proxy refuses {registry}"),
                 source.message.clone(),
                 "The proxy only talks to registries on its allowlist; its operator can add this one with --allow-registry.",
+            ),
+            FetchErrorKind::Archive => UserError::new(
+                K::BadArchive,
+                "The archive cannot be read",
+                source.message.clone(),
+                "Check that the file is a whole `docker save` or OCI archive (or layout), not cut short.",
             ),
             FetchErrorKind::ProxyFailed | FetchErrorKind::Network => UserError::new(
                 K::RegistryUnreachable,

@@ -139,6 +139,7 @@ pub(super) fn start_load(state: &mut State, reference: Reference, input: String)
         policy,
         credentials,
         proxy_base: state.proxy_base.clone(),
+        file: state.archive.as_ref().map(|(id, _)| *id),
     })));
     effects
 }
@@ -218,7 +219,10 @@ pub(super) fn resolved(
                 .as_ref()
                 .map(|c| c.input.clone())
                 .unwrap_or_default();
-            remember(state, &input);
+            // A file cannot be reopened from its name: not a recent image.
+            if state.archive.is_none() {
+                remember(state, &input);
+            }
             let Some(cur) = state.current.as_mut() else {
                 return Vec::new();
             };

@@ -88,6 +88,14 @@ pub enum Msg {
     InputChanged(String),
     /// The reference was submitted (Enter or "Inspect").
     ReferenceSubmitted(String),
+    /// A file was chosen ("Open a file…" or dropped on the page): an image
+    /// archive the shell keeps under `id`, named `name`.
+    FileChosen {
+        /// The shell's handle for the file.
+        id: u32,
+        /// The file's name (shown, and carried by links).
+        name: String,
+    },
     /// "Try the demo image": the image `layerlens serve` builds in, on the
     /// page's own host.
     DemoRequested,
@@ -195,6 +203,9 @@ pub struct ResolveTask {
     pub credentials: Option<Credentials>,
     /// Where the proxy is (`/proxy/` or an absolute URL ending in `/`).
     pub proxy_base: String,
+    /// The archive file to read instead of a registry (the shell's handle
+    /// from [`Msg::FileChosen`]): nothing goes to the network.
+    pub file: Option<u32>,
 }
 
 /// What [`Effect::Scan`] asks for.

@@ -64,6 +64,9 @@ pub struct Route {
     pub mode: LayerMode,
     /// The image view's tab (`tab=config|history|waste|raw`).
     pub tab: super::workbench::Tab,
+    /// The name of an archive opened from a file (`file=app.tar`): a link
+    /// cannot carry the file, only say which it was.
+    pub file: Option<String>,
     /// The search and tags pages (`page=search|tags`, `q`, `filter`, `repo`).
     pub search: SearchRoute,
     /// The image library's parameters (`page=images`, `open=…`).
@@ -180,6 +183,14 @@ impl Route {
                     };
                 }
                 "tab" => route.tab = super::workbench::Tab::parse(&bytes).unwrap_or_default(),
+                "file" => {
+                    route.file = String::from_utf8(bytes)
+                        .ok()
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| {
+                            !s.is_empty() && s.len() <= 255 && !s.chars().any(char::is_control)
+                        });
+                }
                 other => {
                     route.library.param(other, &bytes);
                 }
@@ -199,6 +210,10 @@ impl Route {
         if let Some(image) = &self.image {
             sep(&mut out, "image");
             percent_encode_into(&mut out, image.as_bytes());
+        }
+        if let Some(f) = &self.file {
+            sep(&mut out, "file");
+            percent_encode_into(&mut out, f.as_bytes());
         }
         if let Some(p) = &self.platform {
             sep(&mut out, "platform");

@@ -187,6 +187,9 @@ pub struct State {
     pub library: super::library::LibraryState,
     /// The image view's tabs, key help and attribute columns.
     pub workbench: super::workbench::WorkbenchState,
+    /// The archive file the current load reads (the shell's id for the
+    /// `File` it holds, and the file's name); `None` for a registry image.
+    pub archive: Option<(u32, String)>,
     pub(crate) next_load: u64,
 }
 
@@ -212,6 +215,7 @@ impl Default for State {
             search: SearchState::default(),
             library: super::library::LibraryState::default(),
             workbench: super::workbench::WorkbenchState::default(),
+            archive: None,
             next_load: 1,
         }
     }
@@ -242,8 +246,14 @@ impl State {
                 img.platform.clone()
             }
         });
+        // An image from a file: the link names the file (it cannot carry it).
+        let (image, file) = match (&self.archive, &self.current) {
+            (Some((_, name)), Some(_)) => (None, Some(name.clone())),
+            _ => (image, None),
+        };
         let route = Route {
             image,
+            file,
             platform,
             layer: self.layer,
             path: self

@@ -38,6 +38,34 @@ fn open_reference(state: &mut State, input: &str, push: bool) -> Vec<Effect> {
     }
 }
 
+/// An archive chosen from the person's own machine: read in place by the
+/// shell, through the same client and checks as a registry's images.
+fn open_file(state: &mut State, id: u32, name: String) -> Vec<Effect> {
+    let name = cut(name.trim(), 255);
+    state.library.page = false;
+    state.search.page = None;
+    state.auth.prompt = None;
+    state.notice = None;
+    state.platform = None;
+    state.layer = None;
+    state.mode = LayerMode::UpTo;
+    state.workbench.tab = Default::default();
+    state.pending_path = None;
+    state.tree.reset_view();
+    state.archive = Some((id, name.clone()));
+    let repository = crate::archive::repository_for_file(&name);
+    let reference = match Reference::parse_normalized(&repository) {
+        Ok(r) => r,
+        Err(e) => {
+            state.phase = Phase::Error(invalid_reference(&repository, &e));
+            return Vec::new();
+        }
+    };
+    let mut effects = start_load(state, reference, name);
+    effects.push(state.set_url(true));
+    effects
+}
+
 /// Applies a link: loads what it names unless it is already shown, then
 /// selects its layer, mode and path.
 fn apply_route(state: &mut State, route: Route) -> Vec<Effect> {
@@ -48,6 +76,29 @@ fn apply_route(state: &mut State, route: Route) -> Vec<Effect> {
     if let Some(effects) = super::library::apply_route(state, &route) {
         return effects;
     }
+    if let Some(name) = &route.file {
+        let shown =
+            state.current.is_some() && state.archive.as_ref().is_some_and(|(_, n)| n == name);
+        if shown {
+            state.layer = route.layer;
+            state.mode = route.mode;
+            state.workbench.tab = route.tab;
+            rebuild_model(state);
+            if let Some(p) = route.path {
+                state.tree.reveal(&p);
+            }
+            return Vec::new();
+        }
+        // The file is on someone's machine, not in the link.
+        let effects = cancel(state);
+        state.current = None;
+        state.archive = None;
+        state.tree.set_model(None);
+        state.input.clear();
+        state.phase = Phase::Error(super::errors::file_needed(name));
+        return effects;
+    }
+    state.archive = None;
     let Some(image) = route.image.clone() else {
         let effects = cancel(state);
         state.tree.set_model(None);
@@ -117,6 +168,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::ReferenceSubmitted(text) => {
             state.library.page = false;
+            state.archive = None;
             state.platform = None;
             state.layer = None;
             state.mode = LayerMode::UpTo;
@@ -125,6 +177,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.tree.reset_view();
             open_reference(state, &text, true)
         }
+        Msg::FileChosen { id, name } => open_file(state, id, name),
         Msg::DemoRequested => match demo_reference(&state.page_url) {
             Some(r) => update(state, Msg::ReferenceSubmitted(r)),
             None => Vec::new(),

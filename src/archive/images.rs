@@ -284,8 +284,13 @@ impl LocalImages {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        // Several names for one manifest are one image.
+        let one = self
+            .images
+            .iter()
+            .all(|i| self.images.first().is_some_and(|f| f.digest == i.digest));
         match name {
-            None if self.images.len() == 1 => Ok(&self.images[0]),
+            None if one && !self.images.is_empty() => Ok(&self.images[0]),
             None => Err(ArchiveError::NoSuchImage(format!(
                 "the archive holds {} images ({}): name one after a colon",
                 self.images.len(),

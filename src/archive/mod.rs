@@ -27,6 +27,7 @@ pub use fetch::ArchiveFetch;
 pub use images::{ArchiveFormat, LocalImages};
 pub use members::{Member, MemberKind, Members, TarSource};
 
+use crate::oci::Reference;
 use crate::registry::FetchError;
 
 /// The most bytes one read asks a [`Source`] for.
@@ -50,6 +51,67 @@ pub trait ReadAt {
     fn size(&self) -> u64;
     /// Up to `len` bytes from `offset` (fewer only at the end).
     async fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, ArchiveError>;
+}
+
+/// Reads what `source` holds and picks the image `name` names (or its only
+/// one): the reference the client reads it by — the archive's own name for
+/// it when it gives a full one (`RepoTags`, `io.containerd.image.name`), as
+/// `docker load` would tag it, else `fallback` — pinned to its digest, and
+/// the [`ArchiveFetch`] that answers for it.
+pub async fn open<S: Source>(
+    source: S,
+    name: Option<&str>,
+    fallback: &str,
+) -> Result<(Reference, ArchiveFetch<S>), ArchiveError> {
+    let images = LocalImages::open(&source).await?;
+    let named = images.select(name)?;
+    let digest = named.digest.clone();
+    let own = named
+        .names
+        .iter()
+        .filter(|n| n.contains('/') || n.contains(':'))
+        .find_map(|n| Reference::parse_normalized(n).ok())
+        .filter(|r| r.digest().is_none());
+    let reference = match own {
+        Some(r) => r,
+        None => Reference::parse_normalized(fallback)
+            .map_err(|e| ArchiveError::Io(format!("naming the image {fallback:?}: {e}")))?,
+    };
+    Ok((
+        reference.with_digest(digest),
+        ArchiveFetch::new(source, images),
+    ))
+}
+
+/// The repository an image from the file `name` is shown under when the
+/// archive gives it no name of its own: `localhost/STEM` (`app.tar.gz` →
+/// `localhost/app`), as an unnamed `docker load` would list it.
+pub fn repository_for_file(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = base.split('.').next().unwrap_or(base).to_ascii_lowercase();
+    let repo: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let repo = repo.trim_matches('-');
+    let repo = if repo.is_empty() { "image" } else { repo };
+    // A repository component has at most 255 characters with its host.
+    format!("localhost/{}", &repo[..repo.len().min(200)])
+}
+
+/// An archive held in memory (tests, small archives).
+impl ReadAt for Vec<u8> {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+
+    async fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, ArchiveError> {
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.len());
+        let end = start.saturating_add(len).min(self.len());
+        Ok(self[start..end].to_vec())
+    }
 }
 
 /// Why an archive cannot be read, in words that name the member.
@@ -121,6 +183,6 @@ pub enum ArchiveError {
 
 impl From<ArchiveError> for FetchError {
     fn from(e: ArchiveError) -> FetchError {
-        FetchError::new(e.to_string())
+        FetchError::with_kind(crate::registry::FetchErrorKind::Archive, e.to_string())
     }
 }

@@ -14,8 +14,8 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::archive::fetch::ArchiveBody;
-use crate::archive::{ArchiveError, ArchiveFetch, LocalImages, ReadAt, Source, TarSource};
-use crate::oci::{Digest, Reference};
+use crate::archive::{self, ArchiveError, ArchiveFetch, LocalImages, ReadAt, Source, TarSource};
+use crate::oci::Reference;
 use crate::registry::{Body, Fetch, FetchError, Request, Response};
 
 use super::{NativeBody, NativeFetch};
@@ -199,7 +199,9 @@ fn inflate_to_temp(path: &Path) -> Result<PathBuf, ArchiveError> {
 /// reference for it (the archive's name for it with the digest, or
 /// `localhost/FILE@DIGEST`) and the store.
 pub async fn open(name: &LocalName) -> Result<(Reference, Local), ArchiveError> {
-    let local = match name.transport {
+    let fallback = crate::archive::repository_for_file(&name.path.to_string_lossy());
+    let wanted = name.name.as_deref();
+    match name.transport {
         Transport::OciDir => {
             if !name.path.is_dir() {
                 return Err(ArchiveError::Io(format!(
@@ -210,8 +212,8 @@ pub async fn open(name: &LocalName) -> Result<(Reference, Local), ArchiveError> 
             let source = DirSource {
                 root: name.path.clone(),
             };
-            let images = LocalImages::open(&source).await?;
-            Local::Dir(ArchiveFetch::new(source, images))
+            let (reference, fetch) = archive::open(source, wanted, &fallback).await?;
+            Ok((reference, Local::Dir(fetch)))
         }
         Transport::DockerArchive | Transport::OciArchive => {
             let reader = if is_gzip(&name.path)? {
@@ -225,42 +227,10 @@ pub async fn open(name: &LocalName) -> Result<(Reference, Local), ArchiveError> 
                 FileReader::open(&name.path)?
             };
             let source = TarSource::open(reader).await?;
-            let images = LocalImages::open(&source).await?;
-            Local::Archive(ArchiveFetch::new(source, images))
+            let (reference, fetch) = archive::open(source, wanted, &fallback).await?;
+            Ok((reference, Local::Archive(fetch)))
         }
-    };
-    let named = local.images().select(name.name.as_deref())?;
-    let digest: Digest = named.digest.clone();
-    // The image's own name when the archive gives a full one
-    // (`RepoTags`, `io.containerd.image.name`), as `docker load` would tag
-    // it; the client still reads it by digest, from the archive.
-    let own = named
-        .names
-        .iter()
-        .filter(|n| n.contains('/') || n.contains(':'))
-        .find_map(|n| Reference::parse_normalized(n).ok())
-        .filter(|r| r.digest().is_none());
-    if let Some(r) = own {
-        return Ok((r.with_digest(digest), local));
     }
-    let repo: String = name
-        .path
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .trim_matches('-')
-        .to_owned();
-    let repo = if repo.is_empty() {
-        "image".into()
-    } else {
-        repo
-    };
-    let reference = Reference::parse_normalized(&format!("localhost/{repo}@{digest}"))
-        .map_err(|e| ArchiveError::Io(format!("naming the image: {e}")))?;
-    Ok((reference, local))
 }
 
 /// The command line's [`Fetch`]: the network, or an image on disk.

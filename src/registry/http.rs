@@ -127,6 +127,9 @@ pub enum FetchErrorKind {
     /// The proxy answered with its own failure (upstream unreachable,
     /// timeout, busy).
     ProxyFailed,
+    /// An image on disk could not be read: the archive is damaged, or a
+    /// member is missing (the message names it).
+    Archive,
 }
 
 impl FetchError {

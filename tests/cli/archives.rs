@@ -212,7 +212,12 @@ fn zstd_and_zstd_chunked_layers_on_disk() {
         same_tree(&to, &expected, &[]);
         // A file by Range from its table of contents, checked against it.
         let run = layerlens(&["cat", &to, "/etc/hello"], None);
-        assert_eq!((run.code, run.stdout.as_str()), (0, "hello\n"), "{}", run.stderr);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, "hello\n"),
+            "{}",
+            run.stderr
+        );
     }
 }
 

@@ -66,6 +66,7 @@ fn put_fetch_error(out: &mut Vec<u8>, e: &FetchError) {
         FetchErrorKind::ProxyUnreachable => 1,
         FetchErrorKind::ProxyRefused => 2,
         FetchErrorKind::ProxyFailed => 3,
+        FetchErrorKind::Archive => 4,
     });
     put_text(out, &e.message);
 }
@@ -76,6 +77,7 @@ fn fetch_error(r: &mut Reader<'_>) -> Result<FetchError, LayerIndexError> {
         1 => FetchErrorKind::ProxyUnreachable,
         2 => FetchErrorKind::ProxyRefused,
         3 => FetchErrorKind::ProxyFailed,
+        4 => FetchErrorKind::Archive,
         _ => return Err(r.fail("unknown fetch error kind")),
     };
     Ok(FetchError {

@@ -5,11 +5,12 @@ use std::cell::RefCell;
 
 use std::collections::BTreeMap;
 
-use layerlens::app::driver::{run_resolve, run_scan};
+use layerlens::app::driver::{run_resolve, run_resolve_archive, run_scan};
 use layerlens::app::file::extract::run_extract;
 use layerlens::app::file::{ExtractId, FileEffect};
 use layerlens::app::library::{LibraryEffect, LibraryMsg, StoreStatus};
 use layerlens::app::{update, Effect, Focus, Msg, Reveal, State};
+use layerlens::archive::{ArchiveFetch, TarSource};
 use layerlens::library::{apply, load_image, load_layers, open, MemoryStore};
 use layerlens::oci::Timestamp;
 use layerlens::registry::Client;
@@ -54,6 +55,18 @@ pub struct Page {
     /// the registry does).
     pub slow_open: bool,
     opening: std::cell::Cell<bool>,
+    /// Archives "on disk", by the handle a [`Msg::FileChosen`] names.
+    pub archives: BTreeMap<u32, Vec<u8>>,
+    /// The client of each load that reads an archive (the shell keeps it
+    /// for the load's layers and files, as the page does).
+    archive_clients: BTreeMap<u64, ArchiveClient>,
+}
+
+/// A client reading an archive in memory.
+type ArchiveClient = Client<ArchiveFetch<TarSource<Vec<u8>>>, fn() -> u64>;
+
+fn clock() -> u64 {
+    1_700_000_000_000
 }
 
 impl Page {
@@ -82,7 +95,19 @@ impl Page {
             slow_open: false,
             opening: std::cell::Cell::new(false),
             held: RefCell::new(Vec::new()),
+            archives: BTreeMap::new(),
+            archive_clients: BTreeMap::new(),
         }
+    }
+
+    /// Opens `bytes` as if chosen with "Open a file…" under `name`.
+    pub fn open_file(&mut self, name: &str, bytes: Vec<u8>) {
+        let id = self.archives.len() as u32 + 1;
+        self.archives.insert(id, bytes);
+        self.send(Msg::FileChosen {
+            id,
+            name: name.to_owned(),
+        });
     }
 
     /// Performs a library effect as `web/store.rs` does, against
@@ -140,6 +165,29 @@ impl Page {
             for e in update(&mut self.state, msg) {
                 self.effects.push(e.clone());
                 match e {
+                    Effect::Resolve(task) if self.perform && task.file.is_some() => {
+                        let bytes = task
+                            .file
+                            .and_then(|id| self.archives.get(&id).cloned())
+                            .unwrap_or_default();
+                        let source = block_on(TarSource::open(bytes));
+                        let (msg, client) =
+                            block_on(run_resolve_archive(source, &task, clock as fn() -> u64));
+                        if let Some(c) = client {
+                            self.archive_clients.insert(task.load.0, c);
+                        }
+                        queue.push(msg);
+                    }
+                    Effect::Scan(task)
+                        if self.perform && self.archive_clients.contains_key(&task.load.0) =>
+                    {
+                        let client = &self.archive_clients[&task.load.0];
+                        let out: RefCell<Vec<Msg>> = RefCell::new(Vec::new());
+                        block_on(run_scan(client, &task, &|| 0.0, &|m| {
+                            out.borrow_mut().push(m)
+                        }));
+                        queue.extend(out.into_inner());
+                    }
                     Effect::Resolve(task) if self.perform => {
                         let client = Client::new(self.registry.clone(), || 1_700_000_000_000);
                         queue.push(block_on(run_resolve(&client, &task)));
