@@ -8,9 +8,11 @@
 //!
 //! Its parts: [`model`] — the merged image or one layer's changes as a
 //! tree of nodes; [`rows`] — the visible rows of a virtualised view, with
-//! sorting and change classes; [`filter`] — text and glob filters.
+//! sorting and change classes; [`filter`] — text and glob filters;
+//! [`flat`] — the model in pre-order, what filters and rows read.
 
 pub mod filter;
+pub mod flat;
 pub mod model;
 pub mod rows;
 
@@ -18,6 +20,7 @@ use std::collections::{HashSet, VecDeque};
 
 use super::msg::{ChangeClass, Effect, Focus, Key};
 use filter::Filter;
+use flat::Flat;
 use model::{NodeRef, TreeModel};
 use rows::{make_row, visible_rows, Row, RowOptions, ShowChanges, SortBy, VisibleRow};
 
@@ -32,6 +35,8 @@ pub const AUTO_EXPAND_ROWS: usize = 200;
 #[derive(Debug, Clone)]
 pub struct TreeState {
     model: Option<TreeModel>,
+    /// The model in pre-order (what filters and the rows read).
+    flat: Flat,
     expanded: HashSet<Vec<u8>>,
     collapsed: HashSet<Vec<u8>>,
     selected: Option<Vec<u8>>,
@@ -47,6 +52,7 @@ impl Default for TreeState {
     fn default() -> TreeState {
         TreeState {
             model: None,
+            flat: Flat::default(),
             expanded: HashSet::new(),
             collapsed: HashSet::new(),
             selected: None,
@@ -80,6 +86,7 @@ impl TreeState {
     /// Shows another model, keeping expansion and selection by path; a
     /// selection that no longer exists moves to its closest existing parent.
     pub fn set_model(&mut self, model: Option<TreeModel>) {
+        self.flat = model.as_ref().map(Flat::build).unwrap_or_default();
         self.model = model;
         if let (Some(m), Some(sel)) = (&self.model, &self.selected) {
             let mut p: &[u8] = sel;
@@ -104,6 +111,7 @@ impl TreeState {
         self.visible = match &self.model {
             Some(m) => visible_rows(
                 m,
+                &self.flat,
                 &RowOptions {
                     expanded: &self.expanded,
                     collapsed: &self.collapsed,
@@ -229,8 +237,17 @@ impl TreeState {
         self.filter.is_active() || !self.show.is_all()
     }
 
+    /// The row showing `path`: the node is looked up once, then found
+    /// among the rows by its handle (no path per row is kept or compared).
     fn index_of(&self, path: &[u8]) -> Option<usize> {
-        self.visible.iter().position(|v| &v.path[..] == path)
+        let node = self.model.as_ref()?.lookup(path)?;
+        self.visible.iter().position(|v| v.node == node)
+    }
+
+    /// The root-relative path of row `i`.
+    fn path_at(&self, i: usize) -> Option<Vec<u8>> {
+        let v = self.visible.get(i)?;
+        Some(self.model.as_ref()?.path(v.node))
     }
 
     fn selected_index(&self) -> Option<usize> {
@@ -252,8 +269,8 @@ impl TreeState {
     }
 
     fn select_index(&mut self, i: usize) {
-        if let Some(v) = self.visible.get(i) {
-            self.selected = Some(v.path.to_vec());
+        if let Some(path) = self.path_at(i) {
+            self.selected = Some(path);
             self.scroll_to(i);
         }
     }
@@ -284,10 +301,11 @@ impl TreeState {
 
     /// Toggles the directory at row `i`.
     pub fn toggle_row(&mut self, i: usize) {
-        if let Some(v) = self.visible.get(i).cloned() {
-            if let Some(open) = v.expanded {
-                self.set_open(&v.path, !open);
-            }
+        if let (Some(open), Some(path)) = (
+            self.visible.get(i).and_then(|v| v.expanded),
+            self.path_at(i),
+        ) {
+            self.set_open(&path, !open);
         }
     }
 
@@ -376,12 +394,13 @@ impl TreeState {
                     return Vec::new();
                 };
                 let v = self.visible[i].clone();
+                let path = self.path_at(i).unwrap_or_default();
                 match (key, v.expanded) {
                     (Key::Right, Some(false)) | (Key::Enter, Some(false)) => {
-                        self.set_open(&v.path, true)
+                        self.set_open(&path, true)
                     }
                     (Key::Left, Some(true)) | (Key::Enter, Some(true)) => {
-                        self.set_open(&v.path, false)
+                        self.set_open(&path, false)
                     }
                     (Key::Right, Some(true))
                         if self.visible.get(i + 1).is_some_and(|n| n.depth > v.depth) =>
@@ -389,7 +408,7 @@ impl TreeState {
                         self.select_index(i + 1);
                     }
                     (Key::Left, _) => {
-                        if let Some(p) = parent_path(&v.path).filter(|p| !p.is_empty()) {
+                        if let Some(p) = parent_path(&path).filter(|p| !p.is_empty()) {
                             if let Some(j) = self.index_of(p) {
                                 self.select_index(j);
                             }
