@@ -31,6 +31,13 @@ pub const OVERSCAN: usize = 10;
 /// first while the total stays under this.
 pub const AUTO_EXPAND_ROWS: usize = 200;
 
+/// Nodes above which a filter typed waits for a pause in typing before it
+/// is applied: below, applying it costs well under a frame, so it is
+/// applied at once.
+pub const DEBOUNCE_NODES: usize = 20_000;
+/// The pause in typing after which a filter is applied on a big tree.
+pub const FILTER_PAUSE_MS: u32 = 120;
+
 /// See the module documentation.
 #[derive(Debug, Clone)]
 pub struct TreeState {
@@ -41,6 +48,10 @@ pub struct TreeState {
     collapsed: HashSet<Vec<u8>>,
     selected: Option<Vec<u8>>,
     filter: Filter,
+    /// A filter typed on a big tree and not applied yet, with its
+    /// generation (only the latest pause applies it).
+    typed: Option<(u64, String)>,
+    generation: u64,
     sort: SortBy,
     show: ShowChanges,
     scroll_row: usize,
@@ -57,6 +68,8 @@ impl Default for TreeState {
             collapsed: HashSet::new(),
             selected: None,
             filter: Filter::default(),
+            typed: None,
+            generation: 0,
             sort: SortBy::Name,
             show: ShowChanges::default(),
             scroll_row: 0,
@@ -193,8 +206,48 @@ impl TreeState {
         (start, end.saturating_sub(start))
     }
 
-    /// Sets the filter text.
+    /// The filter text as typed (applied or waiting for a pause).
+    pub fn filter_text(&self) -> &str {
+        match &self.typed {
+            Some((_, text)) => text,
+            None => self.filter.text(),
+        }
+    }
+
+    /// A filter typed: applied at once on a small tree (`None`); on one of
+    /// more than [`DEBOUNCE_NODES`] nodes it is kept as typed, and the
+    /// generation returned is what [`TreeState::filter_settled`] must be
+    /// given after a pause of [`FILTER_PAUSE_MS`] to apply it — so a word
+    /// typed quickly filters the tree once, not once per letter.
+    pub fn type_filter(&mut self, text: &str) -> Option<u64> {
+        if self.flat.len() <= DEBOUNCE_NODES {
+            self.set_filter(text);
+            return None;
+        }
+        self.generation += 1;
+        self.typed = Some((self.generation, text.to_owned()));
+        Some(self.generation)
+    }
+
+    /// Typing paused: applies the filter typed if `generation` is the
+    /// latest (an earlier pause, superseded by more typing, does nothing).
+    pub fn filter_settled(&mut self, generation: u64) {
+        if self.typed.as_ref().is_some_and(|(g, _)| *g == generation) {
+            self.flush_filter();
+        }
+    }
+
+    /// Applies a filter still waiting for its pause (before a key acts on
+    /// the rows, so it acts on what was typed).
+    fn flush_filter(&mut self) {
+        if let Some((_, text)) = self.typed.take() {
+            self.set_filter(&text);
+        }
+    }
+
+    /// Sets the filter text (and drops one waiting for a pause).
     pub fn set_filter(&mut self, text: &str) {
+        self.typed = None;
         self.filter = Filter::new(text);
         self.collapsed.clear();
         self.scroll_row = 0;
@@ -370,17 +423,19 @@ impl TreeState {
 
     /// Handles a key; returns the focus change it asks for, if any.
     pub fn key(&mut self, key: Key) -> Vec<Effect> {
+        if key == Key::Escape {
+            if self.filter.is_active() || self.typed.is_some() {
+                self.set_filter("");
+            }
+            return vec![Effect::Focus(Focus::Tree)];
+        }
+        self.flush_filter();
         let len = self.visible.len();
         let cur = self.selected_index();
         let page = self.viewport_rows.max(1);
         match key {
             Key::Slash => return vec![Effect::Focus(Focus::Filter)],
-            Key::Escape => {
-                if self.filter.is_active() {
-                    self.set_filter("");
-                }
-                return vec![Effect::Focus(Focus::Tree)];
-            }
+            Key::Escape => {}
             _ if len == 0 => {}
             Key::Up => self.select_index(cur.map_or(len - 1, |i| i.saturating_sub(1))),
             Key::Down => self.select_index(cur.map_or(0, |i| (i + 1).min(len - 1))),
@@ -421,3 +476,6 @@ impl TreeState {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+mod tests;
