@@ -131,8 +131,11 @@ pub struct BrowserBody {
 
 /// The most bytes handed to the scanner at once: a fast local stream can
 /// deliver megabytes per read, and scanning them in one go would block the
-/// page for longer than a frame.
-const PIECE: usize = 256 * 1024;
+/// page for longer than a frame. The work is per byte *inflated*: a layer
+/// of many small files (tar headers are mostly zeros) inflates 20:1, so
+/// 256 KiB pieces made 40–70 ms tasks when the file viewer streamed such a
+/// layer on the page (scripts/bench-tree.sh, arrow keys over files).
+const PIECE: usize = 64 * 1024;
 
 /// Lets the browser draw and handle input: resolves on a new task. A
 /// `MessageChannel` message is a new task without the ≥4 ms clamp that
