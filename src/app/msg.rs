@@ -111,8 +111,11 @@ pub enum Msg {
     RowClicked(usize),
     /// A directory's twisty was clicked (toggles without selecting).
     RowToggled(usize),
-    /// The filter text changed.
+    /// The filter text changed (typed).
     FilterChanged(String),
+    /// Typing in the filter paused: apply the text typed, if this is the
+    /// latest pause asked for ([`Effect::FilterLater`]).
+    FilterSettled(u64),
     /// The sort order changed.
     SortChosen(SortBy),
     /// A change class was shown or hidden.
@@ -306,4 +309,13 @@ pub enum Effect {
     SaveVerifyFully(bool),
     /// Remember the colour theme (`localStorage`).
     SaveTheme(super::state::Theme),
+    /// Send `Msg::FilterSettled(generation)` after `after_ms` milliseconds:
+    /// a filter typed on a big tree is applied when typing pauses (the core
+    /// has no clock; the shell keeps the time).
+    FilterLater {
+        /// What to send back.
+        generation: u64,
+        /// The pause, in milliseconds.
+        after_ms: u32,
+    },
 }

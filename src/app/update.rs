@@ -14,6 +14,7 @@ use super::proxy::normalize_base;
 use super::route::{LayerMode, Route};
 use super::state::{Phase, State, MAX_INPUT};
 use super::text::cut;
+use super::tree::FILTER_PAUSE_MS;
 use super::workbench::{Tab, WorkbenchMsg};
 
 /// A fresh image from what a person typed or a link named.
@@ -220,8 +221,15 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.tree.toggle_row(i);
             Vec::new()
         }
-        Msg::FilterChanged(text) => {
-            state.tree.set_filter(&text);
+        Msg::FilterChanged(text) => match state.tree.type_filter(&text) {
+            Some(generation) => vec![Effect::FilterLater {
+                generation,
+                after_ms: FILTER_PAUSE_MS,
+            }],
+            None => Vec::new(),
+        },
+        Msg::FilterSettled(generation) => {
+            state.tree.filter_settled(generation);
             Vec::new()
         }
         Msg::SortChosen(sort) => {

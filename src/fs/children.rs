@@ -132,11 +132,50 @@ impl Children {
         }
     }
 
+    /// The child ids in name order, without collecting them.
+    pub(crate) fn iter(&self) -> ChildIds<'_> {
+        match self {
+            Children::Small(v) => ChildIds(Ids::Small(v.iter())),
+            Children::Large(m) => ChildIds(Ids::Large(m.values())),
+        }
+    }
+
     /// The child ids in name order.
     pub(crate) fn ids(&self) -> Vec<NodeId> {
         match self {
             Children::Small(v) => v.iter().map(|c| c.id).collect(),
             Children::Large(m) => m.values().copied().collect(),
+        }
+    }
+}
+
+/// A directory's child ids in name order, either way they are stored
+/// (walking a big tree visits every directory: no `Vec` per visit).
+#[derive(Debug, Clone)]
+pub struct ChildIds<'a>(Ids<'a>);
+
+#[derive(Debug, Clone)]
+enum Ids<'a> {
+    Small(std::slice::Iter<'a, Small>),
+    Large(std::collections::btree_map::Values<'a, Box<[u8]>, NodeId>),
+    None,
+}
+
+impl ChildIds<'_> {
+    /// No children (not a directory, or an unknown id).
+    pub(crate) fn none() -> ChildIds<'static> {
+        ChildIds(Ids::None)
+    }
+}
+
+impl Iterator for ChildIds<'_> {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        match &mut self.0 {
+            Ids::Small(i) => i.next().map(|c| c.id),
+            Ids::Large(i) => i.next().copied(),
+            Ids::None => None,
         }
     }
 }

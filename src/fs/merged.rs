@@ -3,6 +3,7 @@
 use crate::layer::Entry;
 
 use super::changes::{LayerChanges, LayerSummary};
+use super::children::ChildIds;
 use super::merge::{MergeBuilder, MergeOptions, WhiteoutMode};
 use super::note::MergeNote;
 use super::stats::{self, Stats};
@@ -111,6 +112,15 @@ impl MergedFs {
         match self.tree.get(id) {
             Some(n) => n.children.ids(),
             None => Vec::new(),
+        }
+    }
+
+    /// [`MergedFs::children`] without the `Vec`: what a walk over a whole
+    /// tree uses.
+    pub fn child_ids(&self, id: NodeId) -> ChildIds<'_> {
+        match self.tree.get(id) {
+            Some(n) => n.children.iter(),
+            None => ChildIds::none(),
         }
     }
 

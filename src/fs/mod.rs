@@ -26,6 +26,7 @@ pub mod tree;
 pub mod whiteout;
 
 pub use changes::{ChangeFlags, LayerChanges, LayerSummary, Modification};
+pub use children::ChildIds;
 pub use listing::{escape, escape_into, to_json, to_tsv, ListingRow, RowKind, LISTING_HEADER};
 pub use merge::{MergeBuilder, MergeOptions, WhiteoutMode};
 pub use merged::MergedFs;

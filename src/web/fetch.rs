@@ -131,8 +131,14 @@ pub struct BrowserBody {
 
 /// The most bytes handed to the scanner at once: a fast local stream can
 /// deliver megabytes per read, and scanning them in one go would block the
-/// page for longer than a frame.
-const PIECE: usize = 256 * 1024;
+/// page for longer than a frame. The work is per byte *inflated*: a layer
+/// of many small files (tar headers are mostly zeros) inflates 20:1, so
+/// 256 KiB pieces made 40–70 ms tasks when the file viewer streamed such a
+/// layer on the page (scripts/bench-tree.sh, arrow keys over files).
+const PIECE: usize = 64 * 1024;
+/// The pieces of a worker, which has no page to keep responsive: larger,
+/// for fewer calls per layer.
+const WORKER_PIECE: usize = 256 * 1024;
 
 /// Lets the browser draw and handle input: resolves on a new task. A
 /// `MessageChannel` message is a new task without the ≥4 ms clamp that
@@ -169,7 +175,8 @@ impl BrowserBody {
         if self.pos >= self.pending.len() {
             return None;
         }
-        let end = (self.pos + PIECE).min(self.pending.len());
+        let piece = if self.yields { PIECE } else { WORKER_PIECE };
+        let end = (self.pos + piece).min(self.pending.len());
         let piece = self.pending[self.pos..end].to_vec();
         self.pos = end;
         if self.pos >= self.pending.len() {

@@ -216,6 +216,29 @@ impl App {
                 });
             }
             Effect::Search(effect) => super::search::perform(self, effect),
+            Effect::FilterLater {
+                generation,
+                after_ms,
+            } => {
+                // Every keystroke sets its own timer; the core applies the
+                // filter for the latest only.
+                let weak = self.weak();
+                let settled = Closure::once_into_js(move || {
+                    if let Some(app) = weak.upgrade() {
+                        app.dispatch(Msg::FilterSettled(generation));
+                    }
+                });
+                let timer = web_sys::window().and_then(|w| {
+                    w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                        settled.unchecked_ref(),
+                        i32::try_from(after_ms).unwrap_or(i32::MAX),
+                    )
+                    .ok()
+                });
+                if timer.is_none() {
+                    self.queue.borrow_mut().push(Msg::FilterSettled(generation));
+                }
+            }
         }
     }
 

@@ -8,9 +8,11 @@
 //!
 //! Its parts: [`model`] — the merged image or one layer's changes as a
 //! tree of nodes; [`rows`] — the visible rows of a virtualised view, with
-//! sorting and change classes; [`filter`] — text and glob filters.
+//! sorting and change classes; [`filter`] — text and glob filters;
+//! [`flat`] — the model in pre-order, what filters and rows read.
 
 pub mod filter;
+pub mod flat;
 pub mod model;
 pub mod rows;
 
@@ -18,6 +20,7 @@ use std::collections::{HashSet, VecDeque};
 
 use super::msg::{ChangeClass, Effect, Focus, Key};
 use filter::Filter;
+use flat::Flat;
 use model::{NodeRef, TreeModel};
 use rows::{make_row, visible_rows, Row, RowOptions, ShowChanges, SortBy, VisibleRow};
 
@@ -28,14 +31,27 @@ pub const OVERSCAN: usize = 10;
 /// first while the total stays under this.
 pub const AUTO_EXPAND_ROWS: usize = 200;
 
+/// Nodes above which a filter typed waits for a pause in typing before it
+/// is applied: below, applying it costs well under a frame, so it is
+/// applied at once.
+pub const DEBOUNCE_NODES: usize = 20_000;
+/// The pause in typing after which a filter is applied on a big tree.
+pub const FILTER_PAUSE_MS: u32 = 120;
+
 /// See the module documentation.
 #[derive(Debug, Clone)]
 pub struct TreeState {
     model: Option<TreeModel>,
+    /// The model in pre-order (what filters and the rows read).
+    flat: Flat,
     expanded: HashSet<Vec<u8>>,
     collapsed: HashSet<Vec<u8>>,
     selected: Option<Vec<u8>>,
     filter: Filter,
+    /// A filter typed on a big tree and not applied yet, with its
+    /// generation (only the latest pause applies it).
+    typed: Option<(u64, String)>,
+    generation: u64,
     sort: SortBy,
     show: ShowChanges,
     scroll_row: usize,
@@ -47,10 +63,13 @@ impl Default for TreeState {
     fn default() -> TreeState {
         TreeState {
             model: None,
+            flat: Flat::default(),
             expanded: HashSet::new(),
             collapsed: HashSet::new(),
             selected: None,
             filter: Filter::default(),
+            typed: None,
+            generation: 0,
             sort: SortBy::Name,
             show: ShowChanges::default(),
             scroll_row: 0,
@@ -80,6 +99,7 @@ impl TreeState {
     /// Shows another model, keeping expansion and selection by path; a
     /// selection that no longer exists moves to its closest existing parent.
     pub fn set_model(&mut self, model: Option<TreeModel>) {
+        self.flat = model.as_ref().map(Flat::build).unwrap_or_default();
         self.model = model;
         if let (Some(m), Some(sel)) = (&self.model, &self.selected) {
             let mut p: &[u8] = sel;
@@ -104,6 +124,7 @@ impl TreeState {
         self.visible = match &self.model {
             Some(m) => visible_rows(
                 m,
+                &self.flat,
                 &RowOptions {
                     expanded: &self.expanded,
                     collapsed: &self.collapsed,
@@ -185,8 +206,48 @@ impl TreeState {
         (start, end.saturating_sub(start))
     }
 
-    /// Sets the filter text.
+    /// The filter text as typed (applied or waiting for a pause).
+    pub fn filter_text(&self) -> &str {
+        match &self.typed {
+            Some((_, text)) => text,
+            None => self.filter.text(),
+        }
+    }
+
+    /// A filter typed: applied at once on a small tree (`None`); on one of
+    /// more than [`DEBOUNCE_NODES`] nodes it is kept as typed, and the
+    /// generation returned is what [`TreeState::filter_settled`] must be
+    /// given after a pause of [`FILTER_PAUSE_MS`] to apply it — so a word
+    /// typed quickly filters the tree once, not once per letter.
+    pub fn type_filter(&mut self, text: &str) -> Option<u64> {
+        if self.flat.len() <= DEBOUNCE_NODES {
+            self.set_filter(text);
+            return None;
+        }
+        self.generation += 1;
+        self.typed = Some((self.generation, text.to_owned()));
+        Some(self.generation)
+    }
+
+    /// Typing paused: applies the filter typed if `generation` is the
+    /// latest (an earlier pause, superseded by more typing, does nothing).
+    pub fn filter_settled(&mut self, generation: u64) {
+        if self.typed.as_ref().is_some_and(|(g, _)| *g == generation) {
+            self.flush_filter();
+        }
+    }
+
+    /// Applies a filter still waiting for its pause (before a key acts on
+    /// the rows, so it acts on what was typed).
+    fn flush_filter(&mut self) {
+        if let Some((_, text)) = self.typed.take() {
+            self.set_filter(&text);
+        }
+    }
+
+    /// Sets the filter text (and drops one waiting for a pause).
     pub fn set_filter(&mut self, text: &str) {
+        self.typed = None;
         self.filter = Filter::new(text);
         self.collapsed.clear();
         self.scroll_row = 0;
@@ -229,8 +290,17 @@ impl TreeState {
         self.filter.is_active() || !self.show.is_all()
     }
 
+    /// The row showing `path`: the node is looked up once, then found
+    /// among the rows by its handle (no path per row is kept or compared).
     fn index_of(&self, path: &[u8]) -> Option<usize> {
-        self.visible.iter().position(|v| &v.path[..] == path)
+        let node = self.model.as_ref()?.lookup(path)?;
+        self.visible.iter().position(|v| v.node == node)
+    }
+
+    /// The root-relative path of row `i`.
+    fn path_at(&self, i: usize) -> Option<Vec<u8>> {
+        let v = self.visible.get(i)?;
+        Some(self.model.as_ref()?.path(v.node))
     }
 
     fn selected_index(&self) -> Option<usize> {
@@ -252,8 +322,8 @@ impl TreeState {
     }
 
     fn select_index(&mut self, i: usize) {
-        if let Some(v) = self.visible.get(i) {
-            self.selected = Some(v.path.to_vec());
+        if let Some(path) = self.path_at(i) {
+            self.selected = Some(path);
             self.scroll_to(i);
         }
     }
@@ -284,10 +354,11 @@ impl TreeState {
 
     /// Toggles the directory at row `i`.
     pub fn toggle_row(&mut self, i: usize) {
-        if let Some(v) = self.visible.get(i).cloned() {
-            if let Some(open) = v.expanded {
-                self.set_open(&v.path, !open);
-            }
+        if let (Some(open), Some(path)) = (
+            self.visible.get(i).and_then(|v| v.expanded),
+            self.path_at(i),
+        ) {
+            self.set_open(&path, !open);
         }
     }
 
@@ -352,17 +423,19 @@ impl TreeState {
 
     /// Handles a key; returns the focus change it asks for, if any.
     pub fn key(&mut self, key: Key) -> Vec<Effect> {
+        if key == Key::Escape {
+            if self.filter.is_active() || self.typed.is_some() {
+                self.set_filter("");
+            }
+            return vec![Effect::Focus(Focus::Tree)];
+        }
+        self.flush_filter();
         let len = self.visible.len();
         let cur = self.selected_index();
         let page = self.viewport_rows.max(1);
         match key {
             Key::Slash => return vec![Effect::Focus(Focus::Filter)],
-            Key::Escape => {
-                if self.filter.is_active() {
-                    self.set_filter("");
-                }
-                return vec![Effect::Focus(Focus::Tree)];
-            }
+            Key::Escape => {}
             _ if len == 0 => {}
             Key::Up => self.select_index(cur.map_or(len - 1, |i| i.saturating_sub(1))),
             Key::Down => self.select_index(cur.map_or(0, |i| (i + 1).min(len - 1))),
@@ -376,12 +449,13 @@ impl TreeState {
                     return Vec::new();
                 };
                 let v = self.visible[i].clone();
+                let path = self.path_at(i).unwrap_or_default();
                 match (key, v.expanded) {
                     (Key::Right, Some(false)) | (Key::Enter, Some(false)) => {
-                        self.set_open(&v.path, true)
+                        self.set_open(&path, true)
                     }
                     (Key::Left, Some(true)) | (Key::Enter, Some(true)) => {
-                        self.set_open(&v.path, false)
+                        self.set_open(&path, false)
                     }
                     (Key::Right, Some(true))
                         if self.visible.get(i + 1).is_some_and(|n| n.depth > v.depth) =>
@@ -389,7 +463,7 @@ impl TreeState {
                         self.select_index(i + 1);
                     }
                     (Key::Left, _) => {
-                        if let Some(p) = parent_path(&v.path).filter(|p| !p.is_empty()) {
+                        if let Some(p) = parent_path(&path).filter(|p| !p.is_empty()) {
                             if let Some(j) = self.index_of(p) {
                                 self.select_index(j);
                             }
@@ -402,3 +476,6 @@ impl TreeState {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+mod tests;

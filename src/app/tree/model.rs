@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::fs::{LayerChanges, MergeBuilder, MergeOptions, MergedFs, NodeId};
+use crate::fs::{ChildIds, LayerChanges, MergeBuilder, MergeOptions, MergedFs, NodeId};
 use crate::inspect::LayerReport;
 use crate::layer::EntryKind;
 
@@ -62,6 +62,28 @@ impl NodeRef {
     /// The index in the model's arena (for side tables).
     pub fn index(self) -> usize {
         self.0 as usize
+    }
+}
+
+/// A node's children in name order, without collecting them: what a walk
+/// over every node of a big tree uses.
+#[derive(Debug, Clone)]
+pub struct Children<'a>(ChildrenOf<'a>);
+
+#[derive(Debug, Clone)]
+enum ChildrenOf<'a> {
+    Merged(ChildIds<'a>),
+    Changes(std::slice::Iter<'a, u32>),
+}
+
+impl Iterator for Children<'_> {
+    type Item = NodeRef;
+
+    fn next(&mut self) -> Option<NodeRef> {
+        match &mut self.0 {
+            ChildrenOf::Merged(i) => i.next().map(|c| NodeRef(c.index() as u32)),
+            ChildrenOf::Changes(i) => i.next().map(|c| NodeRef(*c)),
+        }
     }
 }
 
@@ -323,16 +345,40 @@ impl TreeModel {
 
     /// Children of a directory in name order.
     pub fn children(&self, n: NodeRef) -> Vec<NodeRef> {
+        self.child_iter(n).collect()
+    }
+
+    /// [`TreeModel::children`] without the `Vec`.
+    pub fn child_iter(&self, n: NodeRef) -> Children<'_> {
+        Children(match &self.inner {
+            Inner::Merged { fs, .. } => ChildrenOf::Merged(fs.child_ids(NodeId(n.0))),
+            Inner::Changes { nodes } => ChildrenOf::Changes(
+                nodes
+                    .get(n.index())
+                    .map_or([].iter(), |x| x.children.iter()),
+            ),
+        })
+    }
+
+    /// The root-relative path of a node (empty for the root).
+    pub fn path(&self, n: NodeRef) -> Vec<u8> {
         match &self.inner {
-            Inner::Merged { fs, .. } => fs
-                .children(NodeId(n.0))
-                .into_iter()
-                .map(|c| NodeRef(c.index() as u32))
-                .collect(),
-            Inner::Changes { nodes } => nodes
-                .get(n.index())
-                .map(|x| x.children.iter().map(|c| NodeRef(*c)).collect())
-                .unwrap_or_default(),
+            Inner::Merged { fs, .. } => fs.path(NodeId(n.0)),
+            Inner::Changes { nodes } => {
+                let mut names: Vec<&[u8]> = Vec::new();
+                let mut cur = n.index();
+                // Parents come before children in the arena: the walk ends.
+                while cur != 0 {
+                    let Some(x) = nodes.get(cur) else { break };
+                    names.push(&x.name);
+                    if x.parent as usize >= cur {
+                        break;
+                    }
+                    cur = x.parent as usize;
+                }
+                names.reverse();
+                names.join(&b'/')
+            }
         }
     }
 

@@ -2,11 +2,12 @@
 //! flattened in display order, with filtering and sorting, and each row's
 //! text as the page draws it.
 //!
-//! Without a filter only expanded directories are walked, so the cost is
+//! Without a filter only expanded directories are visited, so the cost is
 //! that of the rows shown. With a filter (text/glob, or some change classes
-//! hidden) the whole tree is walked once to find the matches; a row is
-//! shown if it matches or leads to a match, and directories leading to a
-//! match open by themselves (unless collapsed while the filter is on).
+//! hidden) every node is matched once, in one pass over the model's
+//! [`Flat`] copy; a row is shown if it matches or leads to a match, and
+//! directories leading to a match open by themselves (unless collapsed
+//! while the filter is on).
 
 use std::collections::HashSet;
 
@@ -14,6 +15,7 @@ use crate::fs::{escape, human_size_binary, mode_string};
 use crate::layer::EntryKind;
 
 use super::filter::Filter;
+use super::flat::Flat;
 use super::model::{Change, NodeRef, TreeModel};
 
 /// How siblings are ordered.
@@ -89,27 +91,17 @@ impl RowOptions<'_> {
     }
 }
 
-/// One shown row, before its text is made.
+/// One shown row, before its text is made. Its path is not kept (a
+/// filter on a big tree shows a hundred thousand rows; the path of a row is
+/// asked for only when it is drawn or acted on: [`TreeModel::path`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VisibleRow {
     /// The node.
     pub node: NodeRef,
-    /// Root-relative path.
-    pub path: Box<[u8]>,
     /// Nesting depth (children of the root are 0).
     pub depth: u32,
     /// For directories: whether its children follow.
     pub expanded: Option<bool>,
-}
-
-fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut p = Vec::with_capacity(dir.len() + 1 + name.len());
-    p.extend_from_slice(dir);
-    if !dir.is_empty() {
-        p.push(b'/');
-    }
-    p.extend_from_slice(name);
-    p
 }
 
 fn abs(path: &[u8]) -> Vec<u8> {
@@ -119,83 +111,95 @@ fn abs(path: &[u8]) -> Vec<u8> {
     p
 }
 
-fn sorted_children(model: &TreeModel, n: NodeRef, sort: SortBy) -> Vec<NodeRef> {
-    let mut c = model.children(n);
-    if sort == SortBy::Size {
-        // Children come in name order; a stable sort keeps it for ties.
-        c.sort_by_key(|n| std::cmp::Reverse(model.total(*n)));
+/// A walk's absolute path, kept in one buffer: a node's path is its
+/// parent's (a prefix of the buffer) plus its name.
+struct PathBuf(Vec<u8>);
+
+impl PathBuf {
+    fn new() -> PathBuf {
+        PathBuf(vec![b'/'])
     }
-    c
+
+    /// Sets the buffer to the path of a child named `name` of the directory
+    /// whose path was `parent_len` bytes long; returns the new length.
+    fn enter(&mut self, parent_len: usize, name: &[u8]) -> usize {
+        self.0.truncate(parent_len);
+        if parent_len > 1 {
+            self.0.push(b'/');
+        }
+        self.0.extend_from_slice(name);
+        self.0.len()
+    }
+
+    /// The root-relative path (`usr/lib`), what expansion sets hold.
+    fn rel(&self) -> &[u8] {
+        &self.0[1..]
+    }
 }
 
-/// Marks, for every node, whether it is shown under a filter: it matches
-/// (text/glob and change class) or a descendant does.
-fn keep_set(model: &TreeModel, opts: &RowOptions<'_>) -> Vec<bool> {
-    let mut keep = vec![false; model.arena_len()];
-    // Iterative post-order: (node, path, children visited?).
-    let mut stack: Vec<(NodeRef, Vec<u8>, bool)> = vec![(model.root(), Vec::new(), false)];
-    while let Some((n, path, done)) = stack.pop() {
-        if done {
-            let own = n != model.root()
-                && opts.show.shows(model.change(n, &path))
-                && opts.filter.matches(model.name(n), &abs(&path));
-            let any_child = model
-                .children(n)
-                .iter()
-                .any(|c| keep.get(c.index()).copied().unwrap_or(false));
-            if let Some(k) = keep.get_mut(n.index()) {
-                *k = own || any_child;
-            }
-            continue;
-        }
-        let children = model.children(n);
-        stack.push((n, path.clone(), true));
-        for c in children {
-            let cp = join(&path, model.name(c));
-            stack.push((c, cp, false));
-        }
-    }
-    keep
-}
-
-/// The rows shown, in display order.
-pub fn visible_rows(model: &TreeModel, opts: &RowOptions<'_>) -> Vec<VisibleRow> {
+/// The rows shown, in display order; `flat` is the model's [`Flat`].
+pub fn visible_rows(model: &TreeModel, flat: &Flat, opts: &RowOptions<'_>) -> Vec<VisibleRow> {
     let filtering = opts.filtering();
-    let keep = if filtering {
-        keep_set(model, opts)
-    } else {
-        Vec::new()
-    };
+    let kept = filtering.then(|| flat.kept(model, opts.filter, opts.show));
+    if opts.sort == SortBy::Name {
+        let open = |path: &[u8], below: bool| {
+            if filtering {
+                below && (opts.collapsed.is_empty() || !opts.collapsed.contains(path))
+            } else {
+                opts.expanded.contains(path)
+            }
+        };
+        return flat
+            .rows(kept.as_ref(), open)
+            .into_iter()
+            .map(|(node, depth, expanded)| VisibleRow {
+                node,
+                depth,
+                expanded,
+            })
+            .collect();
+    }
+    // By size: siblings are sorted per directory, so walk the model.
+    let keep = kept
+        .map(|k| flat.keep_by_node(&k, model.arena_len()))
+        .unwrap_or_default();
     let kept = |n: NodeRef| !filtering || keep.get(n.index()).copied().unwrap_or(false);
     let mut out = Vec::new();
-    // Pre-order with an explicit stack (reversed children).
-    let mut stack: Vec<(NodeRef, Vec<u8>, u32)> = Vec::new();
-    for c in sorted_children(model, model.root(), opts.sort)
-        .into_iter()
-        .rev()
-    {
-        if kept(c) {
-            stack.push((c, model.name(c).to_vec(), 0));
+    let mut path = PathBuf::new();
+    // Pre-order with an explicit stack: (node, its parent's path length,
+    // depth); each directory's children pushed in reverse display order.
+    let mut stack: Vec<(NodeRef, usize, u32)> = Vec::new();
+    let push_children = |stack: &mut Vec<(NodeRef, usize, u32)>, n: NodeRef, len: usize, depth| {
+        let start = stack.len();
+        stack.extend(
+            model
+                .child_iter(n)
+                .filter(|c| kept(*c))
+                .map(|c| (c, len, depth)),
+        );
+        let mine = &mut stack[start..];
+        if opts.sort == SortBy::Size {
+            // Children come in name order; a stable sort keeps it for ties.
+            mine.sort_by_key(|(c, _, _)| std::cmp::Reverse(model.total(*c)));
         }
-    }
-    while let Some((n, path, depth)) = stack.pop() {
+        mine.reverse();
+    };
+    push_children(&mut stack, model.root(), 1, 0);
+    while let Some((n, parent_len, depth)) = stack.pop() {
+        let len = path.enter(parent_len, model.name(n));
         let is_dir = model.is_dir(n);
         let open = is_dir
             && if filtering {
-                !opts.collapsed.contains(&path) && model.children(n).into_iter().any(kept)
+                (opts.collapsed.is_empty() || !opts.collapsed.contains(path.rel()))
+                    && model.child_iter(n).any(kept)
             } else {
-                opts.expanded.contains(&path)
+                opts.expanded.contains(path.rel())
             };
         if open {
-            for c in sorted_children(model, n, opts.sort).into_iter().rev() {
-                if kept(c) {
-                    stack.push((c, join(&path, model.name(c)), depth + 1));
-                }
-            }
+            push_children(&mut stack, n, len, depth + 1);
         }
         out.push(VisibleRow {
             node: n,
-            path: path.into_boxed_slice(),
             depth,
             expanded: is_dir.then_some(open),
         });
@@ -281,7 +285,8 @@ pub fn make_row(
     index: usize,
     selected: Option<&[u8]>,
 ) -> Option<Row> {
-    let info = model.info(v.node, &v.path)?;
+    let path = model.path(v.node);
+    let info = model.info(v.node, &path)?;
     let size_text = match info.kind {
         EntryKind::File | EntryKind::Directory => human_size_binary(info.size),
         _ => "-".to_owned(),
@@ -293,7 +298,7 @@ pub fn make_row(
     };
     Some(Row {
         index,
-        path: escape(&abs(&v.path)),
+        path: escape(&abs(&path)),
         name: escape(info.name),
         depth: v.depth as usize,
         kind: info.kind,
@@ -305,6 +310,6 @@ pub fn make_row(
         layer: info.layer,
         link,
         change: info.change,
-        selected: selected == Some(&v.path[..]),
+        selected: selected == Some(&path[..]),
     })
 }

@@ -171,7 +171,7 @@ pub fn tree(state: &State) -> TreePanel {
         start,
         rows: t.rows(start, count),
         scroll_row: t.scroll_row(),
-        filter: t.filter().text().to_owned(),
+        filter: t.filter_text().to_owned(),
         sort: t.sort(),
         show: t.show(),
         caption,

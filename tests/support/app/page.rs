@@ -235,6 +235,11 @@ impl Page {
                     Effect::SaveVerifyFully(on) => self.verify_fully_saved.push(on),
                     // The theme is the shell's to apply (tests/e2e/theme.test.mjs).
                     Effect::SaveTheme(_) => {}
+                    // The pause in typing elapses at once here (its
+                    // generations are tested in src/app/tree/tests.rs).
+                    Effect::FilterLater { generation, .. } => {
+                        queue.push(Msg::FilterSettled(generation));
+                    }
                 }
             }
         }
