@@ -37,12 +37,14 @@ pub async fn run_resolve<F: Fetch, C: Fn() -> u64>(
 /// The resolve of a load that reads an archive ([`ResolveTask::file`]):
 /// the shell opened `source` (or says why it could not); its image is
 /// picked and resolved through the archive's registry API, by the client
-/// returned for the rest of the load (layers, files).
-pub async fn run_resolve_archive<S: Source, C: Fn() -> u64>(
+/// returned for the rest of the load (layers, files), whose fetch is the
+/// archive's as the shell `wrap`s it.
+pub async fn run_resolve_archive<S: Source, F: Fetch, C: Fn() -> u64>(
     source: Result<S, ArchiveError>,
     task: &ResolveTask,
+    wrap: impl FnOnce(ArchiveFetch<S>) -> F,
     now_ms: C,
-) -> (Msg, Option<Client<ArchiveFetch<S>, C>>) {
+) -> (Msg, Option<Client<F, C>>) {
     let fallback = task.reference.to_string();
     let opened = match source {
         Ok(s) => archive::open(s, None, &fallback).await,
@@ -61,7 +63,7 @@ pub async fn run_resolve_archive<S: Source, C: Fn() -> u64>(
             (msg, None)
         }
         Ok((reference, fetch)) => {
-            let client = Client::new(fetch, now_ms);
+            let client = Client::new(wrap(fetch), now_ms);
             let task = ResolveTask {
                 reference,
                 ..task.clone()

@@ -47,6 +47,22 @@ impl<S: Source> ArchiveFetch<S> {
     pub fn images(&self) -> &LocalImages {
         &self.images
     }
+
+    /// The archive itself.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+}
+
+impl<R: super::ReadAt> ArchiveFetch<super::TarSource<R>> {
+    /// Where the blob `digest` is in the archive file: its first byte and
+    /// length (a shell hands that slice to a worker as it is); `None` when
+    /// it is not a member (or a made document).
+    pub fn blob_range(&self, digest: &Digest) -> Option<(u64, u64)> {
+        let path = self.images.path(digest);
+        let m = self.source.members().file(&path).ok()??;
+        Some((m.offset, m.size))
+    }
 }
 
 /// A body read from the archive in chunks, or held whole.

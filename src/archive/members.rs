@@ -221,6 +221,12 @@ pub async fn index<R: ReadAt>(r: &R) -> Result<Members, ArchiveError> {
         }
         let header = match Header::parse(&block, at) {
             Ok(h) => h,
+            Err(_) if at == 0 && block.starts_with(&[0x1f, 0x8b]) => {
+                return Err(ArchiveError::Compressed("gzip"))
+            }
+            Err(_) if at == 0 && block.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) => {
+                return Err(ArchiveError::Compressed("zstd"))
+            }
             Err(_) if at == 0 => return Err(ArchiveError::NotTar),
             Err(e) => {
                 return Err(ArchiveError::Damaged {
@@ -341,6 +347,11 @@ impl<R: ReadAt> TarSource<R> {
     /// The member index.
     pub fn members(&self) -> &Members {
         &self.members
+    }
+
+    /// The archive file.
+    pub fn archive(&self) -> &R {
+        &self.archive
     }
 }
 

@@ -120,6 +120,10 @@ pub enum ArchiveError {
     /// Reading the file itself failed.
     #[error("{0}")]
     Io(String),
+    /// The archive is compressed as a whole (`docker save | gzip`): it
+    /// cannot be read in place.
+    #[error("the archive is {0}-compressed as a whole, so it cannot be read in place; decompress it first (gunzip / zstd -d) and open the .tar")]
+    Compressed(&'static str),
     /// The first block is not a tar header.
     #[error("not a tar archive (the first 512 bytes are not a tar header)")]
     NotTar,

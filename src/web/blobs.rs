@@ -49,8 +49,9 @@ use crate::app::Msg;
 use crate::oci::{Digest, VerifyError};
 use crate::registry::{BlobError, Body, FetchError, HashedBlob};
 
+use super::client::PageBody;
 use super::client::{page_client, PageClient};
-use super::fetch::{BrowserBody, StreamReader};
+use super::fetch::StreamReader;
 use super::runtime::App;
 
 /// The Cache API cache that holds kept layer blobs.
@@ -147,7 +148,7 @@ async fn estimate() -> Option<(u64, u64)> {
 /// The pulling side of the stream `put` consumes: the registry body, capped
 /// and hashed against the layer's descriptor.
 struct Source {
-    body: Option<HashedBlob<BrowserBody>>,
+    body: Option<HashedBlob<PageBody>>,
 }
 
 fn call(controller: &JsValue, method: &str, arg: &JsValue) {
@@ -197,7 +198,7 @@ async fn pull(source: Rc<RefCell<Source>>, controller: JsValue) {
 }
 
 /// A `ReadableStream` fed from `body`, checked against `layer`.
-fn stream_of(body: BrowserBody, layer: &KeepLayer) -> Result<web_sys::ReadableStream, String> {
+fn stream_of(body: PageBody, layer: &KeepLayer) -> Result<web_sys::ReadableStream, String> {
     let source = Rc::new(RefCell::new(Source {
         body: Some(HashedBlob::new(body, &layer.digest, layer.size)),
     }));

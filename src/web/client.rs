@@ -2,17 +2,103 @@
 //! client of the current load (it holds the load's tokens) is kept by the
 //! app shell ([`super::runtime::App::load_client`]) and shared by the scan
 //! and the file viewer; searches and kept layers make their own with
-//! [`page_client`].
+//! [`page_client`]. A load of an archive opened from a file reads it
+//! through the same client type ([`PageFetch::Archive`]): nothing of it
+//! goes to the network.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use crate::registry::{Client, Credentials};
+use crate::archive::fetch::ArchiveBody;
+use crate::archive::{ArchiveFetch, TarSource};
+use crate::oci::Digest;
+use crate::registry::{Body, Client, Credentials, Fetch, FetchError, Request, Response};
 
-use super::fetch::BrowserFetch;
+use super::fetch::{BrowserBody, BrowserFetch};
+use super::local::BlobReadAt;
 
-/// A registry client over the page's proxy fetch.
-pub type PageClient = Client<BrowserFetch, fn() -> u64>;
+/// An archive the page reads in place from a `File`.
+pub type FileArchive = ArchiveFetch<TarSource<BlobReadAt>>;
+
+/// The page's fetch: through the proxy, or from an archive file.
+pub enum PageFetch {
+    /// Registries, through the proxy.
+    Proxy(BrowserFetch),
+    /// An archive opened from a file.
+    Archive(FileArchive),
+}
+
+/// [`PageFetch`]'s bodies.
+pub enum PageBody {
+    /// From the proxy.
+    Proxy(BrowserBody),
+    /// From the file.
+    Archive(ArchiveBody<TarSource<BlobReadAt>>),
+}
+
+impl Body for PageBody {
+    async fn chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
+        match self {
+            PageBody::Proxy(b) => b.chunk().await,
+            PageBody::Archive(b) => b.chunk().await,
+        }
+    }
+}
+
+impl Fetch for PageFetch {
+    type Body = PageBody;
+
+    async fn fetch(&self, request: Request) -> Result<Response<PageBody>, FetchError> {
+        Ok(match self {
+            PageFetch::Proxy(f) => {
+                let r = f.fetch(request).await?;
+                Response {
+                    status: r.status,
+                    headers: r.headers,
+                    body: PageBody::Proxy(r.body),
+                }
+            }
+            PageFetch::Archive(f) => {
+                let r = f.fetch(request).await?;
+                Response {
+                    status: r.status,
+                    headers: r.headers,
+                    body: PageBody::Archive(r.body),
+                }
+            }
+        })
+    }
+}
+
+impl PageFetch {
+    /// The proxy base (empty for a file).
+    pub fn base(&self) -> &str {
+        match self {
+            PageFetch::Proxy(f) => f.base(),
+            PageFetch::Archive(_) => "",
+        }
+    }
+
+    /// Aborts every request of this load (nothing to abort in a file).
+    pub fn abort(&self) {
+        if let PageFetch::Proxy(f) = self {
+            f.abort();
+        }
+    }
+
+    /// The blob `digest` as a slice of the archive file, for a worker to
+    /// read; `None` through the proxy (the worker fetches it there).
+    pub fn file_blob(&self, digest: &Digest) -> Option<web_sys::Blob> {
+        let PageFetch::Archive(a) = self else {
+            return None;
+        };
+        let (offset, len) = a.blob_range(digest)?;
+        a.source().archive().slice(offset, len)
+    }
+}
+
+/// A registry client over the page's fetch.
+pub type PageClient = Client<PageFetch, fn() -> u64>;
 
 /// The page's clock in milliseconds since the epoch (token expiry, records).
 pub fn now_ms() -> u64 {
@@ -28,5 +114,5 @@ pub fn page_client(
     credentials: Option<Credentials>,
 ) -> PageClient {
     let fetch = BrowserFetch::new(proxy_base, last_yield);
-    Client::new(fetch, now_ms as fn() -> u64).with_credentials(credentials)
+    Client::new(PageFetch::Proxy(fetch), now_ms as fn() -> u64).with_credentials(credentials)
 }

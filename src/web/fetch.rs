@@ -170,6 +170,18 @@ fn js_text(v: &JsValue) -> String {
 }
 
 impl BrowserBody {
+    /// A body read from a `Blob`'s stream (a slice of an archive file), in a
+    /// worker: it never yields.
+    pub fn of_blob(blob: &web_sys::Blob) -> BrowserBody {
+        BrowserBody {
+            reader: StreamReader::of(Some(blob.stream())),
+            pending: Vec::new(),
+            pos: 0,
+            last_yield: Rc::new(Cell::new(0.0)),
+            yields: false,
+        }
+    }
+
     /// The next piece of the pending bytes, if any are left.
     fn take_piece(&mut self) -> Option<Vec<u8>> {
         if self.pos >= self.pending.len() {

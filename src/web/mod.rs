@@ -21,6 +21,7 @@ pub mod dom;
 pub mod fetch;
 pub mod file;
 pub mod listen;
+pub mod local;
 pub mod panic;
 pub mod prefs;
 pub mod raster;

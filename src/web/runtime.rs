@@ -10,13 +10,15 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 
-use crate::app::driver::run_resolve;
+use crate::app::driver::{run_resolve, run_resolve_archive};
 use crate::app::{update, Effect, Focus, LoadId, Msg, Reveal, State};
+use crate::archive::{ArchiveError, TarSource};
 use crate::registry::Credentials;
 
-use super::client::{page_client, PageClient};
+use super::client::{now_ms, page_client, PageClient, PageFetch};
 use super::dom;
 use super::listen::Listener;
+use super::local::BlobReadAt;
 use super::render::Ui;
 use super::worker::pool::Pool;
 use super::worker::scan::{self as worker_scan, Ran};
@@ -40,6 +42,9 @@ pub struct App {
     frame_pending: Cell<bool>,
     myself: RefCell<Weak<App>>,
     library: super::store::LibraryShell,
+    /// Archive files the person opened, by the handle the core knows them
+    /// by (kept for the page's life: a platform switch reads the file again).
+    files: RefCell<HashMap<u32, web_sys::File>>,
 }
 
 impl App {
@@ -59,6 +64,7 @@ impl App {
             frame_pending: Cell::new(false),
             myself: RefCell::new(Weak::new()),
             library: super::store::LibraryShell::default(),
+            files: RefCell::new(HashMap::new()),
         });
         *app.myself.borrow_mut() = Rc::downgrade(&app);
         let weak = Rc::downgrade(&app);
@@ -69,6 +75,19 @@ impl App {
             }
         }));
         app
+    }
+
+    /// Opens an archive file the person chose or dropped: kept under a new
+    /// handle, and the core told.
+    pub fn open_file(&self, file: web_sys::File) {
+        let name = file.name();
+        let id = {
+            let mut files = self.files.borrow_mut();
+            let id = files.keys().max().map_or(1, |m| m + 1);
+            files.insert(id, file);
+            id
+        };
+        self.dispatch(Msg::FileChosen { id, name });
     }
 
     /// A weak handle for closures (listeners and futures must not keep the
@@ -124,6 +143,35 @@ impl App {
 
     fn perform(&self, effect: Effect) {
         match effect {
+            Effect::Resolve(task) if task.file.is_some() => {
+                let file = task
+                    .file
+                    .and_then(|id| self.files.borrow().get(&id).cloned());
+                let weak = self.weak();
+                spawn_local(async move {
+                    let source = match file {
+                        Some(f) => TarSource::open(BlobReadAt::new(f.into())).await,
+                        None => Err(ArchiveError::Missing(
+                            "the file is no longer at hand: open it again".into(),
+                        )),
+                    };
+                    let (msg, client) = run_resolve_archive(
+                        source,
+                        &task,
+                        PageFetch::Archive,
+                        now_ms as fn() -> u64,
+                    )
+                    .await;
+                    if let Some(app) = weak.upgrade() {
+                        if let Some(c) = client {
+                            let mut loads = app.loads.borrow_mut();
+                            loads.retain(|l, _| *l > task.load);
+                            loads.insert(task.load, Rc::new(c));
+                        }
+                        app.dispatch(msg);
+                    }
+                });
+            }
             Effect::Resolve(task) => {
                 let client =
                     self.load_client(task.load, &task.proxy_base, task.credentials.clone());

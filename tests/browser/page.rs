@@ -306,6 +306,21 @@ fn push_chunked(registry: &Registry) {
     );
 }
 
+/// e2e/hello:v1 as skopeo writes it to an OCI archive and a docker save
+/// archive in `dir`: the files the page opens with "Open a file…".
+fn write_archives(registry: &Registry, dir: &std::path::Path) -> (String, String) {
+    let from = format!("docker://{}/e2e/hello:v1", registry.host_port());
+    let oci = dir.join("hello-oci.tar");
+    let docker = dir.join("hello-docker.tar");
+    for to in [
+        format!("oci-archive:{}:v1", oci.display()),
+        format!("docker-archive:{}:e2e/hello:v1", docker.display()),
+    ] {
+        support::skopeo(&["copy", "--src-tls-verify=false", &from, &to]);
+    }
+    (oci.display().to_string(), docker.display().to_string())
+}
+
 /// `e2e/seek:v1`: a gzip layer of 12 MiB of noise with a small file after
 /// it, so the page's scan records seek checkpoints and the small file opens
 /// from the last one.
@@ -376,6 +391,8 @@ fn the_page_in_headless_chromium() {
     );
     // The demo needs no registry: a second server that knows none.
     let (_bare, bare_url) = serve_with(&[], &[]);
+    let archives = tempfile::tempdir().expect("a temp dir");
+    let (oci_archive, docker_archive) = write_archives(&registry, archives.path());
     let shots = root.join("target/screenshots");
     let update_readme = std::env::var_os("LAYERLENS_UPDATE_SCREENSHOT").is_some();
     if update_readme {
@@ -402,6 +419,8 @@ fn the_page_in_headless_chromium() {
         .env("GONE_BIG_LAYER", &gone_big)
         .env("BIG_SHA256", sha256_hex(&noise(BIG_LAYER)))
         .env("TAG_REGISTRY", pager.host_port())
+        .env("OCI_ARCHIVE", &oci_archive)
+        .env("DOCKER_ARCHIVE", &docker_archive)
         // The README's screenshots are refreshed only on request
         // (LAYERLENS_UPDATE_SCREENSHOT=1), so test runs leave the tree clean.
         .env(

@@ -165,7 +165,9 @@ pub(super) fn started() -> Effect {
 /// An image was recorded: with the setting on, keep its layers not kept or
 /// being kept yet. Nothing when the setting is off.
 pub(super) fn recorded(state: &mut State, manifest: &Digest) -> Vec<Effect> {
-    if !state.library.keep.on {
+    // (An image from a file: its layers are in the file, not behind the
+    // proxy the shell keeps layers through.)
+    if !state.library.keep.on || state.archive.is_some() {
         return Vec::new();
     }
     let Some(record) = state.library.catalog.image(manifest) else {

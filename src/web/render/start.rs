@@ -4,7 +4,7 @@
 use std::rc::Weak;
 
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
+use web_sys::{DragEvent, Element, HtmlInputElement, HtmlSelectElement};
 
 use crate::app::{Msg, State, Theme};
 use crate::web::dom::{self, closest_attr, el, replace_children};
@@ -19,6 +19,7 @@ pub(super) struct Start {
     input: HtmlInputElement,
     recent: Element,
     proxy_save: Element,
+    file: HtmlInputElement,
     proxy_input: HtmlInputElement,
     verify_fully: HtmlInputElement,
     theme: HtmlSelectElement,
@@ -109,11 +110,33 @@ impl Start {
             .build()?;
         let _ = theme_label.append_child(&theme);
         let _ = settings.append_child(&theme_label);
+        // An archive on the person's machine: chosen here or dropped
+        // anywhere on the page; read in place, never uploaded.
+        let file: HtmlInputElement = el("input")
+            .attr("type", "file")
+            .attr("id", "open-file")
+            .class("visually-hidden")
+            .build()?
+            .dyn_into()
+            .ok()?;
+        let open = el("div")
+            .class("open-file")
+            .child(
+                el("label")
+                    .attr("for", "open-file")
+                    .attr(
+                        "title",
+                        "A docker save or OCI archive (.tar), read in this browser, never uploaded",
+                    )
+                    .text("Open a file…"),
+            )
+            .build()?;
+        let _ = open.append_child(&file);
         let root = el("section")
             .attr("id", "start")
             .attr("aria-label", "Inspect an image")
             .build()?;
-        for e in [&form, &recent, &settings] {
+        for e in [&form, &open, &recent, &settings] {
             let _ = root.append_child(e);
         }
         Some(Start {
@@ -122,6 +145,7 @@ impl Start {
             input: input.dyn_into().ok()?,
             recent,
             proxy_save,
+            file,
             proxy_input: proxy_input.dyn_into().ok()?,
             verify_fully: verify_fully.dyn_into().ok()?,
             theme: theme.dyn_into().ok()?,
@@ -161,6 +185,39 @@ impl Start {
         out.extend(Listener::new(&self.theme, "change", move |_| {
             send(&a, Msg::ThemeChosen(Theme::parse(&select.value())));
         }));
+        let a = app.clone();
+        let input = self.file.clone();
+        out.extend(Listener::new(&self.file, "change", move |_| {
+            if let (Some(app), Some(f)) = (a.upgrade(), input.files().and_then(|l| l.get(0))) {
+                app.open_file(f);
+            }
+            // The same file chosen again is a change too.
+            input.set_value("");
+        }));
+        if let Some(d) = dom::document() {
+            // A file dragged over the page may be dropped on it.
+            out.extend(Listener::new(&d, "dragover", move |e| {
+                let files = e
+                    .dyn_ref::<DragEvent>()
+                    .and_then(DragEvent::data_transfer)
+                    .is_some_and(|t| t.types().includes(&"Files".into(), 0));
+                if files {
+                    e.prevent_default();
+                }
+            }));
+            let a = app.clone();
+            out.extend(Listener::new(&d, "drop", move |e| {
+                let file = e
+                    .dyn_ref::<DragEvent>()
+                    .and_then(DragEvent::data_transfer)
+                    .and_then(|t| t.files())
+                    .and_then(|l| l.get(0));
+                if let (Some(app), Some(f)) = (a.upgrade(), file) {
+                    e.prevent_default();
+                    app.open_file(f);
+                }
+            }));
+        }
         let a = app.clone();
         let checkbox = self.verify_fully.clone();
         out.extend(Listener::new(&self.verify_fully, "change", move |_| {

@@ -59,6 +59,9 @@ pub struct Job {
     /// A helper worker waits at the message's port to compute the blob
     /// digest and the diff_id ([`super::helper`]).
     pub helper: bool,
+    /// The blob itself, as a slice of an archive file the page opened: the
+    /// worker reads it instead of fetching `url`.
+    pub blob: Option<web_sys::Blob>,
 }
 
 /// Fields before the headers in the array form.
@@ -67,7 +70,7 @@ const FIXED: u32 = 12;
 impl Job {
     /// The array posted to the worker: `[reference, index, media type,
     /// digest, size, diff_id or "", "1"|"0", proxy base, url, helper
-    /// "1"|"0", seek "1"|"0", header count, name, value, …]`.
+    /// "1"|"0", seek "1"|"0", header count, name, value, …, blob?]`.
     pub fn to_js(&self) -> Array {
         let fields = [
             self.reference.to_string(),
@@ -90,6 +93,9 @@ impl Job {
         for (n, v) in &self.headers {
             out.push(&JsValue::from_str(n));
             out.push(&JsValue::from_str(v));
+        }
+        if let Some(b) = &self.blob {
+            out.push(b);
         }
         out
     }
@@ -115,7 +121,17 @@ impl Job {
             d => Some(d.parse::<Digest>().map_err(|e| bad("diff_id", &e))?),
         };
         let count: u32 = field(11)?.parse().map_err(|e| bad("header count", &e))?;
-        if count > 64 || a.length() != FIXED + 2 * count {
+        let fields = FIXED + 2 * count;
+        let blob = match a.length() {
+            n if n == fields + 1 => Some(
+                a.get(fields)
+                    .dyn_into::<web_sys::Blob>()
+                    .map_err(|_| "the last field is not a blob".to_owned())?,
+            ),
+            n if n == fields => None,
+            _ => return Err("wrong number of fields".into()),
+        };
+        if count > 64 {
             return Err("wrong number of fields".into());
         }
         let headers = (0..count)
@@ -132,6 +148,7 @@ impl Job {
             helper: field(9)? == "1",
             seek: field(10)? == "1",
             headers,
+            blob,
         })
     }
 }

@@ -166,6 +166,7 @@ async fn one(
             .map(|(n, v)| (n.to_owned(), v.to_owned()))
             .collect(),
         helper: false,
+        blob: client.fetcher().file_blob(layer.descriptor.digest()),
     };
     let sink_dispatch = Rc::clone(&dispatch);
     let sink = Rc::new(move |kind: u32, done: f64| {

@@ -164,16 +164,24 @@ async fn run(data: &JsValue, port: Option<MessagePort>) {
             &[job::PROGRESS.into(), kind.into(), (done as f64).into()],
         );
     };
-    let report = scan_request(
-        &fetch,
-        request,
-        job.index,
-        job.descriptor,
-        job.diff_id,
-        &settings,
-        &progress,
-    )
-    .await;
+    let report = match job.blob.clone() {
+        // A slice of an archive file the page opened: read, not fetched.
+        Some(blob) => {
+            let fetch = crate::web::local::BlobFetch::new(blob);
+            let (index, descriptor, diff_id) = (job.index, job.descriptor, job.diff_id);
+            scan_request(
+                &fetch, request, index, descriptor, diff_id, &settings, &progress,
+            )
+            .await
+        }
+        None => {
+            let (index, descriptor, diff_id) = (job.index, job.descriptor, job.diff_id);
+            scan_request(
+                &fetch, request, index, descriptor, diff_id, &settings, &progress,
+            )
+            .await
+        }
+    };
     drop(link);
     let bytes = encode_report(&report);
     drop(report);

@@ -171,8 +171,12 @@ impl Page {
                             .and_then(|id| self.archives.get(&id).cloned())
                             .unwrap_or_default();
                         let source = block_on(TarSource::open(bytes));
-                        let (msg, client) =
-                            block_on(run_resolve_archive(source, &task, clock as fn() -> u64));
+                        let (msg, client) = block_on(run_resolve_archive(
+                            source,
+                            &task,
+                            |f| f,
+                            clock as fn() -> u64,
+                        ));
                         if let Some(c) = client {
                             self.archive_clients.insert(task.load.0, c);
                         }
