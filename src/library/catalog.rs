@@ -62,6 +62,9 @@ pub(crate) struct ImageWire {
     pub(crate) recorded: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) last_opened: Option<String>,
+    /// The archive file the image was opened from (absent for registries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<String>,
 }
 
 impl From<&ImageRecord> for ImageWire {
@@ -78,6 +81,7 @@ impl From<&ImageRecord> for ImageWire {
             labels: r.labels.clone(),
             recorded: r.recorded.to_string(),
             last_opened: r.last_opened.map(|t| t.to_string()),
+            source: r.source.clone(),
         }
     }
 }

@@ -64,6 +64,7 @@ pub struct ImageRecord {
     pub(crate) labels: BTreeMap<String, String>,
     pub(crate) recorded: Timestamp,
     pub(crate) last_opened: Option<Timestamp>,
+    pub(crate) source: Option<String>,
 }
 
 impl ImageRecord {
@@ -81,6 +82,12 @@ impl ImageRecord {
     /// through one.
     pub fn index(&self) -> Option<&Digest> {
         self.index.as_ref()
+    }
+
+    /// The archive file the image was opened from (`app.tar`); `None` for
+    /// an image from a registry.
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
     }
 
     /// The repository the image was recorded from (name only).

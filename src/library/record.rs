@@ -24,6 +24,7 @@ pub struct Recorded {
     config_doc: ImageConfig,
     platform: Option<Platform>,
     layers: Vec<LayerIndex>,
+    source: Option<String>,
 }
 
 fn not_recordable(what: impl Into<String>, reason: impl Into<String>) -> LibraryError {
@@ -73,6 +74,7 @@ impl Recorded {
             config,
             config_doc,
             layers: Vec::new(),
+            source: None,
         })
     }
 
@@ -86,6 +88,12 @@ impl Recorded {
     /// The platform as the index entry named it (instead of the config's).
     pub fn with_platform(mut self, platform: Platform) -> Recorded {
         self.platform = Some(platform);
+        self
+    }
+
+    /// The archive file the image came from (not a registry).
+    pub fn with_source(mut self, file: String) -> Recorded {
+        self.source = Some(file);
         self
     }
 
@@ -251,6 +259,10 @@ impl Library {
             labels,
             recorded: previous.map_or(now, |p| p.recorded),
             last_opened: previous.and_then(|p| p.last_opened),
+            source: rec
+                .source
+                .clone()
+                .or_else(|| previous.and_then(|p| p.source.clone())),
         };
         self.images.insert(manifest.clone(), record);
 

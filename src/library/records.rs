@@ -243,6 +243,7 @@ impl ImageWire {
             layers: self.layers,
             platform: self.platform,
             labels: self.labels,
+            source: self.source,
         })
     }
 }

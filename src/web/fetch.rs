@@ -140,6 +140,23 @@ const PIECE: usize = 64 * 1024;
 /// for fewer calls per layer.
 const WORKER_PIECE: usize = 256 * 1024;
 
+/// Resolves once the next frame is drawn (a task queued from the frame's
+/// `requestAnimationFrame` callback runs after its paint): work that a key
+/// starts but need not finish within it (the file viewer's extraction)
+/// leaves that key's frame alone.
+pub(crate) async fn after_next_frame() {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let queued = web_sys::window()
+            .and_then(|w| w.request_animation_frame(&resolve).ok())
+            .is_some();
+        if !queued {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+    yield_to_event_loop().await;
+}
+
 /// Lets the browser draw and handle input: resolves on a new task. A
 /// `MessageChannel` message is a new task without the ≥4 ms clamp that
 /// nested `setTimeout(0)` gets, which cost a third of the layer throughput;

@@ -257,6 +257,8 @@ pub fn perform(effect: FileEffect, app: Weak<App>) {
                 s.borrow_mut().running.insert(task.id, Rc::clone(&flag));
             });
             spawn_local(async move {
+                // The selection's own frame first (arrow keys through files).
+                super::fetch::after_next_frame().await;
                 let mut out = BlobOut {
                     id: task.id,
                     pending: Vec::new(),

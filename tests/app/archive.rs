@@ -83,3 +83,63 @@ fn a_damaged_archive_names_what_is_wrong() {
     };
     assert!(e.detail.contains("not a tar archive"), "{}", e.detail);
 }
+
+/// A page whose library store is `store`, started at `query` (its store's
+/// opening answered, as the browser's).
+fn page_at(store: layerlens::library::MemoryStore, query: &str) -> Page {
+    let mut page = Page::new(MemRegistry::new());
+    page.store = store;
+    page.send(layerlens::app::Msg::Started {
+        query: query.into(),
+        page_url: "http://127.0.0.1:8080/".into(),
+    });
+    page
+}
+
+#[test]
+fn the_library_records_where_an_archive_came_from_and_its_link_reopens_it() {
+    let mut first = page_at(Default::default(), "");
+    first.open_file("demo.tar", demo_archive());
+    assert_eq!(first.state.phase, Phase::Ready, "{:?}", first.state.phase);
+    first.send(layerlens::app::Msg::RouteChanged {
+        query: "?page=images".into(),
+    });
+    let v = layerlens::app::views::library(&first.state).expect("the images page");
+    let row = v
+        .rows
+        .iter()
+        .find(|r| r.source.as_deref() == Some("demo.tar"))
+        .expect("the archive's image, with its file");
+    assert_eq!(
+        row.refresh, None,
+        "no registry to refresh a file's image from"
+    );
+
+    // Another page with the same library, and no file: the link reopens
+    // the image from the library, with no request, and keeps naming the file.
+    let store = std::mem::take(&mut first.store);
+    let mut page = page_at(store, "?file=demo.tar&path=/etc/os-release");
+    assert_eq!(page.state.phase, Phase::Ready, "{:?}", page.state.phase);
+    assert!(
+        page.registry.requests.borrow().is_empty(),
+        "{:?}",
+        page.registry.requests.borrow()
+    );
+    assert_eq!(page.state.tree.selected(), Some(&b"etc/os-release"[..]));
+    // Its files are in the file, which is not here: said, not fetched.
+    let open = page.state.file.open.as_ref().expect("the selected file");
+    assert!(
+        matches!(&open.stage, layerlens::app::file::Stage::Failed(m) if m.contains("Open demo.tar again")),
+        "{:?}",
+        open.stage
+    );
+    let bar = layerlens::app::views::library_bar(&page.state).expect("the library bar");
+    assert!(bar.text.contains("file: demo.tar"), "{}", bar.text);
+    assert_eq!(bar.refresh, None);
+    page.send(layerlens::app::Msg::RowClicked(0));
+    assert!(page.url().starts_with("?file=demo.tar"), "{}", page.url());
+    // A file the library never saw still says it is needed.
+    let store = std::mem::take(&mut page.store);
+    let page = page_at(store, "?file=other.tar");
+    assert_eq!(error_kind(&page), Some(ErrorKind::FileNeeded));
+}

@@ -428,6 +428,17 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
     let Some(image) = cur.image.as_ref() else {
         return;
     };
+    if let Some(file) = super::library::file_not_at_hand(state) {
+        // An image from a file, reopened from the library: its bytes are in
+        // the file, not behind any registry.
+        if let Some(o) = state.file.open.as_mut() {
+            o.stage = Stage::Failed(format!(
+                "This image was opened from file: {file}, which is not at hand here. Open {file} \
+                 again (Open a file… or drop it on the page) to read its files."
+            ));
+        }
+        return;
+    }
     let reference = image.reference.clone();
     let credentials = state.auth.saved.get(reference.registry_host()).cloned();
     effects.push(effect(FileEffect::Extract(Box::new(ExtractTask {

@@ -29,6 +29,7 @@
 mod actions;
 pub mod keep;
 mod reopen;
+pub(crate) use reopen::file_not_at_hand;
 pub mod route;
 mod transitions;
 

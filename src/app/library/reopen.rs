@@ -35,6 +35,20 @@ fn not_stored(digest: &Digest) -> UserError {
     }
 }
 
+/// The archive file the current image was reopened from the library for,
+/// when that file is not at hand here (its files cannot be read).
+pub(crate) fn file_not_at_hand(state: &State) -> Option<String> {
+    let cur = state.current.as_ref()?;
+    let reopened = state
+        .library
+        .reopen
+        .as_ref()
+        .filter(|r| r.load == cur.load)?;
+    let file = state.library.catalog.image(&reopened.manifest)?.source()?;
+    let at_hand = state.archive.as_ref().is_some_and(|(_, n)| n == file);
+    (!at_hand).then(|| file.to_owned())
+}
+
 /// Starts reading an image back from the store (no network).
 pub(super) fn reopen(state: &mut State, digest: &Digest, push: bool) -> Vec<Effect> {
     let mut effects = cancel(state);
@@ -206,7 +220,10 @@ fn record_writes(state: &mut State, load: LoadId, now: Timestamp) -> Vec<Effect>
         return Vec::new();
     }
     let rec = match Recorded::from_inspect(image, &cur.reports) {
-        Ok(rec) => rec,
+        Ok(rec) => match &state.archive {
+            Some((_, file)) => rec.with_source(file.clone()),
+            None => rec,
+        },
         Err(e) => {
             lib.store_error = Some(format!("Not kept in the library: {e}"));
             return Vec::new();

@@ -62,7 +62,12 @@ pub fn route_for(state: &State, mut route: Route) -> Route {
         if r.load == cur.load {
             route.image = None;
             route.platform = None;
-            route.library.open = Some(r.manifest.clone());
+            // An image from a file is linked by the file's name, which
+            // reopens it from any library that holds it.
+            match lib.catalog.image(&r.manifest).and_then(|i| i.source()) {
+                Some(file) => route.file = Some(file.to_owned()),
+                None => route.library.open = Some(r.manifest.clone()),
+            }
         }
     }
     route
@@ -71,6 +76,9 @@ pub fn route_for(state: &State, mut route: Route) -> Route {
 /// Applies a link if it is the library's (`page=images`, `open=…`);
 /// `None` lets the page handle it (and leaves the images page).
 pub fn apply_route(state: &mut State, route: &Route) -> Option<Vec<Effect>> {
+    if let Some(name) = &route.file {
+        return open_file_route(state, route, name);
+    }
     let lib = &route.library;
     if !lib.is_active() {
         state.library.page = false;
@@ -106,6 +114,53 @@ pub fn apply_route(state: &mut State, route: &Route) -> Option<Vec<Effect>> {
         state.phase = Phase::Loading(Step::Resolving);
         return Some(Vec::new());
     }
+    state.tree.reset_view();
+    Some(reopen(state, &digest, false))
+}
+
+/// A link to an image from a file (`file=NAME`) without the file at hand:
+/// the library's image from that file, when it holds one (the most
+/// recently recorded), reopened with no network; `None` otherwise (the
+/// file is shown already, or the page says it is needed).
+fn open_file_route(state: &mut State, route: &Route, name: &str) -> Option<Vec<Effect>> {
+    let shown = state.current.is_some()
+        && (state.archive.as_ref().is_some_and(|(_, n)| n == name)
+            || state.library.reopen.as_ref().is_some_and(|r| {
+                state
+                    .library
+                    .catalog
+                    .image(&r.manifest)
+                    .and_then(|i| i.source())
+                    == Some(name)
+            }));
+    if shown && state.archive.is_some() {
+        return None;
+    }
+    state.library.page = false;
+    state.layer = route.layer;
+    state.mode = route.mode;
+    state.workbench.tab = route.tab;
+    if shown {
+        rebuild_model(state);
+        if let Some(p) = &route.path {
+            state.tree.reveal(p);
+        }
+        return Some(Vec::new());
+    }
+    if state.library.store == StoreStatus::Opening {
+        state.library.pending = Some(route.clone());
+        state.phase = Phase::Loading(Step::Resolving);
+        return Some(Vec::new());
+    }
+    let digest = state
+        .library
+        .catalog
+        .images()
+        .filter(|i| i.source() == Some(name))
+        .max_by_key(|i| i.recorded())
+        .map(|i| i.manifest().clone())?;
+    state.pending_path = route.path.clone();
+    state.platform = None;
     state.tree.reset_view();
     Some(reopen(state, &digest, false))
 }
@@ -191,14 +246,18 @@ fn handle(state: &mut State, msg: LibraryMsg, next: &mut Next) -> Vec<Effect> {
                 Some(load) => record(state, load, now),
                 None => Vec::new(),
             });
-            if let Some(digest) = state
-                .library
-                .pending
-                .take()
-                .and_then(|r| r.library.open.clone())
-            {
-                state.tree.reset_view();
-                effects.extend(reopen(state, &digest, false));
+            if let Some(route) = state.library.pending.take() {
+                if let Some(name) = route.file.clone() {
+                    match open_file_route(state, &route, &name) {
+                        Some(more) => effects.extend(more),
+                        None => {
+                            state.phase = Phase::Error(crate::app::errors::file_needed(&name));
+                        }
+                    }
+                } else if let Some(digest) = route.library.open.clone() {
+                    state.tree.reset_view();
+                    effects.extend(reopen(state, &digest, false));
+                }
             }
             effects
         }

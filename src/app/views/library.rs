@@ -37,6 +37,9 @@ pub struct LibraryRowView {
     /// Whether no tag names the IMAGE ID (`dangling=true` lists it;
     /// [`crate::library::Library::is_dangling`]).
     pub dangling: bool,
+    /// The archive file the image was opened from (`file: app.tar` is
+    /// shown); `None` for a registry's image.
+    pub source: Option<String>,
 }
 
 /// The images page.
@@ -190,6 +193,11 @@ pub fn library(state: &State) -> Option<LibraryView> {
         .map(|r| {
             let tagged = r.tag != "<none>";
             let named = r.repository != "<none>";
+            let source = lib
+                .catalog
+                .image(&r.manifest)
+                .and_then(|i| i.source())
+                .map(str::to_owned);
             LibraryRowView {
                 repository: r.repository.clone(),
                 tag: r.tag.clone(),
@@ -204,7 +212,10 @@ pub fn library(state: &State) -> Option<LibraryView> {
                 } else {
                     r.id.to_string()
                 },
-                refresh: if tagged {
+                // An image from a file has no registry to refresh from.
+                refresh: if source.is_some() {
+                    None
+                } else if tagged {
                     Some(format!("{}:{}", r.repository, r.tag))
                 } else if named {
                     Some(format!("{}@{}", r.repository, r.manifest))
@@ -212,6 +223,7 @@ pub fn library(state: &State) -> Option<LibraryView> {
                     None
                 },
                 dangling: r.dangling,
+                source,
             }
         })
         .collect();
@@ -259,13 +271,26 @@ pub struct LibraryBar {
 pub fn library_bar(state: &State) -> Option<LibraryBar> {
     let cur = state.current.as_ref()?;
     if let Some(r) = state.library.reopen.as_ref().filter(|r| r.load == cur.load) {
-        return Some(LibraryBar {
-            text: format!(
-                "From the library, stored {} — nothing was fetched.",
-                go_time_string_utc(r.recorded.seconds())
-            ),
-            refresh: Some(cur.input.clone()),
-            open: None,
+        let source = state
+            .library
+            .catalog
+            .image(&r.manifest)
+            .and_then(|i| i.source());
+        let stored = go_time_string_utc(r.recorded.seconds());
+        return Some(match source {
+            Some(file) => LibraryBar {
+                text: format!(
+                    "From the library (opened from file: {file}), stored {stored} — nothing was \
+                     read. To view file contents, open {file} again."
+                ),
+                refresh: None,
+                open: None,
+            },
+            None => LibraryBar {
+                text: format!("From the library, stored {stored} — nothing was fetched."),
+                refresh: Some(cur.input.clone()),
+                open: None,
+            },
         });
     }
     if !matches!(state.phase, crate::app::Phase::Error(_)) {

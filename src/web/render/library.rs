@@ -406,7 +406,15 @@ fn table(v: &LibraryView) -> El {
     );
     let rows = v.rows.iter().map(|r| {
         let mut cells = vec![
-            el("td").class("mono").text(&r.repository),
+            el("td")
+                .class("mono")
+                .text(&r.repository)
+                .children(r.source.as_ref().map(|f| {
+                    el("div")
+                        .class("muted lib-source")
+                        .attr("data-source", f)
+                        .text(&format!("file: {f}"))
+                })),
             el("td").class("mono").text(&r.tag),
         ];
         if v.digests {
