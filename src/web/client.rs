@@ -15,10 +15,12 @@ use crate::oci::Digest;
 use crate::registry::{Body, Client, Credentials, Fetch, FetchError, Request, Response};
 
 use super::fetch::{BrowserBody, BrowserFetch};
-use super::local::BlobReadAt;
+use super::local::{BlobReadAt, FilesSource};
 
 /// An archive the page reads in place from a `File`.
 pub type FileArchive = ArchiveFetch<TarSource<BlobReadAt>>;
+/// An OCI layout folder the page reads in place.
+pub type FolderLayout = ArchiveFetch<FilesSource>;
 
 /// The page's fetch: through the proxy, or from an archive file.
 pub enum PageFetch {
@@ -26,6 +28,8 @@ pub enum PageFetch {
     Proxy(BrowserFetch),
     /// An archive opened from a file.
     Archive(FileArchive),
+    /// An OCI layout folder.
+    Folder(FolderLayout),
 }
 
 /// [`PageFetch`]'s bodies.
@@ -34,6 +38,8 @@ pub enum PageBody {
     Proxy(BrowserBody),
     /// From the file.
     Archive(ArchiveBody<TarSource<BlobReadAt>>),
+    /// From a file of the folder.
+    Folder(ArchiveBody<FilesSource>),
 }
 
 impl Body for PageBody {
@@ -41,6 +47,7 @@ impl Body for PageBody {
         match self {
             PageBody::Proxy(b) => b.chunk().await,
             PageBody::Archive(b) => b.chunk().await,
+            PageBody::Folder(b) => b.chunk().await,
         }
     }
 }
@@ -66,6 +73,14 @@ impl Fetch for PageFetch {
                     body: PageBody::Archive(r.body),
                 }
             }
+            PageFetch::Folder(f) => {
+                let r = f.fetch(request).await?;
+                Response {
+                    status: r.status,
+                    headers: r.headers,
+                    body: PageBody::Folder(r.body),
+                }
+            }
         })
     }
 }
@@ -75,7 +90,7 @@ impl PageFetch {
     pub fn base(&self) -> &str {
         match self {
             PageFetch::Proxy(f) => f.base(),
-            PageFetch::Archive(_) => "",
+            PageFetch::Archive(_) | PageFetch::Folder(_) => "",
         }
     }
 
@@ -89,11 +104,14 @@ impl PageFetch {
     /// The blob `digest` as a slice of the archive file, for a worker to
     /// read; `None` through the proxy (the worker fetches it there).
     pub fn file_blob(&self, digest: &Digest) -> Option<web_sys::Blob> {
-        let PageFetch::Archive(a) = self else {
-            return None;
-        };
-        let (offset, len) = a.blob_range(digest)?;
-        a.source().archive().slice(offset, len)
+        match self {
+            PageFetch::Proxy(_) => None,
+            PageFetch::Archive(a) => {
+                let (offset, len) = a.blob_range(digest)?;
+                a.source().archive().slice(offset, len)
+            }
+            PageFetch::Folder(f) => f.source().blob(&f.images().path(digest)),
+        }
     }
 }
 

@@ -6,8 +6,11 @@
 use js_sys::Uint8Array;
 use wasm_bindgen_futures::JsFuture;
 
+use std::collections::BTreeMap;
+
 use super::fetch::BrowserBody;
-use crate::archive::{ArchiveError, ReadAt};
+use crate::archive::members::normalize;
+use crate::archive::{ArchiveError, ReadAt, Source};
 use crate::registry::{Fetch, FetchError, Headers, Method, Request, Response};
 
 /// A `Blob` read at offsets.
@@ -47,6 +50,57 @@ impl ReadAt for BlobReadAt {
             ArchiveError::Io("the file could not be read (was it moved or changed?)".into())
         })?;
         Ok(Uint8Array::new(&buffer).to_vec())
+    }
+}
+
+/// An OCI image layout directory chosen with the browser's folder picker:
+/// its files by their path inside the folder (`index.json`,
+/// `blobs/sha256/…`), each read at offsets like an archive.
+pub struct FilesSource {
+    files: BTreeMap<String, web_sys::File>,
+}
+
+impl FilesSource {
+    /// The folder's files as the picker lists them: each `File`'s
+    /// `webkitRelativePath` starts with the folder's own name, dropped here.
+    pub fn new(picked: Vec<web_sys::File>) -> FilesSource {
+        let files = picked
+            .into_iter()
+            .filter_map(|f| {
+                // (`webkitRelativePath`: every browser's, not in web-sys.)
+                let rel = js_sys::Reflect::get(&f, &"webkitRelativePath".into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| f.name());
+                let inside = rel.split_once('/').map_or(rel.as_str(), |(_, p)| p);
+                Some((normalize(inside)?, f))
+            })
+            .collect();
+        FilesSource { files }
+    }
+
+    /// The file at `path` as a `Blob` (a layer handed to a worker).
+    pub fn blob(&self, path: &str) -> Option<web_sys::Blob> {
+        let f = self.files.get(&normalize(path)?)?;
+        Some(f.clone().into())
+    }
+}
+
+impl Source for FilesSource {
+    async fn size(&self, path: &str) -> Result<Option<u64>, ArchiveError> {
+        Ok(normalize(path)
+            .and_then(|p| self.files.get(&p))
+            .map(|f| f.size() as u64))
+    }
+
+    async fn read(&self, path: &str, offset: u64, len: usize) -> Result<Vec<u8>, ArchiveError> {
+        let Some(blob) = self.blob(path) else {
+            return Err(ArchiveError::Missing(format!(
+                "the folder has no file {path}"
+            )));
+        };
+        BlobReadAt::new(blob).read_at(offset, len).await
     }
 }
 

@@ -18,7 +18,7 @@ use crate::registry::Credentials;
 use super::client::{now_ms, page_client, PageClient, PageFetch};
 use super::dom;
 use super::listen::Listener;
-use super::local::BlobReadAt;
+use super::local::{BlobReadAt, FilesSource};
 use super::render::Ui;
 use super::worker::pool::Pool;
 use super::worker::scan::{self as worker_scan, Ran};
@@ -44,7 +44,16 @@ pub struct App {
     library: super::store::LibraryShell,
     /// Archive files the person opened, by the handle the core knows them
     /// by (kept for the page's life: a platform switch reads the file again).
-    files: RefCell<HashMap<u32, web_sys::File>>,
+    files: RefCell<HashMap<u32, Opened>>,
+}
+
+/// What the person opened from their machine.
+#[derive(Clone)]
+enum Opened {
+    /// An archive file.
+    File(web_sys::File),
+    /// The files of an OCI layout folder (folder picker).
+    Folder(Vec<web_sys::File>),
 }
 
 impl App {
@@ -81,10 +90,20 @@ impl App {
     /// handle, and the core told.
     pub fn open_file(&self, file: web_sys::File) {
         let name = file.name();
+        self.opened(name, Opened::File(file));
+    }
+
+    /// Opens an OCI layout folder the person chose: its files, named
+    /// after the folder.
+    pub fn open_folder(&self, name: String, files: Vec<web_sys::File>) {
+        self.opened(name, Opened::Folder(files));
+    }
+
+    fn opened(&self, name: String, what: Opened) {
         let id = {
             let mut files = self.files.borrow_mut();
             let id = files.keys().max().map_or(1, |m| m + 1);
-            files.insert(id, file);
+            files.insert(id, what);
             id
         };
         self.dispatch(Msg::FileChosen { id, name });
@@ -144,24 +163,28 @@ impl App {
     fn perform(&self, effect: Effect) {
         match effect {
             Effect::Resolve(task) if task.file.is_some() => {
-                let file = task
+                let opened = task
                     .file
                     .and_then(|id| self.files.borrow().get(&id).cloned());
                 let weak = self.weak();
                 spawn_local(async move {
-                    let source = match file {
-                        Some(f) => TarSource::open(BlobReadAt::new(f.into())).await,
-                        None => Err(ArchiveError::Missing(
-                            "the file is no longer at hand: open it again".into(),
-                        )),
+                    let clock = now_ms as fn() -> u64;
+                    let (msg, client) = match opened {
+                        Some(Opened::Folder(files)) => {
+                            let source = Ok(FilesSource::new(files));
+                            run_resolve_archive(source, &task, PageFetch::Folder, clock).await
+                        }
+                        Some(Opened::File(f)) => {
+                            let source = TarSource::open(BlobReadAt::new(f.into())).await;
+                            run_resolve_archive(source, &task, PageFetch::Archive, clock).await
+                        }
+                        None => {
+                            let gone = Err::<FilesSource, _>(ArchiveError::Missing(
+                                "the file is no longer at hand: open it again".into(),
+                            ));
+                            run_resolve_archive(gone, &task, PageFetch::Folder, clock).await
+                        }
                     };
-                    let (msg, client) = run_resolve_archive(
-                        source,
-                        &task,
-                        PageFetch::Archive,
-                        now_ms as fn() -> u64,
-                    )
-                    .await;
                     if let Some(app) = weak.upgrade() {
                         if let Some(c) = client {
                             let mut loads = app.loads.borrow_mut();

@@ -307,8 +307,9 @@ fn push_chunked(registry: &Registry) {
 }
 
 /// e2e/hello:v1 as skopeo writes it to an OCI archive and a docker save
-/// archive in `dir`: the files the page opens with "Open a file…".
-fn write_archives(registry: &Registry, dir: &std::path::Path) -> (String, String) {
+/// archive in `dir` (the files the page opens with "Open a file…"), and
+/// the multi-platform e2e/multi:v1 as an OCI layout folder.
+fn write_archives(registry: &Registry, dir: &std::path::Path) -> [String; 3] {
     let from = format!("docker://{}/e2e/hello:v1", registry.host_port());
     let oci = dir.join("hello-oci.tar");
     let docker = dir.join("hello-docker.tar");
@@ -318,7 +319,11 @@ fn write_archives(registry: &Registry, dir: &std::path::Path) -> (String, String
     ] {
         support::skopeo(&["copy", "--src-tls-verify=false", &from, &to]);
     }
-    (oci.display().to_string(), docker.display().to_string())
+    let layout = dir.join("multi-layout");
+    let multi = format!("docker://{}/e2e/multi:v1", registry.host_port());
+    let to = format!("oci:{}:v1", layout.display());
+    support::skopeo(&["copy", "--all", "--src-tls-verify=false", &multi, &to]);
+    [oci, docker, layout].map(|p| p.display().to_string())
 }
 
 /// `e2e/seek:v1`: a gzip layer of 12 MiB of noise with a small file after
@@ -392,7 +397,7 @@ fn the_page_in_headless_chromium() {
     // The demo needs no registry: a second server that knows none.
     let (_bare, bare_url) = serve_with(&[], &[]);
     let archives = tempfile::tempdir().expect("a temp dir");
-    let (oci_archive, docker_archive) = write_archives(&registry, archives.path());
+    let [oci_archive, docker_archive, oci_layout] = write_archives(&registry, archives.path());
     let shots = root.join("target/screenshots");
     let update_readme = std::env::var_os("LAYERLENS_UPDATE_SCREENSHOT").is_some();
     if update_readme {
@@ -421,6 +426,7 @@ fn the_page_in_headless_chromium() {
         .env("TAG_REGISTRY", pager.host_port())
         .env("OCI_ARCHIVE", &oci_archive)
         .env("DOCKER_ARCHIVE", &docker_archive)
+        .env("OCI_LAYOUT", &oci_layout)
         // The README's screenshots are refreshed only on request
         // (LAYERLENS_UPDATE_SCREENSHOT=1), so test runs leave the tree clean.
         .env(

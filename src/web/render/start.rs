@@ -20,6 +20,7 @@ pub(super) struct Start {
     recent: Element,
     proxy_save: Element,
     file: HtmlInputElement,
+    folder: HtmlInputElement,
     proxy_input: HtmlInputElement,
     verify_fully: HtmlInputElement,
     theme: HtmlSelectElement,
@@ -132,6 +133,26 @@ impl Start {
             )
             .build()?;
         let _ = open.append_child(&file);
+        // A layout folder (`skopeo copy … oci:DIR`), where the browser has
+        // a folder picker.
+        let folder: HtmlInputElement = el("input")
+            .attr("type", "file")
+            .attr("id", "open-folder")
+            .attr("webkitdirectory", "")
+            .class("visually-hidden")
+            .build()?
+            .dyn_into()
+            .ok()?;
+        let picker = js_sys::Reflect::has(&folder, &"webkitdirectory".into()).unwrap_or(false);
+        if picker {
+            let label = el("label")
+                .attr("for", "open-folder")
+                .attr("title", "An OCI image layout folder (index.json, blobs/), read in this browser, never uploaded")
+                .text("Open a layout folder…")
+                .build()?;
+            let _ = open.append_child(&label);
+            let _ = open.append_child(&folder);
+        }
         let root = el("section")
             .attr("id", "start")
             .attr("aria-label", "Inspect an image")
@@ -146,6 +167,7 @@ impl Start {
             recent,
             proxy_save,
             file,
+            folder,
             proxy_input: proxy_input.dyn_into().ok()?,
             verify_fully: verify_fully.dyn_into().ok()?,
             theme: theme.dyn_into().ok()?,
@@ -192,6 +214,26 @@ impl Start {
                 app.open_file(f);
             }
             // The same file chosen again is a change too.
+            input.set_value("");
+        }));
+        let a = app.clone();
+        let input = self.folder.clone();
+        out.extend(Listener::new(&self.folder, "change", move |_| {
+            let Some(list) = input.files() else {
+                return;
+            };
+            let files: Vec<web_sys::File> =
+                (0..list.length()).filter_map(|i| list.get(i)).collect();
+            // The folder's name: the first part of any file's relative path.
+            let name = files
+                .first()
+                .and_then(|f| js_sys::Reflect::get(f, &"webkitRelativePath".into()).ok())
+                .and_then(|v| v.as_string())
+                .and_then(|p| p.split('/').next().map(str::to_owned))
+                .unwrap_or_else(|| "layout".to_owned());
+            if let Some(app) = a.upgrade() {
+                app.open_folder(name, files);
+            }
             input.set_value("");
         }));
         if let Some(d) = dom::document() {
