@@ -83,6 +83,11 @@ pub async fn open<S: Source>(
     ))
 }
 
+/// What is said of an image from a legacy `docker save` archive.
+pub const LEGACY_NOTE: &str = "a docker save archive of the legacy layout: it has no manifest, so \
+     one was made from its manifest.json; its layers are known by their diff_ids only, and \
+     verified by them";
+
 /// The repository an image from the file `name` is shown under when the
 /// archive gives it no name of its own: `localhost/STEM` (`app.tar.gz` →
 /// `localhost/app`), as an unnamed `docker load` would list it.

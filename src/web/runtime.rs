@@ -12,7 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 
 use crate::app::driver::{run_resolve, run_resolve_archive};
 use crate::app::{update, Effect, Focus, LoadId, Msg, Reveal, State};
-use crate::archive::{ArchiveError, TarSource};
+use crate::archive::{ArchiveError, ArchiveFormat, TarSource};
 use crate::registry::Credentials;
 
 use super::client::{now_ms, page_client, PageClient, PageFetch};
@@ -186,12 +186,20 @@ impl App {
                         }
                     };
                     if let Some(app) = weak.upgrade() {
+                        let legacy = client.as_ref().is_some_and(|c| {
+                            matches!(c.fetcher(), PageFetch::Archive(a)
+                                if a.images().format == ArchiveFormat::DockerLegacy)
+                        });
                         if let Some(c) = client {
                             let mut loads = app.loads.borrow_mut();
                             loads.retain(|l, _| *l > task.load);
                             loads.insert(task.load, Rc::new(c));
                         }
                         app.dispatch(msg);
+                        if legacy {
+                            let note = crate::archive::LEGACY_NOTE;
+                            app.dispatch(Msg::Notice(format!("The file is {note}.")));
+                        }
                     }
                 });
             }

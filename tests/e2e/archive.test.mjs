@@ -87,6 +87,8 @@ test('a docker save archive dropped on the page opens the same way', async (t) =
   assert.equal(await settled(page), 'ready', await page.textContent('#status'));
   assert.ok((await paths(page)).includes('/etc/motd'));
   assert.equal(await page.getAttribute('#verification', 'data-verified'), 'true');
+  // skopeo writes the legacy layout: no manifest, layers known by diff_id.
+  assert.match(await page.textContent('#status'), /legacy layout[\s\S]*diff_ids/);
   assert.deepEqual(requests, []);
   assert.deepEqual(problems, []);
 });

@@ -180,10 +180,7 @@ fn target(args: &RegistryArgs, input: &str) -> anyhow::Result<(Reference, Native
         .block_on(local::open(&name))
         .map_err(|e| anyhow!("{input}: {e}"))?;
     if store.images().format == layerlens::archive::ArchiveFormat::DockerLegacy {
-        eprintln!(
-            "note: {input} is a docker save archive of the legacy layout: it has no manifest, \
-             so its layers are known by their diff_ids only, and verified by them"
-        );
+        eprintln!("note: {input} is {}", layerlens::archive::LEGACY_NOTE);
     }
     Ok((
         reference,
