@@ -458,3 +458,41 @@ fn bad_archives_are_named_and_explained() {
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("not a directory"), "{}", run.stderr);
 }
+
+#[test]
+fn a_missing_blob_fails_its_layer_and_the_rest_is_listed() {
+    let registry = Registry::start(Flavor::Open);
+    let image = layered_image(ManifestFormat::Oci);
+    image.push(&registry.client(), "gone/app", Some("v1"));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("layout");
+    let layout = format!("oci:{}:v1", path_str(&dir));
+    copy(
+        &[],
+        &format!("docker://{}/gone/app:v1", registry.host_port()),
+        &layout,
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&skopeo(&["inspect", "--raw", &layout]).stdout).unwrap();
+    let digest = manifest["layers"][1]["digest"].as_str().unwrap().to_owned();
+    std::fs::remove_file(dir.join("blobs/sha256").join(digest.trim_start_matches("sha256:")))
+        .unwrap();
+    // The same layout as a tar made by GNU tar (`./`-prefixed members).
+    let archive = tmp.path().join("gone.tar");
+    let tarred = std::process::Command::new("tar")
+        .args(["-C", path_str(&dir), "-cf", path_str(&archive), "."])
+        .status()
+        .expect("tar (Debian package tar)");
+    assert!(tarred.success());
+    for reference in [layout.clone(), format!("oci-archive:{}", path_str(&archive))] {
+        let run = tree(&reference, &[]);
+        assert_eq!(run.code, 1, "{reference}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("layer 1 ({digest})")),
+            "{reference}: {}",
+            run.stderr
+        );
+        // Layer 0's files are still listed.
+        assert!(run.stdout.contains("/usr/bin/tool\t"), "{reference}: {}", run.stdout);
+    }
+}
