@@ -475,8 +475,11 @@ fn a_missing_blob_fails_its_layer_and_the_rest_is_listed() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&skopeo(&["inspect", "--raw", &layout]).stdout).unwrap();
     let digest = manifest["layers"][1]["digest"].as_str().unwrap().to_owned();
-    std::fs::remove_file(dir.join("blobs/sha256").join(digest.trim_start_matches("sha256:")))
-        .unwrap();
+    std::fs::remove_file(
+        dir.join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:")),
+    )
+    .unwrap();
     // The same layout as a tar made by GNU tar (`./`-prefixed members).
     let archive = tmp.path().join("gone.tar");
     let tarred = std::process::Command::new("tar")
@@ -484,7 +487,10 @@ fn a_missing_blob_fails_its_layer_and_the_rest_is_listed() {
         .status()
         .expect("tar (Debian package tar)");
     assert!(tarred.success());
-    for reference in [layout.clone(), format!("oci-archive:{}", path_str(&archive))] {
+    for reference in [
+        layout.clone(),
+        format!("oci-archive:{}", path_str(&archive)),
+    ] {
         let run = tree(&reference, &[]);
         assert_eq!(run.code, 1, "{reference}: {}", run.stderr);
         assert!(
@@ -493,6 +499,73 @@ fn a_missing_blob_fails_its_layer_and_the_rest_is_listed() {
             run.stderr
         );
         // Layer 0's files are still listed.
-        assert!(run.stdout.contains("/usr/bin/tool\t"), "{reference}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("/usr/bin/tool\t"),
+            "{reference}: {}",
+            run.stdout
+        );
     }
+}
+
+/// `docker save` of Docker 25 and later: an OCI image layout (its
+/// `index.json` naming the image in `io.containerd.image.name`) with the
+/// legacy `manifest.json` beside it, pointing into `blobs/`.
+#[test]
+fn a_docker_25_save_is_read_as_the_layout_it_holds() {
+    let registry = Registry::start(Flavor::Open);
+    let image = layered_image(ManifestFormat::Oci);
+    image.push(&registry.client(), "new/app", Some("v1"));
+    let expected = tree(&format!("{}/new/app:v1", registry.host_port()), &[]);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("layout");
+    let layout = format!("oci:{}:v1", path_str(&dir));
+    copy(
+        &[],
+        &format!("docker://{}/new/app:v1", registry.host_port()),
+        &layout,
+    );
+    // Name the image as Docker 25 does, and add its manifest.json.
+    let index_path = dir.join("index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    index["manifests"][0]["annotations"] = serde_json::json!({
+        "io.containerd.image.name": "docker.io/new/app:v1",
+        "org.opencontainers.image.ref.name": "v1",
+    });
+    std::fs::write(&index_path, index.to_string()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&skopeo(&["inspect", "--raw", &layout]).stdout).unwrap();
+    let blob = |d: &serde_json::Value| {
+        format!(
+            "blobs/sha256/{}",
+            d.as_str().unwrap().trim_start_matches("sha256:")
+        )
+    };
+    let layers: Vec<String> = manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| blob(&l["digest"]))
+        .collect();
+    let docker = serde_json::json!([{
+        "Config": blob(&manifest["config"]["digest"]),
+        "RepoTags": ["new/app:v1"],
+        "Layers": layers,
+    }]);
+    std::fs::write(dir.join("manifest.json"), docker.to_string()).unwrap();
+    let archive = tmp.path().join("saved.tar");
+    let tarred = std::process::Command::new("tar")
+        .args(["-C", path_str(&dir), "-cf", path_str(&archive), "."])
+        .status()
+        .expect("tar");
+    assert!(tarred.success());
+    let reference = format!("docker-archive:{}", path_str(&archive));
+    let run = tree(&reference, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, expected.stdout);
+    assert!(!run.stderr.contains("legacy"), "{}", run.stderr);
+    let run = layerlens(&["inspect", &reference, "--json"], None);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["RepoTags"], serde_json::json!(["new/app:v1"]));
+    same_tree(&format!("{reference}:new/app:v1"), &expected, &[]);
 }
