@@ -46,11 +46,19 @@ pub async fn run_resolve_archive<S: Source, F: Fetch, C: Fn() -> u64>(
     now_ms: C,
 ) -> (Msg, Option<Client<F, C>>) {
     let fallback = task.reference.to_string();
+    let wanted = task.archive_image.as_ref().map(ToString::to_string);
     let opened = match source {
-        Ok(s) => archive::open(s, None, &fallback).await,
+        Ok(s) => archive::open(s, wanted.as_deref(), &fallback).await,
         Err(e) => Err(e),
     };
     match opened {
+        Err(ArchiveError::SeveralImages(images)) => {
+            let msg = Msg::ArchiveImages {
+                load: task.load,
+                images,
+            };
+            (msg, None)
+        }
         Err(e) => {
             let error = RegistryError::Fetch {
                 registry: task.reference.registry_host().to_owned(),

@@ -140,6 +140,7 @@ pub(super) fn start_load(state: &mut State, reference: Reference, input: String)
         credentials,
         proxy_base: state.proxy_base.clone(),
         file: state.archive.as_ref().map(|(id, _)| *id),
+        archive_image: state.archive_image.clone(),
     })));
     effects
 }

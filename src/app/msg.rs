@@ -96,6 +96,16 @@ pub enum Msg {
         /// The file's name (shown, and carried by links).
         name: String,
     },
+    /// The archive of a load holds several images and none was chosen:
+    /// each one's name and digest.
+    ArchiveImages {
+        /// Which load.
+        load: LoadId,
+        /// Names and digests.
+        images: Vec<(String, crate::oci::Digest)>,
+    },
+    /// One of the archive's images was chosen (by its digest).
+    ArchiveImageChosen(crate::oci::Digest),
     /// "Try the demo image": the image `layerlens serve` builds in, on the
     /// page's own host.
     DemoRequested,
@@ -209,6 +219,8 @@ pub struct ResolveTask {
     /// The archive file to read instead of a registry (the shell's handle
     /// from [`Msg::FileChosen`]): nothing goes to the network.
     pub file: Option<u32>,
+    /// The image of the archive to open (its digest), when it holds several.
+    pub archive_image: Option<crate::oci::Digest>,
 }
 
 /// What [`Effect::Scan`] asks for.

@@ -190,6 +190,11 @@ pub struct State {
     /// The archive file the current load reads (the shell's id for the
     /// `File` it holds, and the file's name); `None` for a registry image.
     pub archive: Option<(u32, String)>,
+    /// The image of that archive chosen (its digest), when it holds several.
+    pub archive_image: Option<crate::oci::Digest>,
+    /// The images of that archive to choose from, when it holds several and
+    /// none is chosen yet (name, digest).
+    pub archive_choices: Vec<(String, crate::oci::Digest)>,
     pub(crate) next_load: u64,
 }
 
@@ -216,6 +221,8 @@ impl Default for State {
             library: super::library::LibraryState::default(),
             workbench: super::workbench::WorkbenchState::default(),
             archive: None,
+            archive_image: None,
+            archive_choices: Vec::new(),
             next_load: 1,
         }
     }

@@ -41,7 +41,13 @@ fn open_reference(state: &mut State, input: &str, push: bool) -> Vec<Effect> {
 
 /// An archive chosen from the person's own machine: read in place by the
 /// shell, through the same client and checks as a registry's images.
-fn open_file(state: &mut State, id: u32, name: String) -> Vec<Effect> {
+/// `image` picks one of an archive that holds several.
+fn open_file(
+    state: &mut State,
+    id: u32,
+    name: String,
+    image: Option<crate::oci::Digest>,
+) -> Vec<Effect> {
     let name = cut(name.trim(), 255);
     state.library.page = false;
     state.search.page = None;
@@ -54,6 +60,8 @@ fn open_file(state: &mut State, id: u32, name: String) -> Vec<Effect> {
     state.pending_path = None;
     state.tree.reset_view();
     state.archive = Some((id, name.clone()));
+    state.archive_image = image;
+    state.archive_choices.clear();
     let repository = crate::archive::repository_for_file(&name);
     let reference = match Reference::parse_normalized(&repository) {
         Ok(r) => r,
@@ -178,7 +186,20 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.tree.reset_view();
             open_reference(state, &text, true)
         }
-        Msg::FileChosen { id, name } => open_file(state, id, name),
+        Msg::FileChosen { id, name } => open_file(state, id, name, None),
+        Msg::ArchiveImages { load, images } => {
+            if state.is_current(load) {
+                state.archive_choices = images;
+                state.phase = Phase::Idle;
+            }
+            Vec::new()
+        }
+        Msg::ArchiveImageChosen(digest) => {
+            let Some((id, name)) = state.archive.clone() else {
+                return Vec::new();
+            };
+            open_file(state, id, name, Some(digest))
+        }
         Msg::DemoRequested => match demo_reference(&state.page_url) {
             Some(r) => update(state, Msg::ReferenceSubmitted(r)),
             None => Vec::new(),

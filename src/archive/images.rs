@@ -291,11 +291,16 @@ impl LocalImages {
             .all(|i| self.images.first().is_some_and(|f| f.digest == i.digest));
         match name {
             None if one && !self.images.is_empty() => Ok(&self.images[0]),
-            None => Err(ArchiveError::NoSuchImage(format!(
-                "the archive holds {} images ({}): name one after a colon",
-                self.images.len(),
-                listed()
-            ))),
+            None => {
+                let mut several: Vec<(String, Digest)> = Vec::new();
+                for i in &self.images {
+                    if !several.iter().any(|(_, d)| *d == i.digest) {
+                        let name = i.names.first().cloned().unwrap_or(i.digest.to_string());
+                        several.push((name, i.digest.clone()));
+                    }
+                }
+                Err(ArchiveError::SeveralImages(several))
+            }
             Some(want) => self
                 .images
                 .iter()

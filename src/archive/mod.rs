@@ -184,10 +184,13 @@ pub enum ArchiveError {
         /// What is wrong.
         why: String,
     },
-    /// The name asked for is not in the archive, or none was given and the
-    /// archive holds several images.
+    /// The name asked for is not in the archive.
     #[error("{0}")]
     NoSuchImage(String),
+    /// No name was given and the archive holds several images: each with
+    /// its first name (or its digest) and its digest.
+    #[error("the archive holds {} images ({}): name one after a colon", .0.len(), .0.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "))]
+    SeveralImages(Vec<(String, crate::oci::Digest)>),
 }
 
 impl From<ArchiveError> for FetchError {

@@ -143,3 +143,52 @@ fn the_library_records_where_an_archive_came_from_and_its_link_reopens_it() {
     let page = page_at(store, "?file=other.tar");
     assert_eq!(error_kind(&page), Some(ErrorKind::FileNeeded));
 }
+
+#[test]
+fn an_archive_of_several_images_offers_them_and_opens_the_one_chosen() {
+    // The demo layout with one of its platform manifests named as a second
+    // image of its own.
+    let demo = DemoImage::generate();
+    let files = demo.layout_files();
+    let get = |path: &str| files.iter().find(|(p, _)| p == path).unwrap().1;
+    let mut index: serde_json::Value = serde_json::from_slice(get("index.json")).unwrap();
+    let top = index["manifests"][0]["digest"].as_str().unwrap().to_owned();
+    let inner: serde_json::Value =
+        serde_json::from_slice(get(&format!("blobs/sha256/{}", &top["sha256:".len()..]))).unwrap();
+    let mut amd64 = inner["manifests"][0].clone();
+    amd64["annotations"] = serde_json::json!({ "org.opencontainers.image.ref.name": "amd64" });
+    let chosen = amd64["digest"].as_str().unwrap().to_owned();
+    index["manifests"].as_array_mut().unwrap().push(amd64);
+    let index = index.to_string();
+    let mut tar = TarBuilder::new(Flavour::Pax);
+    for (path, bytes) in &files {
+        let bytes = if path == "index.json" {
+            index.as_bytes()
+        } else {
+            bytes
+        };
+        tar.member(&Member::file(path.as_bytes(), bytes));
+    }
+    let mut page = Page::new(MemRegistry::new());
+    page.open_file("two.tar", tar.finish());
+    let names: Vec<&str> = page
+        .state
+        .archive_choices
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"amd64"), "{names:?}");
+    assert_eq!(page.state.phase, Phase::Idle);
+    let status = layerlens::app::views::status(&page.state);
+    assert_eq!(status.choices.len(), 2);
+
+    page.send(layerlens::app::Msg::ArchiveImageChosen(
+        chosen.parse().unwrap(),
+    ));
+    assert_eq!(page.state.phase, Phase::Ready, "{:?}", page.state.phase);
+    assert!(page.state.archive_choices.is_empty());
+    let o = layerlens::app::views::overview(&page.state).unwrap();
+    assert_eq!(o.digest, chosen);
+    assert!(page.registry.requests.borrow().is_empty());
+}

@@ -51,6 +51,9 @@ pub struct StatusView {
     pub prompt: Option<Prompt>,
     /// A short notice (copied, a setting refused…).
     pub notice: Option<String>,
+    /// The images of an opened archive to choose from (name, digest), when
+    /// it holds several.
+    pub choices: Vec<(String, String)>,
 }
 
 /// The tree panel: the drawn window of rows and the controls' values.
@@ -150,6 +153,11 @@ pub fn status(state: &State) -> StatusView {
         problems,
         prompt: state.auth.prompt.clone(),
         notice: state.notice.clone(),
+        choices: state
+            .archive_choices
+            .iter()
+            .map(|(n, d)| (n.clone(), d.to_string()))
+            .collect(),
     }
 }
 

@@ -58,6 +58,10 @@ impl Status {
         out.extend(Listener::new(&self.root, "click", move |e| {
             if closest_attr(e.target(), "data-cancel-credentials").is_some() {
                 send(&a, Msg::CredentialsCancelled);
+            } else if let Some((_, d)) = closest_attr(e.target(), "data-archive-image") {
+                if let Ok(d) = d.parse() {
+                    send(&a, Msg::ArchiveImageChosen(d));
+                }
             }
         }));
         out
@@ -74,6 +78,27 @@ impl Status {
         }
         if let Some(e) = &v.error {
             parts.push(error_box(e, "error"));
+        }
+        if !v.choices.is_empty() {
+            parts.push(
+                el("div")
+                    .attr("id", "archive-images")
+                    .class("chips")
+                    .attr("role", "group")
+                    .attr("aria-label", "Images in the archive")
+                    .child(el("p").text(&format!(
+                        "The archive holds {} images. Open one:",
+                        v.choices.len()
+                    )))
+                    .children(v.choices.iter().map(|(n, d)| {
+                        el("button")
+                            .attr("type", "button")
+                            .attr("data-archive-image", d)
+                            .attr("title", d)
+                            .class("chip mono")
+                            .text(n)
+                    })),
+            );
         }
         if let Some(p) = &v.prompt {
             let title = if p.refused {
