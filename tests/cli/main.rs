@@ -5,6 +5,7 @@
 
 mod archives;
 mod demo;
+mod diff;
 mod local_layout;
 mod reference;
 mod registry;

@@ -47,6 +47,16 @@ pub struct ImageArgs {
     platform: Option<String>,
 }
 
+impl ImageArgs {
+    /// An image and the platform to pick (for commands naming several).
+    pub fn new(reference: String, platform: Option<String>) -> ImageArgs {
+        ImageArgs {
+            reference,
+            platform,
+        }
+    }
+}
+
 /// How `tree` prints.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TreeFormat {

@@ -18,6 +18,9 @@ fn main() {}
 mod cat;
 
 #[cfg(not(target_arch = "wasm32"))]
+mod diff;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod image;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -37,6 +40,7 @@ mod cli {
     use clap::{Parser, Subcommand};
 
     use crate::cat;
+    use crate::diff;
     use crate::image::{self, ImageArgs, RegistryArgs, TreeFormat, UsageError, VerifyMode};
     use crate::search::{self, SearchArgs};
     use crate::serve;
@@ -102,6 +106,17 @@ mod cli {
             /// streams every layer.
             #[arg(long, value_enum, default_value = "toc")]
             verify: VerifyMode,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
+        /// What changed between two images, or two platforms of one: the
+        /// paths added, removed and modified (type, mode, owner, size,
+        /// content or link target), the layers they share and the config
+        /// fields that differ. Exit status as diff(1): 0 the same, 1
+        /// different, 2 trouble.
+        Diff {
+            #[command(flatten)]
+            args: diff::DiffArgs,
             #[command(flatten)]
             registry: RegistryArgs,
         },
@@ -172,6 +187,7 @@ mod cli {
                 verify,
                 registry,
             } => cat::run_cat(&image, &path, verify, &registry),
+            Command::Diff { args, registry } => Ok(diff::run_diff(&args, &registry)),
             Command::Platforms { image, registry } => image::run_platforms(&image, &registry),
             Command::Tags {
                 repository,

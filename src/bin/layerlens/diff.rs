@@ -1,0 +1,264 @@
+//! `layerlens diff A B`: what changed between two images (or two platforms
+//! of one), as `diff(1)` answers: exit 0 when the merged trees and configs
+//! are the same, 1 when they differ, 2 on error. Wiring and printing only:
+//! the comparison is `layerlens::fs::diff`.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use layerlens::fs::diff::{diff_listings, Change, DiffEntry, DiffOptions, TreeDiff};
+use layerlens::fs::{escape, human_size_binary, ListingRow};
+use layerlens::inspect::{merge_verified, Image, LayerReport, Verify};
+use layerlens::oci::{Digest, ImageConfig};
+use serde_json::{json, Map, Value};
+
+use crate::image::{open, report_problems, ImageArgs, RegistryArgs};
+
+/// How `diff` prints.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffFormat {
+    /// A summary line, then one line per changed path.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// `layerlens diff`'s options.
+#[derive(Args, Debug, Clone)]
+pub struct DiffArgs {
+    /// The first image (registry reference, or one on disk).
+    #[arg(value_name = "A")]
+    a: String,
+    /// The second image.
+    #[arg(value_name = "B")]
+    b: String,
+    /// The platform of both, from a multi-platform image.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<String>,
+    /// The platform of A (overrides --platform).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform_a: Option<String>,
+    /// The platform of B (overrides --platform).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform_b: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: DiffFormat,
+    /// Count a changed modification time alone as a modification
+    /// (rebuilds touch every mtime, so it is not by default).
+    #[arg(long)]
+    mtime: bool,
+}
+
+/// One side: its image and the listing of its merged tree.
+struct Side {
+    image: Image,
+    rows: Vec<ListingRow>,
+}
+
+fn side(
+    reference: &str,
+    platform: Option<String>,
+    registry: &RegistryArgs,
+) -> anyhow::Result<Side> {
+    let args = ImageArgs::new(reference.to_owned(), platform);
+    let (_client, image, reports) = open(&args, registry, true, None, Verify::Full)?;
+    if report_problems(&reports) != ExitCode::SUCCESS {
+        anyhow::bail!("{reference}: not every layer verified, so its tree is not whole");
+    }
+    let rows = merge_verified(&reports).listing();
+    drop::<Vec<LayerReport>>(reports);
+    Ok(Side { image, rows })
+}
+
+/// The config fields compared, with their values as lists of text.
+fn config_fields(c: Option<&ImageConfig>) -> Vec<(&'static str, Vec<String>)> {
+    let Some(c) = c.map(ImageConfig::config) else {
+        return Vec::new();
+    };
+    let list = |v: Option<&[String]>| v.map(<[String]>::to_vec).unwrap_or_default();
+    vec![
+        ("Env", c.env().map(str::to_owned).collect()),
+        ("Cmd", list(c.cmd())),
+        ("Entrypoint", list(c.entrypoint())),
+        ("User", c.user().map(str::to_owned).into_iter().collect()),
+        (
+            "WorkingDir",
+            c.working_dir().map(str::to_owned).into_iter().collect(),
+        ),
+        (
+            "ExposedPorts",
+            c.exposed_ports().map(str::to_owned).collect(),
+        ),
+        (
+            "Labels",
+            c.labels().iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        ),
+    ]
+}
+
+/// The config fields that differ: (name, A's values, B's values).
+fn config_diff(a: &Image, b: &Image) -> Vec<(&'static str, Vec<String>, Vec<String>)> {
+    let (fa, fb) = (
+        config_fields(a.image_config()),
+        config_fields(b.image_config()),
+    );
+    fa.into_iter()
+        .zip(fb)
+        .filter(|((_, x), (_, y))| x != y)
+        .map(|((name, x), (_, y))| (name, x, y))
+        .collect()
+}
+
+fn diff_ids(i: &Image) -> Vec<Digest> {
+    i.image_config()
+        .map(|c| c.diff_ids().to_vec())
+        .unwrap_or_default()
+}
+
+fn row_json(r: &ListingRow) -> Value {
+    json!({
+        "path": escape(&r.path),
+        "type": r.kind.letter().to_string(),
+        "mode": format!("{:04o}", r.mode),
+        "uid": r.uid,
+        "gid": r.gid,
+        "size": r.size,
+        "sha256": r.sha256.map(|h| h.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+        "target": r.target.as_ref().map(|t| escape(t)),
+    })
+}
+
+fn entry_json(e: &DiffEntry) -> Value {
+    match e.change {
+        Change::Added => e.after.as_ref().map_or(Value::Null, row_json),
+        Change::Removed => e.before.as_ref().map_or(Value::Null, row_json),
+        Change::Modified => json!({
+            "path": escape(e.path()),
+            "changed": e.changed,
+            "before": e.before.as_ref().map(row_json),
+            "after": e.after.as_ref().map(row_json),
+        }),
+    }
+}
+
+fn name(i: &Image) -> String {
+    i.reference.familiar_string()
+}
+
+/// `layerlens diff`.
+pub fn run_diff(args: &DiffArgs, registry: &RegistryArgs) -> ExitCode {
+    match compare(args, registry) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn compare(args: &DiffArgs, registry: &RegistryArgs) -> anyhow::Result<ExitCode> {
+    let pa = args.platform_a.clone().or(args.platform.clone());
+    let pb = args.platform_b.clone().or(args.platform.clone());
+    let a = side(&args.a, pa, registry)?;
+    let b = side(&args.b, pb, registry)?;
+    let options = DiffOptions { mtime: args.mtime };
+    let tree = diff_listings(&a.rows, &b.rows, options);
+    let config = config_diff(&a.image, &b.image);
+    let (ids_a, ids_b) = (diff_ids(&a.image), diff_ids(&b.image));
+    let shared: Vec<&Digest> = ids_b.iter().filter(|d| ids_a.contains(d)).collect();
+    let base = ids_a.iter().zip(&ids_b).take_while(|(x, y)| x == y).count();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match args.format {
+        DiffFormat::Json => {
+            let pick = |c: Change| {
+                tree.entries
+                    .iter()
+                    .filter(|e| e.change == c)
+                    .map(entry_json)
+                    .collect::<Vec<_>>()
+            };
+            let mut cfg = Map::new();
+            for (k, x, y) in &config {
+                cfg.insert((*k).to_owned(), json!({ "a": x, "b": y }));
+            }
+            let (added_bytes, removed_bytes) = tree.bytes();
+            let doc = json!({
+                "a": { "reference": name(&a.image), "digest": a.image.digest.to_string() },
+                "b": { "reference": name(&b.image), "digest": b.image.digest.to_string() },
+                "added": pick(Change::Added),
+                "removed": pick(Change::Removed),
+                "modified": pick(Change::Modified),
+                "bytes": { "added": added_bytes, "removed": removed_bytes },
+                "layers": {
+                    "a": ids_a.len(),
+                    "b": ids_b.len(),
+                    "shared": shared.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    "base": base,
+                },
+                "config": cfg,
+            });
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        DiffFormat::Text => write_text(&mut out, &a, &b, &tree, &config, (shared.len(), base))?,
+    }
+    out.flush()?;
+    Ok(if tree.is_empty() && config.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+type ConfigDiff = [(&'static str, Vec<String>, Vec<String>)];
+
+fn write_text(
+    out: &mut impl Write,
+    a: &Side,
+    b: &Side,
+    tree: &TreeDiff,
+    config: &ConfigDiff,
+    (shared, base): (usize, usize),
+) -> io::Result<()> {
+    let (added, removed) = tree.bytes();
+    let layers_b = diff_ids(&b.image).len();
+    writeln!(
+        out,
+        "{} → {}: {} added, {} removed, {} modified; +{} -{}; {} shares {shared} of {layers_b} layers with {} (a common base of {base})",
+        name(&a.image),
+        name(&b.image),
+        tree.count(Change::Added),
+        tree.count(Change::Removed),
+        tree.count(Change::Modified),
+        human_size_binary(added),
+        human_size_binary(removed),
+        name(&b.image),
+        name(&a.image),
+    )?;
+    for e in &tree.entries {
+        let size = e
+            .after
+            .as_ref()
+            .or(e.before.as_ref())
+            .and_then(|r| r.size)
+            .map(human_size_binary)
+            .unwrap_or_default();
+        let what = if e.changed.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", e.changed.join(", "))
+        };
+        writeln!(
+            out,
+            "{} {}\t{size}{what}",
+            e.change.symbol(),
+            escape(e.path())
+        )?;
+    }
+    for (k, x, y) in config {
+        writeln!(out, "config {k}: {x:?} → {y:?}")?;
+    }
+    Ok(())
+}

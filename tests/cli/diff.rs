@@ -1,0 +1,243 @@
+//! `layerlens diff A B` against the real registry harness: an image against
+//! its base (whiteouts, an opaque directory, a file turned into a
+//! directory, a changed mode, a rewritten file), an image against itself,
+//! two platforms of one index. The JSON's lists are checked against sets
+//! computed here from the two canonical listings (`tree --format tsv`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use layerlens_testkit::registry::media_types as mt;
+use layerlens_testkit::registry::{
+    sha256_digest, BuiltImage, Flavor, ImageBuilder, IndexBuilder, Layer, Registry,
+};
+use layerlens_testkit::tar::{gzip, Member};
+
+use crate::registry::{arch_image, layerlens, tar};
+
+const T: i64 = 1_700_000_000;
+
+fn layer(members: &[Member]) -> Layer {
+    let t = tar(members);
+    Layer::new(gzip(&t), mt::OCI_LAYER_GZIP, &sha256_digest(&t))
+}
+
+fn base_layers() -> Vec<Layer> {
+    vec![
+        layer(&[
+            Member::dir(b"etc/").mode(0o755).mtime(T),
+            Member::file(b"etc/hello", b"hello\n").mtime(T),
+            Member::file(b"etc/motd", b"welcome\n").mtime(T),
+            Member::file(b"etc/tool", b"#!/bin/sh\n")
+                .mode(0o755)
+                .mtime(T),
+            Member::dir(b"opt/").mode(0o755).mtime(T),
+            Member::dir(b"opt/data/").mode(0o755).mtime(T),
+            Member::file(b"opt/data/a", b"a").mtime(T),
+            Member::file(b"opt/data/b", b"bb").mtime(T),
+            Member::file(b"srv", b"a file, for now").mtime(T),
+        ]),
+        layer(&[Member::file(b"etc/extra", b"extra\n").mtime(T)]),
+    ]
+}
+
+fn image(layers: Vec<Layer>, env: &str) -> BuiltImage {
+    let mut b = ImageBuilder::oci().env(env);
+    for l in layers {
+        b = b.layer(l);
+    }
+    b.build()
+}
+
+/// The base, and the base with a layer on top that changes every way.
+fn base_and_derived() -> (BuiltImage, BuiltImage) {
+    let base = image(base_layers(), "STAGE=base");
+    let mut layers = base_layers();
+    layers.push(layer(&[
+        Member::file(b"etc/.wh.motd", b"").mtime(T),
+        Member::file(b"etc/hello", b"hello again\n").mtime(T + 5),
+        Member::file(b"etc/tool", b"#!/bin/sh\n")
+            .mode(0o4755)
+            .mtime(T),
+        Member::file(b"opt/data/.wh..wh..opq", b"").mtime(T),
+        Member::file(b"opt/data/c", b"ccc").mtime(T),
+        Member::file(b"etc/extra", b"extra\n").mtime(T + 99),
+        Member::dir(b"srv/").mode(0o755).mtime(T),
+        Member::file(b"srv/index.html", b"<p>hi</p>").mtime(T),
+        Member::dir(b"app/").mode(0o755).mtime(T),
+        Member::file(b"app/new", b"new").mtime(T),
+    ]));
+    (base, image(layers, "STAGE=app"))
+}
+
+/// `path → the other columns but mtime` of a canonical listing.
+fn listing(reference: &str, extra: &[&str]) -> BTreeMap<String, Vec<String>> {
+    let run = layerlens(
+        &[&["tree", reference, "--format", "tsv"], extra].concat(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cols: Vec<String> = l.split('\t').map(str::to_owned).collect();
+            (cols[0].clone(), cols[1..8].to_vec())
+        })
+        .collect()
+}
+
+/// The added, removed and modified paths, computed from two listings.
+fn expected(
+    a: &BTreeMap<String, Vec<String>>,
+    b: &BTreeMap<String, Vec<String>>,
+) -> [BTreeSet<String>; 3] {
+    let added = b.keys().filter(|p| !a.contains_key(*p)).cloned().collect();
+    let removed = a.keys().filter(|p| !b.contains_key(*p)).cloned().collect();
+    let modified = a
+        .iter()
+        .filter(|(p, cols)| b.get(*p).is_some_and(|c| c != *cols))
+        .map(|(p, _)| p.clone())
+        .collect();
+    [added, removed, modified]
+}
+
+fn paths(v: &serde_json::Value, key: &str) -> BTreeSet<String> {
+    v[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn an_image_against_its_base() {
+    let registry = Registry::start(Flavor::Open);
+    let (base, derived) = base_and_derived();
+    base.push(&registry.client(), "d/base", Some("v1"));
+    derived.push(&registry.client(), "d/app", Some("v1"));
+    let a = format!("{}/d/base:v1", registry.host_port());
+    let b = format!("{}/d/app:v1", registry.host_port());
+
+    let run = layerlens(&["diff", &a, &b, "--format", "json"], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let [added, removed, modified] = expected(&listing(&a, &[]), &listing(&b, &[]));
+    assert_eq!(paths(&v, "added"), added);
+    assert_eq!(paths(&v, "removed"), removed);
+    assert_eq!(paths(&v, "modified"), modified);
+    // The cases by name: a whiteout and an opaque directory remove, a file
+    // became a directory (modified: its type; its child added), a mode
+    // changed, an mtime alone is no modification.
+    assert!(removed.contains("/etc/motd") && removed.contains("/opt/data/a"));
+    assert!(added.contains("/srv/index.html") && added.contains("/app/new"));
+    assert!(modified.contains("/srv") && modified.contains("/etc/tool"));
+    assert!(!modified.contains("/etc/extra"), "mtime only");
+    let changed = |p: &str| {
+        v["modified"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"] == p)
+            .map(|e| e["changed"].clone())
+            .unwrap()
+    };
+    assert_eq!(changed("/etc/tool"), serde_json::json!(["mode"]));
+    assert_eq!(changed("/srv")[0], "type");
+    assert_eq!(changed("/etc/hello"), serde_json::json!(["size", "sha256"]));
+    // The layers shared: the base's two, as the base of the new image.
+    assert_eq!(v["layers"]["base"], 2);
+    assert_eq!(v["layers"]["shared"].as_array().unwrap().len(), 2);
+    assert_eq!(v["config"]["Env"]["a"], serde_json::json!(["STAGE=base"]));
+    assert_eq!(v["config"]["Env"]["b"], serde_json::json!(["STAGE=app"]));
+
+    // With --mtime, an mtime alone counts.
+    let run = layerlens(&["diff", &a, &b, "--format", "json", "--mtime"], None);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(paths(&v, "modified").contains("/etc/extra"));
+
+    // The text for a person: a summary, then dive's symbols.
+    let run = layerlens(&["diff", &a, &b], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let first = run.stdout.lines().next().unwrap();
+    assert!(
+        first.contains(&format!(
+            "{} added, {} removed, {} modified",
+            added.len(),
+            removed.len(),
+            modified.len()
+        )),
+        "{first}"
+    );
+    assert!(first.contains("shares 2 of 3 layers"), "{first}");
+    assert!(run.stdout.contains("\n- /etc/motd\t"), "{}", run.stdout);
+    assert!(run.stdout.contains("\n+ /app/new\t"), "{}", run.stdout);
+    assert!(run.stdout.contains("\n~ /etc/tool\t"), "{}", run.stdout);
+}
+
+#[test]
+fn an_image_against_itself_and_errors() {
+    let registry = Registry::start(Flavor::Open);
+    let (base, _) = base_and_derived();
+    base.push(&registry.client(), "same/app", Some("v1"));
+    let a = format!("{}/same/app:v1", registry.host_port());
+    let run = layerlens(&["diff", &a, &a, "--format", "json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    for k in ["added", "removed", "modified"] {
+        assert_eq!(v[k], serde_json::json!([]), "{k}");
+    }
+    assert_eq!(v["config"], serde_json::json!({}));
+    let run = layerlens(
+        &[
+            "diff",
+            &a,
+            &format!("{}/same/nothing:v9", registry.host_port()),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("same/nothing"), "{}", run.stderr);
+}
+
+#[test]
+fn two_platforms_of_one_index() {
+    let registry = Registry::start(Flavor::Open);
+    let client = registry.client();
+    let arm64 = arch_image("linux", "arm64", Some("v8"));
+    let amd64 = arch_image("linux", "amd64", None);
+    for i in [&arm64, &amd64] {
+        i.push(&client, "multi/app", None);
+    }
+    IndexBuilder::oci()
+        .image(&amd64)
+        .image(&arm64)
+        .build()
+        .push(&client, "multi/app", Some("v1"));
+    let r = format!("{}/multi/app:v1", registry.host_port());
+    let run = layerlens(
+        &[
+            "diff",
+            &r,
+            &r,
+            "--platform-a",
+            "linux/amd64",
+            "--platform-b",
+            "linux/arm64/v8",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let [added, removed, modified] = expected(
+        &listing(&r, &["--platform", "linux/amd64"]),
+        &listing(&r, &["--platform", "linux/arm64/v8"]),
+    );
+    assert_eq!(paths(&v, "added"), added);
+    assert_eq!(paths(&v, "removed"), removed);
+    assert_eq!(paths(&v, "modified"), modified);
+    assert!(added.contains("/only-arm64-v8"), "{added:?}");
+    assert_eq!(v["layers"]["base"], 0);
+}
