@@ -16,6 +16,7 @@
 
 pub mod changes;
 mod children;
+pub mod ci;
 pub mod diff;
 pub mod listing;
 pub mod merge;

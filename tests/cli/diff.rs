@@ -241,3 +241,78 @@ fn two_platforms_of_one_index() {
     assert!(added.contains("/only-arm64-v8"), "{added:?}");
     assert_eq!(v["layers"]["base"], 0);
 }
+
+#[test]
+fn check_applies_dives_ci_rules() {
+    let registry = Registry::start(Flavor::Open);
+    let (_, derived) = base_and_derived();
+    derived.push(&registry.client(), "ci/app", Some("v1"));
+    let r = format!("{}/ci/app:v1", registry.host_port());
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = |name: &str, text: &str| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    // Wasted, counted by hand: the first copies of hello (6), tool (10),
+    // extra (6), motd (8, whited out), a and b (1 + 2, the opaque
+    // directory) and the file srv (15) that became a directory: 48 of the
+    // 91 bytes the layers store, 49 of them above the first layer.
+    let strict = rules(
+        "strict",
+        "rules:\n  lowestEfficiency: 0.9\n  highestWastedBytes: 40B\n  highestUserWastedPercent: disabled\n",
+    );
+    let run = layerlens(&["check", &r, "--ci-config", &strict], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("wastedBytes: 48 bytes"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("efficiency: 47.2527 %"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("userWastedPercent: 97.9592 %"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("FAIL: lowestEfficiency"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("FAIL: highestWastedBytes"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("SKIP: highestUserWastedPercent"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Result:FAIL [Total:3] [Passed:0] [Failed:2]"),
+        "{}",
+        run.stdout
+    );
+    let lenient = rules(
+        "lenient",
+        "rules:\n  lowestEfficiency: 0.4\n  highestWastedBytes: 1KB\n  highestUserWastedPercent: 0.99\n",
+    );
+    let run = layerlens(&["check", &r, "--ci-config", &lenient], None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Result:PASS [Total:3] [Passed:3]"),
+        "{}",
+        run.stdout
+    );
+    let broken = rules("broken", "rules:\n  lowestEfficiency: high\n");
+    let run = layerlens(&["check", &r, "--ci-config", &broken], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("line 2"), "{}", run.stderr);
+}

@@ -120,6 +120,19 @@ mod cli {
             #[command(flatten)]
             registry: RegistryArgs,
         },
+        /// dive's CI rules (`.dive-ci`: lowestEfficiency, highestWastedBytes,
+        /// highestUserWastedPercent) against the image: one line per rule
+        /// and PASS or FAIL; exit 1 on failure.
+        Check {
+            #[command(flatten)]
+            image: ImageArgs,
+            /// The rules file (dive's `.dive-ci` format); dive's defaults
+            /// without one.
+            #[arg(long, value_name = "PATH")]
+            ci_config: Option<std::path::PathBuf>,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
         /// The platforms of a multi-platform image.
         Platforms {
             #[command(flatten)]
@@ -188,6 +201,11 @@ mod cli {
                 registry,
             } => cat::run_cat(&image, &path, verify, &registry),
             Command::Diff { args, registry } => Ok(diff::run_diff(&args, &registry)),
+            Command::Check {
+                image,
+                ci_config,
+                registry,
+            } => Ok(diff::run_check(&image, ci_config.as_deref(), &registry)),
             Command::Platforms { image, registry } => image::run_platforms(&image, &registry),
             Command::Tags {
                 repository,
