@@ -18,6 +18,7 @@ pub mod changes;
 mod children;
 pub mod ci;
 pub mod diff;
+pub mod gate;
 pub mod listing;
 pub mod merge;
 pub mod merged;

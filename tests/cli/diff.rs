@@ -316,3 +316,41 @@ fn check_applies_dives_ci_rules() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("line 2"), "{}", run.stderr);
 }
+
+#[test]
+fn fail_on_gates_what_a_change_may_bring_in() {
+    let registry = Registry::start(Flavor::Open);
+    let (base, derived) = base_and_derived();
+    base.push(&registry.client(), "gate/base", Some("v1"));
+    derived.push(&registry.client(), "gate/app", Some("v1"));
+    let a = format!("{}/gate/base:v1", registry.host_port());
+    let b = format!("{}/gate/app:v1", registry.host_port());
+    // /etc/tool gained its setuid bit; /app/new was added.
+    let run = layerlens(
+        &["diff", &a, &b, "--fail-on", "setuid,added=/root/**"],
+        None,
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("FAIL: setuid: 1 paths\n  ~ /etc/tool"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("PASS: added=/root/**"),
+        "{}",
+        run.stderr
+    );
+    // Rules that hold pass, though the images differ.
+    let run = layerlens(
+        &["diff", &a, &b, "--fail-on", "added=/root/**,larger=1KB"],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = layerlens(&["diff", &a, &b, "--fail-on", "added=/app/*"], None);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("+ /app/new"), "{}", run.stderr);
+    let run = layerlens(&["diff", &a, &b, "--fail-on", "bigger=3"], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not a rule"), "{}", run.stderr);
+}

@@ -50,6 +50,11 @@ pub struct DiffArgs {
     /// (rebuilds touch every mtime, so it is not by default).
     #[arg(long)]
     mtime: bool,
+    /// A gate: exit 1 only when one of these rules breaks (and 0 when the
+    /// images differ otherwise): `added=GLOB`, `removed=GLOB`,
+    /// `modified=GLOB`, `setuid`, `larger=SIZE`, comma-separated.
+    #[arg(long, value_name = "RULES")]
+    fail_on: Option<String>,
 }
 
 /// One side: its image and the listing of its merged tree.
@@ -160,6 +165,12 @@ pub fn run_diff(args: &DiffArgs, registry: &RegistryArgs) -> ExitCode {
 }
 
 fn compare(args: &DiffArgs, registry: &RegistryArgs) -> anyhow::Result<ExitCode> {
+    let gate = match &args.fail_on {
+        Some(text) => Some(
+            layerlens::fs::gate::parse_rules(text).map_err(|e| anyhow::anyhow!("--fail-on {e}"))?,
+        ),
+        None => None,
+    };
     let pa = args.platform_a.clone().or(args.platform.clone());
     let pb = args.platform_b.clone().or(args.platform.clone());
     let a = side(&args.a, pa, registry)?;
@@ -206,6 +217,26 @@ fn compare(args: &DiffArgs, registry: &RegistryArgs) -> anyhow::Result<ExitCode>
         DiffFormat::Text => write_text(&mut out, &a, &b, &tree, &config, (shared.len(), base))?,
     }
     out.flush()?;
+    if let Some(rules) = gate {
+        // The verdicts go to stderr, so stdout stays the diff (JSON stays JSON).
+        let mut broken = 0;
+        for (rule, hits) in layerlens::fs::gate::evaluate(&rules, &tree) {
+            if hits.is_empty() {
+                eprintln!("PASS: {}", rule.text());
+                continue;
+            }
+            broken += 1;
+            eprintln!("FAIL: {}: {} paths", rule.text(), hits.len());
+            for e in hits.iter().take(20) {
+                eprintln!("  {} {}", e.change.symbol(), escape(e.path()));
+            }
+        }
+        return Ok(if broken == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     Ok(if tree.is_empty() && config.is_empty() {
         ExitCode::SUCCESS
     } else {
