@@ -1,9 +1,10 @@
 //! Images on disk, read in place: `oci:DIR`, `oci-archive:PATH` and
 //! `docker-archive:PATH` made by skopeo from the real registry harness
 //! (single- and multi-platform; gzip, zstd and uncompressed layers; a
-//! `docker save | gzip`), and a legacy `docker save` layout written here
-//! from its description. Each tree must equal the tree of the same image
-//! read from the registry; damaged archives are reported naming the member.
+//! `docker save | gzip`), and `docker save` layouts (legacy, Docker 25)
+//! written here from their description. Each tree must equal the tree of
+//! the same image read from the registry. Damaged archives:
+//! [`super::archives_damaged`].
 
 use std::path::Path;
 
@@ -11,12 +12,13 @@ use layerlens_testkit::registry::media_types as mt;
 use layerlens_testkit::registry::{
     sha256_digest, BuiltImage, Flavor, ImageBuilder, IndexBuilder, Layer, ManifestFormat, Registry,
 };
-use layerlens_testkit::tar::{gzip, sha256_hex, Flavour, Member, TarBuilder};
+use layerlens_testkit::tar::{gzip, Flavour, Member, TarBuilder};
 use layerlens_testkit::{never_seen, skopeo};
 
+use crate::archives_damaged::find;
 use crate::registry::{arch_image, layered_image, layerlens, tar, Run};
 
-fn tree(reference: &str, extra: &[&str]) -> Run {
+pub(crate) fn tree(reference: &str, extra: &[&str]) -> Run {
     layerlens(
         &[&["tree", reference, "--format", "tsv"], extra].concat(),
         None,
@@ -24,11 +26,11 @@ fn tree(reference: &str, extra: &[&str]) -> Run {
 }
 
 /// `skopeo copy` from the harness (plain HTTP) to `to`.
-fn copy(extra: &[&str], from: &str, to: &str) {
+pub(crate) fn copy(extra: &[&str], from: &str, to: &str) {
     skopeo(&[&["copy", "--src-tls-verify=false"], extra, &[from, to]].concat());
 }
 
-fn same_tree(reference: &str, expected: &Run, extra: &[&str]) {
+pub(crate) fn same_tree(reference: &str, expected: &Run, extra: &[&str]) {
     let run = tree(reference, extra);
     assert_eq!(run.code, 0, "{reference}: {}", run.stderr);
     assert!(
@@ -39,7 +41,7 @@ fn same_tree(reference: &str, expected: &Run, extra: &[&str]) {
     );
 }
 
-fn path_str(p: &Path) -> &str {
+pub(crate) fn path_str(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 temp path")
 }
 
@@ -226,7 +228,11 @@ fn zstd_and_zstd_chunked_layers_on_disk() {
 /// layer uncompressed as `ID/layer.tar` (a repeated layer a symbolic link
 /// to its first copy, as Docker writes it). `extra` members are added, and
 /// `manifest` replaces manifest.json when given.
-fn legacy_archive(image: &BuiltImage, manifest: Option<&str>, extra: &[Member]) -> Vec<u8> {
+pub(crate) fn legacy_archive(
+    image: &BuiltImage,
+    manifest: Option<&str>,
+    extra: &[Member],
+) -> Vec<u8> {
     let mut members = Vec::new();
     let config_hex = image.config_digest.trim_start_matches("sha256:");
     let mut layer_paths = Vec::new();
@@ -276,7 +282,7 @@ fn legacy_archive(image: &BuiltImage, manifest: Option<&str>, extra: &[Member]) 
 
 /// An image of uncompressed Docker layers (what a legacy `docker save`
 /// holds): the second and fourth layers are the same bytes.
-fn legacy_image() -> BuiltImage {
+pub(crate) fn legacy_image() -> BuiltImage {
     let l0 = tar(&[
         Member::dir(b"etc/").mode(0o755),
         Member::file(b"etc/hello", b"hello\n"),
@@ -333,178 +339,6 @@ fn a_legacy_docker_save_is_read_and_verified_by_its_diff_ids() {
         run.stderr
     );
     assert!(run.stdout.contains("/etc/same\t"), "{}", run.stdout);
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-#[test]
-fn a_tampered_oci_archive_is_a_mismatch_and_the_rest_is_listed() {
-    let registry = Registry::start(Flavor::Open);
-    let image = layered_image(ManifestFormat::Oci);
-    image.push(&registry.client(), "bad/app", Some("v1"));
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("bad.tar");
-    copy(
-        &[],
-        &format!("docker://{}/bad/app:v1", registry.host_port()),
-        &format!("oci-archive:{}", path_str(&path)),
-    );
-    // Layer 2's member: its header's name field starts the header, and its
-    // content follows that 512-byte block.
-    let archive = format!("oci-archive:{}", path_str(&path));
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&skopeo(&["inspect", "--raw", &archive]).stdout).unwrap();
-    let digest = manifest["layers"][2]["digest"].as_str().unwrap().to_owned();
-    let size = manifest["layers"][2]["size"].as_u64().unwrap() as usize;
-    let name = format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"));
-    let mut bytes = std::fs::read(&path).unwrap();
-    let header = find(&bytes, name.as_bytes()).expect("layer 2's member");
-    bytes[header + 512 + size / 2] ^= 0xff;
-    std::fs::write(&path, &bytes).unwrap();
-    let run = tree(&archive, &[]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(&format!("layer 2 ({digest})")),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stdout.contains("/etc/motd\t"), "{}", run.stdout);
-    assert!(
-        run.stdout.contains(&sha256_hex(b"welcome\n")),
-        "{}",
-        run.stdout
-    );
-}
-
-#[test]
-fn bad_archives_are_named_and_explained() {
-    let tmp = tempfile::tempdir().unwrap();
-    let image = legacy_image();
-    let write = |name: &str, bytes: &[u8]| {
-        let p = tmp.path().join(name);
-        std::fs::write(&p, bytes).unwrap();
-        format!("docker-archive:{}", path_str(&p))
-    };
-    let fails = |reference: &str, words: &[&str]| {
-        let run = tree(reference, &[]);
-        assert_ne!(run.code, 0, "{reference}");
-        assert!(run.stdout.is_empty(), "{reference}: {}", run.stdout);
-        for w in words {
-            assert!(
-                run.stderr.contains(w),
-                "{reference}: {w:?} not in {}",
-                run.stderr
-            );
-        }
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    };
-    fails(&write("text.tar", &[b'x'; 2000]), &["not a tar archive"]);
-    fails(&write("empty.tar", b""), &["not a tar archive"]);
-    let whole = legacy_archive(&image, None, &[]);
-    fails(
-        &write("cut.tar", &whole[..whole.len() / 2]),
-        &["truncated", "member"],
-    );
-    let config_hex = image.config_digest.trim_start_matches("sha256:");
-    let naming = |config: &str, layers: &[&str]| {
-        serde_json::json!([{ "Config": config, "RepoTags": null, "Layers": layers }]).to_string()
-    };
-    let missing = naming(
-        &format!("{config_hex}.json"),
-        &["missing/layer.tar", "b", "c", "d"],
-    );
-    fails(
-        &write("missing.tar", &legacy_archive(&image, Some(&missing), &[])),
-        &["missing/layer.tar", "not there"],
-    );
-    let outside = naming("../etc/passwd", &[]);
-    fails(
-        &write("outside.tar", &legacy_archive(&image, Some(&outside), &[])),
-        &["../etc/passwd", "outside the archive"],
-    );
-    let twice = legacy_archive(
-        &image,
-        None,
-        &[Member::file(format!("{config_hex}.json").as_bytes(), b"{}")],
-    );
-    fails(
-        &write("twice.tar", &twice),
-        &["two members of this name", &format!("{config_hex}.json")],
-    );
-    let escaping = legacy_archive(
-        &image,
-        Some(&naming("cfg.json", &[])),
-        &[Member::symlink(b"cfg.json", b"../../etc/passwd")],
-    );
-    fails(
-        &write("escaping.tar", &escaping),
-        &["cfg.json", "outside the archive"],
-    );
-    let huge = format!("[{}]", " ".repeat(9 << 20));
-    fails(
-        &write("huge.tar", &legacy_archive(&image, Some(&huge), &[])),
-        &["manifest.json", "more than"],
-    );
-    fails(
-        &write("none.tar", &tar(&[Member::file(b"README", b"hi")])),
-        &["neither index.json", "manifest.json"],
-    );
-    let run = tree(
-        &format!("oci:{}", path_str(&tmp.path().join("nowhere"))),
-        &[],
-    );
-    assert_ne!(run.code, 0);
-    assert!(run.stderr.contains("not a directory"), "{}", run.stderr);
-}
-
-#[test]
-fn a_missing_blob_fails_its_layer_and_the_rest_is_listed() {
-    let registry = Registry::start(Flavor::Open);
-    let image = layered_image(ManifestFormat::Oci);
-    image.push(&registry.client(), "gone/app", Some("v1"));
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("layout");
-    let layout = format!("oci:{}:v1", path_str(&dir));
-    copy(
-        &[],
-        &format!("docker://{}/gone/app:v1", registry.host_port()),
-        &layout,
-    );
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&skopeo(&["inspect", "--raw", &layout]).stdout).unwrap();
-    let digest = manifest["layers"][1]["digest"].as_str().unwrap().to_owned();
-    std::fs::remove_file(
-        dir.join("blobs/sha256")
-            .join(digest.trim_start_matches("sha256:")),
-    )
-    .unwrap();
-    // The same layout as a tar made by GNU tar (`./`-prefixed members).
-    let archive = tmp.path().join("gone.tar");
-    let tarred = std::process::Command::new("tar")
-        .args(["-C", path_str(&dir), "-cf", path_str(&archive), "."])
-        .status()
-        .expect("tar (Debian package tar)");
-    assert!(tarred.success());
-    for reference in [
-        layout.clone(),
-        format!("oci-archive:{}", path_str(&archive)),
-    ] {
-        let run = tree(&reference, &[]);
-        assert_eq!(run.code, 1, "{reference}: {}", run.stderr);
-        assert!(
-            run.stderr.contains(&format!("layer 1 ({digest})")),
-            "{reference}: {}",
-            run.stderr
-        );
-        // Layer 0's files are still listed.
-        assert!(
-            run.stdout.contains("/usr/bin/tool\t"),
-            "{reference}: {}",
-            run.stdout
-        );
-    }
 }
 
 /// `docker save` of Docker 25 and later: an OCI image layout (its

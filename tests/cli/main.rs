@@ -4,6 +4,7 @@
 //! One test binary (fewer link steps for the suite); one module per area.
 
 mod archives;
+mod archives_damaged;
 mod demo;
 mod diff;
 mod local_layout;

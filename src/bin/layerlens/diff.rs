@@ -1,8 +1,7 @@
 //! `layerlens diff A B`: what changed between two images (or two platforms
 //! of one), as `diff(1)` answers: exit 0 when the merged trees and configs
-//! are the same, 1 when they differ, 2 on error; and `layerlens check`,
-//! dive's CI rules. Wiring and printing only: the comparison is
-//! `layerlens::fs::diff`, the rules `layerlens::fs::ci`.
+//! are the same, 1 when they differ, 2 on error. Wiring and printing only:
+//! the comparison is `layerlens::fs::diff`, the gate `layerlens::fs::gate`.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -293,82 +292,4 @@ fn write_text(
         writeln!(out, "config {k}: {x:?} → {y:?}")?;
     }
     Ok(())
-}
-
-/// `layerlens check REF [--ci-config PATH]`: dive's CI rules against the
-/// image; one line per rule and a final PASS/FAIL, exit 1 on failure, 2 on
-/// error.
-pub fn run_check(
-    image: &ImageArgs,
-    config: Option<&std::path::Path>,
-    registry: &RegistryArgs,
-) -> ExitCode {
-    match check(image, config, registry) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn check(
-    image: &ImageArgs,
-    config: Option<&std::path::Path>,
-    registry: &RegistryArgs,
-) -> anyhow::Result<ExitCode> {
-    use layerlens::fs::ci::{check, measures, parse_rules, Rules, Verdict};
-    let rules = match config {
-        Some(p) => {
-            let text =
-                std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-            parse_rules(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
-        }
-        None => Rules::default(),
-    };
-    let (_client, _image, reports) = open(image, registry, false, None, Verify::Full)?;
-    if report_problems(&reports) != ExitCode::SUCCESS {
-        anyhow::bail!("not every layer verified, so the image cannot be measured whole");
-    }
-    let fs = merge_verified(&reports);
-    let m = measures(&fs);
-    let verdicts = check(&m, &rules);
-    let mut out = io::stdout().lock();
-    writeln!(out, "  efficiency: {:.4} %", m.efficiency * 100.0)?;
-    writeln!(
-        out,
-        "  wastedBytes: {} bytes ({})",
-        m.wasted_bytes,
-        human_size_binary(m.wasted_bytes)
-    )?;
-    writeln!(out, "  userWastedPercent: {:.4} %", m.user_wasted * 100.0)?;
-    writeln!(out, "Results:")?;
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for (name, v) in &verdicts {
-        match v {
-            Verdict::Pass => {
-                passed += 1;
-                writeln!(out, "  PASS: {name}")?;
-            }
-            Verdict::Fail(why) => {
-                failed += 1;
-                writeln!(out, "  FAIL: {name}: {why}")?;
-            }
-            Verdict::Skip => {
-                skipped += 1;
-                writeln!(out, "  SKIP: {name}: rule disabled")?;
-            }
-        }
-    }
-    let result = if failed == 0 { "PASS" } else { "FAIL" };
-    writeln!(
-        out,
-        "Result:{result} [Total:{}] [Passed:{passed}] [Failed:{failed}] [Warn:0] [Skipped:{skipped}]",
-        verdicts.len()
-    )?;
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }

@@ -18,6 +18,9 @@ fn main() {}
 mod cat;
 
 #[cfg(not(target_arch = "wasm32"))]
+mod check;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod diff;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -40,10 +43,10 @@ mod cli {
     use clap::{Parser, Subcommand};
 
     use crate::cat;
-    use crate::diff;
     use crate::image::{self, ImageArgs, RegistryArgs, TreeFormat, UsageError, VerifyMode};
     use crate::search::{self, SearchArgs};
     use crate::serve;
+    use crate::{check, diff};
     use layerlens::oci::Reference;
     use serde::Serialize;
 
@@ -205,7 +208,7 @@ mod cli {
                 image,
                 ci_config,
                 registry,
-            } => Ok(diff::run_check(&image, ci_config.as_deref(), &registry)),
+            } => Ok(check::run_check(&image, ci_config.as_deref(), &registry)),
             Command::Platforms { image, registry } => image::run_platforms(&image, &registry),
             Command::Tags {
                 repository,
