@@ -425,7 +425,7 @@ pub(super) fn scan_finished(state: &mut State, load: LoadId) -> Option<Vec<Effec
         // Another scan, or the library's indexes, still to come.
         return None;
     }
-    cur.reports.sort_by_key(|r| r.index);
+    crate::sort::sort_by_key(&mut cur.reports, |r| r.index);
     cur.fs = Some(Rc::new(merge_verified(&cur.reports)));
     let fresh = state.pending_path.is_none() && !state.tree.any_expanded();
     rebuild_model(state);

@@ -138,7 +138,7 @@ impl Library {
                 dangling,
             });
         }
-        out.sort_by(|a, b| {
+        crate::sort::sort_by(&mut out, |a, b| {
             let secs = |s: &ImageSummary| s.created.map_or(0, |t| t.seconds());
             secs(b)
                 .cmp(&secs(a))

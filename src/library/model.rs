@@ -235,7 +235,7 @@ impl Library {
             .filter(|(_, m)| images.contains(*m))
             .map(|(r, _)| r.clone())
             .collect();
-        refs.sort_by_key(|r| r.to_string());
+        crate::sort::sort_by_key(&mut refs, |r| r.to_string());
         refs
     }
 

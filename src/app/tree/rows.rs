@@ -123,7 +123,7 @@ fn sorted_children(model: &TreeModel, n: NodeRef, sort: SortBy) -> Vec<NodeRef> 
     let mut c = model.children(n);
     if sort == SortBy::Size {
         // Children come in name order; a stable sort keeps it for ties.
-        c.sort_by_key(|n| std::cmp::Reverse(model.total(*n)));
+        crate::sort::sort_by_key(&mut c, |n| std::cmp::Reverse(model.total(*n)));
     }
     c
 }
