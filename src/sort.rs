@@ -9,10 +9,14 @@
 //!
 //! The result is exactly that of the standard *stable* sort (equal elements
 //! keep their order), so it also serves where an unstable sort was enough.
+//! [`set_of`] and [`map_of`] build ordered sets and maps without the sort
+//! that `collect()` into them runs (one more copy per element type).
+//!
 //! None of this is on the layer scanner's hot path; the extra indirection
 //! costs little next to the comparisons themselves (byte-string paths).
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Sorts `v` stably by `cmp`, like [`slice::sort_by`].
 pub(crate) fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
@@ -29,6 +33,23 @@ pub(crate) fn sort_by_key<T, K: Ord>(v: &mut [T], mut f: impl FnMut(&T) -> K) {
 /// Sorts `v` stably in ascending order, like [`slice::sort`].
 pub(crate) fn sort<T: Ord>(v: &mut [T]) {
     sort_by(v, T::cmp);
+}
+
+/// The set of `items`, like `collect::<BTreeSet<_>>()` but inserting one by
+/// one: the standard `FromIterator` (and `From<[T; N]>`) sorts a vector
+/// first, which compiles one more copy of the sort per element type.
+pub(crate) fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    set.extend(items);
+    set
+}
+
+/// The map of `entries`, like `collect::<BTreeMap<_, _>>()` but inserting
+/// one by one (a later duplicate key wins, as with `collect`); see [`set_of`].
+pub(crate) fn map_of<K: Ord, V>(entries: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    map.extend(entries);
+    map
 }
 
 /// The positions `0..n` in sorted order: the one monomorphic call of the
