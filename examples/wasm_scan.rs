@@ -26,7 +26,7 @@ struct State {
     scanner: Option<Scanner>,
     entries: u32,
     sha: Option<Sha256>,
-    crc: crc32fast::Hasher,
+    crc: u32,
     inflate: Option<(Decompress, Vec<u8>, u64)>,
 }
 
@@ -108,16 +108,16 @@ pub extern "C" fn sha256_feed(len: usize) {
     });
 }
 
-/// Probe: CRC32 (crc32fast, as the gzip trailer check uses) over the first
+/// Probe: CRC32 (zlib-rs's, as the gzip trailer check uses) over the first
 /// `len` bytes of the buffer; returns the running value.
 #[no_mangle]
 pub extern "C" fn crc32_feed(len: usize) -> u32 {
     STATE.with_borrow_mut(|s| {
         let State { buf, crc, .. } = s;
         if let Some(chunk) = buf.get(..len) {
-            crc.update(chunk);
+            *crc = zlib_rs::crc32::crc32(*crc, chunk);
         }
-        crc.clone().finalize()
+        *crc
     })
 }
 

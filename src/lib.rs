@@ -39,6 +39,7 @@ pub mod native;
 pub mod oci;
 pub mod registry;
 pub mod search;
+mod sort;
 #[cfg(test)]
 mod test_rng;
 

@@ -60,12 +60,12 @@ pub(crate) fn verify_listed(state: &mut State) -> Vec<Effect> {
     let Some(image) = cur.image.clone() else {
         return Vec::new();
     };
-    let listed: BTreeSet<usize> = cur
-        .reports
-        .iter()
-        .filter(|r| matches!(r.outcome, LayerOutcome::Listed(_)))
-        .map(|r| r.index)
-        .collect();
+    let listed: BTreeSet<usize> = crate::sort::set_of(
+        cur.reports
+            .iter()
+            .filter(|r| matches!(r.outcome, LayerOutcome::Listed(_)))
+            .map(|r| r.index),
+    );
     if listed.is_empty() {
         return Vec::new();
     }
@@ -82,7 +82,7 @@ pub(crate) fn verify_listed(state: &mut State) -> Vec<Effect> {
     let count = image.image_manifest().map_or(0, |m| m.layers().len());
     let task = ScanTask {
         load: cur.load,
-        skip: (0..count).filter(|i| !listed.contains(i)).collect(),
+        skip: crate::sort::set_of((0..count).filter(|i| !listed.contains(i))),
         image,
         settings: scan_settings(true),
     };
@@ -271,11 +271,12 @@ fn start_layers(state: &mut State, load: LoadId) -> Vec<Effect> {
         return Vec::new();
     };
     let descriptors = image.image_manifest().map_or(&[][..], |m| m.layers());
-    let since: BTreeMap<usize, Timestamp> = descriptors
-        .iter()
-        .enumerate()
-        .filter_map(|(i, d)| Some((i, catalog.layer_verified_since(d.digest())?)))
-        .collect();
+    let since: BTreeMap<usize, Timestamp> = crate::sort::map_of(
+        descriptors
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| Some((i, catalog.layer_verified_since(d.digest())?))),
+    );
     let stored: Vec<(usize, crate::oci::Digest)> = since
         .keys()
         .filter_map(|&i| Some((i, descriptors.get(i)?.digest().clone())))
@@ -287,7 +288,7 @@ fn start_layers(state: &mut State, load: LoadId) -> Vec<Effect> {
         cur.scans += 1;
         effects.push(Effect::Scan(ScanTask {
             load,
-            skip: cur.reading_library.keys().copied().collect(),
+            skip: crate::sort::set_of(cur.reading_library.keys().copied()),
             image,
             settings: scan_settings(verify_fully),
         }));
@@ -357,9 +358,7 @@ pub(crate) fn library_layers(
         cur.scans += 1;
         effects.push(Effect::Scan(ScanTask {
             load,
-            skip: (0..descriptors.len())
-                .filter(|i| !fetch.contains(i))
-                .collect(),
+            skip: crate::sort::set_of((0..descriptors.len()).filter(|i| !fetch.contains(i))),
             image,
             settings: scan_settings(state.verify_fully),
         }));
@@ -430,7 +429,7 @@ pub(super) fn scan_finished(state: &mut State, load: LoadId) -> Option<Vec<Effec
         // Another scan, or the library's indexes, still to come.
         return None;
     }
-    cur.reports.sort_by_key(|r| r.index);
+    crate::sort::sort_by_key(&mut cur.reports, |r| r.index);
     cur.fs = Some(Rc::new(merge_verified(&cur.reports)));
     let fresh = state.pending_path.is_none() && !state.tree.any_expanded();
     rebuild_model(state);

@@ -104,10 +104,8 @@ fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(kind);
     out.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(kind);
-    crc.update(data);
-    out.extend_from_slice(&crc.finalize().to_be_bytes());
+    let crc = zlib_rs::crc32::crc32(zlib_rs::crc32::crc32(0, kind), data);
+    out.extend_from_slice(&crc.to_be_bytes());
 }
 
 /// `/etc/os-release` at a version.
@@ -192,7 +190,7 @@ mod tests {
             let kind = &rest[4..8];
             let data = &rest[8..8 + len];
             let crc = u32::from_be_bytes(rest[8 + len..12 + len].try_into().unwrap());
-            assert_eq!(crc, crc32fast::hash(&[kind, data].concat()));
+            assert_eq!(crc, zlib_rs::crc32::crc32(0, &[kind, data].concat()));
             if kind == b"IDAT" {
                 idat.extend_from_slice(data);
             }

@@ -182,9 +182,9 @@ pub(crate) fn compute(
             }
         }
     }
-    out.added.sort_unstable();
-    out.modified.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    out.unchanged.sort_unstable();
-    out.removed.sort_unstable();
+    crate::sort::sort(&mut out.added);
+    crate::sort::sort_by(&mut out.modified, |a, b| a.path.cmp(&b.path));
+    crate::sort::sort(&mut out.unchanged);
+    crate::sort::sort(&mut out.removed);
     out
 }

@@ -110,11 +110,11 @@ impl Children {
     /// The same children as a map (names read from the arena).
     pub(crate) fn to_large(&self, nodes: &[Node]) -> Children {
         match self {
-            Children::Small(v) => Children::Large(
-                v.iter()
-                    .filter_map(|c| nodes.get(c.id.index()).map(|n| (n.name.clone(), c.id)))
-                    .collect(),
-            ),
+            Children::Small(v) => {
+                Children::Large(crate::sort::map_of(v.iter().filter_map(|c| {
+                    nodes.get(c.id.index()).map(|n| (n.name.clone(), c.id))
+                })))
+            }
             Children::Large(m) => Children::Large(m.clone()),
         }
     }

@@ -240,7 +240,7 @@ impl MergedFs {
             let root = self.root();
             paths.retain(|(id, _)| *id == root || self.node(*id).is_some_and(|n| !n.is_implicit()));
         }
-        paths.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+        crate::sort::sort_by(&mut paths, |a, b| a.1.cmp(&b.1));
         let mut rows = Vec::with_capacity(paths.len());
         for (id, path) in paths {
             let Some(node) = self.node(id) else { continue };

@@ -119,7 +119,7 @@ pub(crate) fn finish(
         for m in members.iter_mut() {
             m.0 = tree.path(m.1);
         }
-        members.sort_unstable();
+        crate::sort::sort(members);
         if let Some((_, leader)) = members.first().cloned() {
             for (_, id) in members.iter().skip(1) {
                 tree.n_mut(*id).leader = Some(leader);
@@ -213,9 +213,9 @@ pub(crate) fn finish(
     }
     let mut offenders: Vec<Offender> = by_path.into_values().collect();
     for o in offenders.iter_mut() {
-        o.layers.sort_unstable();
+        crate::sort::sort(&mut o.layers);
     }
-    offenders.sort_unstable_by(|a, b| {
+    crate::sort::sort_by(&mut offenders, |a, b| {
         b.wasted_bytes
             .cmp(&a.wasted_bytes)
             .then_with(|| a.path.cmp(&b.path))

@@ -540,7 +540,7 @@ pub async fn scan_layers<F: Fetch, C: Fn() -> u64>(
     let mut reports: Vec<LayerReport> = layer_reports(client, image, settings, progress)
         .collect()
         .await;
-    reports.sort_by_key(|r| r.index);
+    crate::sort::sort_by_key(&mut reports, |r| r.index);
     reports
 }
 

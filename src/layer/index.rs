@@ -242,7 +242,7 @@ impl LayerIndex {
                 out.extend_from_slice(h);
             }
         }
-        let crc = crc32fast::hash(&out);
+        let crc = zlib_rs::crc32::crc32(0, &out);
         out.extend_from_slice(&crc.to_le_bytes());
         out
     }
@@ -262,7 +262,7 @@ impl LayerIndex {
         }
         let (body, crc) = bytes.split_at(bytes.len() - 4);
         let want = u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]);
-        if crc32fast::hash(body) != want {
+        if zlib_rs::crc32::crc32(0, body) != want {
             return Err(err(
                 "checksum mismatch (the stored index was altered)",
                 body.len(),

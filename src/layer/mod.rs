@@ -64,6 +64,12 @@ mod zstd;
 pub use engine::{LayerScanner, ScanEngine, StartScan};
 pub use entry::{Entry, EntryKind};
 pub use error::{ScanError, ScanErrorKind, ScanFailure, Stream};
+
+/// Where a decoder puts the bytes it decodes, in order (the tar walker,
+/// usually). A `dyn` callee, called once per decoded piece, so the gzip and
+/// zstd decoders are compiled once rather than once per kind of sink (which
+/// kept several copies of each in the page's WebAssembly).
+pub(crate) type Sink<'a> = dyn FnMut(&[u8]) -> Result<(), ScanError> + 'a;
 pub use extract::{Collect, ContentSink, ExtractTarget, NoSink};
 pub use gzip::GzipInfo;
 pub use hashes::{ContentRange, TarHashes};

@@ -29,6 +29,7 @@ use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
 
 use super::error::{ScanError, ScanErrorKind};
 use super::seek::{Checkpoint, Points};
+use super::Sink;
 
 const ZSTD_MAGIC: u32 = 0xFD2F_B528;
 /// Skippable frames use magics `0x184D2A50..=0x184D2A5F`.
@@ -82,16 +83,13 @@ pub(crate) struct ZstdDecoder {
 
 /// Adapts the byte sink to the `io::Write` ruzstd drains into, keeping the
 /// sink's own error (io::Error cannot carry it).
-struct SinkWriter<'a, F> {
-    sink: &'a mut F,
+struct SinkWriter<'a, 's> {
+    sink: &'a mut Sink<'s>,
     error: Option<ScanError>,
     written: u64,
 }
 
-impl<F> io::Write for SinkWriter<'_, F>
-where
-    F: FnMut(&[u8]) -> Result<(), ScanError>,
-{
+impl io::Write for SinkWriter<'_, '_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match (self.sink)(buf) {
             Ok(()) => {
@@ -213,10 +211,7 @@ impl ZstdDecoder {
     }
 
     /// Decodes `input`, passing every decoded byte to `sink` in order.
-    pub(crate) fn feed<F>(&mut self, mut input: &[u8], sink: &mut F) -> Result<(), ScanError>
-    where
-        F: FnMut(&[u8]) -> Result<(), ScanError>,
-    {
+    pub(crate) fn feed(&mut self, mut input: &[u8], sink: &mut Sink<'_>) -> Result<(), ScanError> {
         while !input.is_empty() {
             if let State::Skip { left } = self.state {
                 let take = left.min(input.len() as u64);
@@ -263,10 +258,7 @@ impl ZstdDecoder {
     }
 
     /// Handles one complete unit. `self.offset` is still the unit's start.
-    fn unit<F>(&mut self, unit: &[u8], sink: &mut F) -> Result<(), ScanError>
-    where
-        F: FnMut(&[u8]) -> Result<(), ScanError>,
-    {
+    fn unit(&mut self, unit: &[u8], sink: &mut Sink<'_>) -> Result<(), ScanError> {
         match self.state {
             State::FrameStart => {
                 self.frame += 1;
@@ -340,10 +332,7 @@ impl ZstdDecoder {
         Ok(())
     }
 
-    fn block<F>(&mut self, block: &[u8], sink: &mut F) -> Result<(), ScanError>
-    where
-        F: FnMut(&[u8]) -> Result<(), ScanError>,
-    {
+    fn block(&mut self, block: &[u8], sink: &mut Sink<'_>) -> Result<(), ScanError> {
         let mut source = block;
         let finished = self
             .decoder

@@ -102,16 +102,10 @@ impl Library {
             format: CATALOG_FORMAT.to_owned(),
             version: CATALOG_VERSION,
             images: self.images.values().map(ImageWire::from).collect(),
-            tags: self
-                .tags
-                .iter()
-                .map(|(r, d)| (r.to_string(), d.clone()))
-                .collect(),
-            digests: self
-                .digests
-                .iter()
-                .map(|(r, d)| (r.to_string(), d.clone()))
-                .collect(),
+            tags: crate::sort::map_of(self.tags.iter().map(|(r, d)| (r.to_string(), d.clone()))),
+            digests: crate::sort::map_of(
+                self.digests.iter().map(|(r, d)| (r.to_string(), d.clone())),
+            ),
             blobs: self.blobs.clone(),
             layers: self.layers.clone(),
         };

@@ -20,7 +20,7 @@
 //!   and leaves ties in no particular order; here ties go by IMAGE ID, then
 //!   manifest digest, so the order is stable).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::dockerfmt::until::parse_until;
 use crate::library::{FilterError, Filters, Library, LibraryError};
@@ -105,7 +105,7 @@ impl Library {
             }
             let mut repo_tags = Vec::new();
             let mut repo_digests = Vec::new();
-            let refs = self.references_to(&BTreeSet::from([record.manifest.clone()]));
+            let refs = self.references_to(&crate::sort::set_of([record.manifest.clone()]));
             for r in &refs {
                 if !patterns.is_empty() && !matches_any(r, &patterns)? {
                     continue;
@@ -138,7 +138,7 @@ impl Library {
                 dangling,
             });
         }
-        out.sort_by(|a, b| {
+        crate::sort::sort_by(&mut out, |a, b| {
             let secs = |s: &ImageSummary| s.created.map_or(0, |t| t.seconds());
             secs(b)
                 .cmp(&secs(a))

@@ -242,17 +242,18 @@ impl Library {
             .filter(|(_, m)| images.contains(*m))
             .map(|(r, _)| r.clone())
             .collect();
-        refs.sort_by_key(|r| r.to_string());
+        crate::sort::sort_by_key(&mut refs, |r| r.to_string());
         refs
     }
 
     /// The IMAGE IDs some tag names (through any of their manifests).
     pub(crate) fn tagged_ids(&self) -> BTreeSet<&Digest> {
-        self.tags
-            .values()
-            .filter_map(|m| self.images.get(m))
-            .map(|r| &r.config)
-            .collect()
+        crate::sort::set_of(
+            self.tags
+                .values()
+                .filter_map(|m| self.images.get(m))
+                .map(|r| &r.config),
+        )
     }
 
     /// Docker's rule for a dangling image, the one home of it (used by
@@ -273,11 +274,12 @@ impl Library {
     /// All records sharing `id` (one Docker image, possibly reachable by
     /// several manifests).
     pub(crate) fn images_with_id(&self, id: &Digest) -> BTreeSet<Digest> {
-        self.images
-            .values()
-            .filter(|r| &r.config == id)
-            .map(|r| r.manifest.clone())
-            .collect()
+        crate::sort::set_of(
+            self.images
+                .values()
+                .filter(|r| &r.config == id)
+                .map(|r| r.manifest.clone()),
+        )
     }
 
     /// Points `reference` (tag or digest reference) at `image`, returning the

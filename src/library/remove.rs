@@ -298,8 +298,9 @@ impl Library {
             _ => None,
         };
         let before = self.clone();
-        let in_use: BTreeSet<&Digest> = in_use.iter().collect();
-        let ids: BTreeSet<Digest> = self.images.values().map(|r| r.config.clone()).collect();
+        let in_use: BTreeSet<&Digest> = crate::sort::set_of(in_use);
+        let ids: BTreeSet<Digest> =
+            crate::sort::set_of(self.images.values().map(|r| r.config.clone()));
         let mut removal = Removal::default();
         for id in ids {
             let group = self.images_with_id(&id);

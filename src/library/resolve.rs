@@ -70,7 +70,7 @@ impl Library {
                 if let Some(record) = self.images.get(manifest) {
                     return Ok(Resolved {
                         id: record.config.clone(),
-                        images: BTreeSet::from([manifest.clone()]),
+                        images: crate::sort::set_of([manifest.clone()]),
                         reference: Some(reference.clone()),
                     });
                 }
@@ -100,12 +100,12 @@ impl Library {
         if hex.is_empty() || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             return Ok(None);
         }
-        let ids: BTreeSet<&Digest> = self
-            .images
-            .values()
-            .map(|r| &r.config)
-            .filter(|id| id.hex().starts_with(hex))
-            .collect();
+        let ids: BTreeSet<&Digest> = crate::sort::set_of(
+            self.images
+                .values()
+                .map(|r| &r.config)
+                .filter(|id| id.hex().starts_with(hex)),
+        );
         match ids.len() {
             0 => Ok(None),
             1 => Ok(ids.into_iter().next().cloned()),

@@ -190,7 +190,7 @@ where
 /// the values must be objects, whose contents mean nothing.
 fn object_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeSet<String>, D::Error> {
     let map: Option<BTreeMap<String, AnyObject>> = Option::deserialize(d)?;
-    Ok(map.unwrap_or_default().into_keys().collect())
+    Ok(crate::sort::set_of(map.unwrap_or_default().into_keys()))
 }
 
 /// Any JSON object, contents ignored.

@@ -214,11 +214,11 @@ pub(super) fn sweep(state: &mut State) -> Vec<Effect> {
     if !lib.keep.read || lib.store == super::StoreStatus::Opening || lib.detached {
         return Vec::new();
     }
-    let used: BTreeSet<&Digest> = lib
-        .catalog
-        .images()
-        .flat_map(|i| i.layers().iter().map(|l| &l.digest))
-        .collect();
+    let used: BTreeSet<&Digest> = crate::sort::set_of(
+        lib.catalog
+            .images()
+            .flat_map(|i| i.layers().iter().map(|l| &l.digest)),
+    );
     let orphans: Vec<Digest> = lib
         .keep
         .kept
@@ -315,7 +315,7 @@ pub(super) fn update_keep(state: &mut State, msg: LibraryMsg) -> Vec<Effect> {
             k.on = on;
             k.read = true;
             match kept {
-                Ok(list) => k.kept = list.into_iter().collect(),
+                Ok(list) => k.kept = crate::sort::set_of(list),
                 Err(e) => k.error = Some(format!("The kept layers could not be listed: {e}")),
             }
             let mut effects = sweep(state);

@@ -237,7 +237,7 @@ impl TreeModel {
         let (before, after) = merge_upto(reports, layer);
         let marks = after.changes(layer).map(marks_of).unwrap_or_default();
         let mut paths: Vec<(&Vec<u8>, Change)> = marks.iter().map(|(p, c)| (p, *c)).collect();
-        paths.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        crate::sort::sort_by(&mut paths, |a, b| a.0.cmp(b.0));
         let mut nodes = vec![ChangeNode::directory(Box::default(), 0, Change::None)];
         let mut index: HashMap<Vec<u8>, u32> = HashMap::new();
         for (path, change) in paths {
@@ -308,8 +308,9 @@ impl TreeModel {
         // (children come after their parents in the arena).
         let names: Vec<Box<[u8]>> = nodes.iter().map(|n| n.name.clone()).collect();
         for n in nodes.iter_mut() {
-            n.children
-                .sort_unstable_by(|a, b| names[*a as usize].cmp(&names[*b as usize]));
+            crate::sort::sort_by(&mut n.children, |a, b| {
+                names[*a as usize].cmp(&names[*b as usize])
+            });
         }
         for i in (0..nodes.len()).rev() {
             let own = if nodes[i].kind == EntryKind::Directory {

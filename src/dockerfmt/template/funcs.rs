@@ -436,7 +436,7 @@ pub(crate) fn json_string(s: &str, escape_html: bool) -> String {
 /// `map[string]string`), HTML characters escaped.
 pub(crate) fn json_object(fields: &[&str], value: impl Fn(&str) -> String) -> String {
     let mut names = fields.to_vec();
-    names.sort_unstable();
+    crate::sort::sort(&mut names);
     let body: Vec<String> = names
         .iter()
         .map(|k| format!("{}:{}", json_string(k, true), json_string(&value(k), true)))

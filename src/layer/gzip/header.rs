@@ -1,6 +1,8 @@
 //! The gzip member header (RFC 1952 §2.3), parsed incrementally from
 //! chunks of any size, with exact errors (which field, which offset).
 
+use zlib_rs::crc32::crc32;
+
 use crate::layer::error::{ScanError, ScanErrorKind};
 
 use super::GzipInfo;
@@ -35,7 +37,8 @@ pub(super) struct HeaderParser {
     flags: u8,
     /// Bytes of FEXTRA still to read.
     extra_left: usize,
-    crc: crc32fast::Hasher,
+    /// CRC-32 of the header so far (zlib's running form).
+    crc: u32,
     pub(super) info: GzipInfo,
 }
 
@@ -47,7 +50,7 @@ impl HeaderParser {
             have: 0,
             flags: 0,
             extra_left: 0,
-            crc: crc32fast::Hasher::new(),
+            crc: 0,
             info: GzipInfo::default(),
         }
     }
@@ -100,7 +103,7 @@ impl HeaderParser {
                     }
                     self.buf[self.have] = byte;
                     self.have += 1;
-                    self.crc.update(&rest[..1]);
+                    self.crc = crc32(self.crc, &rest[..1]);
                     pos += 1;
                     if self.have == 10 {
                         let b = self.buf;
@@ -116,7 +119,7 @@ impl HeaderParser {
                 HeaderStep::ExtraLen => {
                     self.buf[self.have] = rest[0];
                     self.have += 1;
-                    self.crc.update(&rest[..1]);
+                    self.crc = crc32(self.crc, &rest[..1]);
                     pos += 1;
                     if self.have == 2 {
                         self.extra_left =
@@ -132,7 +135,7 @@ impl HeaderParser {
                 HeaderStep::Extra => {
                     let take = self.extra_left.min(rest.len());
                     let part = &rest[..take];
-                    self.crc.update(part);
+                    self.crc = crc32(self.crc, part);
                     if let Some(extra) = &mut self.info.extra {
                         extra.extend_from_slice(part);
                     }
@@ -146,7 +149,7 @@ impl HeaderParser {
                     let end = rest.iter().position(|&b| b == 0);
                     let take = end.map_or(rest.len(), |e| e + 1);
                     let part = &rest[..take];
-                    self.crc.update(part);
+                    self.crc = crc32(self.crc, part);
                     let text = end.map_or(part, |e| &part[..e]);
                     let slot = if self.step == HeaderStep::Name {
                         &mut self.info.name
@@ -167,7 +170,7 @@ impl HeaderParser {
                     pos += 1;
                     if self.have == 2 {
                         let stored = u16::from_le_bytes([self.buf[0], self.buf[1]]);
-                        let computed = (self.crc.clone().finalize() & 0xffff) as u16;
+                        let computed = (self.crc & 0xffff) as u16;
                         if stored != computed {
                             return Err(ScanError::compressed(
                                 ScanErrorKind::GzipHeaderCrc { stored, computed },

@@ -20,9 +20,11 @@
 //!   (as in Go's `compress/gzip`, which Docker and containerd use; GNU gzip
 //!   merely warns about trailing zeros).
 
+use zlib_rs::crc32::crc32;
 use zlib_rs::{Inflate, InflateFlush, Status};
 
 use crate::layer::error::{ScanError, ScanErrorKind};
+use crate::layer::Sink;
 
 mod header;
 use crate::layer::seek::{BlockRecorder, Points};
@@ -79,7 +81,8 @@ pub(crate) struct GzipDecoder {
     member: u64,
     /// Offset where the current member's trailer begins (for errors).
     trailer_at: u64,
-    crc: crc32fast::Hasher,
+    /// CRC-32 of the member's data so far (zlib's running form).
+    crc: u32,
     isize: u32,
     info: Option<GzipInfo>,
     /// Bytes inflated from all members so far (the tar offset).
@@ -115,7 +118,7 @@ impl GzipDecoder {
             offset,
             member,
             trailer_at: 0,
-            crc: crc32fast::Hasher::new(),
+            crc: 0,
             isize: 0,
             info: None,
             total_out: 0,
@@ -147,10 +150,7 @@ impl GzipDecoder {
     }
 
     /// Decodes `input`, passing every inflated byte to `sink` in order.
-    pub(crate) fn feed<F>(&mut self, mut input: &[u8], sink: &mut F) -> Result<(), ScanError>
-    where
-        F: FnMut(&[u8]) -> Result<(), ScanError>,
-    {
+    pub(crate) fn feed(&mut self, mut input: &[u8], sink: &mut Sink<'_>) -> Result<(), ScanError> {
         while !input.is_empty() {
             match &mut self.state {
                 State::Header(parser) => {
@@ -191,7 +191,7 @@ impl GzipDecoder {
                         seek.member_start(self.offset, self.member);
                     }
                     self.inflate.reset(false);
-                    self.crc = crc32fast::Hasher::new();
+                    self.crc = 0;
                     self.isize = 0;
                     self.state = State::Header(Box::new(HeaderParser::new()));
                 }
@@ -207,10 +207,7 @@ impl GzipDecoder {
 
     /// Runs the inflater over `input` until it needs more input or the
     /// member's deflate stream ends. Returns the bytes of `input` used.
-    fn inflate_some<F>(&mut self, input: &[u8], sink: &mut F) -> Result<usize, ScanError>
-    where
-        F: FnMut(&[u8]) -> Result<(), ScanError>,
-    {
+    fn inflate_some(&mut self, input: &[u8], sink: &mut Sink<'_>) -> Result<usize, ScanError> {
         let mut used = 0usize;
         loop {
             // Recording checkpoints, the inflater stops at the next block
@@ -235,7 +232,7 @@ impl GzipDecoder {
             // what the tar reader sees does not depend on chunk sizes.
             if produced > 0 {
                 let out = &self.out[..produced];
-                self.crc.update(out);
+                self.crc = crc32(self.crc, out);
                 self.isize = self.isize.wrapping_add(produced as u32);
                 self.total_out += produced as u64;
                 sink(out)?;
@@ -276,7 +273,7 @@ impl GzipDecoder {
                         // Stopped with input left and room to write: at a
                         // block boundary.
                         if let Some(seek) = &mut self.seek {
-                            let crc = self.crc.clone().finalize();
+                            let crc = self.crc;
                             seek.boundary(self.offset, self.member, crc, self.isize);
                         }
                         // A stop without progress is retried without one,
@@ -305,7 +302,7 @@ impl GzipDecoder {
     fn check_trailer(&mut self, buf: [u8; 8]) -> Result<(), ScanError> {
         let stored_crc = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]);
         let stored_size = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]);
-        let computed_crc = std::mem::take(&mut self.crc).finalize();
+        let computed_crc = std::mem::take(&mut self.crc);
         if stored_crc != computed_crc {
             return Err(ScanError::compressed(
                 ScanErrorKind::GzipCrc {

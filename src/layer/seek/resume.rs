@@ -21,11 +21,14 @@
 //! incomplete code inflaters accept), one distance code of length 1, and a
 //! code-length code of two one-bit symbols (18 = a run of zeros, and 1).
 
+use zlib_rs::crc32::crc32;
 use zlib_rs::{Inflate, InflateFlush, Status};
 
 use super::{BlockState, Checkpoint};
+
 use crate::layer::error::{ScanError, ScanErrorKind};
 use crate::layer::gzip::GzipDecoder;
+use crate::layer::Sink;
 
 /// Bits written least significant first, as deflate packs them.
 struct Bits {
@@ -118,7 +121,7 @@ pub(crate) struct Resume {
     /// Blob offset of the next byte fed.
     offset: u64,
     member: u64,
-    crc: crc32fast::Hasher,
+    crc: u32,
     isize: u32,
 }
 
@@ -149,16 +152,13 @@ impl Resume {
             shift: Some(state.shift),
             offset: checkpoint.start,
             member: checkpoint.unit,
-            crc: crc32fast::Hasher::new_with_initial(state.crc),
+            crc: state.crc,
             isize: state.isize,
         })
     }
 
     /// Decodes the next bytes of the range, passing the output to `sink`.
-    pub(crate) fn feed<F>(&mut self, chunk: &[u8], sink: &mut F) -> Result<(), ScanError>
-    where
-        F: FnMut(&[u8]) -> Result<(), ScanError>,
-    {
+    pub(crate) fn feed(&mut self, chunk: &[u8], sink: &mut Sink<'_>) -> Result<(), ScanError> {
         let at = self.offset;
         self.offset += chunk.len() as u64;
         match &mut self.state {
@@ -171,10 +171,7 @@ impl Resume {
         }
     }
 
-    fn body<F>(&mut self, chunk: &[u8], at: u64, sink: &mut F) -> Result<(), ScanError>
-    where
-        F: FnMut(&[u8]) -> Result<(), ScanError>,
-    {
+    fn body(&mut self, chunk: &[u8], at: u64, sink: &mut Sink<'_>) -> Result<(), ScanError> {
         let Some((&first, rest)) = chunk.split_first() else {
             return Ok(());
         };
@@ -203,16 +200,13 @@ impl Resume {
 
     /// Inflates `input` (whose byte `extra` is blob byte `at`); returns the
     /// bytes used when the member's deflate data ended.
-    fn inflate_some<F>(
+    fn inflate_some(
         &mut self,
         input: &[u8],
         at: u64,
         extra: u64,
-        sink: &mut F,
-    ) -> Result<Option<usize>, ScanError>
-    where
-        F: FnMut(&[u8]) -> Result<(), ScanError>,
-    {
+        sink: &mut Sink<'_>,
+    ) -> Result<Option<usize>, ScanError> {
         let member = self.member;
         let corrupt = |used: usize| {
             ScanError::compressed(
@@ -232,7 +226,7 @@ impl Resume {
             used += took;
             if produced > 0 {
                 let out = &self.out[..produced];
-                self.crc.update(out);
+                self.crc = crc32(self.crc, out);
                 self.isize = self.isize.wrapping_add(produced as u32);
                 sink(out)?;
             }
@@ -251,10 +245,7 @@ impl Resume {
 
     /// Checks the resumed member's trailer once its 8 bytes are in, then
     /// hands what follows to a decoder for the next members.
-    fn trailer<F>(&mut self, sink: &mut F) -> Result<(), ScanError>
-    where
-        F: FnMut(&[u8]) -> Result<(), ScanError>,
-    {
+    fn trailer(&mut self, sink: &mut Sink<'_>) -> Result<(), ScanError> {
         let State::Trailer { at, buf } = &self.state else {
             return Ok(());
         };
@@ -264,7 +255,7 @@ impl Resume {
         let at = *at;
         let stored = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
         let stored_size = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
-        let computed = self.crc.clone().finalize();
+        let computed = self.crc;
         if stored != computed {
             let kind = ScanErrorKind::GzipCrc {
                 member: self.member,

@@ -71,7 +71,7 @@ pub(super) fn encode(index: &SeekIndex) -> Vec<u8> {
             }
         }
     }
-    let crc = crc32fast::hash(&out);
+    let crc = zlib_rs::crc32::crc32(0, &out);
     out.extend_from_slice(&crc.to_le_bytes());
     out
 }
@@ -156,7 +156,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<SeekIndex, SeekError> {
     }
     let (body, stored) = bytes.split_at(bytes.len() - 4);
     let stored = u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]);
-    if crc32fast::hash(body) != stored {
+    if zlib_rs::crc32::crc32(0, body) != stored {
         return Err(fail("CRC-32: the encoding is damaged", body.len()));
     }
     let mut r = Reader { b: body, pos: 5 };

@@ -58,7 +58,7 @@ pub(super) fn close_spans(spans: &mut [Vec<Span>], table_at: u64) {
         .filter(|&o| o > 0)
         .chain([table_at])
         .collect();
-    bounds.sort_unstable();
+    crate::sort::sort(&mut bounds);
     bounds.dedup();
     for span in spans.iter_mut().flatten() {
         if span.offset > 0 {
