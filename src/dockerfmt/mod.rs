@@ -18,3 +18,20 @@ pub mod template;
 pub mod until;
 
 pub use template::{Template, TemplateError};
+
+/// Control characters (a terminal escape, a tab that would break a table)
+/// as `\xHH`: text from outside — Docker Hub's names and descriptions, an
+/// archive's member names, a registry's error message — printed to a
+/// terminal. Docker prints them raw; this is the one deliberate difference
+/// (JSON output is left to JSON's own escaping).
+pub fn inert(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -89,22 +89,6 @@ pub fn ellipsis(s: &str, max: usize) -> String {
     out
 }
 
-/// Control characters (a terminal escape, a tab that would break the
-/// table) as `\xHH`: names and descriptions are Docker Hub's, printed to a
-/// terminal. Docker prints them raw; this is the one deliberate difference
-/// (JSON output is left to JSON's own escaping).
-fn inert(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            out.push_str(&format!("\\x{:02x}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// A result's description as the table shows it: CR and LF as spaces, other
 /// control characters as `\xHH`, cut to [`DESCRIPTION_WIDTH`] columns when
 /// `trunc`.
@@ -114,7 +98,11 @@ pub fn description(result: &SearchResult, trunc: bool) -> String {
 
 fn described(result: &SearchResult, trunc: bool, escape: bool) -> String {
     let one_line = result.description.replace(['\n', '\r'], " ");
-    let one_line = if escape { inert(&one_line) } else { one_line };
+    let one_line = if escape {
+        crate::dockerfmt::inert(&one_line)
+    } else {
+        one_line
+    };
     if trunc {
         ellipsis(&one_line, DESCRIPTION_WIDTH)
     } else {
@@ -183,7 +171,7 @@ impl Row<'_> {
         let r = self.result;
         Some(match name {
             "Name" if json => r.name.clone(),
-            "Name" => inert(&r.name),
+            "Name" => crate::dockerfmt::inert(&r.name),
             "Description" => described(r, self.trunc, !json),
             "StarCount" => r.star_count.to_string(),
             "IsOfficial" => flag(r.is_official, json),

@@ -117,6 +117,15 @@ fn bad_archives_are_named_and_explained() {
         &write("escaping.tar", &escaping),
         &["cfg.json", "outside the archive"],
     );
+    // A name from the archive reaches the terminal inert.
+    let escape = naming("\u{1b}[31mred.json", &[]);
+    let run = tree(
+        &write("escape.tar", &legacy_archive(&image, Some(&escape), &[])),
+        &[],
+    );
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("\\x1b[31mred.json"), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
     let huge = format!("[{}]", " ".repeat(9 << 20));
     fails(
         &write("huge.tar", &legacy_archive(&image, Some(&huge), &[])),

@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use layerlens::dockerfmt::inert;
 use layerlens::fs::human_size_binary;
 use layerlens::inspect::{merge_verified, Verify};
 
@@ -21,7 +22,7 @@ pub fn run_check(
     match check(image, config, registry) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", inert(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

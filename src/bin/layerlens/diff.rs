@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use layerlens::dockerfmt::inert;
 use layerlens::fs::diff::{diff_listings, Change, DiffEntry, DiffOptions, TreeDiff};
 use layerlens::fs::{escape, human_size_binary, ListingRow};
 use layerlens::inspect::{merge_verified, Image, LayerReport, Verify};
@@ -157,7 +158,7 @@ pub fn run_diff(args: &DiffArgs, registry: &RegistryArgs) -> ExitCode {
     match compare(args, registry) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", inert(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
 use clap::{Args, ValueEnum};
+use layerlens::dockerfmt::inert;
 use layerlens::fs::{to_json, MergedFs};
 use layerlens::inspect::report::{all_verified, inspect_json, inspect_text};
 use layerlens::inspect::{
@@ -281,10 +282,10 @@ pub(crate) fn report_problems(reports: &[LayerReport]) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for r in reports {
         if let Some(note) = r.note() {
-            eprintln!("note: {note}");
+            eprintln!("note: {}", inert(&note));
         }
         if let Some(p) = r.problem() {
-            eprintln!("error: {p}");
+            eprintln!("error: {}", inert(&p));
             code = ExitCode::FAILURE;
         }
     }

@@ -231,11 +231,11 @@ mod cli {
                 ExitCode::SUCCESS
             }
             Err(e) if e.downcast_ref::<UsageError>().is_some() => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", layerlens::dockerfmt::inert(&format!("{e:#}")));
                 ExitCode::from(2)
             }
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", layerlens::dockerfmt::inert(&format!("{e:#}")));
                 ExitCode::FAILURE
             }
         }
