@@ -66,9 +66,11 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
                     .map(|n| n as u64)
                     .ok_or_else(|| format!("{part}: not a size (50MB, 1GiB)"))?,
             ),
-            _ => return Err(format!(
+            _ => {
+                return Err(format!(
                 "{part}: not a rule (added=GLOB, removed=GLOB, modified=GLOB, setuid, larger=SIZE)"
-            )),
+            ))
+            }
         });
     }
     Ok(out)
