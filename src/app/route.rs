@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 
 use crate::oci::Platform;
 
-use super::search::SearchRoute;
+use super::search::{SearchPage, SearchRoute};
 
 /// The most `name=value` pairs read from a query.
 pub const MAX_PARAMS: usize = 32;
@@ -195,6 +195,24 @@ impl Route {
                     route.library.param(other, &bytes);
                 }
             }
+        }
+        // A page's settings exist only with that page: that is when they are
+        // printed, so `parse(print(r)) == r` (found by fuzzing: a search
+        // link's second `filter` lingered as the images page's filter, a
+        // `repo` without `page=tags` as the tags page's, and no printed link
+        // could carry them).
+        if !route.library.page {
+            route.library.filter = None;
+            route.library.format = None;
+            route.library.digests = false;
+        }
+        let search = &mut route.search;
+        if search.page != Some(SearchPage::Search) {
+            search.q = None;
+            search.filters.clear();
+        }
+        if search.page != Some(SearchPage::Tags) {
+            search.repo = None;
         }
         route
     }

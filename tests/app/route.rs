@@ -309,3 +309,24 @@ fn the_tab_is_in_the_link_unless_it_is_the_files() {
         assert_eq!(Route::parse(q).tab, Tab::Files, "{q}");
     }
 }
+
+/// Found by `cargo fuzz run route`: a page's settings read from a link that
+/// is not that page's (a search link's repeated `filter` as the images
+/// page's, `repo` without `page=tags`) made a route printing could not carry.
+#[test]
+fn fuzz_the_images_page_settings_need_the_images_page() {
+    for q in [
+        "?page=search&q=nginx&filter=is-official%3Dtrue&filter=starse%3D3",
+        "?image=a&format=%7B%7B.ID%7D%7D&digests=1&filter=x",
+        "?page=images&filter=a&filter=b&format=f&digests=1",
+        "?repo=library/alpine",
+        "?page=tags&q=x&filter=stars%3D3&repo=a",
+        "?page=search&repo=a&q=b",
+    ] {
+        let r = Route::parse(q);
+        assert_eq!(Route::parse(&r.to_query()), r, "{q}");
+    }
+    let r = Route::parse("?page=images&filter=dangling%3Dtrue&digests=1");
+    assert_eq!(r.library.filter.as_deref(), Some("dangling=true"));
+    assert!(r.library.digests);
+}
