@@ -24,25 +24,42 @@ EOF
   for _ in $(seq 50); do curl -sf "$base/v2/" >/dev/null && break; sleep 0.1; done
 }
 
+# bench_push_image WORKDIR REPO CREATED LEVEL TAR...
+# Pushes the TARs, each gzipped at LEVEL (kept beside it as TAR.gz), as the
+# layers of 127.0.0.1:$port/REPO:v1, base first, its config created at
+# CREATED. Sets: diff_id blob (of the last layer).
+bench_push_image() {
+  local work=$1 repo=$2 created=$3 level=$4
+  shift 4
+  local diff_ids=() layers=() history=() tar
+  for tar in "$@"; do
+    gzip "-$level" -n -k -f "$tar"
+    diff_id="sha256:$(sha256sum "$tar" | cut -d' ' -f1)"
+    blob=$(_push_blob "$repo" "$tar.gz")
+    diff_ids+=("\"$diff_id\"")
+    layers+=("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"$blob\",\"size\":$(stat -c %s "$tar.gz")}")
+    history+=('{"created_by":"bench"}')
+  done
+  local IFS=,
+  printf '{"architecture":"amd64","os":"linux","created":"%s","config":{},"rootfs":{"type":"layers","diff_ids":[%s]},"history":[%s]}' \
+    "$created" "${diff_ids[*]}" "${history[*]}" > "$work/config.json"
+  local config
+  config=$(_push_blob "$repo" "$work/config.json")
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[%s]}' \
+    "$config" "$(stat -c %s "$work/config.json")" "${layers[*]}" > "$work/manifest.json"
+  curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$work/manifest.json" "$base/v2/$repo/manifests/v1" >/dev/null
+}
+
 # bench_push_layer WORKDIR REPO CREATED
 # Pushes WORKDIR/layer.tar, gzipped, as 127.0.0.1:$port/REPO:v1 (one layer,
 # its config created at CREATED). Sets: tar_bytes gz_bytes files diff_id blob.
 bench_push_layer() {
   local work=$1 repo=$2 created=$3
-  gzip -6 -n -k "$work/layer.tar"
+  log "pushing"
+  bench_push_image "$work" "$repo" "$created" 6 "$work/layer.tar"
   tar_bytes=$(stat -c %s "$work/layer.tar")
   gz_bytes=$(stat -c %s "$work/layer.tar.gz")
   files=$(tar -tf "$work/layer.tar" | wc -l)
-  diff_id="sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)"
-  blob="sha256:$(sha256sum "$work/layer.tar.gz" | cut -d' ' -f1)"
-  log "pushing"
-  _push_blob "$repo" "$work/layer.tar.gz" >/dev/null
-  printf '{"architecture":"amd64","os":"linux","created":"%s","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]},"history":[{"created_by":"bench"}]}' "$created" "$diff_id" > "$work/config.json"
-  local config
-  config=$(_push_blob "$repo" "$work/config.json")
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%d}]}' \
-    "$config" "$(stat -c %s "$work/config.json")" "$blob" "$gz_bytes" > "$work/manifest.json"
-  curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$work/manifest.json" "$base/v2/$repo/manifests/v1" >/dev/null
 }
 
 _push_blob() { # repo file -> digest

@@ -10,11 +10,9 @@ const ROUNDS = Number(process.env.ROUNDS || 2);
 const SETTLE_MS = 350;
 const BIG = '/usr/lib/x86_64-linux-gnu';
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+// The browser tests' Chromium flags (tests/e2e/support.mjs), one list.
+const { CHROMIUM_ARGS } = await import(`${process.env.E2E}/support.mjs`);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
 page.on('pageerror', (e) => console.error('page error:', e.message));

@@ -59,22 +59,7 @@ bench_start_registry "$work"
 log "building three layers (~104,000 entries merged)"
 entries=$(python3 scripts/bench-tree-image.py "$work")
 repo=bench/tree
-diff_ids=()
-layers=()
-for i in 1 2 3; do
-  diff_ids+=("\"sha256:$(sha256sum "$work/layer$i.tar" | cut -d' ' -f1)\"")
-  gzip -1 -n "$work/layer$i.tar"
-  blob=$(_push_blob "$repo" "$work/layer$i.tar.gz")
-  layers+=("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"$blob\",\"size\":$(stat -c %s "$work/layer$i.tar.gz")}")
-done
-join() { local IFS=,; echo "$*"; }
-printf '{"architecture":"amd64","os":"linux","created":"2024-01-01T00:00:00Z","config":{},"rootfs":{"type":"layers","diff_ids":[%s]},"history":[{"created_by":"base"},{"created_by":"update"},{"created_by":"cleanup"}]}' \
-  "$(join "${diff_ids[@]}")" >"$work/config.json"
-config=$(_push_blob "$repo" "$work/config.json")
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[%s]}' \
-  "$config" "$(stat -c %s "$work/config.json")" "$(join "${layers[@]}")" >"$work/manifest.json"
-curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
-  --data-binary @"$work/manifest.json" "$base/v2/$repo/manifests/v1" >/dev/null
+bench_push_image "$work" "$repo" 2024-01-01T00:00:00Z 1 "$work"/layer{1,2,3}.tar
 
 log "trunk build --release (into target/bench-dist)"
 trunk build --release --dist target/bench-dist >"$work/trunk.log" 2>&1 || { cat "$work/trunk.log"; exit 1; }

@@ -152,6 +152,15 @@ fn remember(state: &mut State, input: &str) {
     state.recent.truncate(MAX_RECENT);
 }
 
+/// The image shown is the one a link names: its tree again for the layer
+/// and mode just set, with `path` (if any) revealed.
+pub(crate) fn show_again(state: &mut State, path: Option<&[u8]>) {
+    rebuild_model(state);
+    if let Some(p) = path {
+        state.tree.reveal(p);
+    }
+}
+
 /// Rebuilds the tree model for the selected layer and mode.
 pub(crate) fn rebuild_model(state: &mut State) {
     let Some(cur) = &state.current else {

@@ -8,7 +8,7 @@ use crate::oci::{Platform, Reference};
 use crate::registry::Credentials;
 
 use super::errors::invalid_reference;
-use super::load::{self, cancel, rebuild_model, start_load};
+use super::load::{self, cancel, rebuild_model, show_again, start_load};
 use super::msg::{CopyWhat, Effect, Focus, Msg, Next, Reveal};
 use super::proxy::normalize_base;
 use super::route::{LayerMode, Route};
@@ -39,6 +39,17 @@ fn open_reference(state: &mut State, input: &str, push: bool) -> Vec<Effect> {
     }
 }
 
+/// A new image opens on its files, whole, with nothing selected.
+fn fresh_view(state: &mut State) {
+    state.library.page = false;
+    state.platform = None;
+    state.layer = None;
+    state.mode = LayerMode::UpTo;
+    state.workbench.tab = Default::default();
+    state.pending_path = None;
+    state.tree.reset_view();
+}
+
 /// An archive chosen from the person's own machine: read in place by the
 /// shell, through the same client and checks as a registry's images.
 /// `image` picks one of an archive that holds several.
@@ -49,16 +60,10 @@ fn open_file(
     image: Option<crate::oci::Digest>,
 ) -> Vec<Effect> {
     let name = cut(name.trim(), 255);
-    state.library.page = false;
+    fresh_view(state);
     state.search.page = None;
     state.auth.prompt = None;
     state.notice = None;
-    state.platform = None;
-    state.layer = None;
-    state.mode = LayerMode::UpTo;
-    state.workbench.tab = Default::default();
-    state.pending_path = None;
-    state.tree.reset_view();
     state.archive = Some((id, name.clone()));
     state.archive_image = image;
     state.archive_choices.clear();
@@ -85,28 +90,6 @@ fn apply_route(state: &mut State, route: Route) -> Vec<Effect> {
     if let Some(effects) = super::library::apply_route(state, &route) {
         return effects;
     }
-    if let Some(name) = &route.file {
-        let shown =
-            state.current.is_some() && state.archive.as_ref().is_some_and(|(_, n)| n == name);
-        if shown {
-            state.layer = route.layer;
-            state.mode = route.mode;
-            state.workbench.tab = route.tab;
-            rebuild_model(state);
-            if let Some(p) = route.path {
-                state.tree.reveal(&p);
-            }
-            return Vec::new();
-        }
-        // The file is on someone's machine, not in the link.
-        let effects = cancel(state);
-        state.current = None;
-        state.archive = None;
-        state.tree.set_model(None);
-        state.input.clear();
-        state.phase = Phase::Error(super::errors::file_needed(name));
-        return effects;
-    }
     state.archive = None;
     let Some(image) = route.image.clone() else {
         let effects = cancel(state);
@@ -129,10 +112,7 @@ fn apply_route(state: &mut State, route: Route) -> Vec<Effect> {
     state.mode = route.mode;
     state.workbench.tab = route.tab;
     if same_image && same_platform {
-        rebuild_model(state);
-        if let Some(p) = route.path {
-            state.tree.reveal(&p);
-        }
+        show_again(state, route.path.as_deref());
         return Vec::new();
     }
     state.platform = route.platform;
@@ -176,14 +156,8 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ReferenceSubmitted(text) => {
-            state.library.page = false;
+            fresh_view(state);
             state.archive = None;
-            state.platform = None;
-            state.layer = None;
-            state.mode = LayerMode::UpTo;
-            state.workbench.tab = Default::default();
-            state.pending_path = None;
-            state.tree.reset_view();
             open_reference(state, &text, true)
         }
         Msg::FileChosen { id, name } => open_file(state, id, name, None),

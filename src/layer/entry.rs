@@ -64,3 +64,27 @@ pub struct Entry {
     /// offsets, the entry's position in the listing.
     pub offset: u64,
 }
+
+#[cfg(test)]
+impl Entry {
+    /// An entry for unit tests: owned by root, mode 0644, `size` bytes, no
+    /// content digest.
+    pub(crate) fn for_test(path: &str, kind: EntryKind, size: u64) -> Entry {
+        Entry {
+            path: path.as_bytes().to_vec(),
+            kind,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            uname: Vec::new(),
+            gname: Vec::new(),
+            size,
+            mtime: 0,
+            link_target: None,
+            dev_major: 0,
+            dev_minor: 0,
+            content_sha256: None,
+            offset: 0,
+        }
+    }
+}

@@ -111,6 +111,9 @@ impl ReadAt for FileReader {
 /// An OCI layout directory.
 pub struct DirSource {
     root: PathBuf,
+    /// The file read last, kept open: a layer streams from one file in
+    /// many reads.
+    open: std::cell::RefCell<Option<(PathBuf, std::rc::Rc<FileReader>)>>,
 }
 
 impl DirSource {
@@ -141,7 +144,21 @@ impl Source for DirSource {
 
     async fn read(&self, path: &str, offset: u64, len: usize) -> Result<Vec<u8>, ArchiveError> {
         let p = self.file(path)?;
-        FileReader::open(&p)?.read_at(offset, len).await
+        let cached = self
+            .open
+            .borrow()
+            .as_ref()
+            .filter(|(at, _)| *at == p)
+            .map(|(_, f)| f.clone());
+        let reader = match cached {
+            Some(f) => f,
+            None => {
+                let f = std::rc::Rc::new(FileReader::open(&p)?);
+                *self.open.borrow_mut() = Some((p, f.clone()));
+                f
+            }
+        };
+        reader.read_at(offset, len).await
     }
 }
 
@@ -211,6 +228,7 @@ pub async fn open(name: &LocalName) -> Result<(Reference, Local), ArchiveError> 
             }
             let source = DirSource {
                 root: name.path.clone(),
+                open: Default::default(),
             };
             let (reference, fetch) = archive::open(source, wanted, &fallback).await?;
             Ok((reference, Local::Dir(fetch)))
@@ -261,22 +279,16 @@ impl Body for CliBody {
     }
 }
 
-fn map<B>(r: Response<B>, f: impl FnOnce(B) -> CliBody) -> Response<CliBody> {
-    Response {
-        status: r.status,
-        headers: r.headers,
-        body: f(r.body),
-    }
-}
-
 impl Fetch for CliFetch {
     type Body = CliBody;
 
     async fn fetch(&self, request: Request) -> Result<Response<CliBody>, FetchError> {
         Ok(match self {
-            CliFetch::Net(f) => map(f.fetch(request).await?, CliBody::Net),
-            CliFetch::Local(Local::Archive(f)) => map(f.fetch(request).await?, CliBody::Archive),
-            CliFetch::Local(Local::Dir(f)) => map(f.fetch(request).await?, CliBody::Dir),
+            CliFetch::Net(f) => f.fetch(request).await?.map_body(CliBody::Net),
+            CliFetch::Local(Local::Archive(f)) => {
+                f.fetch(request).await?.map_body(CliBody::Archive)
+            }
+            CliFetch::Local(Local::Dir(f)) => f.fetch(request).await?.map_body(CliBody::Dir),
         })
     }
 }

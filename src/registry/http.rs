@@ -102,6 +102,18 @@ pub struct Response<B> {
     pub body: B,
 }
 
+impl<B> Response<B> {
+    /// The same response with its body wrapped (a fetch over several
+    /// doors answers with one body type).
+    pub fn map_body<C>(self, wrap: impl FnOnce(B) -> C) -> Response<C> {
+        Response {
+            status: self.status,
+            headers: self.headers,
+            body: wrap(self.body),
+        }
+    }
+}
+
 /// Why the network could not deliver a response (as opposed to a registry
 /// answering with an error status).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

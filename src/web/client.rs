@@ -57,30 +57,9 @@ impl Fetch for PageFetch {
 
     async fn fetch(&self, request: Request) -> Result<Response<PageBody>, FetchError> {
         Ok(match self {
-            PageFetch::Proxy(f) => {
-                let r = f.fetch(request).await?;
-                Response {
-                    status: r.status,
-                    headers: r.headers,
-                    body: PageBody::Proxy(r.body),
-                }
-            }
-            PageFetch::Archive(f) => {
-                let r = f.fetch(request).await?;
-                Response {
-                    status: r.status,
-                    headers: r.headers,
-                    body: PageBody::Archive(r.body),
-                }
-            }
-            PageFetch::Folder(f) => {
-                let r = f.fetch(request).await?;
-                Response {
-                    status: r.status,
-                    headers: r.headers,
-                    body: PageBody::Folder(r.body),
-                }
-            }
+            PageFetch::Proxy(f) => f.fetch(request).await?.map_body(PageBody::Proxy),
+            PageFetch::Archive(f) => f.fetch(request).await?.map_body(PageBody::Archive),
+            PageFetch::Folder(f) => f.fetch(request).await?.map_body(PageBody::Folder),
         })
     }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use super::fetch::BrowserBody;
 use crate::archive::members::normalize;
 use crate::archive::{ArchiveError, ReadAt, Source};
-use crate::registry::{Fetch, FetchError, Headers, Method, Request, Response};
+use crate::registry::{Fetch, FetchError, Headers, Request, Response};
 
 /// A `Blob` read at offsets.
 #[derive(Clone)]
@@ -104,9 +104,10 @@ impl Source for FilesSource {
     }
 }
 
-/// A worker's fetch of one layer that is a slice of an archive file: every
-/// `GET` answers with the slice's bytes (the page checked the descriptor;
-/// the scan verifies the digest as for any blob).
+/// A worker's fetch of one layer that is a slice of an archive file: its
+/// one request (the layer's `GET`) answers with the slice's bytes (the
+/// page checked the descriptor; the scan verifies the digest as for any
+/// blob).
 pub struct BlobFetch {
     blob: web_sys::Blob,
 }
@@ -121,19 +122,10 @@ impl BlobFetch {
 impl Fetch for BlobFetch {
     type Body = BrowserBody;
 
-    async fn fetch(&self, request: Request) -> Result<Response<BrowserBody>, FetchError> {
+    async fn fetch(&self, _request: Request) -> Result<Response<BrowserBody>, FetchError> {
+        // A worker only ever GETs its layer: every request is that GET.
         let mut headers = Headers::new();
         headers.push("Content-Length", (self.blob.size() as u64).to_string());
-        if request.method == Method::Head {
-            return Ok(Response {
-                status: 200,
-                headers,
-                body: BrowserBody::of_blob(
-                    &web_sys::Blob::new()
-                        .map_err(|_| FetchError::new("the browser could not make an empty blob"))?,
-                ),
-            });
-        }
         Ok(Response {
             status: 200,
             headers,

@@ -191,9 +191,7 @@ impl App {
                                 if a.images().format == ArchiveFormat::DockerLegacy)
                         });
                         if let Some(c) = client {
-                            let mut loads = app.loads.borrow_mut();
-                            loads.retain(|l, _| *l > task.load);
-                            loads.insert(task.load, Rc::new(c));
+                            app.keep_client(task.load, Rc::new(c));
                         }
                         app.dispatch(msg);
                         if legacy {
@@ -330,18 +328,23 @@ impl App {
         proxy_base: &str,
         credentials: Option<Credentials>,
     ) -> Rc<PageClient> {
-        let mut loads = self.loads.borrow_mut();
-        if let Some(c) = loads.get(&load) {
+        if let Some(c) = self.loads.borrow().get(&load) {
             return Rc::clone(c);
         }
-        loads.retain(|l, _| *l > load);
         let client = Rc::new(page_client(
             proxy_base.to_owned(),
             Rc::clone(&self.last_yield),
             credentials,
         ));
-        loads.insert(load, Rc::clone(&client));
+        self.keep_client(load, Rc::clone(&client));
         client
+    }
+
+    /// Keeps `client` as `load`'s; the clients of older loads are dropped.
+    fn keep_client(&self, load: LoadId, client: Rc<PageClient>) {
+        let mut loads = self.loads.borrow_mut();
+        loads.retain(|l, _| *l > load);
+        loads.insert(load, client);
     }
 
     /// Runs `f` on the element `id` after the next redraw, if it is there then.

@@ -10,13 +10,13 @@ use std::path::Path;
 
 use layerlens_testkit::registry::media_types as mt;
 use layerlens_testkit::registry::{
-    sha256_digest, BuiltImage, Flavor, ImageBuilder, IndexBuilder, Layer, ManifestFormat, Registry,
+    sha256_digest, BuiltImage, Flavor, ImageBuilder, Layer, ManifestFormat, Registry,
 };
 use layerlens_testkit::tar::{gzip, Flavour, Member, TarBuilder};
 use layerlens_testkit::{never_seen, skopeo};
 
 use crate::archives_damaged::find;
-use crate::registry::{arch_image, layered_image, layerlens, tar, Run};
+use crate::registry::{layered_image, layerlens, push_two_platforms, tar, Run};
 
 pub(crate) fn tree(reference: &str, extra: &[&str]) -> Run {
     layerlens(
@@ -45,11 +45,37 @@ pub(crate) fn path_str(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 temp path")
 }
 
-#[test]
-fn each_transport_reads_what_the_registry_serves() {
+/// A registry holding [`layered_image`] as `REPO:v1`, and that image.
+pub(crate) fn layered_registry(repo: &str) -> (Registry, BuiltImage) {
     let registry = Registry::start(Flavor::Open);
     let image = layered_image(ManifestFormat::Oci);
-    image.push(&registry.client(), "team/app", Some("v1"));
+    image.push(&registry.client(), repo, Some("v1"));
+    (registry, image)
+}
+
+/// The manifest of a local image as skopeo reads it (`oci:…`, `oci-archive:…`).
+pub(crate) fn raw_manifest(reference: &str) -> serde_json::Value {
+    serde_json::from_slice(&skopeo(&["inspect", "--raw", reference]).stdout).unwrap()
+}
+
+/// `blobs/sha256/HEX` of a descriptor's digest.
+pub(crate) fn blob_path(digest: &serde_json::Value) -> String {
+    let d = digest.as_str().unwrap();
+    format!("blobs/sha256/{}", d.trim_start_matches("sha256:"))
+}
+
+/// The layout `dir` as an archive made by GNU tar (`./`-prefixed members).
+pub(crate) fn gnu_tar(dir: &Path, archive: &Path) {
+    let tarred = std::process::Command::new("tar")
+        .args(["-C", path_str(dir), "-cf", path_str(archive), "."])
+        .status()
+        .expect("tar (Debian package tar)");
+    assert!(tarred.success());
+}
+
+#[test]
+fn each_transport_reads_what_the_registry_serves() {
+    let (registry, image) = layered_registry("team/app");
     let source = format!("docker://{}/team/app:v1", registry.host_port());
     let expected = tree(&format!("{}/team/app:v1", registry.host_port()), &[]);
     assert_eq!(expected.code, 0, "{}", expected.stderr);
@@ -130,18 +156,7 @@ fn each_transport_reads_what_the_registry_serves() {
 #[test]
 fn a_multi_platform_layout_picks_the_platform_asked_for() {
     let registry = Registry::start(Flavor::Open);
-    let client = registry.client();
-    let arm64 = arch_image("linux", "arm64", Some("v8"));
-    let amd64 = arch_image("linux", "amd64", None);
-    for i in [&arm64, &amd64] {
-        i.push(&client, "multi/app", None);
-    }
-    IndexBuilder::oci()
-        .image(&amd64)
-        .image(&arm64)
-        .build()
-        .push(&client, "multi/app", Some("v1"));
-    let remote = format!("{}/multi/app:v1", registry.host_port());
+    let remote = push_two_platforms(&registry);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("multi");
     let archive = tmp.path().join("multi.tar");
@@ -202,8 +217,7 @@ fn zstd_and_zstd_chunked_layers_on_disk() {
         let dir = tmp.path().join(name);
         let to = format!("oci:{}:v1", path_str(&dir));
         copy(flags, &format!("docker://{remote}"), &to);
-        let raw = skopeo(&["inspect", "--raw", &to]).stdout;
-        let m: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+        let m = raw_manifest(&to);
         assert_eq!(m["layers"][0]["mediaType"], media_type, "{name}");
         let annotations = m["layers"][0]["annotations"].to_string();
         assert_eq!(
@@ -346,9 +360,7 @@ fn a_legacy_docker_save_is_read_and_verified_by_its_diff_ids() {
 /// legacy `manifest.json` beside it, pointing into `blobs/`.
 #[test]
 fn a_docker_25_save_is_read_as_the_layout_it_holds() {
-    let registry = Registry::start(Flavor::Open);
-    let image = layered_image(ManifestFormat::Oci);
-    image.push(&registry.client(), "new/app", Some("v1"));
+    let (registry, _) = layered_registry("new/app");
     let expected = tree(&format!("{}/new/app:v1", registry.host_port()), &[]);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("layout");
@@ -367,32 +379,21 @@ fn a_docker_25_save_is_read_as_the_layout_it_holds() {
         "org.opencontainers.image.ref.name": "v1",
     });
     std::fs::write(&index_path, index.to_string()).unwrap();
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&skopeo(&["inspect", "--raw", &layout]).stdout).unwrap();
-    let blob = |d: &serde_json::Value| {
-        format!(
-            "blobs/sha256/{}",
-            d.as_str().unwrap().trim_start_matches("sha256:")
-        )
-    };
+    let manifest = raw_manifest(&layout);
     let layers: Vec<String> = manifest["layers"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| blob(&l["digest"]))
+        .map(|l| blob_path(&l["digest"]))
         .collect();
     let docker = serde_json::json!([{
-        "Config": blob(&manifest["config"]["digest"]),
+        "Config": blob_path(&manifest["config"]["digest"]),
         "RepoTags": ["new/app:v1"],
         "Layers": layers,
     }]);
     std::fs::write(dir.join("manifest.json"), docker.to_string()).unwrap();
     let archive = tmp.path().join("saved.tar");
-    let tarred = std::process::Command::new("tar")
-        .args(["-C", path_str(&dir), "-cf", path_str(&archive), "."])
-        .status()
-        .expect("tar");
-    assert!(tarred.success());
+    gnu_tar(&dir, &archive);
     let reference = format!("docker-archive:{}", path_str(&archive));
     let run = tree(&reference, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -3,12 +3,13 @@
 //! duplicated member, a path or link leading out, an oversized document, a
 //! flipped byte in a layer, a missing blob (the other layers still listed).
 
-use layerlens_testkit::registry::{Flavor, ManifestFormat, Registry};
-use layerlens_testkit::skopeo;
 use layerlens_testkit::tar::{sha256_hex, Member};
 
-use crate::archives::{copy, legacy_archive, legacy_image, path_str, tree};
-use crate::registry::{layered_image, tar};
+use crate::archives::{
+    blob_path, copy, gnu_tar, layered_registry, legacy_archive, legacy_image, path_str,
+    raw_manifest, tree,
+};
+use crate::registry::tar;
 
 pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
@@ -16,9 +17,7 @@ pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 #[test]
 fn a_tampered_oci_archive_is_a_mismatch_and_the_rest_is_listed() {
-    let registry = Registry::start(Flavor::Open);
-    let image = layered_image(ManifestFormat::Oci);
-    image.push(&registry.client(), "bad/app", Some("v1"));
+    let (registry, _) = layered_registry("bad/app");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("bad.tar");
     copy(
@@ -29,11 +28,10 @@ fn a_tampered_oci_archive_is_a_mismatch_and_the_rest_is_listed() {
     // Layer 2's member: its header's name field starts the header, and its
     // content follows that 512-byte block.
     let archive = format!("oci-archive:{}", path_str(&path));
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&skopeo(&["inspect", "--raw", &archive]).stdout).unwrap();
+    let manifest = raw_manifest(&archive);
     let digest = manifest["layers"][2]["digest"].as_str().unwrap().to_owned();
     let size = manifest["layers"][2]["size"].as_u64().unwrap() as usize;
-    let name = format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"));
+    let name = blob_path(&manifest["layers"][2]["digest"]);
     let mut bytes = std::fs::read(&path).unwrap();
     let header = find(&bytes, name.as_bytes()).expect("layer 2's member");
     bytes[header + 512 + size / 2] ^= 0xff;
@@ -145,9 +143,7 @@ fn bad_archives_are_named_and_explained() {
 
 #[test]
 fn a_missing_blob_fails_its_layer_and_the_rest_is_listed() {
-    let registry = Registry::start(Flavor::Open);
-    let image = layered_image(ManifestFormat::Oci);
-    image.push(&registry.client(), "gone/app", Some("v1"));
+    let (registry, _) = layered_registry("gone/app");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("layout");
     let layout = format!("oci:{}:v1", path_str(&dir));
@@ -156,21 +152,12 @@ fn a_missing_blob_fails_its_layer_and_the_rest_is_listed() {
         &format!("docker://{}/gone/app:v1", registry.host_port()),
         &layout,
     );
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&skopeo(&["inspect", "--raw", &layout]).stdout).unwrap();
+    let manifest = raw_manifest(&layout);
     let digest = manifest["layers"][1]["digest"].as_str().unwrap().to_owned();
-    std::fs::remove_file(
-        dir.join("blobs/sha256")
-            .join(digest.trim_start_matches("sha256:")),
-    )
-    .unwrap();
+    std::fs::remove_file(dir.join(blob_path(&manifest["layers"][1]["digest"]))).unwrap();
     // The same layout as a tar made by GNU tar (`./`-prefixed members).
     let archive = tmp.path().join("gone.tar");
-    let tarred = std::process::Command::new("tar")
-        .args(["-C", path_str(&dir), "-cf", path_str(&archive), "."])
-        .status()
-        .expect("tar (Debian package tar)");
-    assert!(tarred.success());
+    gnu_tar(&dir, &archive);
     for reference in [
         layout.clone(),
         format!("oci-archive:{}", path_str(&archive)),

@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use layerlens_testkit::registry::media_types as mt;
 use layerlens_testkit::registry::{
-    sha256_digest, BuiltImage, Flavor, ImageBuilder, IndexBuilder, Layer, Registry,
+    sha256_digest, BuiltImage, Flavor, ImageBuilder, Layer, Registry,
 };
 use layerlens_testkit::tar::{gzip, Member};
 
-use crate::registry::{arch_image, layerlens, tar};
+use crate::registry::{layerlens, push_two_platforms, tar};
 
 const T: i64 = 1_700_000_000;
 
@@ -67,6 +67,11 @@ fn base_and_derived() -> (BuiltImage, BuiltImage) {
         Member::file(b"app/new", b"new").mtime(T),
     ]));
     (base, image(layers, "STAGE=app"))
+}
+
+/// `text` holds `want` (the whole text is shown when it does not).
+fn has(text: &str, want: &str) {
+    assert!(text.contains(want), "{want:?} not in:\n{text}");
 }
 
 /// `path → the other columns but mtime` of a canonical listing.
@@ -170,9 +175,9 @@ fn an_image_against_its_base() {
         "{first}"
     );
     assert!(first.contains("shares 2 of 3 layers"), "{first}");
-    assert!(run.stdout.contains("\n- /etc/motd\t"), "{}", run.stdout);
-    assert!(run.stdout.contains("\n+ /app/new\t"), "{}", run.stdout);
-    assert!(run.stdout.contains("\n~ /etc/tool\t"), "{}", run.stdout);
+    has(&run.stdout, "\n- /etc/motd\t");
+    has(&run.stdout, "\n+ /app/new\t");
+    has(&run.stdout, "\n~ /etc/tool\t");
 }
 
 #[test]
@@ -197,24 +202,13 @@ fn an_image_against_itself_and_errors() {
         None,
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("same/nothing"), "{}", run.stderr);
+    has(&run.stderr, "same/nothing");
 }
 
 #[test]
 fn two_platforms_of_one_index() {
     let registry = Registry::start(Flavor::Open);
-    let client = registry.client();
-    let arm64 = arch_image("linux", "arm64", Some("v8"));
-    let amd64 = arch_image("linux", "amd64", None);
-    for i in [&arm64, &amd64] {
-        i.push(&client, "multi/app", None);
-    }
-    IndexBuilder::oci()
-        .image(&amd64)
-        .image(&arm64)
-        .build()
-        .push(&client, "multi/app", Some("v1"));
-    let r = format!("{}/multi/app:v1", registry.host_port());
+    let r = push_two_platforms(&registry);
     let run = layerlens(
         &[
             "diff",
@@ -264,57 +258,24 @@ fn check_applies_dives_ci_rules() {
     );
     let run = layerlens(&["check", &r, "--ci-config", &strict], None);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("wastedBytes: 48 bytes"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("efficiency: 47.2527 %"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("userWastedPercent: 97.9592 %"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("FAIL: lowestEfficiency"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("FAIL: highestWastedBytes"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("SKIP: highestUserWastedPercent"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains("Result:FAIL [Total:3] [Passed:0] [Failed:2]"),
-        "{}",
-        run.stdout
-    );
+    has(&run.stdout, "wastedBytes: 48 bytes");
+    has(&run.stdout, "efficiency: 47.2527 %");
+    has(&run.stdout, "userWastedPercent: 97.9592 %");
+    has(&run.stdout, "FAIL: lowestEfficiency");
+    has(&run.stdout, "FAIL: highestWastedBytes");
+    has(&run.stdout, "SKIP: highestUserWastedPercent");
+    has(&run.stdout, "Result:FAIL [Total:3] [Passed:0] [Failed:2]");
     let lenient = rules(
         "lenient",
         "rules:\n  lowestEfficiency: 0.4\n  highestWastedBytes: 1KB\n  highestUserWastedPercent: 0.99\n",
     );
     let run = layerlens(&["check", &r, "--ci-config", &lenient], None);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(
-        run.stdout.contains("Result:PASS [Total:3] [Passed:3]"),
-        "{}",
-        run.stdout
-    );
+    has(&run.stdout, "Result:PASS [Total:3] [Passed:3]");
     let broken = rules("broken", "rules:\n  lowestEfficiency: high\n");
     let run = layerlens(&["check", &r, "--ci-config", &broken], None);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("line 2"), "{}", run.stderr);
+    has(&run.stderr, "line 2");
 }
 
 #[test]
@@ -331,16 +292,8 @@ fn fail_on_gates_what_a_change_may_bring_in() {
         None,
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("FAIL: setuid: 1 paths\n  ~ /etc/tool"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("PASS: added=/root/**"),
-        "{}",
-        run.stderr
-    );
+    has(&run.stderr, "FAIL: setuid: 1 paths\n  ~ /etc/tool");
+    has(&run.stderr, "PASS: added=/root/**");
     // Rules that hold pass, though the images differ.
     let run = layerlens(
         &["diff", &a, &b, "--fail-on", "added=/root/**,larger=1KB"],
@@ -349,8 +302,8 @@ fn fail_on_gates_what_a_change_may_bring_in() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = layerlens(&["diff", &a, &b, "--fail-on", "added=/app/*"], None);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("+ /app/new"), "{}", run.stderr);
+    has(&run.stderr, "+ /app/new");
     let run = layerlens(&["diff", &a, &b, "--fail-on", "bigger=3"], None);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("not a rule"), "{}", run.stderr);
+    has(&run.stderr, "not a rule");
 }

@@ -288,6 +288,23 @@ pub(crate) fn arch_image(os: &str, arch: &str, variant: Option<&str>) -> BuiltIm
         .build()
 }
 
+/// `multi/app:v1` on `registry`: an index of linux/amd64 and
+/// linux/arm64/v8 ([`arch_image`]s); its reference.
+pub(crate) fn push_two_platforms(registry: &Registry) -> String {
+    let client = registry.client();
+    let arm64 = arch_image("linux", "arm64", Some("v8"));
+    let amd64 = arch_image("linux", "amd64", None);
+    for i in [&arm64, &amd64] {
+        i.push(&client, "multi/app", None);
+    }
+    IndexBuilder::oci()
+        .image(&amd64)
+        .image(&arm64)
+        .build()
+        .push(&client, "multi/app", Some("v1"));
+    format!("{}/multi/app:v1", registry.host_port())
+}
+
 #[test]
 fn multi_platform_index_with_an_attestation() {
     let registry = Registry::start(Flavor::Open);

@@ -29,7 +29,7 @@
 mod actions;
 pub mod keep;
 mod reopen;
-pub(crate) use reopen::file_not_at_hand;
+pub(crate) use reopen::{file_not_at_hand, reopened_source};
 pub mod route;
 mod transitions;
 

@@ -38,15 +38,21 @@ fn not_stored(digest: &Digest) -> UserError {
 /// The archive file the current image was reopened from the library for,
 /// when that file is not at hand here (its files cannot be read).
 pub(crate) fn file_not_at_hand(state: &State) -> Option<String> {
+    let file = reopened_source(state)?;
+    let at_hand = state.archive.as_ref().is_some_and(|(_, n)| n == file);
+    (!at_hand).then(|| file.to_owned())
+}
+
+/// The archive file the current image came from, when it was reopened from
+/// the library (`None` for an image from a registry, or not reopened).
+pub(crate) fn reopened_source(state: &State) -> Option<&str> {
     let cur = state.current.as_ref()?;
     let reopened = state
         .library
         .reopen
         .as_ref()
         .filter(|r| r.load == cur.load)?;
-    let file = state.library.catalog.image(&reopened.manifest)?.source()?;
-    let at_hand = state.archive.as_ref().is_some_and(|(_, n)| n == file);
-    (!at_hand).then(|| file.to_owned())
+    state.library.catalog.image(&reopened.manifest)?.source()
 }
 
 /// Starts reading an image back from the store (no network).

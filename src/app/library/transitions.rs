@@ -3,7 +3,7 @@
 //! or to a reopened image), [`loaded`] (a load finished: record it, or mark
 //! a reopened image opened), and [`route_for`] (the link for what is shown).
 
-use crate::app::load::rebuild_model;
+use crate::app::load::{cancel, show_again};
 use crate::app::msg::{Effect, LoadId, Next};
 use crate::app::route::Route;
 use crate::app::state::{Phase, State, Step};
@@ -64,7 +64,7 @@ pub fn route_for(state: &State, mut route: Route) -> Route {
             route.platform = None;
             // An image from a file is linked by the file's name, which
             // reopens it from any library that holds it.
-            match lib.catalog.image(&r.manifest).and_then(|i| i.source()) {
+            match super::reopen::reopened_source(state) {
                 Some(file) => route.file = Some(file.to_owned()),
                 None => route.library.open = Some(r.manifest.clone()),
             }
@@ -77,7 +77,7 @@ pub fn route_for(state: &State, mut route: Route) -> Route {
 /// `None` lets the page handle it (and leaves the images page).
 pub fn apply_route(state: &mut State, route: &Route) -> Option<Vec<Effect>> {
     if let Some(name) = &route.file {
-        return open_file_route(state, route, name);
+        return Some(open_file_route(state, route, name));
     }
     let lib = &route.library;
     if !lib.is_active() {
@@ -101,10 +101,7 @@ pub fn apply_route(state: &mut State, route: &Route) -> Option<Vec<Effect>> {
         _ => false,
     };
     if shown {
-        rebuild_model(state);
-        if let Some(p) = &route.path {
-            state.tree.reveal(p);
-        }
+        show_again(state, route.path.as_deref());
         return Some(Vec::new());
     }
     state.pending_path = route.path.clone();
@@ -118,51 +115,49 @@ pub fn apply_route(state: &mut State, route: &Route) -> Option<Vec<Effect>> {
     Some(reopen(state, &digest, false))
 }
 
-/// A link to an image from a file (`file=NAME`) without the file at hand:
-/// the library's image from that file, when it holds one (the most
-/// recently recorded), reopened with no network; `None` otherwise (the
-/// file is shown already, or the page says it is needed).
-fn open_file_route(state: &mut State, route: &Route, name: &str) -> Option<Vec<Effect>> {
+/// A link to an image from a file (`file=NAME`): shown again when that
+/// file's image is the current one (from the file, or reopened from the
+/// library); else the library's image from that file, when it holds one
+/// (the most recently recorded), reopened with no network; else the page
+/// says the file is needed.
+fn open_file_route(state: &mut State, route: &Route, name: &str) -> Vec<Effect> {
     let shown = state.current.is_some()
         && (state.archive.as_ref().is_some_and(|(_, n)| n == name)
-            || state.library.reopen.as_ref().is_some_and(|r| {
-                state
-                    .library
-                    .catalog
-                    .image(&r.manifest)
-                    .and_then(|i| i.source())
-                    == Some(name)
-            }));
-    if shown && state.archive.is_some() {
-        return None;
-    }
+            || super::reopen::reopened_source(state) == Some(name));
     state.library.page = false;
     state.layer = route.layer;
     state.mode = route.mode;
     state.workbench.tab = route.tab;
     if shown {
-        rebuild_model(state);
-        if let Some(p) = &route.path {
-            state.tree.reveal(p);
-        }
-        return Some(Vec::new());
+        show_again(state, route.path.as_deref());
+        return Vec::new();
     }
     if state.library.store == StoreStatus::Opening {
         state.library.pending = Some(route.clone());
         state.phase = Phase::Loading(Step::Resolving);
-        return Some(Vec::new());
+        return Vec::new();
     }
-    let digest = state
+    let recorded = state
         .library
         .catalog
         .images()
         .filter(|i| i.source() == Some(name))
         .max_by_key(|i| i.recorded())
-        .map(|i| i.manifest().clone())?;
+        .map(|i| i.manifest().clone());
+    let Some(digest) = recorded else {
+        // The file is on someone's machine, not in the link.
+        let effects = cancel(state);
+        state.current = None;
+        state.archive = None;
+        state.tree.set_model(None);
+        state.input.clear();
+        state.phase = Phase::Error(crate::app::errors::file_needed(name));
+        return effects;
+    };
     state.pending_path = route.path.clone();
     state.platform = None;
     state.tree.reset_view();
-    Some(reopen(state, &digest, false))
+    reopen(state, &digest, false)
 }
 
 /// A load finished (its tree is shown): ask for the time to record it,
@@ -248,12 +243,7 @@ fn handle(state: &mut State, msg: LibraryMsg, next: &mut Next) -> Vec<Effect> {
             });
             if let Some(route) = state.library.pending.take() {
                 if let Some(name) = route.file.clone() {
-                    match open_file_route(state, &route, &name) {
-                        Some(more) => effects.extend(more),
-                        None => {
-                            state.phase = Phase::Error(crate::app::errors::file_needed(&name));
-                        }
-                    }
+                    effects.extend(open_file_route(state, &route, &name));
                 } else if let Some(digest) = route.library.open.clone() {
                     state.tree.reset_view();
                     effects.extend(reopen(state, &digest, false));

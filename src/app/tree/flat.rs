@@ -226,22 +226,7 @@ mod tests {
     use crate::layer::{Entry, EntryKind};
 
     fn entry(path: &str, kind: EntryKind) -> Entry {
-        Entry {
-            path: path.as_bytes().to_vec(),
-            kind,
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            uname: Vec::new(),
-            gname: Vec::new(),
-            size: 0,
-            mtime: 0,
-            link_target: None,
-            dev_major: 0,
-            dev_minor: 0,
-            content_sha256: None,
-            offset: 0,
-        }
+        Entry::for_test(path, kind, 0)
     }
 
     /// a/ (a/b/ (a/b/x.so, a/b/y), a/c), d/ (empty), e.so — entered out

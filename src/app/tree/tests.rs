@@ -8,22 +8,7 @@ use crate::fs::MergedFs;
 use crate::layer::{Entry, EntryKind};
 
 fn file(path: String) -> Entry {
-    Entry {
-        path: path.into_bytes(),
-        kind: EntryKind::File,
-        mode: 0o644,
-        uid: 0,
-        gid: 0,
-        uname: Vec::new(),
-        gname: Vec::new(),
-        size: 1,
-        mtime: 0,
-        link_target: None,
-        dev_major: 0,
-        dev_minor: 0,
-        content_sha256: None,
-        offset: 0,
-    }
+    Entry::for_test(&path, EntryKind::File, 1)
 }
 
 /// `files` files, 100 per directory: `d0/f0.txt`, …, plus one `d0/lib.so`.

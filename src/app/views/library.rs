@@ -271,11 +271,7 @@ pub struct LibraryBar {
 pub fn library_bar(state: &State) -> Option<LibraryBar> {
     let cur = state.current.as_ref()?;
     if let Some(r) = state.library.reopen.as_ref().filter(|r| r.load == cur.load) {
-        let source = state
-            .library
-            .catalog
-            .image(&r.manifest)
-            .and_then(|i| i.source());
+        let source = crate::app::library::reopened_source(state);
         let stored = go_time_string_utc(r.recorded.seconds());
         return Some(match source {
             Some(file) => LibraryBar {

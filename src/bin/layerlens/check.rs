@@ -5,11 +5,9 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use layerlens::dockerfmt::inert;
 use layerlens::fs::human_size_binary;
-use layerlens::inspect::{merge_verified, Verify};
 
-use crate::image::{open, report_problems, ImageArgs, RegistryArgs};
+use crate::image::{open_whole, or_two, ImageArgs, RegistryArgs};
 
 /// `layerlens check REF [--ci-config PATH]`: dive's CI rules against the
 /// image; one line per rule and a final PASS/FAIL, exit 1 on failure, 2 on
@@ -19,13 +17,7 @@ pub fn run_check(
     config: Option<&std::path::Path>,
     registry: &RegistryArgs,
 ) -> ExitCode {
-    match check(image, config, registry) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {}", inert(&format!("{e:#}")));
-            ExitCode::from(2)
-        }
-    }
+    or_two(check(image, config, registry))
 }
 
 fn check(
@@ -42,11 +34,7 @@ fn check(
         }
         None => Rules::default(),
     };
-    let (_client, _image, reports) = open(image, registry, false, None, Verify::Full)?;
-    if report_problems(&reports) != ExitCode::SUCCESS {
-        anyhow::bail!("not every layer verified, so the image cannot be measured whole");
-    }
-    let fs = merge_verified(&reports);
+    let (_image, fs) = open_whole(image, registry, false)?;
     let m = measures(&fs);
     let verdicts = check(&m, &rules);
     let mut out = io::stdout().lock();

@@ -7,14 +7,13 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use layerlens::dockerfmt::inert;
 use layerlens::fs::diff::{diff_listings, Change, DiffEntry, DiffOptions, TreeDiff};
 use layerlens::fs::{escape, human_size_binary, ListingRow};
-use layerlens::inspect::{merge_verified, Image, LayerReport, Verify};
+use layerlens::inspect::Image;
 use layerlens::oci::{Digest, ImageConfig};
 use serde_json::{json, Map, Value};
 
-use crate::image::{open, report_problems, ImageArgs, RegistryArgs};
+use crate::image::{open_whole, or_two, ImageArgs, RegistryArgs};
 
 /// How `diff` prints.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,13 +68,11 @@ fn side(
     registry: &RegistryArgs,
 ) -> anyhow::Result<Side> {
     let args = ImageArgs::new(reference.to_owned(), platform);
-    let (_client, image, reports) = open(&args, registry, true, None, Verify::Full)?;
-    if report_problems(&reports) != ExitCode::SUCCESS {
-        anyhow::bail!("{reference}: not every layer verified, so its tree is not whole");
-    }
-    let rows = merge_verified(&reports).listing();
-    drop::<Vec<LayerReport>>(reports);
-    Ok(Side { image, rows })
+    let (image, fs) = open_whole(&args, registry, true)?;
+    Ok(Side {
+        image,
+        rows: fs.listing(),
+    })
 }
 
 /// The config fields compared, with their values as lists of text.
@@ -155,13 +152,7 @@ fn name(i: &Image) -> String {
 
 /// `layerlens diff`.
 pub fn run_diff(args: &DiffArgs, registry: &RegistryArgs) -> ExitCode {
-    match compare(args, registry) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {}", inert(&format!("{e:#}")));
-            ExitCode::from(2)
-        }
-    }
+    or_two(compare(args, registry))
 }
 
 fn compare(args: &DiffArgs, registry: &RegistryArgs) -> anyhow::Result<ExitCode> {

@@ -278,6 +278,32 @@ async fn load(
     Ok((image, reports))
 }
 
+/// The image verified whole and merged, for the commands that compare or
+/// judge it (`diff`, `check`): a layer that did not verify is an error.
+pub(crate) fn open_whole(
+    image: &ImageArgs,
+    registry: &RegistryArgs,
+    hash_contents: bool,
+) -> anyhow::Result<(Image, MergedFs)> {
+    let (_client, img, reports) = open(image, registry, hash_contents, None, Verify::Full)?;
+    if report_problems(&reports) != ExitCode::SUCCESS {
+        anyhow::bail!(
+            "{}: not every layer verified, so the image is not whole",
+            image.reference
+        );
+    }
+    Ok((img, merge_verified(&reports)))
+}
+
+/// The exit status of a command whose trouble is status 2 (as diff(1) and
+/// dive's CI mode answer): its own, or 2 with the error printed.
+pub(crate) fn or_two(result: anyhow::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {}", inert(&format!("{e:#}")));
+        ExitCode::from(2)
+    })
+}
+
 pub(crate) fn report_problems(reports: &[LayerReport]) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for r in reports {

@@ -31,6 +31,37 @@ pub(super) struct Start {
 
 const PLACEHOLDER: &str = "alpine:3.20 · ghcr.io/org/app:v1 · 127.0.0.1:5000/team/api@sha256:…";
 
+/// A visually hidden file input (a folder picker when `folder`) and its
+/// label, styled as a button, appended to `parent`; a folder picker the
+/// browser does not have is left out of the page.
+fn file_input(
+    parent: &Element,
+    id: &str,
+    label: &str,
+    title: &str,
+    folder: bool,
+) -> Option<HtmlInputElement> {
+    let input: HtmlInputElement = el("input")
+        .attr("type", "file")
+        .attr("id", id)
+        .attr_opt("webkitdirectory", folder.then_some(""))
+        .class("visually-hidden")
+        .build()?
+        .dyn_into()
+        .ok()?;
+    if folder && !js_sys::Reflect::has(&input, &"webkitdirectory".into()).unwrap_or(false) {
+        return Some(input);
+    }
+    let label = el("label")
+        .attr("for", id)
+        .attr("title", title)
+        .text(label)
+        .build()?;
+    let _ = parent.append_child(&label);
+    let _ = parent.append_child(&input);
+    Some(input)
+}
+
 impl Start {
     pub(super) fn build() -> Option<Start> {
         let input = el("input")
@@ -111,48 +142,25 @@ impl Start {
             .build()?;
         let _ = theme_label.append_child(&theme);
         let _ = settings.append_child(&theme_label);
-        // An archive on the person's machine: chosen here or dropped
-        // anywhere on the page; read in place, never uploaded.
-        let file: HtmlInputElement = el("input")
-            .attr("type", "file")
-            .attr("id", "open-file")
-            .class("visually-hidden")
-            .build()?
-            .dyn_into()
-            .ok()?;
-        let open = el("div")
-            .class("open-file")
-            .child(
-                el("label")
-                    .attr("for", "open-file")
-                    .attr(
-                        "title",
-                        "A docker save or OCI archive (.tar), read in this browser, never uploaded",
-                    )
-                    .text("Open a file…"),
-            )
-            .build()?;
-        let _ = open.append_child(&file);
-        // A layout folder (`skopeo copy … oci:DIR`), where the browser has
-        // a folder picker.
-        let folder: HtmlInputElement = el("input")
-            .attr("type", "file")
-            .attr("id", "open-folder")
-            .attr("webkitdirectory", "")
-            .class("visually-hidden")
-            .build()?
-            .dyn_into()
-            .ok()?;
-        let picker = js_sys::Reflect::has(&folder, &"webkitdirectory".into()).unwrap_or(false);
-        if picker {
-            let label = el("label")
-                .attr("for", "open-folder")
-                .attr("title", "An OCI image layout folder (index.json, blobs/), read in this browser, never uploaded")
-                .text("Open a layout folder…")
-                .build()?;
-            let _ = open.append_child(&label);
-            let _ = open.append_child(&folder);
-        }
+        // An archive on the person's machine (chosen here, or dropped
+        // anywhere on the page), or a layout folder (`skopeo copy … oci:DIR`)
+        // where the browser has a folder picker; read in place, never
+        // uploaded.
+        let open = el("div").class("open-file").build()?;
+        let file = file_input(
+            &open,
+            "open-file",
+            "Open a file…",
+            "A docker save or OCI archive (.tar), read in this browser, never uploaded",
+            false,
+        )?;
+        let folder = file_input(
+            &open,
+            "open-folder",
+            "Open a layout folder…",
+            "An OCI image layout folder (index.json, blobs/), read in this browser, never uploaded",
+            true,
+        )?;
         let root = el("section")
             .attr("id", "start")
             .attr("aria-label", "Inspect an image")

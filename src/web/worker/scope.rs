@@ -164,18 +164,17 @@ async fn run(data: &JsValue, port: Option<MessagePort>) {
             &[job::PROGRESS.into(), kind.into(), (done as f64).into()],
         );
     };
-    let report = match job.blob.clone() {
+    let (index, descriptor, diff_id) = (job.index, job.descriptor, job.diff_id);
+    let report = match job.blob {
         // A slice of an archive file the page opened: read, not fetched.
         Some(blob) => {
             let fetch = crate::web::local::BlobFetch::new(blob);
-            let (index, descriptor, diff_id) = (job.index, job.descriptor, job.diff_id);
             scan_request(
                 &fetch, request, index, descriptor, diff_id, &settings, &progress,
             )
             .await
         }
         None => {
-            let (index, descriptor, diff_id) = (job.index, job.descriptor, job.diff_id);
             scan_request(
                 &fetch, request, index, descriptor, diff_id, &settings, &progress,
             )
