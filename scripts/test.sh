@@ -38,3 +38,10 @@ trunk build
 
 log "cargo test"
 cargo test --quiet --workspace
+
+# Every cargo-fuzz target for 20 s (issue 18; README "Fuzzing"), so that a
+# parser's regression on the committed seeds, or a shallow new crash, fails
+# the build. Installs cargo-fuzz once (about 2 minutes); builds and runs take
+# about 9 minutes cold, 6 warm.
+log "fuzz (20 s per target)"
+bash scripts/fuzz.sh 20

@@ -9,17 +9,18 @@ fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
-    for parsed in [MediaType::parse(s), MediaType::from_content_type(s)] {
-        if let Ok(t) = parsed {
-            let again = MediaType::parse(t.as_str()).expect("a parsed type's name parses");
-            assert!(again.same_as(&t), "{t:?} vs {again:?}");
-            let _ = (
-                t.is_index(),
-                t.is_manifest(),
-                t.layer_compression(),
-                t.is_non_distributable(),
-            );
-        }
+    for t in [MediaType::parse(s), MediaType::from_content_type(s)]
+        .into_iter()
+        .flatten()
+    {
+        let again = MediaType::parse(t.as_str()).expect("a parsed type's name parses");
+        assert!(again.same_as(&t), "{t:?} vs {again:?}");
+        let _ = (
+            t.is_index(),
+            t.is_manifest(),
+            t.layer_compression(),
+            t.is_non_distributable(),
+        );
     }
     // Platforms (`os/arch[/variant]`, from links and `--platform`).
     if let Ok(p) = Platform::parse(s) {

@@ -289,8 +289,12 @@ impl LayerIndex {
         for _ in 0..name_count {
             names.push(r.bytes()?.to_vec());
         }
-        // Each entry takes at least 13 bytes (tag and twelve one-byte varints).
-        let count = r.count(13)?;
+        // Each entry takes at least 11 bytes: its tag and ten one-byte
+        // varints (shared prefix, suffix length, mode, uid, gid, two owner
+        // names, size, mtime, offset). Claiming more refused indexes this
+        // very encoder wrote (found by fuzzing: entries repeating a path with
+        // zero mode, mtime and offset step).
+        let count = r.count(11)?;
         let mut entries = Vec::with_capacity(count);
         let mut path: Vec<u8> = Vec::new();
         let mut offset = 0u64;
