@@ -32,7 +32,7 @@ use super::tree::AUTO_EXPAND_ROWS;
 
 /// How the page scans: layers with a table of contents are listed from it
 /// (a small part of their blobs) unless the user always verifies fully.
-fn scan_settings(verify_fully: bool) -> ScanSettings {
+pub(crate) fn scan_settings(verify_fully: bool) -> ScanSettings {
     ScanSettings {
         // Checkpoints go to the library with the layer's index: a file
         // opens later from a range of the blob.
@@ -92,31 +92,22 @@ pub(crate) fn verify_listed(state: &mut State) -> Vec<Effect> {
 
 /// Drops the current image; a load still running is cancelled.
 pub(crate) fn cancel(state: &mut State) -> Vec<Effect> {
-    match state.current.take() {
-        Some(old) if matches!(state.phase, Phase::Loading(_)) => vec![Effect::Cancel(old.load)],
-        _ => Vec::new(),
+    let mut effects = super::compare::reset(state);
+    if let Some(old) = state.current.take() {
+        if matches!(state.phase, Phase::Loading(_)) {
+            effects.push(Effect::Cancel(old.load));
+        }
     }
+    effects
 }
 
 /// Makes `reference` (written as `input`) the current load, resolving:
 /// a new load id, nothing of it known yet, the tree emptied. The caller
 /// has cancelled the previous load and says where the image comes from.
 pub(crate) fn begin_load(state: &mut State, reference: Reference, input: String) -> LoadId {
-    let load = LoadId(state.next_load);
-    state.next_load += 1;
+    let load = state.new_load();
     state.input = input.clone();
-    state.current = Some(Current {
-        load,
-        reference,
-        input,
-        image: None,
-        progress: Vec::new(),
-        reports: Vec::new(),
-        fs: None,
-        scans: 0,
-        reading_library: BTreeMap::new(),
-        awaiting_library: false,
-    });
+    state.current = Some(Current::new(load, reference, input));
     state.tree.set_model(None);
     state.phase = Phase::Loading(Step::Resolving);
     load
@@ -173,8 +164,15 @@ pub(crate) fn rebuild_model(state: &mut State) {
     if state.layer.is_some_and(|l| l >= cur.reports.len()) {
         state.layer = None;
     }
+    let compared = state
+        .compare
+        .as_ref()
+        .and_then(|c| Some((c.result.as_ref()?, c.side.as_ref()?.fs.as_ref()?)));
     let model = match (state.layer, state.mode) {
-        (None, _) => TreeModel::merged(Rc::clone(fs)),
+        (None, _) => match compared {
+            Some((result, theirs)) => TreeModel::compare(fs, theirs, &result.tree),
+            None => TreeModel::merged(Rc::clone(fs)),
+        },
         (Some(l), LayerMode::UpTo) => TreeModel::up_to(&cur.reports, fs, l),
         (Some(l), LayerMode::Changes) => TreeModel::changes(&cur.reports, l),
     };
@@ -380,12 +378,14 @@ pub(crate) fn library_layers(
 
 /// One layer's download progress at `now_ms`.
 pub(super) fn progress(state: &mut State, load: LoadId, p: Progress, now_ms: f64) {
-    if !state.is_current(load) {
-        return;
+    if let Some(cur) = state.current.as_mut().filter(|c| c.load == load) {
+        progress_of(cur, p, now_ms);
     }
-    let Some(cur) = state.current.as_mut() else {
-        return;
-    };
+}
+
+/// One layer's download progress in the load `cur` (the current image's
+/// or the compared one's).
+pub(crate) fn progress_of(cur: &mut Current, p: Progress, now_ms: f64) {
     let (index, done, total, finished) = match p {
         Progress::Started { index, total } => (index, None, total, false),
         Progress::Bytes { index, done, total } => (index, Some(done), total, false),
@@ -414,15 +414,18 @@ pub(super) fn progress(state: &mut State, load: LoadId, p: Progress, now_ms: f64
 
 /// One layer's result: it replaces any earlier one of the same index.
 pub(super) fn layer_done(state: &mut State, load: LoadId, report: LayerReport) {
-    if state.is_current(load) {
-        if let Some(cur) = state.current.as_mut() {
-            if let Some(l) = cur.progress.get_mut(report.index) {
-                l.finished = true;
-            }
-            cur.reports.retain(|r| r.index != report.index);
-            cur.reports.push(report);
-        }
+    if let Some(cur) = state.current.as_mut().filter(|c| c.load == load) {
+        layer_done_of(cur, report);
     }
+}
+
+/// One layer's result in the load `cur`.
+pub(crate) fn layer_done_of(cur: &mut Current, report: LayerReport) {
+    if let Some(l) = cur.progress.get_mut(report.index) {
+        l.finished = true;
+    }
+    cur.reports.retain(|r| r.index != report.index);
+    cur.reports.push(report);
 }
 
 /// Every layer of the current load is in: merges them, shows the tree

@@ -10,6 +10,7 @@
 //!   keyboard navigation, text and glob [`tree::filter`]s, sorting.
 //! * [`views`] — each section of the page as a plain value the shell draws.
 //! * [`workbench`] — the image view's tabs, key help and layers cursor.
+//! * [`compare`] — the current image compared with another (`compare=`).
 //! * [`errors`] — every failure in words a person understands.
 //! * [`mod@file`] — the file viewer: extraction, text/hex/image, links.
 //! * [`search`] — the search and tags pages (Docker Hub search, a
@@ -17,6 +18,7 @@
 //! * [`driver`] — the network work behind the effects, generic over
 //!   [`crate::registry::Fetch`]; [`proxy`] — registry URLs onto the proxy.
 
+pub mod compare;
 pub mod driver;
 pub mod errors;
 pub mod file;
@@ -33,6 +35,7 @@ mod update;
 pub mod views;
 pub mod workbench;
 
+pub use compare::CompareMsg;
 pub use errors::{ErrorKind, UserError};
 pub use msg::{
     ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, Next, ResolveTask, Reveal, ScanTask,

@@ -198,6 +198,8 @@ pub enum Msg {
     /// The image view's workbench (tabs, key help, attributes, the
     /// layers cursor).
     Workbench(super::workbench::WorkbenchMsg),
+    /// The comparison with another image (see [`super::compare`]).
+    Compare(super::compare::CompareMsg),
     /// The shell has something to say once in the status area (the page
     /// scans on its main thread because Web Workers cannot start).
     Notice(String),

@@ -64,6 +64,11 @@ pub struct Route {
     pub mode: LayerMode,
     /// The image view's tab (`tab=config|history|waste|raw`).
     pub tab: super::workbench::Tab,
+    /// The image compared with this one (`compare=REF`): the tree shows
+    /// what it changed from this image.
+    pub compare: Option<String>,
+    /// The platform of the compared image (`compare-platform=`).
+    pub compare_platform: Option<Platform>,
     /// The name of an archive opened from a file (`file=app.tar`): a link
     /// cannot carry the file, only say which it was.
     pub file: Option<String>,
@@ -157,17 +162,10 @@ impl Route {
                     route.library.param(n, &bytes);
                     route.search.read(n, bytes);
                 }
-                "image" => {
-                    route.image = String::from_utf8(bytes)
-                        .ok()
-                        .map(|s| s.trim().to_owned())
-                        .filter(|s| !s.is_empty() && !s.chars().any(char::is_control));
-                }
-                "platform" => {
-                    route.platform = std::str::from_utf8(&bytes)
-                        .ok()
-                        .and_then(|s| Platform::parse(s).ok());
-                }
+                "image" => route.image = reference_text(bytes),
+                "compare" => route.compare = reference_text(bytes),
+                "platform" => route.platform = platform_of(&bytes),
+                "compare-platform" => route.compare_platform = platform_of(&bytes),
                 "layer" => {
                     route.layer = std::str::from_utf8(&bytes)
                         .ok()
@@ -195,6 +193,13 @@ impl Route {
                     route.library.param(other, &bytes);
                 }
             }
+        }
+        // A comparison is of an image.
+        if route.image.is_none() {
+            route.compare = None;
+        }
+        if route.compare.is_none() {
+            route.compare_platform = None;
         }
         // A page's settings exist only with that page: that is when they are
         // printed, so `parse(print(r)) == r` (found by fuzzing: a search
@@ -237,6 +242,14 @@ impl Route {
             sep(&mut out, "platform");
             percent_encode_into(&mut out, platform_label(p).as_bytes());
         }
+        if let Some(c) = &self.compare {
+            sep(&mut out, "compare");
+            percent_encode_into(&mut out, c.as_bytes());
+        }
+        if let Some(p) = &self.compare_platform {
+            sep(&mut out, "compare-platform");
+            percent_encode_into(&mut out, platform_label(p).as_bytes());
+        }
         if let Some(l) = self.layer {
             sep(&mut out, "layer");
             let _ = write!(out, "{l}");
@@ -262,6 +275,22 @@ impl Route {
         }
         out
     }
+}
+
+/// A reference as a link carries it: trimmed, not empty, no control
+/// characters (checked as a reference when loaded).
+fn reference_text(bytes: Vec<u8>) -> Option<String> {
+    String::from_utf8(bytes)
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty() && !s.chars().any(char::is_control))
+}
+
+/// A platform as a link writes it ([`platform_label`]).
+fn platform_of(bytes: &[u8]) -> Option<Platform> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|s| Platform::parse(s).ok())
 }
 
 /// `os/arch[/variant]`: how a platform is written in links and on buttons

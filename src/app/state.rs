@@ -120,6 +120,22 @@ pub struct Current {
 }
 
 impl Current {
+    /// A load of `reference` (written as `input`) with nothing known yet.
+    pub fn new(load: LoadId, reference: Reference, input: String) -> Current {
+        Current {
+            load,
+            reference,
+            input,
+            image: None,
+            progress: Vec::new(),
+            reports: Vec::new(),
+            fs: None,
+            scans: 0,
+            reading_library: BTreeMap::new(),
+            awaiting_library: false,
+        }
+    }
+
     /// The report of layer `index`, if it arrived.
     pub fn report(&self, index: usize) -> Option<&LayerReport> {
         self.reports.iter().find(|r| r.index == index)
@@ -195,6 +211,8 @@ pub struct State {
     /// The images of that archive to choose from, when it holds several and
     /// none is chosen yet (name, digest).
     pub archive_choices: Vec<(String, crate::oci::Digest)>,
+    /// The image compared with the current one (`compare=` in the link).
+    pub compare: Option<super::compare::CompareState>,
     pub(crate) next_load: u64,
 }
 
@@ -223,12 +241,20 @@ impl Default for State {
             archive: None,
             archive_image: None,
             archive_choices: Vec::new(),
+            compare: None,
             next_load: 1,
         }
     }
 }
 
 impl State {
+    /// A new load's id.
+    pub(crate) fn new_load(&mut self) -> LoadId {
+        let load = LoadId(self.next_load);
+        self.next_load += 1;
+        load
+    }
+
     /// The link for what is shown.
     pub fn route(&self) -> Route {
         if self.search.page.is_some() {
@@ -258,6 +284,8 @@ impl State {
             (Some((_, name)), Some(_)) => (None, Some(name.clone())),
             _ => (image, None),
         };
+        // A comparison is of an image a link can name.
+        let compare = self.compare.as_ref().filter(|_| image.is_some());
         let route = Route {
             image,
             file,
@@ -274,6 +302,8 @@ impl State {
                 LayerMode::UpTo
             },
             tab: self.workbench.tab,
+            compare: compare.map(|c| c.input.clone()),
+            compare_platform: compare.and_then(|c| c.platform.clone()),
             search: Default::default(),
             library: Default::default(),
         };

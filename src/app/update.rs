@@ -7,6 +7,7 @@
 use crate::oci::{Platform, Reference};
 use crate::registry::Credentials;
 
+use super::compare;
 use super::errors::invalid_reference;
 use super::load::{self, cancel, rebuild_model, show_again, start_load};
 use super::msg::{CopyWhat, Effect, Focus, Msg, Next, Reveal};
@@ -39,8 +40,11 @@ fn open_reference(state: &mut State, input: &str, push: bool) -> Vec<Effect> {
     }
 }
 
-/// A new image opens on its files, whole, with nothing selected.
-fn fresh_view(state: &mut State) {
+/// A new image opens on its files, whole, with nothing selected and
+/// nothing compared.
+fn fresh_view(state: &mut State) -> Vec<Effect> {
+    let effects = super::compare::reset(state);
+    state.compare = None;
     state.library.page = false;
     state.platform = None;
     state.layer = None;
@@ -48,6 +52,7 @@ fn fresh_view(state: &mut State) {
     state.workbench.tab = Default::default();
     state.pending_path = None;
     state.tree.reset_view();
+    effects
 }
 
 /// An archive chosen from the person's own machine: read in place by the
@@ -60,7 +65,7 @@ fn open_file(
     image: Option<crate::oci::Digest>,
 ) -> Vec<Effect> {
     let name = cut(name.trim(), 255);
-    fresh_view(state);
+    let mut effects = fresh_view(state);
     state.search.page = None;
     state.auth.prompt = None;
     state.notice = None;
@@ -75,7 +80,7 @@ fn open_file(
             return Vec::new();
         }
     };
-    let mut effects = start_load(state, reference, name);
+    effects.extend(start_load(state, reference, name));
     effects.push(state.set_url(true));
     effects
 }
@@ -111,18 +116,40 @@ fn apply_route(state: &mut State, route: Route) -> Vec<Effect> {
     state.layer = route.layer;
     state.mode = route.mode;
     state.workbench.tab = route.tab;
+    let mut effects = compare_route(state, &route);
     if same_image && same_platform {
         show_again(state, route.path.as_deref());
-        return Vec::new();
+        effects.extend(super::compare::start(state));
+        return effects;
     }
     state.platform = route.platform;
     if !same_image {
         state.tree.reset_view();
     }
     state.pending_path = route.path;
-    let mut effects = open_reference(state, &image, false);
+    effects.extend(open_reference(state, &image, false));
     // The link already says this; no history entry for it.
     effects.retain(|e| !matches!(e, Effect::SetUrl { .. }));
+    effects
+}
+
+/// The comparison a link names: kept when it is the one asked for already,
+/// else asked for anew (or dropped).
+fn compare_route(state: &mut State, route: &Route) -> Vec<Effect> {
+    let same = match (&state.compare, &route.compare) {
+        (Some(c), Some(input)) => c.input == *input && c.platform == route.compare_platform,
+        (None, None) => true,
+        _ => false,
+    };
+    if same {
+        return Vec::new();
+    }
+    let effects = super::compare::reset(state);
+    state.compare = None;
+    if let Some(input) = &route.compare {
+        super::compare::set(state, input.clone(), route.compare_platform.clone());
+    }
+    rebuild_model(state);
     effects
 }
 
@@ -156,9 +183,10 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ReferenceSubmitted(text) => {
-            fresh_view(state);
+            let mut effects = fresh_view(state);
             state.archive = None;
-            open_reference(state, &text, true)
+            effects.extend(open_reference(state, &text, true));
+            effects
         }
         Msg::FileChosen { id, name } => open_file(state, id, name, None),
         Msg::ArchiveImages { load, images } => {
@@ -251,26 +279,42 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.tree.resized(rows);
             Vec::new()
         }
+        Msg::Resolved { load, result } if compare::owns(state, load) => {
+            compare::resolved(state, load, result)
+        }
         Msg::Resolved { load, result } => load::resolved(state, load, result),
         Msg::LayerProgress {
             load,
             progress: p,
             now_ms,
         } => {
-            load::progress(state, load, p, now_ms);
+            if compare::owns(state, load) {
+                compare::progress(state, load, p, now_ms);
+            } else {
+                load::progress(state, load, p, now_ms);
+            }
             Vec::new()
         }
         Msg::LayerDone { load, report } => {
-            load::layer_done(state, load, *report);
+            if compare::owns(state, load) {
+                compare::layer_done(state, load, *report);
+            } else {
+                load::layer_done(state, load, *report);
+            }
             Vec::new()
+        }
+        Msg::ScanFinished { load } if compare::owns(state, load) => {
+            compare::scan_finished(state, load)
         }
         Msg::ScanFinished { load } => match load::scan_finished(state, load) {
             Some(mut effects) => {
                 effects.extend(super::library::loaded(state, load));
+                effects.extend(compare::start(state));
                 effects
             }
             None => Vec::new(),
         },
+        Msg::Compare(m) => compare::update(state, m),
         Msg::Workbench(m) => super::workbench::update(state, m),
         Msg::Notice(text) => {
             state.notice = Some(cut(&text, MAX_INPUT));

@@ -22,11 +22,20 @@ pub enum Tab {
     Waste,
     /// The raw documents.
     Raw,
+    /// The comparison with another image.
+    Compare,
 }
 
 impl Tab {
     /// Every tab, in the order shown.
-    pub const ALL: [Tab; 5] = [Tab::Files, Tab::Config, Tab::History, Tab::Waste, Tab::Raw];
+    pub const ALL: [Tab; 6] = [
+        Tab::Files,
+        Tab::Config,
+        Tab::History,
+        Tab::Waste,
+        Tab::Raw,
+        Tab::Compare,
+    ];
 
     /// The `tab=` value and the element ids' stem (`files`, `config`…).
     pub fn name(self) -> &'static str {
@@ -36,6 +45,7 @@ impl Tab {
             Tab::History => "history",
             Tab::Waste => "waste",
             Tab::Raw => "raw",
+            Tab::Compare => "compare",
         }
     }
 
@@ -47,6 +57,7 @@ impl Tab {
             Tab::History => "History",
             Tab::Waste => "Wasted space",
             Tab::Raw => "Raw documents",
+            Tab::Compare => "Compare",
         }
     }
 

@@ -9,6 +9,7 @@
 //! complete; a layer that fails verification is kept out of the merged tree
 //! (its entries stay available, marked unverified).
 
+pub mod compare;
 mod failure;
 mod layers;
 mod range;

@@ -320,8 +320,7 @@ impl App {
     }
 
     /// The client of `load`, made (through the proxy at `proxy_base`, with
-    /// `credentials`) when it is the first use of the load; the clients of
-    /// older loads are dropped then, so only the current load's is kept.
+    /// `credentials`) when it is the first use of the load ([`App::keep_client`]).
     pub fn load_client(
         &self,
         load: LoadId,
@@ -340,11 +339,17 @@ impl App {
         client
     }
 
-    /// Keeps `client` as `load`'s; the clients of older loads are dropped.
+    /// Keeps `client` as `load`'s. Only the two newest loads keep theirs:
+    /// the current image's and the one compared with it.
     fn keep_client(&self, load: LoadId, client: Rc<PageClient>) {
         let mut loads = self.loads.borrow_mut();
-        loads.retain(|l, _| *l > load);
         loads.insert(load, client);
+        while loads.len() > 2 {
+            match loads.keys().min().copied() {
+                Some(oldest) => loads.remove(&oldest),
+                None => break,
+            };
+        }
     }
 
     /// Runs `f` on the element `id` after the next redraw, if it is there then.

@@ -5,6 +5,7 @@
 //! One test binary (fewer link steps for the suite); one module per area.
 
 mod archive;
+mod compare;
 mod errors;
 mod file;
 mod keep;

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::fs::diff::{Change as DiffChange, TreeDiff};
 use crate::fs::{ChildIds, LayerChanges, MergeBuilder, MergeOptions, MergedFs, NodeId};
 use crate::inspect::LayerReport;
 use crate::layer::EntryKind;
@@ -110,6 +111,9 @@ pub struct NodeInfo<'a> {
     pub hardlink: Option<Vec<u8>>,
     /// Relation to the selected layer.
     pub change: Change,
+    /// For a directory of a comparison or a layer's changes: how many
+    /// paths below it were added, modified and removed.
+    pub below: [u32; 3],
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +130,8 @@ struct ChangeNode {
     layer: Option<usize>,
     symlink: Option<Box<[u8]>>,
     change: Change,
+    /// Paths added, modified and removed below this one (directories).
+    below: [u32; 3],
 }
 
 impl ChangeNode {
@@ -145,6 +151,7 @@ impl ChangeNode {
             layer: None,
             symlink: None,
             change,
+            below: [0; 3],
         }
     }
 }
@@ -236,8 +243,49 @@ impl TreeModel {
     pub fn changes(reports: &[LayerReport], layer: usize) -> TreeModel {
         let (before, after) = merge_upto(reports, layer);
         let marks = after.changes(layer).map(marks_of).unwrap_or_default();
-        let mut paths: Vec<(&Vec<u8>, Change)> = marks.iter().map(|(p, c)| (p, *c)).collect();
+        let mut paths: Vec<(&[u8], Change)> = marks.iter().map(|(p, c)| (&p[..], *c)).collect();
         crate::sort::sort_by(&mut paths, |a, b| a.0.cmp(b.0));
+        TreeModel::of_paths(paths, &before, &after)
+    }
+
+    /// Image `b` compared with image `a` (their merged trees `before` and
+    /// `after`): every path of `b`, marked added or modified where the
+    /// comparison says so, and the paths only `a` has, marked removed (with
+    /// `a`'s attributes, shown struck through). Directories count the
+    /// changes below them.
+    pub fn compare(before: &MergedFs, after: &MergedFs, diff: &TreeDiff) -> TreeModel {
+        let marks: HashMap<&[u8], Change> = diff
+            .entries
+            .iter()
+            .map(|e| {
+                let p = e.path();
+                let change = match e.change {
+                    DiffChange::Added => Change::Added,
+                    DiffChange::Modified => Change::Modified,
+                    DiffChange::Removed => Change::Removed,
+                };
+                (p.strip_prefix(b"/").unwrap_or(p), change)
+            })
+            .collect();
+        let walked = after.walk();
+        let mut paths: Vec<(&[u8], Change)> = walked
+            .iter()
+            .map(|(_, p)| (&p[..], marks.get(&p[..]).copied().unwrap_or_default()))
+            .collect();
+        paths.extend(
+            marks
+                .iter()
+                .filter(|(_, c)| **c == Change::Removed)
+                .map(|(p, c)| (*p, *c)),
+        );
+        crate::sort::sort_by(&mut paths, |a, b| a.0.cmp(b.0));
+        TreeModel::of_paths(paths, before, after)
+    }
+
+    /// A tree of `paths` (sorted) with their marks and the directories
+    /// leading to them; attributes from `after`, or from `before` for what
+    /// is removed (or only leads to removed paths).
+    fn of_paths(paths: Vec<(&[u8], Change)>, before: &MergedFs, after: &MergedFs) -> TreeModel {
         let mut nodes = vec![ChangeNode::directory(Box::default(), 0, Change::None)];
         let mut index: HashMap<Vec<u8>, u32> = HashMap::new();
         for (path, change) in paths {
@@ -264,16 +312,16 @@ impl TreeModel {
                 let (fs, this_change) = if last {
                     (
                         if change == Change::Removed {
-                            &before
+                            before
                         } else {
-                            &after
+                            after
                         },
                         change,
                     )
                 } else if after.lookup(&prefix).is_some() {
-                    (&after, Change::None)
+                    (after, Change::None)
                 } else {
-                    (&before, Change::None)
+                    (before, Change::None)
                 };
                 let id = u32::try_from(nodes.len()).unwrap_or(u32::MAX);
                 let mut node = ChangeNode::directory((*comp).into(), cur, this_change);
@@ -313,6 +361,19 @@ impl TreeModel {
             });
         }
         for i in (0..nodes.len()).rev() {
+            if i > 0 {
+                let p = nodes[i].parent as usize;
+                let mut below = nodes[i].below;
+                match nodes[i].change {
+                    Change::Added => below[0] += 1,
+                    Change::Modified => below[1] += 1,
+                    Change::Removed => below[2] += 1,
+                    Change::None | Change::Rewritten => {}
+                }
+                for (to, from) in nodes[p].below.iter_mut().zip(below) {
+                    *to = to.saturating_add(from);
+                }
+            }
             let own = if nodes[i].kind == EntryKind::Directory {
                 nodes[i].total
             } else if nodes[i].change == Change::Removed {
@@ -457,6 +518,7 @@ impl TreeModel {
                             .map(<[u8]>::to_vec)
                     }),
                     change: marks.get(path).copied().unwrap_or_default(),
+                    below: [0; 3],
                 })
             }
             Inner::Changes { nodes } => {
@@ -476,6 +538,11 @@ impl TreeModel {
                     symlink: x.symlink.as_deref(),
                     hardlink: None,
                     change: x.change,
+                    below: if x.kind == EntryKind::Directory {
+                        x.below
+                    } else {
+                        [0; 3]
+                    },
                 })
             }
         }

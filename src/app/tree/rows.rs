@@ -237,6 +237,8 @@ pub struct Row {
     pub link: Option<String>,
     /// Relation to the selected layer.
     pub change: Change,
+    /// For a directory: the changes below it (`+3 ~1 -2`), when any.
+    pub below: Option<String>,
     /// Whether this is the selected row.
     pub selected: bool,
 }
@@ -310,6 +312,17 @@ pub fn make_row(
         layer: info.layer,
         link,
         change: info.change,
+        below: below_text(info.below),
         selected: selected == Some(&path[..]),
     })
+}
+
+/// `+3 ~1 -2` for the changes below a directory (the kinds that occur).
+fn below_text([added, modified, removed]: [u32; 3]) -> Option<String> {
+    let parts: Vec<String> = [('+', added), ('~', modified), ('-', removed)]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(c, n)| format!("{c}{n}"))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
 }

@@ -9,8 +9,10 @@
 //! * `file`: the file viewer (content, links, download);
 //! * `raw`: the index, manifest and config pretty-printed, digests linked;
 //! * `search`: the search and tags pages;
-//! * `library`: the images page and the "from the library" line.
+//! * `library`: the images page and the "from the library" line;
+//! * `compare`: the Compare tab.
 
+mod compare;
 mod file;
 mod image;
 mod layers;
@@ -18,6 +20,7 @@ mod library;
 mod raw;
 mod search;
 
+pub use compare::*;
 pub use file::*;
 pub use image::*;
 pub use layers::*;
@@ -75,6 +78,9 @@ pub struct TreePanel {
     pub show: ShowChanges,
     /// What the tree shows, in words.
     pub caption: String,
+    /// Whether the tree is a comparison with another image (its rows say
+    /// how each path differs: `data-diff`).
+    pub comparing: bool,
 }
 
 /// The details of the selected entry (the file panel).
@@ -169,8 +175,18 @@ pub(super) fn tar_size(r: &LayerReport) -> Option<u64> {
 pub fn tree(state: &State) -> TreePanel {
     let t = &state.tree;
     let (start, count) = t.window();
+    let compared = state
+        .compare
+        .as_ref()
+        .filter(|c| c.result.is_some() && state.layer.is_none());
     let caption = match (state.layer, state.mode) {
-        (None, _) => "The merged image".to_owned(),
+        (None, _) => match compared {
+            Some(c) => format!(
+                "{} compared with this image (+ added, ~ modified, - removed)",
+                c.input
+            ),
+            None => "The merged image".to_owned(),
+        },
         (Some(l), LayerMode::UpTo) => format!("The image up to layer {l}"),
         (Some(l), LayerMode::Changes) => format!("What layer {l} changed"),
     };
@@ -183,6 +199,7 @@ pub fn tree(state: &State) -> TreePanel {
         sort: t.sort(),
         show: t.show(),
         caption,
+        comparing: compared.is_some(),
     }
 }
 

@@ -7,10 +7,10 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use layerlens::fs::diff::{diff_listings, Change, DiffEntry, DiffOptions, TreeDiff};
+use layerlens::fs::diff::{Change, DiffEntry, DiffOptions, TreeDiff};
 use layerlens::fs::{escape, human_size_binary, ListingRow};
+use layerlens::inspect::compare::{Comparison, ConfigField};
 use layerlens::inspect::Image;
-use layerlens::oci::{Digest, ImageConfig};
 use serde_json::{json, Map, Value};
 
 use crate::image::{open_whole, or_two, ImageArgs, RegistryArgs};
@@ -56,10 +56,10 @@ pub struct DiffArgs {
     fail_on: Option<String>,
 }
 
-/// One side: its image and the listing of its merged tree.
+/// One side: its image and its merged tree.
 struct Side {
     image: Image,
-    rows: Vec<ListingRow>,
+    fs: layerlens::fs::MergedFs,
 }
 
 fn side(
@@ -69,55 +69,7 @@ fn side(
 ) -> anyhow::Result<Side> {
     let args = ImageArgs::new(reference.to_owned(), platform);
     let (image, fs) = open_whole(&args, registry, true)?;
-    Ok(Side {
-        image,
-        rows: fs.listing(),
-    })
-}
-
-/// The config fields compared, with their values as lists of text.
-fn config_fields(c: Option<&ImageConfig>) -> Vec<(&'static str, Vec<String>)> {
-    let Some(c) = c.map(ImageConfig::config) else {
-        return Vec::new();
-    };
-    let list = |v: Option<&[String]>| v.map(<[String]>::to_vec).unwrap_or_default();
-    vec![
-        ("Env", c.env().map(str::to_owned).collect()),
-        ("Cmd", list(c.cmd())),
-        ("Entrypoint", list(c.entrypoint())),
-        ("User", c.user().map(str::to_owned).into_iter().collect()),
-        (
-            "WorkingDir",
-            c.working_dir().map(str::to_owned).into_iter().collect(),
-        ),
-        (
-            "ExposedPorts",
-            c.exposed_ports().map(str::to_owned).collect(),
-        ),
-        (
-            "Labels",
-            c.labels().iter().map(|(k, v)| format!("{k}={v}")).collect(),
-        ),
-    ]
-}
-
-/// The config fields that differ: (name, A's values, B's values).
-fn config_diff(a: &Image, b: &Image) -> Vec<(&'static str, Vec<String>, Vec<String>)> {
-    let (fa, fb) = (
-        config_fields(a.image_config()),
-        config_fields(b.image_config()),
-    );
-    fa.into_iter()
-        .zip(fb)
-        .filter(|((_, x), (_, y))| x != y)
-        .map(|((name, x), (_, y))| (name, x, y))
-        .collect()
-}
-
-fn diff_ids(i: &Image) -> Vec<Digest> {
-    i.image_config()
-        .map(|c| c.diff_ids().to_vec())
-        .unwrap_or_default()
+    Ok(Side { image, fs })
 }
 
 fn row_json(r: &ListingRow) -> Value {
@@ -167,11 +119,10 @@ fn compare(args: &DiffArgs, registry: &RegistryArgs) -> anyhow::Result<ExitCode>
     let a = side(&args.a, pa, registry)?;
     let b = side(&args.b, pb, registry)?;
     let options = DiffOptions { mtime: args.mtime };
-    let tree = diff_listings(&a.rows, &b.rows, options);
-    let config = config_diff(&a.image, &b.image);
-    let (ids_a, ids_b) = (diff_ids(&a.image), diff_ids(&b.image));
-    let shared: Vec<&Digest> = ids_b.iter().filter(|d| ids_a.contains(d)).collect();
-    let base = ids_a.iter().zip(&ids_b).take_while(|(x, y)| x == y).count();
+    let cmp = Comparison::of(&a.image, &a.fs, &b.image, &b.fs, options);
+    let tree = &cmp.tree;
+    let config: Vec<&ConfigField> = cmp.config_changes().collect();
+    let layers = &cmp.layers;
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {
         DiffFormat::Json => {
@@ -183,8 +134,8 @@ fn compare(args: &DiffArgs, registry: &RegistryArgs) -> anyhow::Result<ExitCode>
                     .collect::<Vec<_>>()
             };
             let mut cfg = Map::new();
-            for (k, x, y) in &config {
-                cfg.insert((*k).to_owned(), json!({ "a": x, "b": y }));
+            for f in &config {
+                cfg.insert(f.name.to_owned(), json!({ "a": f.a, "b": f.b }));
             }
             let (added_bytes, removed_bytes) = tree.bytes();
             let doc = json!({
@@ -195,23 +146,23 @@ fn compare(args: &DiffArgs, registry: &RegistryArgs) -> anyhow::Result<ExitCode>
                 "modified": pick(Change::Modified),
                 "bytes": { "added": added_bytes, "removed": removed_bytes },
                 "layers": {
-                    "a": ids_a.len(),
-                    "b": ids_b.len(),
-                    "shared": shared.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                    "base": base,
+                    "a": layers.a,
+                    "b": layers.b,
+                    "shared": layers.shared.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    "base": layers.base,
                 },
                 "config": cfg,
             });
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
-        DiffFormat::Text => write_text(&mut out, &a, &b, &tree, &config, (shared.len(), base))?,
+        DiffFormat::Text => write_text(&mut out, &a, &b, &cmp)?,
     }
     out.flush()?;
     if let Some(rules) = gate {
         // The verdicts go to stderr, so stdout stays the diff (JSON stays JSON).
         let mut broken = 0;
-        for (rule, hits) in layerlens::fs::gate::evaluate(&rules, &tree) {
+        for (rule, hits) in layerlens::fs::gate::evaluate(&rules, tree) {
             if hits.is_empty() {
                 eprintln!("PASS: {}", rule.text());
                 continue;
@@ -228,25 +179,17 @@ fn compare(args: &DiffArgs, registry: &RegistryArgs) -> anyhow::Result<ExitCode>
             ExitCode::FAILURE
         });
     }
-    Ok(if tree.is_empty() && config.is_empty() {
+    Ok(if cmp.is_same() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
 }
 
-type ConfigDiff = [(&'static str, Vec<String>, Vec<String>)];
-
-fn write_text(
-    out: &mut impl Write,
-    a: &Side,
-    b: &Side,
-    tree: &TreeDiff,
-    config: &ConfigDiff,
-    (shared, base): (usize, usize),
-) -> io::Result<()> {
+fn write_text(out: &mut impl Write, a: &Side, b: &Side, cmp: &Comparison) -> io::Result<()> {
+    let tree: &TreeDiff = &cmp.tree;
     let (added, removed) = tree.bytes();
-    let layers_b = diff_ids(&b.image).len();
+    let (shared, base, layers_b) = (cmp.layers.shared.len(), cmp.layers.base, cmp.layers.b);
     writeln!(
         out,
         "{} → {}: {} added, {} removed, {} modified; +{} -{}; {} shares {shared} of {layers_b} layers with {} (a common base of {base})",
@@ -280,8 +223,8 @@ fn write_text(
             escape(e.path())
         )?;
     }
-    for (k, x, y) in config {
-        writeln!(out, "config {k}: {x:?} → {y:?}")?;
+    for f in cmp.config_changes() {
+        writeln!(out, "config {}: {:?} → {:?}", f.name, f.a, f.b)?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::rc::Weak;
 use web_sys::Element;
 
 use crate::app::views::{self, ConfigView, HistoryLine, OverviewView, PlatformsView, WasteView};
-use crate::app::{CopyWhat, Msg, State};
+use crate::app::{CompareMsg, CopyWhat, Msg, State};
 use crate::web::dom::{self, closest_attr, el, replace_children, El};
 use crate::web::listen::Listener;
 use crate::web::runtime::App;
@@ -77,7 +77,9 @@ impl ImageSections {
         }));
         let a = app.clone();
         out.extend(Listener::new(&self.platforms, "click", move |e| {
-            if let Some((_, p)) = closest_attr(e.target(), "data-platform") {
+            if let Some((_, p)) = closest_attr(e.target(), "data-compare-platform") {
+                send(&a, Msg::Compare(CompareMsg::WithPlatform(p)));
+            } else if let Some((_, p)) = closest_attr(e.target(), "data-platform") {
                 send(&a, Msg::PlatformChosen(p));
             }
         }));
@@ -273,7 +275,18 @@ fn platforms(p: &PlatformsView) -> Vec<El> {
         if let Some(v) = &e.os_version {
             b = b.child(el("span").class("muted").text(&format!(" {v}")));
         }
-        b.child(el("span").class("muted").text(&format!(" · {}", e.size)))
+        let chip = b.child(el("span").class("muted").text(&format!(" · {}", e.size)));
+        // Comparing two platforms of one index is one click away.
+        let compare = (!e.chosen).then(|| {
+            el("button")
+                .attr("type", "button")
+                .attr("data-compare-platform", &e.label)
+                .attr("aria-label", &format!("Compare with {}", e.label))
+                .attr("title", &format!("Compare with {}", e.label))
+                .class("chip compare-chip")
+                .text("⇄")
+        });
+        el("span").class("chip-pair").child(chip).children(compare)
     });
     let mut out = vec![el("div")
         .class("chips")

@@ -4,6 +4,7 @@
 //! delegated: one listener per section reads the `data-*` attribute of the
 //! element clicked, so rows and buttons carry no listeners of their own.
 
+mod compare;
 mod file;
 mod image;
 mod layers;
@@ -42,6 +43,7 @@ pub struct Ui {
     search: search::Search,
     library: library::Library,
     workbench: workbench::Workbench,
+    compare: compare::Compare,
     last_hook: &'static str,
     /// Work to do once the frame is drawn (focus an element that appears).
     pub after_render: Vec<Box<dyn FnOnce()>>,
@@ -82,6 +84,7 @@ impl Ui {
         let search = search::Search::build()?;
         let library = library::Library::build()?;
         let workbench = workbench::Workbench::build()?;
+        let compare = compare::Compare::build()?;
         let _ = workbench.file_pane.append_child(&tree.file);
         let _ = workbench.file_pane.append_child(&file.root);
         for pane in [&layers.root, &tree.root, &workbench.file_pane] {
@@ -90,7 +93,13 @@ impl Ui {
         let head = el("div").class("image-head").build()?;
         let _ = head.append_child(&image.overview);
         let _ = head.append_child(&image.platforms);
-        for section in [&image.config, &image.history, &image.waste, &raw.root] {
+        for section in [
+            &image.config,
+            &image.history,
+            &image.waste,
+            &raw.root,
+            &compare.root,
+        ] {
             let _ = section.set_attribute("role", "tabpanel");
             let _ = section.set_attribute("hidden", "");
             let _ = section.class_list().add_1("tab-panel");
@@ -100,6 +109,7 @@ impl Ui {
             (&image.history, "tab-history"),
             (&image.waste, "tab-waste"),
             (&raw.root, "tab-raw"),
+            (&compare.root, "tab-compare"),
         ] {
             let _ = section.set_attribute("aria-labelledby", tab);
         }
@@ -116,6 +126,7 @@ impl Ui {
             &image.history,
             &image.waste,
             &raw.root,
+            &compare.root,
         ] {
             let _ = image_box.append_child(e);
         }
@@ -152,6 +163,7 @@ impl Ui {
             search,
             library,
             workbench,
+            compare,
             last_hook: "",
             after_render: Vec::new(),
         })
@@ -171,6 +183,7 @@ impl Ui {
         out.extend(self.search.listen(&weak));
         out.extend(self.library.listen(&weak));
         out.extend(self.workbench.listen(&weak));
+        out.extend(self.compare.listen(&weak));
         if let Some(w) = web_sys::window() {
             let a = weak.clone();
             out.extend(Listener::new(&w, "popstate", move |_| {
@@ -227,6 +240,7 @@ impl Ui {
         self.tree.render(state);
         self.file.render(state);
         self.raw.render(state);
+        self.compare.render(state);
         self.workbench.render(state);
         follow
     }

@@ -290,7 +290,7 @@ impl Tree {
             "transform",
             &format!("translateY({}px)", p.start as f64 * ROW_HEIGHT),
         );
-        replace_children(&self.rows, p.rows.iter().map(row));
+        replace_children(&self.rows, p.rows.iter().map(|r| row(r, p.comparing)));
         match p.rows.iter().find(|r| r.selected) {
             Some(r) => {
                 let _ = self
@@ -308,7 +308,7 @@ impl Tree {
     }
 }
 
-fn row(r: &Row) -> El {
+fn row(r: &Row, comparing: bool) -> El {
     let mut classes = format!("row {}", r.change.word());
     if r.selected {
         classes.push_str(" selected");
@@ -339,6 +339,10 @@ fn row(r: &Row) -> El {
         )
         .class(&classes)
         .class(kind)
+        .attr_opt(
+            "data-diff",
+            (comparing && r.change != Change::None).then(|| r.change.word()),
+        )
         .child(
             el("span")
                 .class("mark")
@@ -369,7 +373,13 @@ fn row(r: &Row) -> El {
                     r.link
                         .as_ref()
                         .map(|l| el("span").class("link muted").text(&format!(" {l}"))),
-                ),
+                )
+                .children(r.below.as_ref().map(|b| {
+                    el("span")
+                        .class("below muted")
+                        .attr("data-diff-sum", b)
+                        .text(&format!(" {b}"))
+                })),
         )
 }
 

@@ -222,6 +222,7 @@ fn panel_id(t: Tab) -> &'static str {
         Tab::History => "history",
         Tab::Waste => "waste",
         Tab::Raw => "raw",
+        Tab::Compare => "compare",
     }
 }
 
