@@ -35,6 +35,9 @@ pub struct CompareState {
     pub result: Option<Rc<Comparison>>,
     /// Why B cannot be compared (an invalid reference, a failed resolve).
     pub error: Option<UserError>,
+    /// A link's path, selected once the comparison is shown (it may be a
+    /// path only B has).
+    pub reveal: Option<Vec<u8>>,
 }
 
 impl CompareState {
@@ -94,6 +97,7 @@ pub(crate) fn set(state: &mut State, input: String, platform: Option<Platform>) 
         side: None,
         result: None,
         error,
+        reveal: None,
     });
 }
 
@@ -282,13 +286,14 @@ fn finish(state: &mut State, load: LoadId) -> Vec<Effect> {
         return Vec::new();
     };
     let result = Comparison::of(&ours.0, &ours.1, image, &fs, DiffOptions::default());
+    let mut selected = state.tree.selected().map(<[u8]>::to_vec);
     if let Some(c) = state.compare.as_mut() {
         c.result = Some(Rc::new(result));
+        selected = c.reveal.take().or(selected);
     }
-    let selected = state.tree.selected().map(<[u8]>::to_vec);
     rebuild_model(state);
     if let Some(p) = selected {
         state.tree.reveal(&p);
     }
-    Vec::new()
+    vec![state.set_url(false)]
 }

@@ -148,6 +148,9 @@ fn compare_route(state: &mut State, route: &Route) -> Vec<Effect> {
     state.compare = None;
     if let Some(input) = &route.compare {
         super::compare::set(state, input.clone(), route.compare_platform.clone());
+        if let Some(c) = state.compare.as_mut() {
+            c.reveal = route.path.clone();
+        }
     }
     rebuild_model(state);
     effects
@@ -437,6 +440,14 @@ fn copy(state: &mut State, what: CopyWhat) -> Vec<Effect> {
             } else {
                 let mut route = state.route();
                 route.image = Some(pinned.familiar_string());
+                // A comparison pins both sides.
+                if let Some(b) = state
+                    .compare
+                    .as_ref()
+                    .and_then(|c| c.side.as_ref()?.image.as_ref())
+                {
+                    route.compare = Some(b.pinned().familiar_string());
+                }
                 format!("{}{}", state.page_url, route.to_query())
             }
         }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use layerlens::app::tree::model::Change;
 use layerlens::app::views::{self, CompareStatus};
-use layerlens::app::{CompareMsg, ErrorKind, Msg, Phase, Route};
+use layerlens::app::{CompareMsg, CopyWhat, ErrorKind, Msg, Phase, Route};
 use layerlens::fs::ListingRow;
 use layerlens_testkit::app::*;
 
@@ -164,6 +164,21 @@ fn a_link_compares_two_images_and_the_tree_marks_every_change() {
         Some(&*format!("{HOST}/sibling:v1"))
     );
     assert_eq!(Route::parse(&route.to_query()), route);
+    // A pinned link pins both sides.
+    let mut page = page;
+    page.send(Msg::CopyRequested(CopyWhat::PinnedLink));
+    let link = page.copied.last().expect("a copied link");
+    let pinned = Route::parse(link.split_once('?').map_or("", |(_, q)| q));
+    assert!(
+        pinned.image.is_some_and(|i| i.contains("/demo@sha256:")),
+        "{link}"
+    );
+    assert!(
+        pinned
+            .compare
+            .is_some_and(|c| c.contains("/sibling@sha256:")),
+        "{link}"
+    );
 }
 
 #[test]
@@ -179,9 +194,14 @@ fn layers_shared_with_the_first_image_are_not_fetched_again() {
     assert!(fetched.contains(&digests[2]), "{fetched:?}");
     assert!(!fetched.contains(&digests[0]));
     assert_eq!(views::compare(&page.state).status, CompareStatus::Done);
-    // The push wrote an address with the comparison.
-    let (query, push) = page.urls.last().expect("an address");
-    assert!(*push && query.contains("compare="), "{query}");
+    // A new history entry names the comparison.
+    assert!(
+        page.urls
+            .iter()
+            .any(|(q, push)| *push && q.contains("compare=")),
+        "{:?}",
+        page.urls
+    );
 }
 
 #[test]
@@ -273,4 +293,24 @@ fn stopping_or_opening_another_image_ends_the_comparison() {
     assert!(!views::tree(&page.state).comparing);
     // A link without an image has no comparison.
     assert_eq!(Route::parse("?compare=alpine").compare, None);
+}
+
+#[test]
+fn a_file_of_the_comparison_opens_from_the_image_that_holds_it() {
+    let shown = |path: &str| {
+        let page = open(
+            registry(),
+            &format!("?image={HOST}/demo:v1&compare={HOST}/sibling:v1&path={path}"),
+        );
+        let v = views::file_content(&page.state).expect("a selection");
+        format!("{:?}", v.shown)
+    };
+    // Modified: the compared image's bytes, not the first's.
+    let hello = shown("/etc/hello");
+    assert!(hello.contains("hello there"), "{hello}");
+    // Only the compared image has it.
+    assert!(shown("/opt/other.txt").contains("another app"));
+    // Removed: the first image's bytes (2000 bytes of 9s, shown in hex).
+    let removed = shown("/opt/app/data.bin");
+    assert!(removed.contains("09 09 09"), "{removed}");
 }

@@ -38,7 +38,8 @@ use crate::layer::EntryKind;
 use crate::oci::{Descriptor, Digest};
 
 use super::msg::{Effect, LoadId};
-use super::state::{Phase, State};
+use super::state::{Current, Phase, State};
+use super::tree::model::Change;
 use content::{Kind, Listing};
 use links::{content_source, resolve_symlink, Source};
 pub use msg::{ExtractTask, FileEffect, FileMsg, ReadBy};
@@ -167,6 +168,8 @@ impl OpenFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct SyncKey {
     load: Option<LoadId>,
+    /// The compared image's load, while the tree shows the comparison.
+    compared: Option<LoadId>,
     hook: &'static str,
     selected: Option<Vec<u8>>,
     layer: Option<usize>,
@@ -313,7 +316,21 @@ pub fn selected_hardlink(state: &State) -> Option<Vec<u8>> {
 
 /// The regular file the selection asks for: its path, layer descriptor and
 /// where its bytes are.
-fn wanted(state: &State) -> Option<(Vec<u8>, Descriptor, Source)> {
+/// The compared image's load, while the tree shows the comparison (its
+/// paths are the compared image's, but for the removed ones).
+fn compared(state: &State) -> Option<&Current> {
+    state
+        .compare
+        .as_ref()
+        .filter(|c| c.result.is_some() && state.layer.is_none())?
+        .side
+        .as_ref()
+}
+
+/// The selected regular file: its path, its layer's descriptor, where its
+/// bytes are, and the load whose image holds it (the current image's, or
+/// the compared one's for a path of the comparison it has).
+fn wanted(state: &State) -> Option<(Vec<u8>, Descriptor, Source, &Current)> {
     if state.phase != Phase::Ready {
         return None;
     }
@@ -323,10 +340,13 @@ fn wanted(state: &State) -> Option<(Vec<u8>, Descriptor, Source)> {
     if info.kind != EntryKind::File {
         return None;
     }
-    let cur = state.current.as_ref()?;
+    let cur = match compared(state) {
+        Some(side) if info.change != Change::Removed => side,
+        _ => state.current.as_ref()?,
+    };
     let source = content_source(&cur.reports, info.layer?, sel)?;
     let report: &LayerReport = cur.report(source.layer)?;
-    Some((sel.to_vec(), report.descriptor.clone(), source))
+    Some((sel.to_vec(), report.descriptor.clone(), source, cur))
 }
 
 /// Puts the open file away: kept for re-selecting when it is finished,
@@ -352,6 +372,7 @@ fn put_away(fs: &mut FileState, effects: &mut Vec<Effect>) {
 pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
     let key = SyncKey {
         load: state.current.as_ref().map(|c| c.load),
+        compared: compared(state).map(|c| c.load),
         hook: state.phase.hook(),
         selected: state.tree.selected().map(<[u8]>::to_vec),
         layer: state.layer,
@@ -365,14 +386,15 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
     }
     state.file.synced = Some(key);
     state.file.notice = None;
-    let Some((path, descriptor, source)) = wanted(state) else {
+    let Some((path, descriptor, source, from)) = wanted(state) else {
         put_away(&mut state.file, effects);
         return;
     };
+    let (load, image) = (from.load, from.image.clone());
     let digest = descriptor.digest().clone();
     // A layer listed from its table of contents: its entries' offsets are
     // their positions in the listing, and its files are read by Range.
-    let report = state.current.as_ref().and_then(|c| c.report(source.layer));
+    let report = from.report(source.layer);
     let listed = report.and_then(|r| match &r.outcome {
         LayerOutcome::Listed(l) => l.file(usize::try_from(source.offset).ok()?),
         _ => None,
@@ -422,10 +444,7 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
         check: Check::Pending,
         read_by,
     });
-    let Some(cur) = state.current.as_ref() else {
-        return;
-    };
-    let Some(image) = cur.image.as_ref() else {
+    let Some(image) = image else {
         return;
     };
     if let Some(file) = super::library::file_not_at_hand(state) {
@@ -443,7 +462,7 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
     let credentials = state.auth.saved.get(reference.registry_host()).cloned();
     effects.push(effect(FileEffect::Extract(Box::new(ExtractTask {
         id,
-        load: cur.load,
+        load,
         reference,
         layer: source.layer,
         descriptor,
