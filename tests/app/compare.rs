@@ -314,3 +314,41 @@ fn a_file_of_the_comparison_opens_from_the_image_that_holds_it() {
     let removed = shown("/opt/app/data.bin");
     assert!(removed.contains("09 09 09"), "{removed}");
 }
+
+#[test]
+fn a_text_file_changed_on_both_sides_opens_as_a_unified_diff() {
+    use layerlens::app::file::unified::DiffLine;
+    use layerlens::app::file::{FileMsg, ShowAs};
+    use layerlens::app::views::Shown;
+    let mut page = open(
+        registry(),
+        &format!("?image={HOST}/demo:v1&compare={HOST}/sibling:v1&path=/etc/hello"),
+    );
+    let v = views::file_content(&page.state).expect("a selection");
+    assert_eq!(v.hook, "diff", "{v:?}");
+    let Some(Shown::Diff(d)) = &v.shown else {
+        panic!("{:?}", v.shown)
+    };
+    let lines: Vec<String> = d.iter().flatten().map(DiffLine::text).collect();
+    assert_eq!(lines, ["@@ -1,1 +1,1 @@", "-hello world", "+hello there"]);
+    // Both versions in words: what changed, sizes and digests.
+    let versions = v.versions.expect("both versions");
+    assert!(versions.starts_with("Modified (sha256)"), "{versions}");
+    assert_eq!(versions.matches(": 12 bytes, ").count(), 2, "{versions}");
+    assert_eq!(versions.matches("sha256:").count(), 2, "{versions}");
+    // The other views stay one click away, and show the compared version.
+    let modes: Vec<&str> = v.modes.iter().map(|m| m.1).collect();
+    assert_eq!(modes, ["Diff", "Text", "Hex"]);
+    page.send(Msg::File(FileMsg::ShowAs(ShowAs::Text)));
+    let v = views::file_content(&page.state).expect("a selection");
+    assert_eq!(v.hook, "text");
+    assert!(format!("{:?}", v.shown).contains("hello there"));
+    // A path only one side has is no diff.
+    let page = open(
+        registry(),
+        &format!("?image={HOST}/demo:v1&compare={HOST}/sibling:v1&path=/opt/other.txt"),
+    );
+    let v = views::file_content(&page.state).expect("a selection");
+    assert_eq!((v.hook, v.versions), ("text", None));
+    assert!(page.state.file.base.is_none());
+}

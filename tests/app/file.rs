@@ -286,6 +286,11 @@ fn describe(v: &FileContentView) -> String {
         }
         Some(Shown::Hex(c)) => out.extend(c.0.hex.lines().take(2).map(str::to_owned)),
         Some(Shown::Image { mime, .. }) => out.push(format!("<img {mime}>")),
+        Some(Shown::Diff(d)) => out.extend(
+            d.iter()
+                .flatten()
+                .map(layerlens::app::file::unified::DiffLine::text),
+        ),
         None => {}
     }
     out.join("\n")

@@ -25,15 +25,19 @@
 //! view says "verified" only after that, and says plainly when the layer
 //! did not match.
 
+mod base;
 pub mod content;
 pub mod extract;
 pub mod links;
 mod msg;
+pub mod unified;
 
 use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::inspect::{LayerOutcome, LayerReport};
+use crate::layer::seek::SeekIndex;
+use crate::layer::toc::ListedFile;
 use crate::layer::EntryKind;
 use crate::oci::{Descriptor, Digest};
 
@@ -70,6 +74,9 @@ pub enum ShowAs {
     Hex,
     /// As an image (only offered for images).
     Preview,
+    /// As a unified diff against the first image's version (a text file a
+    /// compared image modified).
+    Diff,
 }
 
 /// The layer check after the stream reached its end.
@@ -176,6 +183,10 @@ struct SyncKey {
     mode: super::route::LayerMode,
 }
 
+/// A unified diff shared with the views (`None` inside: too different to
+/// show).
+pub type SharedDiff = Rc<Option<Vec<unified::DiffLine>>>;
+
 /// The viewer's state (one field of [`State`]).
 #[derive(Debug, Clone, Default)]
 pub struct FileState {
@@ -183,6 +194,11 @@ pub struct FileState {
     pub open: Option<OpenFile>,
     /// The last finished file, kept for re-selecting.
     pub kept: Option<OpenFile>,
+    /// In a comparison, the first image's version of a modified file.
+    pub base: Option<OpenFile>,
+    /// The unified diff of the base and the open file once both are text
+    /// (`None` inside: too different to show), with their extraction ids.
+    pub diff: Option<(ExtractId, ExtractId, SharedDiff)>,
     /// How the content is shown (back to [`ShowAs::Auto`] for each newly
     /// selected path, so a binary file always opens as hex).
     pub show: ShowAs,
@@ -218,26 +234,35 @@ pub fn download_name(path: &[u8]) -> String {
     }
 }
 
+/// The open file or the compared image's version of it, by extraction.
+fn by_id(fs: &mut FileState, id: ExtractId) -> Option<&mut OpenFile> {
+    if fs.open.as_ref().is_some_and(|o| o.id == id) {
+        return fs.open.as_mut();
+    }
+    fs.base.as_mut().filter(|o| o.id == id)
+}
+
 /// Handles a viewer message.
 pub fn update(state: &mut State, msg: FileMsg) -> Vec<Effect> {
     let fs = &mut state.file;
     match msg {
         FileMsg::Progress { id, done } => {
-            if let Some(o) = fs.open.as_mut().filter(|o| o.id == id) {
+            if let Some(o) = by_id(fs, id) {
                 o.layer_done = done;
             }
             Vec::new()
         }
         FileMsg::Content { id, head, size } => {
-            if let Some(o) = fs.open.as_mut().filter(|o| o.id == id) {
+            if let Some(o) = by_id(fs, id) {
                 let mut head = head;
                 head.truncate(content::DISPLAY_LIMIT);
                 o.stage = Stage::Ready(Rc::new(Content::new(head, size, &o.path)));
             }
+            base::diff(fs);
             Vec::new()
         }
         FileMsg::Checked { id, result } => {
-            if let Some(o) = fs.open.as_mut().filter(|o| o.id == id) {
+            if let Some(o) = by_id(fs, id) {
                 o.check = match result {
                     Ok(()) => Check::Verified,
                     Err(e) => Check::Failed(e),
@@ -251,13 +276,13 @@ pub fn update(state: &mut State, msg: FileMsg) -> Vec<Effect> {
             Vec::new()
         }
         FileMsg::Stopped { id, remaining } => {
-            if let Some(o) = fs.open.as_mut().filter(|o| o.id == id) {
+            if let Some(o) = by_id(fs, id) {
                 o.check = Check::Skipped(remaining);
             }
             Vec::new()
         }
         FileMsg::Failed { id, error } => {
-            if let Some(o) = fs.open.as_mut().filter(|o| o.id == id) {
+            if let Some(o) = by_id(fs, id) {
                 o.stage = Stage::Failed(error);
             }
             Vec::new()
@@ -386,67 +411,132 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
     }
     state.file.synced = Some(key);
     state.file.notice = None;
-    let Some((path, descriptor, source, from)) = wanted(state) else {
+    sync_open(state, effects);
+    base::sync(state, effects);
+}
+
+/// How one file's bytes are read, from which load.
+pub(crate) struct Plan {
+    path: Vec<u8>,
+    descriptor: Descriptor,
+    source: Source,
+    load: LoadId,
+    image: Option<Box<crate::inspect::Image>>,
+    listed: Option<ListedFile>,
+    seek: Option<(Arc<SeekIndex>, crate::layer::Entry)>,
+    read_by: ReadBy,
+}
+
+impl Plan {
+    /// The plan for the file at `path` (bytes at `source` of the layer
+    /// `descriptor`) of the load `from`.
+    pub(crate) fn new(
+        from: &Current,
+        path: Vec<u8>,
+        descriptor: Descriptor,
+        source: Source,
+    ) -> Plan {
+        // A layer listed from its table of contents: its entries' offsets
+        // are their positions in the listing, and its files are read by
+        // Range.
+        let report = from.report(source.layer);
+        let listed = report.and_then(|r| match &r.outcome {
+            LayerOutcome::Listed(l) => l.file(usize::try_from(source.offset).ok()?),
+            _ => None,
+        });
+        // A verified layer whose scan recorded checkpoints (this load's, or
+        // the library's): the file is read from a range of the blob. A
+        // layer smaller than the spacing has none: it streams, and its
+        // digest is checked again, as cheaply.
+        let seek = report.and_then(|r| {
+            let index = r.verified()?.index();
+            let seek = index.seek().filter(|s| !s.is_empty())?;
+            let entry = index.entries().iter().find(|e| e.offset == source.offset)?;
+            Some((Arc::clone(seek), entry.clone()))
+        });
+        let read_by = match (&listed, &seek) {
+            (Some(_), _) => ReadBy::Toc,
+            (None, Some(_)) => ReadBy::Checkpoint,
+            (None, None) => ReadBy::Stream,
+        };
+        Plan {
+            path,
+            descriptor,
+            source,
+            load: from.load,
+            image: from.image.clone(),
+            listed,
+            seek,
+            read_by,
+        }
+    }
+
+    /// Whether `o` already holds these bytes.
+    fn held_by(&self, o: &OpenFile) -> bool {
+        o.same_bytes(self.descriptor.digest(), &self.source, self.read_by)
+    }
+
+    /// The open file, loading, under a new extraction id.
+    pub(crate) fn open(&self, fs: &mut FileState) -> OpenFile {
+        fs.next_id += 1;
+        OpenFile {
+            id: ExtractId(fs.next_id),
+            path: self.path.clone(),
+            digest: self.descriptor.digest().clone(),
+            source: self.source,
+            layer_done: 0,
+            layer_total: self.descriptor.size(),
+            stage: Stage::Loading,
+            check: Check::Pending,
+            read_by: self.read_by,
+        }
+    }
+
+    /// The extraction of these bytes as `id`; `None` when the image is
+    /// not resolved.
+    pub(crate) fn task(self, id: ExtractId, state: &State) -> Option<Effect> {
+        let reference = self.image?.reference;
+        let credentials = state.auth.saved.get(reference.registry_host()).cloned();
+        Some(effect(FileEffect::Extract(Box::new(ExtractTask {
+            id,
+            load: self.load,
+            reference,
+            layer: self.source.layer,
+            descriptor: self.descriptor,
+            offset: self.source.offset,
+            size: self.source.size,
+            head_limit: content::DISPLAY_LIMIT,
+            verify_limit: VERIFY_REST_LIMIT,
+            proxy_base: state.proxy_base.clone(),
+            credentials,
+            listed: self.listed,
+            seek: self.seek,
+        }))))
+    }
+}
+
+/// Opens the selected file (or keeps it open).
+fn sync_open(state: &mut State, effects: &mut Vec<Effect>) {
+    let Some(plan) = wanted(state).map(|(p, d, s, from)| Plan::new(from, p, d, s)) else {
         put_away(&mut state.file, effects);
         return;
     };
-    let (load, image) = (from.load, from.image.clone());
-    let digest = descriptor.digest().clone();
-    // A layer listed from its table of contents: its entries' offsets are
-    // their positions in the listing, and its files are read by Range.
-    let report = from.report(source.layer);
-    let listed = report.and_then(|r| match &r.outcome {
-        LayerOutcome::Listed(l) => l.file(usize::try_from(source.offset).ok()?),
-        _ => None,
-    });
-    // A verified layer whose scan recorded checkpoints (this load's, or
-    // the library's): the file is read from a range of the blob. A layer
-    // smaller than the spacing has none: it streams, and its digest is
-    // checked again, as cheaply.
-    let seek = report.and_then(|r| {
-        let index = r.verified()?.index();
-        let seek = index.seek().filter(|s| !s.is_empty())?;
-        let entry = index.entries().iter().find(|e| e.offset == source.offset)?;
-        Some((Arc::clone(seek), entry.clone()))
-    });
-    let read_by = match (&listed, &seek) {
-        (Some(_), _) => ReadBy::Toc,
-        (None, Some(_)) => ReadBy::Checkpoint,
-        (None, None) => ReadBy::Stream,
-    };
     let fs = &mut state.file;
-    if let Some(o) = fs
-        .open
-        .as_mut()
-        .filter(|o| o.same_bytes(&digest, &source, read_by))
-    {
+    if let Some(o) = fs.open.as_mut().filter(|o| plan.held_by(o)) {
         // The same bytes under another name (a hard link) or view.
-        o.path = path;
+        o.path = plan.path;
         return;
     }
-    let kept = fs.kept.take_if(|k| k.same_bytes(&digest, &source, read_by));
+    let kept = fs.kept.take_if(|k| plan.held_by(k));
     put_away(fs, effects);
     if let Some(mut k) = kept {
-        k.path = path;
+        k.path = plan.path;
         fs.open = Some(k);
         return;
     }
-    fs.next_id += 1;
-    let id = ExtractId(fs.next_id);
-    fs.open = Some(OpenFile {
-        id,
-        path: path.clone(),
-        digest,
-        source,
-        layer_done: 0,
-        layer_total: descriptor.size(),
-        stage: Stage::Loading,
-        check: Check::Pending,
-        read_by,
-    });
-    let Some(image) = image else {
-        return;
-    };
+    let open = plan.open(fs);
+    let id = open.id;
+    fs.open = Some(open);
     if let Some(file) = super::library::file_not_at_hand(state) {
         // An image from a file, reopened from the library: its bytes are in
         // the file, not behind any registry.
@@ -458,21 +548,5 @@ pub fn sync(state: &mut State, effects: &mut Vec<Effect>) {
         }
         return;
     }
-    let reference = image.reference.clone();
-    let credentials = state.auth.saved.get(reference.registry_host()).cloned();
-    effects.push(effect(FileEffect::Extract(Box::new(ExtractTask {
-        id,
-        load,
-        reference,
-        layer: source.layer,
-        descriptor,
-        offset: source.offset,
-        size: source.size,
-        head_limit: content::DISPLAY_LIMIT,
-        verify_limit: VERIFY_REST_LIMIT,
-        proxy_base: state.proxy_base.clone(),
-        credentials,
-        listed,
-        seek,
-    }))));
+    effects.extend(plan.task(id, state));
 }

@@ -200,3 +200,44 @@ pub fn compare(state: &State) -> CompareView {
         status,
     }
 }
+
+/// In a comparison, a modified path's two versions in one line: what
+/// changed, then the first image's and the compared image's size and
+/// content digest (what a binary file's comparison can say).
+pub fn versions(state: &State, path: &[u8]) -> Option<String> {
+    let c = state.compare.as_ref().filter(|_| state.layer.is_none())?;
+    let result = c.result.as_ref()?;
+    let mut abs = Vec::with_capacity(path.len() + 1);
+    abs.push(b'/');
+    abs.extend_from_slice(path);
+    let entries = &result.tree.entries;
+    let e = &entries[entries.binary_search_by(|e| e.path().cmp(&abs[..])).ok()?];
+    if e.change != Change::Modified {
+        return None;
+    }
+    let side = |r: Option<&crate::fs::ListingRow>| {
+        let Some(r) = r else {
+            return "–".to_owned();
+        };
+        let size = match r.size {
+            Some(n) if n < 1024 => format!("{n} bytes"),
+            Some(n) => human_size_binary(n),
+            None => "–".to_owned(),
+        };
+        match r.sha256 {
+            Some(h) => {
+                let hex: String = h.iter().take(6).map(|b| format!("{b:02x}")).collect();
+                format!("{size}, sha256:{hex}…")
+            }
+            None => size,
+        }
+    };
+    Some(format!(
+        "Modified ({}): {}: {}; {}: {}",
+        e.changed.join(", "),
+        state.current.as_ref().map_or("first", |c| c.input.as_str()),
+        side(e.before.as_ref()),
+        c.input,
+        side(e.after.as_ref())
+    ))
+}

@@ -9,7 +9,9 @@ use crate::layer::EntryKind;
 
 use crate::app::file::content::{Kind, HEX_LIMIT};
 use crate::app::file::links::resolve_symlink;
-use crate::app::file::{selected_hardlink, Check, Content, ExtractId, ReadBy, ShowAs, Stage};
+use crate::app::file::{
+    selected_hardlink, Check, Content, ExtractId, ReadBy, SharedDiff, ShowAs, Stage,
+};
 use crate::app::state::State;
 
 /// The prepared content, compared by identity (it is large and only ever
@@ -32,6 +34,9 @@ pub enum Shown {
     Text(SharedContent),
     /// A hex dump (`content.hex`).
     Hex(SharedContent),
+    /// A unified diff against the first image's version (`None`: too
+    /// different to show).
+    Diff(SharedDiff),
     /// An image from the extraction's bytes, as this MIME type.
     Image {
         /// Whose bytes.
@@ -76,6 +81,9 @@ pub struct FileContentView {
     pub download: Option<(String, String)>,
     /// A symbolic or hard link.
     pub link: Option<LinkView>,
+    /// In a comparison, how this file differs from the first image's
+    /// (what changed, both sizes and content digests).
+    pub versions: Option<String>,
     /// Why the content could not be shown.
     pub error: Option<String>,
     /// A message about the last link followed.
@@ -134,6 +142,14 @@ fn note(c: &Content, shown: &Shown) -> Option<String> {
             c.head.len().min(HEX_LIMIT),
             c.size
         )),
+        Shown::Diff(d) if d.is_none() => Some(format!(
+            "The two versions differ in more than {} lines: too many to show as a diff.",
+            crate::app::file::unified::MAX_EDITS
+        )),
+        Shown::Diff(_) if (c.head.len() as u64) < c.size => Some(format!(
+            "Comparing the first {} bytes of each version.",
+            c.head.len()
+        )),
         _ => None,
     }
 }
@@ -152,6 +168,7 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
         note: None,
         download: None,
         link: link_view(state),
+        versions: super::compare::versions(state, sel),
         error: None,
         notice: state.file.notice.clone(),
     };
@@ -221,7 +238,19 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
                 Kind::Image(mime) => Some(mime),
                 _ => None,
             };
-            let show = match (state.file.show, c.kind) {
+            // In a comparison, a text file changed on both sides: its diff.
+            let diff = state
+                .file
+                .diff
+                .as_ref()
+                .filter(|d| d.1 == o.id)
+                .map(|d| Rc::clone(&d.2));
+            let chosen = match (state.file.show, diff.is_some()) {
+                (ShowAs::Diff, false) => ShowAs::Auto,
+                (ShowAs::Auto, true) => ShowAs::Diff,
+                (s, _) => s,
+            };
+            let show = match (chosen, c.kind) {
                 (ShowAs::Preview | ShowAs::Auto, Kind::Image(_)) => ShowAs::Preview,
                 (ShowAs::Preview | ShowAs::Auto, Kind::Text) => ShowAs::Text,
                 (ShowAs::Preview | ShowAs::Auto, Kind::Binary) => ShowAs::Hex,
@@ -231,15 +260,22 @@ pub fn file_content(state: &State) -> Option<FileContentView> {
                 v.modes
                     .push((ShowAs::Preview, "Preview", show == ShowAs::Preview));
             }
+            if diff.is_some() {
+                v.modes.push((ShowAs::Diff, "Diff", show == ShowAs::Diff));
+            }
             v.modes.push((ShowAs::Text, "Text", show == ShowAs::Text));
             v.modes.push((ShowAs::Hex, "Hex", show == ShowAs::Hex));
             let shared = SharedContent(Rc::clone(c));
-            let shown = match (show, image) {
-                (ShowAs::Preview, Some(mime)) => {
+            let shown = match (show, image, diff) {
+                (ShowAs::Diff, _, Some(d)) => {
+                    v.hook = "diff";
+                    Shown::Diff(d)
+                }
+                (ShowAs::Preview, Some(mime), _) => {
                     v.hook = "image";
                     Shown::Image { id: o.id, mime }
                 }
-                (ShowAs::Text, _) => {
+                (ShowAs::Text, _, _) => {
                     v.hook = "text";
                     Shown::Text(shared)
                 }

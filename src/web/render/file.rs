@@ -9,6 +9,7 @@ use std::rc::Weak;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
+use crate::app::file::unified::DiffLine;
 use crate::app::file::{FileMsg, ShowAs};
 use crate::app::views::{self, FileContentView, LinkView, Shown};
 use crate::app::{Msg, State};
@@ -44,6 +45,7 @@ fn show_word(s: ShowAs) -> &'static str {
         ShowAs::Text => "text",
         ShowAs::Hex => "hex",
         ShowAs::Preview => "preview",
+        ShowAs::Diff => "diff",
     }
 }
 
@@ -81,6 +83,7 @@ impl FileContent {
                     "text" => ShowAs::Text,
                     "hex" => ShowAs::Hex,
                     "preview" => ShowAs::Preview,
+                    "diff" => ShowAs::Diff,
                     _ => ShowAs::Auto,
                 };
                 send(&a, Msg::File(FileMsg::ShowAs(show)));
@@ -213,6 +216,14 @@ fn head(v: &FileContentView) -> Vec<El> {
         }
         out.push(p);
     }
+    if let Some(n) = &v.versions {
+        out.push(
+            el("p")
+                .class("muted mono")
+                .attr("data-versions", "")
+                .text(n),
+        );
+    }
     if let Some(n) = &v.notice {
         out.push(el("p").class("notice").attr("role", "status").text(n));
     }
@@ -276,6 +287,31 @@ fn body(v: &FileContentView) -> Vec<El> {
                     .attr("aria-label", "The file in hex")
                     .child(el("pre").class("hex mono").text(&c.0.hex)),
             );
+        }
+        Some(Shown::Diff(d)) => {
+            if let Some(lines) = d.as_ref() {
+                out.push(
+                    el("div")
+                        .class("listing")
+                        .attr("tabindex", "0")
+                        .attr("role", "region")
+                        .attr("aria-label", "What changed, as a unified diff")
+                        .child(
+                            el("pre")
+                                .class("diff mono")
+                                .attr("data-diff-view", "")
+                                .children(lines.iter().map(|l| {
+                                    let class = match l {
+                                        DiffLine::Hunk(_) => "d-hunk",
+                                        DiffLine::Same(_) => "d-same",
+                                        DiffLine::Removed(_) => "d-del",
+                                        DiffLine::Added(_) => "d-add",
+                                    };
+                                    el("span").class(class).text(&(l.text() + "\n"))
+                                })),
+                        ),
+                );
+            }
         }
         // Filled by `crate::web::file::show_image` once drawn.
         Some(Shown::Image { .. }) => out.push(el("div").class("preview")),
