@@ -11,8 +11,9 @@ use super::links::content_source;
 use std::rc::Rc;
 
 use super::content::Kind;
+use super::open::{compared, Plan};
 use super::unified::unified;
-use super::{compared, effect, Content, FileEffect, FileState, Plan, Stage};
+use super::{effect, Content, FileEffect, FileState, Stage};
 
 /// Reads the first image's version of the selected file when the tree is
 /// a comparison and the file is modified; forgets it otherwise.
