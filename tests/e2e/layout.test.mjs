@@ -223,6 +223,8 @@ const VIEWS = [
   ['history', `?image=${HELLO}&tab=history`, '#history'],
   ['waste', `?image=${HELLO}&tab=waste`, '#efficiency'],
   ['raw', `?image=${REGISTRY}/e2e/multi:v1&tab=raw`, '#raw-index'],
+  ['compare', `?image=${REGISTRY}/e2e/multi:v1&platform=linux/amd64&compare=${REGISTRY}/e2e/multi:v1&compare-platform=linux/arm64/v8&tab=compare`, '[data-diff-summary]'],
+  ['compare-diff', `?image=${REGISTRY}/e2e/multi:v1&platform=linux/amd64&compare=${REGISTRY}/e2e/multi:v1&compare-platform=linux/arm64/v8&path=/etc/hello`, '[data-diff-view]'],
   ['images', '?page=images', '#library:not([hidden])'],
   ['search', '?page=search&q=busybox', '#search-results tbody tr'],
   ['tags', `?page=tags&repo=${TAG_REGISTRY}/e2e/tags`, '#tags-list li'],
