@@ -18,7 +18,9 @@
 #   workers    live Web Workers (the layer pool, its helpers)
 #   blob URLs  made by URL.createObjectURL and not revoked (an init script counts)
 #   wasm       the page's wasm linear memory (it never shrinks; its size is the peak)
-# and prints a table and the ratios of image 10's figures to image 1's (the
+# then once more a minute later (a download's blob: URL is revoked a minute
+# after its click), and prints a table and the ratios of image 10's figures
+# to image 1's (the
 # baseline: the first image has started the workers and grown the memory a
 # page needs). A page that leaks grows with every image; one that does not
 # stays near 1.0×.
@@ -134,13 +136,17 @@ for (let i = 0; i < 10; i++) {
   await download.path();
   rows.push(await measure(`image ${i + 1}`));
 }
+// A download's blob: URL is revoked a minute after its click (the browser
+// must have begun reading it); measured again once that has passed.
+await page.waitForTimeout(61_000);
+rows.push(await measure('a minute later'));
 const MB = (b) => (b / 1048576).toFixed(1);
 console.log('\nafter             heap MB   DOM nodes   listeners   workers   blob URLs   wasm MB');
 for (const r of rows) {
   console.log(`${r.label.padEnd(16)} ${MB(r.heap).padStart(8)} ${String(r.nodes).padStart(11)} ${String(r.listeners).padStart(11)} ${String(r.workers).padStart(9)} ${String(r.blobUrls).padStart(11)} ${MB(r.wasm).padStart(9)}`);
 }
-const [first, last] = [rows[1], rows[rows.length - 1]];
+const [first, last] = [rows[1], rows[rows.length - 2]];
 const ratio = (k) => (last[k] / Math.max(first[k], 1)).toFixed(2);
-console.log(`\nimage 10 / image 1: heap ${ratio('heap')}×, DOM nodes ${ratio('nodes')}×, listeners ${ratio('listeners')}×, workers ${last.workers} / ${first.workers}, blob URLs ${last.blobUrls} / ${first.blobUrls}, wasm ${ratio('wasm')}×`);
+console.log(`\nimage 10 / image 1: heap ${ratio('heap')}×, DOM nodes ${ratio('nodes')}×, listeners ${ratio('listeners')}×, workers ${last.workers} / ${first.workers}, blob URLs ${last.blobUrls} / ${first.blobUrls} (${rows[rows.length - 1].blobUrls} a minute later), wasm ${ratio('wasm')}×`);
 await browser.close();
 JS
