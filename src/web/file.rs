@@ -37,6 +37,8 @@ struct Store {
     blobs: HashMap<ExtractId, Blob>,
     /// Preview URLs made from them (revoked with the blob).
     urls: HashMap<ExtractId, (String, String)>,
+    /// The workers running extractions (stopped when one is forgotten).
+    workers: HashMap<ExtractId, (usize, u32)>,
 }
 
 thread_local! {
@@ -86,7 +88,11 @@ impl ContentOut for BlobOut {
     }
 }
 
-fn forget(id: ExtractId) {
+fn forget(id: ExtractId, app: &Weak<App>) {
+    let worker = STORE.with(|s| s.borrow_mut().workers.remove(&id));
+    if let (Some(w), Some(app)) = (worker, app.upgrade()) {
+        app.pool().kill(w, "forgotten");
+    }
     STORE.with(|s| {
         let mut s = s.borrow_mut();
         if let Some(flag) = s.running.remove(&id) {
@@ -279,12 +285,46 @@ pub fn perform(effect: FileEffect, app: Weak<App>) {
                 };
                 if let Some(mut kept) = kept {
                     extract_from(&task, &mut kept, &mut out, &|| flag.get(), &dispatch).await;
-                } else {
+                    return;
+                }
+                // In a free layer worker, off the main thread.
+                let Some(pool) = app.upgrade().map(|a| a.pool()) else {
+                    return;
+                };
+                let weak = app.clone();
+                let to_app: Rc<dyn Fn(FileMsg)> = Rc::new(move |m| {
+                    if let Some(a) = weak.upgrade() {
+                        a.dispatch(Msg::File(m));
+                    }
+                });
+                let id = task.id;
+                let keep = move |blob: Blob| {
+                    STORE.with(|s| {
+                        let mut s = s.borrow_mut();
+                        if s.running.contains_key(&id) {
+                            s.blobs.insert(id, blob);
+                        }
+                    });
+                };
+                let running = |w: (usize, u32)| {
+                    STORE.with(|s| s.borrow_mut().workers.insert(id, w));
+                };
+                let done =
+                    super::worker::extract::extract(&pool, &client, &task, to_app, keep, running)
+                        .await;
+                STORE.with(|s| s.borrow_mut().workers.remove(&id));
+                // Test hook: where the last file was read (`worker`, `main`).
+                if let Some(body) = dom::document().and_then(|d| d.body()) {
+                    let _ = body
+                        .dataset()
+                        .set("fileRead", if done { "worker" } else { "main" });
+                }
+                if !done && !flag.get() {
                     run_extract(&client, &task, &mut out, &|| flag.get(), &dispatch).await;
                 }
             });
         }
-        FileEffect::Forget(id) => forget(id),
+        FileEffect::Forget(id) => forget(id, &app),
         FileEffect::Download { id, name } => download(id, &name),
     }
 }

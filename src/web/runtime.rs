@@ -156,7 +156,8 @@ impl App {
     }
 
     /// The layer workers (started on first use).
-    fn pool(&self) -> Rc<Pool> {
+    /// The layer workers (started at the first use).
+    pub(crate) fn pool(&self) -> Rc<Pool> {
         Rc::clone(self.pool.borrow_mut().get_or_insert_with(Pool::start))
     }
 

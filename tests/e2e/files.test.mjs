@@ -48,6 +48,8 @@ test('a deep link shows the file as numbered text, then hex, and downloads it', 
   assert.equal(await page.textContent('#file-content .gutter'), '1');
   assert.equal(await page.locator('#file[data-path="/etc/hello"]').count(), 1);
   assert.equal(await verified(page), 'true');
+  // Read in a layer worker, not on the page's main thread.
+  assert.equal(await page.evaluate(() => document.body.dataset.fileRead), 'worker');
   assert.equal(await page.getAttribute('[data-show=text]', 'aria-pressed'), 'true');
   if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'file-text.png'), fullPage: true });
   await page.click('[data-show=hex]');
@@ -105,6 +107,7 @@ test('a large file downloads whole under its name', async (t) => {
   const t1 = Date.now();
   assert.equal(await verified(page), 'true');
   const t2 = Date.now();
+  assert.equal(await page.evaluate(() => document.body.dataset.fileRead), 'worker');
   // A figure, not an assertion: how long the second pass over the layer takes.
   console.log(`24 MiB file extracted again: shown ${t1 - t0} ms after ready, layer re-verified after ${t2 - t0} ms`);
   assert.match(await page.textContent('#file-content .file-note'), /Showing the first 65536 of 25165824 bytes/);

@@ -42,6 +42,8 @@ test('a file after 12 MiB of noise opens from a checkpoint, also after a reload'
   assert.equal(await settled(page), 'ready');
   await fileVerified(page);
   assert.equal(seen.length, 1, JSON.stringify(seen));
+  // The checkpoint's inflating ran in a layer worker.
+  assert.equal(await page.evaluate(() => document.body.dataset.fileRead), 'worker');
   const [, from] = seen[0].match(/^bytes=(\d+)-\d+$/) ?? [];
   assert.ok(Number(from) > 4 << 20, `the range starts past the noise: ${seen[0]}`);
 

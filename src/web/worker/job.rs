@@ -27,6 +27,13 @@ pub const FAILURE: u32 = 3;
 /// report `[REPORT, empty Uint8Array]`.
 pub const HELPER: u32 = 4;
 
+/// Page → worker: `[EXTRACT, …]`, one file for the viewer
+/// ([`super::extract`]).
+pub const EXTRACT: u32 = 5;
+/// Worker → page: `[CONTENT, head, size]`, the viewer's file is complete
+/// ([`super::extract`]).
+pub const CONTENT: u32 = 6;
+
 /// Progress kind: the download started.
 pub const STARTED: u32 = 0;
 /// Progress kind: more bytes were scanned.

@@ -15,6 +15,7 @@
 //!   ([`crate::inspect::transfer`]);
 //! * [`helper`] — one layer over two workers: the layer's worker inflates
 //!   and walks, a second one computes the blob digest and the diff_id;
+//! * [`extract`] — the file viewer's extractions, off the main thread;
 //! * [`job`] — what crosses between the two.
 //!
 //! Bootstrap: the page makes a module worker from a Blob URL whose few lines
@@ -25,6 +26,7 @@
 //! [`scope::worker_main`]. The page's `#[wasm_bindgen(start)]` returns at
 //! once in a worker ([`in_worker`]).
 
+pub mod extract;
 pub mod helper;
 pub mod job;
 pub mod pool;

@@ -57,9 +57,13 @@ enum SlotState {
     Dead,
 }
 
+/// What a worker's `[CONTENT, …]` message is given to.
+pub type OnContent = Rc<dyn Fn(&Array)>;
+
 /// Where a running job's events go.
 struct Sink {
     progress: Rc<dyn Fn(u32, f64)>,
+    content: Option<OnContent>,
     resolve: Function,
     reject: Function,
 }
@@ -258,6 +262,12 @@ impl Pool {
                     p(kind, done);
                 }
             }
+            t if t == i64::from(job::CONTENT) => {
+                let content = slot.sink.borrow().as_ref().and_then(|s| s.content.clone());
+                if let Some(c) = content {
+                    c(items);
+                }
+            }
             t if t == i64::from(job::REPORT) || t == i64::from(job::FAILURE) => {
                 let sink = slot.sink.borrow_mut().take();
                 slot.state.set(SlotState::Ready);
@@ -412,11 +422,36 @@ impl Lease {
 
     /// [`Lease::run`] for any message, with `port` transferred along.
     pub async fn run_message(
-        mut self,
+        self,
         message: JsValue,
         port: Option<web_sys::MessagePort>,
         progress: Rc<dyn Fn(u32, f64)>,
     ) -> Result<Vec<u8>, String> {
+        let report = self.post(message, port, progress, None).await?;
+        Ok(report
+            .dyn_ref::<Uint8Array>()
+            .map(Uint8Array::to_vec)
+            .unwrap_or_default())
+    }
+
+    /// Runs any message; the report as the worker sent it, `content` given
+    /// the worker's `[CONTENT, …]` messages.
+    pub async fn run_raw(
+        self,
+        message: JsValue,
+        progress: Rc<dyn Fn(u32, f64)>,
+        content: Option<OnContent>,
+    ) -> Result<JsValue, String> {
+        self.post(message, None, progress, content).await
+    }
+
+    async fn post(
+        mut self,
+        message: JsValue,
+        port: Option<web_sys::MessagePort>,
+        progress: Rc<dyn Fn(u32, f64)>,
+        content: Option<OnContent>,
+    ) -> Result<JsValue, String> {
         self.ran = true;
         if !self.holds() {
             return Err("cancelled".into());
@@ -428,12 +463,14 @@ impl Lease {
         let promise = Promise::new(&mut |resolve, reject| {
             sink = Some(Sink {
                 progress: Rc::new(|_, _| {}),
+                content: None,
                 resolve,
                 reject,
             });
         });
         if let Some(mut s) = sink {
             s.progress = progress;
+            s.content = content;
             *slot.sink.borrow_mut() = Some(s);
         }
         let posted = slot.worker.borrow().as_ref().map(|w| match &port {
@@ -449,10 +486,7 @@ impl Lease {
                 .died(self.slot, Some("the layer worker took no job".into()));
         }
         match JsFuture::from(promise).await {
-            Ok(v) => Ok(v
-                .dyn_ref::<Uint8Array>()
-                .map(Uint8Array::to_vec)
-                .unwrap_or_default()),
+            Ok(v) => Ok(v),
             Err(e) => Err(e
                 .as_string()
                 .unwrap_or_else(|| "the layer worker stopped".into())),

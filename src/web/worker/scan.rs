@@ -274,7 +274,7 @@ async fn run_linked(
 
 /// The proxy base as an absolute URL: a worker started from a Blob URL
 /// cannot resolve `/proxy/` against its own address.
-fn absolute(base: &str) -> String {
+pub(super) fn absolute(base: &str) -> String {
     web_sys::window()
         .and_then(|w| w.location().href().ok())
         .and_then(|page| web_sys::Url::new_with_base(base, &page).ok())

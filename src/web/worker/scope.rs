@@ -47,6 +47,8 @@ pub fn worker_main() {
         let port = e.ports().get(0).dyn_into::<MessagePort>().ok();
         if is_helper(&data) {
             help(&data, port);
+        } else if super::extract::is_extract(&data) {
+            wasm_bindgen_futures::spawn_local(super::extract::run(data));
         } else {
             wasm_bindgen_futures::spawn_local(async move { run(&data, port).await });
         }
