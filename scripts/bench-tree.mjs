@@ -65,13 +65,16 @@ const settle = () => page.evaluate((ms) => new Promise((done) => setTimeout(() =
 // One measured step: a mark, the input, the page settled, a mark.
 const steps = [];
 async function step(action, what, run) {
+  await page.evaluate(() => { delete document.body.dataset.fileRead; });
   await mark(`bench-start ${steps.length}`);
   await run();
   await settle();
   await mark(`bench-end ${steps.length}`);
-  // Outside the window: this step's keydown latency, if any.
+  // Outside the window: this step's keydown latency, if any, and where a
+  // file it opened was read (the viewer's worker or the main thread).
   const lat = await page.evaluate(() => window.__latency.splice(0));
-  steps.push({ action, what, latency: lat.length ? Math.max(...lat) : undefined });
+  const read = await page.evaluate(() => document.body.dataset.fileRead || '');
+  steps.push({ action, what, read, latency: lat.length ? Math.max(...lat) : undefined });
 }
 
 async function keys(action, what, focus, list) {
@@ -209,6 +212,16 @@ for (const a of actions) {
   }
 }
 const worst = results.filter((r) => r.what === 'tree').sort((a, b) => b.busy - a.busy)[0];
+// Keys that opened a file: where it was read, and their work.
+const opened = results.filter((r) => r.what === 'tree' && r.read);
+if (opened.length) {
+  for (const where of ['worker', 'main']) {
+    const rs = opened.filter((r) => r.read === where).map((r) => r.busy);
+    if (rs.length) console.log(`keys opening a file read in the ${where === 'main' ? 'main thread' : 'viewer worker'}: ${rs.length}, sum max ${max(rs).toFixed(1)} ms, p95 ${pct(rs, 95).toFixed(1)} ms`);
+  }
+  const none = results.filter((r) => r.action === 'arrows' && r.what === 'tree' && !r.read).map((r) => r.busy);
+  if (none.length) console.log(`arrow keys opening no file: ${none.length}, sum max ${max(none).toFixed(1)} ms, p95 ${pct(none, 95).toFixed(1)} ms`);
+}
 console.log(`\nworst keystroke on the tree: ${worst.busy.toFixed(1)} ms (${worst.action}), longest task ${worst.longest.toFixed(1)} ms`);
 if (process.env.BENCH_JSON) {
   (await import('node:fs')).writeFileSync(process.env.BENCH_JSON, JSON.stringify(results));

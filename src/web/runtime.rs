@@ -155,7 +155,6 @@ impl App {
         let _ = self.pool();
     }
 
-    /// The layer workers (started on first use).
     /// The layer workers (started at the first use).
     pub(crate) fn pool(&self) -> Rc<Pool> {
         Rc::clone(self.pool.borrow_mut().get_or_insert_with(Pool::start))

@@ -290,7 +290,31 @@ impl Tree {
             "transform",
             &format!("translateY({}px)", p.start as f64 * ROW_HEIGHT),
         );
-        replace_children(&self.rows, p.rows.iter().map(|r| row(r, p.comparing)));
+        // The same window of rows (an arrow key, a toggle below it): only
+        // the rows that changed are drawn again.
+        let kids: Vec<Element> = std::iter::successors(
+            self.rows.first_element_child(),
+            Element::next_element_sibling,
+        )
+        .collect();
+        let last = self.last.as_ref().filter(|l| {
+            l.comparing == p.comparing && l.rows.len() == p.rows.len() && kids.len() == p.rows.len()
+        });
+        match last {
+            Some(l) => {
+                for (i, (old, new)) in l.rows.iter().zip(&p.rows).enumerate() {
+                    if old == new {
+                        continue;
+                    }
+                    let (Some(was), Some(now)) = (kids.get(i), row(new, p.comparing).build())
+                    else {
+                        continue;
+                    };
+                    let _ = self.rows.replace_child(&now, was);
+                }
+            }
+            None => replace_children(&self.rows, p.rows.iter().map(|r| row(r, p.comparing))),
+        }
         match p.rows.iter().find(|r| r.selected) {
             Some(r) => {
                 let _ = self

@@ -37,6 +37,9 @@ use crate::web::fetch::{BrowserBody, BrowserFetch};
 /// Bytes gathered before they become one `Uint8Array` part.
 const PART: usize = 1 << 20;
 
+/// The least time between two progress messages, ms.
+const PROGRESS_MS: f64 = 250.0;
+
 /// Fields before the headers in the job's array.
 const FIXED: u32 = 13;
 
@@ -230,16 +233,17 @@ pub async fn run(data: JsValue) {
     let mut out = Parts::default();
     let blob = Rc::clone(&out.blob);
     let rest = RefCell::new(Vec::new());
+    // Progress at most every PROGRESS_MS: each message is a redraw on the
+    // page's main thread.
+    let last = Cell::new(f64::NEG_INFINITY);
     let dispatch = |m: FileMsg| match m {
         FileMsg::Progress { done, .. } => {
-            post(
-                &scope,
-                &[
-                    job::PROGRESS.into(),
-                    job::BYTES.into(),
-                    (done as f64).into(),
-                ],
-            );
+            let now = js_sys::Date::now();
+            if now - last.get() >= PROGRESS_MS {
+                last.set(now);
+                let done = JsValue::from(done as f64);
+                post(&scope, &[job::PROGRESS.into(), job::BYTES.into(), done]);
+            }
         }
         FileMsg::Content { head, size, .. } => {
             // The whole file's Blob goes with it (made just before).
