@@ -2,6 +2,16 @@
 # 127.0.0.1 holding one image with a ~200 MB (uncompressed) gzip layer.
 # shellcheck shell=bash
 
+# bench_begin
+# A temporary directory in $work, removed at exit with the registry and the
+# server the script starts ($reg_pid, $srv_pid).
+bench_begin() {
+  work=$(mktemp -d)
+  reg_pid=""
+  srv_pid=""
+  trap 'kill $srv_pid $reg_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+}
+
 # bench_start_registry WORKDIR
 # Starts /usr/bin/docker-registry on 127.0.0.1 (storage in WORKDIR). Sets:
 # port base reg_pid (the caller's EXIT trap kills $reg_pid). With

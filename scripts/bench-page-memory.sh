@@ -31,12 +31,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_apt docker-registry curl gzip chromium
 
-work=$(mktemp -d)
-reg_pid=""
-srv_pid=""
-trap 'kill $srv_pid $reg_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
 source scripts/bench-image.sh
+bench_begin
 bench_start_registry "$work"
 
 log "pushing ten images"

@@ -33,12 +33,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_apt docker-registry curl bc gzip chromium
 
-work=$(mktemp -d)
-reg_pid=""
-srv_pid=""
-trap 'kill $srv_pid $reg_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
 source scripts/bench-image.sh
+bench_begin
 bench_registry_image "$work"
 
 log "trunk build --release (into target/bench-dist)"

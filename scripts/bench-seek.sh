@@ -24,13 +24,9 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_apt docker-registry curl bc gzip chromium
 
-work=$(mktemp -d)
-reg_pid=""
-srv_pid=""
-trap 'kill $srv_pid $reg_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
 export BENCH_ACCESS_LOG=1
 source scripts/bench-image.sh
+bench_begin
 bench_registry_image "$work" "${1:-320}"
 last=$(tar -tf "$work/layer.tar" | tail -1)
 

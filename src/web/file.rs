@@ -14,7 +14,7 @@ use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Blob, BlobPropertyBag, Element, HtmlElement, Url};
 
@@ -45,37 +45,55 @@ thread_local! {
     static STORE: RefCell<Store> = RefCell::new(Store::default());
 }
 
-/// Collects the file's bytes into JS parts, and the Blob at the end.
-struct BlobOut {
-    id: ExtractId,
+/// A file's bytes gathered into JS `Uint8Array` parts of [`PART`] bytes,
+/// then one `Blob` (typed `application/octet-stream`, so its URL is never
+/// rendered): browser memory, not wasm memory.
+#[derive(Default)]
+pub(crate) struct BlobParts {
     pending: Vec<u8>,
-    parts: Array,
+    parts: Vec<JsValue>,
 }
 
-impl BlobOut {
-    fn flush(&mut self) {
-        if !self.pending.is_empty() {
-            self.parts
-                .push(&Uint8Array::from(self.pending.as_slice()).into());
-            self.pending.clear();
-        }
-    }
-}
-
-impl ContentOut for BlobOut {
-    fn data(&mut self, bytes: &[u8]) {
+impl BlobParts {
+    /// The next bytes of the file.
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
         self.pending.extend_from_slice(bytes);
         if self.pending.len() >= PART {
             self.flush();
         }
     }
 
-    fn end(&mut self) {
+    fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            self.parts
+                .push(Uint8Array::from(self.pending.as_slice()).into());
+            self.pending.clear();
+        }
+    }
+
+    /// The whole file as one `Blob`.
+    pub(crate) fn finish(&mut self) -> Option<Blob> {
         self.flush();
         let bag = BlobPropertyBag::new();
         bag.set_type("application/octet-stream");
-        let parts = std::mem::replace(&mut self.parts, Array::new());
-        if let Ok(blob) = Blob::new_with_u8_array_sequence_and_options(&parts, &bag) {
+        let parts: Array = std::mem::take(&mut self.parts).into_iter().collect();
+        Blob::new_with_u8_array_sequence_and_options(&parts, &bag).ok()
+    }
+}
+
+/// Collects the file's bytes, and keeps the Blob at the end.
+struct BlobOut {
+    id: ExtractId,
+    parts: BlobParts,
+}
+
+impl ContentOut for BlobOut {
+    fn data(&mut self, bytes: &[u8]) {
+        self.parts.push(bytes);
+    }
+
+    fn end(&mut self) {
+        if let Some(blob) = self.parts.finish() {
             let id = self.id;
             STORE.with(|s| {
                 let mut s = s.borrow_mut();
@@ -267,8 +285,7 @@ pub fn perform(effect: FileEffect, app: Weak<App>) {
                 super::fetch::after_next_frame().await;
                 let mut out = BlobOut {
                     id: task.id,
-                    pending: Vec::new(),
-                    parts: Array::new(),
+                    parts: BlobParts::default(),
                 };
                 let dispatch = |m: FileMsg| {
                     if let Some(a) = app.upgrade() {

@@ -15,22 +15,15 @@ use layerlens_testkit::app::*;
 /// The demo image's first two layers and a third of its own, with
 /// `/etc/hello` changed and a label of its own.
 fn sibling() -> TestImage {
-    let demo = demo_image();
-    let mut image = TestImage::new()
-        .layer("base", &[])
-        .layer("update", &[])
-        .layer(
-            "COPY other /opt/other",
-            &[
-                Member::dir(b"opt/"),
-                Member::file(b"opt/other.txt", b"another app\n"),
-                Member::file(b"etc/hello", b"hello there\n"),
-            ],
-        )
-        .label("org.opencontainers.image.title", "sibling");
-    image.layers[0].tar = demo.layers[0].tar.clone();
-    image.layers[1].tar = demo.layers[1].tar.clone();
-    image
+    on_demo_base(
+        "COPY other /opt/other",
+        &[
+            Member::dir(b"opt/"),
+            Member::file(b"opt/other.txt", b"another app\n"),
+            Member::file(b"etc/hello", b"hello there\n"),
+        ],
+    )
+    .label("org.opencontainers.image.title", "sibling")
 }
 
 fn registry() -> MemRegistry {
@@ -88,15 +81,6 @@ fn expected(a: &[ListingRow], b: &[ListingRow]) -> Sets {
         pa.difference(&pb).cloned().collect(),
         modified,
     )
-}
-
-fn blobs_fetched(page: &Page) -> Vec<String> {
-    page.registry
-        .requests
-        .borrow()
-        .iter()
-        .filter_map(|u| u.split_once("/blobs/").map(|(_, d)| d.to_owned()))
-        .collect()
 }
 
 #[test]
@@ -188,7 +172,7 @@ fn layers_shared_with_the_first_image_are_not_fetched_again() {
     page.registry.requests.borrow_mut().clear();
     page.send(Msg::Compare(CompareMsg::With(format!("{HOST}/sibling:v1"))));
     let (_, digests) = sibling().manifest(&page.registry, "sibling");
-    let fetched = blobs_fetched(&page);
+    let fetched = page.blobs_fetched();
     // The config and the one layer of its own; not the two shared ones.
     assert_eq!(fetched.len(), 2, "{fetched:?}");
     assert!(fetched.contains(&digests[2]), "{fetched:?}");
@@ -216,7 +200,7 @@ fn an_image_compared_with_itself_has_no_changes_and_fetches_no_layer() {
         (0, 0, 0, 0)
     );
     assert!(v.layers.iter().all(|l| l.relation == "shared"));
-    let fetched = blobs_fetched(&page);
+    let fetched = page.blobs_fetched();
     assert!(fetched.len() <= 1, "at most the config: {fetched:?}");
 }
 

@@ -13,20 +13,13 @@ use serde_json::{json, Value};
 
 /// The demo image's first two layers and a third of its own.
 fn sibling() -> TestImage {
-    let demo = demo_image();
-    let mut image = TestImage::new()
-        .layer("base", &[])
-        .layer("update", &[])
-        .layer(
-            "COPY other /opt/other",
-            &[
-                Member::dir(b"opt/"),
-                Member::file(b"opt/other.txt", b"another app\n"),
-            ],
-        );
-    image.layers[0].tar = demo.layers[0].tar.clone();
-    image.layers[1].tar = demo.layers[1].tar.clone();
-    image
+    on_demo_base(
+        "COPY other /opt/other",
+        &[
+            Member::dir(b"opt/"),
+            Member::file(b"opt/other.txt", b"another app\n"),
+        ],
+    )
 }
 
 /// A page whose library holds the demo image (recorded 2024-05-03), on a
@@ -44,16 +37,6 @@ fn page_after_demo() -> Page {
     assert_eq!(page.state.phase, Phase::Ready);
     page.registry.requests.borrow_mut().clear();
     page
-}
-
-/// The blob digests requested since the last clear.
-fn blobs_fetched(page: &Page) -> Vec<String> {
-    page.registry
-        .requests
-        .borrow()
-        .iter()
-        .filter_map(|u| u.split_once("/blobs/").map(|(_, d)| d.to_owned()))
-        .collect()
 }
 
 /// The merged tree of a page's current image, as text.
@@ -79,7 +62,7 @@ fn shared_layers_come_from_the_library_and_only_new_ones_are_fetched() {
     page.submit(&format!("{HOST}/sibling:v1"));
     assert_eq!(page.state.phase, Phase::Ready);
 
-    let fetched = blobs_fetched(&page);
+    let fetched = page.blobs_fetched();
     assert!(
         !fetched.contains(&digests[0]) && !fetched.contains(&digests[1]),
         "the shared layers are not downloaded again: {fetched:?}"
@@ -125,7 +108,7 @@ fn an_image_wholly_in_the_library_fetches_no_layer() {
     page.registry.push("copy", Some("v1"), &demo_image());
     page.submit(&format!("{HOST}/copy:v1"));
     assert_eq!(page.state.phase, Phase::Ready);
-    assert_eq!(blobs_fetched(&page).len(), 1, "only the config");
+    assert_eq!(page.blobs_fetched().len(), 1, "only the config");
     assert!(page
         .layer_statuses()
         .iter()
@@ -142,7 +125,7 @@ fn a_damaged_stored_index_means_the_layer_is_fetched_again() {
     page.submit(&format!("{HOST}/sibling:v1"));
     assert_eq!(page.state.phase, Phase::Ready);
 
-    let fetched = blobs_fetched(&page);
+    let fetched = page.blobs_fetched();
     assert!(fetched.contains(&digests[0]), "refetched: {fetched:?}");
     assert!(!fetched.contains(&digests[1]), "{fetched:?}");
     let s = page.layer_statuses();
@@ -174,7 +157,7 @@ fn another_layers_index_under_the_key_means_the_layer_is_fetched() {
     }
     page.submit(&format!("{HOST}/sibling:v1"));
     assert_eq!(page.state.phase, Phase::Ready);
-    let fetched = blobs_fetched(&page);
+    let fetched = page.blobs_fetched();
     assert!(
         digests.iter().all(|d| fetched.contains(d)),
         "every layer fetched: {fetched:?}"
@@ -207,7 +190,7 @@ fn a_config_naming_another_diff_id_is_not_taken_from_the_library() {
     );
     page.submit(&format!("{HOST}/liar:v1"));
     assert_eq!(page.state.phase, Phase::Ready);
-    assert!(blobs_fetched(&page).contains(&first_layer));
+    assert!(page.blobs_fetched().contains(&first_layer));
     let s = page.layer_statuses();
     assert!(
         matches!(&s[0], LayerStatus::Problem(why) if why.contains("diff")),
@@ -235,12 +218,12 @@ fn a_link_opened_before_the_library_is_read_still_reuses_its_layers() {
         Phase::Loading(layerlens::app::Step::Layers)
     );
     assert!(
-        blobs_fetched(&page).is_empty(),
+        page.blobs_fetched().is_empty(),
         "nothing fetched before the catalogue is read"
     );
     page.finish_opening();
     assert_eq!(page.state.phase, Phase::Ready);
-    let fetched = blobs_fetched(&page);
+    let fetched = page.blobs_fetched();
     assert_eq!(
         fetched.len(),
         1,

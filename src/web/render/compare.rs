@@ -122,7 +122,7 @@ fn body(v: &CompareView) -> Vec<El> {
     match &v.status {
         CompareStatus::None => {
             out.push(el("p").class("muted").text(
-                "Name another image (or pick \"compare\" next to a platform) to see what it \
+                "Name another image (or press ⇄ beside a platform of an index) to see what it \
                  adds, removes and modifies against this one.",
             ));
             return out;

@@ -20,7 +20,7 @@ use std::rc::Rc;
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope};
+use web_sys::{Blob, DedicatedWorkerGlobalScope};
 
 use super::job;
 use super::pool::Pool;
@@ -33,9 +33,7 @@ use crate::oci::{Descriptor, Digest, MediaType, Reference};
 use crate::registry::{Client, Fetch, FetchError, Request, Response};
 use crate::web::client::{now_ms, PageClient};
 use crate::web::fetch::{BrowserBody, BrowserFetch};
-
-/// Bytes gathered before they become one `Uint8Array` part.
-const PART: usize = 1 << 20;
+use crate::web::file::BlobParts;
 
 /// The least time between two progress messages, ms.
 const PROGRESS_MS: f64 = 250.0;
@@ -175,39 +173,21 @@ pub fn is_extract(data: &JsValue) -> bool {
         .is_some_and(|t| t as u32 == job::EXTRACT)
 }
 
-/// The file's bytes as `Uint8Array` parts, then one `Blob` (shared: the
-/// `[CONTENT, …]` message carries it).
+/// The file's bytes, then its `Blob` (shared: the `[CONTENT, …]` message
+/// carries it).
 #[derive(Default)]
 struct Parts {
-    pending: Vec<u8>,
-    parts: Vec<JsValue>,
+    parts: BlobParts,
     blob: Rc<RefCell<Option<Blob>>>,
-}
-
-impl Parts {
-    fn flush(&mut self) {
-        if !self.pending.is_empty() {
-            self.parts
-                .push(Uint8Array::from(self.pending.as_slice()).into());
-            self.pending.clear();
-        }
-    }
 }
 
 impl ContentOut for Parts {
     fn data(&mut self, bytes: &[u8]) {
-        self.pending.extend_from_slice(bytes);
-        if self.pending.len() >= PART {
-            self.flush();
-        }
+        self.parts.push(bytes);
     }
 
     fn end(&mut self) {
-        self.flush();
-        let bag = BlobPropertyBag::new();
-        bag.set_type("application/octet-stream");
-        let parts: Array = std::mem::take(&mut self.parts).into_iter().collect();
-        *self.blob.borrow_mut() = Blob::new_with_u8_array_sequence_and_options(&parts, &bag).ok();
+        *self.blob.borrow_mut() = self.parts.finish();
     }
 }
 

@@ -501,6 +501,19 @@ pub fn demo_image() -> TestImage {
         .label("org.opencontainers.image.title", "demo")
 }
 
+/// An image on the demo image's first two layers (the same blobs) with a
+/// third of its own: `step` made `members`.
+pub fn on_demo_base(step: &str, members: &[Member]) -> TestImage {
+    let demo = demo_image();
+    let mut image = TestImage::new()
+        .layer("base", &[])
+        .layer("update", &[])
+        .layer(step, members);
+    image.layers[0].tar = demo.layers[0].tar.clone();
+    image.layers[1].tar = demo.layers[1].tar.clone();
+    image
+}
+
 /// A registry holding `demo:v1` (the demo image) and `multi:v1` (an index:
 /// linux/amd64 with etc/amd64-only, linux/arm64/v8 with etc/arm64-only,
 /// both with etc/hello).

@@ -274,6 +274,17 @@ impl Page {
             .collect()
     }
 
+    /// The blob digests requested since the registry's requests were last
+    /// cleared.
+    pub fn blobs_fetched(&self) -> Vec<String> {
+        self.registry
+            .requests
+            .borrow()
+            .iter()
+            .filter_map(|u| u.split_once("/blobs/").map(|(_, d)| d.to_owned()))
+            .collect()
+    }
+
     /// Submits a reference (as typed).
     pub fn submit(&mut self, reference: &str) {
         self.send(Msg::ReferenceSubmitted(reference.to_owned()));
