@@ -233,8 +233,19 @@ for i, s in enumerate([
     "?page=images&filter=dangling%3Dtrue&open=sha256:" + HEX,
     "?file=app.tar&path=/a/%FF/../b&layer=999999",
     "image=+x+&image=y&path=%2&%=%",
+    "?image=x/multi:v1&platform=linux/amd64&compare=x/multi:v1&compare-platform=linux/arm64/v8&tab=compare",
+    "?compare=alpine&compare-platform=linux/arm64",
 ]):
     write("route", str(i), s)
+
+# unified: two texts split at the first 0xFF byte
+for i, s in enumerate([
+    b"a\nb\nc\n\xffa\nB\nc\n",
+    b"\xffx\ny\n",
+    b"1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n\xff1\n2\nthree\n4\n5\n6\n7\n8\nnine\n10\n",
+    b"no newline\xffno newline at all",
+]):
+    write("unified", str(i), s)
 
 # proxy_path
 for i, s in enumerate([
