@@ -88,6 +88,9 @@ impl Body for MemBody {
 impl Fetch for MemRegistry {
     type Body = MemBody;
 
+    /// Never asked: the in-memory registry answers no 429 or 5xx.
+    async fn sleep(&self, _ms: u64) {}
+
     async fn fetch(&self, request: Request) -> Result<Response<MemBody>, FetchError> {
         self.requests.borrow_mut().push(request.url.clone());
         let path = request
