@@ -13,6 +13,7 @@ pub mod http;
 pub mod link;
 pub mod plan;
 pub mod ratelimit;
+pub mod resume;
 pub mod retry;
 pub mod token;
 
