@@ -6,6 +6,7 @@
 
 mod archive;
 mod errors;
+mod faults;
 mod file;
 mod keep;
 mod layer_failure;

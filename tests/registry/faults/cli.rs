@@ -1,0 +1,93 @@
+//! The drop and the 429 through `layerlens tree` and `layerlens inspect`, as a user runs
+//! them: the exit status, the message, and the verification the JSON reports.
+
+use std::process::Command;
+
+use layerlens_testkit::http::Reply;
+
+use super::{cut_at, cut_range, Front, CUT};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn layerlens(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_layerlens"))
+        .args(args)
+        .env("DOCKER_CONFIG", "/nonexistent-layerlens-test")
+        .output()
+        .expect("run layerlens");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn tree_resumes_a_dropped_layer_and_reports_a_second_drop() {
+    let front = Front::start(|_, n, blob| (n == 0).then(|| cut_at(blob, CUT)));
+    let run = layerlens(&["tree", &front.reference()]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert!(run.stdout.contains("/etc/motd"), "{}", run.stdout);
+
+    let front = Front::start(|_, n, blob| match n {
+        0 => Some(cut_at(blob, CUT)),
+        _ => Some(cut_range(blob, CUT, 50_000)),
+    });
+    let run = layerlens(&["tree", &front.reference()]);
+    assert_eq!(run.code, 1, "stdout: {}", run.stdout);
+    let layer = format!("layer 0 ({})", front.digest());
+    for part in [
+        layer.as_str(),
+        "dropped again at byte 150000",
+        "not resumed twice",
+    ] {
+        assert!(
+            run.stderr.contains(part),
+            "{part:?} missing: {}",
+            run.stderr
+        );
+    }
+    assert!(!run.stdout.contains("/etc/motd"), "{}", run.stdout);
+
+    let run = layerlens(&["inspect", &front.reference(), "--json"]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["Verification"]["AllVerified"], false);
+    assert_eq!(v["Layers"][0]["Verified"], false);
+}
+
+#[test]
+fn inspect_retries_a_429_and_says_when_it_gives_up() {
+    let front = Front::start(|_, n, _| {
+        (n == 0).then(|| Reply::new(429, "slow down").header("Retry-After", "0"))
+    });
+    let run = layerlens(&["inspect", &front.reference(), "--json"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["Layers"][0]["Verified"], true);
+    assert_eq!(front.blob_requests().len(), 2);
+
+    let front = Front::start(|_, _, _| Some(Reply::new(429, "").header("Retry-After", "0")));
+    let run = layerlens(&["tree", &front.reference()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("rate limit reached"), "{}", run.stderr);
+    assert_eq!(
+        front.blob_requests().len(),
+        3,
+        "the first try and 2 retries"
+    );
+
+    let front = Front::start(|_, _, _| Some(Reply::new(429, "").header("Retry-After", "3600")));
+    let run = layerlens(&["inspect", &front.reference()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("asked to wait 3600 s"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(front.blob_requests().len(), 1);
+}
