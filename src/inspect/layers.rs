@@ -257,7 +257,7 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
     let (digest, size) = (descriptor.digest().clone(), descriptor.size());
     let open = async move {
         let blob = ClientBlob::new(client, reference, digest.clone());
-        ResumingBody::open(blob, &digest, size).await
+        ResumingBody::open(blob, &digest, size).await?.checked()
     };
     scan_opened(open, index, descriptor, diff_id, settings, progress).await
 }
@@ -311,7 +311,7 @@ pub async fn scan_request<F: Fetch>(
     let (digest, size) = (descriptor.digest().clone(), descriptor.size());
     let open = async move {
         let blob = PlannedBlob::new(fetch, request, digest.clone());
-        ResumingBody::open(blob, &digest, size).await
+        ResumingBody::open(blob, &digest, size).await?.checked()
     };
     scan_opened(open, index, descriptor, diff_id, settings, progress).await
 }

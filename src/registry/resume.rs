@@ -9,7 +9,8 @@
 //! prefix already read is skipped on the new stream. A registry that answers
 //! another range, or a second drop, ends the read with an error that names
 //! the blob, where it came from and the byte offsets; a `Content-Length`
-//! that is not the size asked for is refused before anything is read.
+//! that is not the size asked for is refused before anything is read (the
+//! first answer's, by a reader that asks: [`ResumingBody::checked`]).
 
 use crate::oci::{Digest, Reference};
 
@@ -134,13 +135,19 @@ pub struct ResumingBody<R: Reopen> {
     skip: u64,
     /// Where the one resume started.
     resumed_at: Option<u64>,
+    /// The first answer's `Content-Length`, when it was a 200.
+    announced: Option<u64>,
 }
 
 impl<R: Reopen> ResumingBody<R> {
     /// Opens blob `digest` of `size` bytes (its descriptor's) from its start.
     pub async fn open(reopen: R, digest: &Digest, size: u64) -> Result<Self, RegistryError> {
         let response = reopen.open(0).await?;
-        check_length(&reopen, &response, digest, size)?;
+        let announced = if response.status == 200 {
+            content_length(&response)
+        } else {
+            None
+        };
         Ok(ResumingBody {
             reopen,
             body: Some(response.body),
@@ -149,7 +156,27 @@ impl<R: Reopen> ResumingBody<R> {
             offset: 0,
             skip: 0,
             resumed_at: None,
+            announced,
         })
+    }
+
+    /// The body, unless its `Content-Length` is not the blob's size: a
+    /// reader that verifies the whole blob refuses it before reading
+    /// ([`RegistryError::Length`]). The file viewer reads on instead and
+    /// shows what it found as not verified.
+    pub fn checked(self) -> Result<Self, RegistryError> {
+        match self.announced {
+            Some(announced) if announced != self.size => {
+                let source = self.reopen.source();
+                Err(RegistryError::Length {
+                    registry: source.split('/').next().unwrap_or_default().to_owned(),
+                    object: format!("blob {} of {source}", self.digest),
+                    announced,
+                    expected: self.size,
+                })
+            }
+            _ => Ok(self),
+        }
     }
 
     /// The blob asked again from `self.offset` after `error`.
@@ -245,27 +272,6 @@ impl<R: Reopen> Body for ResumingBody<R> {
                 }
             }
         }
-    }
-}
-
-/// Refuses a first answer whose `Content-Length` is not the blob's size.
-fn check_length<R: Reopen>(
-    reopen: &R,
-    response: &Response<R::Body>,
-    digest: &Digest,
-    size: u64,
-) -> Result<(), RegistryError> {
-    match content_length(response) {
-        Some(announced) if response.status == 200 && announced != size => {
-            let source = reopen.source();
-            Err(RegistryError::Length {
-                registry: source.split('/').next().unwrap_or_default().to_owned(),
-                object: format!("blob {digest} of {source}"),
-                announced,
-                expected: size,
-            })
-        }
-        _ => Ok(()),
     }
 }
 

@@ -1,10 +1,11 @@
 //! A layer whose stream broke, in the page's core driven without a browser: dropped once,
 //! it is asked again from the byte it broke at and verified and kept as any other; dropped
 //! again, it is shown as a problem, never as verified, and the library keeps no record of it
-//! (no index, no summary, no checkpoints) nor of the image.
+//! (no index, no summary, no checkpoints) nor of the image. The file viewer, which streams
+//! the layer again, resumes the same way.
 
-use layerlens::app::views::LayerStatus;
-use layerlens::app::Phase;
+use layerlens::app::views::{self, FileContentView, LayerStatus};
+use layerlens::app::{Msg, Phase};
 use layerlens::library::Key;
 use layerlens::oci::Digest;
 use layerlens_testkit::app::*;
@@ -88,4 +89,32 @@ fn a_layer_whose_stream_failed_is_never_verified_nor_recorded() {
         page.state.library.store_error.as_deref(),
         Some("Not kept in the library: layer 1 did not verify.")
     );
+}
+
+/// The file viewer's view of `path` of the loaded image, once `drops` answers for the
+/// second layer break off while it streams that layer again.
+fn viewed(drops: usize) -> (FileContentView, Digest) {
+    let (mut page, digests) = load(0);
+    page.registry
+        .drop_blob(&digests[1].to_string(), AFTER, drops);
+    page.send(Msg::RouteChanged {
+        query: format!("?image={HOST}/faults:v1&path=/var/noise.bin"),
+    });
+    (
+        views::file_content(&page.state).expect("a selection"),
+        digests[1].clone(),
+    )
+}
+
+#[test]
+fn the_file_viewer_resumes_a_dropped_layer_once() {
+    let (view, _) = viewed(1);
+    assert_eq!(view.verified, Some(true), "{view:?}");
+    assert_eq!(view.error, None);
+
+    let (view, digest) = viewed(2);
+    assert_ne!(view.verified, Some(true), "{view:?}");
+    let error = view.error.unwrap_or_default();
+    assert!(error.contains("dropped again"), "{error}");
+    assert!(error.contains(&digest.to_string()), "{error}");
 }
