@@ -42,16 +42,6 @@ impl NativeFetch {
     }
 }
 
-/// A URL for a message: without its query, where blob storage puts
-/// signatures.
-fn shown(url: &UpstreamUrl) -> String {
-    shown_text(&url.to_string())
-}
-
-fn shown_text(url: &str) -> String {
-    url.split('?').next().unwrap_or_default().to_owned()
-}
-
 /// A streamed response body.
 pub struct NativeBody {
     inner: Option<UpstreamBody>,
@@ -113,7 +103,7 @@ impl Fetch for NativeFetch {
         let mut url = UpstreamUrl::parse(&request.url)
             .map_err(|e| FetchError::new(format!("invalid URL {}: {e}", request.url)))?;
         let mut headers = header_map(&request.headers)?;
-        let mut hops = vec![shown(&url)];
+        let mut hops = vec![url.without_query()];
         for _ in 0..=MAX_REDIRECTS {
             let response = self
                 .upstream
@@ -133,8 +123,8 @@ impl Fetch for NativeFetch {
                     if !next.same_origin(&url) {
                         headers.remove(AUTHORIZATION);
                     }
-                    let seen = hops.contains(&shown(&next));
-                    hops.push(shown(&next));
+                    let seen = hops.contains(&next.without_query());
+                    hops.push(next.without_query());
                     if seen {
                         return Err(FetchError::new(format!(
                             "redirect loop: {}",
@@ -161,7 +151,7 @@ impl Fetch for NativeFetch {
         }
         Err(FetchError::new(format!(
             "more than {MAX_REDIRECTS} redirects fetching {}: {}",
-            shown_text(&request.url),
+            request.url.split('?').next().unwrap_or_default(),
             hops.join(" -> ")
         )))
     }
