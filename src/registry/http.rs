@@ -64,6 +64,19 @@ impl Headers {
     }
 }
 
+/// Headers from `(name, value)` pairs, in order (scripted answers in tests,
+/// a shell's response headers).
+impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(pairs: I) -> Headers {
+        Headers(
+            pairs
+                .into_iter()
+                .map(|(n, v)| (n.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
 impl fmt::Debug for Headers {
     // `Authorization` values are secrets: never printed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -110,11 +110,7 @@ mod tests {
     use super::*;
 
     fn headers(pairs: &[(&str, &str)]) -> Headers {
-        let mut h = Headers::new();
-        for (n, v) in pairs {
-            h.push(*n, *v);
-        }
-        h
+        pairs.iter().copied().collect()
     }
 
     #[test]

@@ -52,13 +52,9 @@ impl Fetch for Scripted {
             .borrow_mut()
             .pop_front()
             .expect("unscripted request");
-        let mut headers = Headers::new();
-        for (n, v) in hs {
-            headers.push(n, v);
-        }
         Ok(Response {
             status,
-            headers,
+            headers: hs.into_iter().collect(),
             body: Bytes(Some(body)),
         })
     }

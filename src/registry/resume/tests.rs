@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::*;
 use crate::oci::VerifyError;
-use crate::registry::{BlobError, HashedBlob, Headers};
+use crate::registry::{BlobError, HashedBlob};
 
 /// A body of scripted pieces, then maybe a dropped connection.
 struct Pieces {
@@ -47,13 +47,9 @@ impl Reopen for &Script {
             .borrow_mut()
             .pop_front()
             .expect("unscripted open");
-        let mut headers = Headers::new();
-        for (n, v) in hs {
-            headers.push(n, v);
-        }
         Ok(Response {
             status,
-            headers,
+            headers: hs.into_iter().collect(),
             body: Pieces {
                 pieces: bytes.chunks(7).map(<[u8]>::to_vec).collect(),
                 drop,

@@ -1,30 +1,10 @@
 //! The drop and the 429 through `layerlens tree` and `layerlens inspect`, as a user runs
 //! them: the exit status, the message, and the verification the JSON reports.
 
-use std::process::Command;
-
 use layerlens_testkit::http::Reply;
+use layerlens_testkit::layerlens;
 
 use super::{cut_at, cut_range, Front, CUT};
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn layerlens(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_layerlens"))
-        .args(args)
-        .env("DOCKER_CONFIG", "/nonexistent-layerlens-test")
-        .output()
-        .expect("run layerlens");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 #[test]
 fn tree_resumes_a_dropped_layer_and_reports_a_second_drop() {
