@@ -24,6 +24,18 @@ EOF
   for _ in $(seq 50); do curl -sf "$base/v2/" >/dev/null && break; sleep 0.1; done
 }
 
+# bench_begin
+# Sets work (a temporary directory), reg_pid and srv_pid, and an EXIT trap
+# that stops the registry and the server the script starts and removes
+# $work; then starts the registry there (see bench_start_registry).
+bench_begin() {
+  work=$(mktemp -d)
+  reg_pid=""
+  srv_pid=""
+  trap 'kill $srv_pid $reg_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+  bench_start_registry "$work"
+}
+
 # bench_push_image WORKDIR REPO CREATED LEVEL TAR...
 # Pushes the TARs, each gzipped at LEVEL (kept beside it as TAR.gz), as the
 # layers of 127.0.0.1:$port/REPO:v1, base first, its config created at

@@ -30,13 +30,8 @@ ensure_apt docker-registry curl bc gzip chromium
 IMAGES=${IMAGES:-10}
 LAYER_MB=${LAYER_MB:-8}
 
-work=$(mktemp -d)
-reg_pid=""
-srv_pid=""
-trap 'kill $srv_pid $reg_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
 source scripts/bench-image.sh
-bench_start_registry "$work"
+bench_begin
 log "pushing $IMAGES images of one ~$LAYER_MB MB layer each"
 for i in $(seq "$IMAGES"); do
   python3 - "$work/layer$i.tar" "$LAYER_MB" "$i" <<'PY'
