@@ -3,17 +3,18 @@
 
 use layerlens_testkit::http::Reply;
 use layerlens_testkit::layerlens;
+use layerlens_testkit::registry::fault_front::{cut_at, cut_range};
 
-use super::{cut_at, cut_range, Front, CUT};
+use super::{broken, CUT};
 
 #[test]
 fn tree_resumes_a_dropped_layer_and_reports_a_second_drop() {
-    let front = Front::start(|_, n, blob| (n == 0).then(|| cut_at(blob, CUT)));
+    let front = broken(|_, n, blob| (n == 0).then(|| cut_at(blob, CUT)));
     let run = layerlens(&["tree", &front.reference()]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert!(run.stdout.contains("/etc/motd"), "{}", run.stdout);
 
-    let front = Front::start(|_, n, blob| match n {
+    let front = broken(|_, n, blob| match n {
         0 => Some(cut_at(blob, CUT)),
         _ => Some(cut_range(blob, CUT, 50_000)),
     });
@@ -42,16 +43,15 @@ fn tree_resumes_a_dropped_layer_and_reports_a_second_drop() {
 
 #[test]
 fn inspect_retries_a_429_and_says_when_it_gives_up() {
-    let front = Front::start(|_, n, _| {
-        (n == 0).then(|| Reply::new(429, "slow down").header("Retry-After", "0"))
-    });
+    let front =
+        broken(|_, n, _| (n == 0).then(|| Reply::new(429, "slow down").header("Retry-After", "0")));
     let run = layerlens(&["inspect", &front.reference(), "--json"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["Layers"][0]["Verified"], true);
     assert_eq!(front.blob_requests().len(), 2);
 
-    let front = Front::start(|_, _, _| Some(Reply::new(429, "").header("Retry-After", "0")));
+    let front = broken(|_, _, _| Some(Reply::new(429, "").header("Retry-After", "0")));
     let run = layerlens(&["tree", &front.reference()]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("rate limit reached"), "{}", run.stderr);
@@ -61,7 +61,7 @@ fn inspect_retries_a_429_and_says_when_it_gives_up() {
         "the first try and 2 retries"
     );
 
-    let front = Front::start(|_, _, _| Some(Reply::new(429, "").header("Retry-After", "3600")));
+    let front = broken(|_, _, _| Some(Reply::new(429, "").header("Retry-After", "3600")));
     let run = layerlens(&["inspect", &front.reference()]);
     assert_eq!(run.code, 1);
     assert!(

@@ -10,7 +10,9 @@ use layerlens::oci::{PlatformPolicy, Reference};
 use layerlens::registry::Client;
 use layerlens_testkit::http::{Reply, ReplyBody, Upstream};
 
-use super::{cut_at, cut_range, Front, CUT};
+use layerlens_testkit::registry::fault_front::{cut_at, cut_range, FaultFront};
+
+use super::{broken, CUT};
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -19,7 +21,7 @@ fn now_ms() -> u64 {
 }
 
 /// The one layer's report, scanned through the client over `fetch`.
-fn scan_with(front: &Front, fetch: NativeFetch) -> LayerReport {
+fn scan_with(front: &FaultFront, fetch: NativeFetch) -> LayerReport {
     let client = Client::new(fetch, now_ms as fn() -> u64);
     let reference = Reference::parse_normalized(&front.reference()).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -36,7 +38,7 @@ fn scan_with(front: &Front, fetch: NativeFetch) -> LayerReport {
     })
 }
 
-fn scan(front: &Front) -> LayerReport {
+fn scan(front: &FaultFront) -> LayerReport {
     scan_with(front, NativeFetch::new().unwrap())
 }
 
@@ -54,7 +56,7 @@ fn assert_has(text: &str, parts: &[&str]) {
 
 #[test]
 fn a_dropped_blob_resumes_once_with_range_and_verifies() {
-    let front = Front::start(|_, n, blob| (n == 0).then(|| cut_at(blob, CUT)));
+    let front = broken(|_, n, blob| (n == 0).then(|| cut_at(blob, CUT)));
     let report = scan(&front);
     assert!(report.is_verified(), "{:?}", report.problem());
     assert!(report.entries().iter().any(|e| e.path == b"etc/motd"));
@@ -63,7 +65,7 @@ fn a_dropped_blob_resumes_once_with_range_and_verifies() {
 
 #[test]
 fn a_resume_answered_with_the_whole_blob_skips_what_was_read() {
-    let front = Front::start(|_, n, blob| match n {
+    let front = broken(|_, n, blob| match n {
         0 => Some(cut_at(blob, CUT)),
         // Range ignored: 200 and every byte again.
         _ => Some(Reply::new(200, blob.to_vec())),
@@ -75,7 +77,7 @@ fn a_resume_answered_with_the_whole_blob_skips_what_was_read() {
 
 #[test]
 fn a_second_drop_is_an_error_naming_the_blob_and_the_offsets() {
-    let front = Front::start(|_, n, blob| match n {
+    let front = broken(|_, n, blob| match n {
         0 => Some(cut_at(blob, CUT)),
         _ => Some(cut_range(blob, CUT, 50_000)),
     });
@@ -95,7 +97,7 @@ fn a_second_drop_is_an_error_naming_the_blob_and_the_offsets() {
 
 #[test]
 fn a_worker_s_planned_request_resumes_a_drop_too() {
-    let front = Front::start(|_, n, blob| (n == 0).then(|| cut_at(blob, CUT)));
+    let front = broken(|_, n, blob| (n == 0).then(|| cut_at(blob, CUT)));
     let client = Client::new(NativeFetch::new().unwrap(), now_ms as fn() -> u64);
     let reference = Reference::parse_normalized(&front.reference()).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -122,7 +124,7 @@ fn a_worker_s_planned_request_resumes_a_drop_too() {
 
 #[test]
 fn a_503_then_a_429_are_retried_after_their_retry_after() {
-    let front = Front::start(|_, n, _| match n {
+    let front = broken(|_, n, _| match n {
         // 2 s, more than the 1 s the client waits when told nothing.
         0 => Some(Reply::new(503, "busy").header("Retry-After", "2")),
         1 => Some(Reply::new(429, "slow down").header("Retry-After", "1")),
@@ -143,7 +145,7 @@ fn a_503_then_a_429_are_retried_after_their_retry_after() {
 
 #[test]
 fn retries_are_bounded_and_a_long_retry_after_is_not_waited_for() {
-    let front = Front::start(|_, _, _| Some(Reply::new(503, "down").header("Retry-After", "0")));
+    let front = broken(|_, _, _| Some(Reply::new(503, "down").header("Retry-After", "0")));
     let text = problem(&scan(&front));
     assert_has(
         &text,
@@ -155,7 +157,7 @@ fn retries_are_bounded_and_a_long_retry_after_is_not_waited_for() {
         "the first try and 2 retries"
     );
 
-    let front = Front::start(|_, _, _| Some(Reply::new(429, "later").header("Retry-After", "120")));
+    let front = broken(|_, _, _| Some(Reply::new(429, "later").header("Retry-After", "120")));
     let text = problem(&scan(&front));
     assert_has(
         &text,
@@ -167,12 +169,12 @@ fn retries_are_bounded_and_a_long_retry_after_is_not_waited_for() {
 #[test]
 fn a_content_length_other_than_the_descriptor_s_is_refused() {
     for delta in [-1i64, 1] {
-        let front = Front::start(move |_, _, blob| {
+        let front = broken(move |_, _, blob| {
             let announced = (blob.len() as i64 + delta).to_string();
             Some(Reply::new(200, blob.to_vec()).header("Content-Length", &announced))
         });
         let text = problem(&scan(&front));
-        let announced = (front.image.layers[0].bytes.len() as i64 + delta).to_string();
+        let announced = (front.blob().len() as i64 + delta).to_string();
         assert_has(&text, &["Content-Length", &announced, &front.digest()]);
     }
 }
@@ -188,7 +190,7 @@ fn a_redirect_loop_is_an_error_naming_the_loop() {
         }
     });
     let to = format!("http://{}/storage/a", storage.host_port());
-    let front = Front::start(move |_, _, _| Some(Reply::redirect(307, &to)));
+    let front = broken(move |_, _, _| Some(Reply::redirect(307, &to)));
     let text = problem(&scan(&front));
     assert_has(
         &text,
@@ -208,7 +210,7 @@ fn a_redirect_loop_is_an_error_naming_the_loop() {
 
 #[test]
 fn a_body_that_never_ends_is_cut_at_the_descriptor_s_size() {
-    let front = Front::start(|_, _, _| {
+    let front = broken(|_, _, _| {
         Some(Reply {
             status: 200,
             headers: Vec::new(),
@@ -216,7 +218,7 @@ fn a_body_that_never_ends_is_cut_at_the_descriptor_s_size() {
         })
     });
     let text = problem(&scan(&front));
-    let size = front.image.layers[0].bytes.len();
+    let size = front.blob().len();
     // Not gzip, so the scan fails at once; the rest is read to tell other bytes from a
     // corrupt layer, and that read stops at the first piece past the size.
     let prefix = format!("size mismatch: expected {size} bytes, got ");
@@ -235,7 +237,7 @@ fn a_body_that_never_ends_is_cut_at_the_descriptor_s_size() {
 #[test]
 fn a_body_that_stalls_is_cut_by_the_transport_resumed_once_then_reported() {
     // 20 000 bytes from where it was asked, then silence.
-    let front = Front::start(|request, _, blob| {
+    let front = broken(|request, _, blob| {
         let from: usize = request
             .header("range")
             .and_then(|r| r.strip_prefix("bytes=")?.strip_suffix('-')?.parse().ok())
