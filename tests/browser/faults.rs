@@ -11,7 +11,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use layerlens_testkit::http::{Reply, ReplyBody, Request};
+use layerlens_testkit::http::{Reply, Request};
+use layerlens_testkit::registry::fault_front::stall_from;
 use layerlens_testkit::registry::tiny_tar::Tar;
 use layerlens_testkit::registry::{BuiltImage, FaultFront, ImageBuilder, Layer, ManifestFormat};
 use layerlens_testkit::rng::Rng;
@@ -39,29 +40,12 @@ fn image(seed: u64) -> BuiltImage {
         .build()
 }
 
-/// The blob from where `request` asks (its `Range: bytes=N-`, else the start): `n` bytes, a
-/// pause, then the connection closes. The pause lets the page read what came before the
-/// close: a browser stream that errors drops the chunks still queued in it, so the page
-/// resumes from what it read, which may be less than what was sent.
+/// The blob from where `request` asks: `n` bytes, a pause, then the connection closes. The
+/// pause lets the page read what came before the close: a browser stream that errors drops
+/// the chunks still queued in it, so the page resumes from what it read, which may be less
+/// than what was sent.
 fn broken_after(request: &Request, blob: &[u8], n: usize) -> Reply {
-    let from: usize = request
-        .header("range")
-        .and_then(|r| r.strip_prefix("bytes=")?.strip_suffix('-')?.parse().ok())
-        .unwrap_or(0);
-    let mut reply = Reply {
-        status: if from == 0 { 200 } else { 206 },
-        headers: Vec::new(),
-        body: ReplyBody::Stall(
-            blob[from..from + n].to_vec(),
-            blob.len() - from,
-            Duration::from_millis(500),
-        ),
-    };
-    if from > 0 {
-        let range = format!("bytes {from}-{}/{}", blob.len() - 1, blob.len());
-        reply = reply.header("Content-Range", &range);
-    }
-    reply
+    stall_from(request, blob, n, Duration::from_millis(500))
 }
 
 impl Faults {

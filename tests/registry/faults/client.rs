@@ -10,7 +10,7 @@ use layerlens::oci::{PlatformPolicy, Reference};
 use layerlens::registry::Client;
 use layerlens_testkit::http::{Reply, ReplyBody, Upstream};
 
-use layerlens_testkit::registry::fault_front::{cut_at, cut_range, FaultFront};
+use layerlens_testkit::registry::fault_front::{cut_at, cut_range, stall_from, FaultFront};
 
 use super::{broken, CUT};
 
@@ -237,26 +237,8 @@ fn a_body_that_never_ends_is_cut_at_the_descriptor_s_size() {
 #[test]
 fn a_body_that_stalls_is_cut_by_the_transport_resumed_once_then_reported() {
     // 20 000 bytes from where it was asked, then silence.
-    let front = broken(|request, _, blob| {
-        let from: usize = request
-            .header("range")
-            .and_then(|r| r.strip_prefix("bytes=")?.strip_suffix('-')?.parse().ok())
-            .unwrap_or(0);
-        let mut reply = Reply {
-            status: if from == 0 { 200 } else { 206 },
-            headers: Vec::new(),
-            body: ReplyBody::Stall(
-                blob[from..from + 20_000].to_vec(),
-                blob.len() - from,
-                Duration::from_secs(20),
-            ),
-        };
-        if from > 0 {
-            let range = format!("bytes {from}-{}/{}", blob.len() - 1, blob.len());
-            reply = reply.header("Content-Range", &range);
-        }
-        Some(reply)
-    });
+    let front =
+        broken(|request, _, blob| Some(stall_from(request, blob, 20_000, Duration::from_secs(20))));
     // One second of silence cuts a body here (30 s by default).
     let timeouts = Timeouts {
         idle: Duration::from_secs(1),

@@ -6,9 +6,9 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::http::{Reply, Request, Upstream};
+use crate::http::{Reply, ReplyBody, Request, Upstream};
 
 use super::{BuiltImage, Client, Flavor, Registry};
 
@@ -137,4 +137,25 @@ pub fn cut_range(blob: &[u8], from: usize, n: usize) -> Reply {
             "Content-Range",
             &format!("bytes {from}-{last}/{}", blob.len()),
         )
+}
+
+/// The blob from where `request` asks (`Range: bytes=N-`, else its start, as 206 or 200):
+/// `n` bytes under the length of the rest, then silence for `hold`, then the connection
+/// closes — a registry that stalls, or (with a short `hold`) one that drops the connection
+/// once a reader has had time to take what came.
+pub fn stall_from(request: &Request, blob: &[u8], n: usize, hold: Duration) -> Reply {
+    let from: usize = request
+        .header("range")
+        .and_then(|r| r.strip_prefix("bytes=")?.strip_suffix('-')?.parse().ok())
+        .unwrap_or(0);
+    let reply = Reply {
+        status: if from == 0 { 200 } else { 206 },
+        headers: Vec::new(),
+        body: ReplyBody::Stall(blob[from..from + n].to_vec(), blob.len() - from, hold),
+    };
+    if from == 0 {
+        return reply;
+    }
+    let range = format!("bytes {from}-{}/{}", blob.len() - 1, blob.len());
+    reply.header("Content-Range", &range)
 }
