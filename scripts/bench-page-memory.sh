@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ten images opened in a row in one tab: does the page give its memory back?
 #
-#   scripts/bench-page-memory.sh
+#   scripts/bench-page-memory.sh        (IMAGES=10 by default)
 #
 # Starts /usr/bin/docker-registry on 127.0.0.1 (storage in a temp dir) and
 # pushes ten images (bench/img0:v1 … bench/img9:v1; two gzip layers of
@@ -35,8 +35,9 @@ source scripts/bench-image.sh
 bench_begin
 bench_start_registry "$work"
 
-log "pushing ten images"
-for i in $(seq 0 9); do
+IMAGES=${IMAGES:-10}
+log "pushing $IMAGES images"
+for i in $(seq 0 $((IMAGES - 1))); do
   python3 - "$work" "$i" <<'PY'
 import io, random, sys, tarfile
 work, i = sys.argv[1], int(sys.argv[2])
@@ -69,8 +70,8 @@ log "building layerlens (release)"
 cargo build --quiet --release --bin layerlens
 bench_serve target/release/layerlens target/bench-dist "$work"
 
-log "ten images in one tab, headless Chromium"
-SERVER="$server" REGISTRY="127.0.0.1:$port" E2E="$PWD/tests/e2e" node --input-type=module <<'JS'
+log "$IMAGES images in one tab, headless Chromium"
+SERVER="$server" REGISTRY="127.0.0.1:$port" IMAGES="$IMAGES" E2E="$PWD/tests/e2e" node --input-type=module <<'JS'
 import { createRequire } from 'node:module';
 const require = createRequire(`${process.env.E2E}/package.json`);
 const { chromium } = require('playwright-core');
@@ -114,7 +115,7 @@ const rows = [];
 await page.goto(`${SERVER}/`);
 await page.waitForSelector('#ref');
 rows.push(await measure('start page'));
-for (let i = 0; i < 10; i++) {
+for (let i = 0; i < Number(process.env.IMAGES); i++) {
   await page.fill('#ref', `${REGISTRY}/bench/img${i}:v1`);
   await page.press('#ref', 'Enter');
   await page.waitForFunction(() => document.body.dataset.state === 'loading' || document.body.dataset.state === 'ready');
@@ -143,6 +144,6 @@ for (const r of rows) {
 }
 const [first, last] = [rows[1], rows[rows.length - 2]];
 const ratio = (k) => (last[k] / Math.max(first[k], 1)).toFixed(2);
-console.log(`\nimage 10 / image 1: heap ${ratio('heap')}×, DOM nodes ${ratio('nodes')}×, listeners ${ratio('listeners')}×, workers ${last.workers} / ${first.workers}, blob URLs ${last.blobUrls} / ${first.blobUrls} (${rows[rows.length - 1].blobUrls} a minute later), wasm ${ratio('wasm')}×`);
+console.log(`\nimage ${rows.length - 2} / image 1: heap ${ratio('heap')}×, DOM nodes ${ratio('nodes')}×, listeners ${ratio('listeners')}×, workers ${last.workers} / ${first.workers}, blob URLs ${last.blobUrls} / ${first.blobUrls} (${rows[rows.length - 1].blobUrls} a minute later), wasm ${ratio('wasm')}×`);
 await browser.close();
 JS

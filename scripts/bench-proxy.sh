@@ -3,7 +3,8 @@
 # a SIZE_MB blob through the proxy from a local CNCF distribution registry on
 # 127.0.0.1, against the same downloads made directly, in one run. Prints the
 # throughput of both, their ratio, and the proxy's memory: resident set before
-# the load and its peak (VmHWM from /proc/PID/status) during it.
+# the load and its peak (VmHWM from /proc/PID/status) during it; every stream's
+# digest is checked, and the proxy's upstream connections are counted.
 #
 # Usage: scripts/bench-proxy.sh            (N=50 SIZE_MB=100 ROUNDS=2 by default)
 #        N=10 SIZE_MB=20 scripts/bench-proxy.sh
@@ -95,21 +96,39 @@ GOT=$(curl -fsS "$PROXY_URL" | sha256sum | cut -d' ' -f1)
 
 vm() { awk -v k="$1:" '$1==k {print $2}' "/proc/$PROXY_PID/status"; }
 
-# run URL -> prints seconds for N concurrent downloads; fails on a short one.
+# Upstream connections open to the registry right now (the proxy's, during a
+# proxy run: nothing else connects to it then).
+upstream_connections() {
+  ss -Htn state established "( dport = :$REG_PORT )" 2>/dev/null | wc -l
+}
+
+# run URL -> prints seconds for N concurrent downloads; fails on a short one
+# or on a wrong digest (every stream is hashed as it arrives).
 run() {
   local url=$1 start end i pids=()
   start=$(date +%s.%N)
   for i in $(seq "$N"); do
-    curl -fsS -o /dev/null -w '%{size_download}\n' "$url" >"$WORK/size.$i" &
+    # Five client addresses, 10 streams each: one address may hold 32
+    # upstream requests at once (--max-upstream-per-client), and the load is
+    # meant to be served, not refused.
+    curl -fsS --interface "127.0.0.$((i % 5 + 1))" "$url" | tee >(wc -c >"$WORK/size.$i") | sha256sum | cut -d' ' -f1 >"$WORK/sum.$i" &
     pids+=($!)
   done
   wait "${pids[@]}"
   end=$(date +%s.%N)
+  sleep 0.2 # the size counters' subshells
   for i in $(seq "$N"); do
     [ "$(cat "$WORK/size.$i")" = "$((SIZE_MB * 1024 * 1024))" ] ||
       { echo "download $i incomplete: $(cat "$WORK/size.$i")" >&2; exit 1; }
+    [ "sha256:$(cat "$WORK/sum.$i")" = "$DIGEST" ] ||
+      { echo "download $i: wrong digest sha256:$(cat "$WORK/sum.$i")" >&2; exit 1; }
   done
   echo "$end - $start" | bc -l
+}
+
+# Samples upstream_connections every 0.1 s into $WORK/conns until killed.
+sample_connections() {
+  while :; do upstream_connections >>"$WORK/conns"; sleep 0.1; done
 }
 
 RSS_IDLE=$(vm VmRSS)
@@ -118,7 +137,11 @@ best_direct=999999
 best_proxy=999999
 for r in $(seq "$ROUNDS"); do
   d=$(run "$DIRECT_URL")
+  sample_connections &
+  SAMPLER=$!
+  PIDS+=("$SAMPLER")
   p=$(run "$PROXY_URL")
+  kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
   printf '  round %d: direct %.2f s, proxy %.2f s\n' "$r" "$d" "$p"
   best_direct=$(echo "if ($d < $best_direct) $d else $best_direct" | bc -l)
   best_proxy=$(echo "if ($p < $best_proxy) $p else $best_proxy" | bc -l)
@@ -136,5 +159,7 @@ printf 'proxy / direct      %.2f (throughput ratio)\n' "$(echo "$proxy_mbs / $di
 printf 'proxy RSS           %.1f MB idle, %.1f MB peak (VmHWM), %.2f MB per concurrent download\n' \
   "$(echo "$RSS_IDLE / 1024" | bc -l)" "$(echo "$RSS_PEAK / 1024" | bc -l)" \
   "$(echo "($RSS_PEAK - $RSS_IDLE) / 1024 / $N" | bc -l)"
+printf 'upstream conns      %d at most at once (sampled every 0.1 s), for %d streams; every digest checked\n' \
+  "$(sort -n "$WORK/conns" | tail -1)" "$N"
 printf 'peak RSS / blob     %.3f (proxy peak RSS as a fraction of one %d MB blob)\n' \
   "$(echo "$RSS_PEAK / 1024 / $SIZE_MB" | bc -l)" "$SIZE_MB"

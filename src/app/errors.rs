@@ -283,6 +283,18 @@ pub fn registry_error(e: &RegistryError) -> UserError {
             rate_limit_text(rate_limit.as_ref()),
             "Wait for the window to pass, or sign in: authenticated users get more pulls.",
         ),
+        RegistryError::WaitTooLong { registry, status: 429, seconds, .. } => UserError::new(
+            K::RateLimited,
+            format!("{registry} rate limit reached"),
+            e.to_string(),
+            format!("The registry asked to wait {seconds} s. Try again then, or sign in: authenticated users get more pulls."),
+        ),
+        RegistryError::Length { .. } => UserError::new(
+            K::DigestMismatch,
+            "Verification failed",
+            e.to_string(),
+            "Nothing unverified is shown as trusted. The registry or something between it and you altered the content.",
+        ),
         RegistryError::Verify { object, source } => UserError::new(
             K::DigestMismatch,
             "Verification failed",

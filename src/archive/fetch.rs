@@ -262,6 +262,9 @@ impl<S: Source> ArchiveFetch<S> {
 impl<S: Source> Fetch for ArchiveFetch<S> {
     type Body = ArchiveBody<S>;
 
+    /// Never asked: an archive answers no 429 or 5xx.
+    async fn sleep(&self, _ms: u64) {}
+
     async fn fetch(&self, request: Request) -> Result<Response<Self::Body>, FetchError> {
         let path = request
             .url

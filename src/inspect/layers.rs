@@ -14,8 +14,8 @@ use crate::layer::{
 use crate::oci::{Compression, Descriptor, Digest, Reference};
 use crate::registry::client::Client;
 use crate::registry::error::RegistryError;
-use crate::registry::plan::url_host;
-use crate::registry::{blob_response, send, BlobBody, BlobError, Body, Fetch, Request, Response};
+use crate::registry::resume::{ClientBlob, PlannedBlob, ResumingBody};
+use crate::registry::{BlobBody, BlobError, Body, Fetch, Request};
 
 /// How layers are scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,8 +254,11 @@ pub async fn scan_layer<F: Fetch, C: Fn() -> u64>(
         // No table of contents, or one that cannot be used: the layer
         // streams and is verified whole.
     }
-    let digest = descriptor.digest().clone();
-    let open = async move { client.blob(reference, &digest, None).await };
+    let (digest, size) = (descriptor.digest().clone(), descriptor.size());
+    let open = async move {
+        let blob = ClientBlob::new(client, reference, digest.clone());
+        ResumingBody::open(blob, &digest, size).await?.checked()
+    };
     scan_opened(open, index, descriptor, diff_id, settings, progress).await
 }
 
@@ -293,7 +296,9 @@ pub async fn list_layer<F: Fetch, C: Fn() -> u64>(
 /// [`scan_layer`] for a blob `request` planned elsewhere: the page plans it
 /// with its client's fresh token, a layer worker sends it with a plain
 /// `fetch` (no client, no second plan) and scans what comes back. The
-/// status is read as the client reads it ([`blob_response`]).
+/// status is read as the client reads it ([`crate::registry::blob_response`]);
+/// a dropped stream resumes once like the client's
+/// ([`crate::registry::resume`]).
 pub async fn scan_request<F: Fetch>(
     fetch: &F,
     request: Request,
@@ -303,19 +308,18 @@ pub async fn scan_request<F: Fetch>(
     settings: &ScanSettings,
     progress: &dyn Fn(Progress),
 ) -> LayerReport {
-    let digest = descriptor.digest().clone();
+    let (digest, size) = (descriptor.digest().clone(), descriptor.size());
     let open = async move {
-        let registry = url_host(&request.url).unwrap_or_default();
-        let (response, rate_limit) = send(fetch, &registry, request).await?;
-        blob_response(&registry, &digest, response, rate_limit).await
+        let blob = PlannedBlob::new(fetch, request, digest.clone());
+        ResumingBody::open(blob, &digest, size).await?.checked()
     };
     scan_opened(open, index, descriptor, diff_id, settings, progress).await
 }
 
 /// The layer's report once `open` (not started before the layer is known to
-/// be fetchable) gives its blob's response.
+/// be fetchable) gives its blob's body.
 async fn scan_opened<B: Body>(
-    open: impl Future<Output = Result<Response<B>, RegistryError>>,
+    open: impl Future<Output = Result<B, RegistryError>>,
     index: usize,
     descriptor: Descriptor,
     diff_id: Option<Digest>,
@@ -341,8 +345,8 @@ async fn scan_opened<B: Body>(
     };
     let total = descriptor.size();
     progress(Progress::Started { index, total });
-    let response = match open.await {
-        Ok(r) => r,
+    let opened = match open.await {
+        Ok(b) => b,
         Err(e) => {
             progress(Progress::Finished { index });
             return report(LayerOutcome::Failed {
@@ -352,7 +356,7 @@ async fn scan_opened<B: Body>(
             });
         }
     };
-    let body = BlobBody::new(response.body, descriptor.digest(), descriptor.size());
+    let body = BlobBody::new(opened, descriptor.digest(), descriptor.size());
     scan_body(
         body,
         compression,

@@ -25,10 +25,18 @@ pub struct NativeFetch {
 }
 
 impl NativeFetch {
-    /// A client with the default timeouts and the webpki roots.
+    /// A client with the default timeouts and the webpki roots. A body that
+    /// stalls is cut after [`Timeouts::default`]'s 30 s of silence, or when
+    /// it moves less than 16 KiB in 30 s of waiting on it.
     pub fn new() -> Result<NativeFetch, FetchError> {
+        NativeFetch::with_timeouts(Timeouts::default())
+    }
+
+    /// A client with other timeouts (a test's stalled registry need not
+    /// take 30 s).
+    pub fn with_timeouts(timeouts: Timeouts) -> Result<NativeFetch, FetchError> {
         let ua = concat!("layerlens/", env!("CARGO_PKG_VERSION"));
-        let upstream = Upstream::new(Timeouts::default(), ua)
+        let upstream = Upstream::new(timeouts, ua)
             .map_err(|e| FetchError::new(format!("TLS setup failed: {e}")))?;
         Ok(NativeFetch { upstream })
     }
@@ -83,6 +91,10 @@ fn header_map(headers: &Headers) -> Result<HeaderMap, FetchError> {
 impl Fetch for NativeFetch {
     type Body = NativeBody;
 
+    async fn sleep(&self, ms: u64) {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+
     async fn fetch(&self, request: Request) -> Result<Response<NativeBody>, FetchError> {
         let method = match request.method {
             Method::Get => hyper::Method::GET,
@@ -91,6 +103,7 @@ impl Fetch for NativeFetch {
         let mut url = UpstreamUrl::parse(&request.url)
             .map_err(|e| FetchError::new(format!("invalid URL {}: {e}", request.url)))?;
         let mut headers = header_map(&request.headers)?;
+        let mut hops = vec![url.without_query()];
         for _ in 0..=MAX_REDIRECTS {
             let response = self
                 .upstream
@@ -109,6 +122,14 @@ impl Fetch for NativeFetch {
                         .map_err(|e| FetchError::new(format!("bad redirect from {url}: {e}")))?;
                     if !next.same_origin(&url) {
                         headers.remove(AUTHORIZATION);
+                    }
+                    let seen = hops.contains(&next.without_query());
+                    hops.push(next.without_query());
+                    if seen {
+                        return Err(FetchError::new(format!(
+                            "redirect loop: {}",
+                            hops.join(" -> ")
+                        )));
                     }
                     url = next;
                     continue;
@@ -129,8 +150,9 @@ impl Fetch for NativeFetch {
             });
         }
         Err(FetchError::new(format!(
-            "more than {MAX_REDIRECTS} redirects fetching {}",
-            request.url
+            "more than {MAX_REDIRECTS} redirects fetching {}: {}",
+            request.url.split('?').next().unwrap_or_default(),
+            hops.join(" -> ")
         )))
     }
 }

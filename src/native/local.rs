@@ -282,6 +282,14 @@ impl Body for CliBody {
 impl Fetch for CliFetch {
     type Body = CliBody;
 
+    async fn sleep(&self, ms: u64) {
+        match self {
+            CliFetch::Net(f) => f.sleep(ms).await,
+            // Files on disk answer no 429 or 5xx.
+            CliFetch::Local(_) => {}
+        }
+    }
+
     async fn fetch(&self, request: Request) -> Result<Response<CliBody>, FetchError> {
         Ok(match self {
             CliFetch::Net(f) => f.fetch(request).await?.map_body(CliBody::Net),

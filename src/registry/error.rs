@@ -72,6 +72,39 @@ pub enum RegistryError {
         /// The registry's rate-limit headers, when it sent them.
         rate_limit: Option<RateLimit>,
     },
+    /// A 429 or 5xx whose `Retry-After` asked for longer than the client
+    /// waits ([`crate::registry::retry::MAX_WAIT_MS`]): not retried.
+    #[error(
+        "{registry} answered HTTP {status} for {object} and asked to wait {seconds} s before \
+         trying again, longer than the {} s layerlens waits: try again later",
+        crate::registry::retry::MAX_WAIT_MS / 1000
+    )]
+    WaitTooLong {
+        /// The registry host.
+        registry: String,
+        /// The HTTP status (429, 5xx).
+        status: u16,
+        /// The object asked for.
+        object: String,
+        /// The wait it asked for.
+        seconds: u64,
+    },
+    /// A blob's `Content-Length` is not its descriptor's size: refused
+    /// before a byte is read (the body could never verify).
+    #[error(
+        "{registry} announced {announced} bytes (Content-Length) for {object}, whose \
+         descriptor says {expected}: not read"
+    )]
+    Length {
+        /// The registry host.
+        registry: String,
+        /// The blob (`blob sha256:… of REPOSITORY`).
+        object: String,
+        /// What `Content-Length` said.
+        announced: u64,
+        /// The descriptor's size (of the range asked for).
+        expected: u64,
+    },
     /// Any other unexpected status.
     #[error(
         "{registry} answered HTTP {status} for {object}{}",

@@ -64,6 +64,19 @@ impl Headers {
     }
 }
 
+/// Headers from `(name, value)` pairs, in order (scripted answers in tests,
+/// a shell's response headers).
+impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(pairs: I) -> Headers {
+        Headers(
+            pairs
+                .into_iter()
+                .map(|(n, v)| (n.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
 impl fmt::Debug for Headers {
     // `Authorization` values are secrets: never printed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -183,6 +196,13 @@ pub trait Fetch {
     /// Performs one request. Redirects to blob storage are followed by the
     /// implementation (never carrying `Authorization` to another host).
     async fn fetch(&self, request: Request) -> Result<Response<Self::Body>, FetchError>;
+
+    /// Waits `ms` milliseconds: the pause before asking a registry again
+    /// that answered 429 or 5xx ([`super::retry`]). The core has no clock,
+    /// so the shell that has one waits (a timer natively, `setTimeout` in
+    /// the page). A door that never answers those (an archive on disk) may
+    /// return at once.
+    async fn sleep(&self, ms: u64);
 }
 
 /// Reads a whole body, refusing more than `limit` bytes (manifests, configs

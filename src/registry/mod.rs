@@ -13,6 +13,8 @@ pub mod http;
 pub mod link;
 pub mod plan;
 pub mod ratelimit;
+pub mod resume;
+pub mod retry;
 pub mod token;
 
 pub use blob::{blob_response, BlobBody, BlobError, HashedBlob};

@@ -32,9 +32,18 @@ pub enum ProxyError {
     /// A redirect without a usable target (502).
     #[error("the upstream redirected to an invalid location: {0}")]
     BadRedirect(PathError),
-    /// More than [`MAX_REDIRECTS`] redirects (502).
-    #[error("more than {MAX_REDIRECTS} redirects")]
-    TooManyRedirects,
+    /// More than [`MAX_REDIRECTS`] redirects, or a redirect back to a URL
+    /// already visited (502). `hops` lists the URLs, queries left out.
+    #[error(
+        "{}: {hops}",
+        if *looped { "redirect loop".to_owned() } else { format!("more than {MAX_REDIRECTS} redirects") }
+    )]
+    TooManyRedirects {
+        /// The URLs followed, `A -> B -> …`.
+        hops: String,
+        /// Whether the last one had been visited already.
+        looped: bool,
+    },
     /// A response declared larger than its cap (502).
     #[error("the upstream response is {size} bytes, over the {cap}-byte cap")]
     TooLarge {
@@ -99,7 +108,7 @@ impl ProxyError {
             ProxyError::Upstream(UpstreamError::Timeout { .. }) => StatusCode::GATEWAY_TIMEOUT,
             ProxyError::Upstream(_)
             | ProxyError::BadRedirect(_)
-            | ProxyError::TooManyRedirects
+            | ProxyError::TooManyRedirects { .. }
             | ProxyError::TooLarge { .. }
             | ProxyError::Encoding(_)
             | ProxyError::TokenBody(_)
@@ -126,7 +135,7 @@ impl ProxyError {
             ProxyError::Upstream(UpstreamError::Timeout { .. }) => "upstream timeout",
             ProxyError::Upstream(_) => "upstream unreachable",
             ProxyError::BadRedirect(_) => "bad redirect",
-            ProxyError::TooManyRedirects => "too many redirects",
+            ProxyError::TooManyRedirects { .. } => "too many redirects",
             ProxyError::TooLarge { .. } => "response too large",
             ProxyError::Encoding(_) => "encoded response refused",
             ProxyError::TokenBody(_) => "bad token response",

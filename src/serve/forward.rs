@@ -148,6 +148,7 @@ async fn forward(
     let mut url = decision.url.clone();
     let mut trust = decision.trust;
     let mut hops = 0;
+    let mut visited = vec![url.without_query()];
     let upstream = loop {
         let check = |addr: SocketAddr| state.check(addr, trust);
         let response = state
@@ -157,10 +158,15 @@ async fn forward(
         let Some(location) = redirect_location(&response) else {
             break response;
         };
-        if hops == MAX_REDIRECTS {
-            return Err(ProxyError::TooManyRedirects);
-        }
         let next = url.join(&location).map_err(ProxyError::BadRedirect)?;
+        let looped = visited.contains(&next.without_query());
+        visited.push(next.without_query());
+        if looped || hops == MAX_REDIRECTS {
+            return Err(ProxyError::TooManyRedirects {
+                hops: visited.join(" -> "),
+                looped,
+            });
+        }
         trust = check_redirect(&next, &state.allowlist)?;
         if !url.same_origin(&next) {
             // Credentials are for the origin they were issued for, never for

@@ -55,6 +55,14 @@ impl Body for PageBody {
 impl Fetch for PageFetch {
     type Body = PageBody;
 
+    async fn sleep(&self, ms: u64) {
+        match self {
+            PageFetch::Proxy(f) => f.sleep(ms).await,
+            // A file answers no 429 or 5xx.
+            PageFetch::Archive(_) | PageFetch::Folder(_) => {}
+        }
+    }
+
     async fn fetch(&self, request: Request) -> Result<Response<PageBody>, FetchError> {
         Ok(match self {
             PageFetch::Proxy(f) => f.fetch(request).await?.map_body(PageBody::Proxy),

@@ -290,6 +290,27 @@ fn response_headers(h: &web_sys::Headers) -> Headers {
 impl Fetch for BrowserFetch {
     type Body = BrowserBody;
 
+    /// A `setTimeout` promise on the page's or the worker's global scope.
+    async fn sleep(&self, ms: u64) {
+        let ms = i32::try_from(ms).unwrap_or(i32::MAX);
+        let promise = Promise::new(&mut |resolve, _reject| {
+            let global = js_sys::global();
+            let queued = if let Some(w) = global.dyn_ref::<web_sys::Window>() {
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+                    .is_ok()
+            } else if let Some(w) = global.dyn_ref::<web_sys::WorkerGlobalScope>() {
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+                    .is_ok()
+            } else {
+                false
+            };
+            if !queued {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
     async fn fetch(&self, req: Request) -> Result<Response<BrowserBody>, FetchError> {
         let url = proxy_url(&self.base, &req.url).map_err(|e| FetchError::new(e.to_string()))?;
         let unreachable = |detail: String| {

@@ -122,6 +122,9 @@ impl BlobFetch {
 impl Fetch for BlobFetch {
     type Body = BrowserBody;
 
+    /// Never asked: a file answers no 429 or 5xx.
+    async fn sleep(&self, _ms: u64) {}
+
     async fn fetch(&self, _request: Request) -> Result<Response<BrowserBody>, FetchError> {
         // A worker only ever GETs its layer: every request is that GET.
         let mut headers = Headers::new();

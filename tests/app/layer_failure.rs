@@ -251,3 +251,31 @@ fn a_short_or_long_body_read_to_its_end_is_a_mismatch_with_the_numbers() {
          Its files are kept out of the merged tree; the other layers are shown."
     );
 }
+
+#[test]
+fn a_long_retry_after_and_a_wrong_length_get_their_own_advice() {
+    let (kind, text) = message(LayerFailure::Fetch(RegistryError::WaitTooLong {
+        registry: "r.example".into(),
+        status: 429,
+        object: "blob".into(),
+        seconds: 3600,
+    }));
+    assert_eq!(kind, ErrorKind::RateLimited);
+    assert!(
+        text.contains("The registry asked to wait 3600 s. Try again then"),
+        "{text}"
+    );
+    let (kind, text) = message(LayerFailure::Fetch(RegistryError::Length {
+        registry: "r.example".into(),
+        object: "blob".into(),
+        announced: 999,
+        expected: 1234,
+    }));
+    assert_eq!(kind, ErrorKind::DigestMismatch);
+    assert!(
+        text.contains(
+            "r.example announced 999 bytes (Content-Length) for blob, whose descriptor says 1234"
+        ),
+        "{text}"
+    );
+}

@@ -7,6 +7,7 @@
 mod archive;
 mod compare;
 mod errors;
+mod faults;
 mod file;
 mod keep;
 mod layer_failure;

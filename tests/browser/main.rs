@@ -4,6 +4,7 @@
 //! One test binary (fewer link steps for the suite); one module per area.
 
 mod csp;
+mod faults;
 mod gate;
 mod hostile;
 mod library;

@@ -385,12 +385,16 @@ fn the_page_in_headless_chromium() {
     // Docker Hub is unreachable here: its search is answered by a small
     // local stand-in (tests/support/hub.rs) that the proxy's search route uses.
     let hub = hub::Hub::start();
+    let faults = super::faults::Faults::start();
+    let [once, twice] = faults.hosts();
     let (_server, url) = serve_with(
         &[
             registry.host_port(),
             basic.host_port(),
             token.host_port(),
             pager.host_port(),
+            once,
+            twice,
         ],
         &["--docker-hub-search", &hub.url()],
     );
@@ -437,5 +441,7 @@ fn the_page_in_headless_chromium() {
                 shots.clone()
             },
         );
+    faults.env(&mut node);
     run_node(node, NODE_TIMEOUT);
+    faults.check();
 }

@@ -197,6 +197,35 @@ fn more_than_five_redirects_is_an_error() {
     assert_same_origin_only(&r);
     assert_eq!(r.json()["error"], "too many redirects");
     assert_eq!(up.requests().len(), 6, "the request and five redirects");
+    let detail = r.json()["detail"].as_str().unwrap_or_default().to_owned();
+    assert!(detail.starts_with("more than 5 redirects: "), "{detail}");
+}
+
+#[test]
+fn a_redirect_loop_is_named_and_not_followed_round_again() {
+    let up = Upstream::start(|req| {
+        if req.path == "/v2/a/blobs/start" {
+            Reply::redirect(307, "/storage/a")
+        } else if req.path == "/storage/a" {
+            Reply::redirect(307, "/storage/b?X-Signature=secret")
+        } else {
+            Reply::redirect(307, "/storage/a")
+        }
+    });
+    let proxy = Proxy::start(&["--allow-registry", &up.host_port()]);
+    let r = proxy.get(&format!("/proxy/{}/v2/a/blobs/start", up.host_port()));
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert_eq!(r.json()["error"], "too many redirects");
+    let detail = r.json()["detail"].as_str().unwrap_or_default().to_owned();
+    let host = up.host_port();
+    assert_eq!(
+        detail,
+        format!(
+            "redirect loop: http://{host}/v2/a/blobs/start -> http://{host}/storage/a -> \
+             http://{host}/storage/b -> http://{host}/storage/a"
+        )
+    );
+    assert_eq!(up.requests().len(), 3, "storage/a is not asked twice");
 }
 
 #[test]

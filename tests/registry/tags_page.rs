@@ -31,6 +31,10 @@ struct ThroughProxy {
 impl Fetch for ThroughProxy {
     type Body = NativeBody;
 
+    async fn sleep(&self, ms: u64) {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+
     async fn fetch(&self, mut request: Request) -> Result<Response<NativeBody>, FetchError> {
         request.url =
             proxy_url(&self.base, &request.url).map_err(|e| FetchError::new(e.to_string()))?;

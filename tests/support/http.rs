@@ -98,6 +98,10 @@ pub enum ReplyBody {
     /// `len` bytes of `b'x'` with `Content-Length`, one byte every `every`
     /// (a registry that trickles); stops when the peer goes away.
     Trickle(usize, Duration),
+    /// These bytes under a `Content-Length` of `total` (more than they are),
+    /// then silence for `hold` before the connection closes (a registry that
+    /// stalls mid-body).
+    Stall(Vec<u8>, usize, Duration),
 }
 
 /// What the server answers.
@@ -346,6 +350,13 @@ fn write_reply(out: &mut TcpStream, reply: &Reply, head_only: bool) {
             }
             let _ = out.write_all(b"0\r\n\r\n");
         }
+        ReplyBody::Stall(bytes, total, hold) => {
+            head.push_str(&format!("Content-Length: {total}\r\n\r\n"));
+            let _ = out.write_all(head.as_bytes());
+            let _ = out.write_all(bytes);
+            let _ = out.flush();
+            thread::sleep(*hold);
+        }
         ReplyBody::Trickle(len, every) => {
             head.push_str(&format!("Content-Length: {len}\r\n\r\n"));
             let _ = out.write_all(head.as_bytes());
@@ -365,6 +376,7 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         204 => "No Content",
         301 => "Moved Permanently",
+        206 => "Partial Content",
         302 => "Found",
         307 => "Temporary Redirect",
         400 => "Bad Request",
@@ -373,9 +385,12 @@ fn reason(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Payload Too Large",
+        416 => "Range Not Satisfiable",
+        429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
+        503 => "Service Unavailable",
         _ => "Status",
     }
 }

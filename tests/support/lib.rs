@@ -97,3 +97,29 @@ pub fn layerlens_bin() -> PathBuf {
     );
     bin
 }
+
+/// What a `layerlens` run printed and how it ended.
+pub struct Run {
+    /// The exit status (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs the `layerlens` binary with `args`, no input, and no Docker credentials store
+/// (`DOCKER_CONFIG` points nowhere), as a user would from a shell.
+pub fn layerlens(args: &[&str]) -> Run {
+    let out = Command::new(layerlens_bin())
+        .args(args)
+        .env("DOCKER_CONFIG", "/nonexistent-layerlens-test")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run layerlens");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

@@ -15,6 +15,7 @@ use crate::inspect::{read_listed_file, stream_range as read_range, RangeRead};
 use crate::layer::seek::FileRead;
 use crate::layer::{ContentSink, Entry, EntryKind, ExtractTarget, ScanOptions, Scanner};
 use crate::oci::{Compression, VerifyError};
+use crate::registry::resume::{ClientBlob, ResumingBody};
 use crate::registry::{BlobBody, BlobError, Body, Client, Fetch};
 
 use super::{ExtractId, ExtractTask, FileMsg};
@@ -143,14 +144,16 @@ pub async fn run_extract<F: Fetch, C: Fn() -> u64>(
             return;
         }
     }
-    let mut response = match client.blob(&task.reference, d.digest(), None).await {
-        Ok(r) => r,
+    // A dropped stream resumes once, as a layer scan's does.
+    let blob = ClientBlob::new(client, &task.reference, d.digest().clone());
+    let mut body = match ResumingBody::open(blob, d.digest(), d.size()).await {
+        Ok(b) => b,
         Err(e) => {
             dispatch(failed(id, format!("cannot fetch {what}: {e}")));
             return;
         }
     };
-    extract_from(task, &mut response.body, out, cancelled, dispatch).await;
+    extract_from(task, &mut body, out, cancelled, dispatch).await;
 }
 
 /// The file from a range of its verified layer, read from a seek

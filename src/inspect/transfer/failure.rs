@@ -22,6 +22,8 @@
 //!   5 rate limited   bytes:registry 3 × (u8:has [varint]) (limit, remaining, window)
 //!   6 status         bytes:registry varint:status bytes:object bytes:message
 //!   7 verify         bytes:object u8:(1 size varint varint | 2 digest bytes bytes)
+//!   8 wait too long  bytes:registry varint:status bytes:object varint:seconds
+//!   9 length         bytes:registry bytes:object varint:announced varint:expected
 //! ```
 //!
 //! A registry error of another kind (a malformed challenge, token answer or
@@ -199,6 +201,30 @@ fn put_registry(out: &mut Vec<u8>, e: &RegistryError) -> bool {
                 }
             }
         }
+        RegistryError::WaitTooLong {
+            registry,
+            status,
+            object,
+            seconds,
+        } => {
+            out.push(8);
+            put_text(out, registry);
+            put_varint(out, u64::from(*status));
+            put_text(out, object);
+            put_varint(out, *seconds);
+        }
+        RegistryError::Length {
+            registry,
+            object,
+            announced,
+            expected,
+        } => {
+            out.push(9);
+            put_text(out, registry);
+            put_text(out, object);
+            put_varint(out, *announced);
+            put_varint(out, *expected);
+        }
         _ => return false,
     }
     true
@@ -269,6 +295,18 @@ fn registry(r: &mut Reader<'_>) -> Result<RegistryError, LayerIndexError> {
             };
             RegistryError::Verify { object, source }
         }
+        8 => RegistryError::WaitTooLong {
+            registry: text(r)?,
+            status: u16::try_from(r.varint()?).map_err(|_| r.fail("bad HTTP status"))?,
+            object: text(r)?,
+            seconds: r.varint()?,
+        },
+        9 => RegistryError::Length {
+            registry: text(r)?,
+            object: text(r)?,
+            announced: r.varint()?,
+            expected: r.varint()?,
+        },
         _ => return Err(r.fail("unknown registry error")),
     })
 }

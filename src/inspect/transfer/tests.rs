@@ -234,6 +234,18 @@ fn every_failure_crosses_typed() {
             object: d.digest().to_string(),
             message: String::new(),
         }),
+        LayerFailure::Fetch(RegistryError::WaitTooLong {
+            registry: "r.example".into(),
+            status: 429,
+            object: d.digest().to_string(),
+            seconds: 3600,
+        }),
+        LayerFailure::Fetch(RegistryError::Length {
+            registry: "r.example".into(),
+            object: d.digest().to_string(),
+            announced: 999,
+            expected: 1000,
+        }),
         LayerFailure::Fetch(RegistryError::Verify {
             object: "blob".into(),
             source: VerifyError::Digest {

@@ -117,6 +117,13 @@ pub struct UpstreamUrl {
 }
 
 impl UpstreamUrl {
+    /// The URL for a message: without its query, where blob storage puts
+    /// signatures.
+    pub fn without_query(&self) -> String {
+        let text = self.to_string();
+        text.split('?').next().unwrap_or_default().to_owned()
+    }
+
     /// Builds a URL from a checked authority and a path and query still to check.
     pub fn new(
         scheme: Scheme,

@@ -320,11 +320,34 @@ impl<F: Fetch, C: Fn() -> u64> Client<F, C> {
         digest: &Digest,
         range: Option<(u64, u64)>,
     ) -> Result<Response<F::Body>, RegistryError> {
+        let range = range.map(|(start, end)| format!("bytes={start}-{end}"));
+        self.blob_range(reference, digest, range).await
+    }
+
+    /// Opens a blob's byte stream from byte `from` to its end (`Range:
+    /// bytes=FROM-`; no `Range` from 0): how a dropped stream resumes
+    /// ([`crate::registry::resume`]).
+    pub async fn blob_from(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        from: u64,
+    ) -> Result<Response<F::Body>, RegistryError> {
+        let range = (from > 0).then(|| format!("bytes={from}-"));
+        self.blob_range(reference, digest, range).await
+    }
+
+    async fn blob_range(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        range: Option<String>,
+    ) -> Result<Response<F::Body>, RegistryError> {
         let endpoint = self.endpoint(reference);
         let url = endpoint.blob_url(reference.path(), digest);
         let mut headers = Headers::new();
-        if let Some((start, end)) = range {
-            headers.push("Range", format!("bytes={start}-{end}"));
+        if let Some(range) = range {
+            headers.push("Range", range);
         }
         let response = self
             .send(

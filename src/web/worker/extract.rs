@@ -60,6 +60,10 @@ impl Fetch for Prepared {
         }
         self.inner.fetch(request).await
     }
+
+    async fn sleep(&self, ms: u64) {
+        self.inner.sleep(ms).await;
+    }
 }
 
 /// The job's array: `[EXTRACT, id, reference, layer, media type, digest,

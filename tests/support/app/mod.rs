@@ -65,20 +65,32 @@ pub struct MemRegistry {
     pub ignore_range: bool,
     /// Chunk size of bodies (exercises progress).
     pub chunk: usize,
+    /// Blobs whose next answers break off: digest -> (bytes sent before
+    /// the connection drops, answers left to break).
+    drops: Rc<RefCell<HashMap<String, (usize, usize)>>>,
 }
 
 pub struct MemBody {
     data: Vec<u8>,
     pos: usize,
     chunk: usize,
+    /// Where the connection drops, if it does.
+    drop_at: Option<usize>,
 }
 
 impl Body for MemBody {
     async fn chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
+        if let Some(at) = self.drop_at.filter(|at| self.pos >= *at) {
+            return Err(FetchError::new(format!(
+                "connection reset after {at} bytes (the test registry dropped it)"
+            )));
+        }
         if self.pos >= self.data.len() {
             return Ok(None);
         }
-        let end = (self.pos + self.chunk.max(1)).min(self.data.len());
+        let end = (self.pos + self.chunk.max(1))
+            .min(self.data.len())
+            .min(self.drop_at.unwrap_or(usize::MAX));
         let out = self.data[self.pos..end].to_vec();
         self.pos = end;
         Ok(Some(out))
@@ -87,6 +99,9 @@ impl Body for MemBody {
 
 impl Fetch for MemRegistry {
     type Body = MemBody;
+
+    /// Never asked: the in-memory registry answers no 429 or 5xx.
+    async fn sleep(&self, _ms: u64) {}
 
     async fn fetch(&self, request: Request) -> Result<Response<MemBody>, FetchError> {
         self.requests.borrow_mut().push(request.url.clone());
@@ -112,6 +127,7 @@ impl Fetch for MemRegistry {
                     data: body.into_bytes(),
                     pos: 0,
                     chunk: 1 << 20,
+                    drop_at: None,
                 },
             });
         };
@@ -134,7 +150,15 @@ impl Fetch for MemRegistry {
             .get("Range")
             .and_then(|r| r.strip_prefix("bytes="))
             .and_then(|r| r.split_once('-'))
-            .and_then(|(a, b)| Some((a.parse::<usize>().ok()?, b.parse::<usize>().ok()?)));
+            .and_then(|(a, b)| {
+                // `bytes=N-`: to the end.
+                let to = if b.is_empty() {
+                    total.checked_sub(1)?
+                } else {
+                    b.parse::<usize>().ok()?
+                };
+                Some((a.parse::<usize>().ok()?, to))
+            });
         if let (Some((from, to)), true, false) =
             (range, path.contains("/blobs/"), self.ignore_range)
         {
@@ -150,7 +174,18 @@ impl Fetch for MemRegistry {
             data.len()
         };
         headers.push("Content-Length", length.to_string());
-        self.sent.borrow_mut().push(data.len() as u64);
+        let blob = path.rsplit_once("/blobs/").map(|(_, d)| d.to_owned());
+        let drop_at = blob.and_then(|d| {
+            let mut drops = self.drops.borrow_mut();
+            let (at, left) = drops.get_mut(&d)?;
+            (*left > 0).then(|| {
+                *left -= 1;
+                *at
+            })
+        });
+        self.sent
+            .borrow_mut()
+            .push(drop_at.unwrap_or(data.len()).min(data.len()) as u64);
         Ok(Response {
             status,
             headers,
@@ -158,6 +193,7 @@ impl Fetch for MemRegistry {
                 data,
                 pos: 0,
                 chunk: if self.chunk == 0 { 1 << 16 } else { self.chunk },
+                drop_at,
             },
         })
     }
@@ -177,6 +213,14 @@ impl MemRegistry {
                 body,
             },
         );
+    }
+
+    /// The next `times` answers for blob `digest` break off after `after`
+    /// bytes of their body, as a dropped connection does.
+    pub fn drop_blob(&self, digest: &str, after: usize, times: usize) {
+        self.drops
+            .borrow_mut()
+            .insert(digest.to_owned(), (after, times));
     }
 
     /// Body bytes sent for blob `digest` since the log was last cleared.

@@ -10,6 +10,8 @@
 //! * [`ImageBuilder`] / [`IndexBuilder`] — OCI or Docker schema2 images and indexes from layer
 //!   bytes, pushed through the [`Client`]; [`tiny_tar`] makes small layers for the harness's
 //!   own tests.
+//! * [`FaultFront`] — a loopback front that breaks one blob on demand (dropped, 429/5xx,
+//!   wrong length, redirect loop, endless or stalled), for the fault tests.
 //! * [`TagPager`] — a loopback front that adds `?n=`/`last=` tag-list pagination with a `Link`
 //!   header, which distribution 2.8 lacks (it always returns every tag).
 //!
@@ -35,6 +37,7 @@ mod config;
 mod descriptor;
 mod digest;
 mod distribution_api;
+pub mod fault_front;
 mod image;
 mod index;
 mod pager;
@@ -47,6 +50,7 @@ pub use client::Client;
 pub use descriptor::{media_types, Descriptor, Layer, ManifestFormat, Platform};
 pub use digest::sha256_digest;
 pub use distribution_api::ACCEPT_ALL_MANIFESTS;
+pub use fault_front::FaultFront;
 pub use image::{BuiltImage, ImageBuilder};
 pub use index::{BuiltIndex, IndexBuilder};
 pub use pager::TagPager;
