@@ -4,7 +4,7 @@
 //! and deleted lines the texts are called too different to show.
 
 /// The most inserted plus deleted lines a diff is computed for.
-pub const MAX_EDITS: usize = 2000;
+pub const MAX_EDITS: usize = 1000;
 /// Lines of context around each change.
 pub const CONTEXT: usize = 3;
 
@@ -52,16 +52,25 @@ fn lines(text: &str) -> Vec<&str> {
 }
 
 /// The edit script from `a` to `b`, or `None` past `max_d` edits.
+///
+/// For the way back, each round keeps only the diagonals it can reach
+/// (`-(d+1)..=d+1`, as `i32`): about `max_d²` numbers at the worst, 4 MB at
+/// [`MAX_EDITS`], instead of a full row per round.
 fn script(a: &[&str], b: &[&str], max_d: usize) -> Option<Vec<Op>> {
     let (n, m) = (a.len() as isize, b.len() as isize);
     let max_d = max_d.min(a.len() + b.len());
     let off = max_d as isize + 1;
     let mut v = vec![0isize; 2 * max_d + 3];
-    let mut trace: Vec<Vec<isize>> = Vec::new();
+    let mut trace: Vec<Vec<i32>> = Vec::new();
     let at = |k: isize| (k + off) as usize;
     let mut done = None;
     'outer: for d in 0..=max_d as isize {
-        trace.push(v.clone());
+        trace.push(
+            v[at(-d - 1)..=at(d + 1)]
+                .iter()
+                .map(|&x| i32::try_from(x).unwrap_or(i32::MAX))
+                .collect(),
+        );
         let mut k = -d;
         while k <= d {
             let mut x = if k == -d || (k != d && v[at(k - 1)] < v[at(k + 1)]) {
@@ -86,14 +95,15 @@ fn script(a: &[&str], b: &[&str], max_d: usize) -> Option<Vec<Op>> {
     let (mut x, mut y) = (n, m);
     let mut ops = Vec::new();
     for d in (0..=last).rev() {
-        let v = &trace[d as usize];
+        let row = &trace[d as usize];
+        let v = |k: isize| row[(k + d + 1) as usize] as isize;
         let k = x - y;
-        let prev_k = if k == -d || (k != d && v[at(k - 1)] < v[at(k + 1)]) {
+        let prev_k = if k == -d || (k != d && v(k - 1) < v(k + 1)) {
             k + 1
         } else {
             k - 1
         };
-        let prev_x = v[at(prev_k)];
+        let prev_x = v(prev_k);
         let prev_y = prev_x - prev_k;
         while x > prev_x && y > prev_y {
             ops.push(Op::Same(x as usize - 1, y as usize - 1));
@@ -251,9 +261,30 @@ mod tests {
     }
 
     #[test]
+    fn the_most_edits_allowed_still_diff() {
+        // All different, MAX_EDITS edits in all (found by fuzzing when every
+        // round kept a full row for the way back: 180 lines a side took
+        // over 256 MiB under ASan).
+        let half = MAX_EDITS / 2;
+        let a: String = (0..half).map(|i| format!("a{i}\n")).collect();
+        let b: String = (0..half).map(|i| format!("b{i}\n")).collect();
+        let d = unified(&a, &b).expect("within the bound");
+        assert_eq!(
+            d.iter()
+                .filter(|l| matches!(l, DiffLine::Removed(_)))
+                .count(),
+            half
+        );
+        assert_eq!(
+            d.iter().filter(|l| matches!(l, DiffLine::Added(_))).count(),
+            half
+        );
+    }
+
+    #[test]
     fn too_different_texts_are_refused() {
-        let a: String = (0..3000).map(|i| format!("a{i}\n")).collect();
-        let b: String = (0..3000).map(|i| format!("b{i}\n")).collect();
+        let a: String = (0..600).map(|i| format!("a{i}\n")).collect();
+        let b: String = (0..600).map(|i| format!("b{i}\n")).collect();
         assert_eq!(unified(&a, &b), None);
     }
 }
