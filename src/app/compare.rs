@@ -14,11 +14,11 @@ use std::rc::Rc;
 use crate::fs::diff::DiffOptions;
 use crate::inspect::compare::Comparison;
 use crate::inspect::{merge_verified, Image, InspectError, LayerReport, Progress};
-use crate::oci::{Platform, PlatformPolicy, Reference};
+use crate::oci::{Platform, Reference};
 
 use super::errors::{inspect_error, invalid_reference, UserError};
-use super::load::{layer_done_of, progress_of, rebuild_model, scan_settings};
-use super::msg::{Effect, LoadId, ResolveTask, ScanTask};
+use super::load::{layer_done_of, progress_of, rebuild_model, resolve_task, scan_settings};
+use super::msg::{Effect, LoadId, ScanTask};
 use super::state::{Current, LayerProgress, State, MAX_INPUT};
 use super::text::cut;
 
@@ -142,21 +142,10 @@ pub(crate) fn start(state: &mut State) -> Vec<Effect> {
     let Ok(reference) = Reference::parse_normalized(&c.input) else {
         return Vec::new();
     };
-    let policy = match &c.platform {
-        Some(p) => PlatformPolicy::Require(p.clone()),
-        None => PlatformPolicy::default(),
-    };
     c.side = Some(Current::new(load, reference.clone(), c.input.clone()));
-    let credentials = state.auth.saved.get(reference.registry_host()).cloned();
-    vec![Effect::Resolve(Box::new(ResolveTask {
-        load,
-        reference,
-        policy,
-        credentials,
-        proxy_base: state.proxy_base.clone(),
-        file: None,
-        archive_image: None,
-    }))]
+    let platform = c.platform.clone();
+    let task = resolve_task(state, load, reference, platform.as_ref());
+    vec![Effect::Resolve(Box::new(task))]
 }
 
 /// B's load, when `load` is it.
@@ -186,11 +175,6 @@ pub(crate) fn resolved(
     result: Result<Box<Image>, InspectError>,
 ) -> Vec<Effect> {
     let verify_fully = state.verify_fully;
-    let ours: Vec<LayerReport> = state
-        .current
-        .as_ref()
-        .map(|c| c.reports.clone())
-        .unwrap_or_default();
     let image = match result {
         Ok(image) => image,
         Err(e) => {
@@ -200,33 +184,36 @@ pub(crate) fn resolved(
             return Vec::new();
         }
     };
+    let descriptors = image.image_manifest().map_or(&[][..], |m| m.layers());
+    let diff_ids = image.image_config().map_or(&[][..], |c| c.diff_ids());
+    // A's verified reports of the same blobs and diff_ids, renumbered as B's.
+    let ours = state.current.as_ref().map_or(&[][..], |c| &c.reports[..]);
+    let shared: Vec<LayerReport> = descriptors
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| {
+            let theirs = ours.iter().find(|r| {
+                r.is_verified()
+                    && r.descriptor.digest() == d.digest()
+                    && r.diff_id.as_ref() == diff_ids.get(i)
+            })?;
+            let mut report = theirs.clone();
+            report.index = i;
+            report.descriptor = d.clone();
+            Some(report)
+        })
+        .collect();
     let Some(side) = side_of(state, load) else {
         return Vec::new();
     };
-    let descriptors = image.image_manifest().map_or(&[][..], |m| m.layers());
-    let diff_ids = image.image_config().map_or(&[][..], |c| c.diff_ids());
-    side.progress = descriptors
-        .iter()
-        .map(|d| LayerProgress {
-            total: d.size(),
-            ..LayerProgress::default()
-        })
-        .collect();
+    side.progress = LayerProgress::for_layers(&image);
     let mut skip = std::collections::BTreeSet::new();
-    for (i, d) in descriptors.iter().enumerate() {
-        let diff_id = diff_ids.get(i);
-        let Some(theirs) = ours.iter().find(|r| {
-            r.is_verified() && r.descriptor.digest() == d.digest() && r.diff_id.as_ref() == diff_id
-        }) else {
-            continue;
-        };
-        let mut report = theirs.clone();
-        report.index = i;
-        report.descriptor = d.clone();
-        layer_done_of(side, report);
+    for report in shared {
+        let i = report.index;
         if let Some(p) = side.progress.get_mut(i) {
-            p.done = d.size();
+            p.done = report.descriptor.size();
         }
+        layer_done_of(side, report);
         skip.insert(i);
     }
     side.image = Some(image.clone());
@@ -270,27 +257,30 @@ pub(crate) fn scan_finished(state: &mut State, load: LoadId) -> Vec<Effect> {
 
 /// Every layer of B is in: B's merged tree, the comparison, the tree.
 fn finish(state: &mut State, load: LoadId) -> Vec<Effect> {
-    let Some(ours) = state.current.as_ref().and_then(|c| {
-        let image = c.image.as_ref()?;
-        Some((image.clone(), Rc::clone(c.fs.as_ref()?)))
-    }) else {
+    let Some(cur) = state.current.as_ref() else {
         return Vec::new();
     };
-    let Some(side) = side_of(state, load) else {
+    let (Some(ours), Some(our_fs)) = (cur.image.as_deref(), cur.fs.as_ref()) else {
+        return Vec::new();
+    };
+    let Some(c) = state.compare.as_mut() else {
+        return Vec::new();
+    };
+    let Some(side) = c.side.as_mut().filter(|s| s.load == load) else {
         return Vec::new();
     };
     crate::sort::sort_by_key(&mut side.reports, |r| r.index);
     let fs = Rc::new(merge_verified(&side.reports));
     side.fs = Some(Rc::clone(&fs));
-    let Some(image) = side.image.as_ref() else {
+    let Some(image) = side.image.as_deref() else {
         return Vec::new();
     };
-    let result = Comparison::of(&ours.0, &ours.1, image, &fs, DiffOptions::default());
-    let mut selected = state.tree.selected().map(<[u8]>::to_vec);
-    if let Some(c) = state.compare.as_mut() {
-        c.result = Some(Rc::new(result));
-        selected = c.reveal.take().or(selected);
-    }
+    let result = Comparison::of(ours, our_fs, image, &fs, DiffOptions::default());
+    c.result = Some(Rc::new(result));
+    let selected = c
+        .reveal
+        .take()
+        .or_else(|| state.tree.selected().map(<[u8]>::to_vec));
     rebuild_model(state);
     if let Some(p) = selected {
         state.tree.reveal(&p);

@@ -118,22 +118,35 @@ pub(crate) fn begin_load(state: &mut State, reference: Reference, input: String)
 /// same paths again).
 pub(super) fn start_load(state: &mut State, reference: Reference, input: String) -> Vec<Effect> {
     let mut effects = cancel(state);
-    let policy = match &state.platform {
-        Some(p) => PlatformPolicy::Require(p.clone()),
-        None => PlatformPolicy::default(),
-    };
-    let credentials = state.auth.saved.get(reference.registry_host()).cloned();
+    let platform = state.platform.clone();
     let load = begin_load(state, reference.clone(), input);
-    effects.push(Effect::Resolve(Box::new(ResolveTask {
-        load,
-        reference,
-        policy,
-        credentials,
-        proxy_base: state.proxy_base.clone(),
-        file: state.archive.as_ref().map(|(id, _)| *id),
-        archive_image: state.archive_image.clone(),
-    })));
+    let mut task = resolve_task(state, load, reference, platform.as_ref());
+    task.file = state.archive.as_ref().map(|(id, _)| *id);
+    task.archive_image = state.archive_image.clone();
+    effects.push(Effect::Resolve(Box::new(task)));
     effects
+}
+
+/// Resolving `reference` (on `platform`, when one is asked for) as `load`,
+/// through the page's proxy with the credentials given for its registry.
+pub(crate) fn resolve_task(
+    state: &State,
+    load: LoadId,
+    reference: Reference,
+    platform: Option<&crate::oci::Platform>,
+) -> ResolveTask {
+    ResolveTask {
+        load,
+        policy: match platform {
+            Some(p) => PlatformPolicy::Require(p.clone()),
+            None => PlatformPolicy::default(),
+        },
+        credentials: state.auth.saved.get(reference.registry_host()).cloned(),
+        reference,
+        proxy_base: state.proxy_base.clone(),
+        file: None,
+        archive_image: None,
+    }
 }
 
 /// Puts `input` first in the recent references.
@@ -213,15 +226,7 @@ pub(super) fn resolved(
             effects
         }
         Ok(image) => {
-            let layers: Vec<LayerProgress> = image
-                .image_manifest()
-                .map_or(&[][..], |m| m.layers())
-                .iter()
-                .map(|d| LayerProgress {
-                    total: d.size(),
-                    ..LayerProgress::default()
-                })
-                .collect();
+            let layers = LayerProgress::for_layers(&image);
             let input = state
                 .current
                 .as_ref()

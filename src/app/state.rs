@@ -84,6 +84,19 @@ pub struct LayerProgress {
 }
 
 impl LayerProgress {
+    /// Nothing read yet of each layer of `image`, sized by its descriptors.
+    pub fn for_layers(image: &Image) -> Vec<LayerProgress> {
+        image
+            .image_manifest()
+            .map_or(&[][..], |m| m.layers())
+            .iter()
+            .map(|d| LayerProgress {
+                total: d.size(),
+                ..LayerProgress::default()
+            })
+            .collect()
+    }
+
     /// Megabytes per second so far, once there is something to divide.
     pub fn rate_mb_s(&self) -> Option<f64> {
         let (s, l) = (self.started_ms?, self.last_ms?);

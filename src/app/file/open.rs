@@ -113,7 +113,7 @@ pub(crate) struct Plan {
     descriptor: Descriptor,
     source: Source,
     load: LoadId,
-    image: Option<Box<crate::inspect::Image>>,
+    reference: Option<crate::oci::Reference>,
     listed: Option<ListedFile>,
     seek: Option<(Arc<SeekIndex>, crate::layer::Entry)>,
     read_by: ReadBy,
@@ -156,7 +156,7 @@ impl Plan {
             descriptor,
             source,
             load: from.load,
-            image: from.image.clone(),
+            reference: from.image.as_ref().map(|i| i.reference.clone()),
             listed,
             seek,
             read_by,
@@ -187,7 +187,7 @@ impl Plan {
     /// The extraction of these bytes as `id`; `None` when the image is
     /// not resolved.
     pub(crate) fn task(self, id: ExtractId, state: &State) -> Option<Effect> {
-        let reference = self.image?.reference;
+        let reference = self.reference?;
         let credentials = state.auth.saved.get(reference.registry_host()).cloned();
         Some(effect(FileEffect::Extract(Box::new(ExtractTask {
             id,

@@ -120,11 +120,6 @@ fn summary(c: &Comparison, a_name: &str) -> DiffSummary {
     }
 }
 
-fn short(d: &str) -> String {
-    let hex = d.split_once(':').map_or(d, |(_, h)| h);
-    format!("{}…", &hex[..hex.len().min(12)])
-}
-
 /// The Compare tab's value.
 pub fn compare(state: &State) -> CompareView {
     let a_name = state
@@ -184,7 +179,7 @@ pub fn compare(state: &State) -> CompareView {
                         diff_id: p
                             .diff_id
                             .as_ref()
-                            .map(|d| short(&d.to_string()))
+                            .map(|d| format!("{}…", d.short()))
                             .unwrap_or_default(),
                         relation: match (p.a, p.b) {
                             (Some(_), Some(_)) => "shared",

@@ -145,11 +145,8 @@ fn body(v: &CompareView) -> Vec<El> {
             out.push(
                 el("div")
                     .attr("data-compare-status", "error")
-                    .attr("role", "alert")
-                    .class("error")
-                    .child(el("strong").text(&format!("{}: {}", v.b_name, e.title)))
-                    .child(el("p").text(&e.detail))
-                    .children((!e.hint.is_empty()).then(|| el("p").class("muted").text(&e.hint))),
+                    .child(el("p").text(&format!("Cannot compare with {}:", v.b_name)))
+                    .child(super::status::error_box(e, "error")),
             );
             return out;
         }

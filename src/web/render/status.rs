@@ -20,7 +20,8 @@ pub(super) struct Status {
     last: Option<StatusView>,
 }
 
-fn error_box(e: &UserError, class: &str) -> El {
+/// A failure in words: what happened, the specifics, what to do.
+pub(super) fn error_box(e: &UserError, class: &str) -> El {
     el("div")
         .class(class)
         .attr("role", "alert")

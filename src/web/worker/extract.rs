@@ -22,7 +22,7 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, DedicatedWorkerGlobalScope};
 
-use super::job;
+use super::job::{self, post};
 use super::pool::Pool;
 use crate::app::file::extract::{run_extract, ContentOut};
 use crate::app::file::{ExtractId, ExtractTask, FileMsg};
@@ -34,9 +34,6 @@ use crate::registry::{Client, Fetch, FetchError, Request, Response};
 use crate::web::client::{now_ms, PageClient};
 use crate::web::fetch::{BrowserBody, BrowserFetch};
 use crate::web::file::BlobParts;
-
-/// The least time between two progress messages, ms.
-const PROGRESS_MS: f64 = 250.0;
 
 /// Fields before the headers in the job's array.
 const FIXED: u32 = 13;
@@ -91,10 +88,7 @@ fn to_js(task: &ExtractTask, request: &Request, proxy_base: &str) -> Array {
     ] {
         out.push(&JsValue::from_str(&f));
     }
-    for (n, v) in request.headers.iter() {
-        out.push(&JsValue::from_str(n));
-        out.push(&JsValue::from_str(v));
-    }
+    job::push_headers(&out, request.headers.iter());
     // A checkpoint read: the seek index, and the entry as a one-entry index.
     match &task.seek {
         Some((seek, entry)) => {
@@ -129,12 +123,10 @@ fn from_js(value: &JsValue) -> Result<(ExtractTask, Prepared), String> {
     let media_type = MediaType::parse(&field(4)?).map_err(|e| bad("media type", &e))?;
     let digest: Digest = field(5)?.parse().map_err(|e| bad("digest", &e))?;
     let count = u32::try_from(number(13)?).map_err(|e| bad("header count", &e))?;
-    if count > 64 || a.length() != FIXED + 1 + 2 * count + 2 {
+    let headers = job::read_headers(a, FIXED + 1, count)?;
+    if a.length() != FIXED + 1 + 2 * count + 2 {
         return Err("wrong number of fields".into());
     }
-    let headers = (0..count)
-        .map(|k| Ok((field(FIXED + 1 + 2 * k)?, field(FIXED + 2 + 2 * k)?)))
-        .collect::<Result<Vec<_>, String>>()?;
     let bytes = |i: u32| a.get(i).dyn_into::<Uint8Array>().ok().map(|u| u.to_vec());
     let tail = FIXED + 1 + 2 * count;
     let seek = match (bytes(tail), bytes(tail + 1)) {
@@ -170,13 +162,6 @@ fn from_js(value: &JsValue) -> Result<(ExtractTask, Prepared), String> {
     Ok((task, prepared))
 }
 
-/// Whether a worker message is an extraction job.
-pub fn is_extract(data: &JsValue) -> bool {
-    data.dyn_ref::<Array>()
-        .and_then(|a| a.get(0).as_f64())
-        .is_some_and(|t| t as u32 == job::EXTRACT)
-}
-
 /// The file's bytes, then its `Blob` (shared: the `[CONTENT, …]` message
 /// carries it).
 #[derive(Default)]
@@ -195,11 +180,6 @@ impl ContentOut for Parts {
     }
 }
 
-fn post(scope: &DedicatedWorkerGlobalScope, items: &[JsValue]) {
-    let message: Array = items.iter().collect();
-    let _ = scope.post_message(&message);
-}
-
 /// The worker side: runs the job, posting as the module documentation says.
 pub async fn run(data: JsValue) {
     let Ok(scope) = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>() else {
@@ -209,7 +189,7 @@ pub async fn run(data: JsValue) {
         Ok(t) => t,
         Err(e) => {
             let why = format!("bad job for the file viewer's worker: {e}");
-            post(&scope, &[job::FAILURE.into(), why.into()]);
+            job::post(&scope, &[job::FAILURE.into(), why.into()]);
             return;
         }
     };
@@ -217,16 +197,15 @@ pub async fn run(data: JsValue) {
     let mut out = Parts::default();
     let blob = Rc::clone(&out.blob);
     let rest = RefCell::new(Vec::new());
-    // Progress at most every PROGRESS_MS: each message is a redraw on the
-    // page's main thread.
+    // Progress at most every PROGRESS_EVERY_MS.
     let last = Cell::new(f64::NEG_INFINITY);
     let dispatch = |m: FileMsg| match m {
         FileMsg::Progress { done, .. } => {
             let now = js_sys::Date::now();
-            if now - last.get() >= PROGRESS_MS {
+            if now - last.get() >= job::PROGRESS_EVERY_MS {
                 last.set(now);
                 let done = JsValue::from(done as f64);
-                post(&scope, &[job::PROGRESS.into(), job::BYTES.into(), done]);
+                job::post(&scope, &[job::PROGRESS.into(), job::BYTES.into(), done]);
             }
         }
         FileMsg::Content { head, size, .. } => {
@@ -253,7 +232,7 @@ pub async fn run(data: JsValue) {
     };
     run_extract(&client, &task, &mut out, &|| false, &dispatch).await;
     let report: Array = rest.into_inner().into_iter().collect();
-    post(&scope, &[job::REPORT.into(), report.into()]);
+    job::post(&scope, &[job::REPORT.into(), report.into()]);
 }
 
 fn pair(tag: &str, value: JsValue) -> JsValue {

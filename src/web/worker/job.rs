@@ -34,6 +34,42 @@ pub const EXTRACT: u32 = 5;
 /// ([`super::extract`]).
 pub const CONTENT: u32 = 6;
 
+/// Progress events posted at most this often (milliseconds): each one is
+/// a redraw on the page's main thread.
+pub const PROGRESS_EVERY_MS: f64 = 250.0;
+
+/// Whether a message is `[tag, …]`.
+pub fn tagged(data: &JsValue, tag: u32) -> bool {
+    data.dyn_ref::<Array>()
+        .and_then(|a| a.get(0).as_f64())
+        .is_some_and(|t| t as u32 == tag)
+}
+
+/// Posts `items` as one array from a worker.
+pub fn post(scope: &web_sys::DedicatedWorkerGlobalScope, items: &[JsValue]) {
+    let message: Array = items.iter().collect();
+    let _ = scope.post_message(&message);
+}
+
+/// Appends request headers as `name, value, …` (after their count).
+pub fn push_headers<'a>(out: &Array, headers: impl Iterator<Item = (&'a str, &'a str)>) {
+    for (n, v) in headers {
+        out.push(&JsValue::from_str(n));
+        out.push(&JsValue::from_str(v));
+    }
+}
+
+/// The `count` headers [`push_headers`] wrote from field `at` on (at most 64).
+pub fn read_headers(a: &Array, at: u32, count: u32) -> Result<Vec<(String, String)>, String> {
+    if count > 64 {
+        return Err("wrong number of fields".into());
+    }
+    let field = |i: u32| a.get(i).as_string().ok_or(format!("field {i} is missing"));
+    (0..count)
+        .map(|k| Ok((field(at + 2 * k)?, field(at + 2 * k + 1)?)))
+        .collect()
+}
+
 /// Progress kind: the download started.
 pub const STARTED: u32 = 0;
 /// Progress kind: more bytes were scanned.
@@ -97,10 +133,10 @@ impl Job {
             self.headers.len().to_string(),
         ];
         let out: Array = fields.iter().map(|f| JsValue::from_str(f)).collect();
-        for (n, v) in &self.headers {
-            out.push(&JsValue::from_str(n));
-            out.push(&JsValue::from_str(v));
-        }
+        push_headers(
+            &out,
+            self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        );
         if let Some(b) = &self.blob {
             out.push(b);
         }
@@ -138,12 +174,7 @@ impl Job {
             n if n == fields => None,
             _ => return Err("wrong number of fields".into()),
         };
-        if count > 64 {
-            return Err("wrong number of fields".into());
-        }
-        let headers = (0..count)
-            .map(|k| Ok((field(FIXED + 2 * k)?, field(FIXED + 2 * k + 1)?)))
-            .collect::<Result<Vec<_>, String>>()?;
+        let headers = read_headers(a, FIXED, count)?;
         Ok(Job {
             reference,
             index,

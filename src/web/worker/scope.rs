@@ -13,25 +13,17 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
 
 use super::helper;
-use super::job::{self, Job};
+use super::job::{self, post, Job};
 use crate::inspect::transfer::encode_report;
 use crate::inspect::{scan_request, Progress, ScanSettings};
 use crate::registry::{Headers, Method, Request};
 use crate::web::fetch::BrowserFetch;
-
-/// Progress events posted at most this often (milliseconds).
-const PROGRESS_EVERY_MS: f64 = 250.0;
 
 type Handler = Closure<dyn FnMut(MessageEvent)>;
 
 thread_local! {
     /// The worker's message handler, alive as long as the worker.
     static HANDLER: RefCell<Option<Handler>> = const { RefCell::new(None) };
-}
-
-fn post(scope: &DedicatedWorkerGlobalScope, items: &[JsValue]) {
-    let message: Array = items.iter().collect();
-    let _ = scope.post_message(&message);
 }
 
 /// The worker's entry, called by the bootstrap script once the module is
@@ -45,9 +37,9 @@ pub fn worker_main() {
     let handler = Handler::new(move |e: MessageEvent| {
         let data = e.data();
         let port = e.ports().get(0).dyn_into::<MessagePort>().ok();
-        if is_helper(&data) {
+        if job::tagged(&data, job::HELPER) {
             help(&data, port);
-        } else if super::extract::is_extract(&data) {
+        } else if job::tagged(&data, job::EXTRACT) {
             wasm_bindgen_futures::spawn_local(super::extract::run(data));
         } else {
             wasm_bindgen_futures::spawn_local(async move { run(&data, port).await });
@@ -55,13 +47,7 @@ pub fn worker_main() {
     });
     scope.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     HANDLER.with(|h| *h.borrow_mut() = Some(handler));
-    post(&scope, &[job::READY.into()]);
-}
-
-fn is_helper(data: &JsValue) -> bool {
-    data.dyn_ref::<Array>()
-        .and_then(|a| a.get(0).as_f64())
-        .is_some_and(|t| t as u32 == job::HELPER)
+    job::post(&scope, &[job::READY.into()]);
 }
 
 /// Serves a layer worker as its helper: `[HELPER, diff_id algorithm or ""]`
@@ -151,7 +137,7 @@ async fn run(data: &JsValue, port: Option<MessagePort>) {
             Progress::Bytes { done, .. } => {
                 last_done.set(done);
                 let now = js_sys::Date::now();
-                if now - last_post.get() < PROGRESS_EVERY_MS {
+                if now - last_post.get() < job::PROGRESS_EVERY_MS {
                     return;
                 }
                 last_post.set(now);
