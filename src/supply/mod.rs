@@ -46,6 +46,7 @@ mod error;
 mod files;
 mod intoto;
 mod provenance;
+pub mod report;
 mod sbom;
 mod signature;
 mod spdx;

@@ -7,5 +7,6 @@ mod client;
 mod harness;
 mod native_fetch;
 mod prepared;
+mod referrers;
 mod tags_page;
 mod zstd_chunked;
