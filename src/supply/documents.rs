@@ -136,17 +136,16 @@ pub fn parse_content(
 fn statement(document: &Digest, bytes: &[u8]) -> Result<Content, SupplyError> {
     let statement = intoto::parse(document, bytes)?;
     let t = statement.predicate_type.as_str();
-    if t.starts_with(SPDX_PREDICATE) {
-        let wire: spdx::Wire = intoto::predicate("SPDX predicate", document, bytes)?;
-        let sbom = spdx::read(document, "predicate.", wire)?;
-        return Ok(Content::Sbom {
-            statement: Some(statement),
-            sbom,
-        });
-    }
-    if t.starts_with(CYCLONEDX_PREDICATE) {
-        let wire: cyclonedx::Wire = intoto::predicate("CycloneDX predicate", document, bytes)?;
-        let sbom = cyclonedx::read(document, "predicate.", wire)?;
+    let sbom = if t.starts_with(SPDX_PREDICATE) {
+        let wire = intoto::predicate("SPDX predicate", document, bytes)?;
+        Some(spdx::read(document, "predicate.", wire)?)
+    } else if t.starts_with(CYCLONEDX_PREDICATE) {
+        let wire = intoto::predicate("CycloneDX predicate", document, bytes)?;
+        Some(cyclonedx::read(document, "predicate.", wire)?)
+    } else {
+        None
+    };
+    if let Some(sbom) = sbom {
         return Ok(Content::Sbom {
             statement: Some(statement),
             sbom,

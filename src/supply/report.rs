@@ -171,7 +171,7 @@ fn document_text(out: &mut String, d: &AttachedDocument, subject: &Digest) {
         Ok(Content::Sbom { sbom, .. }) => {
             let _ = writeln!(
                 out,
-                "    SBOM: {} {:?}, {} packages, {} files",
+                "    SBOM: {} \"{}\", {} packages, {} files",
                 sbom.format,
                 inert(sbom.name.as_deref().unwrap_or("")),
                 sbom.packages.len(),

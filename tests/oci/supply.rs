@@ -217,47 +217,69 @@ fn dsse_envelope_unwraps_to_the_statement() {
 
 #[test]
 fn slsa_provenance_v02_and_v1() {
-    let p = slsa_v02(
-        "https://github.com/docker/buildx@v0.12",
-        "https://github.com/org/app.git",
-        "abc123",
-    );
-    let c = read(IN_TOTO, &statement("v0.1", D1, SLSA_V02, p)).unwrap();
-    let Content::Provenance { provenance, .. } = c else {
-        panic!("{c:?}")
-    };
-    assert_eq!(provenance.version, SlsaVersion::V0_2);
-    assert_eq!(
-        provenance.builder.as_deref(),
-        Some("https://github.com/docker/buildx@v0.12")
-    );
-    assert_eq!(
-        provenance.build_type.as_deref(),
-        Some("https://mobyproject.org/buildkit@v1")
-    );
-    let src = provenance.source.unwrap();
-    assert_eq!(src.repository, "https://github.com/org/app.git");
-    assert_eq!(src.commit.as_deref(), Some("abc123"));
-    assert_eq!(provenance.materials[0].uri, "pkg:docker/alpine@3.20");
-
-    let p = slsa_v1(
-        "https://github.com/actions/runner",
-        "https://github.com/org/app",
-        "def456",
-    );
-    let c = read(IN_TOTO, &statement("v1", D1, SLSA_V1, p)).unwrap();
-    let Content::Provenance { provenance, .. } = c else {
-        panic!("{c:?}")
-    };
-    assert_eq!(provenance.version, SlsaVersion::V1);
-    assert_eq!(
-        provenance.builder.as_deref(),
-        Some("https://github.com/actions/runner")
-    );
-    let src = provenance.source.unwrap();
-    assert_eq!(src.repository, "https://github.com/org/app");
-    assert_eq!(src.commit.as_deref(), Some("def456"));
-    assert_eq!(provenance.materials.len(), 1);
+    let cases = [
+        (
+            "v0.1",
+            SLSA_V02,
+            slsa_v02(
+                "https://github.com/docker/buildx@v0.12",
+                "https://github.com/org/app.git",
+                "abc123",
+            ),
+            SlsaVersion::V0_2,
+            (
+                "https://github.com/docker/buildx@v0.12",
+                "https://mobyproject.org/buildkit@v1",
+            ),
+            (
+                "https://github.com/org/app.git",
+                "abc123",
+                "pkg:docker/alpine@3.20",
+            ),
+        ),
+        (
+            "v1",
+            SLSA_V1,
+            slsa_v1(
+                "https://github.com/actions/runner",
+                "https://github.com/org/app",
+                "def456",
+            ),
+            SlsaVersion::V1,
+            (
+                "https://github.com/actions/runner",
+                "https://actions.github.io/buildtypes/workflow/v1",
+            ),
+            (
+                "https://github.com/org/app",
+                "def456",
+                "git+https://github.com/org/app@refs/heads/main",
+            ),
+        ),
+    ];
+    for (
+        version,
+        predicate_type,
+        predicate,
+        slsa,
+        (builder, build_type),
+        (repo, commit, material),
+    ) in cases
+    {
+        let c = read(IN_TOTO, &statement(version, D1, predicate_type, predicate)).unwrap();
+        let Content::Provenance { provenance: p, .. } = c else {
+            panic!("{c:?}")
+        };
+        assert_eq!(p.version, slsa);
+        assert_eq!(p.builder.as_deref(), Some(builder));
+        assert_eq!(p.build_type.as_deref(), Some(build_type));
+        let src = p.source.unwrap();
+        assert_eq!(
+            (src.repository.as_str(), src.commit.as_deref()),
+            (repo, Some(commit))
+        );
+        assert_eq!(p.materials[0].uri, material);
+    }
 }
 
 #[test]
