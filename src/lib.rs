@@ -16,6 +16,7 @@
 //!   tabwriter, `until` values; shared by [`library`] and [`search`].
 //! * [`library`] — the local image library: `docker image ls`, `tag`, `rm`, `prune`.
 //! * [`search`] — `docker search`: Docker Hub's search endpoint, filters and output.
+//! * [`supply`] — the supply chain: referrers, signatures, SBOMs and provenance, tied to the tree.
 //! * `native` (native only) — the outbound HTTP client and the command line's `Fetch`.
 //! * `serve` (native only) — `layerlens serve`: the page's server, the CORS proxy, local images.
 //! * `web` (wasm32 only) — the browser glue.
@@ -40,6 +41,7 @@ pub mod oci;
 pub mod registry;
 pub mod search;
 mod sort;
+pub mod supply;
 #[cfg(test)]
 mod test_rng;
 

@@ -12,7 +12,7 @@ pub mod digest;
 pub mod document;
 pub mod head;
 pub mod index;
-mod json;
+pub(crate) mod json;
 pub mod manifest;
 pub mod media_type;
 pub mod platform;

@@ -19,7 +19,7 @@ pub mod token;
 
 pub use blob::{blob_response, BlobBody, BlobError, HashedBlob};
 pub use challenge::{parse_challenges, Challenge, ChallengeError};
-pub use client::{Client, Credentials, FetchedManifest, Ping, TagPage};
+pub use client::{Client, Credentials, FetchedManifest, Ping, ReferrersPage, TagPage};
 pub use codes::{parse_error_body, ErrorCode, RegistryErrorEntry};
 pub use error::{Missing, RegistryError};
 pub use exchange::{error_answer, read_body, send};

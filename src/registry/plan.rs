@@ -109,6 +109,23 @@ impl Endpoint {
         }
     }
 
+    /// The referrers of a manifest (OCI distribution spec 1.1, "Listing
+    /// Referrers"), optionally filtered by `artifactType`.
+    pub fn referrers_url(
+        &self,
+        repository: &str,
+        digest: &Digest,
+        artifact_type: Option<&str>,
+    ) -> String {
+        match artifact_type {
+            Some(t) => self.url(&format!(
+                "/v2/{repository}/referrers/{digest}?artifactType={}",
+                encode_query_value(t)
+            )),
+            None => self.url(&format!("/v2/{repository}/referrers/{digest}")),
+        }
+    }
+
     /// The first page of the registry's catalog (where the registry allows it).
     pub fn catalog_url(&self, page_size: Option<u32>) -> String {
         match page_size {

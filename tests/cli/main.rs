@@ -9,5 +9,6 @@ mod demo;
 mod diff;
 mod local_layout;
 mod reference;
+mod referrers;
 mod registry;
 mod search;

@@ -9,3 +9,4 @@ mod documents;
 mod image_spec_vectors;
 mod platform_choice;
 mod reference_vectors;
+mod supply;

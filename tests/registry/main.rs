@@ -8,5 +8,6 @@ mod faults;
 mod harness;
 mod native_fetch;
 mod prepared;
+mod referrers;
 mod tags_page;
 mod zstd_chunked;

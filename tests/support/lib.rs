@@ -13,6 +13,7 @@
 //!   stand-in, a real nginx cache, PNG checks.
 //! * [`vectors`], [`oci_docs`] — the conformance vectors in `tests/vectors/` and OCI JSON.
 //! * [`rng`] — the one seeded generator of the property tests.
+//! * [`supply`] — SBOM, in-toto, provenance and signature documents, and OCI artifacts.
 
 pub mod app;
 pub mod e2e;
@@ -27,6 +28,7 @@ pub mod png;
 pub mod proxy;
 pub mod registry;
 pub mod rng;
+pub mod supply;
 pub mod tar;
 pub mod vectors;
 

@@ -207,6 +207,17 @@ fn policy(platform: &Option<String>) -> anyhow::Result<PlatformPolicy> {
     }
 }
 
+/// The platform policy, reference and client of the command line's image,
+/// for commands that resolve it themselves (`referrers`).
+pub(crate) fn image_target(
+    image: &ImageArgs,
+    registry: &RegistryArgs,
+) -> anyhow::Result<(PlatformPolicy, Reference, NativeClient)> {
+    let policy = policy(&image.platform)?;
+    let (reference, client) = target(registry, &image.reference)?;
+    Ok((policy, reference, client))
+}
+
 pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

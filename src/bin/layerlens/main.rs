@@ -27,6 +27,9 @@ mod diff;
 mod image;
 
 #[cfg(not(target_arch = "wasm32"))]
+mod referrers;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod search;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -44,6 +47,7 @@ mod cli {
 
     use crate::cat;
     use crate::image::{self, ImageArgs, RegistryArgs, TreeFormat, UsageError, VerifyMode};
+    use crate::referrers;
     use crate::search::{self, SearchArgs};
     use crate::serve;
     use crate::{check, diff};
@@ -136,6 +140,23 @@ mod cli {
             #[command(flatten)]
             registry: RegistryArgs,
         },
+        /// What is attached to the image: signatures, SBOMs and provenance
+        /// from the referrers API (or its `sha256-<hex>` tag fallback),
+        /// cosign tags and the index's BuildKit attestations, each verified
+        /// by digest. Signatures are checked for what they claim, not
+        /// cryptographically.
+        Referrers {
+            #[command(flatten)]
+            image: ImageArgs,
+            /// Only attachments of this artifact type.
+            #[arg(long, value_name = "TYPE")]
+            artifact_type: Option<String>,
+            /// Print a JSON array, one object per attachment.
+            #[arg(long)]
+            json: bool,
+            #[command(flatten)]
+            registry: RegistryArgs,
+        },
         /// The platforms of a multi-platform image.
         Platforms {
             #[command(flatten)]
@@ -209,6 +230,12 @@ mod cli {
                 ci_config,
                 registry,
             } => Ok(check::run_check(&image, ci_config.as_deref(), &registry)),
+            Command::Referrers {
+                image,
+                artifact_type,
+                json,
+                registry,
+            } => referrers::run_referrers(&image, artifact_type.as_deref(), json, &registry),
             Command::Platforms { image, registry } => image::run_platforms(&image, &registry),
             Command::Tags {
                 repository,

@@ -8,8 +8,10 @@ mod auth;
 
 pub use auth::Ping;
 mod lists;
+mod referrers;
 
 pub use lists::TagPage;
+pub use referrers::ReferrersPage;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
