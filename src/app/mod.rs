@@ -29,6 +29,7 @@ pub mod proxy;
 pub mod route;
 pub mod search;
 pub mod state;
+pub mod supply;
 mod text;
 pub mod tree;
 mod update;

@@ -200,6 +200,15 @@ pub enum Msg {
     Workbench(super::workbench::WorkbenchMsg),
     /// The comparison with another image (see [`super::compare`]).
     Compare(super::compare::CompareMsg),
+    /// A control of the supply-chain tab.
+    Supply(super::supply::SupplyMsg),
+    /// The attachments of a load were looked for.
+    SupplyFound {
+        /// The load.
+        load: LoadId,
+        /// What was found.
+        found: Box<super::supply::SupplyFound>,
+    },
     /// The shell has something to say once in the status area (the page
     /// scans on its main thread because Web Workers cannot start).
     Notice(String),
@@ -323,6 +332,8 @@ pub enum Effect {
     SaveVerifyFully(bool),
     /// Remember the colour theme (`localStorage`).
     SaveTheme(super::state::Theme),
+    /// Supply-chain work: look for attachments, save a document.
+    Supply(super::supply::SupplyEffect),
     /// Send `Msg::FilterSettled(generation)` after `after_ms` milliseconds:
     /// a filter typed on a big tree is applied when typing pauses (the core
     /// has no clock; the shell keeps the time).

@@ -130,6 +130,8 @@ pub struct Current {
     /// Resolved while the library's catalogue was still being read: the
     /// layers wait for it (to know which the library already holds).
     pub awaiting_library: bool,
+    /// The image's attachments (signatures, SBOMs, provenance).
+    pub supply: super::supply::SupplyStatus,
 }
 
 impl Current {
@@ -146,6 +148,7 @@ impl Current {
             scans: 0,
             reading_library: BTreeMap::new(),
             awaiting_library: false,
+            supply: super::supply::SupplyStatus::NotAsked,
         }
     }
 
@@ -226,6 +229,8 @@ pub struct State {
     pub archive_choices: Vec<(String, crate::oci::Digest)>,
     /// The image compared with the current one (`compare=` in the link).
     pub compare: Option<super::compare::CompareState>,
+    /// The supply-chain tab's search and raw view.
+    pub supply: super::supply::SupplyUi,
     pub(crate) next_load: u64,
 }
 
@@ -255,6 +260,7 @@ impl Default for State {
             archive_image: None,
             archive_choices: Vec::new(),
             compare: None,
+            supply: super::supply::SupplyUi::default(),
             next_load: 1,
         }
     }

@@ -160,6 +160,7 @@ fn compare_route(state: &mut State, route: &Route) -> Vec<Effect> {
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut effects = handle(state, msg);
     super::file::sync(state, &mut effects);
+    effects.extend(super::supply::sync(state));
     effects
 }
 
@@ -318,6 +319,8 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             None => Vec::new(),
         },
         Msg::Compare(m) => compare::update(state, m),
+        Msg::Supply(m) => super::supply::update(state, m),
+        Msg::SupplyFound { load, found } => super::supply::found(state, load, *found),
         Msg::Workbench(m) => super::workbench::update(state, m),
         Msg::Notice(text) => {
             state.notice = Some(cut(&text, MAX_INPUT));

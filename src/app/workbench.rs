@@ -24,17 +24,20 @@ pub enum Tab {
     Raw,
     /// The comparison with another image.
     Compare,
+    /// Signatures, SBOMs and provenance attached to the image.
+    Supply,
 }
 
 impl Tab {
     /// Every tab, in the order shown.
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Files,
         Tab::Config,
         Tab::History,
         Tab::Waste,
         Tab::Raw,
         Tab::Compare,
+        Tab::Supply,
     ];
 
     /// The `tab=` value and the element ids' stem (`files`, `config`…).
@@ -46,6 +49,7 @@ impl Tab {
             Tab::Waste => "waste",
             Tab::Raw => "raw",
             Tab::Compare => "compare",
+            Tab::Supply => "supply",
         }
     }
 
@@ -58,6 +62,7 @@ impl Tab {
             Tab::Waste => "Wasted space",
             Tab::Raw => "Raw documents",
             Tab::Compare => "Compare",
+            Tab::Supply => "Supply chain",
         }
     }
 

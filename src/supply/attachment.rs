@@ -66,6 +66,8 @@ pub struct Attachment {
     pub subject: Digest,
     /// Its layers: the documents themselves (see `read_documents`).
     pub layers: Vec<Descriptor>,
+    /// The manifest's bytes as verified (for a download or the raw view).
+    pub manifest: Vec<u8>,
 }
 
 impl Attachment {
@@ -128,6 +130,7 @@ impl Attachment {
             predicate_types,
             subject,
             layers,
+            manifest: Vec::new(),
         }
     }
 }

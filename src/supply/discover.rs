@@ -11,7 +11,7 @@ use super::MAX_DOCUMENT_BYTES;
 use crate::inspect::Image;
 use crate::oci::selection::{entries, EntryKind};
 use crate::oci::{Descriptor, Digest, Document, Reference};
-use crate::registry::{read_body, Client, Fetch, RegistryError};
+use crate::registry::{read_body, Client, Fetch, FetchedManifest, RegistryError};
 
 /// Bounds on what a registry can make us do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,18 +157,19 @@ impl<F: Fetch, C: Fn() -> u64> Search<'_, F, C> {
             Ok(f) => f,
             Err(e) => return self.problem(format!("{} {digest}", found.describe()), e),
         };
-        self.keep(listed, &fetched.document, found, subject, tag);
+        self.keep(listed, &fetched, found, subject, tag);
     }
 
     /// Keeps a verified document as an attachment of `subject`, or rejects it.
     fn keep(
         &mut self,
         listed: &Descriptor,
-        document: &Document,
+        fetched: &FetchedManifest,
         found: FoundBy,
         subject: &Digest,
         tag: Option<String>,
     ) {
+        let document = &fetched.document;
         let own_subject = match document {
             Document::Manifest(m) => m.subject(),
             Document::Index(i) => i.subject(),
@@ -191,7 +192,8 @@ impl<F: Fetch, C: Fn() -> u64> Search<'_, F, C> {
             });
             return;
         }
-        let a = Attachment::new(listed, document, found, subject.clone(), tag);
+        let mut a = Attachment::new(listed, document, found, subject.clone(), tag);
+        a.manifest = fetched.verified.bytes().to_vec();
         if self
             .artifact_type
             .is_some_and(|t| a.artifact_type.as_str() != t)
@@ -281,13 +283,7 @@ impl<F: Fetch, C: Fn() -> u64> Search<'_, F, C> {
             d.clone(),
             fetched.verified.bytes().len() as u64,
         );
-        self.keep(
-            &listed,
-            &fetched.document,
-            FoundBy::CosignTag,
-            subject,
-            Some(tag),
-        );
+        self.keep(&listed, &fetched, FoundBy::CosignTag, subject, Some(tag));
     }
 }
 
@@ -306,7 +302,10 @@ pub async fn read_documents<F: Fetch, C: Fn() -> u64>(
             .annotation(super::PREDICATE_TYPE_ANNOTATION)
             .or_else(|| layer.annotation(super::COSIGN_PREDICATE_TYPE_ANNOTATION))
             .map(str::to_owned);
-        let content = read_one(client, reference, attachment, layer, limits).await;
+        let (content, bytes) = match read_one(client, reference, attachment, layer, limits).await {
+            Ok((content, bytes)) => (Ok(content), bytes),
+            Err(e) => (Err(e), None),
+        };
         let predicate_type = match &content {
             Ok(c) => c
                 .statement()
@@ -318,6 +317,7 @@ pub async fn read_documents<F: Fetch, C: Fn() -> u64>(
             descriptor: layer.clone(),
             predicate_type,
             content,
+            bytes,
         });
     }
     out
@@ -329,10 +329,10 @@ async fn read_one<F: Fetch, C: Fn() -> u64>(
     attachment: &Attachment,
     layer: &Descriptor,
     limits: &Limits,
-) -> Result<Content, SupplyError> {
+) -> Result<(Content, Option<Vec<u8>>), SupplyError> {
     let media_type = layer.media_type();
     if !Content::is_read(media_type) {
-        return Ok(Content::NotRead(media_type.clone()));
+        return Ok((Content::NotRead(media_type.clone()), None));
     }
     let document = layer.digest();
     let too_large = |size: u64| SupplyError::TooLarge {
@@ -368,11 +368,12 @@ async fn read_one<F: Fetch, C: Fn() -> u64>(
             layer.verify(bytes).map_err(verify)?
         }
     };
-    parse_content(
+    let content = parse_content(
         &verified,
         media_type,
         layer.annotations(),
         &attachment.subject,
         &reference.name(),
-    )
+    )?;
+    Ok((content, Some(verified.bytes().to_vec())))
 }

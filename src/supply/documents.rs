@@ -89,6 +89,9 @@ pub struct AttachedDocument {
     pub predicate_type: Option<String>,
     /// What it says.
     pub content: Result<Content, SupplyError>,
+    /// Its bytes as verified against the descriptor, when it was read (for
+    /// a download or the raw view).
+    pub bytes: Option<Vec<u8>>,
 }
 
 /// Reads one verified document of `media_type` found on `image` (its

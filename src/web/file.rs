@@ -235,13 +235,27 @@ fn append_problem(holder: &Element, text: &str) {
     }
 }
 
-/// Saves the extraction's bytes under `name` through an `<a download>`
-/// with a `blob:` URL, revoked a minute later (the download has started).
+/// Saves the extraction's bytes under `name`.
 fn download(id: ExtractId, name: &str) {
-    let Some(blob) = STORE.with(|s| s.borrow().blobs.get(&id).cloned()) else {
-        return;
-    };
-    let Ok(url) = Url::create_object_url_with_blob(&blob) else {
+    if let Some(blob) = STORE.with(|s| s.borrow().blobs.get(&id).cloned()) {
+        save_blob(&blob, name);
+    }
+}
+
+/// Saves `bytes` under `name`, typed `media_type` (a supply-chain document).
+pub(crate) fn save_bytes(bytes: &[u8], name: &str, media_type: &str) {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(media_type);
+    if let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options) {
+        save_blob(&blob, name);
+    }
+}
+
+/// Saves `blob` under `name` through an `<a download>` with a `blob:` URL,
+/// revoked a minute later (the download has started).
+fn save_blob(blob: &web_sys::Blob, name: &str) {
+    let Ok(url) = Url::create_object_url_with_blob(blob) else {
         return;
     };
     let body = dom::document().and_then(|d| d.body());

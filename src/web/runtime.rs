@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 
 use crate::app::driver::{run_resolve, run_resolve_archive};
+use crate::app::supply::SupplyEffect;
 use crate::app::{update, Effect, Focus, LoadId, Msg, Reveal, State};
 use crate::archive::{ArchiveError, ArchiveFormat, TarSource};
 use crate::registry::Credentials;
@@ -293,6 +294,23 @@ impl App {
                 });
             }
             Effect::Search(effect) => super::search::perform(self, effect),
+            Effect::Supply(SupplyEffect::Discover(task)) => {
+                let Some(client) = self.loads.borrow().get(&task.load).cloned() else {
+                    return;
+                };
+                let weak = self.weak();
+                spawn_local(async move {
+                    let msg = crate::app::supply::run(&client, &task).await;
+                    if let Some(app) = weak.upgrade() {
+                        app.dispatch(msg);
+                    }
+                });
+            }
+            Effect::Supply(SupplyEffect::Save {
+                name,
+                bytes,
+                media_type,
+            }) => super::file::save_bytes(&bytes, &name, &media_type),
             Effect::FilterLater {
                 generation,
                 after_ms,

@@ -18,6 +18,7 @@ mod route;
 mod rows;
 mod search;
 mod seek;
+mod supply;
 mod toc;
 mod update;
 mod workbench;

@@ -297,6 +297,24 @@ impl Artifact {
     }
 }
 
+impl Artifact {
+    /// Puts the config, the layers and the manifest (under `tag`, or by
+    /// digest) into the page tests' in-memory registry; returns the
+    /// manifest digest.
+    pub fn put_into(
+        &self,
+        registry: &crate::app::MemRegistry,
+        repo: &str,
+        tag: Option<&str>,
+    ) -> String {
+        registry.put_blob(repo, &self.config().1);
+        for d in &self.docs {
+            registry.put_blob(repo, &d.bytes);
+        }
+        registry.put_manifest(repo, tag, mt::OCI_MANIFEST, &self.manifest())
+    }
+}
+
 /// A referrers index (OCI distribution spec 1.1): the descriptors of `artifacts`.
 pub fn referrers_index(artifacts: &[&Artifact]) -> Vec<u8> {
     bytes(&json!({

@@ -19,6 +19,7 @@ mod layers;
 mod library;
 mod raw;
 mod search;
+mod supply;
 
 pub use compare::*;
 pub use file::*;
@@ -27,6 +28,7 @@ pub use layers::*;
 pub use library::*;
 pub use raw::*;
 pub use search::*;
+pub use supply::*;
 
 use crate::fs::{escape, human_size_binary, mode_string};
 use crate::inspect::LayerReport;

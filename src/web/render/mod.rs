@@ -13,6 +13,7 @@ mod raw;
 mod search;
 mod start;
 mod status;
+mod supply;
 mod tree;
 mod workbench;
 
@@ -44,6 +45,7 @@ pub struct Ui {
     library: library::Library,
     workbench: workbench::Workbench,
     compare: compare::Compare,
+    supply: supply::Supply,
     last_hook: &'static str,
     /// Work to do once the frame is drawn (focus an element that appears).
     pub after_render: Vec<Box<dyn FnOnce()>>,
@@ -85,7 +87,9 @@ impl Ui {
         let library = library::Library::build()?;
         let workbench = workbench::Workbench::build()?;
         let compare = compare::Compare::build()?;
+        let supply = supply::Supply::build()?;
         let _ = workbench.file_pane.append_child(&tree.file);
+        let _ = workbench.file_pane.append_child(&supply.owner);
         let _ = workbench.file_pane.append_child(&file.root);
         for pane in [&layers.root, &tree.root, &workbench.file_pane] {
             let _ = workbench.files.append_child(pane);
@@ -99,6 +103,7 @@ impl Ui {
             &image.waste,
             &raw.root,
             &compare.root,
+            &supply.root,
         ] {
             let _ = section.set_attribute("role", "tabpanel");
             let _ = section.set_attribute("hidden", "");
@@ -110,12 +115,13 @@ impl Ui {
             (&image.waste, "tab-waste"),
             (&raw.root, "tab-raw"),
             (&compare.root, "tab-compare"),
+            (&supply.root, "tab-supply"),
         ] {
             let _ = section.set_attribute("aria-labelledby", tab);
         }
         // Panels of text alone take the focus, so their scrolling is
         // reachable by keyboard (the raw documents' summaries already are).
-        for section in [&image.config, &image.history, &image.waste] {
+        for section in [&image.config, &image.history, &image.waste, &supply.root] {
             let _ = section.set_attribute("tabindex", "0");
         }
         for e in [
@@ -127,6 +133,7 @@ impl Ui {
             &image.waste,
             &raw.root,
             &compare.root,
+            &supply.root,
         ] {
             let _ = image_box.append_child(e);
         }
@@ -164,6 +171,7 @@ impl Ui {
             library,
             workbench,
             compare,
+            supply,
             last_hook: "",
             after_render: Vec::new(),
         })
@@ -184,6 +192,7 @@ impl Ui {
         out.extend(self.library.listen(&weak));
         out.extend(self.workbench.listen(&weak));
         out.extend(self.compare.listen(&weak));
+        out.extend(self.supply.listen(&weak));
         if let Some(w) = web_sys::window() {
             let a = weak.clone();
             out.extend(Listener::new(&w, "popstate", move |_| {
@@ -241,6 +250,7 @@ impl Ui {
         self.file.render(state);
         self.raw.render(state);
         self.compare.render(state);
+        self.supply.render(state);
         self.workbench.render(state);
         follow
     }

@@ -61,19 +61,11 @@ impl Raw {
     }
 }
 
-fn document(d: &RawDocView) -> El {
-    let summary = el("summary").children([
-        el("span").class("raw-title").text(&d.title),
-        el("span").class("mono digest").text(&d.digest),
-        el("span").class("muted").text(&format!(
-            "{} ({} bytes)",
-            human_size_binary(d.size as u64),
-            d.size
-        )),
-    ]);
-    let lines = d.lines.iter().map(|l| {
-        // Each line ends in a newline text node so copying and
-        // `textContent` give the document as printed.
+/// A pretty-printed document's lines, each digest the page knows a button
+/// carrying `data-digest`. Each line ends in a newline text node so copying
+/// and `textContent` give the document as printed.
+pub(super) fn raw_lines(lines: &[Vec<RawSpan>]) -> impl Iterator<Item = El> + '_ {
+    lines.iter().map(|l| {
         let spans = l.iter().map(|s| match s {
             RawSpan::Text(t) => el("span").text(t),
             RawSpan::Digest { digest, target } => el("button")
@@ -86,8 +78,23 @@ fn document(d: &RawDocView) -> El {
         el("span")
             .class("raw-line")
             .children(spans.chain(std::iter::once(el("span").text("\n"))))
-    });
-    let mut body = vec![summary, el("pre").class("raw mono").children(lines)];
+    })
+}
+
+fn document(d: &RawDocView) -> El {
+    let summary = el("summary").children([
+        el("span").class("raw-title").text(&d.title),
+        el("span").class("mono digest").text(&d.digest),
+        el("span").class("muted").text(&format!(
+            "{} ({} bytes)",
+            human_size_binary(d.size as u64),
+            d.size
+        )),
+    ]);
+    let mut body = vec![
+        summary,
+        el("pre").class("raw mono").children(raw_lines(&d.lines)),
+    ];
     if d.omitted_lines > 0 {
         body.push(
             el("p")

@@ -223,6 +223,7 @@ fn panel_id(t: Tab) -> &'static str {
         Tab::Waste => "waste",
         Tab::Raw => "raw",
         Tab::Compare => "compare",
+        Tab::Supply => "supply",
     }
 }
 

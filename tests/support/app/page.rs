@@ -9,6 +9,7 @@ use layerlens::app::driver::{run_resolve, run_resolve_archive, run_scan};
 use layerlens::app::file::extract::run_extract;
 use layerlens::app::file::{ExtractId, FileEffect};
 use layerlens::app::library::{LibraryEffect, LibraryMsg, StoreStatus};
+use layerlens::app::supply::{self, SupplyEffect};
 use layerlens::app::{update, Effect, Focus, Msg, Reveal, State};
 use layerlens::archive::{ArchiveFetch, TarSource};
 use layerlens::library::{apply, load_image, load_layers, open, MemoryStore};
@@ -36,6 +37,10 @@ pub struct Page {
     pub revealed: Vec<Reveal>,
     /// When false, Resolve/Scan effects are recorded but not performed.
     pub perform: bool,
+    /// When true, the supply chain is looked for after each resolve (off
+    /// by default, so other tests' request logs hold only their own work;
+    /// the discovery is tested in tests/app/supply.rs).
+    pub supply: bool,
     /// Whole files extracted by the viewer, by extraction (what the page
     /// keeps in a Blob); removed when the app forgets them.
     pub files: BTreeMap<ExtractId, Vec<u8>>,
@@ -87,6 +92,7 @@ impl Page {
             cancelled: Vec::new(),
             revealed: Vec::new(),
             perform: true,
+            supply: false,
             files: BTreeMap::new(),
             downloads: Vec::new(),
             store: MemoryStore::new(),
@@ -210,6 +216,21 @@ impl Page {
                         queue.extend(out.into_inner());
                     }
                     Effect::Resolve(_) | Effect::Scan(_) => {}
+                    Effect::Supply(SupplyEffect::Discover(task)) if self.perform && self.supply => {
+                        let msg = match self.archive_clients.get(&task.load.0) {
+                            Some(c) => block_on(supply::run(c, &task)),
+                            None => {
+                                let client =
+                                    Client::new(self.registry.clone(), || 1_700_000_000_000);
+                                block_on(supply::run(&client, &task))
+                            }
+                        };
+                        queue.push(msg);
+                    }
+                    Effect::Supply(SupplyEffect::Discover(_)) => {}
+                    Effect::Supply(SupplyEffect::Save { name, bytes, .. }) => {
+                        self.downloads.push((name, bytes));
+                    }
                     Effect::Cancel(l) => self.cancelled.push(l.0),
                     Effect::SetUrl { query, push } => self.urls.push((query, push)),
                     Effect::Focus(f) => self.focus.push(f),
