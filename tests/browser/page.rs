@@ -379,6 +379,8 @@ fn the_page_in_headless_chromium() {
     push_tagged(&registry);
     push_chunked(&registry);
     push_seek(&registry);
+    // Signatures, SBOMs and provenance in every place distribution 2.8 keeps them.
+    let signed = support::supply::push_attached(&registry, "e2e/signed");
     // Distribution 2.8 ignores `n`: this front pages tag lists as
     // distribution 3 does, for the tags page's "More tags".
     let pager = support::registry::TagPager::start(&registry.base_url());
@@ -431,6 +433,9 @@ fn the_page_in_headless_chromium() {
         .env("OCI_ARCHIVE", &oci_archive)
         .env("DOCKER_ARCHIVE", &docker_archive)
         .env("OCI_LAYOUT", &oci_layout)
+        .env("SIGNED_INDEX", &signed.index_digest)
+        .env("SIGNED_ARM64", &signed.arm64.manifest_digest)
+        .env("SIGNED_STRANGER", &signed.stranger_digest)
         // The README's screenshots are refreshed only on request
         // (LAYERLENS_UPDATE_SCREENSHOT=1), so test runs leave the tree clean.
         .env(

@@ -62,3 +62,10 @@ export async function settled(page, timeout = 60_000) {
   await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout });
   return page.evaluate(() => document.body.dataset.state);
 }
+
+/// `problems` without the 404s of the supply-chain lookups (the referrers
+/// API, its `sha256-<hex>` tag fallback and cosign's tags: asking for them
+/// is how one learns they are absent, and Chromium logs each 404).
+export const withoutLookupMisses = (problems) => problems.filter(
+  (p) => !/Failed to load resource: the server responded with a status of 404.*\/v2\/.*\/(referrers\/sha256:|manifests\/sha256-)/.test(p),
+);

@@ -18,10 +18,7 @@ use layerlens::supply::{
 use layerlens_testkit::fs::sha_hex;
 use layerlens_testkit::http::{Reply, Upstream};
 use layerlens_testkit::registry::media_types as mt;
-use layerlens_testkit::registry::tiny_tar::Tar;
-use layerlens_testkit::registry::{
-    sha256_digest, BuiltImage, Flavor, ImageBuilder, IndexBuilder, Layer, ManifestFormat, Registry,
-};
+use layerlens_testkit::registry::{sha256_digest, BuiltImage, Flavor, Registry};
 use layerlens_testkit::supply::*;
 
 fn now_ms() -> u64 {
@@ -42,23 +39,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-fn image(arch: &str, tool: &[u8]) -> BuiltImage {
-    let tar = Tar::new()
-        .dir("bin/")
-        .file("bin/tool", tool)
-        .dir("etc/")
-        .file("etc/motd", b"welcome\n")
-        .finish();
-    ImageBuilder::oci()
-        .layer(Layer::gzip_tar(ManifestFormat::Oci, &tar))
-        .platform("linux", arch, None)
-        .build()
-}
-
-fn hex(digest: &str) -> &str {
-    digest.trim_start_matches("sha256:")
-}
-
 fn find<'a>(d: &'a Discovery, found: FoundBy, tag_end: &str) -> &'a Attachment {
     d.attachments
         .iter()
@@ -75,120 +55,18 @@ fn contents(docs: &[AttachedDocument]) -> Vec<&Content> {
 #[test]
 fn tag_fallback_cosign_tags_and_index_attestations_on_distribution() {
     let registry = Registry::start(Flavor::Open);
-    let push = registry.client();
     let repo = "team/app";
-    let amd64 = image("amd64", b"tool v1\n");
-    let arm64 = image("arm64", b"tool v1 arm\n");
-    amd64.push(&push, repo, None);
-    arm64.push(&push, repo, None);
-
-    // BuildKit's attestation manifest for amd64: an SPDX SBOM and SLSA v1 provenance.
-    let sbom = spdx_document(
-        vec![spdx_package(
-            "SPDXRef-tool",
-            "tool",
-            "1.0",
-            "MIT",
-            "pkg:generic/tool@1.0",
-        )],
-        vec![
-            spdx_file("SPDXRef-f1", "/bin/tool", Some(&sha_hex(b"tool v1\n"))),
-            spdx_file("SPDXRef-f2", "/etc/motd", Some(&sha_hex(b"something else"))),
-            spdx_file("SPDXRef-f3", "../../etc/shadow", Some(&sha_hex(b"x"))),
-        ],
-        &[("SPDXRef-tool", "SPDXRef-f1")],
-    );
-    let sbom_statement = bytes(&statement(
-        "v0.1",
-        &amd64.manifest_digest,
-        SPDX_PREDICATE,
-        sbom,
-    ));
-    let provenance = bytes(&statement(
-        "v1",
-        &amd64.manifest_digest,
-        SLSA_V1,
-        slsa_v1(
-            "https://github.com/actions/runner",
-            "https://github.com/org/app",
-            "c0ffee",
-        ),
-    ));
-    let attestation = ImageBuilder::attestation(&sbom_statement)
-        .layer(
-            Layer::new(provenance.clone(), IN_TOTO, &sha256_digest(&provenance))
-                .with_annotation("in-toto.io/predicate-type", SLSA_V1),
-        )
-        .build();
-    attestation.push(&push, repo, None);
-    let index = IndexBuilder::oci()
-        .image(&amd64)
-        .image(&arm64)
-        .attestation(&attestation, &amd64.manifest_digest)
-        .build();
-    let index_digest = index.push(&push, repo, Some("v1"));
-    let index_size = index.bytes.len() as u64;
-
-    // The tag fallback for the index: a CycloneDX SBOM referring to it, and a hostile
-    // referrer whose subject is another image (arm64), listed under this image's tag.
-    let cdx = Artifact::new(
-        Some(CYCLONEDX_JSON),
-        vec![Doc::new(
-            CYCLONEDX_JSON,
-            bytes(&cdx_bom(vec![cdx_component(
-                "zlib",
-                "1.3",
-                "Zlib",
-                "pkg:apk/zlib@1.3",
-            )])),
-        )],
-    )
-    .subject(mt::OCI_INDEX, &index_digest, index_size)
-    .annotate("org.opencontainers.image.created", "2024-01-01T00:00:00Z");
-    let stranger = Artifact::new(
-        Some(CYCLONEDX_JSON),
-        vec![Doc::new(CYCLONEDX_JSON, bytes(&cdx_bom(vec![])))],
-    )
-    .subject(
-        mt::OCI_MANIFEST,
-        &arm64.manifest_digest,
-        arm64.manifest.len() as u64,
-    );
-    let cdx_digest = cdx.push(&push, repo, None);
-    let stranger_digest = stranger.push(&push, repo, None);
-    let fallback_tag = format!("sha256-{}", hex(&index_digest));
-    push.push_manifest(
-        repo,
-        &fallback_tag,
-        mt::OCI_INDEX,
-        &referrers_index(&[&cdx, &stranger]),
-    );
-
-    // cosign: a signature and an attestation of the index; a signature under the amd64
-    // manifest's tag whose payload names another digest.
-    let name = format!("{}/{repo}", registry.host_port());
-    let mut sig = Doc::new(SIMPLE_SIGNING, bytes(&simple_signing(&name, &index_digest)));
-    sig.annotations = cosign_annotations();
-    Artifact::new(None, vec![sig]).push(&push, repo, Some(&format!("{fallback_tag}.sig")));
-    let slsa = bytes(&statement(
-        "v0.1",
-        &index_digest,
-        SLSA_V02,
-        slsa_v02(
-            "https://github.com/docker/buildx@v0.12",
-            "https://github.com/org/app.git",
-            "abc123",
-        ),
-    ));
-    let att = Doc::new(DSSE, bytes(&dsse(&slsa))).annotate("predicateType", SLSA_V02);
-    Artifact::new(None, vec![att]).push(&push, repo, Some(&format!("{fallback_tag}.att")));
-    let wrong = Doc::new(
-        SIMPLE_SIGNING,
-        bytes(&simple_signing(&name, &arm64.manifest_digest)),
-    );
-    let amd64_tag = format!("sha256-{}.sig", hex(&amd64.manifest_digest));
-    Artifact::new(None, vec![wrong]).push(&push, repo, Some(&amd64_tag));
-
+    let Attached {
+        amd64,
+        arm64,
+        attestation,
+        index_digest,
+        cdx_digest,
+        stranger_digest,
+        fallback_tag,
+        amd64_tag,
+        name,
+    } = push_attached(&registry, repo);
     let c = client();
     let rt = runtime();
     let reference = Reference::parse_normalized(&format!("{name}:v1")).unwrap();
@@ -396,7 +274,7 @@ fn api_server(
 
 #[test]
 fn referrers_api_pages_filter_and_subject_check_on_a_loopback_server() {
-    let img = image("amd64", b"tool\n");
+    let img = tool_image("amd64", b"tool\n");
     let size = img.manifest.len() as u64;
     let sbom = Artifact::new(
         Some(SPDX_JSON),
@@ -461,7 +339,7 @@ fn referrers_api_pages_filter_and_subject_check_on_a_loopback_server() {
     assert!(
         !server.requests().iter().any(|r| r
             .path
-            .ends_with(&format!("sha256-{}", hex(&img.manifest_digest)))),
+            .ends_with(&format!("sha256-{}", digest_hex(&img.manifest_digest)))),
         "no tag fallback when the API answers"
     );
     let docs = rt.block_on(read_documents(

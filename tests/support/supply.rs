@@ -8,7 +8,12 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::registry::{media_types as mt, sha256_digest, Client, Descriptor};
+use crate::fs::sha_hex;
+use crate::registry::tiny_tar::Tar;
+use crate::registry::{
+    media_types as mt, sha256_digest, BuiltImage, Client, Descriptor, ImageBuilder, IndexBuilder,
+    Layer, ManifestFormat, Registry,
+};
 
 /// An in-toto statement layer.
 pub const IN_TOTO: &str = "application/vnd.in-toto+json";
@@ -321,4 +326,184 @@ pub fn referrers_index(artifacts: &[&Artifact]) -> Vec<u8> {
         "schemaVersion": 2, "mediaType": mt::OCI_INDEX,
         "manifests": artifacts.iter().map(|a| a.descriptor_json()).collect::<Vec<_>>(),
     }))
+}
+
+/// A one-layer image for `linux/<arch>`: `bin/tool` holding `tool`, and
+/// `etc/motd` holding `welcome\n`.
+pub fn tool_image(arch: &str, tool: &[u8]) -> BuiltImage {
+    let tar = Tar::new()
+        .dir("bin/")
+        .file("bin/tool", tool)
+        .dir("etc/")
+        .file("etc/motd", b"welcome\n")
+        .finish();
+    ImageBuilder::oci()
+        .layer(Layer::gzip_tar(ManifestFormat::Oci, &tar))
+        .platform("linux", arch, None)
+        .build()
+}
+
+/// `sha256:<hex>` without its algorithm.
+pub fn digest_hex(digest: &str) -> &str {
+    digest.trim_start_matches("sha256:")
+}
+
+/// What [`push_attached`] pushed.
+pub struct Attached {
+    /// The linux/amd64 image (`bin/tool` is `tool v1\n`).
+    pub amd64: BuiltImage,
+    /// The linux/arm64 image.
+    pub arm64: BuiltImage,
+    /// BuildKit's attestation manifest for amd64 (an SPDX SBOM and SLSA v1).
+    pub attestation: BuiltImage,
+    /// The index, tagged `v1`.
+    pub index_digest: String,
+    /// The CycloneDX SBOM under the index's referrers tag fallback.
+    pub cdx_digest: String,
+    /// A referrer of arm64 listed under the index's fallback tag (hostile).
+    pub stranger_digest: String,
+    /// `sha256-<hex of the index>`.
+    pub fallback_tag: String,
+    /// cosign's signature tag of the amd64 manifest (its payload names arm64).
+    pub amd64_tag: String,
+    /// The repository as `host:port/repo`.
+    pub name: String,
+}
+
+/// Pushes to `registry` (CNCF distribution 2.8: no referrers API) an index
+/// of two platforms with attachments in every place such a registry keeps
+/// them: BuildKit's attestation manifest for amd64 in the index (an SPDX
+/// SBOM whose files match, differ from and climb out of the image, with a
+/// package named in markup, and SLSA v1 provenance); under the referrers tag
+/// fallback a CycloneDX SBOM of the index and a referrer of arm64 (not this
+/// image's); cosign's signature and SLSA v0.2 attestation of the index; and a
+/// cosign signature under amd64's tag whose payload names arm64's digest.
+pub fn push_attached(registry: &Registry, repo: &str) -> Attached {
+    let push = registry.client();
+    let amd64 = tool_image("amd64", b"tool v1\n");
+    let arm64 = tool_image("arm64", b"tool v1 arm\n");
+    amd64.push(&push, repo, None);
+    arm64.push(&push, repo, None);
+
+    // BuildKit's attestation manifest for amd64: an SPDX SBOM and SLSA v1 provenance.
+    let sbom = spdx_document(
+        vec![
+            spdx_package("SPDXRef-tool", "tool", "1.0", "MIT", "pkg:generic/tool@1.0"),
+            // Outside text with markup: shown as text, never as HTML.
+            spdx_package(
+                "SPDXRef-x",
+                "<img src=x onerror=alert(1)>",
+                "2.0",
+                "<b>GPL</b>",
+                "pkg:generic/x@2.0",
+            ),
+        ],
+        vec![
+            spdx_file("SPDXRef-f1", "/bin/tool", Some(&sha_hex(b"tool v1\n"))),
+            spdx_file("SPDXRef-f2", "/etc/motd", Some(&sha_hex(b"something else"))),
+            spdx_file("SPDXRef-f3", "../../etc/shadow", Some(&sha_hex(b"x"))),
+        ],
+        &[("SPDXRef-tool", "SPDXRef-f1")],
+    );
+    let sbom_statement = bytes(&statement(
+        "v0.1",
+        &amd64.manifest_digest,
+        SPDX_PREDICATE,
+        sbom,
+    ));
+    let provenance = bytes(&statement(
+        "v1",
+        &amd64.manifest_digest,
+        SLSA_V1,
+        slsa_v1(
+            "https://github.com/actions/runner",
+            "https://github.com/org/app",
+            "c0ffee",
+        ),
+    ));
+    let attestation = ImageBuilder::attestation(&sbom_statement)
+        .layer(
+            Layer::new(provenance.clone(), IN_TOTO, &sha256_digest(&provenance))
+                .with_annotation("in-toto.io/predicate-type", SLSA_V1),
+        )
+        .build();
+    attestation.push(&push, repo, None);
+    let index = IndexBuilder::oci()
+        .image(&amd64)
+        .image(&arm64)
+        .attestation(&attestation, &amd64.manifest_digest)
+        .build();
+    let index_digest = index.push(&push, repo, Some("v1"));
+    let index_size = index.bytes.len() as u64;
+
+    // The tag fallback for the index: a CycloneDX SBOM referring to it, and a hostile
+    // referrer whose subject is another image (arm64), listed under this image's tag.
+    let cdx = Artifact::new(
+        Some(CYCLONEDX_JSON),
+        vec![Doc::new(
+            CYCLONEDX_JSON,
+            bytes(&cdx_bom(vec![cdx_component(
+                "zlib",
+                "1.3",
+                "Zlib",
+                "pkg:apk/zlib@1.3",
+            )])),
+        )],
+    )
+    .subject(mt::OCI_INDEX, &index_digest, index_size)
+    .annotate("org.opencontainers.image.created", "2024-01-01T00:00:00Z");
+    let stranger = Artifact::new(
+        Some(CYCLONEDX_JSON),
+        vec![Doc::new(CYCLONEDX_JSON, bytes(&cdx_bom(vec![])))],
+    )
+    .subject(
+        mt::OCI_MANIFEST,
+        &arm64.manifest_digest,
+        arm64.manifest.len() as u64,
+    );
+    let cdx_digest = cdx.push(&push, repo, None);
+    let stranger_digest = stranger.push(&push, repo, None);
+    let fallback_tag = format!("sha256-{}", digest_hex(&index_digest));
+    push.push_manifest(
+        repo,
+        &fallback_tag,
+        mt::OCI_INDEX,
+        &referrers_index(&[&cdx, &stranger]),
+    );
+
+    // cosign: a signature and an attestation of the index; a signature under the amd64
+    // manifest's tag whose payload names another digest.
+    let name = format!("{}/{repo}", registry.host_port());
+    let mut sig = Doc::new(SIMPLE_SIGNING, bytes(&simple_signing(&name, &index_digest)));
+    sig.annotations = cosign_annotations();
+    Artifact::new(None, vec![sig]).push(&push, repo, Some(&format!("{fallback_tag}.sig")));
+    let slsa = bytes(&statement(
+        "v0.1",
+        &index_digest,
+        SLSA_V02,
+        slsa_v02(
+            "https://github.com/docker/buildx@v0.12",
+            "https://github.com/org/app.git",
+            "abc123",
+        ),
+    ));
+    let att = Doc::new(DSSE, bytes(&dsse(&slsa))).annotate("predicateType", SLSA_V02);
+    Artifact::new(None, vec![att]).push(&push, repo, Some(&format!("{fallback_tag}.att")));
+    let wrong = Doc::new(
+        SIMPLE_SIGNING,
+        bytes(&simple_signing(&name, &arm64.manifest_digest)),
+    );
+    let amd64_tag = format!("sha256-{}.sig", digest_hex(&amd64.manifest_digest));
+    Artifact::new(None, vec![wrong]).push(&push, repo, Some(&amd64_tag));
+    Attached {
+        amd64,
+        arm64,
+        attestation,
+        index_digest,
+        cdx_digest,
+        stranger_digest,
+        fallback_tag,
+        amd64_tag,
+        name,
+    }
 }

@@ -261,11 +261,20 @@ fn head(state: &State, a: &Attachment, i: usize, d: Option<(usize, &AttachedDocu
         document: d.map(|(j, _)| j),
         digest: digest.to_string(),
         kind,
-        size: human_size_binary(size),
+        size: size_words(size),
         found: found_where(a),
         subject: format!("{what} {}", a.subject),
         about_this,
         has_bytes,
+    }
+}
+
+/// A size as the page says it: bytes below a KiB, binary units above.
+fn size_words(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} bytes")
+    } else {
+        human_size_binary(n)
     }
 }
 
@@ -552,7 +561,7 @@ fn summary_line(v: &SupplyView, attachments: usize) -> String {
         parts.push(count(v.others.len(), "other document", "other documents"));
     }
     let mut line = format!(
-        "{} attached: {}",
+        "{}: {}",
         count(attachments, "attachment", "attachments"),
         parts.join(", ")
     );
