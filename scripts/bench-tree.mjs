@@ -103,7 +103,7 @@ const visibleTotal = () => page.textContent('#tree-caption');
 
 await open();
 console.error(`ready: ${await rows()} rows drawn; ${await visibleTotal()}`);
-await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', ...(process.env.BENCH_PROFILE ? ['disabled-by-default-v8.cpu_profiler'] : [])] });
 // BENCH_ACTIONS=filter,arrows,scroll,open: a subset (while investigating).
 const only = (process.env.BENCH_ACTIONS || 'filter,arrows,scroll,open').split(',');
 for (let round = 0; round < ROUNDS; round++) {

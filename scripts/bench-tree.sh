@@ -3,7 +3,8 @@
 # the same keystrokes on a plain input of the same page in the same run.
 #
 #   scripts/bench-tree.sh   (BENCH_ROUNDS=N rounds, default 2; BENCH_ACTIONS=filter,arrows,
-#                            scroll,open a subset; BENCH_TRACE=FILE keeps the trace)
+#                            scroll,open a subset; BENCH_TRACE=FILE keeps the trace;
+#                            BENCH_PROFILE=1 adds V8's CPU profiler to it)
 #
 # Starts /usr/bin/docker-registry on 127.0.0.1 (storage in a temp dir) and
 # pushes bench/tree:v1, three gzip layers made by scripts/bench-tree-image.py

@@ -86,6 +86,15 @@ fn sha256_hex(bytes: &[u8]) -> String {
 fn push_images(registry: &Registry) {
     let client = registry.client();
     hello().push(&client, "e2e/hello", Some("v1"));
+    // A directory of 300 files: many more rows than the tree's window.
+    let mut many = Tar::new().dir("many/");
+    for i in 0..300 {
+        many = many.file(&format!("many/f{i:03}"), format!("{i}\n").as_bytes());
+    }
+    ImageBuilder::oci()
+        .layer(layer(many))
+        .build()
+        .push(&client, "e2e/many", Some("v1"));
     ImageBuilder::oci()
         .layer(layer(
             Tar::new()

@@ -64,6 +64,49 @@ test('type a reference: the image loads, verified, with its files', async (t) =>
   assert.deepEqual(problems, []);
 });
 
+test('keys move through more rows than the window holds; the rows drawn stay in order', async (t) => {
+  const { page, problems } = await open(t);
+  await page.goto(`${SERVER}/?image=${REGISTRY}/e2e/many:v1&path=/many/f000`);
+  assert.equal(await settled(page), 'ready');
+  await page.waitForSelector('[role=treeitem][aria-selected=true][data-path="/many/f000"]');
+  await page.focus('#tree');
+  // The rows drawn: consecutive positions, in path order, one selected and
+  // in view (the window is redrawn in place as it moves: rows that stay
+  // keep their elements).
+  const drawn = () => page.evaluate(() => {
+    const tree = document.getElementById('tree').getBoundingClientRect();
+    const rows = [...document.querySelectorAll('[role=treeitem]')];
+    const sel = rows.filter((r) => r.getAttribute('aria-selected') === 'true');
+    const box = sel[0]?.getBoundingClientRect();
+    return {
+      index: rows.map((r) => Number(r.dataset.row)),
+      paths: rows.map((r) => r.dataset.path),
+      selected: sel.map((r) => r.dataset.path),
+      inView: !!box && box.top >= tree.top - 1 && box.bottom <= tree.bottom + 1,
+    };
+  });
+  const check = async (want) => {
+    await page.waitForSelector(`[role=treeitem][aria-selected=true][data-path="${want}"]`);
+    const d = await drawn();
+    assert.ok(d.index.length > 10, `${d.index.length} rows`);
+    d.index.forEach((x, i) => assert.equal(x, d.index[0] + i, `rows ${d.index.join(',')}`));
+    assert.deepEqual(d.paths, [...d.paths].sort());
+    assert.deepEqual(d.selected, [want]);
+    assert.ok(d.inView, `${want} is not in view`);
+  };
+  for (let i = 1; i <= 70; i += 1) {
+    await page.keyboard.press('ArrowDown');
+    if (i % 10 === 0) await check(`/many/f${String(i).padStart(3, '0')}`);
+  }
+  await page.keyboard.press('End');
+  await check('/many/f299');
+  for (let i = 1; i <= 40; i += 1) await page.keyboard.press('ArrowUp');
+  await check('/many/f259');
+  await page.keyboard.press('Home');
+  await check('/many');
+  assert.deepEqual(problems, []);
+});
+
 test('an invalid reference explains itself', async (t) => {
   const { page, problems } = await open(t);
   const state = await inspect(page, 'Not A Valid::Ref');

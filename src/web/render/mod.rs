@@ -214,6 +214,10 @@ impl Ui {
     /// Draws the state; returns messages the drawing itself produced (the
     /// tree's viewport measured once it is visible).
     pub fn render(&mut self, state: &State) -> Vec<Msg> {
+        // Layout is read before anything is written this frame: read after
+        // a write, it would force the browser to lay the page out at once.
+        let tree_scroll = self.tree.scroll_top();
+        let viewport = tree::viewport_rows();
         let hook = crate::app::search::hook(state).unwrap_or(state.phase.hook());
         if hook != self.last_hook {
             if let Some(body) = dom::document().and_then(|d| d.body()) {
@@ -240,13 +244,15 @@ impl Ui {
         self.layers.render(state);
         let mut follow = Vec::new();
         if has_image {
-            if let Some(rows) = tree::viewport_rows() {
+            // Shown only now: measured now (once, as the image appears).
+            let viewport = viewport.or_else(tree::viewport_rows);
+            if let Some(rows) = viewport {
                 if rows != state.tree.viewport_rows() {
                     follow.push(Msg::ViewportResized(rows));
                 }
             }
         }
-        self.tree.render(state);
+        self.tree.render(state, tree_scroll);
         self.file.render(state);
         self.raw.render(state);
         self.compare.render(state);

@@ -226,10 +226,18 @@ impl Tree {
         out
     }
 
-    pub(super) fn render(&mut self, state: &State) {
+    /// The tree's scroll position, read before the frame writes anything
+    /// (read after the rows change, it would force a layout of the page).
+    pub(super) fn scroll_top(&self) -> f64 {
+        f64::from(self.scroller.scroll_top())
+    }
+
+    /// Draws the tree; `scroll_top` is [`Tree::scroll_top`] as read at the
+    /// start of the frame.
+    pub(super) fn render(&mut self, state: &State, scroll_top: f64) {
         let p = views::tree(state);
         if self.last.as_ref() != Some(&p) {
-            self.draw(&p);
+            self.draw(&p, scroll_top);
             self.last = Some(p);
         }
         let f = views::file(state);
@@ -253,7 +261,7 @@ impl Tree {
         }
     }
 
-    fn draw(&mut self, p: &TreePanel) {
+    fn draw(&mut self, p: &TreePanel, scroll_top: f64) {
         let focused = dom::document()
             .and_then(|d| d.active_element())
             .is_some_and(|a| self.filter.is_same_node(Some(&a)));
@@ -290,29 +298,17 @@ impl Tree {
             "transform",
             &format!("translateY({}px)", p.start as f64 * ROW_HEIGHT),
         );
-        // The same window of rows (an arrow key, a toggle below it): only
-        // the rows that changed are drawn again.
         let kids: Vec<Element> = std::iter::successors(
             self.rows.first_element_child(),
             Element::next_element_sibling,
         )
         .collect();
-        let last = self.last.as_ref().filter(|l| {
-            l.comparing == p.comparing && l.rows.len() == p.rows.len() && kids.len() == p.rows.len()
-        });
+        let last = self
+            .last
+            .as_ref()
+            .filter(|l| l.comparing == p.comparing && kids.len() == l.rows.len());
         match last {
-            Some(l) => {
-                for (i, (old, new)) in l.rows.iter().zip(&p.rows).enumerate() {
-                    if old == new {
-                        continue;
-                    }
-                    let (Some(was), Some(now)) = (kids.get(i), row(new, p.comparing).build())
-                    else {
-                        continue;
-                    };
-                    let _ = self.rows.replace_child(&now, was);
-                }
-            }
+            Some(l) => self.update_rows(&l.rows, &kids, &p.rows, p.comparing),
             None => replace_children(&self.rows, p.rows.iter().map(|r| row(r, p.comparing))),
         }
         match p.rows.iter().find(|r| r.selected) {
@@ -326,8 +322,58 @@ impl Tree {
             }
         }
         let want = p.scroll_row as f64 * ROW_HEIGHT;
-        if (f64::from(self.scroller.scroll_top()) - want).abs() >= ROW_HEIGHT {
+        if (scroll_top - want).abs() >= ROW_HEIGHT {
             self.scroller.set_scroll_top(want as i32);
+        }
+    }
+
+    /// Brings the drawn rows (`old`, whose elements are `kids`) to `new`,
+    /// rows matched by their position in the tree: a row still in the
+    /// window keeps its element unless it changed (an arrow key redraws
+    /// two rows), and a window moved by a few rows (scrolling with the
+    /// selection) removes the rows that left and adds the ones that came.
+    fn update_rows(&self, old: &[Row], kids: &[Element], new: &[Row], comparing: bool) {
+        let span = |rows: &[Row]| {
+            let lo = rows.first().map_or(0, |r| r.index);
+            (lo, lo + rows.len())
+        };
+        let ((old_lo, old_hi), (new_lo, new_hi)) = (span(old), span(new));
+        let contiguous =
+            |rows: &[Row], lo: usize| rows.iter().enumerate().all(|(i, r)| r.index == lo + i);
+        if !contiguous(old, old_lo)
+            || !contiguous(new, new_lo)
+            || old_hi <= new_lo
+            || new_hi <= old_lo
+        {
+            replace_children(&self.rows, new.iter().map(|r| row(r, comparing)));
+            return;
+        }
+        for (r, kid) in old.iter().zip(kids) {
+            match new.get(r.index.wrapping_sub(new_lo)) {
+                Some(now) if r.index >= new_lo => {
+                    if now != r {
+                        if let Some(e) = row(now, comparing).build() {
+                            let _ = self.rows.replace_child(&e, kid);
+                        }
+                    }
+                }
+                _ => {
+                    let _ = self.rows.remove_child(kid);
+                }
+            }
+        }
+        let first_kept = self.rows.first_element_child();
+        for r in new.iter().take(old_lo.saturating_sub(new_lo)) {
+            if let Some(e) = row(r, comparing).build() {
+                let _ = self
+                    .rows
+                    .insert_before(&e, first_kept.as_ref().map(|k| k.as_ref()));
+            }
+        }
+        for r in new.iter().skip(old_hi.saturating_sub(new_lo)) {
+            if let Some(e) = row(r, comparing).build() {
+                let _ = self.rows.append_child(&e);
+            }
         }
     }
 }
