@@ -83,6 +83,7 @@ test('keys move through more rows than the window holds; the rows drawn stay in 
       paths: rows.map((r) => r.dataset.path),
       selected: sel.map((r) => r.dataset.path),
       inView: !!box && box.top >= tree.top - 1 && box.bottom <= tree.bottom + 1,
+      where: `row ${box?.top}–${box?.bottom}, tree ${tree.top}–${tree.bottom}, scrollTop ${document.getElementById('tree').scrollTop}, clientHeight ${document.getElementById('tree').clientHeight}`,
     };
   });
   const check = async (want) => {
@@ -92,7 +93,7 @@ test('keys move through more rows than the window holds; the rows drawn stay in 
     d.index.forEach((x, i) => assert.equal(x, d.index[0] + i, `rows ${d.index.join(',')}`));
     assert.deepEqual(d.paths, [...d.paths].sort());
     assert.deepEqual(d.selected, [want]);
-    assert.ok(d.inView, `${want} is not in view`);
+    assert.ok(d.inView, `${want} is not in view: ${d.where}`);
   };
   for (let i = 1; i <= 70; i += 1) {
     await page.keyboard.press('ArrowDown');

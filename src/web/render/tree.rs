@@ -3,7 +3,8 @@
 //! ARIA tree semantics, keyboard navigation, the filter/sort/show toolbar,
 //! and the panel describing the selected entry.
 
-use std::rc::Weak;
+use std::cell::Cell;
+use std::rc::{Rc, Weak};
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent};
@@ -25,6 +26,9 @@ pub(super) struct Tree {
     shows: Vec<(ChangeClass, HtmlInputElement)>,
     caption: Element,
     scroller: HtmlElement,
+    /// The scroll position the page itself last set (NaN once the person
+    /// scrolled): its scroll event is not news to the state.
+    ours: Rc<Cell<f64>>,
     sizer: Element,
     rows: Element,
     /// The selected entry's details (placed in the file pane).
@@ -33,10 +37,13 @@ pub(super) struct Tree {
     last_file: Option<Option<FileView>>,
 }
 
-/// Rows the tree's viewport holds, once it is laid out.
+/// Whole rows the tree's viewport holds, once it is laid out: the
+/// selection is kept within them, so a row cut by the bottom edge is never
+/// where the selection stops (the rows drawn beyond the viewport fill the
+/// rest).
 pub(super) fn viewport_rows() -> Option<usize> {
     let h = dom::by_id("tree")?.client_height();
-    (h > 0).then(|| (f64::from(h) / ROW_HEIGHT).ceil() as usize)
+    (h > 0).then(|| ((f64::from(h) / ROW_HEIGHT).floor() as usize).max(1))
 }
 
 fn key_of(e: &KeyboardEvent) -> Option<Key> {
@@ -142,6 +149,7 @@ impl Tree {
             shows,
             caption,
             scroller,
+            ours: Rc::new(Cell::new(f64::NAN)),
             sizer,
             rows,
             file,
@@ -196,8 +204,17 @@ impl Tree {
         }
         let a = app.clone();
         let sc = self.scroller.clone();
+        let ours = Rc::clone(&self.ours);
         out.extend(Listener::new(&self.scroller, "scroll", move |_| {
-            let row = (f64::from(sc.scroll_top()) / ROW_HEIGHT).floor().max(0.0) as usize;
+            let top = f64::from(sc.scroll_top());
+            // The page's own scroll (the selection moved): the state knows.
+            // Sent anyway, it could arrive after the next key had moved the
+            // selection on, and pull the view back off it (keys held down).
+            if (top - ours.get()).abs() < 1.0 {
+                return;
+            }
+            ours.set(f64::NAN);
+            let row = (top / ROW_HEIGHT).floor().max(0.0) as usize;
             send(&a, Msg::TreeScrolled(row));
         }));
         let a = app.clone();
@@ -323,6 +340,7 @@ impl Tree {
         }
         let want = p.scroll_row as f64 * ROW_HEIGHT;
         if (scroll_top - want).abs() >= ROW_HEIGHT {
+            self.ours.set(f64::from(want as i32));
             self.scroller.set_scroll_top(want as i32);
         }
     }
