@@ -1,5 +1,6 @@
-//! The network work behind [`Effect::Resolve`](super::Effect::Resolve) and
-//! [`Effect::Scan`](super::Effect::Scan). It reports through messages
+//! The network work behind [`Effect::Resolve`](super::Effect::Resolve),
+//! [`Effect::Scan`](super::Effect::Scan) and the supply chain's lookups
+//! ([`run_supply`]). It reports through messages
 //! only, so [`super::update`] stays the one place that decides.
 //!
 //! [`drive`] is the one scan driver: every layer of the task's image
@@ -19,6 +20,7 @@ use crate::inspect::{
 };
 use crate::registry::error::RegistryError;
 use crate::registry::{Client, Fetch};
+use crate::supply::{self, Limits};
 
 use super::msg::{Msg, ResolveTask, ScanTask};
 
@@ -144,4 +146,29 @@ pub async fn run_scan<F: Fetch, C: Fn() -> u64>(
         Some(report)
     };
     drive(task, task.settings.concurrency, scan, || false, dispatch).await;
+}
+
+/// Finds the attachments of the task's image and reads their documents
+/// (at most [`super::supply::PAGE_MAX_DOCUMENT_BYTES`] each) for
+/// [`super::supply::SupplyEffect::Discover`]; the message to dispatch.
+pub async fn run_supply<F: Fetch, C: Fn() -> u64>(
+    client: &Client<F, C>,
+    task: &super::supply::SupplyTask,
+) -> Msg {
+    let limits = Limits {
+        max_document_bytes: super::supply::PAGE_MAX_DOCUMENT_BYTES,
+        ..Limits::default()
+    };
+    let discovery = supply::discover(client, &task.image, None, &limits).await;
+    let mut documents = Vec::with_capacity(discovery.attachments.len());
+    for a in &discovery.attachments {
+        documents.push(supply::read_documents(client, &task.image.reference, a, &limits).await);
+    }
+    Msg::SupplyFound {
+        load: task.load,
+        found: Box::new(super::supply::SupplyFound {
+            discovery,
+            documents,
+        }),
+    }
 }

@@ -132,6 +132,9 @@ pub struct Current {
     pub awaiting_library: bool,
     /// The image's attachments (signatures, SBOMs, provenance).
     pub supply: super::supply::SupplyStatus,
+    /// The files of its SBOMs checked against its merged tree, once both
+    /// are in (kept: a package search does not check them again).
+    pub supply_checks: Option<super::supply::SbomChecks>,
 }
 
 impl Current {
@@ -149,6 +152,7 @@ impl Current {
             reading_library: BTreeMap::new(),
             awaiting_library: false,
             supply: super::supply::SupplyStatus::NotAsked,
+            supply_checks: None,
         }
     }
 

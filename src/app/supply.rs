@@ -11,11 +11,11 @@
 
 use std::rc::Rc;
 
+use crate::fs::MergedFs;
 use crate::inspect::Image;
-use crate::registry::{Client, Fetch};
-use crate::supply::{self, AttachedDocument, Discovery, Limits};
+use crate::supply::{check_files, AttachedDocument, Content, Discovery, FileCheck, FileStatus};
 
-use super::msg::{Effect, LoadId, Msg};
+use super::msg::{Effect, LoadId};
 use super::state::State;
 use super::text::cut;
 use super::workbench::Tab;
@@ -60,6 +60,51 @@ pub enum SupplyStatus {
     Found(Rc<SupplyFound>),
 }
 
+/// The files of each SBOM found, checked against a merged tree, problems
+/// first (mismatches, paths outside the root, missing paths, not files).
+#[derive(Debug, Clone)]
+pub struct SbomChecks {
+    found: Rc<SupplyFound>,
+    fs: Rc<MergedFs>,
+    /// (attachment, document) and its files' checks.
+    pub by_document: Vec<((usize, usize), Vec<FileCheck>)>,
+}
+
+impl SbomChecks {
+    fn of(found: &Rc<SupplyFound>, fs: &Rc<MergedFs>) -> SbomChecks {
+        let rank = |st: &FileStatus| match st {
+            FileStatus::Differs { .. } => 0,
+            FileStatus::Outside => 1,
+            FileStatus::Missing => 2,
+            FileStatus::NotAFile => 3,
+            _ => 4,
+        };
+        let mut by_document = Vec::new();
+        for (a, docs) in found.documents.iter().enumerate() {
+            for (d, doc) in docs.iter().enumerate() {
+                if let Ok(Content::Sbom { sbom, .. }) = &doc.content {
+                    let mut checks = check_files(sbom, fs);
+                    crate::sort::sort_by_key(&mut checks, |c| rank(&c.status));
+                    by_document.push(((a, d), checks));
+                }
+            }
+        }
+        SbomChecks {
+            found: Rc::clone(found),
+            fs: Rc::clone(fs),
+            by_document,
+        }
+    }
+
+    /// The checks of document `d` of attachment `a`.
+    pub fn of_document(&self, a: usize, d: usize) -> Option<&[FileCheck]> {
+        self.by_document
+            .iter()
+            .find(|(k, _)| *k == (a, d))
+            .map(|(_, c)| &c[..])
+    }
+}
+
 /// The tab's own settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SupplyUi {
@@ -101,10 +146,12 @@ pub enum SupplyEffect {
 
 /// Looks for the current image's attachments once it is resolved and the
 /// tab is shown (after every update). Only then: looking asks the registry
-/// for up to eight manifests that are usually not there (each a 404 in the
+/// five times for each digest (the index's and the platform manifest's)
+/// for things that are usually not there (each a 404 in the
 /// browser's console, and on Docker Hub each manifest request counts
 /// against the pull limit), so an image viewed for its files asks nothing.
 pub(crate) fn sync(state: &mut State) -> Vec<Effect> {
+    check(state);
     if state.workbench.tab != Tab::Supply {
         return Vec::new();
     }
@@ -120,6 +167,25 @@ pub(crate) fn sync(state: &mut State) -> Vec<Effect> {
         load: cur.load,
         image,
     }))]
+}
+
+/// Checks the SBOMs' files once the documents and the merged tree are both
+/// in (again only if either is replaced).
+fn check(state: &mut State) {
+    let Some(cur) = state.current.as_mut() else {
+        return;
+    };
+    let (SupplyStatus::Found(found), Some(fs)) = (&cur.supply, &cur.fs) else {
+        cur.supply_checks = None;
+        return;
+    };
+    let fresh = cur
+        .supply_checks
+        .as_ref()
+        .is_some_and(|c| Rc::ptr_eq(&c.found, found) && Rc::ptr_eq(&c.fs, fs));
+    if !fresh {
+        cur.supply_checks = Some(SbomChecks::of(found, fs));
+    }
 }
 
 /// The attachments of `load` are in.
@@ -191,25 +257,4 @@ fn save(found: &SupplyFound, a: usize, d: Option<usize>) -> Option<SupplyEffect>
         bytes,
         media_type,
     })
-}
-
-/// Finds the attachments of the task's image and reads their documents
-/// (at most [`PAGE_MAX_DOCUMENT_BYTES`] each); the message to dispatch.
-pub async fn run<F: Fetch, C: Fn() -> u64>(client: &Client<F, C>, task: &SupplyTask) -> Msg {
-    let limits = Limits {
-        max_document_bytes: PAGE_MAX_DOCUMENT_BYTES,
-        ..Limits::default()
-    };
-    let discovery = supply::discover(client, &task.image, None, &limits).await;
-    let mut documents = Vec::with_capacity(discovery.attachments.len());
-    for a in &discovery.attachments {
-        documents.push(supply::read_documents(client, &task.image.reference, a, &limits).await);
-    }
-    Msg::SupplyFound {
-        load: task.load,
-        found: Box::new(SupplyFound {
-            discovery,
-            documents,
-        }),
-    }
 }

@@ -300,7 +300,7 @@ impl App {
                 };
                 let weak = self.weak();
                 spawn_local(async move {
-                    let msg = crate::app::supply::run(&client, &task).await;
+                    let msg = crate::app::driver::run_supply(&client, &task).await;
                     if let Some(app) = weak.upgrade() {
                         app.dispatch(msg);
                     }

@@ -18,10 +18,6 @@ use layerlens_testkit::supply::*;
 const REPO: &str = "team/app";
 const TOOL: &[u8] = b"tool v1\n";
 
-fn hex(d: &str) -> &str {
-    d.strip_prefix("sha256:").unwrap_or(d)
-}
-
 fn image() -> TestImage {
     TestImage::new().layer(
         "COPY tool",
@@ -46,7 +42,7 @@ fn registry() -> (MemRegistry, String) {
     let digest = reg.put_manifest(REPO, Some("v1"), mt::OCI_MANIFEST, &manifest);
     let other = reg.push(REPO, Some("other"), &TestImage::new().layer("x", &[]));
     let name = format!("{HOST}/{REPO}");
-    let tag = format!("sha256-{}", hex(&digest));
+    let tag = format!("sha256-{}", digest_hex(&digest));
 
     let mut sig = Doc::new(SIMPLE_SIGNING, bytes(&simple_signing(&name, &digest)));
     sig.annotations = cosign_annotations();
@@ -55,35 +51,29 @@ fn registry() -> (MemRegistry, String) {
     let sbom = spdx_document(
         vec![
             spdx_package("SPDXRef-tool", "tool", "1.0", "MIT", "pkg:generic/tool@1.0"),
-            spdx_package(
-                "SPDXRef-x",
-                "<img src=x onerror=alert(1)>",
-                "2.0",
-                "<b>GPL</b>",
-                "pkg:generic/x@2.0",
-            ),
+            hostile_package(),
             spdx_package("SPDXRef-zlib", "zlib", "1.3", "Zlib", "pkg:apk/zlib@1.3"),
         ],
         vec![
             spdx_file(
                 "SPDXRef-f1",
                 "/usr/bin/tool",
-                Some(hex(&sha256_digest(TOOL))),
+                Some(digest_hex(&sha256_digest(TOOL))),
             ),
             spdx_file(
                 "SPDXRef-f2",
                 "/etc/motd",
-                Some(hex(&sha256_digest(b"other\n"))),
+                Some(digest_hex(&sha256_digest(b"other\n"))),
             ),
             spdx_file(
                 "SPDXRef-f3",
                 "../../etc/shadow",
-                Some(hex(&sha256_digest(b"x"))),
+                Some(digest_hex(&sha256_digest(b"x"))),
             ),
             spdx_file(
                 "SPDXRef-f4",
                 "/opt/missing",
-                Some(hex(&sha256_digest(b"y"))),
+                Some(digest_hex(&sha256_digest(b"y"))),
             ),
         ],
         &[("SPDXRef-tool", "SPDXRef-f1")],
@@ -190,7 +180,8 @@ fn signatures_sboms_provenance_and_refusals_are_shown_with_files_checked() {
     );
     let motd = &sbom.files[0];
     assert!(
-        motd.detail.contains(hex(&sha256_digest(b"welcome\n"))),
+        motd.detail
+            .contains(digest_hex(&sha256_digest(b"welcome\n"))),
         "{}",
         motd.detail
     );
@@ -267,7 +258,10 @@ fn signatures_sboms_provenance_and_refusals_are_shown_with_files_checked() {
     page.send(Msg::Supply(SupplyMsg::Download(a, d)));
     let (name, saved) = page.downloads.last().expect("a download").clone();
     assert_eq!(sha256_digest(&saved), sbom.head.digest);
-    assert_eq!(name, format!("sha256-{}.json", hex(&sbom.head.digest)));
+    assert_eq!(
+        name,
+        format!("sha256-{}.json", digest_hex(&sbom.head.digest))
+    );
     page.send(Msg::Supply(SupplyMsg::Raw(Some((a, d)))));
     let raw = views::supply(&page.state).raw.expect("the raw document");
     let text = lines_text(&raw.lines);

@@ -78,6 +78,18 @@ pub fn spdx_document(packages: Vec<Value>, files: Vec<Value>, contains: &[(&str,
     })
 }
 
+/// An SPDX package whose name and licence carry markup (outside text: to
+/// be shown as text, never as HTML).
+pub fn hostile_package() -> Value {
+    spdx_package(
+        "SPDXRef-x",
+        "<img src=x onerror=alert(1)>",
+        "2.0",
+        "<b>GPL</b>",
+        "pkg:generic/x@2.0",
+    )
+}
+
 /// A CycloneDX 1.5 library component with a licence id and a purl.
 pub fn cdx_component(name: &str, version: &str, license: &str, purl: &str) -> Value {
     json!({"type": "library", "bom-ref": purl, "name": name, "version": version, "purl": purl,
@@ -389,14 +401,7 @@ pub fn push_attached(registry: &Registry, repo: &str) -> Attached {
     let sbom = spdx_document(
         vec![
             spdx_package("SPDXRef-tool", "tool", "1.0", "MIT", "pkg:generic/tool@1.0"),
-            // Outside text with markup: shown as text, never as HTML.
-            spdx_package(
-                "SPDXRef-x",
-                "<img src=x onerror=alert(1)>",
-                "2.0",
-                "<b>GPL</b>",
-                "pkg:generic/x@2.0",
-            ),
+            hostile_package(),
         ],
         vec![
             spdx_file("SPDXRef-f1", "/bin/tool", Some(&sha_hex(b"tool v1\n"))),

@@ -9,8 +9,8 @@ use std::rc::Rc;
 
 use crate::fs::human_size_binary;
 use crate::supply::{
-    check_files, AttachedDocument, Attachment, Content, FileStatus, FilesSummary, FoundBy, Package,
-    Sbom, Signature, SlsaVersion, SupplyError,
+    AttachedDocument, Attachment, Content, FileStatus, FilesSummary, FoundBy, Package, Sbom,
+    Signature, SlsaVersion, SupplyError,
 };
 
 use super::super::state::State;
@@ -320,24 +320,18 @@ fn matches(p: &Package, q: &str) -> bool {
 fn sbom_view(state: &State, head: DocHead, sbom: &Sbom) -> SbomView {
     let q = state.supply.query.trim().to_lowercase();
     let matching: Vec<&Package> = sbom.packages.iter().filter(|p| matches(p, &q)).collect();
-    let fs = state.current.as_ref().and_then(|c| c.fs.as_ref());
-    let (files, files_summary) = match fs {
+    let cur = state.current.as_ref();
+    let checks = cur
+        .and_then(|c| c.supply_checks.as_ref())
+        .and_then(|c| c.of_document(head.attachment, head.document?));
+    let (files, files_summary) = match checks {
         None if !sbom.files.is_empty() => (
             Vec::new(),
             "The files are checked against the image once its layers are in.".to_owned(),
         ),
         None => (Vec::new(), String::new()),
-        Some(fs) => {
-            let mut checks = check_files(sbom, fs);
-            let s = FilesSummary::of(&checks);
-            let rank = |st: &FileStatus| match st {
-                FileStatus::Differs { .. } => 0,
-                FileStatus::Outside => 1,
-                FileStatus::Missing => 2,
-                FileStatus::NotAFile => 3,
-                _ => 4,
-            };
-            crate::sort::sort_by_key(&mut checks, |c| rank(&c.status));
+        Some(checks) => {
+            let s = FilesSummary::of(checks);
             let rows = checks
                 .iter()
                 .take(MAX_FILES_SHOWN)

@@ -7,7 +7,7 @@
 //! in the file pane, the packages that own the selected file
 //! (`#file-owner`). Everything from the documents is text nodes.
 
-use std::rc::Weak;
+use std::rc::{Rc, Weak};
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -33,7 +33,9 @@ pub(super) struct Supply {
     /// The owners line in the file pane.
     pub(super) owner: Element,
     last: Option<SupplyKey>,
-    last_owner: Option<(Option<Vec<u8>>, SupplyKey)>,
+    /// The selected path and the attachments (by identity) the owners
+    /// line was drawn for.
+    last_owner: Option<(Option<Vec<u8>>, usize)>,
 }
 
 impl Supply {
@@ -126,14 +128,15 @@ impl Supply {
             replace_children(&self.body, body(&v));
             self.last = Some(key.clone());
         }
-        let path = state.tree.selected().map(<[u8]>::to_vec);
-        let now = (path, key);
-        if self.last_owner.as_ref() != Some(&now) {
-            let owners = now
-                .0
-                .as_deref()
-                .map(|p| views::owners(state, p))
-                .unwrap_or_default();
+        // Owners depend on the selection and the documents, not the search.
+        let path = state.tree.selected();
+        let found = crate::app::supply::current(state).map_or(0, |f| Rc::as_ptr(f) as usize);
+        let drawn = self
+            .last_owner
+            .as_ref()
+            .is_some_and(|(p, f)| p.as_deref() == path && *f == found);
+        if !drawn {
+            let owners = path.map(|p| views::owners(state, p)).unwrap_or_default();
             if let Some(h) = self.owner.dyn_ref::<HtmlElement>() {
                 h.set_hidden(owners.is_empty());
             }
@@ -144,7 +147,7 @@ impl Supply {
             };
             let _ = self.owner.set_attribute("data-owner", &owners.join("\n"));
             replace_children(&self.owner, [el("span").text(&text)]);
-            self.last_owner = Some(now);
+            self.last_owner = Some((path.map(<[u8]>::to_vec), found));
         }
     }
 }

@@ -5,11 +5,11 @@ use std::cell::RefCell;
 
 use std::collections::BTreeMap;
 
-use layerlens::app::driver::{run_resolve, run_resolve_archive, run_scan};
+use layerlens::app::driver::{run_resolve, run_resolve_archive, run_scan, run_supply};
 use layerlens::app::file::extract::run_extract;
 use layerlens::app::file::{ExtractId, FileEffect};
 use layerlens::app::library::{LibraryEffect, LibraryMsg, StoreStatus};
-use layerlens::app::supply::{self, SupplyEffect};
+use layerlens::app::supply::SupplyEffect;
 use layerlens::app::{update, Effect, Focus, Msg, Reveal, State};
 use layerlens::archive::{ArchiveFetch, TarSource};
 use layerlens::library::{apply, load_image, load_layers, open, MemoryStore};
@@ -218,11 +218,11 @@ impl Page {
                     Effect::Resolve(_) | Effect::Scan(_) => {}
                     Effect::Supply(SupplyEffect::Discover(task)) if self.perform && self.supply => {
                         let msg = match self.archive_clients.get(&task.load.0) {
-                            Some(c) => block_on(supply::run(c, &task)),
+                            Some(c) => block_on(run_supply(c, &task)),
                             None => {
                                 let client =
                                     Client::new(self.registry.clone(), || 1_700_000_000_000);
-                                block_on(supply::run(&client, &task))
+                                block_on(run_supply(&client, &task))
                             }
                         };
                         queue.push(msg);
