@@ -44,5 +44,5 @@ pub use msg::{
 pub use route::{LayerMode, Route};
 pub use state::{Phase, State, Step, Theme};
 pub use tree::rows::{Row, ShowChanges, SortBy};
-pub use update::{demo_reference, update};
+pub use update::{demo_reference, update, URL_PAUSE_MS};
 pub use workbench::{LayerStep, Tab, WorkbenchMsg};

@@ -126,6 +126,9 @@ pub enum Msg {
     /// Typing in the filter paused: apply the text typed, if this is the
     /// latest pause asked for ([`Effect::FilterLater`]).
     FilterSettled(u64),
+    /// Keys moving the selection rested: write the address, if this is
+    /// the latest pause asked for ([`Effect::UrlLater`]).
+    UrlSettled(u64),
     /// The sort order changed.
     SortChosen(SortBy),
     /// A change class was shown or hidden.
@@ -338,6 +341,17 @@ pub enum Effect {
     /// a filter typed on a big tree is applied when typing pauses (the core
     /// has no clock; the shell keeps the time).
     FilterLater {
+        /// What to send back.
+        generation: u64,
+        /// The pause, in milliseconds.
+        after_ms: u32,
+    },
+    /// Send `Msg::UrlSettled(generation)` after `after_ms` milliseconds:
+    /// the address follows a selection moved by keys once they rest (a key
+    /// held down would otherwise rewrite it thirty times a second, which
+    /// costs each key milliseconds and makes Chromium throttle the page's
+    /// history writes with a console warning).
+    UrlLater {
         /// What to send back.
         generation: u64,
         /// The pause, in milliseconds.

@@ -236,6 +236,9 @@ pub struct State {
     /// The supply-chain tab's search and raw view.
     pub supply: super::supply::SupplyUi,
     pub(crate) next_load: u64,
+    /// The latest address write put off until keys rest
+    /// ([`Effect::UrlLater`]).
+    pub(crate) url_later: u64,
 }
 
 impl Default for State {
@@ -265,6 +268,7 @@ impl Default for State {
             archive_choices: Vec::new(),
             compare: None,
             supply: super::supply::SupplyUi::default(),
+            url_later: 0,
             next_load: 1,
         }
     }

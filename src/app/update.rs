@@ -18,6 +18,11 @@ use super::text::cut;
 use super::tree::FILTER_PAUSE_MS;
 use super::workbench::{Tab, WorkbenchMsg};
 
+/// How long keys moving the selection must rest before the address
+/// follows ([`Effect::UrlLater`]): longer than a held key's repeat
+/// interval (about 33 ms) and a quick typist's gap between presses.
+pub const URL_PAUSE_MS: u32 = 250;
+
 /// A fresh image from what a person typed or a link named.
 fn open_reference(state: &mut State, input: &str, push: bool) -> Vec<Effect> {
     let input = cut(input.trim(), MAX_INPUT);
@@ -271,10 +276,18 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             let before = state.tree.selected().map(<[u8]>::to_vec);
             let mut effects = state.tree.key(key);
             if state.tree.selected() != before.as_deref() {
-                effects.push(state.set_url(false));
+                state.url_later += 1;
+                effects.push(Effect::UrlLater {
+                    generation: state.url_later,
+                    after_ms: URL_PAUSE_MS,
+                });
             }
             effects
         }
+        Msg::UrlSettled(generation) if generation == state.url_later => {
+            vec![state.set_url(false)]
+        }
+        Msg::UrlSettled(_) => Vec::new(),
         Msg::TreeScrolled(row) => {
             state.tree.scrolled(row);
             Vec::new()

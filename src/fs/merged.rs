@@ -191,6 +191,15 @@ impl MergedFs {
         self.contents.get(c as usize)?.sha256
     }
 
+    /// Where a regular file's bytes are: the layer and the offset of the
+    /// entry that carried them (a hard link's are its target's), as in
+    /// that layer's listing. `None` for anything but a file.
+    pub fn bytes_at(&self, id: NodeId) -> Option<(usize, u64)> {
+        let c = self.tree.get(id)?.meta.content?;
+        let c = self.contents.get(c as usize)?;
+        Some((c.layer as usize, c.offset))
+    }
+
     /// Diagnostics of the merge (bounded; see [`MergedFs::notes_dropped`]).
     pub fn notes(&self) -> &[MergeNote] {
         &self.notes

@@ -38,6 +38,9 @@ pub(crate) type ContentId = u32;
 #[derive(Debug, Clone)]
 pub(crate) struct Content {
     pub(crate) layer: u32,
+    /// Where the entry that carried it is in its layer (the tar header's
+    /// offset; a position for a layer listed from its table of contents).
+    pub(crate) offset: u64,
     pub(crate) size: u64,
     pub(crate) sha256: Option<[u8; 32]>,
     /// The node created by the entry that carried this content; it may be

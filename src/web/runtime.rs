@@ -317,23 +317,35 @@ impl App {
             } => {
                 // Every keystroke sets its own timer; the core applies the
                 // filter for the latest only.
-                let weak = self.weak();
-                let settled = Closure::once_into_js(move || {
-                    if let Some(app) = weak.upgrade() {
-                        app.dispatch(Msg::FilterSettled(generation));
-                    }
-                });
-                let timer = web_sys::window().and_then(|w| {
-                    w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                        settled.unchecked_ref(),
-                        i32::try_from(after_ms).unwrap_or(i32::MAX),
-                    )
-                    .ok()
-                });
-                if timer.is_none() {
-                    self.queue.borrow_mut().push(Msg::FilterSettled(generation));
-                }
+                self.later(after_ms, move || Msg::FilterSettled(generation));
             }
+            Effect::UrlLater {
+                generation,
+                after_ms,
+            } => self.later(after_ms, move || Msg::UrlSettled(generation)),
+        }
+    }
+
+    /// Dispatches `msg()` after `after_ms` milliseconds (at once, queued,
+    /// where there is no timer).
+    fn later(&self, after_ms: u32, msg: impl Fn() -> Msg + 'static) {
+        let weak = self.weak();
+        let msg = Rc::new(msg);
+        let send = Rc::clone(&msg);
+        let fire = Closure::once_into_js(move || {
+            if let Some(app) = weak.upgrade() {
+                app.dispatch(send());
+            }
+        });
+        let timer = web_sys::window().and_then(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                fire.unchecked_ref(),
+                i32::try_from(after_ms).unwrap_or(i32::MAX),
+            )
+            .ok()
+        });
+        if timer.is_none() {
+            self.queue.borrow_mut().push(msg());
         }
     }
 

@@ -12,7 +12,7 @@ use layerlens::app::file::content::{
     classify, hex_dump, image_type, is_text, raster_size, text_listing, Kind, DISPLAY_LIMIT,
     MAX_TEXT_LINES,
 };
-use layerlens::app::file::links::{resolve_symlink, LinkProblem};
+use layerlens::app::file::links::{content_source, file_source, resolve_symlink, LinkProblem};
 use layerlens::app::file::{download_name, Check, ExtractId, FileEffect, FileMsg, ShowAs};
 use layerlens::app::views::{self, FileContentView, Shown};
 use layerlens::app::{update, Effect, Msg};
@@ -689,6 +689,76 @@ Hard link to /etc/hello => Ok("/etc/hello") [Open target]
     assert!(describe(&v).ends_with("   1 | ID=test"), "{}", describe(&v));
     page.send(Msg::File(FileMsg::OpenTarget));
     assert_eq!(page.state.tree.selected(), Some(&b"etc/os-release"[..]));
+}
+
+/// The file's bytes found from the merged tree (a keystroke's way) are
+/// the ones the layers' listings name: the last entry of a path in its
+/// layer, a hard link's target in the same layer or a lower one, and a
+/// layer's own view of an earlier version.
+#[test]
+fn a_files_bytes_are_found_from_the_tree_as_from_the_listings() {
+    let image = TestImage::new()
+        .layer(
+            "ADD rootfs /",
+            &[
+                Member::dir(b"etc/"),
+                Member::file(b"etc/a", b"one\n"),
+                Member::file(b"etc/b", b"b0\n"),
+                Member::file(b"etc/c", b"c\n"),
+            ],
+        )
+        .layer(
+            "RUN rewrite",
+            &[
+                Member::file(b"etc/a", b"two\n"),
+                Member::file(b"etc/a", b"three\n"),
+                Member::hardlink(b"etc/a.hard", b"etc/a"),
+                Member::hardlink(b"etc/b.hard", b"etc/b"),
+            ],
+        )
+        .layer("RUN again", &[Member::file(b"etc/b", b"b2 longer\n")]);
+    let reg = demo_registry();
+    reg.push("sources", Some("v1"), &image);
+    let mut page = Page::new(reg);
+    page.submit("127.0.0.1:5000/sources:v1");
+    assert_eq!(page.state.phase.hook(), "ready");
+    let cur = page.state.current.as_ref().unwrap();
+    let fs = cur.fs.as_deref().unwrap();
+    let mut files = 0;
+    for (id, path) in fs.walk() {
+        let node = fs.node(id).unwrap();
+        if node.kind() != layerlens::layer::EntryKind::File {
+            continue;
+        }
+        files += 1;
+        let listed = content_source(&cur.reports, node.layer(), &path);
+        assert!(listed.is_some(), "{}", String::from_utf8_lossy(&path));
+        assert_eq!(
+            file_source(Some(fs), &cur.reports, node.layer(), &path),
+            listed,
+            "{}",
+            String::from_utf8_lossy(&path)
+        );
+    }
+    assert_eq!(files, 5);
+    let at = |layer, path: &[u8]| file_source(Some(fs), &cur.reports, layer, path).unwrap();
+    // The last of two entries; its hard link in the same layer.
+    assert_eq!((at(1, b"etc/a").layer, at(1, b"etc/a").size), (1, 6));
+    assert_eq!(at(1, b"etc/a.hard"), at(1, b"etc/a"));
+    // A hard link to a lower layer's file rewritten above it.
+    assert_eq!(
+        (at(1, b"etc/b.hard").layer, at(1, b"etc/b.hard").size),
+        (0, 3)
+    );
+    assert_eq!((at(2, b"etc/b").layer, at(2, b"etc/b").size), (2, 10));
+    // A layer's own view: its version, not the merged one.
+    assert_eq!((at(0, b"etc/a").layer, at(0, b"etc/a").size), (0, 4));
+    assert_eq!((at(0, b"etc/b").layer, at(0, b"etc/b").size), (0, 3));
+    // Without the tree, the listings answer alike.
+    assert_eq!(
+        file_source(None, &cur.reports, 1, b"etc/a"),
+        Some(at(1, b"etc/a"))
+    );
 }
 
 #[test]

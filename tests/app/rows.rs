@@ -3,7 +3,7 @@
 //! classes, keyboard navigation and the virtualised window. Expected text is
 //! written by hand from the test image's definition (layerlens_testkit::app::demo_image).
 
-use layerlens::app::{ChangeClass, Key, LayerMode, Msg, SortBy};
+use layerlens::app::{ChangeClass, Effect, Key, LayerMode, Msg, SortBy};
 use layerlens_testkit::app::*;
 
 #[test]
@@ -200,6 +200,51 @@ fn hiding_unmodified_in_the_merged_view() {
     assert_text(&page.names(), "+ v opt\n+   v app\n+       data.bin");
     page.send(Msg::ShowToggled(ChangeClass::Added));
     assert_eq!(page.names(), "");
+}
+
+/// Keys moving the selection write the address once they rest: each key
+/// asks for a pause, and only the latest pause's end writes it.
+#[test]
+fn the_address_follows_keys_once_they_rest() {
+    let mut page = demo_page();
+    let mut pauses = Vec::new();
+    for _ in 0..3 {
+        let effects = layerlens::app::update(&mut page.state, Msg::Key(Key::Down));
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::SetUrl { .. })),
+            "{effects:?}"
+        );
+        pauses.extend(effects.iter().filter_map(|e| match e {
+            Effect::UrlLater {
+                generation,
+                after_ms,
+            } => Some((*generation, *after_ms)),
+            _ => None,
+        }));
+    }
+    assert_eq!(pauses.len(), 3, "{pauses:?}");
+    assert!(pauses.windows(2).all(|w| w[0].0 < w[1].0), "{pauses:?}");
+    assert!(pauses.iter().all(|p| p.1 == layerlens::app::URL_PAUSE_MS));
+    // An earlier pause ending writes nothing; the latest writes where the
+    // keys stopped.
+    for (generation, _) in &pauses[..2] {
+        let effects = layerlens::app::update(&mut page.state, Msg::UrlSettled(*generation));
+        assert!(effects.is_empty(), "{effects:?}");
+    }
+    let effects = layerlens::app::update(&mut page.state, Msg::UrlSettled(pauses[2].0));
+    match effects.as_slice() {
+        [Effect::SetUrl { query, push: false }] => {
+            assert_eq!(query, "?image=127.0.0.1:5000/demo:v1&path=/etc")
+        }
+        other => panic!("{other:?}"),
+    }
+    // A key that does not move the selection asks for nothing.
+    page.send(Msg::Key(Key::Home));
+    let effects = layerlens::app::update(&mut page.state, Msg::Key(Key::Home));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::UrlLater { .. })),
+        "{effects:?}"
+    );
 }
 
 #[test]

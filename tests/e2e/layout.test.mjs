@@ -140,14 +140,16 @@ test("dive's keys: arrows through the layers, Tab to the tree, Space, Ctrl+A/R/M
   // The layers list: one stop for Tab, the arrows move and the tree follows.
   await page.focus('#layer-focus');
   await page.keyboard.press('ArrowDown');
+  // The address is written with the state, the list drawn in the next frame.
+  const layerFocus = (want) => page.waitForFunction((w) => document.querySelector('#layer-focus')?.dataset.layer === w, want);
   await page.waitForFunction(() => /[?&]layer=0/.test(location.search));
-  assert.equal(await page.getAttribute('#layer-focus', 'data-layer'), '0');
+  await layerFocus('0');
   await focused('layer-focus');
   await page.keyboard.press('ArrowDown');
   await page.waitForFunction(() => /[?&]layer=1/.test(location.search));
   await page.keyboard.press('Home');
   await page.waitForFunction(() => !/[?&]layer=/.test(location.search));
-  assert.equal(await page.getAttribute('#layer-focus', 'data-layer'), 'all');
+  await layerFocus('all');
   // Tab goes from the layers to the tree, and from the tree to the file.
   await page.keyboard.press('Tab');
   await focused('tree');

@@ -7,7 +7,7 @@ use crate::layer::EntryKind;
 use super::super::msg::Effect;
 use super::super::state::State;
 use super::super::tree::model::Change;
-use super::links::content_source;
+use super::links::file_source;
 use std::rc::Rc;
 
 use super::content::Kind;
@@ -57,7 +57,7 @@ fn wanted(state: &State) -> Option<Plan> {
     if node.kind() != EntryKind::File {
         return None;
     }
-    let source = content_source(&cur.reports, node.layer(), sel)?;
+    let source = file_source(Some(fs), &cur.reports, node.layer(), sel)?;
     let report = cur.report(source.layer)?;
     Some(Plan::new(
         cur,

@@ -4,8 +4,9 @@
 
 use std::collections::VecDeque;
 
+use crate::fs::MergedFs;
 use crate::inspect::LayerReport;
-use crate::layer::EntryKind;
+use crate::layer::{Entry, EntryKind};
 
 use crate::app::tree::model::TreeModel;
 
@@ -98,6 +99,46 @@ pub struct Source {
     pub offset: u64,
     /// Content size in bytes.
     pub size: u64,
+}
+
+/// [`content_source`], answered by the merged tree `fs` in a few steps
+/// when its node for `path` came from that same layer (an arrow key
+/// through a tree of 100,000 entries does not scan a layer's listing);
+/// the listings are scanned otherwise (a layer's own view of an earlier
+/// layer, a tree of another load).
+pub fn file_source(
+    fs: Option<&MergedFs>,
+    reports: &[LayerReport],
+    layer: usize,
+    path: &[u8],
+) -> Option<Source> {
+    let from_tree = || {
+        let fs = fs?;
+        let id = fs.lookup(path)?;
+        if fs.node(id)?.layer() != layer {
+            return None;
+        }
+        let (at, offset) = fs.bytes_at(id)?;
+        let report = reports.iter().find(|r| r.index == at)?;
+        let e = entry_at(report.entries(), offset).filter(|e| e.kind == EntryKind::File)?;
+        Some(Source {
+            layer: at,
+            offset,
+            size: e.size,
+        })
+    };
+    from_tree().or_else(|| content_source(reports, layer, path))
+}
+
+/// The entry at `offset` of a layer's listing. Listings are in stream
+/// order, so it is found by bisection; a listing out of order (a damaged
+/// stored index) is scanned.
+pub(crate) fn entry_at(entries: &[Entry], offset: u64) -> Option<&Entry> {
+    let i = entries.partition_point(|e| e.offset < offset);
+    match entries.get(i) {
+        Some(e) if e.offset == offset => Some(e),
+        _ => entries.iter().find(|e| e.offset == offset),
+    }
 }
 
 /// The entry holding the bytes of the file at root-relative `path`, which

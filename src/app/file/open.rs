@@ -15,7 +15,7 @@ use crate::oci::Descriptor;
 use super::super::msg::{Effect, LoadId};
 use super::super::state::{Current, Phase, State};
 use super::super::tree::model::Change;
-use super::links::{content_source, Source};
+use super::links::{entry_at, file_source, Source};
 use super::{
     base, content, effect, Check, ExtractId, ExtractTask, FileEffect, FileState, OpenFile, ReadBy,
     ShowAs, Stage, CACHE_LIMIT, VERIFY_REST_LIMIT,
@@ -61,7 +61,7 @@ fn wanted(state: &State) -> Option<(Vec<u8>, Descriptor, Source, &Current)> {
         Some(side) if info.change != Change::Removed => side,
         _ => state.current.as_ref()?,
     };
-    let source = content_source(&cur.reports, info.layer?, sel)?;
+    let source = file_source(cur.fs.as_deref(), &cur.reports, info.layer?, sel)?;
     let report: &LayerReport = cur.report(source.layer)?;
     Some((sel.to_vec(), report.descriptor.clone(), source, cur))
 }
@@ -143,7 +143,7 @@ impl Plan {
         let seek = report.and_then(|r| {
             let index = r.verified()?.index();
             let seek = index.seek().filter(|s| !s.is_empty())?;
-            let entry = index.entries().iter().find(|e| e.offset == source.offset)?;
+            let entry = entry_at(index.entries(), source.offset)?;
             Some((Arc::clone(seek), entry.clone()))
         });
         let read_by = match (&listed, &seek) {

@@ -154,6 +154,7 @@ impl MergeBuilder {
                 let cid = u32::try_from(self.contents.len()).unwrap_or(u32::MAX);
                 self.contents.push(Content {
                     layer: cx.n,
+                    offset: e.offset,
                     size: e.size,
                     sha256: e.content_sha256,
                     origin: id,

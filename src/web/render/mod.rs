@@ -218,6 +218,7 @@ impl Ui {
         // a write, it would force the browser to lay the page out at once.
         let tree_scroll = self.tree.scroll_top();
         let viewport = tree::viewport_rows();
+        self.tree.scroll(state, tree_scroll, viewport.is_some());
         let hook = crate::app::search::hook(state).unwrap_or(state.phase.hook());
         if hook != self.last_hook {
             if let Some(body) = dom::document().and_then(|d| d.body()) {
@@ -252,7 +253,7 @@ impl Ui {
                 }
             }
         }
-        self.tree.render(state, tree_scroll);
+        self.tree.render(state);
         self.file.render(state);
         self.raw.render(state);
         self.compare.render(state);

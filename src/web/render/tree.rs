@@ -34,6 +34,11 @@ pub(super) struct Tree {
     /// The selected entry's details (placed in the file pane).
     pub(super) file: Element,
     last: Option<TreePanel>,
+    /// The panel [`Tree::scroll`] found changed this frame, drawn by
+    /// [`Tree::render`].
+    pending: Option<TreePanel>,
+    /// A position [`Tree::scroll`] could not set on a tree not laid out.
+    scroll_after: Option<f64>,
     last_file: Option<Option<FileView>>,
 }
 
@@ -154,6 +159,8 @@ impl Tree {
             rows,
             file,
             last: None,
+            pending: None,
+            scroll_after: None,
             last_file: None,
         })
     }
@@ -249,13 +256,51 @@ impl Tree {
         f64::from(self.scroller.scroll_top())
     }
 
-    /// Draws the tree; `scroll_top` is [`Tree::scroll_top`] as read at the
-    /// start of the frame.
-    pub(super) fn render(&mut self, state: &State, scroll_top: f64) {
+    /// The first write of a frame, while the page's layout is still clean:
+    /// the scroll height and position the tree wants (`scroll_top` is
+    /// [`Tree::scroll_top`], read before; `laid_out` whether the tree had
+    /// a size then). Written after the rows, setting the position would
+    /// force the browser to lay the page out at once, a third of an arrow
+    /// key's frame on a big tree. A tree not shown yet cannot scroll: its
+    /// position is set once drawn, in [`Tree::render`].
+    pub(super) fn scroll(&mut self, state: &State, scroll_top: f64, laid_out: bool) {
         let p = views::tree(state);
-        if self.last.as_ref() != Some(&p) {
-            self.draw(&p, scroll_top);
+        self.scroll_after = None;
+        if self.last.as_ref() == Some(&p) {
+            self.pending = None;
+            return;
+        }
+        if self.last.as_ref().map(|l| l.total) != Some(p.total) {
+            set_style(
+                &self.sizer,
+                "height",
+                &format!("{}px", p.total as f64 * ROW_HEIGHT),
+            );
+        }
+        let want = p.scroll_row as f64 * ROW_HEIGHT;
+        if (scroll_top - want).abs() >= ROW_HEIGHT {
+            if laid_out {
+                self.set_scroll(want);
+            } else {
+                self.scroll_after = Some(want);
+            }
+        }
+        self.pending = Some(p);
+    }
+
+    fn set_scroll(&self, top: f64) {
+        self.ours.set(f64::from(top as i32));
+        self.scroller.set_scroll_top(top as i32);
+    }
+
+    /// Draws what [`Tree::scroll`] found changed, and the file panel.
+    pub(super) fn render(&mut self, state: &State) {
+        if let Some(p) = self.pending.take() {
+            self.draw(&p);
             self.last = Some(p);
+        }
+        if let Some(top) = self.scroll_after.take() {
+            self.set_scroll(top);
         }
         let f = views::file(state);
         if self.last_file.as_ref() != Some(&f) {
@@ -278,7 +323,7 @@ impl Tree {
         }
     }
 
-    fn draw(&mut self, p: &TreePanel, scroll_top: f64) {
+    fn draw(&mut self, p: &TreePanel) {
         let focused = dom::document()
             .and_then(|d| d.active_element())
             .is_some_and(|a| self.filter.is_same_node(Some(&a)));
@@ -306,11 +351,6 @@ impl Tree {
             self.caption.set_text_content(Some(&caption));
         }
         set_style(
-            &self.sizer,
-            "height",
-            &format!("{}px", p.total as f64 * ROW_HEIGHT),
-        );
-        set_style(
             &self.rows,
             "transform",
             &format!("translateY({}px)", p.start as f64 * ROW_HEIGHT),
@@ -337,11 +377,6 @@ impl Tree {
             None => {
                 let _ = self.scroller.remove_attribute("aria-activedescendant");
             }
-        }
-        let want = p.scroll_row as f64 * ROW_HEIGHT;
-        if (scroll_top - want).abs() >= ROW_HEIGHT {
-            self.ours.set(f64::from(want as i32));
-            self.scroller.set_scroll_top(want as i32);
         }
     }
 

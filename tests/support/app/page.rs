@@ -265,6 +265,11 @@ impl Page {
                     Effect::FilterLater { generation, .. } => {
                         queue.push(Msg::FilterSettled(generation));
                     }
+                    // So does the rest after keys (the generations are
+                    // tested in tests/app/route.rs).
+                    Effect::UrlLater { generation, .. } => {
+                        queue.push(Msg::UrlSettled(generation));
+                    }
                 }
             }
         }
