@@ -6,17 +6,27 @@
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, Node};
 
-/// The page's document, if there is one (there always is in a browser tab).
-pub fn document() -> Option<Document> {
-    web_sys::window()?.document()
+thread_local! {
+    /// The page's document, asked for once: every element and text node
+    /// is made from it, and asking the window costs two calls into the
+    /// browser each time (a tree row is a dozen nodes).
+    static DOCUMENT: Option<Document> = web_sys::window().and_then(|w| w.document());
 }
 
-/// An element under construction.
-pub struct El(Option<Element>);
+/// The page's document, if there is one (there always is in a browser tab).
+pub fn document() -> Option<Document> {
+    DOCUMENT.with(Clone::clone)
+}
+
+/// An element under construction (and whether it has classes yet).
+pub struct El(Option<Element>, bool);
 
 /// Starts an element.
 pub fn el(tag: &str) -> El {
-    El(document().and_then(|d| d.create_element(tag).ok()))
+    El(
+        DOCUMENT.with(|d| d.as_ref().and_then(|d| d.create_element(tag).ok())),
+        false,
+    )
 }
 
 impl El {
@@ -36,20 +46,27 @@ impl El {
         }
     }
 
-    /// Adds CSS classes (space-separated).
-    pub fn class(self, classes: &str) -> El {
+    /// Adds CSS classes (space-separated): the first call sets them all at
+    /// once, later ones add to them.
+    pub fn class(mut self, classes: &str) -> El {
         if let Some(e) = &self.0 {
-            for c in classes.split_whitespace() {
-                let _ = e.class_list().add_1(c);
+            if self.1 {
+                for c in classes.split_whitespace() {
+                    let _ = e.class_list().add_1(c);
+                }
+            } else {
+                e.set_class_name(classes.trim());
+                self.1 = true;
             }
         }
         self
     }
 
-    /// Appends a text node.
+    /// Appends a text node (`append` of a string makes one; nothing in it
+    /// is ever read as markup).
     pub fn text(self, text: &str) -> El {
-        if let (Some(e), Some(d)) = (&self.0, document()) {
-            let _ = e.append_child(&d.create_text_node(text));
+        if let Some(e) = &self.0 {
+            let _ = e.append_with_str_1(text);
         }
         self
     }
@@ -87,11 +104,9 @@ impl El {
     }
 }
 
-/// Removes every child of a node.
+/// Removes every child of a node (in one call: setting no text content).
 pub fn clear(node: &Node) {
-    while let Some(c) = node.first_child() {
-        let _ = node.remove_child(&c);
-    }
+    node.set_text_content(None);
 }
 
 /// Replaces a node's children with `children`.
