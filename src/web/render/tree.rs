@@ -380,6 +380,21 @@ impl Tree {
         }
     }
 
+    /// Brings one drawn row (`kid`, drawn as `old`) to `now`.
+    fn redraw(&self, kid: &Element, old: &Row, now: &Row, comparing: bool) {
+        if now == old {
+            return;
+        }
+        if selection_only(old, now) {
+            // An arrow key's two rows: changed in place, no new nodes (and
+            // no old ones for the collector).
+            kid.set_class_name(&row_classes(now));
+            let _ = kid.set_attribute("aria-selected", selected_attr(now));
+        } else if let Some(e) = row(now, comparing).build() {
+            let _ = self.rows.replace_child(&e, kid);
+        }
+    }
+
     /// Brings the drawn rows (`old`, whose elements are `kids`) to `new`,
     /// rows matched by their position in the tree: a row still in the
     /// window keeps its element unless it changed (an arrow key redraws
@@ -403,13 +418,7 @@ impl Tree {
         }
         for (r, kid) in old.iter().zip(kids) {
             match new.get(r.index.wrapping_sub(new_lo)) {
-                Some(now) if r.index >= new_lo => {
-                    if now != r {
-                        if let Some(e) = row(now, comparing).build() {
-                            let _ = self.rows.replace_child(&e, kid);
-                        }
-                    }
-                }
+                Some(now) if r.index >= new_lo => self.redraw(kid, r, now, comparing),
                 _ => {
                     let _ = self.rows.remove_child(kid);
                 }
@@ -431,7 +440,17 @@ impl Tree {
     }
 }
 
-fn row(r: &Row, comparing: bool) -> El {
+/// Whether two drawings of a row differ only in being selected.
+fn selection_only(old: &Row, new: &Row) -> bool {
+    old.selected != new.selected
+        && Row {
+            selected: new.selected,
+            ..old.clone()
+        } == *new
+}
+
+/// A row element's classes.
+fn row_classes(r: &Row) -> String {
     let mut classes = format!("row {}", r.change.word());
     if r.selected {
         classes.push_str(" selected");
@@ -439,15 +458,27 @@ fn row(r: &Row, comparing: bool) -> El {
     if r.change == Change::Removed {
         classes.push_str(" removed");
     }
+    classes.push_str(match r.kind {
+        EntryKind::Directory => " k-dir",
+        EntryKind::Symlink => " k-symlink",
+        _ => " k-file",
+    });
+    classes
+}
+
+fn selected_attr(r: &Row) -> &'static str {
+    if r.selected {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+fn row(r: &Row, comparing: bool) -> El {
     let twisty = match r.expanded {
         Some(true) => "▾",
         Some(false) => "▸",
         None => "",
-    };
-    let kind = match r.kind {
-        EntryKind::Directory => "k-dir",
-        EntryKind::Symlink => "k-symlink",
-        _ => "k-file",
     };
     el("div")
         .attr("role", "treeitem")
@@ -455,13 +486,12 @@ fn row(r: &Row, comparing: bool) -> El {
         .attr("data-path", &r.path)
         .attr("data-row", &r.index.to_string())
         .attr("aria-level", &(r.depth + 1).to_string())
-        .attr("aria-selected", if r.selected { "true" } else { "false" })
+        .attr("aria-selected", selected_attr(r))
         .attr_opt(
             "aria-expanded",
             r.expanded.map(|e| if e { "true" } else { "false" }),
         )
-        .class(&classes)
-        .class(kind)
+        .class(&row_classes(r))
         .attr_opt(
             "data-diff",
             (comparing && r.change != Change::None).then(|| r.change.word()),
