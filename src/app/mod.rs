@@ -39,7 +39,8 @@ pub mod workbench;
 pub use compare::CompareMsg;
 pub use errors::{ErrorKind, UserError};
 pub use msg::{
-    ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, Next, ResolveTask, Reveal, ScanTask,
+    ChangeClass, CopyWhat, Effect, Focus, Key, LoadId, Msg, Next, Pause, ResolveTask, Reveal,
+    ScanTask,
 };
 pub use route::{LayerMode, Route};
 pub use state::{Phase, State, Step, Theme};

@@ -123,12 +123,8 @@ pub enum Msg {
     RowToggled(usize),
     /// The filter text changed (typed).
     FilterChanged(String),
-    /// Typing in the filter paused: apply the text typed, if this is the
-    /// latest pause asked for ([`Effect::FilterLater`]).
-    FilterSettled(u64),
-    /// Keys moving the selection rested: write the address, if this is
-    /// the latest pause asked for ([`Effect::UrlLater`]).
-    UrlSettled(u64),
+    /// A pause asked for by [`Effect::Later`] has elapsed.
+    Elapsed(Pause),
     /// The sort order changed.
     SortChosen(SortBy),
     /// A change class was shown or hidden.
@@ -337,24 +333,27 @@ pub enum Effect {
     SaveTheme(super::state::Theme),
     /// Supply-chain work: look for attachments, save a document.
     Supply(super::supply::SupplyEffect),
-    /// Send `Msg::FilterSettled(generation)` after `after_ms` milliseconds:
-    /// a filter typed on a big tree is applied when typing pauses (the core
+    /// Send `Msg::Elapsed(pause)` after `after_ms` milliseconds (the core
     /// has no clock; the shell keeps the time).
-    FilterLater {
-        /// What to send back.
-        generation: u64,
+    Later {
+        /// What the pause is for, sent back.
+        pause: Pause,
         /// The pause, in milliseconds.
         after_ms: u32,
     },
-    /// Send `Msg::UrlSettled(generation)` after `after_ms` milliseconds:
-    /// the address follows a selection moved by keys once they rest (a key
-    /// held down would otherwise rewrite it thirty times a second, which
-    /// costs each key milliseconds and makes Chromium throttle the page's
+}
+
+/// What a pause ([`Effect::Later`]) waits for. Each names the generation
+/// that asked: every keystroke asks for its own pause, and only the latest
+/// one's end does anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pause {
+    /// Typing in the filter paused: apply the text typed (a filter typed
+    /// on a big tree is applied once, not per keystroke).
+    Filter(u64),
+    /// Keys moving the selection rested: write the address (a key held
+    /// down would otherwise rewrite it thirty times a second, which costs
+    /// each key milliseconds and makes Chromium throttle the page's
     /// history writes with a console warning).
-    UrlLater {
-        /// What to send back.
-        generation: u64,
-        /// The pause, in milliseconds.
-        after_ms: u32,
-    },
+    Url(u64),
 }

@@ -237,7 +237,7 @@ pub struct State {
     pub supply: super::supply::SupplyUi,
     pub(crate) next_load: u64,
     /// The latest address write put off until keys rest
-    /// ([`Effect::UrlLater`]).
+    /// ([`Pause::Url`](super::msg::Pause::Url)).
     pub(crate) url_later: u64,
 }
 

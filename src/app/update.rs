@@ -10,7 +10,7 @@ use crate::registry::Credentials;
 use super::compare;
 use super::errors::invalid_reference;
 use super::load::{self, cancel, rebuild_model, show_again, start_load};
-use super::msg::{CopyWhat, Effect, Focus, Msg, Next, Reveal};
+use super::msg::{CopyWhat, Effect, Focus, Msg, Next, Pause, Reveal};
 use super::proxy::normalize_base;
 use super::route::{LayerMode, Route};
 use super::state::{Phase, State, MAX_INPUT};
@@ -19,7 +19,7 @@ use super::tree::FILTER_PAUSE_MS;
 use super::workbench::{Tab, WorkbenchMsg};
 
 /// How long keys moving the selection must rest before the address
-/// follows ([`Effect::UrlLater`]): longer than a held key's repeat
+/// follows ([`Pause::Url`]): longer than a held key's repeat
 /// interval (about 33 ms) and a quick typist's gap between presses.
 pub const URL_PAUSE_MS: u32 = 250;
 
@@ -254,16 +254,20 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::FilterChanged(text) => match state.tree.type_filter(&text) {
-            Some(generation) => vec![Effect::FilterLater {
-                generation,
+            Some(generation) => vec![Effect::Later {
+                pause: Pause::Filter(generation),
                 after_ms: FILTER_PAUSE_MS,
             }],
             None => Vec::new(),
         },
-        Msg::FilterSettled(generation) => {
+        Msg::Elapsed(Pause::Filter(generation)) => {
             state.tree.filter_settled(generation);
             Vec::new()
         }
+        Msg::Elapsed(Pause::Url(generation)) if generation == state.url_later => {
+            vec![state.set_url(false)]
+        }
+        Msg::Elapsed(Pause::Url(_)) => Vec::new(),
         Msg::SortChosen(sort) => {
             state.tree.set_sort(sort);
             Vec::new()
@@ -277,17 +281,13 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Effect> {
             let mut effects = state.tree.key(key);
             if state.tree.selected() != before.as_deref() {
                 state.url_later += 1;
-                effects.push(Effect::UrlLater {
-                    generation: state.url_later,
+                effects.push(Effect::Later {
+                    pause: Pause::Url(state.url_later),
                     after_ms: URL_PAUSE_MS,
                 });
             }
             effects
         }
-        Msg::UrlSettled(generation) if generation == state.url_later => {
-            vec![state.set_url(false)]
-        }
-        Msg::UrlSettled(_) => Vec::new(),
         Msg::TreeScrolled(row) => {
             state.tree.scrolled(row);
             Vec::new()

@@ -12,7 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 
 use crate::app::driver::{run_resolve, run_resolve_archive};
 use crate::app::supply::SupplyEffect;
-use crate::app::{update, Effect, Focus, LoadId, Msg, Reveal, State};
+use crate::app::{update, Effect, Focus, LoadId, Msg, Pause, Reveal, State};
 use crate::archive::{ArchiveError, ArchiveFormat, TarSource};
 use crate::registry::Credentials;
 
@@ -311,30 +311,19 @@ impl App {
                 bytes,
                 media_type,
             }) => super::file::save_bytes(&bytes, &name, &media_type),
-            Effect::FilterLater {
-                generation,
-                after_ms,
-            } => {
-                // Every keystroke sets its own timer; the core applies the
-                // filter for the latest only.
-                self.later(after_ms, move || Msg::FilterSettled(generation));
-            }
-            Effect::UrlLater {
-                generation,
-                after_ms,
-            } => self.later(after_ms, move || Msg::UrlSettled(generation)),
+            // Every keystroke asks for its own pause; the core acts on the
+            // latest only.
+            Effect::Later { pause, after_ms } => self.later(pause, after_ms),
         }
     }
 
-    /// Dispatches `msg()` after `after_ms` milliseconds (at once, queued,
-    /// where there is no timer).
-    fn later(&self, after_ms: u32, msg: impl Fn() -> Msg + 'static) {
+    /// Sends `Msg::Elapsed(pause)` after `after_ms` milliseconds (at once,
+    /// queued, where there is no timer).
+    fn later(&self, pause: Pause, after_ms: u32) {
         let weak = self.weak();
-        let msg = Rc::new(msg);
-        let send = Rc::clone(&msg);
         let fire = Closure::once_into_js(move || {
             if let Some(app) = weak.upgrade() {
-                app.dispatch(send());
+                app.dispatch(Msg::Elapsed(pause));
             }
         });
         let timer = web_sys::window().and_then(|w| {
@@ -345,7 +334,7 @@ impl App {
             .ok()
         });
         if timer.is_none() {
-            self.queue.borrow_mut().push(msg());
+            self.queue.borrow_mut().push(Msg::Elapsed(pause));
         }
     }
 

@@ -3,7 +3,7 @@
 //! classes, keyboard navigation and the virtualised window. Expected text is
 //! written by hand from the test image's definition (layerlens_testkit::app::demo_image).
 
-use layerlens::app::{ChangeClass, Effect, Key, LayerMode, Msg, SortBy};
+use layerlens::app::{ChangeClass, Effect, Key, LayerMode, Msg, Pause, SortBy};
 use layerlens_testkit::app::*;
 
 #[test]
@@ -215,8 +215,8 @@ fn the_address_follows_keys_once_they_rest() {
             "{effects:?}"
         );
         pauses.extend(effects.iter().filter_map(|e| match e {
-            Effect::UrlLater {
-                generation,
+            Effect::Later {
+                pause: Pause::Url(generation),
                 after_ms,
             } => Some((*generation, *after_ms)),
             _ => None,
@@ -228,10 +228,11 @@ fn the_address_follows_keys_once_they_rest() {
     // An earlier pause ending writes nothing; the latest writes where the
     // keys stopped.
     for (generation, _) in &pauses[..2] {
-        let effects = layerlens::app::update(&mut page.state, Msg::UrlSettled(*generation));
+        let effects =
+            layerlens::app::update(&mut page.state, Msg::Elapsed(Pause::Url(*generation)));
         assert!(effects.is_empty(), "{effects:?}");
     }
-    let effects = layerlens::app::update(&mut page.state, Msg::UrlSettled(pauses[2].0));
+    let effects = layerlens::app::update(&mut page.state, Msg::Elapsed(Pause::Url(pauses[2].0)));
     match effects.as_slice() {
         [Effect::SetUrl { query, push: false }] => {
             assert_eq!(query, "?image=127.0.0.1:5000/demo:v1&path=/etc")
@@ -242,7 +243,13 @@ fn the_address_follows_keys_once_they_rest() {
     page.send(Msg::Key(Key::Home));
     let effects = layerlens::app::update(&mut page.state, Msg::Key(Key::Home));
     assert!(
-        !effects.iter().any(|e| matches!(e, Effect::UrlLater { .. })),
+        !effects.iter().any(|e| matches!(
+            e,
+            Effect::Later {
+                pause: Pause::Url(_),
+                ..
+            }
+        )),
         "{effects:?}"
     );
 }

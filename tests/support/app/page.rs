@@ -260,16 +260,10 @@ impl Page {
                     Effect::SaveVerifyFully(on) => self.verify_fully_saved.push(on),
                     // The theme is the shell's to apply (tests/e2e/theme.test.mjs).
                     Effect::SaveTheme(_) => {}
-                    // The pause in typing elapses at once here (its
-                    // generations are tested in src/app/tree/tests.rs).
-                    Effect::FilterLater { generation, .. } => {
-                        queue.push(Msg::FilterSettled(generation));
-                    }
-                    // So does the rest after keys (the generations are
-                    // tested in tests/app/route.rs).
-                    Effect::UrlLater { generation, .. } => {
-                        queue.push(Msg::UrlSettled(generation));
-                    }
+                    // A pause elapses at once here (the filter's generations
+                    // are tested in src/app/tree/tests.rs, the address's in
+                    // tests/app/rows.rs).
+                    Effect::Later { pause, .. } => queue.push(Msg::Elapsed(pause)),
                 }
             }
         }
